@@ -1,0 +1,22 @@
+// Host imports of the module (DESIGN.md §3). Every outside effect goes through one of these;
+// docs/abi.md lists them. All are synchronous and return an i32 status (0 = OK).
+
+/** Fill [ptr, ptr+len) with entropy from the host. Returns 0, or a negative status on failure. */
+@external("env", "random")
+export declare function hostRandom(ptr: usize, len: u32): i32;
+
+/** Unix time in seconds. */
+@external("env", "now")
+export declare function hostNow(): i64;
+
+/** One APDU exchange with the secure element; the host does link framing and bus I/O. */
+@external("env", "transceive")
+export declare function hostTransceive(cmdPtr: usize, cmdLen: u32, rspPtr: usize, rspCap: u32, rspLenPtr: usize): i32;
+
+/**
+ * AssemblyScript's abort hook. The module never calls it on a data-dependent path (every such
+ * path returns a status), so reaching it is a bug in the module: trap with `unreachable`.
+ */
+export function abortHandler(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  unreachable();
+}

@@ -1,0 +1,3 @@
+// tid-wasm module entry: re-exports the ABI of every part (docs/abi.md).
+import "./host";
+export * from "./abi/common";
