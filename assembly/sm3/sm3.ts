@@ -1,0 +1,119 @@
+// SM3 cryptographic hash (GB/T 32905-2016): streaming (init / update / final over a caller-owned
+// context) and one-shot. 64-byte blocks, 32-byte digest, big-endian words, 64-bit bit count.
+// No allocation: the context is caller memory, the message schedule lives in a static scratch.
+import { wipe } from "../mem";
+
+export const SM3_DIGEST_SIZE: usize = 32;
+export const SM3_BLOCK_SIZE: usize = 64;
+
+// Context layout (SM3_CTX_SIZE bytes, any alignment):
+//   0  state  V0..V7 as u32 (native byte order)
+//  32  total  bytes absorbed so far, u64
+//  40  fill   bytes waiting in the block buffer, u32
+//  48  block  64-byte buffer for a partial block
+const CTX_STATE: usize = 0;
+const CTX_TOTAL: usize = 32;
+const CTX_FILL: usize = 40;
+const CTX_BLOCK: usize = 48;
+export const SM3_CTX_SIZE: usize = 112;
+
+const W: usize = memory.data(68 * 4 + 64 * 4, 16);
+
+// @ts-ignore: decorator
+@inline function P0(x: u32): u32 { return x ^ rotl<u32>(x, 9) ^ rotl<u32>(x, 17); }
+// @ts-ignore: decorator
+@inline function P1(x: u32): u32 { return x ^ rotl<u32>(x, 15) ^ rotl<u32>(x, 23); }
+
+/** Compress `n` consecutive 64-byte blocks at `src` into the state at `ctx`. */
+function compress(ctx: usize, src: usize, n: usize): void {
+  let v0 = load<u32>(ctx, 0), v1 = load<u32>(ctx, 4), v2 = load<u32>(ctx, 8), v3 = load<u32>(ctx, 12);
+  let v4 = load<u32>(ctx, 16), v5 = load<u32>(ctx, 20), v6 = load<u32>(ctx, 24), v7 = load<u32>(ctx, 28);
+  for (let b: usize = 0; b < n; b++) {
+    const p = src + (b << 6);
+    for (let j: usize = 0; j < 16; j++) store<u32>(W + (j << 2), bswap<u32>(load<u32>(p + (j << 2))));
+    for (let j: usize = 16; j < 68; j++) {
+      const w = W + (j << 2);
+      store<u32>(w, P1(load<u32>(w - 64) ^ load<u32>(w - 36) ^ rotl<u32>(load<u32>(w - 12), 15))
+        ^ rotl<u32>(load<u32>(w - 52), 7) ^ load<u32>(w - 24));
+    }
+    let a = v0, bb = v1, c = v2, d = v3, e = v4, f = v5, g = v6, h = v7;
+    for (let j: u32 = 0; j < 64; j++) {
+      const t: u32 = j < 16 ? 0x79cc4519 : 0x7a879d8a;
+      const a12 = rotl<u32>(a, 12);
+      const ss1 = rotl<u32>(a12 + e + rotl<u32>(t, j & 31), 7);
+      const ss2 = ss1 ^ a12;
+      const wj = load<u32>(W + (<usize>j << 2));
+      const wj4 = load<u32>(W + (<usize>j << 2) + 16);
+      const ff = j < 16 ? a ^ bb ^ c : (a & bb) | (a & c) | (bb & c);
+      const gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
+      const tt1 = ff + d + ss2 + (wj ^ wj4);
+      const tt2 = gg + h + ss1 + wj;
+      d = c; c = rotl<u32>(bb, 9); bb = a; a = tt1;
+      h = g; g = rotl<u32>(f, 19); f = e; e = P0(tt2);
+    }
+    v0 ^= a; v1 ^= bb; v2 ^= c; v3 ^= d; v4 ^= e; v5 ^= f; v6 ^= g; v7 ^= h;
+  }
+  store<u32>(ctx, v0, 0); store<u32>(ctx, v1, 4); store<u32>(ctx, v2, 8); store<u32>(ctx, v3, 12);
+  store<u32>(ctx, v4, 16); store<u32>(ctx, v5, 20); store<u32>(ctx, v6, 24); store<u32>(ctx, v7, 28);
+}
+
+/** Start a hash in the SM3_CTX_SIZE bytes at `ctx`. */
+export function sm3Init(ctx: usize): void {
+  store<u32>(ctx, 0x7380166f, 0); store<u32>(ctx, 0x4914b2b9, 4);
+  store<u32>(ctx, 0x172442d7, 8); store<u32>(ctx, 0xda8a0600, 12);
+  store<u32>(ctx, 0xa96f30bc, 16); store<u32>(ctx, 0x163138aa, 20);
+  store<u32>(ctx, 0xe38dee4d, 24); store<u32>(ctx, 0xb0fb0e4e, 28);
+  store<u64>(ctx + CTX_TOTAL, 0);
+  store<u32>(ctx + CTX_FILL, 0);
+}
+
+/** Absorb `len` bytes at `src` (any length, any alignment). */
+export function sm3Update(ctx: usize, src: usize, len: usize): void {
+  if (len == 0) return;
+  store<u64>(ctx + CTX_TOTAL, load<u64>(ctx + CTX_TOTAL) + <u64>len);
+  let fill = <usize>load<u32>(ctx + CTX_FILL);
+  const buf = ctx + CTX_BLOCK;
+  if (fill != 0) {
+    const take = min<usize>(SM3_BLOCK_SIZE - fill, len);
+    memory.copy(buf + fill, src, take);
+    fill += take; src += take; len -= take;
+    if (fill < SM3_BLOCK_SIZE) { store<u32>(ctx + CTX_FILL, <u32>fill); return; }
+    compress(ctx, buf, 1);
+    fill = 0;
+  }
+  const whole = len >> 6;
+  if (whole != 0) {
+    compress(ctx, src, whole);
+    src += whole << 6; len &= 63;
+  }
+  if (len != 0) memory.copy(buf, src, len);
+  store<u32>(ctx + CTX_FILL, <u32>len);
+}
+
+/** Pad, write the 32-byte digest to `out`, and wipe the context. */
+export function sm3Final(ctx: usize, out: usize): void {
+  const buf = ctx + CTX_BLOCK;
+  let fill = <usize>load<u32>(ctx + CTX_FILL);
+  const bits = load<u64>(ctx + CTX_TOTAL) << 3;
+  store<u8>(buf + fill, 0x80);
+  fill++;
+  if (fill > 56) {
+    memory.fill(buf + fill, 0, SM3_BLOCK_SIZE - fill);
+    compress(ctx, buf, 1);
+    fill = 0;
+  }
+  memory.fill(buf + fill, 0, 56 - fill);
+  store<u64>(buf + 56, bswap<u64>(bits));
+  compress(ctx, buf, 1);
+  for (let i: usize = 0; i < 8; i++) store<u32>(out + (i << 2), bswap<u32>(load<u32>(ctx + (i << 2))));
+  wipe(ctx, SM3_CTX_SIZE);
+}
+
+const oneShotCtx: usize = memory.data(<i32>SM3_CTX_SIZE, 16);
+
+/** One-shot SM3 of `len` bytes at `src` into 32 bytes at `out` (may overlap the input). */
+export function sm3(src: usize, len: usize, out: usize): void {
+  sm3Init(oneShotCtx);
+  sm3Update(oneShotCtx, src, len);
+  sm3Final(oneShotCtx, out);
+}
