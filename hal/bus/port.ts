@@ -18,6 +18,8 @@ export interface I2cPort {
   readonly kind: "i2c";
   /** Human-readable bus + address, e.g. "/dev/i2c-1@0x71". */
   readonly name: string;
+  /** The bus this port sits on ("/dev/i2c-1"); ports of one bus share one lock. Default: name. */
+  readonly bus?: string;
   writeSync(data: Uint8Array): void;
   readSync(length: number): Uint8Array;
   write(data: Uint8Array): Promise<void>;
@@ -38,6 +40,8 @@ export interface SpiPort {
   readonly kind: "spi";
   /** Human-readable device, e.g. "/dev/spidev0.0". */
   readonly name: string;
+  /** The bus this port sits on ("/dev/spidev0" for both chip selects); default: name. */
+  readonly bus?: string;
   /** One message: chip select asserted for all segments. Returns the received bytes per segment. */
   transferSync(segments: SpiSegment[]): Uint8Array[];
   transfer(segments: SpiSegment[]): Promise<Uint8Array[]>;
