@@ -1,0 +1,105 @@
+// "TID applet v1" constants (docs/se-profile.md; DESIGN.md §5.2): AID, CLA/INS/P1/P2 values,
+// status words, sizes. Shared by the host-side encoder (hal/se/commands.ts) and the simulated
+// applet (hal/sim/applet.ts), so the two cannot drift apart.
+
+/** AID = F0 ‖ "TIDAPPv1": ISO/IEC 7816-5 category F (proprietary, no registered RID). */
+export const TID_APPLET_AID: Uint8Array = Uint8Array.of(0xf0, 0x54, 0x49, 0x44, 0x41, 0x50, 0x50, 0x76, 0x31);
+export const APPLET_VERSION = { major: 1, minor: 0 } as const;
+/** Protocol version of DESIGN.md §4 that the applet speaks. */
+export const APPLET_PROTOCOL = 1;
+
+export const CLA_ISO = 0x00;
+export const CLA_PROPRIETARY = 0x80;
+/** CLA bit: more blocks of this command follow (ISO/IEC 7816-4 command chaining). */
+export const CLA_CHAIN = 0x10;
+
+export const INS = {
+  SELECT: 0xa4,
+  GET_CHALLENGE: 0x84,
+  GET_RESPONSE: 0xc0,
+  GET_DATA: 0xca,
+  PROVISION: 0xd8,
+  LOCK: 0xea,
+  AUTH: 0xdc,
+  LOAD_SESSION_KEY: 0x5a,
+  SM4_CIPHER: 0xda,
+  ERASE_SLOT: 0xec,
+} as const;
+
+/** AUTH P1 values. */
+export const AUTH_BEGIN = 0x01;
+export const AUTH_FINISH = 0x02;
+/** AUTH FINISH P2 bit 7: return the token to the host as well. */
+export const AUTH_FINISH_RETURN_TOKEN = 0x80;
+
+/** GET DATA tags (P1P2). */
+export const DATA_TAG = { TID: 0x0001, INFO: 0x0002, SLOTS: 0x0003 } as const;
+
+/** SM4 CIPHER P1. */
+export const SM4_DECRYPT = 0x00;
+export const SM4_ENCRYPT = 0x01;
+/** ERASE SLOT P2 that wipes every slot. */
+export const ERASE_ALL_SLOTS = 0xff;
+
+export const SLOT_COUNT = 8;
+export const TID_SIZE = 8;
+export const PSK_SIZE = 16;
+export const SESSION_KEY_SIZE = 16;
+export const MAX_EXTRA = 512;
+/** Largest command data the applet collects through chaining. */
+export const MAX_CHAINED_DATA = 1024;
+/** Largest response data per R-APDU; the rest follows through 61xx / GET RESPONSE. */
+export const MAX_RESPONSE_CHUNK = 256;
+/** Largest command data per short C-APDU. */
+export const MAX_SHORT_LC = 255;
+/** Largest SM4 CIPHER data (whole blocks). */
+export const MAX_SM4_DATA = 1024;
+export const AUTH_BEGIN_HEADER = 6; // flags(2) ‖ time(4)
+export const SERVER_DATA_MIN = 68;
+export const SERVER_DATA_MAX = 644;
+
+/** Lifecycle byte of GET DATA 00 02. */
+export const LIFECYCLE = { BLANK: 0x00, PERSONALISED: 0x01, LOCKED: 0x02 } as const;
+/** Slot status byte of GET DATA 00 03. */
+export const SLOT_STATE = { EMPTY: 0x00, LOADED: 0x01, TOKEN: 0x02 } as const;
+
+/** Status words of the profile (docs/se-profile.md, "Status words"). */
+export const SW = {
+  OK: 0x9000,
+  VERIFY_FAILED: 0x6300,
+  WRONG_LENGTH: 0x6700,
+  LAST_COMMAND_OF_CHAIN_EXPECTED: 0x6883,
+  CHAINING_NOT_SUPPORTED: 0x6884,
+  SECURITY_STATUS: 0x6982,
+  REFERENCE_DATA_NOT_USABLE: 0x6984,
+  CONDITIONS_OF_USE: 0x6985,
+  WRONG_DATA: 0x6a80,
+  FUNCTION_NOT_SUPPORTED: 0x6a81,
+  APPLET_NOT_FOUND: 0x6a82,
+  WRONG_P1P2: 0x6a86,
+  DATA_NOT_FOUND: 0x6a88,
+  INS_NOT_SUPPORTED: 0x6d00,
+  CLA_NOT_SUPPORTED: 0x6e00,
+  NO_PRECISE_DIAGNOSIS: 0x6f00,
+  ALGORITHM_NOT_SUPPORTED: 0x9484,
+} as const;
+
+export type SwName = keyof typeof SW;
+
+const swNames = new Map<number, SwName>((Object.keys(SW) as SwName[]).map((k) => [SW[k], k]));
+
+/** "6A88 DATA_NOT_FOUND", "61 10 MORE_DATA", … for messages and transcripts. */
+export function describeSw(sw: number): string {
+  const hex = sw.toString(16).toUpperCase().padStart(4, "0");
+  if ((sw & 0xff00) === 0x6100) return `${hex} MORE_DATA`;
+  const name = swNames.get(sw);
+  return name ? `${hex} ${name}` : hex;
+}
+
+/** ATR the simulated FM SE sends for GET ATR (I2C CMD 0x30): 3B 88 80 01 ‖ "FMSE-TID" ‖ TCK. */
+export const SIM_ATR: Uint8Array = (() => {
+  const hist = [...new TextEncoder().encode("FMSE-TID")];
+  const body = [0x88, 0x80, 0x01, ...hist];
+  const tck = body.reduce((x, b) => x ^ b, 0);
+  return Uint8Array.from([0x3b, ...body, tck]);
+})();
