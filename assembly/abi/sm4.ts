@@ -1,0 +1,336 @@
+// SM4 exports (docs/abi.md § SM4): a fixed table of key handles, ECB/CBC/CTR/GCM over pointers
+// into linear memory, i32 statuses. GB/T 32907-2016 (SM4), NIST SP 800-38A (ECB/CBC/CTR),
+// RFC 5652 §6.3 (PKCS#7 padding), NIST SP 800-38D and RFC 8998 (SM4-GCM).
+//
+// Rules shared by every call:
+// - every range is checked against linear memory first (ERR_OUT_OF_BOUNDS); nothing traps;
+// - `out` may be exactly `in` (in place) or disjoint from it; a partial overlap is ERR_BAD_PARAM,
+//   and so is `out` overlapping an IV/counter/tag/length cell the call reads or writes;
+// - on any error nothing is written (outputs, IV/counter cells, key state are unchanged);
+// - nothing is allocated; key handles are zeroed when cleared.
+import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
+import { inBounds, wipe } from "../mem";
+import { SM4_DEC, sm4Ecb, sm4Crypt1 } from "../sm4/sm4";
+import { sm4CbcEncrypt, sm4CbcDecrypt, sm4Ctr, pkcs7Pad, pkcs7Check } from "../sm4/modes";
+import {
+  SM4_GCM_CTX_SIZE, GCM_STREAM_SIZE, sm4GcmInit, sm4GcmSeal, sm4GcmOpen, sm4GcmStreamStart,
+  sm4GcmStreamAad, sm4GcmStreamEncrypt, sm4GcmStreamFinish, sm4GcmStreamAbsorb,
+  sm4GcmStreamVerify, sm4GcmStreamDecrypt,
+} from "../sm4/gcm";
+
+/** Number of key handles (0 .. SLOTS-1). */
+const SLOTS: u32 = 64;
+// One handle: GCM context (key schedule + GHASH key), GCM stream state, "set" flag.
+const H_STREAM: usize = SM4_GCM_CTX_SIZE;
+const H_SET: usize = H_STREAM + GCM_STREAM_SIZE;
+const HANDLE_SIZE: usize = (H_SET + 4 + 15) & ~15;
+const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
+
+// Scratch for the PKCS#7 last block.
+const LAST: usize = memory.data(32, 16);
+
+/** Handle index → context pointer, or 0 when the index is out of range or the handle is empty. */
+// @ts-ignore: decorator
+@inline
+function ctxOf(h: u32): usize {
+  const p = TABLE + <usize>h * HANDLE_SIZE;
+  return h < SLOTS && load<u32>(p + H_SET) != 0 ? p : 0;
+}
+
+/** ERR_BAD_KEY_INDEX or ERR_SLOT_EMPTY for a handle ctxOf rejected. */
+function badHandle(h: u32): i32 {
+  return h < SLOTS ? ERR_SLOT_EMPTY : ERR_BAD_KEY_INDEX;
+}
+
+/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
+// @ts-ignore: decorator
+@inline
+function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
+  return al != 0 && bl != 0 && a < b + bl && b < a + al;
+}
+
+/** The in/out rule: identical start, or no shared byte. */
+// @ts-ignore: decorator
+@inline
+function badAlias(inp: usize, inLen: usize, out: usize, outLen: usize): bool {
+  return inp != out && overlaps(inp, inLen, out, outLen);
+}
+
+// ---------------------------------------------------------------- key handles
+
+/** Number of key handles in the table. */
+export function sm4_key_slots(): u32 {
+  return SLOTS;
+}
+
+/** Expand the 16-byte key at key_ptr into handle h (replacing any key there; a stream is reset). */
+export function sm4_key_set(h: u32, key_ptr: usize): i32 {
+  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  if (!inBounds(key_ptr, 16)) return ERR_OUT_OF_BOUNDS;
+  const p = TABLE + <usize>h * HANDLE_SIZE;
+  wipe(p, HANDLE_SIZE);
+  sm4GcmInit(p, key_ptr);
+  store<u32>(p + H_SET, 1);
+  return OK;
+}
+
+/** Zero handle h (key schedule, GHASH key, stream state). Clearing an empty handle is OK. */
+export function sm4_key_clear(h: u32): i32 {
+  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  wipe(TABLE + <usize>h * HANDLE_SIZE, HANDLE_SIZE);
+  return OK;
+}
+
+/** 1 when handle h holds a key, 0 when empty, ERR_BAD_KEY_INDEX when out of range. */
+export function sm4_key_is_set(h: u32): i32 {
+  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  return ctxOf(h) != 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- ECB
+
+function ecb(h: u32, inp: usize, out: usize, len: usize, dec: bool): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
+  if ((len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(inp, len, out, len)) return ERR_BAD_PARAM;
+  sm4Ecb(dec ? ctx + SM4_DEC : ctx, inp, out, len);
+  return OK;
+}
+
+/** ECB encrypt len bytes (a multiple of 16), no padding. */
+export function sm4_ecb_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return ecb(h, in_ptr, out_ptr, len, false);
+}
+
+/** ECB decrypt len bytes (a multiple of 16), no padding. */
+export function sm4_ecb_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return ecb(h, in_ptr, out_ptr, len, true);
+}
+
+/** Size of the PKCS#7-padded form of len bytes: the next multiple of 16 above len. */
+// @ts-ignore: decorator
+@inline
+function paddedLen(len: usize): usize {
+  return (len & ~15) + 16;
+}
+
+/** ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
+export function sm4_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len) || len > <usize>0xffffffef || !inBounds(out_ptr, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
+  if (badAlias(in_ptr, len, out_ptr, paddedLen(len))) return ERR_BAD_PARAM;
+  const full = len & ~15;
+  pkcs7Pad(in_ptr + full, len - full, LAST);
+  sm4Ecb(ctx, in_ptr, out_ptr, full);
+  sm4Crypt1(ctx, LAST, out_ptr + full);
+  wipe(LAST, 16);
+  return OK;
+}
+
+/**
+ * ECB decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding. The plaintext
+ * (len - pad bytes) goes to out_ptr (room for len bytes required) and its length to the u32 cell
+ * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
+ */
+export function sm4_ecb_decrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len) || !inBounds(out_len_ptr, 4)) return ERR_OUT_OF_BOUNDS;
+  if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(out_len_ptr, 4, out_ptr, len)) return ERR_BAD_PARAM;
+  const last = len - 16;
+  sm4Crypt1(ctx + SM4_DEC, in_ptr + last, LAST);
+  return finishPkcs7(ctx, in_ptr, out_ptr, last, out_len_ptr, 0);
+}
+
+/** Shared tail of the PKCS#7 decryptions: LAST holds the decrypted last block. */
+function finishPkcs7(ctx: usize, inp: usize, out: usize, last: usize, outLenPtr: usize, iv: usize): i32 {
+  const pad = pkcs7Check(LAST);
+  if (pad == 0) {
+    wipe(LAST, 32);
+    return ERR_BAD_PADDING;
+  }
+  if (iv != 0) {
+    v128.store(LAST, v128.load(inp + last), 16); // next chaining value, saved before in-place writes
+    sm4CbcDecrypt(ctx, iv, inp, out, last);
+    v128.store(iv, v128.load(LAST, 16));
+  } else {
+    sm4Ecb(ctx + SM4_DEC, inp, out, last);
+  }
+  const keep: usize = 16 - <usize>pad;
+  memory.copy(out + last, LAST, keep);
+  store<u32>(outLenPtr, <u32>(last + keep));
+  wipe(LAST, 32);
+  return OK;
+}
+
+// ---------------------------------------------------------------- CBC
+
+function cbc(h: u32, iv: usize, inp: usize, out: usize, len: usize, dec: bool): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv, 16) || !inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
+  if ((len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(inp, len, out, len) || overlaps(iv, 16, out, len)) return ERR_BAD_PARAM;
+  if (dec) sm4CbcDecrypt(ctx, iv, inp, out, len);
+  else sm4CbcEncrypt(ctx, iv, inp, out, len);
+  return OK;
+}
+
+/** CBC encrypt len bytes (multiple of 16), no padding. The 16-byte iv cell is updated to the last ciphertext block. */
+export function sm4_cbc_encrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return cbc(h, iv_ptr, in_ptr, out_ptr, len, false);
+}
+
+/** CBC decrypt len bytes (multiple of 16), no padding. The iv cell is updated to the last ciphertext block. */
+export function sm4_cbc_decrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return cbc(h, iv_ptr, in_ptr, out_ptr, len, true);
+}
+
+/** CBC encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes; iv updated. */
+export function sm4_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, 16) || !inBounds(in_ptr, len) || len > <usize>0xffffffef || !inBounds(out_ptr, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
+  const outLen = paddedLen(len);
+  if (badAlias(in_ptr, len, out_ptr, outLen) || overlaps(iv_ptr, 16, out_ptr, outLen)) return ERR_BAD_PARAM;
+  const full = len & ~15;
+  pkcs7Pad(in_ptr + full, len - full, LAST);
+  sm4CbcEncrypt(ctx, iv_ptr, in_ptr, out_ptr, full);
+  sm4CbcEncrypt(ctx, iv_ptr, LAST, out_ptr + full, 16);
+  wipe(LAST, 16);
+  return OK;
+}
+
+/**
+ * CBC decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding; see
+ * sm4_ecb_decrypt_pkcs7 for out_ptr/out_len_ptr. The iv cell is updated only on success.
+ */
+export function sm4_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, 16) || !inBounds(in_ptr, len) || !inBounds(out_ptr, len) || !inBounds(out_len_ptr, 4)) return ERR_OUT_OF_BOUNDS;
+  if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(iv_ptr, 16, out_ptr, len) || overlaps(out_len_ptr, 4, out_ptr, len)
+      || overlaps(out_len_ptr, 4, iv_ptr, 16)) return ERR_BAD_PARAM;
+  const last = len - 16;
+  sm4Crypt1(ctx + SM4_DEC, in_ptr + last, LAST);
+  v128.store(LAST, v128.xor(v128.load(LAST), v128.load(last != 0 ? in_ptr + last - 16 : iv_ptr)));
+  return finishPkcs7(ctx, in_ptr, out_ptr, last, out_len_ptr, iv_ptr);
+}
+
+// ---------------------------------------------------------------- CTR
+
+/**
+ * CTR over len bytes (any length) with the 16-byte counter block at ctr_ptr; counter_bits = 32
+ * (the low 32 bits wrap) or 128 (whole block, big-endian, as OpenSSL sm4-ctr). The counter cell
+ * is updated to the next unused counter block. Encryption and decryption are the same call.
+ */
+export function sm4_ctr(h: u32, ctr_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, counter_bits: u32): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(ctr_ptr, 16) || !inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if (counter_bits != 32 && counter_bits != 128) return ERR_BAD_PARAM;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(ctr_ptr, 16, out_ptr, len)) return ERR_BAD_PARAM;
+  sm4Ctr(ctx, ctr_ptr, in_ptr, out_ptr, len, counter_bits == 128);
+  return OK;
+}
+
+// ---------------------------------------------------------------- GCM one-shot
+
+/**
+ * SM4-GCM seal: encrypt len bytes at in_ptr into out_ptr and write the 16-byte tag at tag_ptr.
+ * iv_len >= 1 (12 recommended); aad may overlap anything.
+ */
+export function sm4_gcm_seal(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
+                             in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
+      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
+  if (iv_len == 0) return ERR_BAD_LENGTH;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, 16, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)
+      || overlaps(tag_ptr, 16, in_ptr, len)) return ERR_BAD_PARAM;
+  sm4GcmSeal(ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, out_ptr, tag_ptr);
+  return OK;
+}
+
+/**
+ * SM4-GCM open: check the tag_len-byte tag (12..16) of the len bytes at in_ptr, and only then
+ * decrypt them into out_ptr. ERR_VERIFY_FAILED: nothing written.
+ */
+export function sm4_gcm_open(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
+                             in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize, tag_len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
+      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
+  if (iv_len == 0 || tag_len < 12 || tag_len > 16) return ERR_BAD_LENGTH;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, tag_len, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)) return ERR_BAD_PARAM;
+  return sm4GcmOpen(ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, tag_ptr, tag_len, out_ptr);
+}
+
+// ---------------------------------------------------------------- GCM stream (state in the handle)
+
+/** Begin a GCM message on handle h (any stream in progress on h is dropped). */
+export function sm4_gcm_start(h: u32, iv_ptr: usize, iv_len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, iv_len)) return ERR_OUT_OF_BOUNDS;
+  if (iv_len == 0) return ERR_BAD_LENGTH;
+  sm4GcmStreamStart(ctx, ctx + H_STREAM, iv_ptr, iv_len);
+  return OK;
+}
+
+/** Absorb AAD (after start, before any text); every piece but the last a multiple of 16 bytes. */
+export function sm4_gcm_aad(h: u32, aad_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(aad_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  return sm4GcmStreamAad(ctx, ctx + H_STREAM, aad_ptr, len);
+}
+
+/** Encrypt a piece of plaintext (every piece but the last a multiple of 16 bytes). */
+export function sm4_gcm_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
+  return sm4GcmStreamEncrypt(ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
+}
+
+/** Write the 16-byte tag of the sealed message and end the stream. */
+export function sm4_gcm_finish(h: u32, tag_ptr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
+  return sm4GcmStreamFinish(ctx, ctx + H_STREAM, tag_ptr);
+}
+
+/** Open, pass 1: hash a piece of ciphertext (no output). */
+export function sm4_gcm_absorb(h: u32, in_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  return sm4GcmStreamAbsorb(ctx, ctx + H_STREAM, in_ptr, len);
+}
+
+/** Open: check the tag (12..16 bytes) of the absorbed ciphertext; OK arms sm4_gcm_decrypt. */
+export function sm4_gcm_verify(h: u32, tag_ptr: usize, tag_len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
+  return sm4GcmStreamVerify(ctx, ctx + H_STREAM, tag_ptr, tag_len);
+}
+
+/** Open, pass 2 (after OK from verify): decrypt the same ciphertext, piece by piece. */
+export function sm4_gcm_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
+  return sm4GcmStreamDecrypt(ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
+}

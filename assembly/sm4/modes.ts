@@ -1,0 +1,126 @@
+// SM4 modes of operation over sm4.ts: CBC and CTR (NIST SP 800-38A §6.2, §6.5; GB/T 17964-2021),
+// and PKCS#7 padding (RFC 5652 §6.3). Callers check lengths and ranges (abi/sm4.ts).
+// Chaining values live in 16-byte cells the caller owns and are updated on return, so a long
+// message can be processed in pieces of whole blocks: CBC leaves the last ciphertext block in
+// `iv`; CTR leaves the next unused counter block in `ctr`.
+import { SM4_DEC, sm4Crypt1, sm4Crypt4 } from "./sm4";
+import { wipe } from "../mem";
+
+// Scratch: chaining value / saved ciphertext (64 B) and keystream (64 B). Single-threaded module.
+const CHAIN: usize = memory.data(16, 16);
+const SAVE: usize = memory.data(64, 16);
+const KS: usize = memory.data(64, 16);
+
+/** CBC encryption of `len` bytes (multiple of 16); src may equal dst. */
+export function sm4CbcEncrypt(ctx: usize, iv: usize, src: usize, dst: usize, len: usize): void {
+  let c = v128.load(iv);
+  for (let i: usize = 0; i < len; i += 16) {
+    v128.store(CHAIN, v128.xor(c, v128.load(src + i)));
+    sm4Crypt1(ctx, CHAIN, CHAIN);
+    c = v128.load(CHAIN);
+    v128.store(dst + i, c);
+  }
+  v128.store(iv, c);
+  v128.store(CHAIN, i64x2.splat(0));
+}
+
+/** CBC decryption of `len` bytes (multiple of 16); src may equal dst. */
+export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len: usize): void {
+  const rk = ctx + SM4_DEC;
+  let c = v128.load(iv);
+  let i: usize = 0;
+  for (; i + 64 <= len; i += 64) {
+    const s0 = v128.load(src + i);
+    const s1 = v128.load(src + i, 16);
+    const s2 = v128.load(src + i, 32);
+    const s3 = v128.load(src + i, 48);
+    sm4Crypt4(rk, src + i, dst + i);
+    v128.store(dst + i, v128.xor(v128.load(dst + i), c));
+    v128.store(dst + i, v128.xor(v128.load(dst + i, 16), s0), 16);
+    v128.store(dst + i, v128.xor(v128.load(dst + i, 32), s1), 32);
+    v128.store(dst + i, v128.xor(v128.load(dst + i, 48), s2), 48);
+    c = s3;
+  }
+  for (; i < len; i += 16) {
+    const s = v128.load(src + i);
+    sm4Crypt1(rk, src + i, dst + i);
+    v128.store(dst + i, v128.xor(v128.load(dst + i), c));
+    c = s;
+  }
+  v128.store(iv, c);
+}
+
+/**
+ * CTR: dst = src XOR E(counter), E(counter + 1), … over `len` bytes (any length; a partial last
+ * block uses the start of its keystream block). `wide` = false increments only the low 32 bits
+ * of the counter block (wrapping, as GCM and RFC 3686 do); true increments all 128 bits
+ * (OpenSSL / node:crypto "sm4-ctr"). src may equal dst.
+ */
+export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usize, wide: bool): void {
+  let hi = bswap<u64>(load<u64>(ctr));
+  let lo = bswap<u64>(load<u64>(ctr, 8));
+  let i: usize = 0;
+  while (i < len) {
+    // up to four counter blocks
+    for (let k: usize = 0; k < 64; k += 16) {
+      store<u64>(KS + k, bswap<u64>(hi));
+      store<u64>(KS + k, bswap<u64>(lo), 8);
+      if (wide) {
+        lo += 1;
+        hi += <u64>(lo == 0);
+      } else {
+        lo = (lo & 0xffffffff00000000) | ((lo + 1) & 0xffffffff);
+      }
+    }
+    const n = len - i;
+    if (n >= 64) {
+      sm4Crypt4(ctx, KS, KS);
+      v128.store(dst + i, v128.xor(v128.load(src + i), v128.load(KS)));
+      v128.store(dst + i, v128.xor(v128.load(src + i, 16), v128.load(KS, 16)), 16);
+      v128.store(dst + i, v128.xor(v128.load(src + i, 32), v128.load(KS, 32)), 32);
+      v128.store(dst + i, v128.xor(v128.load(src + i, 48), v128.load(KS, 48)), 48);
+      i += 64;
+    } else {
+      // 1..63 bytes left: give back the counter blocks that are not used
+      const blocks = (n + 15) >> 4;
+      for (let k: usize = blocks; k < 4; k++) {
+        if (wide) {
+          hi -= <u64>(lo == 0);
+          lo -= 1;
+        } else {
+          lo = (lo & 0xffffffff00000000) | ((lo - 1) & 0xffffffff);
+        }
+      }
+      for (let k: usize = 0; k < blocks; k++) sm4Crypt1(ctx, KS + (k << 4), KS + (k << 4));
+      let j: usize = 0;
+      for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
+      for (; j < n; j++) store<u8>(dst + i + j, load<u8>(src + i + j) ^ load<u8>(KS + j));
+      i = len;
+    }
+  }
+  store<u64>(ctr, bswap<u64>(hi));
+  store<u64>(ctr, bswap<u64>(lo), 8);
+  wipe(KS, 64);
+}
+
+/** Fill the 16-byte block at `dst` with the `rem` (0..15) bytes at `src` and PKCS#7 padding. */
+export function pkcs7Pad(src: usize, rem: usize, dst: usize): void {
+  const pad = <u8>(16 - rem);
+  for (let j: usize = 0; j < 16; j++) store<u8>(dst + j, j < rem ? load<u8>(src + j) : pad);
+}
+
+/**
+ * Length of the padding at the end of the decrypted 16-byte block `blk`: 1..16, or 0 when the
+ * padding is invalid. The check reads all 16 bytes whatever the outcome (no early exit).
+ */
+export function pkcs7Check(blk: usize): u32 {
+  const p = <u32>load<u8>(blk, 15);
+  // bad != 0 when p == 0 or p > 16
+  let bad: u32 = ((p - 1) >> 31) | ((16 - p) >> 31);
+  for (let j: u32 = 0; j < 16; j++) {
+    // inPad = all ones when j >= 16 - p
+    const inPad = ~(<u32>((<i32>(j - (16 - p))) >> 31));
+    bad |= inPad & (<u32>load<u8>(blk + j) ^ p);
+  }
+  return bad == 0 ? p : 0;
+}
