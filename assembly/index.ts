@@ -1,3 +1,4 @@
 // tid-wasm module entry: re-exports the ABI of every part (docs/abi.md).
 import "./host";
 export * from "./abi/common";
+export * from "./abi/sm4";
