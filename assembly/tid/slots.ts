@@ -1,0 +1,78 @@
+// Session slots of the soft side (DESIGN.md §4.3–4.4): SLOT_COUNT SM4 session keys, each with its
+// expanded SM4 key schedule (sym_crypto), its SM4-GCM context (seal/open) and its AEAD counters.
+// A slot is zeroed before a key is installed in it and when it is erased; everything is static.
+import { wipe } from "../mem";
+import { sm4SetKey, SM4_KEY_CTX_SIZE } from "../sm4/sm4";
+import { sm4GcmInit, SM4_GCM_CTX_SIZE } from "../sm4/gcm";
+import { TOKEN_SIZE } from "./wire";
+
+/** Number of session slots (key_index 0..SLOT_COUNT-1). */
+export const SLOT_COUNT: i32 = 8;
+
+// Slot layout (offsets inside one slot).
+const S_LOADED: usize = 0;     // u32: 1 when a key is installed
+const S_RECV_ANY: usize = 4;   // u32: 1 once a message has been opened
+const S_SEND: usize = 8;       // u64: next send counter
+const S_RECV: usize = 16;      // u64: highest counter opened so far
+const S_KEY: usize = 32;       // 16-byte SM4 key
+const S_ECB: usize = 48;       // SM4 key schedule
+const S_GCM: usize = (S_ECB + SM4_KEY_CTX_SIZE + 15) & ~15;
+const SLOT_STRIDE: usize = (S_GCM + SM4_GCM_CTX_SIZE + 15) & ~15;
+
+const slots: usize = memory.data(<i32>(SLOT_STRIDE * <usize>SLOT_COUNT), 16);
+
+// @ts-ignore: decorator
+@inline
+function slotBase(i: i32): usize {
+  return slots + <usize>i * SLOT_STRIDE;
+}
+
+/** True when `i` is a valid slot index. */
+// @ts-ignore: decorator
+@inline
+export function slotIndexValid(i: i32): bool {
+  return i >= 0 && i < SLOT_COUNT;
+}
+
+export function slotLoaded(i: i32): bool {
+  return load<u32>(slotBase(i) + S_LOADED) != 0;
+}
+
+/** Zero slot `i` (key, schedules, counters). */
+export function slotErase(i: i32): void {
+  wipe(slotBase(i), SLOT_STRIDE);
+}
+
+/** Replace slot `i` with the 16-byte key at `key`; counters restart at 0. */
+export function slotInstall(i: i32, key: usize): void {
+  const s = slotBase(i);
+  wipe(s, SLOT_STRIDE);
+  memory.copy(s + S_KEY, key, TOKEN_SIZE);
+  sm4SetKey(s + S_ECB, s + S_KEY);
+  sm4GcmInit(s + S_GCM, s + S_KEY);
+  store<u32>(s + S_LOADED, 1);
+}
+
+/** Zero every slot. */
+export function slotEraseAll(): void {
+  wipe(slots, SLOT_STRIDE * <usize>SLOT_COUNT);
+}
+
+export function slotEcbCtx(i: i32): usize { return slotBase(i) + S_ECB; }
+export function slotGcmCtx(i: i32): usize { return slotBase(i) + S_GCM; }
+
+export function slotSendCounter(i: i32): u64 { return load<u64>(slotBase(i) + S_SEND); }
+export function slotSetSendCounter(i: i32, c: u64): void { store<u64>(slotBase(i) + S_SEND, c); }
+
+/** True when counter `c` is newer than every counter opened on slot `i` so far. */
+export function slotRecvFresh(i: i32, c: u64): bool {
+  const s = slotBase(i);
+  return load<u32>(s + S_RECV_ANY) == 0 || c > load<u64>(s + S_RECV);
+}
+
+/** Record `c` as the highest counter opened on slot `i`. */
+export function slotRecvAccept(i: i32, c: u64): void {
+  const s = slotBase(i);
+  store<u64>(s + S_RECV, c);
+  store<u32>(s + S_RECV_ANY, 1);
+}
