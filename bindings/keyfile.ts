@@ -1,0 +1,276 @@
+/**
+ * @module keyfile — the soft backend's key file (docs/keyfile.md): one device identity (TID 8 ‖
+ * PSK 16) sealed with AES-256-GCM under a key derived with scrypt (RFC 7914) from a passphrase or,
+ * weaker, from a machine-bound secret (/etc/machine-id). The PSK is never stored in clear.
+ *
+ * Layout (80 bytes, integers are single bytes):
+ *
+ *   offset size field
+ *    0      6  magic "TIDKEY"
+ *    6      1  format version = 1
+ *    7      1  key source: 1 = passphrase, 2 = machine-bound
+ *    8      1  cipher: 1 = AES-256-GCM
+ *    9      1  scrypt log2(N), 10..20
+ *   10      1  scrypt r, 1..16
+ *   11      1  scrypt p, 1..4
+ *   12     16  salt (random)
+ *   28     12  GCM nonce (random)
+ *   40     24  ciphertext of TID ‖ PSK
+ *   64     16  GCM tag; the AAD is bytes [0, 40), so every header byte is authenticated
+ *
+ * Files are written 0600 (atomically: a 0600 temporary file, fsync, then link — or rename when
+ * overwriting) and a file that the
+ * group or others can read, write or execute is refused on read (like ssh with private keys).
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from "node:crypto";
+import { link, open, readFile, rename, unlink } from "node:fs/promises";
+import { dirname, basename, join } from "node:path";
+import { requireBytes } from "./errors.js";
+
+export const KEYFILE_SIZE = 80;
+export const KEYFILE_VERSION = 1;
+const MAGIC = Uint8Array.from([0x54, 0x49, 0x44, 0x4b, 0x45, 0x59]); // "TIDKEY"
+const SOURCE = { passphrase: 1, machineBound: 2 } as const;
+const CIPHER_AES_256_GCM = 1;
+const HEADER = 40;
+const MACHINE_LABEL = "tid-wasm/keyfile/machine-bound/v1\0";
+
+/** scrypt cost: N = 2^logN, r, p (RFC 7914). Default logN 15, r 8, p 1 (32 MiB, ~0.1 s). */
+export interface ScryptParams {
+  logN: number;
+  r: number;
+  p: number;
+}
+export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 15, r: 8, p: 1 });
+const LIMITS = { logN: [10, 20], r: [1, 16], p: [1, 4] } as const;
+
+/** What unseals a key file: a passphrase, or the machine-bound secret. */
+export type KeyFileSecret =
+  | { passphrase: string | Uint8Array }
+  | { machineBound: true; /** default /etc/machine-id, then /var/lib/dbus/machine-id */ machineIdPath?: string };
+
+export interface KeyFileIdentity {
+  tid: Uint8Array;
+  psk: Uint8Array;
+}
+
+export type KeyFileErrorCode =
+  | "BAD_FORMAT" // wrong size, magic, cipher or scrypt parameters out of range
+  | "UNSUPPORTED_VERSION"
+  | "WRONG_SECRET_KIND" // a passphrase for a machine-bound file, or the other way round
+  | "BAD_SECRET" // the tag did not verify: wrong passphrase / other machine, or the file was altered
+  | "INSECURE_PERMISSIONS" // readable or writable by group or others
+  | "NOT_A_FILE"
+  | "EXISTS"
+  | "NO_MACHINE_ID";
+
+export class KeyFileError extends Error {
+  readonly code: KeyFileErrorCode;
+  readonly path: string | undefined;
+  constructor(code: KeyFileErrorCode, message: string, path?: string, options?: { cause?: unknown }) {
+    super(path ? `${path}: ${message}` : message, options);
+    this.name = "KeyFileError";
+    this.code = code;
+    this.path = path;
+  }
+}
+
+function scrypt(secret: Uint8Array, salt: Uint8Array, p: ScryptParams): Promise<Buffer> {
+  const N = 2 ** p.logN;
+  const options: ScryptOptions = { N, r: p.r, p: p.p, maxmem: 256 * N * p.r + 1024 * 1024 };
+  return new Promise((resolve, reject) => scryptCb(secret, salt, 32, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+function checkParams(p: ScryptParams, name: string): void {
+  for (const k of ["logN", "r", "p"] as const) {
+    const v = p[k];
+    const [lo, hi] = LIMITS[k];
+    if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${name}.${k} must be an integer, got ${typeof v}`);
+    if (v < lo || v > hi) throw new RangeError(`${name}.${k} must be in ${lo}..${hi}, got ${v}`);
+  }
+}
+
+async function machineId(path?: string): Promise<Uint8Array> {
+  const candidates = path ? [path] : ["/etc/machine-id", "/var/lib/dbus/machine-id"];
+  for (const p of candidates) {
+    try {
+      const id = (await readFile(p, "utf8")).trim();
+      if (id.length > 0) return new TextEncoder().encode(id);
+    } catch {
+      // try the next one
+    }
+  }
+  throw new KeyFileError("NO_MACHINE_ID", `no machine id found (tried ${candidates.join(", ")})`);
+}
+
+/** The secret bytes scrypt takes, and the key-source byte. */
+async function secretBytes(secret: KeyFileSecret): Promise<{ bytes: Uint8Array; source: number }> {
+  if (typeof secret !== "object" || secret === null) throw new TypeError("secret must be {passphrase} or {machineBound: true}");
+  if ("passphrase" in secret) {
+    const pw = secret.passphrase;
+    let bytes: Uint8Array;
+    if (typeof pw === "string") bytes = new TextEncoder().encode(pw.normalize("NFC"));
+    else bytes = Uint8Array.from(requireBytes("secret.passphrase", pw));
+    if (bytes.length === 0) throw new RangeError("secret.passphrase must not be empty");
+    return { bytes, source: SOURCE.passphrase };
+  }
+  if ((secret as { machineBound?: unknown }).machineBound === true) {
+    const id = await machineId((secret as { machineIdPath?: string }).machineIdPath);
+    const label = new TextEncoder().encode(MACHINE_LABEL);
+    const bytes = new Uint8Array(label.length + id.length);
+    bytes.set(label);
+    bytes.set(id, label.length);
+    return { bytes, source: SOURCE.machineBound };
+  }
+  throw new TypeError("secret must be {passphrase} or {machineBound: true}");
+}
+
+/** Seal an identity into the 80 bytes of a key file. */
+export async function encodeKeyFile(
+  identity: KeyFileIdentity,
+  secret: KeyFileSecret,
+  options: { scrypt?: ScryptParams } = {},
+): Promise<Uint8Array> {
+  requireBytes("identity.tid", identity?.tid, { length: 8 });
+  requireBytes("identity.psk", identity?.psk, { length: 16 });
+  const params = options.scrypt ?? DEFAULT_SCRYPT;
+  checkParams(params, "options.scrypt");
+  const { bytes, source } = await secretBytes(secret);
+  const out = new Uint8Array(KEYFILE_SIZE);
+  out.set(MAGIC, 0);
+  out[6] = KEYFILE_VERSION;
+  out[7] = source;
+  out[8] = CIPHER_AES_256_GCM;
+  out[9] = params.logN;
+  out[10] = params.r;
+  out[11] = params.p;
+  out.set(randomBytes(16), 12);
+  out.set(randomBytes(12), 28);
+  const key = await scrypt(bytes, out.subarray(12, 28), params);
+  bytes.fill(0);
+  const plain = new Uint8Array(24);
+  plain.set(identity.tid, 0);
+  plain.set(identity.psk, 8);
+  try {
+    const c = createCipheriv("aes-256-gcm", key, out.subarray(28, 40));
+    c.setAAD(out.subarray(0, HEADER));
+    const ct = c.update(plain);
+    c.final();
+    out.set(ct, HEADER);
+    out.set(c.getAuthTag(), 64);
+  } finally {
+    plain.fill(0);
+    key.fill(0);
+  }
+  return out;
+}
+
+/** Unseal the 80 bytes of a key file. @throws KeyFileError */
+export async function decodeKeyFile(file: Uint8Array, secret: KeyFileSecret, path?: string): Promise<KeyFileIdentity> {
+  requireBytes("file", file);
+  if (file.length !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${file.length}`, path);
+  if (!MAGIC.every((b, i) => file[i] === b)) throw new KeyFileError("BAD_FORMAT", "not a tid-wasm key file (bad magic)", path);
+  if (file[6] !== KEYFILE_VERSION) throw new KeyFileError("UNSUPPORTED_VERSION", `key file version ${file[6]}, this library reads ${KEYFILE_VERSION}`, path);
+  if (file[8] !== CIPHER_AES_256_GCM) throw new KeyFileError("BAD_FORMAT", `unknown cipher ${file[8]}`, path);
+  const params: ScryptParams = { logN: file[9]!, r: file[10]!, p: file[11]! };
+  try {
+    checkParams(params, "scrypt");
+  } catch (e) {
+    throw new KeyFileError("BAD_FORMAT", `scrypt parameters out of range: ${(e as Error).message}`, path);
+  }
+  const source = file[7];
+  if (source !== SOURCE.passphrase && source !== SOURCE.machineBound) throw new KeyFileError("BAD_FORMAT", `unknown key source ${source}`, path);
+  const { bytes, source: given } = await secretBytes(secret);
+  if (given !== source) {
+    bytes.fill(0);
+    const want = source === SOURCE.passphrase ? "a passphrase" : "the machine-bound secret";
+    throw new KeyFileError("WRONG_SECRET_KIND", `this key file is sealed with ${want}`, path);
+  }
+  const key = await scrypt(bytes, file.subarray(12, 28), params);
+  bytes.fill(0);
+  let plain: Buffer;
+  try {
+    const d = createDecipheriv("aes-256-gcm", key, file.subarray(28, 40));
+    d.setAAD(file.subarray(0, HEADER));
+    d.setAuthTag(file.subarray(64, 80));
+    plain = Buffer.concat([d.update(file.subarray(HEADER, 64)), d.final()]);
+  } catch (e) {
+    const why = source === SOURCE.passphrase ? "wrong passphrase, or the file was altered" : "another machine, or the file was altered";
+    throw new KeyFileError("BAD_SECRET", `cannot unseal: ${why}`, path, { cause: e });
+  } finally {
+    key.fill(0);
+  }
+  const identity = { tid: Uint8Array.from(plain.subarray(0, 8)), psk: Uint8Array.from(plain.subarray(8, 24)) };
+  plain.fill(0);
+  return identity;
+}
+
+/**
+ * Write a new key file with mode 0600, atomically. Refuses to replace an existing file unless
+ * `overwrite` is set.
+ */
+export async function writeKeyFile(
+  path: string,
+  identity: KeyFileIdentity,
+  secret: KeyFileSecret,
+  options: { scrypt?: ScryptParams; overwrite?: boolean } = {},
+): Promise<void> {
+  if (typeof path !== "string" || path.length === 0) throw new TypeError("path must be a non-empty string");
+  const bytes = await encodeKeyFile(identity, secret, options);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const fh = await open(tmp, "wx", 0o600);
+  try {
+    await fh.chmod(0o600);
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  try {
+    if (options.overwrite) await rename(tmp, path);
+    else await link(tmp, path); // atomic: fails with EEXIST instead of replacing
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new KeyFileError("EXISTS", "file exists (pass overwrite: true to replace it)", path);
+    }
+    throw e;
+  } finally {
+    await unlink(tmp).catch(() => undefined); // after a rename it is already gone
+  }
+  try {
+    const dir = await open(dirname(path), "r");
+    await dir.sync().catch(() => undefined);
+    await dir.close();
+  } catch {
+    // directory fsync is best effort (not supported everywhere)
+  }
+}
+
+/**
+ * Read and unseal a key file. Refuses a file that group or others may access (chmod 600 it).
+ * @throws KeyFileError
+ */
+export async function readKeyFile(path: string, secret: KeyFileSecret): Promise<KeyFileIdentity> {
+  if (typeof path !== "string" || path.length === 0) throw new TypeError("path must be a non-empty string");
+  const fh = await open(path, "r");
+  let bytes: Buffer;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new KeyFileError("NOT_A_FILE", "not a regular file", path);
+    if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
+      const mode = (st.mode & 0o777).toString(8).padStart(3, "0");
+      throw new KeyFileError("INSECURE_PERMISSIONS", `mode ${mode} lets others access the key file; run \`chmod 600 ${path}\``, path);
+    }
+    bytes = await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+  try {
+    return await decodeKeyFile(bytes, secret, path);
+  } finally {
+    bytes.fill(0);
+  }
+}
