@@ -2,6 +2,7 @@
 // context) and one-shot. 64-byte blocks, 32-byte digest, big-endian words, 64-bit bit count.
 // No allocation: the context is caller memory, the message schedule lives in a static scratch.
 import { wipe } from "../mem";
+import { sm3Compress as compress } from "./compress";
 
 export const SM3_DIGEST_SIZE: usize = 32;
 export const SM3_BLOCK_SIZE: usize = 64;
@@ -16,46 +17,6 @@ const CTX_TOTAL: usize = 32;
 const CTX_FILL: usize = 40;
 const CTX_BLOCK: usize = 48;
 export const SM3_CTX_SIZE: usize = 112;
-
-const W: usize = memory.data(68 * 4 + 64 * 4, 16);
-
-// @ts-ignore: decorator
-@inline function P0(x: u32): u32 { return x ^ rotl<u32>(x, 9) ^ rotl<u32>(x, 17); }
-// @ts-ignore: decorator
-@inline function P1(x: u32): u32 { return x ^ rotl<u32>(x, 15) ^ rotl<u32>(x, 23); }
-
-/** Compress `n` consecutive 64-byte blocks at `src` into the state at `ctx`. */
-function compress(ctx: usize, src: usize, n: usize): void {
-  let v0 = load<u32>(ctx, 0), v1 = load<u32>(ctx, 4), v2 = load<u32>(ctx, 8), v3 = load<u32>(ctx, 12);
-  let v4 = load<u32>(ctx, 16), v5 = load<u32>(ctx, 20), v6 = load<u32>(ctx, 24), v7 = load<u32>(ctx, 28);
-  for (let b: usize = 0; b < n; b++) {
-    const p = src + (b << 6);
-    for (let j: usize = 0; j < 16; j++) store<u32>(W + (j << 2), bswap<u32>(load<u32>(p + (j << 2))));
-    for (let j: usize = 16; j < 68; j++) {
-      const w = W + (j << 2);
-      store<u32>(w, P1(load<u32>(w - 64) ^ load<u32>(w - 36) ^ rotl<u32>(load<u32>(w - 12), 15))
-        ^ rotl<u32>(load<u32>(w - 52), 7) ^ load<u32>(w - 24));
-    }
-    let a = v0, bb = v1, c = v2, d = v3, e = v4, f = v5, g = v6, h = v7;
-    for (let j: u32 = 0; j < 64; j++) {
-      const t: u32 = j < 16 ? 0x79cc4519 : 0x7a879d8a;
-      const a12 = rotl<u32>(a, 12);
-      const ss1 = rotl<u32>(a12 + e + rotl<u32>(t, j & 31), 7);
-      const ss2 = ss1 ^ a12;
-      const wj = load<u32>(W + (<usize>j << 2));
-      const wj4 = load<u32>(W + (<usize>j << 2) + 16);
-      const ff = j < 16 ? a ^ bb ^ c : (a & bb) | (a & c) | (bb & c);
-      const gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
-      const tt1 = ff + d + ss2 + (wj ^ wj4);
-      const tt2 = gg + h + ss1 + wj;
-      d = c; c = rotl<u32>(bb, 9); bb = a; a = tt1;
-      h = g; g = rotl<u32>(f, 19); f = e; e = P0(tt2);
-    }
-    v0 ^= a; v1 ^= bb; v2 ^= c; v3 ^= d; v4 ^= e; v5 ^= f; v6 ^= g; v7 ^= h;
-  }
-  store<u32>(ctx, v0, 0); store<u32>(ctx, v1, 4); store<u32>(ctx, v2, 8); store<u32>(ctx, v3, 12);
-  store<u32>(ctx, v4, 16); store<u32>(ctx, v5, 20); store<u32>(ctx, v6, 24); store<u32>(ctx, v7, 28);
-}
 
 /** Start a hash in the SM3_CTX_SIZE bytes at `ctx`. */
 export function sm3Init(ctx: usize): void {
