@@ -1,0 +1,74 @@
+// SM2 exports (docs/abi.md § SM2): key pairs, ECDH, public-key decoding, signatures
+// (GB/T 32918.1/.2/.3-2016 on the sm2p256v1 curve of GB/T 32918.5-2017).
+//
+// Rules shared by every call:
+// - scalars (private keys, r, s) are 32 big-endian bytes; public keys are x ‖ y (64 bytes);
+// - every range is checked against linear memory first (ERR_OUT_OF_BOUNDS); nothing traps;
+// - inputs are read before any output is written, so outputs may overlap inputs; the two
+//   outputs of sm2_keygen must not overlap each other (ERR_BAD_PARAM);
+// - on any error nothing is written; secrets and intermediate values are zeroed after each call.
+import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_OUT_OF_BOUNDS } from "../status";
+import { inBounds } from "../mem";
+import {
+  sm2Keygen, sm2PublicFromPrivate, sm2Ecdh, sm2DecodePoint, sm2Sign, sm2Verify, sm2Za, SM2_MAX_ID_LEN,
+} from "../sm2/index";
+
+/** Draw a key pair from the host's entropy: d (32 bytes) at d_ptr, x ‖ y (64 bytes) at pub_ptr. */
+export function sm2_keygen(d_ptr: usize, pub_ptr: usize): i32 {
+  if (!inBounds(d_ptr, 32) || !inBounds(pub_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  if (d_ptr < pub_ptr + 64 && pub_ptr < d_ptr + 32) return ERR_BAD_PARAM;
+  return sm2Keygen(d_ptr, pub_ptr);
+}
+
+/** x ‖ y of [d]G at pub_ptr; ERR_BAD_SCALAR when d ∉ [1, n − 2]. */
+export function sm2_public_from_private(d_ptr: usize, pub_ptr: usize): i32 {
+  if (!inBounds(d_ptr, 32) || !inBounds(pub_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  return sm2PublicFromPrivate(d_ptr, pub_ptr);
+}
+
+/**
+ * The x-coordinate of [d]Q (32 bytes at x_ptr) for the peer's public key Q = x ‖ y.
+ * ERR_BAD_POINT when Q is not a point of the curve; ERR_BAD_SCALAR when d ∉ [1, n − 2].
+ */
+export function sm2_ecdh(d_ptr: usize, peer_ptr: usize, x_ptr: usize): i32 {
+  if (!inBounds(d_ptr, 32) || !inBounds(peer_ptr, 64) || !inBounds(x_ptr, 32)) return ERR_OUT_OF_BOUNDS;
+  return sm2Ecdh(d_ptr, peer_ptr, x_ptr);
+}
+
+/**
+ * Decode and check a public key: src_len 64 (x ‖ y), 65 (04 ‖ x ‖ y) or 33 (02/03 ‖ x) bytes
+ * → x ‖ y (64 bytes at out_ptr). ERR_BAD_LENGTH, ERR_BAD_POINT.
+ */
+export function sm2_point_decode(src_ptr: usize, src_len: u32, out_ptr: usize): i32 {
+  if (!inBounds(src_ptr, src_len) || !inBounds(out_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  return sm2DecodePoint(src_ptr, src_len, out_ptr);
+}
+
+/** Z_A (32 bytes at out_ptr) of the public key x ‖ y and signer ID (≤ 8191 bytes). */
+export function sm2_za(pub_ptr: usize, id_ptr: usize, id_len: u32, out_ptr: usize): i32 {
+  if (!inBounds(pub_ptr, 64) || !inBounds(id_ptr, id_len) || !inBounds(out_ptr, 32)) return ERR_OUT_OF_BOUNDS;
+  if (<usize>id_len > SM2_MAX_ID_LEN) return ERR_BAD_LENGTH;
+  sm2Za(pub_ptr, id_ptr, id_len, out_ptr);
+  return OK;
+}
+
+/**
+ * Sign msg with d (whose public key pub is hashed into Z_A with the ID): r ‖ s (64 bytes) at
+ * sig_ptr. k comes from the host's entropy. ERR_BAD_SCALAR, ERR_BAD_POINT, ERR_BAD_LENGTH
+ * (ID over 8191 bytes), ERR_RNG_FAILED.
+ */
+export function sm2_sign(d_ptr: usize, pub_ptr: usize, id_ptr: usize, id_len: u32, msg_ptr: usize, msg_len: u32, sig_ptr: usize): i32 {
+  if (!inBounds(d_ptr, 32) || !inBounds(pub_ptr, 64) || !inBounds(id_ptr, id_len)
+    || !inBounds(msg_ptr, msg_len) || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  return sm2Sign(d_ptr, pub_ptr, id_ptr, id_len, msg_ptr, msg_len, sig_ptr);
+}
+
+/**
+ * Verify r ‖ s (64 bytes) over msg under pub and the signer ID. OK or ERR_VERIFY_FAILED;
+ * ERR_BAD_SCALAR when r or s ∉ [1, n − 1]; ERR_BAD_POINT; ERR_BAD_LENGTH.
+ */
+export function sm2_verify(pub_ptr: usize, id_ptr: usize, id_len: u32, msg_ptr: usize, msg_len: u32, sig_ptr: usize): i32 {
+  if (!inBounds(pub_ptr, 64) || !inBounds(id_ptr, id_len) || !inBounds(msg_ptr, msg_len)
+    || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  return sm2Verify(pub_ptr, id_ptr, id_len, msg_ptr, msg_len, sig_ptr);
+}

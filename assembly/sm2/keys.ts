@@ -1,0 +1,129 @@
+// SM2 key pairs and ECDH (GB/T 32918.1-2016 §6; GB/T 32918.3 for the shared point):
+// private keys d ∈ [1, n − 2] drawn from host entropy by rejection, public keys P = [d]G as
+// x ‖ y (64 big-endian bytes), the compressed form 02/03 ‖ x decoded with a square root, and
+// ECDH = the x-coordinate of [d]Q after checking Q is a point of the curve.
+import { hostRandom } from "../host";
+import { wipe } from "../mem";
+import { OK, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_BAD_LENGTH } from "../status";
+import { bnFromBytes, bnToBytes, bnLtMask } from "./bn";
+import { P, fpSub, fpSqrt, fpAdd, fpMul, fpSqr } from "./field";
+import { snIsPrivateMask } from "./scalar";
+import { B, affineFromBytes, affineToBytes, jacToAffine } from "./point";
+import { mulBase, mulPoint } from "./mul";
+
+/** Attempts at drawing a private key before giving up (each fails with probability < 2^−32). */
+const KEYGEN_TRIES = 16;
+
+const D: usize = memory.data(32, 16);   // private key (limbs)
+const R: usize = memory.data(96, 16);   // Jacobian result
+const A: usize = memory.data(64, 16);   // affine result / decoded point
+const RND: usize = memory.data(32, 16);
+
+function wipeAll(): void {
+  wipe(D, 32); wipe(R, 96); wipe(A, 64); wipe(RND, 32);
+}
+
+/** Public key x ‖ y of the private key in D (valid) into pubOut. */
+function publicOf(pubOut: usize): void {
+  mulBase(R, D);
+  jacToAffine(A, R);
+  affineToBytes(pubOut, A);
+}
+
+/**
+ * Draw a key pair: d (32 bytes, big-endian) into dOut and P = [d]G (x ‖ y) into pubOut.
+ * OK, or ERR_RNG_FAILED when the host's entropy failed (nothing is written then).
+ */
+export function sm2Keygen(dOut: usize, pubOut: usize): i32 {
+  for (let i = 0; i < KEYGEN_TRIES; i++) {
+    if (hostRandom(RND, 32) != 0) break;
+    bnFromBytes(D, RND);
+    if (snIsPrivateMask(D) == 0) continue;            // 0 or ≥ n − 1: draw again
+    publicOf(pubOut);
+    memory.copy(dOut, RND, 32);
+    wipeAll();
+    return OK;
+  }
+  wipeAll();
+  return ERR_RNG_FAILED;
+}
+
+/** pubOut = [d]G (x ‖ y). ERR_BAD_SCALAR when d ∉ [1, n − 2]. */
+export function sm2PublicFromPrivate(d: usize, pubOut: usize): i32 {
+  bnFromBytes(D, d);
+  if (snIsPrivateMask(D) == 0) {
+    wipeAll();
+    return ERR_BAD_SCALAR;
+  }
+  publicOf(pubOut);
+  wipeAll();
+  return OK;
+}
+
+/**
+ * xOut = x-coordinate of [d]Q (32 bytes). ERR_BAD_POINT when Q (x ‖ y) is not a point of the
+ * curve (a coordinate ≥ p, off the curve; the encoding has no point at infinity);
+ * ERR_BAD_SCALAR when d ∉ [1, n − 2]. Nothing is written on failure.
+ */
+export function sm2Ecdh(d: usize, peerPub: usize, xOut: usize): i32 {
+  if (!affineFromBytes(A, peerPub)) {
+    wipeAll();
+    return ERR_BAD_POINT;
+  }
+  bnFromBytes(D, d);
+  if (snIsPrivateMask(D) == 0) {
+    wipeAll();
+    return ERR_BAD_SCALAR;
+  }
+  mulPoint(R, A, D);
+  const finite = jacToAffine(A, R);               // always finite: Q has order n, 0 < d < n
+  if (finite) bnToBytes(xOut, A);
+  wipeAll();
+  return finite ? OK : ERR_BAD_POINT;
+}
+
+/** OK when the 64 bytes x ‖ y at `pub` are a point of the curve, else ERR_BAD_POINT. */
+export function sm2CheckPublic(pub: usize): i32 {
+  const ok = affineFromBytes(A, pub);
+  wipe(A, 64);
+  return ok ? OK : ERR_BAD_POINT;
+}
+
+/**
+ * Decode a public key in any of its encodings into x ‖ y (64 bytes at out):
+ * 64 bytes x ‖ y, 65 bytes 04 ‖ x ‖ y, or 33 bytes 02/03 ‖ x (y recovered as a square root, its
+ * parity given by the prefix). ERR_BAD_LENGTH for another length, ERR_BAD_POINT for a wrong
+ * prefix, a coordinate ≥ p, x with no point, or a point off the curve. out may alias src.
+ */
+export function sm2DecodePoint(src: usize, len: usize, out: usize): i32 {
+  if (len == 64 || len == 65) {
+    if (len == 65 && load<u8>(src) != 0x04) return ERR_BAD_POINT;
+    const xy = src + len - 64;
+    if (!affineFromBytes(A, xy)) return ERR_BAD_POINT;
+    affineToBytes(out, A);
+    wipe(A, 64);
+    return OK;
+  }
+  if (len != 33) return ERR_BAD_LENGTH;
+  const prefix = load<u8>(src);
+  if (prefix != 0x02 && prefix != 0x03) return ERR_BAD_POINT;
+  bnFromBytes(A, src + 1);
+  if (bnLtMask(A, P) == 0) return ERR_BAD_POINT;
+  // y² = x³ − 3x + b
+  const rhs = R, y = R + 32, t = R + 64;
+  fpSqr(rhs, A);
+  fpMul(rhs, rhs, A);
+  fpAdd(t, A, A);
+  fpAdd(t, t, A);
+  fpSub(rhs, rhs, t);
+  fpAdd(rhs, rhs, B);
+  if (!fpSqrt(y, rhs)) {
+    wipeAll();
+    return ERR_BAD_POINT;
+  }
+  if ((load<u32>(y) & 1) != <u32>(prefix & 1)) fpSub(y, P, y);   // y ≠ 0: no point of order 2
+  memory.copy(A + 32, y, 32);
+  affineToBytes(out, A);
+  wipeAll();
+  return OK;
+}

@@ -1,0 +1,124 @@
+// Arithmetic modulo the order n of the SM2 base point (GB/T 32918.5-2017, sm2p256v1):
+//   n = FFFFFFFE FFFFFFFF FFFFFFFF FFFFFFFF 7203DF6B 21C6052B 53BBF409 39D54123.
+// Numbers are 8 little-endian u32 limbs (bn.ts). Multiplication is Montgomery's (CIOS, R = 2^256);
+// it is used only a few times per signature, so it favours small code over speed.
+// Every function runs in time independent of the values.
+import { bnAdd, bnSub, cmov, bnIsZeroMask, bnLtMask } from "./bn";
+
+/** n, little-endian limbs. */
+export const N: usize = memory.data<u32>([
+  0x39d54123, 0x53bbf409, 0x21c6052b, 0x7203df6b, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
+]);
+/** n − 1: private keys must be below it (GB/T 32918.1 §6.1). */
+export const N_MINUS_1: usize = memory.data<u32>([
+  0x39d54122, 0x53bbf409, 0x21c6052b, 0x7203df6b, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
+]);
+/** R² mod n, R = 2^256: converts into the Montgomery domain. */
+const R2: usize = memory.data<u32>([
+  0x7c114f20, 0x901192af, 0xde6fa2fa, 0x3464504a, 0x3affe0d4, 0x620fc84c, 0xa22b3d3b, 0x1eb5e412,
+]);
+/** −n^(−1) mod 2^32. */
+const N0: u64 = 0x72350975;
+
+const T: usize = memory.data(48, 16);  // 10-limb CIOS accumulator (+ pad)
+const D: usize = memory.data(32, 16);
+const ONE: usize = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0]);
+
+/** r = a mod n for any a < 2^256 (one conditional subtraction, since 2^256 < 2n). */
+export function snReduce(r: usize, a: usize): void {
+  const borrow = bnSub(D, a, N);
+  memory.copy(r, a, 32);
+  cmov(r, D, <u64>borrow - 1, 32);
+}
+
+/** r = a + b mod n (a, b < n). */
+export function snAdd(r: usize, a: usize, b: usize): void {
+  const carry = bnAdd(r, a, b);
+  const borrow = bnSub(D, r, N);
+  cmov(r, D, <u64>0 - <u64>(carry | (borrow ^ 1)), 32);
+}
+
+/** r = a − b mod n (a, b < n). */
+export function snSub(r: usize, a: usize, b: usize): void {
+  const borrow = bnSub(r, a, b);
+  const mask: u64 = <u64>0 - <u64>borrow;
+  let c: u64 = 0;
+  for (let i: usize = 0; i < 32; i += 4) {
+    c += <u64>load<u32>(r + i) + (<u64>load<u32>(N + i) & mask);
+    store<u32>(r + i, <u32>c);
+    c >>= 32;
+  }
+}
+
+/** r = a · b · R^(−1) mod n (Montgomery product; a, b < n). r may alias a or b. */
+function montMul(r: usize, a: usize, b: usize): void {
+  memory.fill(T, 0, 40);
+  for (let i: usize = 0; i < 32; i += 4) {
+    const bi = <u64>load<u32>(b + i);
+    let c: u64 = 0;
+    for (let j: usize = 0; j < 32; j += 4) {
+      c += <u64>load<u32>(T + j) + <u64>load<u32>(a + j) * bi;
+      store<u32>(T + j, <u32>c);
+      c >>= 32;
+    }
+    c += <u64>load<u32>(T, 32);
+    store<u32>(T, <u32>c, 32);
+    store<u32>(T, <u32>(c >> 32), 36);
+    const m = (<u64>load<u32>(T) * N0) & 0xffffffff;
+    c = (<u64>load<u32>(T) + m * <u64>load<u32>(N)) >> 32;
+    for (let j: usize = 4; j < 32; j += 4) {
+      c += <u64>load<u32>(T + j) + m * <u64>load<u32>(N + j);
+      store<u32>(T + j - 4, <u32>c);
+      c >>= 32;
+    }
+    c += <u64>load<u32>(T, 32);
+    store<u32>(T, <u32>c, 28);
+    store<u32>(T, load<u32>(T, 36) + <u32>(c >> 32), 32);
+  }
+  // T < 2n: subtract n once if T ≥ n (the ninth limb is the carry)
+  const borrow = bnSub(D, T, N);
+  const ge: u64 = <u64>0 - <u64>(load<u32>(T, 32) | (borrow ^ 1));
+  memory.copy(r, T, 32);
+  cmov(r, D, ge, 32);
+}
+
+/** r = a · b mod n (a, b < n). */
+export function snMul(r: usize, a: usize, b: usize): void {
+  montMul(r, a, b);
+  montMul(r, r, R2);
+}
+
+const W: usize = memory.data(16 * 32, 16); // a^0 … a^15 in the Montgomery domain
+const X: usize = memory.data(32, 16);
+/** n − 2, the exponent of the inversion (public). */
+const N_MINUS_2: usize = memory.data<u32>([
+  0x39d54121, 0x53bbf409, 0x21c6052b, 0x7203df6b, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
+]);
+
+/** r = a^(−1) mod n by Fermat (a^(n−2)), fixed 4-bit windows over the public exponent. */
+export function snInv(r: usize, a: usize): void {
+  montMul(W + 32, a, R2);                        // a·R
+  montMul(W, ONE, R2);                           // R (one)
+  for (let i: usize = 2; i < 16; i++) montMul(W + (i << 5), W + ((i - 1) << 5), W + 32);
+  memory.copy(X, W, 32);
+  for (let i = 63; i >= 0; i--) {
+    for (let s = 0; s < 4; s++) montMul(X, X, X);
+    const digit = (load<u32>(N_MINUS_2 + (<usize>(i >> 3) << 2)) >> ((i & 7) << 2)) & 15;
+    montMul(X, X, W + (<usize>digit << 5));      // exponent digits are public
+  }
+  montMul(r, X, ONE);                            // leave the Montgomery domain
+  memory.fill(W, 0, 16 * 32);
+  memory.fill(X, 0, 32);
+  memory.fill(T, 0, 48);
+  memory.fill(D, 0, 32);
+}
+
+/** All ones when 1 ≤ a ≤ n − 2 (a valid private key, GB/T 32918.1 §6.1), else 0. */
+export function snIsPrivateMask(a: usize): u64 {
+  return ~bnIsZeroMask(a) & bnLtMask(a, N_MINUS_1);
+}
+
+/** All ones when 1 ≤ a ≤ n − 1 (a valid signature component r or s), else 0. */
+export function snIsNonZeroMask(a: usize): u64 {
+  return ~bnIsZeroMask(a) & bnLtMask(a, N);
+}
