@@ -3,4 +3,3 @@ import "./host";
 export * from "./abi/common";
 export * from "./abi/sm4";
 export * from "./abi/sm2";
-export * from "./abi/tid";
