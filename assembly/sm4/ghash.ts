@@ -11,8 +11,6 @@
 export const GHASH_KEY_SIZE: usize = 32;
 export const GHASH_STATE_SIZE: usize = 16;
 
-// @ts-ignore: decorator
-@inline
 function bmul64(x: u64, y: u64): u64 {
   const x0 = x & 0x1111111111111111;
   const x1 = x & 0x2222222222222222;
@@ -63,12 +61,6 @@ export function ghashWords(hk: usize, y: usize, b1: u64, b0: u64): void {
   const h0r = load<u64>(hk, 24);
   const y1 = load<u64>(y) ^ b1;
   const y0 = load<u64>(y, 8) ^ b0;
-  mulStore(y, y1, y0, h1, h0, h1r, h0r);
-}
-
-// @ts-ignore: decorator
-@inline
-function mulStore(y: usize, y1: u64, y0: u64, h1: u64, h0: u64, h1r: u64, h0r: u64): void {
   const y0r = rev64(y0);
   const y1r = rev64(y1);
   const z0 = bmul64(y0, h0);
@@ -100,15 +92,9 @@ function mulStore(y: usize, y1: u64, y0: u64, h1: u64, h0: u64, h1r: u64, h0r: u
 
 /** Absorb `len` bytes at `src`; a final partial block is zero-padded (SP 800-38D §7.1 step 5). */
 export function ghashUpdate(hk: usize, y: usize, src: usize, len: usize): void {
-  const h1 = load<u64>(hk);
-  const h0 = load<u64>(hk, 8);
-  const h1r = load<u64>(hk, 16);
-  const h0r = load<u64>(hk, 24);
   let i: usize = 0;
   for (; i + 16 <= len; i += 16) {
-    const y1 = load<u64>(y) ^ bswap<u64>(load<u64>(src + i));
-    const y0 = load<u64>(y, 8) ^ bswap<u64>(load<u64>(src + i, 8));
-    mulStore(y, y1, y0, h1, h0, h1r, h0r);
+    ghashWords(hk, y, bswap<u64>(load<u64>(src + i)), bswap<u64>(load<u64>(src + i, 8)));
   }
   if (i < len) {
     // zero-padded last block, assembled big-endian without reading past src + len

@@ -30,16 +30,14 @@ export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
   let c = v128.load(iv);
   let i: usize = 0;
   for (; i + 64 <= len; i += 64) {
-    const s0 = v128.load(src + i);
-    const s1 = v128.load(src + i, 16);
-    const s2 = v128.load(src + i, 32);
-    const s3 = v128.load(src + i, 48);
-    sm4Crypt4(rk, src + i, dst + i);
+    // keep the ciphertext in memory, not in locals, so the block code keeps its registers
+    memory.copy(SAVE, src + i, 64);
+    sm4Crypt4(rk, SAVE, dst + i);
     v128.store(dst + i, v128.xor(v128.load(dst + i), c));
-    v128.store(dst + i, v128.xor(v128.load(dst + i, 16), s0), 16);
-    v128.store(dst + i, v128.xor(v128.load(dst + i, 32), s1), 32);
-    v128.store(dst + i, v128.xor(v128.load(dst + i, 48), s2), 48);
-    c = s3;
+    v128.store(dst + i, v128.xor(v128.load(dst + i, 16), v128.load(SAVE)), 16);
+    v128.store(dst + i, v128.xor(v128.load(dst + i, 32), v128.load(SAVE, 16)), 32);
+    v128.store(dst + i, v128.xor(v128.load(dst + i, 48), v128.load(SAVE, 32)), 48);
+    c = v128.load(SAVE, 48);
   }
   for (; i < len; i += 16) {
     const s = v128.load(src + i);

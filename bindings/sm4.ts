@@ -1,0 +1,451 @@
+/**
+ * @module bindings/sm4
+ * Typed SM4 (GB/T 32907-2016) over the wasm module: ECB and CBC (NIST SP 800-38A, PKCS#7 of
+ * RFC 5652 §6.3 or no padding), CTR (32- or 128-bit counter) and SM4-GCM (NIST SP 800-38D,
+ * RFC 8998). One `Sm4Key` holds one of the module's key handles: the key schedule is computed
+ * once, in wasm, and zeroed by `destroy()` (or, for a key that is never destroyed, when it is
+ * garbage-collected).
+ *
+ * Data moves through the module's I/O region (docs/abi.md), in 64 KiB pieces for larger inputs.
+ * Nothing is allocated off the V8 heap for calls up to 64 bytes (typed arrays of <= 64 bytes live
+ * on the heap); larger results are views into Node's Buffer pool up to 4 KiB, so pass `out` to
+ * choose where a result goes.
+ *
+ * @example
+ * const wasm = TidWasm.create();
+ * const key = new Sm4Key(wasm, keyBytes);
+ * const sealed = key.sealGcm(nonce12, plaintext, aad);
+ * const plain = key.openGcm(nonce12, sealed, aad);   // throws TidError ERR_VERIFY_FAILED on a bad tag
+ * key.destroy();
+ */
+import { TidError, check, requireBytes, requireInt } from "./errors.js";
+import { Status } from "./status.js";
+import type { TidWasm, RawExports } from "./wasm.js";
+
+export type Sm4Padding = "pkcs7" | "none";
+
+export interface Sm4OutOption {
+  /** Write the result here (at offset 0) instead of a new array; returned trimmed to the result. */
+  out?: Uint8Array;
+}
+export interface Sm4BlockOptions extends Sm4OutOption {
+  /** "pkcs7" (default, as node:crypto) or "none" (data must be a multiple of 16 bytes). */
+  padding?: Sm4Padding;
+}
+export interface Sm4CtrOptions extends Sm4OutOption {
+  /** 128 (default: the whole block is the counter, as node:crypto "sm4-ctr") or 32 (low 32 bits wrap). */
+  counterBits?: 32 | 128;
+}
+export interface Sm4GcmOpenOptions extends Sm4OutOption {
+  /** Length of the tag at the end of `sealed`: 12..16 (default 16). */
+  tagLength?: number;
+}
+
+export const SM4_KEY_SIZE = 16;
+export const SM4_BLOCK_SIZE = 16;
+export const SM4_GCM_TAG_SIZE = 16;
+
+// I/O region layout used by these bindings (tid_io_cap() = 66,560 bytes).
+const IV = 0; // 16: CBC IV / CTR counter cell
+const TAG = 16; // 16: GCM tag
+const OUTLEN = 32; // 4: u32 length cell
+const KEY = 48; // 16: key, wiped after sm4_key_set
+const SMALL = 64; // 960: GCM IV + AAD for one-shot calls; PKCS#7 last block
+const SMALL_CAP = 960;
+const DATA = 1024; // 65,536: data pieces
+const CHUNK = 65536;
+/** Longest input whose PKCS#7-padded form still fits one piece. */
+const PAD_CHUNK = CHUNK - 16;
+const MAX_GCM_IV = CHUNK;
+const POOL_MAX = 4096;
+
+/** Per-instance state: exports, handle free list and the I/O region's address. */
+class Sm4Runtime {
+  readonly wasm: TidWasm;
+  readonly x: RawExports;
+  readonly io: number;
+  private readonly free: number[] = [];
+  private heapView: Uint8Array;
+  private dv: DataView;
+
+  constructor(wasm: TidWasm) {
+    this.wasm = wasm;
+    this.x = wasm.exports;
+    if (typeof this.x.sm4_key_set !== "function") throw new Error("this wasm build has no SM4 exports");
+    if (wasm.ioCap < DATA + CHUNK) throw new Error(`I/O region too small for SM4: ${wasm.ioCap} bytes`);
+    this.io = wasm.ioPtr;
+    const slots = this.x.sm4_key_slots!();
+    for (let h = slots - 1; h >= 0; h--) this.free.push(h);
+    this.heapView = wasm.bytes();
+    this.dv = new DataView(this.heapView.buffer);
+  }
+
+  /** The byte view of linear memory (re-made only if memory ever grew). */
+  heap(): Uint8Array {
+    const b = this.wasm.bytes();
+    if (b !== this.heapView) {
+      this.heapView = b;
+      this.dv = new DataView(b.buffer);
+    }
+    return b;
+  }
+
+  u32(offset: number): number {
+    this.heap();
+    return this.dv.getUint32(this.io + offset, true);
+  }
+
+  acquire(): number {
+    const h = this.free.pop();
+    if (h === undefined) {
+      throw new TidError(Status.ERR_BAD_KEY_INDEX, `all ${this.x.sm4_key_slots!()} SM4 key handles of this instance are in use; destroy() keys that are no longer needed`);
+    }
+    return h;
+  }
+
+  release(h: number): void {
+    this.x.sm4_key_clear!(h);
+    this.free.push(h);
+  }
+}
+
+const runtimes = new WeakMap<TidWasm, Sm4Runtime>();
+
+function runtimeOf(wasm: TidWasm): Sm4Runtime {
+  let rt = runtimes.get(wasm);
+  if (!rt) {
+    rt = new Sm4Runtime(wasm);
+    runtimes.set(wasm, rt);
+  }
+  return rt;
+}
+
+interface Held {
+  rt: Sm4Runtime;
+  handle: number;
+}
+
+/** Keys that are garbage-collected without destroy() give their handle back, zeroed. */
+const registry = new FinalizationRegistry<Held>((held) => {
+  try {
+    held.rt.release(held.handle);
+  } catch {
+    /* instance already gone */
+  }
+});
+
+/** Copy n bytes of linear memory at `from` into dst[at..]: a plain loop for small n (no view object). */
+function copyOut(heap: Uint8Array, from: number, dst: Uint8Array, at: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[at + i] = heap[from + i]!;
+  } else {
+    dst.set(heap.subarray(from, from + n), at);
+  }
+}
+
+/** A new result array of n bytes: on the V8 heap up to 64 bytes, Node's Buffer pool below 4 KiB. */
+function allocResult(n: number): Uint8Array {
+  if (n > 64 && n < POOL_MAX) {
+    const b = Buffer.allocUnsafe(n);
+    return new Uint8Array(b.buffer, b.byteOffset, n);
+  }
+  return new Uint8Array(n);
+}
+
+/** The caller's `out` (checked: long enough, not partially overlapping `input`) or a new array. */
+function resultFor(out: Uint8Array | undefined, n: number, input: Uint8Array): Uint8Array {
+  if (out === undefined) return allocResult(n);
+  requireBytes("options.out", out, { min: n });
+  if (out.buffer === input.buffer && out.byteOffset !== input.byteOffset) {
+    const a = out.byteOffset, b = input.byteOffset;
+    if (a < b + input.length && b < a + n) {
+      throw new RangeError("options.out must be the same memory as the input (in place) or not overlap it; got a partial overlap");
+    }
+  }
+  return out.length === n ? out : out.subarray(0, n);
+}
+
+function paddingOf(options: Sm4BlockOptions | undefined): boolean {
+  const p = options?.padding;
+  if (p === undefined || p === "pkcs7") return true;
+  if (p === "none") return false;
+  throw new TypeError(`options.padding must be "pkcs7" or "none", got ${typeof p === "string" ? `"${p}"` : typeof p}`);
+}
+
+function optionsObject(options: unknown): void {
+  if (options !== undefined && (options === null || typeof options !== "object")) {
+    throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+}
+
+/** An SM4 key held in one of the module's key handles. */
+export class Sm4Key {
+  private rt: Sm4Runtime;
+  private h: number;
+
+  /**
+   * @param wasm the module instance to hold the key in
+   * @param key 16 bytes
+   * @throws TypeError/RangeError for a bad key; TidError ERR_BAD_KEY_INDEX when all handles are in use
+   */
+  constructor(wasm: TidWasm, key: Uint8Array) {
+    if (wasm === null || typeof wasm !== "object" || !("exports" in wasm)) {
+      throw new TypeError(`wasm must be a TidWasm instance, got ${wasm === null ? "null" : typeof wasm}`);
+    }
+    requireBytes("key", key, { length: SM4_KEY_SIZE });
+    const rt = runtimeOf(wasm);
+    const h = rt.acquire();
+    const heap = rt.heap();
+    const p = rt.io + KEY;
+    heap.set(key, p);
+    const st = rt.x.sm4_key_set!(h, p);
+    heap.fill(0, p, p + SM4_KEY_SIZE);
+    if (st !== Status.OK) {
+      rt.release(h);
+      check(st, "sm4_key_set");
+    }
+    this.rt = rt;
+    this.h = h;
+    registry.register(this, { rt, handle: h }, this);
+  }
+
+  /** The module handle index (for the raw exports), or -1 after destroy(). */
+  get handle(): number {
+    return this.h;
+  }
+
+  /** Zero the key schedule in the module and give the handle back. Idempotent. */
+  destroy(): void {
+    if (this.h < 0) return;
+    registry.unregister(this);
+    this.rt.release(this.h);
+    this.h = -1;
+  }
+
+  private live(): number {
+    if (this.h < 0) throw new TidError(Status.ERR_SLOT_EMPTY, "this Sm4Key was destroyed");
+    return this.h;
+  }
+
+  // ------------------------------------------------------------------ ECB / CBC
+
+  /** ECB encryption. @throws RangeError if padding is "none" and data is not whole blocks */
+  encryptEcb(data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
+    return this.blockMode(false, false, undefined, data, options);
+  }
+
+  /** ECB decryption. @throws TidError ERR_BAD_PADDING (nothing returned or written) */
+  decryptEcb(data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
+    return this.blockMode(true, false, undefined, data, options);
+  }
+
+  /** CBC encryption with a 16-byte IV. */
+  encryptCbc(iv: Uint8Array, data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
+    return this.blockMode(false, true, iv, data, options);
+  }
+
+  /** CBC decryption with a 16-byte IV. @throws TidError ERR_BAD_PADDING (nothing written) */
+  decryptCbc(iv: Uint8Array, data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
+    return this.blockMode(true, true, iv, data, options);
+  }
+
+  private blockMode(dec: boolean, cbc: boolean, iv: Uint8Array | undefined, data: Uint8Array, options: Sm4BlockOptions | undefined): Uint8Array {
+    const h = this.live();
+    if (cbc) requireBytes("iv", iv, { length: 16 });
+    optionsObject(options);
+    const pad = paddingOf(options);
+    requireBytes("data", data, pad && dec ? { min: 16, multipleOf: 16 } : pad ? {} : { multipleOf: 16 });
+    const rt = this.rt, x = rt.x, io = rt.io;
+    let heap = rt.heap();
+    if (cbc) heap.set(iv!, io + IV);
+    const n = data.length;
+
+    if (!pad) {
+      const out = resultFor(options?.out, n, data);
+      for (let off = 0; off < n; off += CHUNK) {
+        const m = Math.min(CHUNK, n - off);
+        heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
+        const st = cbc
+          ? (dec ? x.sm4_cbc_decrypt! : x.sm4_cbc_encrypt!)(h, io + IV, io + DATA, io + DATA, m)
+          : (dec ? x.sm4_ecb_decrypt! : x.sm4_ecb_encrypt!)(h, io + DATA, io + DATA, m);
+        check(st, "SM4");
+        copyOut(heap, io + DATA, out, off, m);
+      }
+      return out;
+    }
+
+    if (!dec) {
+      // PKCS#7 encryption: whole pieces without padding, the last (shorter) one padded
+      const total = (n & ~15) + 16;
+      const out = resultFor(options?.out, total, data);
+      let off = 0;
+      for (; n - off >= PAD_CHUNK; off += PAD_CHUNK) {
+        heap.set(data.subarray(off, off + PAD_CHUNK), io + DATA);
+        check(cbc ? x.sm4_cbc_encrypt!(h, io + IV, io + DATA, io + DATA, PAD_CHUNK) : x.sm4_ecb_encrypt!(h, io + DATA, io + DATA, PAD_CHUNK), "SM4");
+        copyOut(heap, io + DATA, out, off, PAD_CHUNK);
+      }
+      const m = n - off;
+      heap.set(off === 0 ? data : data.subarray(off), io + DATA);
+      check(cbc ? x.sm4_cbc_encrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_encrypt_pkcs7!(h, io + DATA, io + DATA, m), "SM4");
+      copyOut(heap, io + DATA, out, off, (m & ~15) + 16);
+      return out;
+    }
+
+    // PKCS#7 decryption
+    if (n <= CHUNK) {
+      heap.set(data, io + DATA);
+      const st = cbc ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, n, io + OUTLEN) : x.sm4_ecb_decrypt_pkcs7!(h, io + DATA, io + DATA, n, io + OUTLEN);
+      check(st, st === Status.ERR_BAD_PADDING ? "invalid PKCS#7 padding" : "SM4");
+      const m = rt.u32(OUTLEN);
+      heap = rt.heap();
+      const out = resultFor(options?.out, m, data);
+      copyOut(heap, io + DATA, out, 0, m);
+      return out;
+    }
+    // large: check the padding on the last block first, so a bad one releases nothing
+    const last = n - 16;
+    heap.set(data.subarray(last), io + SMALL);
+    if (cbc) heap.set(data.subarray(last - 16, last), io + IV);
+    const st = cbc ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + SMALL, io + SMALL, 16, io + OUTLEN) : x.sm4_ecb_decrypt_pkcs7!(h, io + SMALL, io + SMALL, 16, io + OUTLEN);
+    check(st, st === Status.ERR_BAD_PADDING ? "invalid PKCS#7 padding" : "SM4");
+    const tail = rt.u32(OUTLEN);
+    heap = rt.heap();
+    const out = resultFor(options?.out, last + tail, data);
+    // keep the tail before the data region is reused (out may be data itself)
+    const tailBytes = heap.slice(io + SMALL, io + SMALL + tail);
+    heap.fill(0, io + SMALL, io + SMALL + 16);
+    if (cbc) heap.set(iv!, io + IV);
+    for (let off = 0; off < last; off += CHUNK) {
+      const m = Math.min(CHUNK, last - off);
+      heap.set(data.subarray(off, off + m), io + DATA);
+      check(cbc ? x.sm4_cbc_decrypt!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_decrypt!(h, io + DATA, io + DATA, m), "SM4");
+      copyOut(heap, io + DATA, out, off, m);
+    }
+    out.set(tailBytes, last);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ CTR
+
+  /**
+   * CTR encryption or decryption (the same operation) of any length, starting from the 16-byte
+   * counter block `iv`.
+   */
+  ctr(iv: Uint8Array, data: Uint8Array, options?: Sm4CtrOptions): Uint8Array {
+    const h = this.live();
+    requireBytes("iv", iv, { length: 16 });
+    requireBytes("data", data);
+    optionsObject(options);
+    const bits = options?.counterBits ?? 128;
+    if (bits !== 32 && bits !== 128) throw new RangeError(`options.counterBits must be 32 or 128, got ${String(bits)}`);
+    const rt = this.rt, x = rt.x, io = rt.io;
+    const heap = rt.heap();
+    const n = data.length;
+    const out = resultFor(options?.out, n, data);
+    heap.set(iv, io + IV);
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
+      check(x.sm4_ctr!(h, io + IV, io + DATA, io + DATA, m, bits), "SM4-CTR");
+      copyOut(heap, io + DATA, out, off, m);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ GCM
+
+  /**
+   * SM4-GCM seal. @param iv 1..65536 bytes (12 recommended; never reuse one with the same key)
+   * @returns ciphertext ‖ 16-byte tag
+   */
+  sealGcm(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: Sm4OutOption): Uint8Array {
+    const h = this.live();
+    requireBytes("iv", iv, { min: 1, max: MAX_GCM_IV });
+    requireBytes("data", data);
+    if (aad !== undefined) requireBytes("aad", aad);
+    optionsObject(options);
+    const rt = this.rt, x = rt.x, io = rt.io;
+    const heap = rt.heap();
+    const n = data.length;
+    const out = resultFor(options?.out, n + SM4_GCM_TAG_SIZE, data);
+    const aadLen = aad === undefined ? 0 : aad.length;
+    if (n <= CHUNK && iv.length + aadLen <= SMALL_CAP) {
+      heap.set(iv, io + SMALL);
+      if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
+      heap.set(data, io + DATA);
+      check(x.sm4_gcm_seal!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG), "SM4-GCM seal");
+      copyOut(heap, io + DATA, out, 0, n);
+      copyOut(heap, io + TAG, out, n, SM4_GCM_TAG_SIZE);
+      return out;
+    }
+    this.gcmStart(iv, aad);
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      heap.set(data.subarray(off, off + m), io + DATA);
+      check(x.sm4_gcm_encrypt!(h, io + DATA, io + DATA, m), "SM4-GCM seal");
+      copyOut(heap, io + DATA, out, off, m);
+    }
+    check(x.sm4_gcm_finish!(h, io + TAG), "SM4-GCM seal");
+    copyOut(heap, io + TAG, out, n, SM4_GCM_TAG_SIZE);
+    return out;
+  }
+
+  /**
+   * SM4-GCM open of ciphertext ‖ tag. The tag is checked (in constant time) before any
+   * plaintext is produced. @throws TidError ERR_VERIFY_FAILED on a wrong tag, IV, AAD or key:
+   * nothing is returned and nothing is written to `options.out`.
+   */
+  openGcm(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: Sm4GcmOpenOptions): Uint8Array {
+    const h = this.live();
+    requireBytes("iv", iv, { min: 1, max: MAX_GCM_IV });
+    optionsObject(options);
+    const tagLen = options?.tagLength === undefined ? SM4_GCM_TAG_SIZE : requireInt("options.tagLength", options.tagLength, 12, 16);
+    requireBytes("sealed", sealed, { min: tagLen });
+    if (aad !== undefined) requireBytes("aad", aad);
+    const rt = this.rt, x = rt.x, io = rt.io;
+    const heap = rt.heap();
+    const n = sealed.length - tagLen;
+    const aadLen = aad === undefined ? 0 : aad.length;
+    const out = resultFor(options?.out, n, sealed);
+    heap.set(sealed.subarray(n), io + TAG);
+    if (n <= CHUNK && iv.length + aadLen <= SMALL_CAP) {
+      heap.set(iv, io + SMALL);
+      if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
+      heap.set(n === sealed.length ? sealed : sealed.subarray(0, n), io + DATA);
+      const st = x.sm4_gcm_open!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG, tagLen);
+      check(st, st === Status.ERR_VERIFY_FAILED ? "SM4-GCM tag does not match (wrong key, IV, AAD, or altered data)" : "SM4-GCM open");
+      copyOut(heap, io + DATA, out, 0, n);
+      return out;
+    }
+    // pass 1: hash the ciphertext; pass 2, only after the tag matched: decrypt it
+    this.gcmStart(iv, aad);
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      heap.set(sealed.subarray(off, off + m), io + DATA);
+      check(x.sm4_gcm_absorb!(h, io + DATA, m), "SM4-GCM open");
+    }
+    const st = x.sm4_gcm_verify!(h, io + TAG, tagLen);
+    check(st, st === Status.ERR_VERIFY_FAILED ? "SM4-GCM tag does not match (wrong key, IV, AAD, or altered data)" : "SM4-GCM open");
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      heap.set(sealed.subarray(off, off + m), io + DATA);
+      check(x.sm4_gcm_decrypt!(h, io + DATA, io + DATA, m), "SM4-GCM open");
+      copyOut(heap, io + DATA, out, off, m);
+    }
+    return out;
+  }
+
+  /** Stream start: the IV and the AAD, in pieces through the data region. */
+  private gcmStart(iv: Uint8Array, aad: Uint8Array | undefined): void {
+    const h = this.h, rt = this.rt, x = rt.x, io = rt.io;
+    const heap = rt.heap();
+    heap.set(iv, io + DATA);
+    check(x.sm4_gcm_start!(h, io + DATA, iv.length), "SM4-GCM");
+    const a = aad === undefined ? 0 : aad.length;
+    for (let off = 0; off < a; off += CHUNK) {
+      const m = Math.min(CHUNK, a - off);
+      heap.set(aad!.subarray(off, off + m), io + DATA);
+      check(x.sm4_gcm_aad!(h, io + DATA, m), "SM4-GCM");
+    }
+  }
+}
