@@ -1,0 +1,134 @@
+// "TID applet v1" as typed calls (issue 4, "SE profile"; docs/se-profile.md), over the APDU
+// channel (hal/apdu/channel.ts: chaining, 61xx) on any link. Every call exists twice: `xxxSync`
+// for code behind the wasm's synchronous `transceive` import, `xxx` (Promise) for the TypeScript
+// API. The bytes come from commands.ts, the only encoder of the profile.
+//
+// Errors: a status word other than 9000 → SeStatusError (sw, reason, the wasm status it maps to,
+// the command's name; the channel's ApduError is its cause). Transport errors (BusError,
+// LinkError, ApduProtocolError) pass through unchanged. A 9000 with malformed data → SeFormatError.
+import { ApduChannel, type Transceiver } from "../apdu/channel.js";
+import { apduError, type ApduError, type SwReason } from "../apdu/errors.js";
+import { swHex, type ResponseApdu } from "../apdu/apdu.js";
+import * as cmd from "./commands.js";
+import type { AppletInfo, AuthBeginInput, AuthFinishOptions, SelectInfo, SeCommand, SlotState } from "./commands.js";
+
+export class SeStatusError extends Error {
+  readonly sw: number;
+  readonly reason: SwReason;
+  /** the wasm status this SW stands for in this command (commands.ts statusOfSw) */
+  readonly status: string;
+  /** "AUTH FINISH" */
+  readonly command: string;
+
+  constructor(command: string, sw: number, status: string, cause: ApduError) {
+    super(`${command}: SE answered ${swHex(sw)} (${cause.reason}) → ${status}`, { cause });
+    this.name = "SeStatusError";
+    this.command = command;
+    this.sw = sw;
+    this.reason = cause.reason;
+    this.status = status;
+  }
+}
+
+/** Identity as read from the SE (GET DATA). */
+export interface SeIdentity {
+  /** null while the SE is blank */
+  tid: Uint8Array | null;
+  info: AppletInfo;
+}
+
+function finish<T>(c: SeCommand<T>, r: ResponseApdu): T {
+  if (r.sw !== 0x9000) {
+    throw new SeStatusError(c.name, r.sw, cmd.statusOfSw(c.apdu.ins, c.apdu.p1, r.sw), apduError(r.sw, c.apdu, r.data));
+  }
+  return c.parse(r.data);
+}
+
+export class SeClient {
+  readonly channel: ApduChannel;
+
+  /** Over an ApduChannel, or a link (one is made). */
+  constructor(channelOrLink: ApduChannel | Transceiver) {
+    this.channel = channelOrLink instanceof ApduChannel ? channelOrLink : new ApduChannel(channelOrLink);
+  }
+
+  /** Run any profile command (commands.ts) synchronously. */
+  runSync<T>(c: SeCommand<T>): T {
+    return finish(c, this.channel.transmitSync(c.apdu));
+  }
+
+  async run<T>(c: SeCommand<T>): Promise<T> {
+    return finish(c, await this.channel.transmit(c.apdu));
+  }
+
+  selectSync(): SelectInfo { return this.runSync(cmd.select()); }
+  select(): Promise<SelectInfo> { return this.run(cmd.select()); }
+
+  getChallengeSync(n: number): Uint8Array { return this.runSync(cmd.getChallenge(n)); }
+  getChallenge(n: number): Promise<Uint8Array> { return this.run(cmd.getChallenge(n)); }
+
+  getTidSync(): Uint8Array { return this.runSync(cmd.getTid()); }
+  getTid(): Promise<Uint8Array> { return this.run(cmd.getTid()); }
+
+  getInfoSync(): AppletInfo { return this.runSync(cmd.getInfo()); }
+  getInfo(): Promise<AppletInfo> { return this.run(cmd.getInfo()); }
+
+  getSlotsSync(): SlotState[] { return this.runSync(cmd.getSlots()); }
+  getSlots(): Promise<SlotState[]> { return this.run(cmd.getSlots()); }
+
+  /** GET DATA info, then the TID unless the SE is blank. */
+  identitySync(): SeIdentity {
+    const info = this.getInfoSync();
+    return { tid: info.lifecycle === "blank" ? null : this.getTidSync(), info };
+  }
+  async identity(): Promise<SeIdentity> {
+    const info = await this.getInfo();
+    return { tid: info.lifecycle === "blank" ? null : await this.getTid(), info };
+  }
+
+  provisionSync(tid: Uint8Array, psk: Uint8Array): void { this.runSync(cmd.provision(tid, psk)); }
+  provision(tid: Uint8Array, psk: Uint8Array): Promise<void> { return this.run(cmd.provision(tid, psk)); }
+
+  lockSync(): void { this.runSync(cmd.lock()); }
+  lock(): Promise<void> { return this.run(cmd.lock()); }
+
+  /** The SE builds the authcode (DESIGN.md §4.1) and keeps the pending request. */
+  authBeginSync(input: AuthBeginInput): Uint8Array { return this.runSync(cmd.authBegin(input)); }
+  authBegin(input: AuthBeginInput): Promise<Uint8Array> { return this.run(cmd.authBegin(input)); }
+
+  /** The SE checks the server data and installs the token in a slot; returns it only if asked. */
+  authFinishSync(serverData: Uint8Array, options?: AuthFinishOptions): Uint8Array | null { return this.runSync(cmd.authFinish(serverData, options)); }
+  authFinish(serverData: Uint8Array, options?: AuthFinishOptions): Promise<Uint8Array | null> { return this.run(cmd.authFinish(serverData, options)); }
+
+  loadSessionKeySync(slot: number, key: Uint8Array): void { this.runSync(cmd.loadSessionKey(slot, key)); }
+  loadSessionKey(slot: number, key: Uint8Array): Promise<void> { return this.run(cmd.loadSessionKey(slot, key)); }
+
+  /** SM4-ECB inside the SE with a slot's key; data = whole blocks, split into ≤ 1024-byte commands. */
+  sm4CipherSync(slot: number, encrypt: boolean, data: Uint8Array): Uint8Array {
+    return joinChunks(data, (part) => this.runSync(cmd.sm4Cipher(slot, encrypt, part)));
+  }
+  async sm4Cipher(slot: number, encrypt: boolean, data: Uint8Array): Promise<Uint8Array> {
+    const out = new Uint8Array(data.length);
+    for (const [off, part] of chunks(data)) out.set(await this.run(cmd.sm4Cipher(slot, encrypt, part)), off);
+    return out;
+  }
+
+  eraseSlotSync(slot: number | "all"): void { this.runSync(cmd.eraseSlot(slot)); }
+  eraseSlot(slot: number | "all"): Promise<void> { return this.run(cmd.eraseSlot(slot)); }
+}
+
+const SM4_CHUNK = 1024;
+
+function* chunks(data: Uint8Array): Generator<[number, Uint8Array]> {
+  if (!(data instanceof Uint8Array) || data.length === 0 || data.length % 16 !== 0) {
+    yield [0, data]; // commands.ts reports the argument error before anything is sent
+    return;
+  }
+  for (let off = 0; off < data.length; off += SM4_CHUNK) yield [off, data.subarray(off, Math.min(data.length, off + SM4_CHUNK))];
+}
+
+function joinChunks(data: Uint8Array, run: (part: Uint8Array) => Uint8Array): Uint8Array {
+  const out = new Uint8Array(data instanceof Uint8Array ? data.length : 0);
+  for (const [off, part] of chunks(data)) out.set(run(part), off);
+  return out;
+}
