@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Sm4Gcm, sm4GcmDecrypt, sm4GcmEncrypt } from "../server/sm4-gcm.js";
 
 const h = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : null);
+const hex = (b: Uint8Array | null): string => (b ? Buffer.from(b).toString("hex") : "null");
 
 // RFC 8998 Appendix A.1 (SM4-GCM test vector).
 const rfc = {
