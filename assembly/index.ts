@@ -2,4 +2,5 @@
 import "./host";
 export * from "./abi/common";
 export * from "./abi/sm4";
+export * from "./abi/sm3";
 export * from "./abi/sm2";

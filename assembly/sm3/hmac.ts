@@ -1,7 +1,8 @@
-// HMAC-SM3 (RFC 2104 with SM3 as H: B = 64, L = 32). Keys longer than 64 bytes are hashed first.
-// The context holds the inner hash and the padded key (needed again for the outer hash).
+// HMAC-SM3: RFC 2104 with SM3 (GB/T 32905-2016) as H, B = 64, L = 32. Keys longer than 64 bytes
+// are hashed first. The context holds the inner hash and the padded key K0 (needed again for the
+// outer hash); the scratch pad that holds K0 ^ ipad / K0 ^ opad is wiped after each use.
 import { wipe } from "../mem";
-import { SM3_CTX_SIZE, SM3_DIGEST_SIZE, sm3, sm3Final, sm3Init, sm3Update } from "./sm3";
+import { SM3_CTX_SIZE, sm3, sm3Final, sm3Init, sm3Update } from "./sm3";
 
 // Context layout: 0 inner SM3 context; SM3_CTX_SIZE: 64-byte key block K0 (key zero-padded).
 const CTX_KEY: usize = SM3_CTX_SIZE;
@@ -32,20 +33,20 @@ export function hmacSm3Init(ctx: usize, key: usize, keyLen: usize): void {
   wipe(pad, 64 + 32);
 }
 
+/** Absorb `len` bytes of the message. */
 export function hmacSm3Update(ctx: usize, src: usize, len: usize): void {
   sm3Update(ctx, src, len);
 }
 
-/** Write the 32-byte MAC to `out` and wipe the context. */
+/** Write the 32-byte MAC to `out` and wipe the context (`out` may lie inside it). */
 export function hmacSm3Final(ctx: usize, out: usize): void {
-  const inner = pad + 64;
-  sm3Final(ctx, inner);
+  sm3Final(ctx, pad + 64);                 // inner hash H(K0 ^ ipad ‖ text)
   xorPad(ctx + CTX_KEY, 0x5c);
+  wipe(ctx + CTX_KEY, 64);
   sm3Init(ctx);
-  sm3Update(ctx, pad, 64 + 32);
-  sm3Final(ctx, out);
-  wipe(ctx, HMAC_SM3_CTX_SIZE);
+  sm3Update(ctx, pad, 64 + 32);            // K0 ^ opad ‖ inner
   wipe(pad, 64 + 32);
+  sm3Final(ctx, out);
 }
 
 const oneShotCtx: usize = memory.data(<i32>HMAC_SM3_CTX_SIZE, 16);
@@ -56,5 +57,3 @@ export function hmacSm3(key: usize, keyLen: usize, msg: usize, msgLen: usize, ou
   sm3Update(oneShotCtx, msg, msgLen);
   hmacSm3Final(oneShotCtx, out);
 }
-
-export { SM3_DIGEST_SIZE as HMAC_SM3_SIZE };

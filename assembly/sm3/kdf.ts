@@ -8,12 +8,19 @@ const base: usize = memory.data(<i32>SM3_CTX_SIZE, 16);
 const work: usize = memory.data(<i32>SM3_CTX_SIZE, 16);
 const scratch: usize = memory.data(32 + 4, 16);
 
-/** Derive `outLen` bytes from the shared secret `z` into `out` (out must not overlap z). */
+/** Derive `outLen` bytes from the shared secret `z` into `out` (which may overlap `z`). */
 export function sm3Kdf(z: usize, zLen: usize, out: usize, outLen: usize): void {
+  sm3KdfFrom(z, zLen, 1, out, outLen);
+}
+
+/**
+ * The KDF output from counter `ct` on: bytes [32·(ct-1), 32·(ct-1) + outLen) of KDF(z, ·), so a
+ * long output can be produced in pieces. `z` is absorbed before anything is written to `out`.
+ */
+export function sm3KdfFrom(z: usize, zLen: usize, ct: u32, out: usize, outLen: usize): void {
   sm3Init(base);
   sm3Update(base, z, zLen);
   const ctr = scratch + 32;
-  let ct: u32 = 1;
   while (outLen != 0) {
     memory.copy(work, base, SM3_CTX_SIZE);
     store<u32>(ctr, bswap<u32>(ct));

@@ -1,6 +1,8 @@
 // SM3 cryptographic hash (GB/T 32905-2016): streaming (init / update / final over a caller-owned
 // context) and one-shot. 64-byte blocks, 32-byte digest, big-endian words, 64-bit bit count.
-// No allocation: the context is caller memory, the message schedule lives in a static scratch.
+// No allocation: the context is caller memory; the compression function (compress.ts, generated)
+// keeps the message schedule in locals. Lengths: up to 2^32-1 bytes per update, 2^61-1 in total
+// (the bit count is the standard's 64-bit length field).
 import { wipe } from "../mem";
 import { sm3Compress as compress } from "./compress";
 
@@ -51,7 +53,7 @@ export function sm3Update(ctx: usize, src: usize, len: usize): void {
   store<u32>(ctx + CTX_FILL, <u32>len);
 }
 
-/** Pad, write the 32-byte digest to `out`, and wipe the context. */
+/** Pad, write the 32-byte digest to `out`, and wipe the context (`out` may lie inside it). */
 export function sm3Final(ctx: usize, out: usize): void {
   const buf = ctx + CTX_BLOCK;
   let fill = <usize>load<u32>(ctx + CTX_FILL);
@@ -66,8 +68,10 @@ export function sm3Final(ctx: usize, out: usize): void {
   memory.fill(buf + fill, 0, 56 - fill);
   store<u64>(buf + 56, bswap<u64>(bits));
   compress(ctx, buf, 1);
-  for (let i: usize = 0; i < 8; i++) store<u32>(out + (i << 2), bswap<u32>(load<u32>(ctx + (i << 2))));
+  const v0 = load<u64>(ctx, 0), v1 = load<u64>(ctx, 8), v2 = load<u64>(ctx, 16), v3 = load<u64>(ctx, 24);
   wipe(ctx, SM3_CTX_SIZE);
+  store<u64>(out, v0, 0); store<u64>(out, v1, 8); store<u64>(out, v2, 16); store<u64>(out, v3, 24);
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(out + i)));
 }
 
 const oneShotCtx: usize = memory.data(<i32>SM3_CTX_SIZE, 16);
