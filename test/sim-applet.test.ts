@@ -66,7 +66,7 @@ function readLong(a: TidApplet, cmd: Uint8Array): Uint8Array {
 
 /** Send data through command chaining in 255-byte blocks; return the final R-APDU. */
 function chained(a: TidApplet, cla: number, ins: number, p1: number, p2: number, data: Uint8Array, le?: number): Uint8Array {
-  let r = new Uint8Array(0);
+  let r: Uint8Array = new Uint8Array(0);
   for (let off = 0; off < data.length; off += 255) {
     const last = off + 255 >= data.length;
     r = a.process(apdu(last ? cla : cla | 0x10, ins, p1, p2, data.subarray(off, off + 255), last ? le : undefined)).rapdu;
