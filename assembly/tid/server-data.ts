@@ -1,10 +1,11 @@
 // Parser of the TID v1 server data (DESIGN.md §4.2). Checks everything that can be checked
-// without the PSK, each failure with its own status, in wire order:
+// without the PSK, each failure with its own status, in wire order (the statuses docs/se-profile.md
+// gives the SE's status words, so both backends report the same):
 //   length outside 68..644            → ERR_BAD_LENGTH
 //   version ≠ 0x01                    → ERR_UNSUPPORTED_VERSION
 //   algorithm bytes ≠ 10 02           → ERR_UNSUPPORTED_ALGORITHM
 //   nonce-length byte ≠ 0x10, reserved flag bits, L' > 512 → ERR_BAD_FORMAT
-//   length ≠ 36 + L' (+ 64) + 32      → ERR_BAD_LENGTH (truncated or over-long)
+//   length ≠ 36 + L' (+ 64) + 32      → ERR_BAD_FORMAT (truncated or over-long for its own fields)
 //   TID ≠ the device's                → ERR_TID_MISMATCH
 // The tag (tag_s) and the point (Qs) are the backend's to verify.
 import {
@@ -29,7 +30,7 @@ export function checkServerData(src: usize, len: u32, tid: usize): i32 {
   if ((flags & ~(<u32>SERVER_FLAG_TOKEN)) != 0) return ERR_BAD_FORMAT;
   const extraLen = loadBe16(src + OFF_EXTRA_LEN);
   if (extraLen > MAX_EXTRA) return ERR_BAD_FORMAT;
-  if (len != serverDataSize(extraLen, (flags & SERVER_FLAG_TOKEN) != 0)) return ERR_BAD_LENGTH;
+  if (len != serverDataSize(extraLen, (flags & SERVER_FLAG_TOKEN) != 0)) return ERR_BAD_FORMAT;
   // The TID is public, so comparing it in variable time leaks nothing.
   for (let i: u32 = 0; i < TID_SIZE; i++) {
     if (load<u8>(src + OFF_TID + i) != load<u8>(tid + i)) return ERR_TID_MISMATCH;
