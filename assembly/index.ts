@@ -4,3 +4,4 @@ export * from "./abi/common";
 export * from "./abi/sm4";
 export * from "./abi/sm3";
 export * from "./abi/sm2";
+export * from "./abi/tid";
