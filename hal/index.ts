@@ -40,3 +40,6 @@ export { seStatusOf } from "./apdu/status.js";
 
 export { loadBoard, listBoards, parseBoard, applyEnv, describeBoard, parseI2cAddress, boardsDir, BoardError, type Board, type I2cBoard, type SpiBoard, type LoadBoardOptions } from "./boards.js";
 export { openBoard, type OpenBoardOptions, type OpenedBoard } from "./open-board.js";
+export * from "./se/index.js";
+export * from "./sim/index.js";
+export { createSimulatedStack, type SimulatedStack, type SimulatedStackOptions } from "./sim/stack.js";

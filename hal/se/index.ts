@@ -1,5 +1,10 @@
 // The SE command profile "TID applet v1" (docs/se-profile.md): constants (profile.ts), the one
-// APDU encoder (commands.ts) and the typed sync/async calls over an APDU channel (client.ts).
+// APDU encoder (commands.ts, exported as the `seCommands` namespace) and the typed sync/async
+// calls over an APDU channel (client.ts).
 export * from "./profile.js";
-export * from "./commands.js";
-export * from "./client.js";
+export * as seCommands from "./commands.js";
+export {
+  SeFormatError, statusOfSw, type SeCommand, type SelectInfo, type AppletInfo, type Lifecycle, type SlotState, type AuthBeginInput,
+  type AuthFinishOptions,
+} from "./commands.js";
+export { SeClient, SeStatusError, type SeIdentity } from "./client.js";
