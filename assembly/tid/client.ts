@@ -258,7 +258,10 @@ export function clientValidate(data: usize, dataLen: u32, tokenOut: usize, token
     if (st == OK && r < 0) st = r;
   }
   if (se && !sentToSe) {
+    // The SE must forget its request too. Its answer to this internal abort (6700) is not the
+    // reason the call failed, so it is not left in tid_last_sw.
     const abort = seAbortPending(activeSlot);
+    if (abort == OK) setLastSw(0);
     if (st == OK) st = abort;
   }
   if (st == OK) {
