@@ -269,3 +269,17 @@ describe("FM I2C link: bus lock", () => {
   });
 
 });
+
+describe("FM I2C link: private lock", () => {
+  it("a link given its own lock does not share the bus-wide one", async () => {
+    const { BusLock } = await import("../hal/bus/lock.js");
+    const clock = new VirtualClock();
+    const p1 = Object.assign(new ScriptedI2cPort([{ w: CMD }, ...reply(RESP)], "/dev/i2c-8@0x71"), { bus: "/dev/i2c-8" });
+    const p2 = Object.assign(new ScriptedI2cPort([{ w: CMD }, ...reply(RESP)], "/dev/i2c-8@0x72"), { bus: "/dev/i2c-8" });
+    const l1 = new FmI2cLink(p1, { clock });
+    const l2 = new FmI2cLink(p2, { clock, lock: new BusLock("private") });
+    const a = l1.transceive(APDU);
+    expect(hex(l2.transceiveSync(APDU))).toBe(RESP_DATA);
+    await a;
+  });
+});

@@ -136,6 +136,8 @@ export interface LinkOptions {
   timing?: Partial<LinkTiming>;
   /** Receives one line per bus step ("Tx> 08 00 …"); default: stderr when TID_DEBUG includes "hal". */
   trace?: (line: string) => void;
+  /** The lock serialising exchanges; default: the process-wide lock of port.bus (or port.name). */
+  lock?: BusLock;
 }
 
 export function hex(b: Uint8Array): string {
@@ -171,7 +173,7 @@ export abstract class BaseLink<P extends Port> implements Link {
     this.port = port;
     this.clock = clock;
     this.timing = Object.freeze(resolveTiming(options.timing));
-    this.lock = busLock(port.bus ?? port.name);
+    this.lock = options.lock ?? busLock(port.bus ?? port.name);
     this.trace = options.trace ?? defaultTrace();
     this.tap = (step, result, error) => this.count(step, result, error);
   }
