@@ -120,9 +120,12 @@ export class SeClient {
 const SM4_CHUNK = 1024;
 
 function* chunks(data: Uint8Array): Generator<[number, Uint8Array]> {
-  if (!(data instanceof Uint8Array) || data.length === 0 || data.length % 16 !== 0) {
-    yield [0, data]; // commands.ts reports the argument error before anything is sent
+  if (!(data instanceof Uint8Array)) {
+    yield [0, data]; // commands.ts reports the type error before anything is sent
     return;
+  }
+  if (data.length === 0 || data.length % 16 !== 0) {
+    throw new RangeError(`data length must be a positive multiple of 16 (whole SM4 blocks), got ${data.length}`);
   }
   for (let off = 0; off < data.length; off += SM4_CHUNK) yield [off, data.subarray(off, Math.min(data.length, off + SM4_CHUNK))];
 }
