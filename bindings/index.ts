@@ -1,0 +1,19 @@
+/**
+ * @module tid-wasm — the package's public entry (package.json "exports": "."): the TID device
+ * client over the wasm module, its errors and status table, the soft key file, and the typed
+ * SM4 / SM3 bindings. The HAL is the separate entry "tid-wasm/hal"; the server the "tid-wasm/server".
+ */
+export {
+  TidClient, TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AEAD_OVERHEAD,
+  type TidClientOptions, type SoftOptions, type SeOptions, type SoftIdentity, type AuthcodeOptions,
+} from "./client.js";
+export { TidError, check, requireBytes, requireInt, type BytesRule } from "./errors.js";
+export { Status, statusName, statusLayer, type StatusName, type StatusCode, type StatusLayer } from "./status.js";
+export {
+  readKeyFile, writeKeyFile, encodeKeyFile, decodeKeyFile, KeyFileError, KEYFILE_SIZE, KEYFILE_VERSION, DEFAULT_SCRYPT,
+  type KeyFileSecret, type KeyFileIdentity, type KeyFileErrorCode, type ScryptParams,
+} from "./keyfile.js";
+export { linkTransceiver, statusOfLinkError, type ApduLink, type LinkTransceiver } from "./se-backend.js";
+export { TidWasm, wasmPath, wasmModule, type WasmBuild, type HostImports, type RawExports } from "./wasm.js";
+export * from "./sm4.js";
+export * from "./sm3.js";
