@@ -1,0 +1,42 @@
+// Client side of the auth server's admin endpoints (docs/server.md "Admin API"), for
+// provisioning tools and tests: register devices and user servers, (de)activate a device.
+import { requestJson, type HttpClientOptions } from "./http-client.js";
+
+export interface AdminOptions extends HttpClientOptions {
+  /** the auth server's base URL */
+  url: string;
+  /** sent as Authorization: Bearer … when the server is configured with one */
+  adminToken?: string;
+}
+
+function target(options: AdminOptions, path: string): [URL, HttpClientOptions] {
+  const u = new URL(options.url);
+  u.pathname = u.pathname.replace(/\/+$/, "") + path;
+  const headers = { ...options.headers, ...(options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {}) };
+  return [u, { ...options, headers }];
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+export function registerDevice(
+  options: AdminOptions,
+  device: { tid: Uint8Array; psk: Uint8Array; label?: string; active?: boolean; replace?: boolean },
+): Promise<Record<string, unknown>> {
+  const [u, o] = target(options, "/v1/admin/devices");
+  return requestJson("POST", u, { tid: hex(device.tid), psk: hex(device.psk), label: device.label, active: device.active, replace: device.replace }, o);
+}
+
+export function setDeviceActive(options: AdminOptions, tid: Uint8Array, active: boolean): Promise<Record<string, unknown>> {
+  const [u, o] = target(options, `/v1/admin/devices/${hex(tid)}/${active ? "activate" : "deactivate"}`);
+  return requestJson("POST", u, {}, o);
+}
+
+export function getDevice(options: AdminOptions, tid: Uint8Array): Promise<Record<string, unknown>> {
+  const [u, o] = target(options, `/v1/admin/devices/${hex(tid)}`);
+  return requestJson("GET", u, undefined, o);
+}
+
+export function registerUserServer(options: AdminOptions, userUin: string, publicKeyPem: string, replace?: boolean): Promise<Record<string, unknown>> {
+  const [u, o] = target(options, "/v1/admin/user-servers");
+  return requestJson("POST", u, { userUin, publicKeyPem, replace }, o);
+}
