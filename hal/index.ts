@@ -14,8 +14,9 @@ export { openI2cPort, checkI2cAddress, i2cDevicePath, type I2cPortOptions, type 
 export { openSpiPort, spiDevicePath, planSpiMessages, type SpiPortOptions, type SpiDeviceModule, type SpiDeviceLike, type SpiTransfer } from "./bus/spi.js";
 
 export {
-  type Link, type LinkTiming, type LinkStats, type LinkOptions, DEFAULT_TIMING, TIMING_KEYS, resolveTiming, emptyStats,
+  type Link, type LinkTiming, type LinkStats, type LinkOptions, DEFAULT_TIMING, TIMING_KEYS, resolveTiming, emptyStats, BaseLink,
 } from "./link/link.js";
+export { read, write, transfer, sleep, runSync, runAsync, type Step, type Exchange, type Tap } from "./link/driver.js";
 export { FmI2cLink } from "./link/fm-i2c.js";
 export { FmSpiLink, fmSpiSendSegments, fmSpiStatusSegments, fmSpiReceiveSegments } from "./link/fm-spi.js";
 export {
