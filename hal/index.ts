@@ -16,7 +16,9 @@ export { openSpiPort, spiDevicePath, planSpiMessages, type SpiPortOptions, type 
 export {
   type Link, type LinkTiming, type LinkStats, type LinkOptions, DEFAULT_TIMING, TIMING_KEYS, resolveTiming, emptyStats, BaseLink,
 } from "./link/link.js";
-export { read, write, transfer, sleep, runSync, runAsync, type Step, type Exchange, type Tap } from "./link/driver.js";
+/** Driver-loop helpers for new link protocols (docs/hal.md, "Porting"): read, write, transfer, sleep, runSync, runAsync. */
+export * as linkDriver from "./link/driver.js";
+export type { Step, Exchange, Tap } from "./link/driver.js";
 export { FmI2cLink } from "./link/fm-i2c.js";
 export { FmSpiLink, fmSpiSendSegments, fmSpiStatusSegments, fmSpiReceiveSegments } from "./link/fm-spi.js";
 export {
