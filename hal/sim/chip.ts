@@ -72,6 +72,7 @@ export class SimChip {
   private readyAt = -Infinity;
   private wtxQueue = 0;
   private dropNext = false;
+  private bootUntil = -Infinity;
 
   constructor(applet: TidApplet, clock: Clock, timing: ChipTiming, stats: SimStats) {
     this.applet = applet;
@@ -83,6 +84,11 @@ export class SimChip {
   /** Working on a command, booting, or between two WTX frames. */
   busy(): boolean {
     return this.clock.now() < this.readyAt;
+  }
+
+  /** Still booting after a reset: deaf to everything. */
+  booting(): boolean {
+    return this.clock.now() < this.bootUntil;
   }
 
   /** What a read would get now: the output, or a WTX frame while a storm lasts; null = nothing. */
@@ -162,6 +168,7 @@ export class SimChip {
     this.dropNext = false;
     this.readyAt = this.clock.now();
     this.work(this.timing.bootMs);
+    this.bootUntil = this.readyAt;
   }
 
   private work(ms: number): void {

@@ -111,6 +111,11 @@ export class FaultPlan {
     this.enabled = on;
   }
 
+  /** Drop every scripted entry not used up yet (e.g. to check recovery after a scripted fault). */
+  clearScript(): void {
+    for (const s of this.script) s.left = 0;
+  }
+
   /** Consulted once per bus transaction. */
   next(op: TransactionOp): Fault | null {
     this.transactions++;

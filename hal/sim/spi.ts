@@ -4,7 +4,8 @@
 //
 //   02 SEND     LEN_HI LEN_LO APDU… LRC. A good frame (LEN ≥ 4 = bytes − 3, LRC = FF ⊕ all)
 //               goes to the applet; a damaged one is dropped. Either way the previous response
-//               is gone. While busy the SE does not take a frame (and drops what it had).
+//               is gone. A SEND while the SE works on a command abandons that command's answer
+//               and takes the new one; while it boots after a reset, the SEND is lost.
 //   05 STATUS   one byte out: 00 = a response is ready, 01 = busy or nothing to send.
 //   03 RECEIVE  the response frame LEN_HI LEN_LO DATA… LRC from its first byte, every time;
 //               0xFF past its end, or throughout when there is nothing to send.
@@ -108,10 +109,13 @@ export class SimSpiPort implements SpiPort {
     this.stats.transactions++;
     this.stats.busTimeMs += ms;
     charge(chip.clock, ms);
+    // Chip-level faults hit before the message, except that a SEND is taken first and then
+    // worked on longer (busy, WTX storm: SPI has no WTX frame).
+    const late = op === "send";
     if (f?.kind === "reset") chip.reset();
-    if (f?.kind === "busy") chip.extendBusy(f.busyMs ?? 50);
     if (f?.kind === "drop") chip.dropResponse();
-    if (f?.kind === "wtx") chip.extendBusy((f.wtx ?? 10) * SPI_WTX_MS);
+    if (!late && f?.kind === "busy") chip.extendBusy(f.busyMs ?? 50);
+    if (!late && f?.kind === "wtx") chip.extendBusy((f.wtx ?? 10) * SPI_WTX_MS);
     if (f?.kind === "io" && !f.delivered) throw this.ioError(f);
 
     // What the SE receives: faults on the host's bytes hit everything after the command byte,
@@ -125,6 +129,8 @@ export class SimSpiPort implements SpiPort {
     this.stats.bytesOut += sent;
     this.stats.bytesIn += total - sent;
     const miso = this.respond(rx, total, f);
+    if (late && f?.kind === "busy") chip.extendBusy(f.busyMs ?? 50);
+    if (late && f?.kind === "wtx") chip.extendBusy((f.wtx ?? 10) * SPI_WTX_MS);
     if (f?.kind === "io") throw this.ioError(f);
 
     let out: Uint8Array = miso;
@@ -159,8 +165,8 @@ export class SimSpiPort implements SpiPort {
     const deaf = f?.kind === "nack";
     switch (cmd) {
       case CMD_SEND: {
-        if (deaf || chip.busy()) {
-          chip.discard(); // not taken; the command in progress loses its answer too
+        if (deaf || chip.booting()) {
+          chip.discard(); // not taken
           break;
         }
         const apdu = parseSend(rx.subarray(1));
