@@ -27,15 +27,25 @@ function bmul64(x: u64, y: u64): u64 {
   return z0 | z1 | z2 | z3;
 }
 
-/** Bit-reverse a 64-bit word. */
-function rev64(x: u64): u64 {
+/**
+ * Bit-reverse the two 64-bit words at p and p + 8 in place. Kept as one out-of-line function
+ * (too big to be inlined) so its 64-bit mask constants appear once in the module.
+ */
+function rev64x2(p: usize): void {
+  let x = load<u64>(p);
+  let y = load<u64>(p, 8);
   x = ((x & 0x5555555555555555) << 1) | ((x >> 1) & 0x5555555555555555);
+  y = ((y & 0x5555555555555555) << 1) | ((y >> 1) & 0x5555555555555555);
   x = ((x & 0x3333333333333333) << 2) | ((x >> 2) & 0x3333333333333333);
+  y = ((y & 0x3333333333333333) << 2) | ((y >> 2) & 0x3333333333333333);
   x = ((x & 0x0f0f0f0f0f0f0f0f) << 4) | ((x >> 4) & 0x0f0f0f0f0f0f0f0f);
-  x = ((x & 0x00ff00ff00ff00ff) << 8) | ((x >> 8) & 0x00ff00ff00ff00ff);
-  x = ((x & 0x0000ffff0000ffff) << 16) | ((x >> 16) & 0x0000ffff0000ffff);
-  return (x << 32) | (x >> 32);
+  y = ((y & 0x0f0f0f0f0f0f0f0f) << 4) | ((y >> 4) & 0x0f0f0f0f0f0f0f0f);
+  store<u64>(p, bswap<u64>(x));
+  store<u64>(p, bswap<u64>(y), 8);
 }
+
+// Scratch for rev64x2 (single-threaded module).
+const REV: usize = memory.data(16, 16);
 
 /** Prepare the hash key at `hk` from the 16-byte block H at `h`. */
 export function ghashSetKey(hk: usize, h: usize): void {
@@ -43,8 +53,9 @@ export function ghashSetKey(hk: usize, h: usize): void {
   const h0 = bswap<u64>(load<u64>(h, 8));
   store<u64>(hk, h1);
   store<u64>(hk, h0, 8);
-  store<u64>(hk, rev64(h1), 16);
-  store<u64>(hk, rev64(h0), 24);
+  store<u64>(hk, h1, 16);
+  store<u64>(hk, h0, 24);
+  rev64x2(hk + 16);
 }
 
 /** Y = 0. */
@@ -61,8 +72,11 @@ export function ghashWords(hk: usize, y: usize, b1: u64, b0: u64): void {
   const h0r = load<u64>(hk, 24);
   const y1 = load<u64>(y) ^ b1;
   const y0 = load<u64>(y, 8) ^ b0;
-  const y0r = rev64(y0);
-  const y1r = rev64(y1);
+  store<u64>(REV, y0);
+  store<u64>(REV, y1, 8);
+  rev64x2(REV);
+  const y0r = load<u64>(REV);
+  const y1r = load<u64>(REV, 8);
   const z0 = bmul64(y0, h0);
   const z1 = bmul64(y1, h1);
   let z2 = bmul64(y0 ^ y1, h0 ^ h1);
@@ -71,9 +85,14 @@ export function ghashWords(hk: usize, y: usize, b1: u64, b0: u64): void {
   let z2h = bmul64(y0r ^ y1r, h0r ^ h1r);
   z2 ^= z0 ^ z1;
   z2h ^= z0h ^ z1h;
-  z0h = rev64(z0h) >> 1;
-  z1h = rev64(z1h) >> 1;
-  z2h = rev64(z2h) >> 1;
+  store<u64>(REV, z0h);
+  store<u64>(REV, z1h, 8);
+  rev64x2(REV);
+  z0h = load<u64>(REV) >> 1;
+  z1h = load<u64>(REV, 8) >> 1;
+  store<u64>(REV, z2h);
+  rev64x2(REV);
+  z2h = load<u64>(REV) >> 1;
   let v0 = z0;
   let v1 = z0h ^ z2;
   let v2 = z1 ^ z2h;

@@ -57,44 +57,22 @@ export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
 export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usize, wide: bool): void {
   let hi = bswap<u64>(load<u64>(ctr));
   let lo = bswap<u64>(load<u64>(ctr, 8));
-  let i: usize = 0;
-  while (i < len) {
-    // up to four counter blocks
-    for (let k: usize = 0; k < 64; k += 16) {
+  for (let i: usize = 0; i < len; ) {
+    const n = min<usize>(len - i, 64);
+    // one counter block per (partial) block of this slice
+    for (let k: usize = 0; k < n; k += 16) {
       store<u64>(KS + k, bswap<u64>(hi));
       store<u64>(KS + k, bswap<u64>(lo), 8);
-      if (wide) {
-        lo += 1;
-        hi += <u64>(lo == 0);
-      } else {
-        lo = (lo & 0xffffffff00000000) | ((lo + 1) & 0xffffffff);
-      }
+      const next = lo + 1;
+      hi += <u64>(wide & (next == 0));
+      lo = wide ? next : (lo & 0xffffffff00000000) | (next & 0xffffffff);
     }
-    const n = len - i;
-    if (n >= 64) {
-      sm4Crypt4(ctx, KS, KS);
-      v128.store(dst + i, v128.xor(v128.load(src + i), v128.load(KS)));
-      v128.store(dst + i, v128.xor(v128.load(src + i, 16), v128.load(KS, 16)), 16);
-      v128.store(dst + i, v128.xor(v128.load(src + i, 32), v128.load(KS, 32)), 32);
-      v128.store(dst + i, v128.xor(v128.load(src + i, 48), v128.load(KS, 48)), 48);
-      i += 64;
-    } else {
-      // 1..63 bytes left: give back the counter blocks that are not used
-      const blocks = (n + 15) >> 4;
-      for (let k: usize = blocks; k < 4; k++) {
-        if (wide) {
-          hi -= <u64>(lo == 0);
-          lo -= 1;
-        } else {
-          lo = (lo & 0xffffffff00000000) | ((lo - 1) & 0xffffffff);
-        }
-      }
-      for (let k: usize = 0; k < blocks; k++) sm4Crypt1(ctx, KS + (k << 4), KS + (k << 4));
-      let j: usize = 0;
-      for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
-      for (; j < n; j++) store<u8>(dst + i + j, load<u8>(src + i + j) ^ load<u8>(KS + j));
-      i = len;
-    }
+    if (n == 64) sm4Crypt4(ctx, KS, KS);
+    else for (let k: usize = 0; k < n; k += 16) sm4Crypt1(ctx, KS + k, KS + k);
+    let j: usize = 0;
+    for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
+    for (; j < n; j++) store<u8>(dst + i + j, load<u8>(src + i + j) ^ load<u8>(KS + j));
+    i += n;
   }
   store<u64>(ctr, bswap<u64>(hi));
   store<u64>(ctr, bswap<u64>(lo), 8);
