@@ -5,6 +5,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
+import { kdf as smv2Kdf } from "sm-crypto-v2";
 import { describe, expect, it } from "vitest";
 import { TidError } from "../bindings/errors.js";
 import { sm3Api, SM3_KDF_MAX_Z } from "../bindings/sm3.js";
@@ -121,6 +122,13 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
         fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(300), (z, n) => toHex(sm3Kdf(z, n)) === referenceKdf(z, n)),
         { numRuns: 60 },
       );
+    });
+
+    it("agrees with sm-crypto-v2's kdf (a third implementation)", () => {
+      for (const [zl, n] of [[0, 1], [32, 16], [64, 32], [65, 100], [300, 257]] as const) {
+        const z = randomBytes(zl);
+        expect(toHex(sm3Kdf(z, n)), `z ${zl} bytes, ${n} out`).toBe(toHex(smv2Kdf(z, n)));
+      }
     });
 
     it("long outputs produced in pieces, up to the 1 MiB maximum, and the longest Z", () => {
