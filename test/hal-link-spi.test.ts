@@ -65,9 +65,16 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
   });
 
   it("re-reads after a bad length", async () => {
-    const { link } = setup([SEND, ready, len("00 01"), ready, len("ff ff"), ...reply(RESP)]);
+    const { link } = setup([SEND, ready, len("00 01"), ready, len("fe ff"), ...reply(RESP)]);
     expect(hex(await run(link))).toBe(RESP_DATA);
     expect(link.stats.naks).toBe(2);
+  });
+
+  it("a length of FF FF (MISO idle: nothing ready) is another busy poll, not a bad frame", async () => {
+    const { link } = setup([SEND, ready, len("ff ff"), ...reply(RESP)]);
+    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(link.stats.naks).toBe(0);
+    expect(link.stats.busyPolls).toBe(1);
   });
 
   it("gives up after maxNaks bad frames", async () => {

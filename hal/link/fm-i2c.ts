@@ -14,7 +14,7 @@
 //      is the answer. Any other STA → LinkProtocol.
 //   Throughout: no response within timeoutMs of the last sign of life → LinkTimeout("busy");
 //   the whole exchange past deadlineMs → LinkTimeout("deadline"). EIO / bus TIMEOUT on a read →
-//   read again (ioRetries); on a write → the BusError propagates (the SE may or may not have the
+//   read again (up to ioRetries in a row); on a write → the BusError propagates (the SE may or may not have the
 //   command, so resending could run it twice). Every wait goes through the injected Clock.
 //
 // The framing has no sequence numbers: it relies on the SE dropping its previous response once a
@@ -70,6 +70,7 @@ export class FmI2cLink extends BaseLink<I2cPort> {
       let bad: LinkChecksum | LinkLength | LinkProtocol | undefined;
       try {
         const head = yield* read(2);
+        io = 0; // the bus works again: ioRetries counts consecutive errors
         const len = fmI2cFrameLength(head, t.maxFrameLength, name);
         const whole = yield* read(len + 2);
         const f = decodeFmI2cFrame(whole, t.maxFrameLength, name);
@@ -102,6 +103,7 @@ export class FmI2cLink extends BaseLink<I2cPort> {
       } catch (e) {
         if (isNack(e)) {
           last = e;
+          io = 0;
           yield* sleep(t.pollIntervalMs);
           continue;
         }

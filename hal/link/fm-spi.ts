@@ -4,7 +4,8 @@
 //   1. SEND     02 | LEN_HI LEN_LO APDU… LRC
 //   2. sleep frameDelayMs
 //   3. STATUS   05 | 1 byte in; non-zero → busy: sleep pollIntervalMs, go to 3
-//   4. RECEIVE  03 | 2 bytes in (LEN, to size the read)
+//   4. RECEIVE  03 | 2 bytes in (LEN, to size the read); FF FF (MISO idling high: the SE is not
+//               driving it) means not ready after all → go to 3
 //   5. RECEIVE  03 | LEN + 3 bytes in (the SE sends the frame again from its first byte)
 //   6. check LEN (same as in 4, 2..maxFrameLength) and LRC; a bad frame → re-read from 3
 //      (FM SPI has no NAK command; re-reading is the SPI analogue), more than maxNaks →
@@ -71,12 +72,20 @@ export class FmSpiLink extends BaseLink<SpiPort> {
       if (quiet >= t.timeoutMs) throw new LinkTimeout(name, "busy", quiet, t.timeoutMs, last);
       try {
         const [, st] = yield* transfer(fmSpiStatusSegments());
+        io = 0; // the bus works again: ioRetries counts consecutive errors
         if (st![0] !== FM_SPI_STATUS_READY) {
           this.stats.busyPolls++;
           yield* sleep(t.pollIntervalMs);
           continue;
         }
         const [, head] = yield* transfer(fmSpiReceiveSegments(2));
+        if (head![0] === 0xff && head![1] === 0xff) {
+          // MISO idles high: the SE is not driving the line, so nothing is ready after all
+          // (e.g. a status byte damaged into 00). Keep polling; this is not a bad frame.
+          this.stats.busyPolls++;
+          yield* sleep(t.pollIntervalMs);
+          continue;
+        }
         const len = fmSpiFrameLength(head!, t.maxFrameLength, name);
         const [, whole] = yield* transfer(fmSpiReceiveSegments(len + 3));
         const data = decodeFmSpiFrame(whole!, t.maxFrameLength, name);

@@ -48,7 +48,7 @@ export interface LinkTiming {
   maxNaks: number;
   /** Wait-time extensions tolerated per exchange. */
   maxWtx: number;
-  /** Bus I/O errors (EIO, bus TIMEOUT) on reads retried per exchange. A failed write is never retried. */
+  /** Bus I/O errors (EIO, bus TIMEOUT) in a row retried on reads. A failed write is never retried. */
   ioRetries: number;
   /** Largest LEN accepted in a frame. FMSE-A03: 1024. */
   maxFrameLength: number;
