@@ -184,6 +184,13 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
     expect((e as LinkRetriesExhausted).status).toBe("ERR_SE_IO");
   });
 
+  it("ioRetries counts errors in a row: isolated EIOs between NACK polls are fine", async () => {
+    const eio = { fail: "r" as const, code: "EIO" as const };
+    const { link } = setup([{ w: CMD }, eio, { nack: "r" }, eio, { nack: "r" }, eio, ...reply(RESP)], { ioRetries: 1 });
+    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(link.stats.ioRetries).toBe(3);
+  });
+
   it("EIO on the command write propagates as the BusError (never resent)", async () => {
     const { link, port } = setup([{ fail: "w", code: "EIO" }]);
     const e = await fails(mode, link);
