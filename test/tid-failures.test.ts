@@ -308,6 +308,26 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     client.close();
   });
 
+  it("a host import that calls back into the module gets ERR_BUSY; the outer call is unharmed", async () => {
+    const seen: number[] = [];
+    let client: TidClient | undefined;
+    client = await TidClient.create({
+      backend: "soft", identity: EXAMPLE_IDENTITY, build,
+      random: (out) => {
+        const x = client!.wasm.exports;
+        seen.push(x.tid_close!(), x.tid_client_init!(), x.tid_client_get_authcode!(0, 0), x.tid_set_backend!(1));
+        out.set(randomBytes(out.length));
+        return 0;
+      },
+    });
+    client.init();
+    const authcode = client.getAuthcode();
+    expect(new Set(seen)).toEqual(new Set([S.ERR_BUSY]));
+    const { serverData, token } = answer(authcode, EXAMPLE_IDENTITY);
+    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+    client.close();
+  });
+
   it("argument errors name the argument", async () => {
     const client = await exampleClient();
     expect(() => client.getAuthcode(new Uint8Array(513))).toThrow(/extra must be at most 512 bytes, got 513/);

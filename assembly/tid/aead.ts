@@ -10,9 +10,7 @@ import { OK, ERR_REPLAY } from "../status";
 import { wipe } from "../mem";
 import { sm4GcmSeal, sm4GcmOpen } from "../sm4/gcm";
 import { storeBe32, storeBe64, loadBe64 } from "./wire";
-import {
-  slotGcmCtx, slotSendCounter, slotSetSendCounter, slotRecvFresh, slotRecvAccept,
-} from "./slots";
+import { slotGcmCtx, slotNextSendCounter, slotRecvFresh, slotRecvAccept } from "./slots";
 
 /** Nonce prefix of device → server messages. */
 export const PREFIX_UPLINK: u32 = 0x00000001;
@@ -28,17 +26,14 @@ const nonce: usize = memory.data(16, 16);
 
 /**
  * Seal `len` bytes at `src` with slot `slot` into `dst` (len + 24 bytes). The caller has checked
- * the slot and the ranges; `src` may equal `dst + 8` (in place). ERR_REPLAY when the send counter
- * is exhausted (2^64 messages).
+ * the slot and the ranges; `src` may equal `dst + 8` (in place). ERR_REPLAY once all 2^64
+ * counters of the key have been used.
  */
 export function aeadSeal(slot: i32, src: usize, len: u32, aad: usize, aadLen: u32, dst: usize): i32 {
-  const counter = slotSendCounter(slot);
-  if (counter == U64.MAX_VALUE) return ERR_REPLAY;
   storeBe32(nonce, PREFIX_UPLINK);
-  storeBe64(nonce + 4, counter);
+  if (!slotNextSendCounter(slot, nonce + 4)) return ERR_REPLAY;
   sm4GcmSeal(slotGcmCtx(slot), nonce, NONCE_SIZE, aad, aadLen, src, len, dst + AEAD_COUNTER_SIZE, dst + AEAD_COUNTER_SIZE + len);
-  storeBe64(dst, counter);
-  slotSetSendCounter(slot, counter + 1);
+  memory.copy(dst, nonce + 4, AEAD_COUNTER_SIZE);
   wipe(nonce, 16);
   return OK;
 }

@@ -12,6 +12,7 @@ export const SLOT_COUNT: i32 = 8;
 // Slot layout (offsets inside one slot).
 const S_LOADED: usize = 0;     // u32: 1 when a key is installed
 const S_RECV_ANY: usize = 4;   // u32: 1 once a message has been opened
+const S_SEND_DONE: usize = 24; // u32: 1 once counter 2^64 − 1 has been used
 const S_SEND: usize = 8;       // u64: next send counter
 const S_RECV: usize = 16;      // u64: highest counter opened so far
 const S_KEY: usize = 32;       // 16-byte SM4 key
@@ -61,8 +62,19 @@ export function slotEraseAll(): void {
 export function slotEcbCtx(i: i32): usize { return slotBase(i) + S_ECB; }
 export function slotGcmCtx(i: i32): usize { return slotBase(i) + S_GCM; }
 
-export function slotSendCounter(i: i32): u64 { return load<u64>(slotBase(i) + S_SEND); }
-export function slotSetSendCounter(i: i32, c: u64): void { store<u64>(slotBase(i) + S_SEND, c); }
+/**
+ * Take the next send counter of slot `i` into `out` (8 bytes, big-endian) and advance it.
+ * False when all 2^64 counters have been used.
+ */
+export function slotNextSendCounter(i: i32, out: usize): bool {
+  const s = slotBase(i);
+  if (load<u32>(s + S_SEND_DONE) != 0) return false;
+  const c = load<u64>(s + S_SEND);
+  store<u64>(out, bswap<u64>(c));
+  if (c == U64.MAX_VALUE) store<u32>(s + S_SEND_DONE, 1);
+  else store<u64>(s + S_SEND, c + 1);
+  return true;
+}
 
 /** True when counter `c` is newer than every counter opened on slot `i` so far. */
 export function slotRecvFresh(i: i32, c: u64): bool {
