@@ -5,22 +5,22 @@
 import { hostRandom } from "../host";
 import { wipe } from "../mem";
 import { OK, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_BAD_LENGTH } from "../status";
-import { bnFromBytes, bnToBytes, bnLtMask } from "./bn";
-import { P, fpSub, fpSqrt, fpAdd, fpMul, fpSqr } from "./field";
+import { bnFromBytes } from "./bn";
+import { FE_SIZE, fpFromBytes, fpToBytes, fpSqrt, fpNeg, fpReduce, fpParity } from "./field";
 import { snIsPrivateMask } from "./scalar";
-import { B, affineFromBytes, affineToBytes, jacToAffine } from "./point";
+import { AFFINE_SIZE, JAC_SIZE, affineFromBytes, affineToBytes, jacToAffine, curveRhs } from "./point";
 import { mulBase, mulPoint } from "./mul";
 
 /** Attempts at drawing a private key before giving up (each fails with probability < 2^−32). */
 const KEYGEN_TRIES = 16;
 
-const D: usize = memory.data(32, 16);   // private key (limbs)
-const R: usize = memory.data(96, 16);   // Jacobian result
-const A: usize = memory.data(64, 16);   // affine result / decoded point
+const D: usize = memory.data(32, 16);                  // private key (limbs)
+const R: usize = memory.data(<i32>JAC_SIZE, 16);       // Jacobian result
+const A: usize = memory.data(<i32>AFFINE_SIZE, 16);    // affine result / decoded point
 const RND: usize = memory.data(32, 16);
 
 function wipeAll(): void {
-  wipe(D, 32); wipe(R, 96); wipe(A, 64); wipe(RND, 32);
+  wipe(D, 32); wipe(R, JAC_SIZE); wipe(A, AFFINE_SIZE); wipe(RND, 32);
 }
 
 /** Public key x ‖ y of the private key in D (valid) into pubOut. */
@@ -77,7 +77,7 @@ export function sm2Ecdh(d: usize, peerPub: usize, xOut: usize): i32 {
   }
   mulPoint(R, A, D);
   const finite = jacToAffine(A, R);               // always finite: Q has order n, 0 < d < n
-  if (finite) bnToBytes(xOut, A);
+  if (finite) fpToBytes(xOut, A);
   wipeAll();
   return finite ? OK : ERR_BAD_POINT;
 }
@@ -85,7 +85,7 @@ export function sm2Ecdh(d: usize, peerPub: usize, xOut: usize): i32 {
 /** OK when the 64 bytes x ‖ y at `pub` are a point of the curve, else ERR_BAD_POINT. */
 export function sm2CheckPublic(pub: usize): i32 {
   const ok = affineFromBytes(A, pub);
-  wipe(A, 64);
+  wipe(A, AFFINE_SIZE);
   return ok ? OK : ERR_BAD_POINT;
 }
 
@@ -98,32 +98,24 @@ export function sm2CheckPublic(pub: usize): i32 {
 export function sm2DecodePoint(src: usize, len: usize, out: usize): i32 {
   if (len == 64 || len == 65) {
     if (len == 65 && load<u8>(src) != 0x04) return ERR_BAD_POINT;
-    const xy = src + len - 64;
-    if (!affineFromBytes(A, xy)) return ERR_BAD_POINT;
-    affineToBytes(out, A);
-    wipe(A, 64);
-    return OK;
+    const ok = affineFromBytes(A, src + len - 64);
+    if (ok) affineToBytes(out, A);
+    wipe(A, AFFINE_SIZE);
+    return ok ? OK : ERR_BAD_POINT;
   }
   if (len != 33) return ERR_BAD_LENGTH;
   const prefix = load<u8>(src);
   if (prefix != 0x02 && prefix != 0x03) return ERR_BAD_POINT;
-  bnFromBytes(A, src + 1);
-  if (bnLtMask(A, P) == 0) return ERR_BAD_POINT;
-  // y² = x³ − 3x + b
-  const rhs = R, y = R + 32, t = R + 64;
-  fpSqr(rhs, A);
-  fpMul(rhs, rhs, A);
-  fpAdd(t, A, A);
-  fpAdd(t, t, A);
-  fpSub(rhs, rhs, t);
-  fpAdd(rhs, rhs, B);
-  if (!fpSqrt(y, rhs)) {
-    wipeAll();
-    return ERR_BAD_POINT;
+  let ok = fpFromBytes(A, src + 1) != 0;              // x < p
+  const y = A + FE_SIZE, rhs = R;
+  curveRhs(rhs, A);                                   // y² = x³ − 3x + b
+  fpReduce(rhs, rhs);
+  ok = fpSqrt(y, rhs) && ok;                          // x with no point: rhs is not a square
+  if (ok) {
+    // pick the root whose parity is the prefix's (y ≠ 0: there is no point of order 2)
+    if (fpParity(y) != <u32>(prefix & 1)) fpNeg(y, y);
+    affineToBytes(out, A);
   }
-  if ((load<u32>(y) & 1) != <u32>(prefix & 1)) fpSub(y, P, y);   // y ≠ 0: no point of order 2
-  memory.copy(A + 32, y, 32);
-  affineToBytes(out, A);
   wipeAll();
-  return OK;
+  return ok ? OK : ERR_BAD_POINT;
 }

@@ -12,7 +12,8 @@ import { OK, ERR_BAD_LENGTH, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_
 import { SM3_CTX_SIZE, sm3Init, sm3Update, sm3Final } from "../sm3/sm3";
 import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd } from "./bn";
 import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask } from "./scalar";
-import { affineFromBytes, jacToAffine, JAC_SIZE } from "./point";
+import { fpToBytes } from "./field";
+import { affineFromBytes, jacToAffine, JAC_SIZE, AFFINE_SIZE } from "./point";
 import { mulBase, mulPoint, addPublic } from "./mul";
 
 /** Longest ID: its bit length must fit ENTL's 16 bits. */
@@ -42,7 +43,7 @@ const SS: usize = memory.data(32, 16);     // s
 const T: usize = memory.data(32, 16);
 const PT: usize = memory.data(<i32>JAC_SIZE, 16);
 const PT2: usize = memory.data(<i32>JAC_SIZE, 16);
-const AFF: usize = memory.data(64, 16);
+const AFF: usize = memory.data(<i32>AFFINE_SIZE, 16);
 const RND: usize = memory.data(32, 16);
 
 /** z = Z_A over the ID (idLen ≤ SM2_MAX_ID_LEN) and public key x ‖ y (big-endian bytes). */
@@ -71,7 +72,7 @@ function digest(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize):
 
 function wipeAll(): void {
   wipe(Z, 32); wipe(E, 32); wipe(D, 32); wipe(KK, 32); wipe(RR, 32); wipe(SS, 32); wipe(T, 32);
-  wipe(PT, <usize>JAC_SIZE); wipe(PT2, <usize>JAC_SIZE); wipe(AFF, 64); wipe(RND, 32);
+  wipe(PT, JAC_SIZE); wipe(PT2, JAC_SIZE); wipe(AFF, AFFINE_SIZE); wipe(RND, 32);
 }
 
 /**
@@ -96,7 +97,9 @@ export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usiz
     if (snIsNonZeroMask(KK) == 0) continue;             // k = 0 or ≥ n: draw again
     mulBase(PT, KK);
     jacToAffine(AFF, PT);
-    snReduce(RR, AFF);                                   // x1 mod n (x1 < p < 2n)
+    fpToBytes(RR, AFF);
+    bnFromBytes(RR, RR);
+    snReduce(RR, RR);                                    // x1 mod n (x1 < p < 2n)
     snAdd(RR, E, RR);                                    // r = (e + x1) mod n
     snAdd(SS, RR, KK);
     if ((bnIsZeroMask(RR) | bnIsZeroMask(SS)) != 0) continue; // r = 0 or r + k = n
@@ -133,7 +136,9 @@ export function sm2Verify(pub: usize, id: usize, idLen: usize, msg: usize, msgLe
   const finite = jacToAffine(AFF, PT);
   let ok = false;
   if (finite) {
-    snReduce(T, AFF);
+    fpToBytes(T, AFF);
+    bnFromBytes(T, T);
+    snReduce(T, T);
     snAdd(T, E, T);                                      // R = (e + x1) mod n
     ok = ((load<u64>(T) ^ load<u64>(RR)) | (load<u64>(T, 8) ^ load<u64>(RR, 8))
       | (load<u64>(T, 16) ^ load<u64>(RR, 16)) | (load<u64>(T, 24) ^ load<u64>(RR, 24))) == 0;
