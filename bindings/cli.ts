@@ -5,6 +5,9 @@
 //   tid help [COMMAND]        this list, or one command's usage
 //   tid probe --board NAME    find and identify the SE on a board (bindings/commands/probe.ts)
 import { probe } from "./commands/probe.js";
+import { provision } from "./commands/provision.js";
+import { auth } from "./commands/auth.js";
+import { keygen } from "./commands/keygen.js";
 
 export interface CliIo {
   /** standard output, one call per line or block (no trailing newline needed) */
@@ -35,7 +38,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-export const COMMANDS: CliCommand[] = [probe];
+export const COMMANDS: CliCommand[] = [probe, provision, auth, keygen];
 
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
