@@ -190,7 +190,7 @@ export abstract class BaseLink<P extends Port> implements Link {
   }
 
   transceive(apdu: Uint8Array): Promise<Uint8Array> {
-    return this.runAsync("transceive", apdu, () => this.apduExchange(apdu));
+    return this.runAsync(apdu, () => this.apduExchange(apdu));
   }
 
   atrSync(): Uint8Array {
@@ -198,7 +198,7 @@ export abstract class BaseLink<P extends Port> implements Link {
   }
 
   atr(): Promise<Uint8Array> {
-    return this.runAsync("atr", undefined, () => this.atrExchange());
+    return this.runAsync(undefined, () => this.atrExchange());
   }
 
   resetStats(): void {
@@ -245,13 +245,12 @@ export abstract class BaseLink<P extends Port> implements Link {
     });
   }
 
-  private runAsync(what: string, apdu: Uint8Array | undefined, make: () => Exchange<Uint8Array>): Promise<Uint8Array> {
+  private runAsync(apdu: Uint8Array | undefined, make: () => Exchange<Uint8Array>): Promise<Uint8Array> {
     try {
       this.checkApdu(apdu);
     } catch (e) {
       return Promise.reject(e);
     }
-    void what;
     return this.lock.run(async () => {
       this.begin(apdu);
       try {
