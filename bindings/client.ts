@@ -48,7 +48,7 @@ interface CommonOptions {
   build?: WasmBuild;
   /** Slot that validate installs a new token into (default 0). */
   activeSlot?: number;
-  /** Unix time source in seconds (default: the system clock). */
+  /** Unix time source in seconds (default: the system clock). A throwing or non-finite clock gives 0. */
   now?: () => number;
 }
 
@@ -138,8 +138,18 @@ export class TidClient {
 
     const imports: HostImports = {};
     if (options.now !== undefined) {
-      if (typeof options.now !== "function") throw new TypeError("options.now must be a function returning Unix seconds");
-      imports.now = options.now;
+      const now = options.now;
+      if (typeof now !== "function") throw new TypeError("options.now must be a function returning Unix seconds");
+      // An exception thrown through the wasm would leave it mid-call; a bad clock gives time 0
+      // instead (which the server then refuses as stale).
+      imports.now = () => {
+        try {
+          const t = Math.floor(now());
+          return Number.isFinite(t) && t >= 0 && t <= 0xffffffff ? t : 0;
+        } catch {
+          return 0;
+        }
+      };
     }
     if (options.backend === "soft" && options.random !== undefined) imports.random = options.random;
     const transceiver = options.backend === "se" ? linkTransceiver(options.link) : undefined;
