@@ -200,6 +200,13 @@ export function authBegin(input: AuthBeginInput): SeCommand<Uint8Array> {
     apdu: { cla: CLA_PROPRIETARY, ins: INS.AUTH, p1: AUTH_BEGIN, p2: 0, data, le: 256 },
     parse(d) {
       if (d.length !== 132 + extra.length) throw new SeFormatError(name, `authcode of ${d.length} bytes, expected ${132 + extra.length}`);
+      // The authcode must echo what was asked (flags ‖ time at 4..10, L and extra at 34..): this
+      // also catches a command the SE saw only in part (a chain cut by a reset).
+      const echo = d[4] === data[0] && d[5] === data[1] && d[6] === data[2] && d[7] === data[3] && d[8] === data[4] && d[9] === data[5];
+      const l = (d[34]! << 8) | d[35]!;
+      if (!echo || l !== extra.length || !extra.every((b, i) => d[36 + i] === b)) {
+        throw new SeFormatError(name, "the authcode does not carry the flags, time and extra that were sent");
+      }
       return d.slice();
     },
   };
