@@ -305,6 +305,11 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     // The earlier request was replaced by the failed attempt: its answer no longer validates.
     const { serverData } = answer(authcode, id);
     expect(statusOf(() => client.validate(serverData))).toBe("ERR_NO_PENDING_REQUEST");
+    // An injected ephemeral key outside [1, n-2] is refused the same way.
+    for (const bad of [new Uint8Array(32), new Uint8Array(32).fill(0xff)]) {
+      client.testHooks.inject(new Uint8Array(16), 0, bad);
+      expect(statusOf(() => client.getAuthcode())).toBe("ERR_BAD_SCALAR");
+    }
     client.close();
   });
 
