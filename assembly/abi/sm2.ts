@@ -10,7 +10,8 @@
 import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_OUT_OF_BOUNDS } from "../status";
 import { inBounds } from "../mem";
 import {
-  sm2Keygen, sm2PublicFromPrivate, sm2Ecdh, sm2DecodePoint, sm2Sign, sm2Verify, sm2Za, SM2_MAX_ID_LEN,
+  sm2Keygen, sm2PublicFromPrivate, sm2Ecdh, sm2DecodePoint, sm2Sign, sm2Verify, sm2SignDigest,
+  sm2VerifyDigest, sm2Za, SM2_MAX_ID_LEN,
 } from "../sm2/index";
 
 /** Draw a key pair from the host's entropy: d (32 bytes) at d_ptr, x ‖ y (64 bytes) at pub_ptr. */
@@ -71,4 +72,16 @@ export function sm2_verify(pub_ptr: usize, id_ptr: usize, id_len: u32, msg_ptr: 
   if (!inBounds(pub_ptr, 64) || !inBounds(id_ptr, id_len) || !inBounds(msg_ptr, msg_len)
     || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
   return sm2Verify(pub_ptr, id_ptr, id_len, msg_ptr, msg_len, sig_ptr);
+}
+
+/** Sign the digest e = SM3(Z_A ‖ M) (32 bytes, computed by the caller): r ‖ s at sig_ptr. */
+export function sm2_sign_digest(d_ptr: usize, e_ptr: usize, sig_ptr: usize): i32 {
+  if (!inBounds(d_ptr, 32) || !inBounds(e_ptr, 32) || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  return sm2SignDigest(d_ptr, e_ptr, sig_ptr);
+}
+
+/** Verify r ‖ s over the digest e = SM3(Z_A ‖ M) under pub. Statuses as sm2_verify. */
+export function sm2_verify_digest(pub_ptr: usize, e_ptr: usize, sig_ptr: usize): i32 {
+  if (!inBounds(pub_ptr, 64) || !inBounds(e_ptr, 32) || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
+  return sm2VerifyDigest(pub_ptr, e_ptr, sig_ptr);
 }

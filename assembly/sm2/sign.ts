@@ -34,6 +34,7 @@ const CURVE_BYTES: usize = memory.data<u8>([
 ]);
 
 const CTX: usize = memory.data(<i32>SM3_CTX_SIZE, 16);
+const ENTL: usize = memory.data(2);
 const Z: usize = memory.data(32, 16);
 const E: usize = memory.data(32, 16);      // e mod n (limbs)
 const D: usize = memory.data(32, 16);      // private key
@@ -41,6 +42,7 @@ const KK: usize = memory.data(32, 16);     // k (limbs)
 const RR: usize = memory.data(32, 16);     // r
 const SS: usize = memory.data(32, 16);     // s
 const T: usize = memory.data(32, 16);
+const DINV: usize = memory.data(32, 16);   // (1 + d)^(−1)
 const PT: usize = memory.data(<i32>JAC_SIZE, 16);
 const PT2: usize = memory.data(<i32>JAC_SIZE, 16);
 const AFF: usize = memory.data(<i32>AFFINE_SIZE, 16);
@@ -49,10 +51,10 @@ const RND: usize = memory.data(32, 16);
 /** z = Z_A over the ID (idLen ≤ SM2_MAX_ID_LEN) and public key x ‖ y (big-endian bytes). */
 export function sm2Za(pub: usize, id: usize, idLen: usize, z: usize): void {
   const bits = <u32>idLen << 3;
-  store<u8>(T, <u8>(bits >> 8));
-  store<u8>(T, <u8>bits, 1);
+  store<u8>(ENTL, <u8>(bits >> 8));
+  store<u8>(ENTL, <u8>bits, 1);
   sm3Init(CTX);
-  sm3Update(CTX, T, 2);
+  sm3Update(CTX, ENTL, 2);
   sm3Update(CTX, id, idLen);
   sm3Update(CTX, CURVE_BYTES, 128);
   sm3Update(CTX, pub, 64);
@@ -71,26 +73,23 @@ function digest(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize):
 }
 
 function wipeAll(): void {
-  wipe(Z, 32); wipe(E, 32); wipe(D, 32); wipe(KK, 32); wipe(RR, 32); wipe(SS, 32); wipe(T, 32);
+  wipe(Z, 32); wipe(E, 32); wipe(D, 32); wipe(DINV, 32); wipe(KK, 32); wipe(RR, 32); wipe(SS, 32); wipe(T, 32);
   wipe(PT, JAC_SIZE); wipe(PT2, JAC_SIZE); wipe(AFF, AFFINE_SIZE); wipe(RND, 32);
 }
 
-/**
- * Sign msg with the private key d (32 bytes) whose public key is pub (x ‖ y, used in Z_A) under
- * the signer ID: r ‖ s (64 bytes) into sigOut. ERR_BAD_SCALAR (d ∉ [1, n − 2]), ERR_BAD_POINT
- * (pub not on the curve), ERR_BAD_LENGTH (idLen > 8191), ERR_RNG_FAILED.
- */
-export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize, sigOut: usize): i32 {
-  if (idLen > SM2_MAX_ID_LEN) return ERR_BAD_LENGTH;
+/** Load d into D and check it; (1 + d)^(−1) into DINV. ERR_BAD_SCALAR when d ∉ [1, n − 2]. */
+function loadSigner(d: usize): i32 {
   bnFromBytes(D, d);
-  if (snIsPrivateMask(D) == 0) { wipeAll(); return ERR_BAD_SCALAR; }
-  if (!affineFromBytes(AFF, pub)) { wipeAll(); return ERR_BAD_POINT; }
-  digest(pub, id, idLen, msg, msgLen);
-  // (1 + d)^(−1): d ≤ n − 2, so 1 + d ∈ [2, n − 1]
-  memory.fill(T, 0, 32);
-  store<u32>(T, 1);
-  bnAdd(T, T, D);
-  snInv(T, T);
+  if (snIsPrivateMask(D) == 0) return ERR_BAD_SCALAR;
+  memory.fill(DINV, 0, 32);
+  store<u32>(DINV, 1);
+  bnAdd(DINV, DINV, D);                                  // d ≤ n − 2, so 1 + d ∈ [2, n − 1]
+  snInv(DINV, DINV);
+  return OK;
+}
+
+/** The signing loop over E (digest mod n), D (key) and DINV = (1 + d)^(−1). */
+function signLoop(sigOut: usize): i32 {
   for (let i = 0; i < SIGN_TRIES; i++) {
     if (hostRandom(RND, 32) != 0) break;
     bnFromBytes(KK, RND);
@@ -105,7 +104,7 @@ export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usiz
     if ((bnIsZeroMask(RR) | bnIsZeroMask(SS)) != 0) continue; // r = 0 or r + k = n
     snMul(SS, RR, D);
     snSub(SS, KK, SS);
-    snMul(SS, SS, T);                                    // s = (1 + d)^(−1) (k − r d)
+    snMul(SS, SS, DINV);                                 // s = (1 + d)^(−1) (k − r d)
     if (bnIsZeroMask(SS) != 0) continue;
     bnToBytes(sigOut, RR);
     bnToBytes(sigOut + 32, SS);
@@ -117,17 +116,39 @@ export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usiz
 }
 
 /**
- * Verify the signature r ‖ s (64 bytes) of msg under the public key pub (x ‖ y) and signer ID.
- * OK; ERR_VERIFY_FAILED; ERR_BAD_SCALAR when r or s ∉ [1, n − 1]; ERR_BAD_POINT when pub is not
- * a point of the curve; ERR_BAD_LENGTH when idLen > 8191.
+ * Sign msg with the private key d (32 bytes) whose public key is pub (x ‖ y, used in Z_A) under
+ * the signer ID: r ‖ s (64 bytes) into sigOut. ERR_BAD_SCALAR (d ∉ [1, n − 2]), ERR_BAD_POINT
+ * (pub not on the curve), ERR_BAD_LENGTH (idLen > 8191), ERR_RNG_FAILED.
  */
-export function sm2Verify(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize, sig: usize): i32 {
+export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize, sigOut: usize): i32 {
   if (idLen > SM2_MAX_ID_LEN) return ERR_BAD_LENGTH;
+  if (!affineFromBytes(AFF, pub)) { wipeAll(); return ERR_BAD_POINT; }
+  const st = loadSigner(d);
+  if (st != OK) { wipeAll(); return st; }
+  digest(pub, id, idLen, msg, msgLen);
+  return signLoop(sigOut);
+}
+
+/** Sign the 32-byte digest e = SM3(Z_A ‖ M) with d: r ‖ s into sigOut. As sm2Sign. */
+export function sm2SignDigest(d: usize, e: usize, sigOut: usize): i32 {
+  const st = loadSigner(d);
+  if (st != OK) { wipeAll(); return st; }
+  bnFromBytes(E, e);
+  snReduce(E, E);
+  return signLoop(sigOut);
+}
+
+/** Load r, s from sig into RR, SS and pub into AFF; ERR_BAD_SCALAR / ERR_BAD_POINT. */
+function loadVerify(pub: usize, sig: usize): i32 {
   bnFromBytes(RR, sig);
   bnFromBytes(SS, sig + 32);
-  if ((snIsNonZeroMask(RR) & snIsNonZeroMask(SS)) == 0) { wipeAll(); return ERR_BAD_SCALAR; }
-  if (!affineFromBytes(AFF, pub)) { wipeAll(); return ERR_BAD_POINT; }
-  digest(pub, id, idLen, msg, msgLen);
+  if ((snIsNonZeroMask(RR) & snIsNonZeroMask(SS)) == 0) return ERR_BAD_SCALAR;
+  if (!affineFromBytes(AFF, pub)) return ERR_BAD_POINT;
+  return OK;
+}
+
+/** [s]G + [t]P_A, compared with r, for E, RR, SS, AFF loaded. */
+function verifyLoaded(): i32 {
   snAdd(T, RR, SS);                                      // t = (r + s) mod n
   if (bnIsZeroMask(T) != 0) { wipeAll(); return ERR_VERIFY_FAILED; }
   mulBase(PT, SS);
@@ -145,4 +166,26 @@ export function sm2Verify(pub: usize, id: usize, idLen: usize, msg: usize, msgLe
   }
   wipeAll();
   return ok ? OK : ERR_VERIFY_FAILED;
+}
+
+/**
+ * Verify the signature r ‖ s (64 bytes) of msg under the public key pub (x ‖ y) and signer ID.
+ * OK; ERR_VERIFY_FAILED; ERR_BAD_SCALAR when r or s ∉ [1, n − 1]; ERR_BAD_POINT when pub is not
+ * a point of the curve; ERR_BAD_LENGTH when idLen > 8191.
+ */
+export function sm2Verify(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize, sig: usize): i32 {
+  if (idLen > SM2_MAX_ID_LEN) return ERR_BAD_LENGTH;
+  const st = loadVerify(pub, sig);
+  if (st != OK) { wipeAll(); return st; }
+  digest(pub, id, idLen, msg, msgLen);
+  return verifyLoaded();
+}
+
+/** Verify r ‖ s over the 32-byte digest e = SM3(Z_A ‖ M) under pub. As sm2Verify. */
+export function sm2VerifyDigest(pub: usize, e: usize, sig: usize): i32 {
+  const st = loadVerify(pub, sig);
+  if (st != OK) { wipeAll(); return st; }
+  bnFromBytes(E, e);
+  snReduce(E, E);
+  return verifyLoaded();
 }
