@@ -110,3 +110,65 @@ describe("parseServerData", () => {
     expect(() => parseServerData("00" as unknown as Uint8Array)).toThrow(TypeError);
   });
 });
+
+describe("properties (fast-check)", async () => {
+  const fc = (await import("fast-check")).default;
+  const { buildAuthcode, finishDevice } = await import("../server/protocol/index.js");
+  const onlyProtocolErrors = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+    }
+  };
+
+  it("random bytes: parsers accept or throw ProtocolError, nothing else", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), (buf) => {
+        onlyProtocolErrors(() => parseAuthcode(buf));
+        onlyProtocolErrors(() => parseServerData(buf));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("valid-looking headers with random tails: accepted iff the length matches", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 520 }), fc.uint8Array({ maxLength: 700 }), (L, tail) => {
+        const buf = new Uint8Array(36 + tail.length);
+        buf.set(authcode.subarray(0, 34));
+        new DataView(buf.buffer).setUint16(34, L);
+        buf.set(tail, 36);
+        const r = rejection(parseAuthcode, buf);
+        if (L > 512) expect(r).toBe("BAD_FORMAT/EXTRA_TOO_LONG");
+        else expect(r === "accepted").toBe(buf.length === 132 + L);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("encode ∘ parse is the identity on built authcodes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ maxLength: 512 }), fc.integer({ min: 0, max: 1 }), fc.nat(), (tid, extra, flags, time) => {
+        const { authcode: a } = buildAuthcode({ tid, psk: new Uint8Array(16), time: time >>> 0, extra, flags });
+        expect(Buffer.from(encodeAuthcode(parseAuthcode(a))).equals(Buffer.from(a))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("mutated server data into finishDevice: only ProtocolError, never a token", () => {
+    const tid = h("671007e10029b0a2");
+    const psk = h("00112233445566778899aabbccddeeff");
+    const { pending } = buildAuthcode({ tid, psk, time: 1561977519, nd: h(ex.Nd!), ephemeralPrivate: h(ex.deviceEphemeralPrivate!) });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
+        const bad = serverData.slice();
+        for (const [i, x] of edits) bad[i % bad.length]! ^= x;
+        if (Buffer.from(bad).equals(Buffer.from(serverData))) return; // edits cancelled out
+        expect(() => finishDevice({ tid, psk, pending, serverData: bad })).toThrow(ProtocolError);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
