@@ -258,7 +258,12 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}; use ${allow}`, { allow });
       }
       if (route.admin) requireAdmin(req);
-      const params = route.pattern.exec(path)!.slice(1).map((s) => decodeURIComponent(s));
+      let params: string[];
+      try {
+        params = route.pattern.exec(path)!.slice(1).map((s) => decodeURIComponent(s));
+      } catch {
+        throw new HttpError(400, "BAD_REQUEST", "bad percent-encoding in the path");
+      }
       const [status, body] = await handler(req, params);
       sendJson(res, status, body);
       log({ event: "request", method: req.method, path, status, ms: Date.now() - started });

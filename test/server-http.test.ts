@@ -212,6 +212,8 @@ describe("auth server over HTTP", () => {
     expect(await rejection(registerUserServer({ url: server.url }, "u-x", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))).toBe("400 BAD_PUBLIC_KEY");
     const r = await raw("GET", "/v1/admin/devices/zz", undefined);
     expect([r.status, r.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
+    const pct = await raw("GET", "/v1/admin/user-servers/%E0%A4%A", undefined);
+    expect([pct.status, pct.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
   });
 
   it("a client too slow to send its request gets 408", async () => {
