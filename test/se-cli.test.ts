@@ -74,10 +74,17 @@ describe("tid probe", () => {
     expect(c.stderr).toMatch(/frob/);
   });
   test("a board whose bus does not exist fails with exit 1 and a message naming it", async () => {
-    const c = io({ TID_I2C_BUS: "97" });
-    const code = await main(["probe", "--board", "rpi4-i2c"], c);
-    expect(code).toBe(1);
-    expect(c.stderr).toMatch(/i2c/i);
+    const saved = process.env.TID_I2C_BUS;
+    process.env.TID_I2C_BUS = "97"; // the board loader's wiring override: /dev/i2c-97
+    try {
+      const c = io();
+      const code = await main(["probe", "--board", "rpi4-i2c"], c);
+      expect(code).toBe(1);
+      expect(c.stderr).toMatch(/\/dev\/i2c-97|i2c-bus/);
+    } finally {
+      if (saved === undefined) delete process.env.TID_I2C_BUS;
+      else process.env.TID_I2C_BUS = saved;
+    }
   });
 });
 
