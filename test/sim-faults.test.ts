@@ -125,3 +125,19 @@ test("LinkTimeout is what a lost response costs: timeoutMs of virtual time, no r
   expect(() => s.client.getTidSync()).toThrow(LinkTimeout);
   expect(Date.now() - t0).toBeLessThan(2_000);
 });
+
+describe("the Promise path sees the same faults the same way", () => {
+  test.each(["i2c", "spi"] as const)("%s: NACK/busy polls, a damaged response, a WTX storm, then a lost answer", async (bus) => {
+    const s = stack(bus, [
+      { kind: "nack", op: bus === "i2c" ? "write" : "status", count: 2 },
+      { kind: "corrupt", op: bus === "i2c" ? "read" : "receive", skip: 1, byte: 5 },
+      { kind: "wtx", op: bus === "i2c" ? "write" : "send", wtx: 3 },
+    ]);
+    expect(x(await s.client.getTid())).toBe(TID);
+    expect(x(await s.client.getTid())).toBe(TID);
+    expect(s.link.stats.naks).toBe(1);
+    const lost = stack(bus, [{ kind: "drop", op: bus === "i2c" ? "write" : "send" }]);
+    await expect(lost.client.getTid()).rejects.toBeInstanceOf(LinkTimeout);
+    expect(x(await lost.client.getTid())).toBe(TID);
+  });
+});
