@@ -2,7 +2,7 @@
  * @module bindings/sm4
  * Typed SM4 (GB/T 32907-2016) over the wasm module: ECB and CBC (NIST SP 800-38A, PKCS#7 of
  * RFC 5652 §6.3 or no padding), CTR (32- or 128-bit counter) and SM4-GCM (NIST SP 800-38D,
- * RFC 8998). One `Sm4Key` holds one of the module's key handles: the key schedule is computed
+ * RFC 8998) and CMAC (NIST SP 800-38B). One `Sm4Key` holds one of the module's key handles: the key schedule is computed
  * once, in wasm, and zeroed by `destroy()` (or, for a key that is never destroyed, when it is
  * garbage-collected).
  *
@@ -44,13 +44,14 @@ export interface Sm4GcmOpenOptions extends Sm4OutOption {
 export const SM4_KEY_SIZE = 16;
 export const SM4_BLOCK_SIZE = 16;
 export const SM4_GCM_TAG_SIZE = 16;
+export const SM4_CMAC_SIZE = 16;
 
 // I/O region layout used by these bindings (tid_io_cap() = 66,560 bytes).
 const IV = 0; // 16: CBC IV / CTR counter cell
 const TAG = 16; // 16: GCM tag
 const OUTLEN = 32; // 4: u32 length cell
 const KEY = 48; // 16: key, wiped after sm4_key_set
-const SMALL = 64; // 960: GCM IV + AAD for one-shot calls; PKCS#7 last block
+const SMALL = 64; // 960: GCM IV + AAD for one-shot calls; PKCS#7 last block; CMAC chaining cell
 const SMALL_CAP = 960;
 const DATA = 1024; // 65,536: data pieces
 const CHUNK = 65536;
@@ -433,6 +434,52 @@ export class Sm4Key {
       copyOut(heap, io + DATA, out, off, m);
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------ CMAC
+
+  /** SM4-CMAC (NIST SP 800-38B) of data: 16 bytes. */
+  cmac(data: Uint8Array, options?: Sm4OutOption): Uint8Array {
+    this.live();
+    requireBytes("data", data);
+    optionsObject(options);
+    const out = resultFor(options?.out, SM4_CMAC_SIZE, data);
+    check(this.cmacRun(data, -1), "SM4-CMAC");
+    copyOut(this.rt.heap(), this.rt.io + TAG, out, 0, SM4_CMAC_SIZE);
+    return out;
+  }
+
+  /**
+   * Check an SM4-CMAC in constant time. @param mac 8..16 bytes (a MAC truncated to its leading
+   * bytes is accepted) @returns true when it matches
+   */
+  verifyCmac(data: Uint8Array, mac: Uint8Array): boolean {
+    this.live();
+    requireBytes("data", data);
+    requireBytes("mac", mac, { min: 8, max: SM4_CMAC_SIZE });
+    this.rt.heap().set(mac, this.rt.io + TAG);
+    const st = this.cmacRun(data, mac.length);
+    if (st === Status.ERR_VERIFY_FAILED) return false;
+    check(st, "SM4-CMAC");
+    return true;
+  }
+
+  /** Whole pieces through sm4_cmac_update, the rest through final (macLen < 0) or verify. */
+  private cmacRun(data: Uint8Array, macLen: number): number {
+    const h = this.h, rt = this.rt, x = rt.x, io = rt.io;
+    const heap = rt.heap();
+    heap.fill(0, io + SMALL, io + SMALL + 16);
+    const n = data.length;
+    let off = 0;
+    for (; n - off > CHUNK; off += CHUNK) {
+      heap.set(data.subarray(off, off + CHUNK), io + DATA);
+      const st = x.sm4_cmac_update!(h, io + SMALL, io + DATA, CHUNK);
+      if (st !== Status.OK) return st;
+    }
+    heap.set(off === 0 ? data : data.subarray(off), io + DATA);
+    return macLen < 0
+      ? x.sm4_cmac_final!(h, io + SMALL, io + DATA, n - off, io + TAG)
+      : x.sm4_cmac_verify!(h, io + SMALL, io + DATA, n - off, io + TAG, macLen);
   }
 
   /** Stream start: the IV and the AAD, in pieces through the data region. */

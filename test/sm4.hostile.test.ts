@@ -86,6 +86,9 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     for (const t of [11, 17, 12.5, "16"]) expect(() => k.openGcm(iv, new Uint8Array(32), undefined, { tagLength: t as never })).toThrow(/options.tagLength/);
     expect(() => k.encryptEcb(new Uint8Array(32), { padding: "none", out: new Uint8Array(31) })).toThrow(/options.out must be at least 32 bytes/);
     expect(() => k.encryptEcb(new Uint8Array(32), { padding: "none", out: [] as never })).toThrow(/options.out must be a Uint8Array/);
+    expect(() => k.cmac("data" as never)).toThrow(/data must be a Uint8Array/);
+    expect(() => k.verifyCmac(new Uint8Array(3), new Uint8Array(7))).toThrow(/mac must be at least 8 bytes/);
+    expect(() => k.verifyCmac(new Uint8Array(3), new Uint8Array(17))).toThrow(/mac must be at most 16 bytes/);
     k.destroy();
     stillWorks();
   });
@@ -358,6 +361,28 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
       expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.ERR_VERIFY_FAILED);
       expect(x.sm4_gcm_decrypt!(h, d, io + 2048, 32)).toBe(Status.ERR_NOT_INITIALISED);
       expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.ERR_NOT_INITIALISED);
+    });
+
+    it("CMAC: lengths, overlaps, bounds and a wrong MAC", () => {
+      const x0 = io + 256, d = io + 1024, mac = io + 512;
+      const zero = () => mem().fill(0, x0, x0 + 16);
+      zero();
+      expect(x.sm4_cmac_update!(h, x0, d, 15)).toBe(Status.ERR_BAD_LENGTH);
+      expect(x.sm4_cmac_update!(h, d + 8, d, 32)).toBe(Status.ERR_BAD_PARAM); // chaining cell inside the input
+      expect(x.sm4_cmac_update!(h, size - 8, d, 16)).toBe(Status.ERR_OUT_OF_BOUNDS);
+      expect(x.sm4_cmac_update!(h, x0, d, 0xffffffff)).toBe(Status.ERR_OUT_OF_BOUNDS);
+      expect(x.sm4_cmac_final!(h, x0, d, 10, x0 + 8)).toBe(Status.ERR_BAD_PARAM); // MAC over the chaining cell
+      expect(x.sm4_cmac_final!(h, x0, d, 10, size - 15)).toBe(Status.ERR_OUT_OF_BOUNDS);
+      expect(x.sm4_cmac_final!(64, x0, d, 10, mac)).toBe(Status.ERR_BAD_KEY_INDEX);
+      expect(x.sm4_cmac_final!(63, x0, d, 10, mac)).toBe(Status.ERR_SLOT_EMPTY);
+      for (const t of [0, 7, 17]) expect(x.sm4_cmac_verify!(h, x0, d, 10, mac, t)).toBe(Status.ERR_BAD_LENGTH);
+      zero();
+      expect(x.sm4_cmac_final!(h, x0, d, 40, mac)).toBe(Status.OK);
+      expect(mem().subarray(x0, x0 + 16).every((b) => b === 0)).toBe(true); // chaining cell wiped
+      expect(x.sm4_cmac_verify!(h, x0, d, 40, mac, 16)).toBe(Status.OK);
+      mem()[mac + 15]! ^= 1;
+      expect(x.sm4_cmac_verify!(h, x0, d, 40, mac, 16)).toBe(Status.ERR_VERIFY_FAILED);
+      expect(x.sm4_cmac_verify!(h, x0, d, 40, mac, 15)).toBe(Status.OK);
     });
 
     it("the instance still works and memory did not grow", () => {

@@ -1,7 +1,8 @@
 // Differential, property-based tests: Sm4Key against node:crypto (OpenSSL 3 sm4-ecb / sm4-cbc /
 // sm4-ctr) over random keys, IVs, lengths 0..4096 and byte offsets, both directions, with and
-// without PKCS#7 padding; GCM seal/open round trips against the CTR keystream of node:crypto.
-import { createCipheriv, createDecipheriv } from "node:crypto";
+// without PKCS#7 padding; GCM seal/open round trips against the CTR keystream of node:crypto;
+// CMAC against the NIST SP 800-38B construction built here from node:crypto's SM4.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Sm4Key } from "../bindings/sm4.js";
@@ -13,6 +14,28 @@ function node(mode: "ecb" | "cbc" | "ctr", key: Uint8Array, iv: Uint8Array | nul
   const c = encrypt ? createCipheriv(`sm4-${mode}`, key, iv) : createDecipheriv(`sm4-${mode}`, key, iv);
   c.setAutoPadding(padding);
   return Buffer.concat([c.update(data), c.final()]);
+}
+
+/** CMAC (NIST SP 800-38B) built here from node:crypto's SM4 (ECB for L, CBC for the chain). */
+function refCmac(key: Uint8Array, msg: Uint8Array): string {
+  const dbl = (b: Buffer): Buffer => {
+    const o = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) o[i] = ((b[i]! << 1) | (i < 15 ? b[i + 1]! >> 7 : 0)) & 255;
+    if (b[0]! & 0x80) o[15]! ^= 0x87;
+    return o;
+  };
+  const L = node("ecb", key, null, new Uint8Array(16), true, false);
+  const k1 = dbl(L), k2 = dbl(k1);
+  const n = Math.max(1, Math.ceil(msg.length / 16));
+  const complete = msg.length > 0 && msg.length % 16 === 0;
+  const last = Buffer.alloc(16);
+  const tail = msg.subarray((n - 1) * 16);
+  last.set(tail);
+  if (!complete) last[tail.length] = 0x80;
+  const k = complete ? k1 : k2;
+  for (let i = 0; i < 16; i++) last[i]! ^= k[i]!;
+  const chain = Buffer.concat([msg.subarray(0, (n - 1) * 16), last]);
+  return node("cbc", key, new Uint8Array(16), chain, true, false).subarray(-16).toString("hex");
 }
 
 /** The bytes as a view at a random (often unaligned) offset inside a larger buffer. */
@@ -109,6 +132,31 @@ describe.each(["debug", "release"] as const)("SM4 vs node:crypto on the %s build
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("CMAC equals the SP 800-38B construction over node:crypto SM4", () => {
+    fc.assert(
+      fc.property(key, data, offset, (k, d, off) => {
+        const sk = new Sm4Key(wasm, k);
+        try {
+          const mac = sk.cmac(shifted(d, off));
+          expect(Buffer.from(mac).toString("hex")).toBe(refCmac(k, d));
+          expect(sk.verifyCmac(d, shifted(mac, off))).toBe(true);
+        } finally {
+          sk.destroy();
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("CMAC of messages longer than the I/O region (pieces) equals the construction", () => {
+    const k = randomBytes(16), sk = new Sm4Key(wasm, k);
+    for (const len of [65536, 65537, 65536 * 2, 150_001]) {
+      const msg = randomBytes(len);
+      expect(Buffer.from(sk.cmac(msg)).toString("hex"), `length ${len}`).toBe(refCmac(k, msg));
+    }
+    sk.destroy();
   });
 
   it("GCM: ciphertext = node:crypto CTR from J0+1; open inverts seal", () => {

@@ -8,7 +8,9 @@ import { Sm4Key } from "../bindings/sm4.js";
 import { TidWasm } from "../bindings/wasm.js";
 
 interface Vec { source: string; key: string; iv?: string; aad?: string; plaintext: string; ciphertext: string; tag?: string; iterations?: number }
-const V = JSON.parse(readFileSync(new URL("./vectors/sm4.json", import.meta.url), "utf8")) as Record<"block" | "iterated" | "cbc" | "ctr" | "gcm", Vec[]>;
+const V = JSON.parse(readFileSync(new URL("./vectors/sm4.json", import.meta.url), "utf8")) as Record<"block" | "iterated" | "cbc" | "ctr" | "gcm", Vec[]> & {
+  cmac: { source: string; key: string; message: string; mac: string }[];
+};
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const toHex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
@@ -156,6 +158,31 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
     expect(toHex(ks128.subarray(32, 48))).toBe(ecb("00112233445566778899aabc00000000"));
     const top = hex("ffffffffffffffffffffffffffffffff");
     expect(toHex(k.ctr(top, zeros, { counterBits: 128 }).subarray(16, 32))).toBe(ecb("00000000000000000000000000000000"));
+    k.destroy();
+  });
+
+  it("CMAC: OpenSSL-computed vectors; verify accepts truncated MACs, rejects altered ones", () => {
+    for (const v of V.cmac) {
+      const k = new Sm4Key(wasm, hex(v.key));
+      expect(toHex(k.cmac(hex(v.message)))).toBe(v.mac);
+      expect(k.verifyCmac(hex(v.message), hex(v.mac))).toBe(true);
+      k.destroy();
+    }
+    const key = randomBytes(16), k = new Sm4Key(wasm, key);
+    for (const len of [0, 1, 15, 16, 17, 32, 33, 1000, 65537]) {
+      const msg = randomBytes(len);
+      const mac = k.cmac(msg);
+      expect(k.verifyCmac(msg, mac)).toBe(true);
+      for (const t of [8, 12, 15]) expect(k.verifyCmac(msg, mac.subarray(0, t))).toBe(true);
+      const bad = mac.slice();
+      bad[len % 16]! ^= 1;
+      expect(k.verifyCmac(msg, bad)).toBe(false);
+      if (len > 0) {
+        const msg2 = Uint8Array.from(msg);
+        msg2[len - 1]! ^= 0x80;
+        expect(k.verifyCmac(msg2, mac)).toBe(false);
+      }
+    }
     k.destroy();
   });
 

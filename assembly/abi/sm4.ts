@@ -8,9 +8,11 @@
 //   and so is `out` overlapping an IV/counter/tag/length cell the call reads or writes;
 // - on any error nothing is written (outputs, IV/counter cells, key state are unchanged);
 // - nothing is allocated; key handles are zeroed when cleared.
-import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
+import { OK, ERR_VERIFY_FAILED, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
 import { inBounds, wipe } from "../mem";
 import { SM4_DEC, sm4Ecb, sm4Crypt1 } from "../sm4/sm4";
+import { sm4CmacUpdate, sm4CmacFinal } from "../sm4/cmac";
+import { ctEqual } from "../ct";
 import { sm4CbcEncrypt, sm4CbcDecrypt, sm4Ctr, pkcs7Pad, pkcs7Check } from "../sm4/modes";
 import {
   SM4_GCM_CTX_SIZE, GCM_STREAM_SIZE, sm4GcmInit, sm4GcmSeal, sm4GcmOpen, sm4GcmStreamStart,
@@ -26,8 +28,9 @@ const H_SET: usize = H_STREAM + GCM_STREAM_SIZE;
 const HANDLE_SIZE: usize = (H_SET + 4 + 15) & ~15;
 const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
 
-// Scratch for the PKCS#7 last block.
+// Scratch for the PKCS#7 last block; a computed MAC.
 const LAST: usize = memory.data(32, 16);
+const MAC: usize = memory.data(16, 16);
 
 /** Handle index → context pointer, or 0 when the index is out of range or the handle is empty. */
 // @ts-ignore: decorator
@@ -116,44 +119,46 @@ function paddedLen(len: usize): usize {
   return (len & ~15) + 16;
 }
 
-/** ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
-export function sm4_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+/** PKCS#7 encryption, ECB or CBC (iv used only for CBC). */
+function encPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize): i32 {
   const ctx = ctxOf(h);
   if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len) || len > <usize>0xffffffef || !inBounds(out_ptr, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
-  if (badAlias(in_ptr, len, out_ptr, paddedLen(len))) return ERR_BAD_PARAM;
+  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || len > <usize>0xffffffef || !inBounds(out, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
+  const outLen = paddedLen(len);
+  if (badAlias(inp, len, out, outLen) || (cbc && overlaps(iv, 16, out, outLen))) return ERR_BAD_PARAM;
   const full = len & ~15;
-  pkcs7Pad(in_ptr + full, len - full, LAST);
-  sm4Ecb(ctx, in_ptr, out_ptr, full);
-  sm4Crypt1(ctx, LAST, out_ptr + full);
+  pkcs7Pad(inp + full, len - full, LAST);
+  if (cbc) {
+    sm4CbcEncrypt(ctx, iv, inp, out, full);
+    sm4CbcEncrypt(ctx, iv, LAST, out + full, 16);
+  } else {
+    sm4Ecb(ctx, inp, out, full);
+    sm4Crypt1(ctx, LAST, out + full);
+  }
   wipe(LAST, 16);
   return OK;
 }
 
 /**
- * ECB decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding. The plaintext
- * (len - pad bytes) goes to out_ptr (room for len bytes required) and its length to the u32 cell
- * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
+ * PKCS#7 decryption, ECB or CBC: the last block is decrypted and its padding checked first,
+ * so bad padding writes nothing.
  */
-export function sm4_ecb_decrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
+function decPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize, outLenPtr: usize): i32 {
   const ctx = ctxOf(h);
   if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len) || !inBounds(out_len_ptr, 4)) return ERR_OUT_OF_BOUNDS;
+  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || !inBounds(out, len) || !inBounds(outLenPtr, 4)) return ERR_OUT_OF_BOUNDS;
   if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(out_len_ptr, 4, out_ptr, len)) return ERR_BAD_PARAM;
+  if (badAlias(inp, len, out, len) || overlaps(outLenPtr, 4, out, len)
+      || (cbc && (overlaps(iv, 16, out, len) || overlaps(outLenPtr, 4, iv, 16)))) return ERR_BAD_PARAM;
   const last = len - 16;
-  sm4Crypt1(ctx + SM4_DEC, in_ptr + last, LAST);
-  return finishPkcs7(ctx, in_ptr, out_ptr, last, out_len_ptr, 0);
-}
-
-/** Shared tail of the PKCS#7 decryptions: LAST holds the decrypted last block. */
-function finishPkcs7(ctx: usize, inp: usize, out: usize, last: usize, outLenPtr: usize, iv: usize): i32 {
+  sm4Crypt1(ctx + SM4_DEC, inp + last, LAST);
+  if (cbc) v128.store(LAST, v128.xor(v128.load(LAST), v128.load(last != 0 ? inp + last - 16 : iv)));
   const pad = pkcs7Check(LAST);
   if (pad == 0) {
-    wipe(LAST, 32);
+    wipe(LAST, 16);
     return ERR_BAD_PADDING;
   }
-  if (iv != 0) {
+  if (cbc) {
     v128.store(LAST, v128.load(inp + last), 16); // next chaining value, saved before in-place writes
     sm4CbcDecrypt(ctx, iv, inp, out, last);
     v128.store(iv, v128.load(LAST, 16));
@@ -165,6 +170,20 @@ function finishPkcs7(ctx: usize, inp: usize, out: usize, last: usize, outLenPtr:
   store<u32>(outLenPtr, <u32>(last + keep));
   wipe(LAST, 32);
   return OK;
+}
+
+/** ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
+export function sm4_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return encPad(h, false, 0, in_ptr, out_ptr, len);
+}
+
+/**
+ * ECB decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding. The plaintext
+ * (len - pad bytes) goes to out_ptr (room for len bytes required) and its length to the u32 cell
+ * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
+ */
+export function sm4_ecb_decrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
+  return decPad(h, false, 0, in_ptr, out_ptr, len, out_len_ptr);
 }
 
 // ---------------------------------------------------------------- CBC
@@ -192,17 +211,7 @@ export function sm4_cbc_decrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: u
 
 /** CBC encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes; iv updated. */
 export function sm4_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, 16) || !inBounds(in_ptr, len) || len > <usize>0xffffffef || !inBounds(out_ptr, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
-  const outLen = paddedLen(len);
-  if (badAlias(in_ptr, len, out_ptr, outLen) || overlaps(iv_ptr, 16, out_ptr, outLen)) return ERR_BAD_PARAM;
-  const full = len & ~15;
-  pkcs7Pad(in_ptr + full, len - full, LAST);
-  sm4CbcEncrypt(ctx, iv_ptr, in_ptr, out_ptr, full);
-  sm4CbcEncrypt(ctx, iv_ptr, LAST, out_ptr + full, 16);
-  wipe(LAST, 16);
-  return OK;
+  return encPad(h, true, iv_ptr, in_ptr, out_ptr, len);
 }
 
 /**
@@ -210,16 +219,7 @@ export function sm4_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_
  * sm4_ecb_decrypt_pkcs7 for out_ptr/out_len_ptr. The iv cell is updated only on success.
  */
 export function sm4_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
-  const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, 16) || !inBounds(in_ptr, len) || !inBounds(out_ptr, len) || !inBounds(out_len_ptr, 4)) return ERR_OUT_OF_BOUNDS;
-  if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(iv_ptr, 16, out_ptr, len) || overlaps(out_len_ptr, 4, out_ptr, len)
-      || overlaps(out_len_ptr, 4, iv_ptr, 16)) return ERR_BAD_PARAM;
-  const last = len - 16;
-  sm4Crypt1(ctx + SM4_DEC, in_ptr + last, LAST);
-  v128.store(LAST, v128.xor(v128.load(LAST), v128.load(last != 0 ? in_ptr + last - 16 : iv_ptr)));
-  return finishPkcs7(ctx, in_ptr, out_ptr, last, out_len_ptr, iv_ptr);
+  return decPad(h, true, iv_ptr, in_ptr, out_ptr, len, out_len_ptr);
 }
 
 // ---------------------------------------------------------------- CTR
@@ -333,4 +333,55 @@ export function sm4_gcm_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usiz
   if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
   if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
   return sm4GcmStreamDecrypt(ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
+}
+
+// ---------------------------------------------------------------- CMAC
+
+/**
+ * CMAC, whole-block pieces: the 16-byte chaining cell at x_ptr (zeros at the start of a
+ * message) absorbs len bytes (a multiple of 16) that are not the end of the message.
+ */
+export function sm4_cmac_update(h: u32, x_ptr: usize, in_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(x_ptr, 16) || !inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if ((len & 15) != 0) return ERR_BAD_LENGTH;
+  if (overlaps(x_ptr, 16, in_ptr, len)) return ERR_BAD_PARAM;
+  sm4CmacUpdate(ctx, x_ptr, in_ptr, len);
+  return OK;
+}
+
+/** Shared checks of the final calls. */
+function cmacArgs(h: u32, x: usize, inp: usize, len: usize, mac: usize, macLen: usize): i32 {
+  if (ctxOf(h) == 0) return badHandle(h);
+  if (!inBounds(x, 16) || !inBounds(inp, len) || !inBounds(mac, macLen)) return ERR_OUT_OF_BOUNDS;
+  if (overlaps(x, 16, inp, len) || overlaps(x, 16, mac, macLen)) return ERR_BAD_PARAM;
+  return OK;
+}
+
+/**
+ * CMAC, last piece: absorb the final len bytes (any length) and write the 16-byte MAC at
+ * mac_ptr. The chaining cell is zeroed.
+ */
+export function sm4_cmac_final(h: u32, x_ptr: usize, in_ptr: usize, len: usize, mac_ptr: usize): i32 {
+  const st = cmacArgs(h, x_ptr, in_ptr, len, mac_ptr, 16);
+  if (st != OK) return st;
+  sm4CmacFinal(ctxOf(h), x_ptr, in_ptr, len, MAC);
+  memory.copy(mac_ptr, MAC, 16);
+  wipe(MAC, 16);
+  return OK;
+}
+
+/**
+ * CMAC, last piece, then compare with the mac_len-byte MAC (8..16: the leading bytes) at
+ * mac_ptr in constant time: OK or ERR_VERIFY_FAILED. The chaining cell is zeroed.
+ */
+export function sm4_cmac_verify(h: u32, x_ptr: usize, in_ptr: usize, len: usize, mac_ptr: usize, mac_len: usize): i32 {
+  const st = cmacArgs(h, x_ptr, in_ptr, len, mac_ptr, mac_len);
+  if (st != OK) return st;
+  if (mac_len < 8 || mac_len > 16) return ERR_BAD_LENGTH;
+  sm4CmacFinal(ctxOf(h), x_ptr, in_ptr, len, MAC);
+  const ok = ctEqual(MAC, mac_ptr, mac_len);
+  wipe(MAC, 16);
+  return ok ? OK : ERR_VERIFY_FAILED;
 }

@@ -41,11 +41,13 @@ function initTables(): void {
   for (let b: u32 = 0; b < 256; b++) {
     const s = <u32>load<u8>(SBOX + b) << 24;
     const l = s ^ rotl<u32>(s, 2) ^ rotl<u32>(s, 10) ^ rotl<u32>(s, 18) ^ rotl<u32>(s, 24);
+    // bswap(rotr(l, 8k)) = rotl(bswap(l), 8k)
+    const t = bswap<u32>(l);
     const p = T + (<usize>b << 2);
-    store<u32>(p, bswap<u32>(l));
-    store<u32>(p, bswap<u32>(rotr<u32>(l, 8)), 1024);
-    store<u32>(p, bswap<u32>(rotr<u32>(l, 16)), 2048);
-    store<u32>(p, bswap<u32>(rotr<u32>(l, 24)), 3072);
+    store<u32>(p, t);
+    store<u32>(p, rotl<u32>(t, 8), 1024);
+    store<u32>(p, rotl<u32>(t, 16), 2048);
+    store<u32>(p, rotl<u32>(t, 24), 3072);
   }
 }
 initTables();
