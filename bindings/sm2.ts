@@ -1,0 +1,406 @@
+/**
+ * @module bindings/sm2
+ * Typed SM2 over the wasm module (docs/abi.md § SM2): key pairs and ECDH (GB/T 32918.1/.3-2016),
+ * signatures with Z_A over the signer's ID (GB/T 32918.2-2016), public-key encodings, on the
+ * curve sm2p256v1 of GB/T 32918.5-2017. Bytes in, bytes out; every argument is checked and a bad
+ * one throws a TypeError or RangeError naming it; a failed wasm status throws a TidError.
+ *
+ * - Private keys: 32 bytes, big-endian, in [1, n − 2].
+ * - Public keys: accepted as 64 bytes x ‖ y (the TID wire form), 65 bytes 04 ‖ x ‖ y or 33 bytes
+ *   02/03 ‖ x (compressed); returned as 64 bytes x ‖ y. Every received key is checked to be a
+ *   point of the curve (TidError ERR_BAD_POINT otherwise).
+ * - Signatures: r ‖ s (64 bytes) by default, or DER (`{ der: true }`, strict parsing).
+ *   The per-signature k comes from the module's `random` import (host entropy).
+ * - IDs: a Uint8Array, or a string (UTF-8); default "1234567812345678"; at most 8191 bytes.
+ *
+ * Inputs are copied into the module's I/O region and the private key is zeroed there after each
+ * call. Messages longer than the region are hashed in pieces (Z_A, then SM3 streaming).
+ *
+ * @example
+ * const sm2 = sm2Api(TidWasm.create());
+ * const alice = sm2.generateKeyPair(), bob = sm2.generateKeyPair();
+ * sm2.ecdh(alice.privateKey, bob.publicKey);              // = sm2.ecdh(bob.privateKey, alice.publicKey)
+ * const sig = sm2.sign(alice.privateKey, msg, { publicKey: alice.publicKey });
+ * sm2.verify(alice.publicKey, msg, sig);                  // true
+ */
+import { TidError, check, requireBytes } from "./errors.js";
+import { Status } from "./status.js";
+import { sm3Api } from "./sm3.js";
+import type { TidWasm, RawExports } from "./wasm.js";
+
+export const SM2_PRIVATE_KEY_SIZE = 32;
+export const SM2_PUBLIC_KEY_SIZE = 64;
+export const SM2_SIGNATURE_SIZE = 64;
+export const SM2_SHARED_SECRET_SIZE = 32;
+export const SM2_MAX_ID_LENGTH = 8191;
+/** The default signer ID of GM/T 0009-2012 (also what GB/T 32918.5's worked example uses). */
+export const SM2_DEFAULT_ID = "1234567812345678";
+
+export type Sm2PublicKeyFormat = "raw" | "uncompressed" | "compressed";
+
+export interface Sm2KeyPair {
+  /** 32 bytes, big-endian. */
+  privateKey: Uint8Array;
+  /** 64 bytes, x ‖ y. */
+  publicKey: Uint8Array;
+}
+
+export interface Sm2IdOptions {
+  /** The signer's distinguishing ID (Uint8Array or UTF-8 string). Default "1234567812345678". */
+  id?: Uint8Array | string;
+}
+
+export interface Sm2SignOptions extends Sm2IdOptions {
+  /** DER-encode the signature (SEQUENCE { r INTEGER, s INTEGER }) instead of r ‖ s. */
+  der?: boolean;
+  /** The signer's public key (any encoding), hashed into Z_A; derived from the key when absent. */
+  publicKey?: Uint8Array;
+}
+
+export interface Sm2VerifyOptions extends Sm2IdOptions {
+  /** The signature is DER instead of r ‖ s. */
+  der?: boolean;
+}
+
+/** SM2 bound to one module instance. */
+export interface Sm2Api {
+  /** A new key pair from the host's entropy. */
+  generateKeyPair(): Sm2KeyPair;
+  /** The public key x ‖ y of a private key. */
+  publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
+  /** ECDH: the x-coordinate (32 bytes) of [d]Q for the peer's public key Q. */
+  ecdh(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array;
+  /** Sign (GB/T 32918.2): r ‖ s, or DER with `{ der: true }`. */
+  sign(privateKey: Uint8Array, message: Uint8Array, options?: Sm2SignOptions): Uint8Array;
+  /**
+   * Verify: true for a valid signature, false for any invalid one (wrong signature, r or s out
+   * of range, malformed DER). Throws for a public key that is not a point of the curve.
+   */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: Sm2VerifyOptions): boolean;
+  /**
+   * Verify and return the module's status: 0 (OK), ERR_VERIFY_FAILED, ERR_BAD_SCALAR (r or s
+   * not in [1, n − 1]), ERR_BAD_FORMAT (malformed DER), ERR_BAD_POINT (bad public key).
+   */
+  verifyStatus(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: Sm2VerifyOptions): number;
+  /** Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ x_G ‖ y_G ‖ x_A ‖ y_A), 32 bytes. */
+  za(publicKey: Uint8Array, options?: Sm2IdOptions): Uint8Array;
+  /** Sign a digest e = SM3(Z_A ‖ M) computed elsewhere. */
+  signDigest(privateKey: Uint8Array, digest: Uint8Array, options?: { der?: boolean }): Uint8Array;
+  /** Verify over a digest e = SM3(Z_A ‖ M); as verify(). */
+  verifyDigest(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array, options?: { der?: boolean }): boolean;
+  /** Decode and check a public key in any encoding → x ‖ y (64 bytes). */
+  decodePublicKey(publicKey: Uint8Array): Uint8Array;
+  /** Encode a public key (any encoding, checked): "raw" (x ‖ y), "uncompressed" (04 ‖ x ‖ y), "compressed" (02/03 ‖ x). */
+  encodePublicKey(publicKey: Uint8Array, format: Sm2PublicKeyFormat): Uint8Array;
+}
+
+// I/O region layout used by these bindings (tid_io_cap() = 66,560 bytes).
+const D = 0; // 32: private key, zeroed after each call
+const PUB = 32; // 64: own / peer public key x ‖ y
+const SIG = 96; // 64: r ‖ s
+const OUT = 160; // 64: result
+const E = 224; // 32: digest / Z_A
+const KEYIN = 256; // 65: a public key to decode
+const ID = 1024; // 8,191: signer ID
+const MSG = ID + 8192; // message, up to the end of the region
+
+const encoder = new TextEncoder();
+
+/** A signer ID as bytes (checked). */
+function idBytes(id: Uint8Array | string | undefined): Uint8Array {
+  if (id === undefined) return encoder.encode(SM2_DEFAULT_ID);
+  const b = typeof id === "string" ? encoder.encode(id) : requireBytes("options.id", id);
+  if (b.length > SM2_MAX_ID_LENGTH) throw new RangeError(`options.id must be at most ${SM2_MAX_ID_LENGTH} bytes, got ${b.length}`);
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DER: SM2Signature ::= SEQUENCE { r INTEGER, s INTEGER } (GB/T 35276-2017 §7.3, GM/T 0009)
+
+function derInteger(v: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < v.length - 1 && v[i] === 0) i++;
+  const body = v.subarray(i);
+  const pad = body[0]! & 0x80 ? 1 : 0;
+  const out = new Uint8Array(2 + pad + body.length);
+  out[0] = 0x02;
+  out[1] = pad + body.length;
+  out.set(body, 2 + pad);
+  return out;
+}
+
+/** DER encoding of a raw signature r ‖ s (64 bytes). */
+export function sm2SignatureToDer(raw: Uint8Array): Uint8Array {
+  requireBytes("signature", raw, { length: SM2_SIGNATURE_SIZE });
+  const r = derInteger(raw.subarray(0, 32)), s = derInteger(raw.subarray(32, 64));
+  const out = new Uint8Array(2 + r.length + s.length);
+  out[0] = 0x30;
+  out[1] = r.length + s.length;
+  out.set(r, 2);
+  out.set(s, 2 + r.length);
+  return out;
+}
+
+/**
+ * r ‖ s (64 bytes) of a DER signature, or null when it is not strict DER: one SEQUENCE of two
+ * INTEGERs with short-form lengths, minimal and non-negative, at most 32 value bytes, nothing
+ * trailing. (Range checks of r and s are the verifier's.)
+ */
+export function sm2SignatureFromDer(der: Uint8Array): Uint8Array | null {
+  requireBytes("signature", der);
+  if (der.length < 8 || der[0] !== 0x30 || der[1]! >= 0x80 || der[1] !== der.length - 2) return null;
+  const raw = new Uint8Array(64);
+  let pos = 2;
+  for (let k = 0; k < 2; k++) {
+    if (pos + 2 > der.length || der[pos] !== 0x02) return null;
+    const len = der[pos + 1]!;
+    pos += 2;
+    if (len === 0 || len >= 0x80 || pos + len > der.length) return null;
+    const body = der.subarray(pos, pos + len);
+    if (body[0]! & 0x80) return null;                                  // negative
+    if (len > 1 && body[0] === 0 && !(body[1]! & 0x80)) return null;  // not minimal
+    const value = body[0] === 0 && len > 1 ? body.subarray(1) : body;
+    if (value.length > 32) return null;
+    raw.set(value, k * 32 + 32 - value.length);
+    pos += len;
+  }
+  return pos === der.length ? raw : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Sm2Runtime implements Sm2Api {
+  private readonly wasm: TidWasm;
+  private readonly x: RawExports;
+  private readonly io: number;
+  private readonly msgCap: number;
+
+  constructor(wasm: TidWasm) {
+    this.wasm = wasm;
+    this.x = wasm.exports;
+    if (typeof this.x.sm2_sign !== "function") throw new Error("this wasm build has no SM2 exports");
+    this.io = wasm.ioPtr;
+    this.msgCap = wasm.ioCap - MSG;
+    if (this.msgCap < 1024) throw new Error(`I/O region too small for SM2: ${wasm.ioCap} bytes`);
+  }
+
+  private put(bytes: Uint8Array, at: number): void {
+    this.wasm.bytes().set(bytes, this.io + at);
+  }
+
+  private take(at: number, n: number): Uint8Array {
+    return this.wasm.bytes().slice(this.io + at, this.io + at + n);
+  }
+
+  private putPrivate(d: unknown, name = "privateKey"): void {
+    this.put(requireBytes(name, d, { length: SM2_PRIVATE_KEY_SIZE }), D);
+  }
+
+  private wipePrivate(): void {
+    this.wasm.bytes().fill(0, this.io + D, this.io + D + 32);
+  }
+
+  /**
+   * Put a public key (any encoding) at io+PUB as x ‖ y. A 33/65-byte key is decoded and checked
+   * here (its status is returned); a 64-byte key is checked by the call that uses it.
+   */
+  private placePublic(pub: unknown, name: string): number {
+    const key = requireBytes(name, pub, { lengths: [64, 65, 33] });
+    if (key.length === 64) {
+      this.put(key, PUB);
+      return Status.OK;
+    }
+    this.put(key, KEYIN);
+    return this.x.sm2_point_decode!(this.io + KEYIN, key.length, this.io + PUB);
+  }
+
+  private putPublic(pub: unknown, name: string): void {
+    check(this.placePublic(pub, name), `${name} is not a point of the SM2 curve`);
+  }
+
+  generateKeyPair(): Sm2KeyPair {
+    try {
+      check(this.x.sm2_keygen!(this.io + D, this.io + OUT), "sm2_keygen");
+      return { privateKey: this.take(D, 32), publicKey: this.take(OUT, 64) };
+    } finally {
+      this.wipePrivate();
+    }
+  }
+
+  publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array {
+    this.putPrivate(privateKey);
+    try {
+      check(this.x.sm2_public_from_private!(this.io + D, this.io + OUT), "privateKey must be in [1, n − 2]");
+      return this.take(OUT, 64);
+    } finally {
+      this.wipePrivate();
+    }
+  }
+
+  ecdh(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
+    requireBytes("privateKey", privateKey, { length: SM2_PRIVATE_KEY_SIZE });
+    this.putPublic(peerPublicKey, "peerPublicKey");
+    this.putPrivate(privateKey);
+    try {
+      const st = this.x.sm2_ecdh!(this.io + D, this.io + PUB, this.io + OUT);
+      if (st === Status.ERR_BAD_POINT) throw new TidError(st, "peerPublicKey is not a point of the SM2 curve");
+      check(st, "privateKey must be in [1, n − 2]");
+      return this.take(OUT, 32);
+    } finally {
+      this.wipePrivate();
+      this.wasm.bytes().fill(0, this.io + OUT, this.io + OUT + 32);
+    }
+  }
+
+  za(publicKey: Uint8Array, options: Sm2IdOptions = {}): Uint8Array {
+    this.putPublic(publicKey, "publicKey");
+    const id = idBytes(options.id);
+    this.put(id, ID);
+    check(this.x.sm2_za!(this.io + PUB, this.io + ID, id.length, this.io + E), "sm2_za");
+    return this.take(E, 32);
+  }
+
+  /** e = SM3(Z_A ‖ M) for a message too large for the I/O region; leaves e at io+E. */
+  private digestLarge(publicKey: Uint8Array, message: Uint8Array, id: Uint8Array | string | undefined): void {
+    const z = this.za(publicKey, { id });
+    const e = sm3Api(this.wasm).createSm3().update(z).update(message).digest();
+    this.put(e, E);
+  }
+
+  sign(privateKey: Uint8Array, message: Uint8Array, options: Sm2SignOptions = {}): Uint8Array {
+    requireBytes("privateKey", privateKey, { length: SM2_PRIVATE_KEY_SIZE });
+    requireBytes("message", message);
+    const id = idBytes(options.id);
+    const publicKey = options.publicKey === undefined
+      ? this.publicKeyFromPrivate(privateKey)
+      : requireBytes("options.publicKey", options.publicKey, { lengths: [64, 65, 33] });
+    let st: number;
+    if (message.length <= this.msgCap) {
+      this.putPublic(publicKey, "options.publicKey");
+      this.put(id, ID);
+      this.put(message, MSG);
+      this.putPrivate(privateKey);
+      try {
+        st = this.x.sm2_sign!(this.io + D, this.io + PUB, this.io + ID, id.length, this.io + MSG, message.length, this.io + SIG);
+      } finally {
+        this.wipePrivate();
+      }
+    } else {
+      this.digestLarge(publicKey, message, options.id);
+      this.putPrivate(privateKey);
+      try {
+        st = this.x.sm2_sign_digest!(this.io + D, this.io + E, this.io + SIG);
+      } finally {
+        this.wipePrivate();
+      }
+    }
+    if (st === Status.ERR_BAD_POINT) throw new TidError(st, "options.publicKey is not a point of the SM2 curve");
+    check(st, st === Status.ERR_BAD_SCALAR ? "privateKey must be in [1, n − 2]" : "sm2_sign");
+    const raw = this.take(SIG, 64);
+    return options.der ? sm2SignatureToDer(raw) : raw;
+  }
+
+  signDigest(privateKey: Uint8Array, digest: Uint8Array, options: { der?: boolean } = {}): Uint8Array {
+    requireBytes("digest", digest, { length: 32 });
+    this.putPrivate(privateKey);
+    this.put(digest, E);
+    try {
+      check(this.x.sm2_sign_digest!(this.io + D, this.io + E, this.io + SIG), "sm2_sign_digest");
+    } finally {
+      this.wipePrivate();
+    }
+    const raw = this.take(SIG, 64);
+    return options.der ? sm2SignatureToDer(raw) : raw;
+  }
+
+  /** Place r ‖ s at io+SIG; ERR_BAD_FORMAT for a malformed signature. */
+  private putSignature(signature: Uint8Array, der: boolean | undefined): number {
+    if (der) {
+      const raw = sm2SignatureFromDer(requireBytes("signature", signature));
+      if (!raw) return Status.ERR_BAD_FORMAT;
+      this.put(raw, SIG);
+    } else {
+      this.put(requireBytes("signature", signature, { length: SM2_SIGNATURE_SIZE }), SIG);
+    }
+    return Status.OK;
+  }
+
+  verifyStatus(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: Sm2VerifyOptions = {}): number {
+    requireBytes("message", message);
+    const id = idBytes(options.id);
+    requireBytes("signature", signature);
+    const pst = this.placePublic(publicKey, "publicKey");
+    if (pst !== Status.OK) return pst;
+    if (message.length > this.msgCap) {
+      this.digestLarge(publicKey, message, options.id);
+      const st = this.putSignature(signature, options.der);
+      return st !== Status.OK ? st : this.x.sm2_verify_digest!(this.io + PUB, this.io + E, this.io + SIG);
+    }
+    const st = this.putSignature(signature, options.der);
+    if (st !== Status.OK) return st;
+    this.put(id, ID);
+    this.put(message, MSG);
+    return this.x.sm2_verify!(this.io + PUB, this.io + ID, id.length, this.io + MSG, message.length, this.io + SIG);
+  }
+
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: Sm2VerifyOptions = {}): boolean {
+    return verdict(this.verifyStatus(publicKey, message, signature, options));
+  }
+
+  verifyDigest(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array, options: { der?: boolean } = {}): boolean {
+    requireBytes("digest", digest, { length: 32 });
+    this.putPublic(publicKey, "publicKey");
+    const st = this.putSignature(signature, options.der);
+    if (st !== Status.OK) return false;
+    this.put(digest, E);
+    return verdict(this.x.sm2_verify_digest!(this.io + PUB, this.io + E, this.io + SIG));
+  }
+
+  decodePublicKey(publicKey: Uint8Array): Uint8Array {
+    const key = requireBytes("publicKey", publicKey, { lengths: [64, 65, 33] });
+    this.put(key, KEYIN);
+    check(this.x.sm2_point_decode!(this.io + KEYIN, key.length, this.io + OUT), "publicKey is not a point of the SM2 curve");
+    return this.take(OUT, 64);
+  }
+
+  encodePublicKey(publicKey: Uint8Array, format: Sm2PublicKeyFormat): Uint8Array {
+    const xy = this.decodePublicKey(publicKey);
+    switch (format) {
+      case "raw":
+        return xy;
+      case "uncompressed": {
+        const out = new Uint8Array(65);
+        out[0] = 0x04;
+        out.set(xy, 1);
+        return out;
+      }
+      case "compressed": {
+        const out = new Uint8Array(33);
+        out[0] = 0x02 | (xy[63]! & 1);
+        out.set(xy.subarray(0, 32), 1);
+        return out;
+      }
+      default:
+        throw new RangeError(`format must be "raw", "uncompressed" or "compressed", got ${String(format)}`);
+    }
+  }
+}
+
+/** verify()'s boolean: OK → true; an invalid signature → false; a bad public key → throws. */
+function verdict(st: number): boolean {
+  if (st === Status.OK) return true;
+  if (st === Status.ERR_VERIFY_FAILED || st === Status.ERR_BAD_SCALAR || st === Status.ERR_BAD_FORMAT) return false;
+  throw new TidError(st, st === Status.ERR_BAD_POINT ? "publicKey is not a point of the SM2 curve" : "sm2_verify");
+}
+
+const apis = new WeakMap<TidWasm, Sm2Api>();
+
+/** The SM2 API of a module instance (created once per instance). */
+export function sm2Api(wasm: TidWasm): Sm2Api {
+  let api = apis.get(wasm);
+  if (!api) {
+    api = new Sm2Runtime(wasm);
+    apis.set(wasm, api);
+  }
+  return api;
+}
