@@ -8,7 +8,7 @@ import { OK, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_BAD_LENGTH } fro
 import { bnFromBytes } from "./bn";
 import { FE_SIZE, fpFromBytes, fpToBytes, fpSqrt, fpNeg, fpReduce, fpParity } from "./field";
 import { snIsPrivateMask } from "./scalar";
-import { AFFINE_SIZE, JAC_SIZE, affineFromBytes, affineToBytes, jacToAffine, curveRhs } from "./point";
+import { AFFINE_SIZE, JAC_SIZE, affineFromBytes, affineToBytes, jacToAffine, curveRhs, pointWipeScratch } from "./point";
 import { mulBase, mulPoint } from "./mul";
 
 /** Attempts at drawing a private key before giving up (each fails with probability < 2^−32). */
@@ -21,6 +21,7 @@ const RND: usize = memory.data(32, 16);
 
 function wipeAll(): void {
   wipe(D, 32); wipe(R, JAC_SIZE); wipe(A, AFFINE_SIZE); wipe(RND, 32);
+  pointWipeScratch();
 }
 
 /** Public key x ‖ y of the private key in D (valid) into pubOut. */

@@ -14,7 +14,7 @@
 import { bnSub, cmov } from "./bn";
 import { FE_SIZE, FP_GX, FP_GY, FP_ONE, fpNeg, fpInv, fpMul, fpCopy, fpEqual } from "./field";
 import { N } from "./scalar";
-import { AFFINE_SIZE, JAC_SIZE, jacDouble, jacAdd, jacAddAffine, jacIsInfinityMask } from "./point";
+import { AFFINE_SIZE, JAC_SIZE, jacDouble, jacAdd, jacAddAffine, jacIsInfinityMask, pointWipeScratch } from "./point";
 
 const WINDOWS: usize = 64;
 const ROW: usize = 8 * AFFINE_SIZE;                        // one window: 1·B … 8·B, B = 16^i G
@@ -228,6 +228,7 @@ function sameY(p: usize, q: usize): bool {
 }
 
 function wipeScratch(): void {
+  pointWipeScratch();
   memory.fill(K, 0, 40);
   memory.fill(ACC, 0, JAC_SIZE);
   memory.fill(SUM, 0, JAC_SIZE);

@@ -122,3 +122,9 @@ export function snIsPrivateMask(a: usize): u64 {
 export function snIsNonZeroMask(a: usize): u64 {
   return ~bnIsZeroMask(a) & bnLtMask(a, N);
 }
+
+/** Zero the Montgomery scratch (it held products of secret scalars). */
+export function scalarWipeScratch(): void {
+  memory.fill(T, 0, 48);
+  memory.fill(D, 0, 32);
+}

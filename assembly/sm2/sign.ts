@@ -11,9 +11,9 @@ import { wipe } from "../mem";
 import { OK, ERR_BAD_LENGTH, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { SM3_CTX_SIZE, sm3Init, sm3Update, sm3Final } from "../sm3/sm3";
 import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd } from "./bn";
-import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask } from "./scalar";
+import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask, scalarWipeScratch } from "./scalar";
 import { fpToBytes } from "./field";
-import { affineFromBytes, jacToAffine, JAC_SIZE, AFFINE_SIZE } from "./point";
+import { affineFromBytes, jacToAffine, JAC_SIZE, AFFINE_SIZE, pointWipeScratch } from "./point";
 import { mulBase, mulPoint, addPublic } from "./mul";
 
 /** Longest ID: its bit length must fit ENTL's 16 bits. */
@@ -75,6 +75,8 @@ function digest(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize):
 function wipeAll(): void {
   wipe(Z, 32); wipe(E, 32); wipe(D, 32); wipe(DINV, 32); wipe(KK, 32); wipe(RR, 32); wipe(SS, 32); wipe(T, 32);
   wipe(PT, JAC_SIZE); wipe(PT2, JAC_SIZE); wipe(AFF, AFFINE_SIZE); wipe(RND, 32);
+  scalarWipeScratch();
+  pointWipeScratch();
 }
 
 /** Load d into D and check it; (1 + d)^(−1) into DINV. ERR_BAD_SCALAR when d ∉ [1, n − 2]. */
