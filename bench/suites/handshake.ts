@@ -1,0 +1,159 @@
+// TID handshake, device half (DESIGN.md §4; docs/protocol.md; docs/benchmarks.md "TID handshake"):
+// the work a device does for one authentication — get_authcode (SM2 key pair: one fixed-base
+// scalar multiplication; HMAC-SM3 tag_d) and validate (parse, HMAC-SM3 tag_s, SM2 ECDH: one
+// variable-base scalar multiplication, SM3-KDF) — timed for
+//   tid-wasm     the soft backend's TidClient (release build): getAuthcode() + validate()
+//   node:crypto  the same steps written directly on node:crypto / OpenSSL 3 (createECDH("SM2"),
+//                createHmac("sm3"), createHash("sm3")), as lean as a Node device could do them.
+// The server half is not timed: a pool of 64 (Nd, qd) inputs and their server answers is made
+// beforehand with the node:crypto reference (server/protocol). Each timed handshake injects the
+// next (Nd, qd, time) — the wasm through its test hook, node:crypto through setPrivateKey — so the
+// authcode is known in advance and the prepared answer matches it; the device still computes
+// Qd = [qd]G (the cost of key generation, minus drawing 32 random bytes) and everything after.
+// Both implementations' authcodes and tokens are checked against the reference before timing.
+// Breakdown rows: tid-get-authcode (fresh random Nd and key pair, no injection) and tid-validate
+// (the pending request re-armed through the test hook).
+import { createECDH, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { measure, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { TidClient } from "../../bindings/client.js";
+import { buildAuthcode, buildServerData, sm2Keygen, verifyAuthcode } from "../../server/protocol/index.js";
+
+const POOL = 64;
+const AUTHCODE_SIZE = 132;
+const TIME = 1_700_000_000;
+const TIDS = Buffer.from("TIDS");
+const CT1 = Buffer.from([0, 0, 0, 1]);
+const HEADER = Buffer.from([0x01, 0x10, 0x02, 0x10, 0x00, 0x00]);
+
+interface Entry {
+  nd: Uint8Array;
+  qd: Uint8Array;
+  authcode: Uint8Array;
+  tagD: Uint8Array;
+  serverData: Uint8Array;
+  token: Uint8Array;
+}
+
+const hex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
+
+function makePool(tid: Uint8Array, psk: Uint8Array): Entry[] {
+  const pool: Entry[] = [];
+  for (let i = 0; i < POOL; i++) {
+    const nd = new Uint8Array(randomBytes(16));
+    const qd = sm2Keygen().privateKey;
+    const { authcode, pending } = buildAuthcode({ tid, psk, time: TIME, nd, ephemeralPrivate: qd });
+    const v = verifyAuthcode(authcode, { lookupPsk: () => psk, now: TIME });
+    const built = buildServerData({ tid, psk, nd, tagD: pending.tagD, Qd: v.Qd, time: TIME, issueToken: true });
+    pool.push({ nd, qd, authcode, tagD: pending.tagD, serverData: built.serverData, token: built.token! });
+  }
+  return pool;
+}
+
+/** The device's pending request in the node:crypto implementation. */
+interface NodePending {
+  ecdh: ReturnType<typeof createECDH>;
+  nd: Uint8Array;
+  tagD: Buffer;
+}
+
+/** get_authcode on node:crypto; `qd`/`nd` given (pool) or fresh. */
+function nodeGetAuthcode(tid: Uint8Array, psk: Uint8Array, time: number, qd?: Uint8Array, nd?: Uint8Array): { authcode: Buffer; pending: NodePending } {
+  const ecdh = createECDH("SM2");
+  if (qd) ecdh.setPrivateKey(qd);
+  else ecdh.generateKeys();
+  const nonce = nd ?? randomBytes(16);
+  const out = Buffer.allocUnsafe(AUTHCODE_SIZE);
+  HEADER.copy(out, 0);
+  out.writeUInt32BE(time, 6);
+  out.set(tid, 10);
+  out.set(nonce, 18);
+  out.writeUInt16BE(0, 34);
+  ecdh.getPublicKey().copy(out, 36, 1); // X ‖ Y without the 04 prefix
+  const tagD = createHmac("sm3", psk).update(out.subarray(0, 100)).digest();
+  tagD.copy(out, 100);
+  return { authcode: out, pending: { ecdh, nd: nonce, tagD } };
+}
+
+/** validate on node:crypto: the checks of §4.2/§4.4 for a token-issuing answer without extra data. */
+function nodeValidate(tid: Uint8Array, psk: Uint8Array, p: NodePending, sd: Uint8Array): Buffer {
+  if (sd.length !== 132 || sd[0] !== 0x01 || sd[1] !== 0x10 || sd[2] !== 0x02 || sd[3] !== 0x10) throw new Error("bad format");
+  if (sd[4] !== 0 || sd[5] !== 1 || sd[34] !== 0 || sd[35] !== 0) throw new Error("bad flags / length");
+  if (!timingSafeEqual(sd.subarray(10, 18), tid)) throw new Error("TID mismatch");
+  const tagS = createHmac("sm3", psk).update(TIDS).update(sd.subarray(0, 100)).update(p.nd).update(p.tagD).digest();
+  if (!timingSafeEqual(tagS, sd.subarray(100, 132))) throw new Error("tag_s");
+  const point = Buffer.allocUnsafe(65);
+  point[0] = 0x04;
+  point.set(sd.subarray(36, 100), 1);
+  const z = p.ecdh.computeSecret(point);
+  const k = createHash("sm3").update(z).update(tid).update(p.nd).update(sd.subarray(18, 34)).update(CT1).digest();
+  z.fill(0);
+  return k.subarray(0, 16);
+}
+
+export const suite: Suite = {
+  name: "TID handshake, device half: get_authcode + validate (SM2 keygen + ECDH, HMAC-SM3 x2, KDF); server answers precomputed",
+  targets: [{ op: "tid-handshake-device", size: AUTHCODE_SIZE, metric: "us", peer: "node:crypto", atMost: 1.0 }],
+  async run(opt: BenchOptions, log: (line: string) => void): Promise<Row[]> {
+    const tid = new Uint8Array(randomBytes(8));
+    const psk = new Uint8Array(randomBytes(16));
+    const pool = makePool(tid, psk);
+    const client = await TidClient.create({ backend: "soft", identity: { tid, psk }, build: "release", now: () => TIME });
+    client.init();
+    const hooks = client.testHooks;
+
+    // Check both implementations against the reference on every pool entry before timing.
+    for (const e of pool) {
+      hooks.inject(e.nd, TIME, e.qd);
+      const a = client.getAuthcode();
+      if (hex(a) !== hex(e.authcode)) throw new Error("tid-wasm authcode differs from the reference");
+      if (hex(client.validate(e.serverData)!) !== hex(e.token)) throw new Error("tid-wasm token differs from the reference");
+      const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
+      if (hex(n.authcode) !== hex(e.authcode)) throw new Error("node:crypto authcode differs from the reference");
+      if (hex(nodeValidate(tid, psk, n.pending, e.serverData)) !== hex(e.token)) throw new Error("node:crypto token differs from the reference");
+    }
+    log(`  checked: both implementations reproduce the reference authcode and token on all ${POOL} pool entries`);
+
+    const rows: Row[] = [];
+    let i = 0;
+    rows.push(
+      measure("tid-handshake-device", "tid-wasm", AUTHCODE_SIZE, () => {
+        const e = pool[i++ & (POOL - 1)]!;
+        hooks.inject(e.nd, TIME, e.qd);
+        client.getAuthcode();
+        return client.validate(e.serverData);
+      }, opt),
+    );
+    i = 0;
+    rows.push(
+      measure("tid-handshake-device", "node:crypto", AUTHCODE_SIZE, () => {
+        const e = pool[i++ & (POOL - 1)]!;
+        const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
+        return nodeValidate(tid, psk, n.pending, e.serverData);
+      }, opt),
+    );
+
+    // Breakdown: get_authcode alone with fresh randomness (the pending request it leaves is
+    // simply replaced by the next call), and validate alone on a re-armed pending request.
+    rows.push(measure("tid-get-authcode", "tid-wasm", AUTHCODE_SIZE, () => client.getAuthcode(), opt));
+    rows.push(measure("tid-get-authcode", "node:crypto", AUTHCODE_SIZE, () => nodeGetAuthcode(tid, psk, TIME).authcode, opt));
+    const pendings = pool.map((e) => nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd).pending);
+    i = 0;
+    rows.push(
+      measure("tid-validate", "tid-wasm", 132, () => {
+        const e = pool[i++ & (POOL - 1)]!;
+        hooks.setPending(e.qd, e.nd, e.tagD);
+        return client.validate(e.serverData);
+      }, opt),
+    );
+    i = 0;
+    rows.push(
+      measure("tid-validate", "node:crypto", 132, () => {
+        const k = i++ & (POOL - 1);
+        return nodeValidate(tid, psk, pendings[k]!, pool[k]!.serverData);
+      }, opt),
+    );
+    client.close();
+    psk.fill(0);
+    return rows;
+  },
+};
