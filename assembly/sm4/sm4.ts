@@ -109,10 +109,11 @@ export function sm4Crypt1(rk: usize, src: usize, dst: usize): void {
   let x2 = load<u32>(src, 8);
   let x3 = load<u32>(src, 12);
   for (let end = rk + 128; rk < end; rk += 16) {
-    x0 ^= tt(x1 ^ x2 ^ x3 ^ load<u32>(rk));
-    x1 ^= tt(x2 ^ x3 ^ x0 ^ load<u32>(rk, 4));
-    x2 ^= tt(x3 ^ x0 ^ x1 ^ load<u32>(rk, 8));
-    x3 ^= tt(x0 ^ x1 ^ x2 ^ load<u32>(rk, 12));
+    // the word written last goes in last: one XOR between it and the next look-ups
+    x0 ^= tt((x1 ^ x2 ^ load<u32>(rk)) ^ x3);
+    x1 ^= tt((x2 ^ x3 ^ load<u32>(rk, 4)) ^ x0);
+    x2 ^= tt((x3 ^ x0 ^ load<u32>(rk, 8)) ^ x1);
+    x3 ^= tt((x0 ^ x1 ^ load<u32>(rk, 12)) ^ x2);
   }
   store<u32>(dst, x3);
   store<u32>(dst, x2, 4);
@@ -128,25 +129,25 @@ export function sm4Crypt4(rk: usize, src: usize, dst: usize): void {
   let d0 = load<u32>(src, 48), d1 = load<u32>(src, 52), d2 = load<u32>(src, 56), d3 = load<u32>(src, 60);
   for (let end = rk + 128; rk < end; rk += 16) {
     let k = load<u32>(rk);
-    a0 ^= tt(a1 ^ a2 ^ a3 ^ k);
-    b0 ^= tt(b1 ^ b2 ^ b3 ^ k);
-    c0 ^= tt(c1 ^ c2 ^ c3 ^ k);
-    d0 ^= tt(d1 ^ d2 ^ d3 ^ k);
+    a0 ^= tt((a1 ^ a2 ^ k) ^ a3);
+    b0 ^= tt((b1 ^ b2 ^ k) ^ b3);
+    c0 ^= tt((c1 ^ c2 ^ k) ^ c3);
+    d0 ^= tt((d1 ^ d2 ^ k) ^ d3);
     k = load<u32>(rk, 4);
-    a1 ^= tt(a2 ^ a3 ^ a0 ^ k);
-    b1 ^= tt(b2 ^ b3 ^ b0 ^ k);
-    c1 ^= tt(c2 ^ c3 ^ c0 ^ k);
-    d1 ^= tt(d2 ^ d3 ^ d0 ^ k);
+    a1 ^= tt((a2 ^ a3 ^ k) ^ a0);
+    b1 ^= tt((b2 ^ b3 ^ k) ^ b0);
+    c1 ^= tt((c2 ^ c3 ^ k) ^ c0);
+    d1 ^= tt((d2 ^ d3 ^ k) ^ d0);
     k = load<u32>(rk, 8);
-    a2 ^= tt(a3 ^ a0 ^ a1 ^ k);
-    b2 ^= tt(b3 ^ b0 ^ b1 ^ k);
-    c2 ^= tt(c3 ^ c0 ^ c1 ^ k);
-    d2 ^= tt(d3 ^ d0 ^ d1 ^ k);
+    a2 ^= tt((a3 ^ a0 ^ k) ^ a1);
+    b2 ^= tt((b3 ^ b0 ^ k) ^ b1);
+    c2 ^= tt((c3 ^ c0 ^ k) ^ c1);
+    d2 ^= tt((d3 ^ d0 ^ k) ^ d1);
     k = load<u32>(rk, 12);
-    a3 ^= tt(a0 ^ a1 ^ a2 ^ k);
-    b3 ^= tt(b0 ^ b1 ^ b2 ^ k);
-    c3 ^= tt(c0 ^ c1 ^ c2 ^ k);
-    d3 ^= tt(d0 ^ d1 ^ d2 ^ k);
+    a3 ^= tt((a0 ^ a1 ^ k) ^ a2);
+    b3 ^= tt((b0 ^ b1 ^ k) ^ b2);
+    c3 ^= tt((c0 ^ c1 ^ k) ^ c2);
+    d3 ^= tt((d0 ^ d1 ^ k) ^ d2);
   }
   store<u32>(dst, a3); store<u32>(dst, a2, 4); store<u32>(dst, a1, 8); store<u32>(dst, a0, 12);
   store<u32>(dst, b3, 16); store<u32>(dst, b2, 20); store<u32>(dst, b1, 24); store<u32>(dst, b0, 28);
