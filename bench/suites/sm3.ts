@@ -4,7 +4,8 @@
 // (sm3(Uint8Array) → hex) and sm-crypto (sm3(number[]) → hex; its best input form: it converts
 // anything else to a plain array first). Rows: SM3 on 1 MiB (MB/s), SM3 and HMAC-SM3 on one
 // 64-byte message (µs per call). Every implementation's output is compared before timing, and the
-// implementations of one row group are sampled in turns (see below).
+// implementations of one row group are sampled in turns (see below). Rows carry the harness's
+// wall-clock figures; `extra.cpuUs` / `extra.cpuMbps` give the same samples by process CPU time.
 import { createHash, createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm3 as smv2 } from "sm-crypto-v2";
@@ -34,6 +35,22 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Run fn for at least `ms`; wall-clock and process CPU time per call, in µs. */
+function sample(fn: () => unknown, ms: number): { wallUs: number; cpuUs: number } {
+  const limit = BigInt(Math.round(ms * 1e6));
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let calls = 0;
+  let elapsed = 0n;
+  do {
+    fn();
+    calls++;
+    elapsed = process.hrtime.bigint() - t0;
+  } while (elapsed < limit);
+  const c = process.cpuUsage(c0);
+  return { wallUs: Number(elapsed) / 1e3 / calls, cpuUs: (c.user + c.system) / calls };
 }
 
 const hex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
@@ -90,15 +107,26 @@ export const suite: Suite = {
     }
     const turns = Math.max(opt.samples, 7);
     for (const group of groups.values()) {
-      const times: number[][] = group.map(() => []);
+      const wall: number[][] = group.map(() => []);
+      const cpu: number[][] = group.map(() => []);
       for (const [, , , run] of group) timeCall(run, { warmupMs: opt.warmupMs, samples: 1, sampleMs: 1 });
       for (let t = 0; t < turns; t++) {
-        group.forEach(([, , , run], i) => times[i]!.push(timeCall(run, { warmupMs: 0, samples: 1, sampleMs: opt.sampleMs })));
+        group.forEach(([, , , run], i) => {
+          const s = sample(run, opt.sampleMs);
+          wall[i]!.push(s.wallUs);
+          cpu[i]!.push(s.cpuUs);
+        });
       }
       group.forEach(([op, impl, size], i) => {
-        const us = median(times[i]!);
-        rows.push({ op, impl, size, us: round(us), mbps: round(size / us) });
+        const us = median(wall[i]!), cpuUs = median(cpu[i]!);
+        rows.push({ op, impl, size, us: round(us), mbps: round(size / us), extra: { cpuUs: round(cpuUs), cpuMbps: round(size / cpuUs) } });
       });
+    }
+    const mine = rows.find((r) => r.op === "sm3" && r.size === MiB && r.impl === "tid-wasm");
+    const ref = rows.find((r) => r.op === "sm3" && r.size === MiB && r.impl === "node:crypto");
+    if (mine?.extra && ref?.extra) {
+      const ratio = Number(mine.extra.cpuMbps) / Number(ref.extra.cpuMbps);
+      log(`  sm3 1 MiB by process CPU time (less sensitive to other load): tid-wasm ${Number(mine.extra.cpuMbps).toFixed(1)} MB/s, node:crypto ${Number(ref.extra.cpuMbps).toFixed(1)} MB/s, ${ratio.toFixed(2)}x`);
     }
     const slow = cases.find((c) => c[1] === "sm-crypto" && c[2] === MiB)!;
     rows.push(measure(slow[0], slow[1], slow[2], slow[3], { ...quickOptions, samples: 3 }));
