@@ -107,6 +107,7 @@ export function ghashWords(hk: usize, y: usize, b1: u64, b0: u64): void {
   v2 ^= (v1 << 63) ^ (v1 << 62) ^ (v1 << 57);
   store<u64>(y, v3);
   store<u64>(y, v2, 8);
+  v128.store(REV, i64x2.splat(0));
 }
 
 /** Absorb `len` bytes at `src`; a final partial block is zero-padded (SP 800-38D §7.1 step 5). */

@@ -46,6 +46,7 @@ export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
     c = s;
   }
   v128.store(iv, c);
+  wipe(SAVE, 64);
 }
 
 /**
