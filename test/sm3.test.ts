@@ -36,6 +36,16 @@ function referenceKdf(z: Uint8Array, length: number): string {
   return Buffer.concat(parts).subarray(0, length).toString("hex");
 }
 
+describe("SM3 ABI documentation", () => {
+  it("docs/abi.md documents exactly the module's sm3_* / hmac_sm3* exports", () => {
+    const doc = readFileSync(new URL("../docs/abi.md", import.meta.url), "utf8");
+    const section = doc.slice(doc.indexOf("## SM3"), doc.indexOf("\n## ", doc.indexOf("## SM3") + 1));
+    const documented = [...section.matchAll(/^\| `((?:sm3|hmac_sm3)\w*)` \|/gm)].map((m) => m[1]).sort();
+    const exported = Object.keys(TidWasm.create().exports).filter((n) => /^(sm3|hmac_sm3)/.test(n)).sort();
+    expect(documented).toEqual(exported);
+  });
+});
+
 describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
   const { sm3, createSm3, hmacSm3, createHmacSm3, sm3Kdf } = sm3Api(wasm);
