@@ -137,6 +137,16 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
   };
 
   const tmp = mkdtempSync(join(tmpdir(), "tid-demo-"));
+  // Interrupted (Ctrl-C): stop the server and remove the temporary files before exiting.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.err(`demo: ${signal}, stopping the server`);
+    void (server?.close() ?? Promise.resolve()).finally(() => {
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   let server: AuthServer | undefined;
   let opened: OpenedBoard | undefined;
   let client: TidClient | undefined;
@@ -396,6 +406,8 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
     destroyAgents();
     if (server) await server.close();
     rmSync(tmp, { recursive: true, force: true });
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 
   report.totals.ms = round(performance.now() - t00);
@@ -427,6 +439,10 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // `npm run demo | head`: a reader that goes away must not stop the demo before it cleans up
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+  });
   runDemo(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -4,7 +4,7 @@
 // both (SE on sim-i2c and sim-spi, soft), failures (exit 1, with the reason) and usage errors
 // (exit 2, with the usage text). One smoke test runs the compiled bin/tid.js when dist/ is built.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await fx?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
