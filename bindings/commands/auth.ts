@@ -28,7 +28,8 @@ token. Then one AEAD message goes each way with it.
   --server URL            the TID auth server
   --user UIN              the user server's UIN, registered with the auth server
   --user-key DIR          the user server's key pair directory (DIR/private_key.pem)
-  --board NAME            the device is the SE on this board (boards/; sim-i2c, sim-spi simulate one)
+  --board NAME            the device is the SE on this board (boards/; sim-i2c, sim-spi simulate one;
+                          default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): the SE state written by \`tid provision\`
   --key-file FILE         the device is a soft identity in this key file
   --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
@@ -116,7 +117,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (!user) throw new UsageError("--user UIN is required (the user server registered with the auth server)");
   const keyDir = str("user-key");
   if (!keyDir) throw new UsageError("--user-key DIR is required (the user server's key pair, from `tid keygen DIR`)");
-  const boardName = str("board") ?? (str("key-file") === undefined ? io.env.TID_BOARD : undefined);
+  const boardName = str("board") ?? (str("key-file") === undefined ? io.env.TID_BOARD || undefined : undefined);
   const keyFile = str("key-file");
   if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
   if (keyFile !== undefined && str("sim-state") !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");

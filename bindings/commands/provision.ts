@@ -159,7 +159,8 @@ Create a device identity (a random 8-byte TID and 16-byte PSK), register it with
 file (sealed, mode 0600). The PSK is never printed.
 
   --server URL            the TID auth server (its admin API answers loopback clients, or needs a token)
-  --board NAME            store the identity in the SE on this board (boards/; sim-i2c, sim-spi simulate one)
+  --board NAME            store the identity in the SE on this board (boards/; sim-i2c, sim-spi simulate
+                          one; default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): save the simulated SE's memory to FILE
                           (JSON, 0600, PSK in clear: tests and demos only) for \`tid auth --sim-state\`
   --key-file FILE         soft backend: write the identity to this key file instead
@@ -219,8 +220,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"));
-  const boardName = str("board");
   const keyFile = str("key-file");
+  const boardName = str("board") ?? (keyFile === undefined ? io.env.TID_BOARD || undefined : undefined);
   const simStatePath = str("sim-state");
   const force = values.force === true;
   if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
