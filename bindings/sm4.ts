@@ -68,6 +68,9 @@ class Sm4Runtime {
   private readonly free: number[] = [];
   private heapView: Uint8Array;
   private dv: DataView;
+  /** Views of the first 16, 32, 48, 64 bytes of the data region, and of the tag cell (made once). */
+  private dataViews: Uint8Array[] = [];
+  private tagView!: Uint8Array;
 
   constructor(wasm: TidWasm) {
     this.wasm = wasm;
@@ -79,16 +82,41 @@ class Sm4Runtime {
     for (let h = slots - 1; h >= 0; h--) this.free.push(h);
     this.heapView = wasm.bytes();
     this.dv = new DataView(this.heapView.buffer);
+    this.makeViews();
+  }
+
+  private makeViews(): void {
+    const b = this.heapView, d = this.io + DATA;
+    this.dataViews = [0, 1, 2, 3, 4].map((k) => b.subarray(d, d + 16 * k));
+    this.tagView = b.subarray(this.io + TAG, this.io + TAG + 16);
+  }
+
+  /**
+   * Copy n bytes of linear memory at `from` into dst[at..]. Small whole-block results come from
+   * the views made once (no view object per call), other small ones through a plain loop.
+   */
+  copyOut(from: number, dst: Uint8Array, at: number, n: number): void {
+    const heap = this.heap();
+    if (n > 64) {
+      dst.set(heap.subarray(from, from + n), at);
+    } else if ((n & 15) === 0 && from === this.io + DATA) {
+      dst.set(this.dataViews[n >> 4]!, at);
+    } else if (n === 16 && from === this.io + TAG) {
+      dst.set(this.tagView, at);
+    } else {
+      for (let i = 0; i < n; i++) dst[at + i] = heap[from + i]!;
+    }
   }
 
   /** The byte view of linear memory (re-made only if memory ever grew). */
   heap(): Uint8Array {
-    const b = this.wasm.bytes();
-    if (b !== this.heapView) {
-      this.heapView = b;
-      this.dv = new DataView(b.buffer);
+    // memory never grows (docs/abi.md); if it ever did, the old buffer is detached (length 0)
+    if (this.heapView.length === 0) {
+      this.heapView = this.wasm.bytes();
+      this.dv = new DataView(this.heapView.buffer);
+      this.makeViews();
     }
-    return b;
+    return this.heapView;
   }
 
   u32(offset: number): number {
@@ -134,15 +162,6 @@ const registry = new FinalizationRegistry<Held>((held) => {
     /* instance already gone */
   }
 });
-
-/** Copy n bytes of linear memory at `from` into dst[at..]: a plain loop for small n (no view object). */
-function copyOut(heap: Uint8Array, from: number, dst: Uint8Array, at: number, n: number): void {
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) dst[at + i] = heap[from + i]!;
-  } else {
-    dst.set(heap.subarray(from, from + n), at);
-  }
-}
 
 /** A new result array of n bytes: on the V8 heap up to 64 bytes, Node's Buffer pool below 4 KiB. */
 function allocResult(n: number): Uint8Array {
@@ -270,7 +289,7 @@ export class Sm4Key {
           ? (dec ? x.sm4_cbc_decrypt! : x.sm4_cbc_encrypt!)(h, io + IV, io + DATA, io + DATA, m)
           : (dec ? x.sm4_ecb_decrypt! : x.sm4_ecb_encrypt!)(h, io + DATA, io + DATA, m);
         check(st, "SM4");
-        copyOut(heap, io + DATA, out, off, m);
+        rt.copyOut(io + DATA, out, off, m);
       }
       return out;
     }
@@ -283,12 +302,12 @@ export class Sm4Key {
       for (; n - off >= PAD_CHUNK; off += PAD_CHUNK) {
         heap.set(data.subarray(off, off + PAD_CHUNK), io + DATA);
         check(cbc ? x.sm4_cbc_encrypt!(h, io + IV, io + DATA, io + DATA, PAD_CHUNK) : x.sm4_ecb_encrypt!(h, io + DATA, io + DATA, PAD_CHUNK), "SM4");
-        copyOut(heap, io + DATA, out, off, PAD_CHUNK);
+        rt.copyOut(io + DATA, out, off, PAD_CHUNK);
       }
       const m = n - off;
       heap.set(off === 0 ? data : data.subarray(off), io + DATA);
       check(cbc ? x.sm4_cbc_encrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_encrypt_pkcs7!(h, io + DATA, io + DATA, m), "SM4");
-      copyOut(heap, io + DATA, out, off, (m & ~15) + 16);
+      rt.copyOut(io + DATA, out, off, (m & ~15) + 16);
       return out;
     }
 
@@ -300,7 +319,7 @@ export class Sm4Key {
       const m = rt.u32(OUTLEN);
       heap = rt.heap();
       const out = resultFor(options?.out, m, data);
-      copyOut(heap, io + DATA, out, 0, m);
+      rt.copyOut(io + DATA, out, 0, m);
       return out;
     }
     // large: check the padding on the last block first, so a bad one releases nothing
@@ -320,7 +339,7 @@ export class Sm4Key {
       const m = Math.min(CHUNK, last - off);
       heap.set(data.subarray(off, off + m), io + DATA);
       check(cbc ? x.sm4_cbc_decrypt!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_decrypt!(h, io + DATA, io + DATA, m), "SM4");
-      copyOut(heap, io + DATA, out, off, m);
+      rt.copyOut(io + DATA, out, off, m);
     }
     out.set(tailBytes, last);
     return out;
@@ -348,7 +367,7 @@ export class Sm4Key {
       const m = Math.min(CHUNK, n - off);
       heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
       check(x.sm4_ctr!(h, io + IV, io + DATA, io + DATA, m, bits), "SM4-CTR");
-      copyOut(heap, io + DATA, out, off, m);
+      rt.copyOut(io + DATA, out, off, m);
     }
     return out;
   }
@@ -375,8 +394,8 @@ export class Sm4Key {
       if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
       heap.set(data, io + DATA);
       check(x.sm4_gcm_seal!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG), "SM4-GCM seal");
-      copyOut(heap, io + DATA, out, 0, n);
-      copyOut(heap, io + TAG, out, n, SM4_GCM_TAG_SIZE);
+      rt.copyOut(io + DATA, out, 0, n);
+      rt.copyOut(io + TAG, out, n, SM4_GCM_TAG_SIZE);
       return out;
     }
     this.gcmStart(iv, aad);
@@ -384,10 +403,10 @@ export class Sm4Key {
       const m = Math.min(CHUNK, n - off);
       heap.set(data.subarray(off, off + m), io + DATA);
       check(x.sm4_gcm_encrypt!(h, io + DATA, io + DATA, m), "SM4-GCM seal");
-      copyOut(heap, io + DATA, out, off, m);
+      rt.copyOut(io + DATA, out, off, m);
     }
     check(x.sm4_gcm_finish!(h, io + TAG), "SM4-GCM seal");
-    copyOut(heap, io + TAG, out, n, SM4_GCM_TAG_SIZE);
+    rt.copyOut(io + TAG, out, n, SM4_GCM_TAG_SIZE);
     return out;
   }
 
@@ -415,7 +434,7 @@ export class Sm4Key {
       heap.set(n === sealed.length ? sealed : sealed.subarray(0, n), io + DATA);
       const st = x.sm4_gcm_open!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG, tagLen);
       check(st, st === Status.ERR_VERIFY_FAILED ? "SM4-GCM tag does not match (wrong key, IV, AAD, or altered data)" : "SM4-GCM open");
-      copyOut(heap, io + DATA, out, 0, n);
+      rt.copyOut(io + DATA, out, 0, n);
       return out;
     }
     // pass 1: hash the ciphertext; pass 2, only after the tag matched: decrypt it
@@ -431,7 +450,7 @@ export class Sm4Key {
       const m = Math.min(CHUNK, n - off);
       heap.set(sealed.subarray(off, off + m), io + DATA);
       check(x.sm4_gcm_decrypt!(h, io + DATA, io + DATA, m), "SM4-GCM open");
-      copyOut(heap, io + DATA, out, off, m);
+      rt.copyOut(io + DATA, out, off, m);
     }
     return out;
   }
@@ -445,7 +464,7 @@ export class Sm4Key {
     optionsObject(options);
     const out = resultFor(options?.out, SM4_CMAC_SIZE, data);
     check(this.cmacRun(data, -1), "SM4-CMAC");
-    copyOut(this.rt.heap(), this.rt.io + TAG, out, 0, SM4_CMAC_SIZE);
+    this.rt.copyOut(this.rt.io + TAG, out, 0, SM4_CMAC_SIZE);
     return out;
   }
 
