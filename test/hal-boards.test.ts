@@ -2,10 +2,10 @@
 // are errors that list what is valid; environment overrides; openBoard for real boards (over a
 // fake i2c-bus / spi-device module, and the real modules failing cleanly without hardware) and for
 // the simulated boards (real exchanges with the simulated SE).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { applyEnv, describeBoard, listBoards, loadBoard, parseBoard, BoardError, type I2cBoard, type SpiBoard } from "../hal/boards.js";
 import { openBoard } from "../hal/open-board.js";
 import { FmI2cLink } from "../hal/link/fm-i2c.js";
@@ -17,8 +17,11 @@ import { hex } from "./hal-fakes.js";
 const NO_ENV = { env: {} };
 const ALL = ["rpi3-i2c", "rpi4-i2c", "rpi4-spi", "rpi5-i2c", "sim-i2c", "sim-spi"];
 
+const tmpRoot = mkdtempSync(join(tmpdir(), "tid-board-"));
+afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
+
 function tmpBoard(obj: unknown, name = "custom"): string {
-  const dir = mkdtempSync(join(tmpdir(), "tid-board-"));
+  const dir = mkdtempSync(join(tmpRoot, "b-"));
   const file = join(dir, `${name}.json`);
   writeFileSync(file, typeof obj === "string" ? obj : JSON.stringify(obj));
   return file;
