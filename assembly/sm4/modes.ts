@@ -68,8 +68,8 @@ export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usiz
       hi += <u64>(wide & (next == 0));
       lo = wide ? next : (lo & 0xffffffff00000000) | (next & 0xffffffff);
     }
-    if (n == 64) sm4Crypt4(ctx, KS, KS);
-    else for (let k: usize = 0; k < n; k += 16) sm4Crypt1(ctx, KS + k, KS + k);
+    if (n > 16) sm4Crypt4(ctx, KS, KS); // unused trailing counter blocks are harmless
+    else sm4Crypt1(ctx, KS, KS);
     let j: usize = 0;
     for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
     for (; j < n; j++) store<u8>(dst + i + j, load<u8>(src + i + j) ^ load<u8>(KS + j));

@@ -169,8 +169,20 @@ export function sm4DecryptBlock(ctx: usize, src: usize, dst: usize): void {
 export function sm4Ecb(rk: usize, src: usize, dst: usize, len: usize): void {
   let i: usize = 0;
   for (; i + 64 <= len; i += 64) sm4Crypt4(rk, src + i, dst + i);
-  for (; i + 16 <= len; i += 16) sm4Crypt1(rk, src + i, dst + i);
+  const rest = len - i;
+  if (rest > 16) {
+    // two or three blocks: one interleaved pass over a scratch copy beats two or three serial ones
+    memory.copy(TAIL, src + i, rest);
+    sm4Crypt4(rk, TAIL, TAIL);
+    memory.copy(dst + i, TAIL, rest);
+    wipe(TAIL, 64);
+  } else if (rest == 16) {
+    sm4Crypt1(rk, src + i, dst + i);
+  }
 }
+
+// Scratch for sm4Ecb's last two or three blocks.
+const TAIL: usize = memory.data(64, 16);
 
 /** ECB encryption of `len` bytes (a multiple of 16; the caller checks). */
 export function sm4EcbEncrypt(ctx: usize, src: usize, dst: usize, len: usize): void {
