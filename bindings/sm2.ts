@@ -12,6 +12,8 @@
  * - Signatures: r ‖ s (64 bytes) by default, or DER (`{ der: true }`, strict parsing).
  *   The per-signature k comes from the module's `random` import (host entropy).
  * - IDs: a Uint8Array, or a string (UTF-8); default "1234567812345678"; at most 8191 bytes.
+ * - Encryption (GB/T 32918.4): C1 ‖ C3 ‖ C2 with C1 = 04 ‖ x1 ‖ y1, messages of 1 to
+ *   `maxEncryptLength` bytes (≈ 28 KiB, half of what is left of the I/O region).
  *
  * Inputs are copied into the module's I/O region and the private key is zeroed there after each
  * call. Messages longer than the region are hashed in pieces (Z_A, then SM3 streaming).
@@ -33,6 +35,8 @@ export const SM2_PUBLIC_KEY_SIZE = 64;
 export const SM2_SIGNATURE_SIZE = 64;
 export const SM2_SHARED_SECRET_SIZE = 32;
 export const SM2_MAX_ID_LENGTH = 8191;
+/** C1 (65 bytes, 04 ‖ x1 ‖ y1) + C3 (32 bytes) of an SM2 ciphertext. */
+export const SM2_CIPHER_OVERHEAD = 97;
 /** The default signer ID of GM/T 0009-2012 (also what GB/T 32918.5's worked example uses). */
 export const SM2_DEFAULT_ID = "1234567812345678";
 
@@ -88,6 +92,12 @@ export interface Sm2Api {
   signDigest(privateKey: Uint8Array, digest: Uint8Array, options?: { der?: boolean }): Uint8Array;
   /** Verify over a digest e = SM3(Z_A ‖ M); as verify(). */
   verifyDigest(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array, options?: { der?: boolean }): boolean;
+  /** Encrypt (GB/T 32918.4) to a public key: C1 ‖ C3 ‖ C2, 97 + message.length bytes. */
+  encrypt(publicKey: Uint8Array, message: Uint8Array): Uint8Array;
+  /** Decrypt C1 ‖ C3 ‖ C2; TidError ERR_VERIFY_FAILED when C3 does not match, ERR_BAD_POINT for a bad C1. */
+  decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array;
+  /** Longest message encrypt() takes on this instance. */
+  readonly maxEncryptLength: number;
   /** Decode and check a public key in any encoding → x ‖ y (64 bytes). */
   decodePublicKey(publicKey: Uint8Array): Uint8Array;
   /** Encode a public key (any encoding, checked): "raw" (x ‖ y), "uncompressed" (04 ‖ x ‖ y), "compressed" (02/03 ‖ x). */
@@ -174,6 +184,7 @@ class Sm2Runtime implements Sm2Api {
   private readonly x: RawExports;
   private readonly io: number;
   private readonly msgCap: number;
+  readonly maxEncryptLength: number;
 
   constructor(wasm: TidWasm) {
     this.wasm = wasm;
@@ -182,6 +193,7 @@ class Sm2Runtime implements Sm2Api {
     this.io = wasm.ioPtr;
     this.msgCap = wasm.ioCap - MSG;
     if (this.msgCap < 1024) throw new Error(`I/O region too small for SM2: ${wasm.ioCap} bytes`);
+    this.maxEncryptLength = Math.floor((this.msgCap - SM2_CIPHER_OVERHEAD) / 2);
   }
 
   private put(bytes: Uint8Array, at: number): void {
@@ -354,6 +366,35 @@ class Sm2Runtime implements Sm2Api {
     if (st !== Status.OK) return false;
     this.put(digest, E);
     return verdict(this.x.sm2_verify_digest!(this.io + PUB, this.io + E, this.io + SIG));
+  }
+
+  encrypt(publicKey: Uint8Array, message: Uint8Array): Uint8Array {
+    requireBytes("message", message, { min: 1, max: this.maxEncryptLength });
+    this.putPublic(publicKey, "publicKey");
+    this.put(message, MSG);
+    const out = MSG + message.length;
+    const st = this.x.sm2_encrypt!(this.io + PUB, this.io + MSG, message.length, this.io + out);
+    if (st === Status.ERR_BAD_POINT) throw new TidError(st, "publicKey is not a point of the SM2 curve");
+    check(st, "sm2_encrypt");
+    return this.take(out, SM2_CIPHER_OVERHEAD + message.length);
+  }
+
+  decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+    requireBytes("privateKey", privateKey, { length: SM2_PRIVATE_KEY_SIZE });
+    const c = requireBytes("ciphertext", ciphertext, { min: SM2_CIPHER_OVERHEAD + 1, max: SM2_CIPHER_OVERHEAD + this.maxEncryptLength });
+    const out = MSG + c.length, len = c.length - SM2_CIPHER_OVERHEAD;
+    this.put(c, MSG);
+    this.putPrivate(privateKey);
+    try {
+      const st = this.x.sm2_decrypt!(this.io + D, this.io + MSG, c.length, this.io + out);
+      if (st === Status.ERR_BAD_POINT) throw new TidError(st, "ciphertext C1 is not 04 ‖ a point of the SM2 curve");
+      if (st === Status.ERR_VERIFY_FAILED) throw new TidError(st, "ciphertext C3 does not match: wrong key or altered ciphertext");
+      check(st, "privateKey must be in [1, n − 2]");
+      return this.take(out, len);
+    } finally {
+      this.wipePrivate();
+      this.wasm.bytes().fill(0, this.io + out, this.io + out + len);
+    }
   }
 
   decodePublicKey(publicKey: Uint8Array): Uint8Array {

@@ -1,17 +1,18 @@
 // SM2 exports (docs/abi.md § SM2): key pairs, ECDH, public-key decoding, signatures
-// (GB/T 32918.1/.2/.3-2016 on the sm2p256v1 curve of GB/T 32918.5-2017).
+// and public-key encryption (GB/T 32918.1/.2/.3/.4-2016 on the sm2p256v1 curve of GB/T 32918.5-2017).
 //
 // Rules shared by every call:
 // - scalars (private keys, r, s) are 32 big-endian bytes; public keys are x ‖ y (64 bytes);
 // - every range is checked against linear memory first (ERR_OUT_OF_BOUNDS); nothing traps;
-// - inputs are read before any output is written, so outputs may overlap inputs; the two
-//   outputs of sm2_keygen must not overlap each other (ERR_BAD_PARAM);
+// - inputs are read before any output is written, so outputs may overlap inputs, except: the two
+//   outputs of sm2_keygen, and the output of sm2_encrypt / sm2_decrypt and its input, must not
+//   overlap (ERR_BAD_PARAM);
 // - on any error nothing is written; secrets and intermediate values are zeroed after each call.
 import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_OUT_OF_BOUNDS } from "../status";
 import { inBounds } from "../mem";
 import {
   sm2Keygen, sm2PublicFromPrivate, sm2Ecdh, sm2DecodePoint, sm2Sign, sm2Verify, sm2SignDigest,
-  sm2VerifyDigest, sm2Za, SM2_MAX_ID_LEN,
+  sm2VerifyDigest, sm2Za, SM2_MAX_ID_LEN, sm2Encrypt, sm2Decrypt, SM2_CIPHER_OVERHEAD,
 } from "../sm2/index";
 
 /** Draw a key pair from the host's entropy: d (32 bytes) at d_ptr, x ‖ y (64 bytes) at pub_ptr. */
@@ -84,4 +85,36 @@ export function sm2_sign_digest(d_ptr: usize, e_ptr: usize, sig_ptr: usize): i32
 export function sm2_verify_digest(pub_ptr: usize, e_ptr: usize, sig_ptr: usize): i32 {
   if (!inBounds(pub_ptr, 64) || !inBounds(e_ptr, 32) || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
   return sm2VerifyDigest(pub_ptr, e_ptr, sig_ptr);
+}
+
+/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
+// @ts-ignore: decorator
+@inline
+function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
+  return al != 0 && bl != 0 && a < b + bl && b < a + al;
+}
+
+/**
+ * Encrypt msg_len (≥ 1) bytes to pub (x ‖ y): C1 ‖ C3 ‖ C2, 97 + msg_len bytes at out_ptr.
+ * ERR_BAD_POINT, ERR_BAD_LENGTH (empty message), ERR_BAD_PARAM (overlap), ERR_RNG_FAILED.
+ */
+export function sm2_encrypt(pub_ptr: usize, msg_ptr: usize, msg_len: u32, out_ptr: usize): i32 {
+  const outLen = <usize>msg_len + SM2_CIPHER_OVERHEAD;
+  if (!inBounds(pub_ptr, 64) || !inBounds(msg_ptr, msg_len) || outLen < SM2_CIPHER_OVERHEAD
+    || !inBounds(out_ptr, outLen)) return ERR_OUT_OF_BOUNDS;
+  if (overlaps(msg_ptr, msg_len, out_ptr, outLen)) return ERR_BAD_PARAM;
+  return sm2Encrypt(pub_ptr, msg_ptr, msg_len, out_ptr);
+}
+
+/**
+ * Decrypt C1 ‖ C3 ‖ C2 (c_len ≥ 98) with d: c_len − 97 bytes at out_ptr. ERR_BAD_LENGTH,
+ * ERR_BAD_SCALAR, ERR_BAD_POINT (C1), ERR_VERIFY_FAILED (C3), ERR_BAD_PARAM (overlap).
+ */
+export function sm2_decrypt(d_ptr: usize, c_ptr: usize, c_len: u32, out_ptr: usize): i32 {
+  if (!inBounds(d_ptr, 32) || !inBounds(c_ptr, c_len)) return ERR_OUT_OF_BOUNDS;
+  if (<usize>c_len <= SM2_CIPHER_OVERHEAD) return ERR_BAD_LENGTH;
+  const outLen = <usize>c_len - SM2_CIPHER_OVERHEAD;
+  if (!inBounds(out_ptr, outLen)) return ERR_OUT_OF_BOUNDS;
+  if (overlaps(c_ptr, c_len, out_ptr, outLen)) return ERR_BAD_PARAM;
+  return sm2Decrypt(d_ptr, c_ptr, c_len, out_ptr);
 }
