@@ -8,6 +8,7 @@ import { probe } from "./commands/probe.js";
 import { provision } from "./commands/provision.js";
 import { auth } from "./commands/auth.js";
 import { keygen } from "./commands/keygen.js";
+import { server } from "./commands/server.js";
 
 export interface CliIo {
   /** standard output, one call per line or block (no trailing newline needed) */
@@ -38,7 +39,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-export const COMMANDS: CliCommand[] = [probe, provision, auth, keygen];
+export const COMMANDS: CliCommand[] = [probe, provision, auth, keygen, server];
 
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
