@@ -47,6 +47,17 @@ function nodePrivate(d: Uint8Array, pub: Uint8Array) {
   });
 }
 
+describe("SM2 ABI documentation", () => {
+  it("docs/abi.md documents exactly the module's sm2_* exports", () => {
+    const doc = readFileSync(new URL("../docs/abi.md", import.meta.url), "utf8");
+    const at = doc.indexOf("## SM2");
+    const section = doc.slice(at, doc.indexOf("\n## ", at + 1));
+    const documented = [...section.matchAll(/^\| `(sm2_\w*)` \|/gm)].map((m) => m[1]).sort();
+    const exported = Object.keys(TidWasm.create().exports).filter((k) => k.startsWith("sm2_")).sort();
+    expect(documented).toEqual(exported);
+  });
+});
+
 describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (build) => {
   const sm2 = sm2Api(TidWasm.create({ build }));
 
