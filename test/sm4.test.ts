@@ -2,6 +2,8 @@
 // modes against independent implementations (node:crypto / OpenSSL, sm-crypto-v2), on both builds.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { sm4 as smv2 } from "sm-crypto-v2";
 import { describe, expect, it } from "vitest";
 import { Sm4Key } from "../bindings/sm4.js";
@@ -211,6 +213,26 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
       expect(growth(f)).toBeLessThan(N * 8);
     }
     k.destroy();
+  });
+
+  it("keys dropped without destroy() are zeroed and their handles come back after GC", async () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const used = () => {
+      let n = 0;
+      for (let h = 0; h < wasm.exports.sm4_key_slots!(); h++) n += wasm.exports.sm4_key_is_set!(h);
+      return n;
+    };
+    const before = used();
+    (() => {
+      for (let i = 0; i < 10; i++) new Sm4Key(wasm, randomBytes(16));
+    })();
+    expect(used()).toBe(before + 10);
+    for (let i = 0; i < 50 && used() > before; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(used()).toBe(before);
   });
 
   it("a key's handle is zeroed on destroy and reused", () => {
