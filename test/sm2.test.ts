@@ -196,6 +196,22 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
     expect(hex(sm2SignatureFromDer(der)!)).toBe(hex(raw));
   });
 
+  it("verifies signatures whose t = r + s hits the wNAF's exceptional additions", () => {
+    // t = n − 6 ends the wNAF by adding −3P to −3P; build valid (e, r, s) for such t with a
+    // BigInt reference of the curve, and check the verifier accepts them and rejects neighbours
+    const { publicKey } = sm2.generateKeyPair();
+    const P = { x: BigInt("0x" + hex(publicKey.subarray(0, 32))), y: BigInt("0x" + hex(publicKey.subarray(32))) };
+    for (const t of [n - 6n, n - 1n, n - 2n, 1n, 2n, 3n, 6n, 2n ** 255n]) {
+      const s = 0x1234567890abcdefn + t % 1000n;
+      const r = (((t - s) % n) + n) % n;
+      const R = ecAdd(ecMul(s, G), ecMul(t, P))!;
+      const e = (((r - R.x) % n) + n) % n;
+      const sig = h(r.toString(16).padStart(64, "0") + s.toString(16).padStart(64, "0"));
+      expect(sm2.verifyDigest(publicKey, be32(e), sig), `t = n − ${n - t}`).toBe(true);
+      expect(sm2.verifyDigest(publicKey, be32((e + 1n) % n), sig)).toBe(false);
+    }
+  });
+
   it("checks argument types and lengths, naming the argument", () => {
     const { privateKey, publicKey } = sm2.generateKeyPair();
     expect(() => sm2.publicKeyFromPrivate(new Uint8Array(31))).toThrow(/privateKey must be 32 bytes/);
@@ -206,3 +222,30 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
     expect(() => sm2.signDigest(privateKey, new Uint8Array(31))).toThrow(/digest must be 32 bytes/);
   });
 });
+
+// A BigInt reference of the curve (affine, variable time), for building test cases only.
+const p = 2n ** 256n - 2n ** 224n - 2n ** 96n + 2n ** 64n - 1n;
+const G = { x: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n, y: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n };
+type Pt = { x: bigint; y: bigint } | null;
+const md = (a: bigint): bigint => ((a % p) + p) % p;
+function inv(a: bigint): bigint {
+  let r = 1n, b = md(a), e = p - 2n;
+  for (; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p;
+  return r;
+}
+function ecAdd(a: Pt, b: Pt): Pt {
+  if (!a) return b;
+  if (!b) return a;
+  if (a.x === b.x && md(a.y + b.y) === 0n) return null;
+  const l = a.x === b.x ? md((3n * a.x * a.x - 3n) * inv(2n * a.y)) : md((b.y - a.y) * inv(b.x - a.x));
+  const x = md(l * l - a.x - b.x);
+  return { x, y: md(l * (a.x - x) - a.y) };
+}
+function ecMul(k: bigint, q: Pt): Pt {
+  let r: Pt = null;
+  for (let i = 255; i >= 0; i--) {
+    r = ecAdd(r, r);
+    if ((k >> BigInt(i)) & 1n) r = ecAdd(r, q);
+  }
+  return r;
+}

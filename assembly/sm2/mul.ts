@@ -198,19 +198,111 @@ export function mulPoint(r: usize, q: usize, k: usize): void {
   wipeScratch();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Public scalars (verification only): variable time, branches and table indices depend on the
+// scalar, which is part of a signature.
+
+const NAF: usize = memory.data(260);                       // wNAF digits, i8
+const KW: usize = memory.data(40, 16);                     // 9-limb working copy of the scalar
+
+/** Width-5 NAF of the public scalar k (limbs, < 2^256) into NAF; returns the digit count. */
+function wnaf(k: usize): i32 {
+  memory.copy(KW, k, 32);
+  store<u32>(KW, 0, 32);
+  let len = 0;
+  for (;;) {
+    let any: u32 = 0;
+    for (let i: usize = 0; i < 36; i += 4) any |= load<u32>(KW + i);
+    if (any == 0) break;
+    let d: i32 = 0;
+    const low = load<u32>(KW);
+    if (low & 1) {
+      d = <i32>(low & 31);
+      if (d >= 16) d -= 32;
+      // KW −= d (d odd, |d| < 16): borrow/carry through the limbs
+      let c: i64 = -<i64>d;
+      for (let i: usize = 0; i < 36 && c != 0; i += 4) {
+        c += <i64>load<u32>(KW + i);
+        store<u32>(KW + i, <u32>c);
+        c >>= 32;
+      }
+    }
+    store<i8>(NAF + <usize>len, <i8>d);
+    len++;
+    for (let i: usize = 0; i < 32; i += 4) {                // KW >>= 1
+      store<u32>(KW + i, (load<u32>(KW + i) >> 1) | (load<u32>(KW + i + 4) << 31));
+    }
+    store<u32>(KW, load<u32>(KW, 32) >> 1, 32);
+  }
+  return len;
+}
+
+/** r (Jacobian) = [k]G for a public 1 ≤ k < n: the fixed-base table read directly. */
+export function mulBasePublic(r: usize, k: usize): void {
+  if (!gTableReady) buildGTable();
+  const flip = loadScalar(k);
+  let accInf = true;
+  for (let i: usize = 0; i < WINDOWS; i++) {
+    const dg = digit(i);
+    const mag = dg & 0xff;
+    if (mag == 0) continue;
+    memory.copy(ENTRY, GTABLE + i * ROW + <usize>(mag - 1) * AFFINE_SIZE, AFFINE_SIZE);
+    if (dg >> 8) fpNeg(ENTRY + FE_SIZE, ENTRY + FE_SIZE);
+    if (accInf) {
+      memory.copy(ACC, ENTRY, AFFINE_SIZE);
+      fpCopy(ACC + 2 * FE_SIZE, FP_ONE);
+      accInf = false;
+    } else {
+      jacAddAffine(ACC, ACC, ENTRY);                      // never ±ACC (see the file's header)
+    }
+  }
+  memory.copy(r, ACC, JAC_SIZE);
+  if (flip) fpNeg(r + FE_SIZE, r + FE_SIZE);
+  memory.fill(ACC, 0, JAC_SIZE);
+}
+
+/**
+ * r (Jacobian) = [k]Q for an affine point Q of order n and a public 1 ≤ k < n (wNAF, w = 5).
+ * Additions go through addPublic: here the exceptional case does occur (k = n − 6 ends by adding
+ * −3Q to −3Q), and a signature's t = r + s can be chosen freely.
+ */
+export function mulPointPublic(r: usize, q: usize, k: usize): void {
+  // odd multiples Q, 3Q, …, 15Q
+  memory.copy(VTABLE, q, AFFINE_SIZE);
+  fpCopy(VTABLE + 2 * FE_SIZE, FP_ONE);
+  jacDouble(SUM, VTABLE);
+  for (let j: usize = 1; j < 8; j++) jacAdd(VTABLE + j * VSTRIDE, VTABLE + (j - 1) * VSTRIDE, SUM);
+  let accInf = true;
+  for (let i = wnaf(k) - 1; i >= 0; i--) {
+    if (!accInf) jacDouble(ACC, ACC);
+    const d = <i32>load<i8>(NAF + <usize>i);
+    if (d == 0) continue;
+    memory.copy(ENTRY, VTABLE + <usize>((d < 0 ? -d : d) >> 1) * VSTRIDE, JAC_SIZE);
+    if (d < 0) fpNeg(ENTRY + FE_SIZE, ENTRY + FE_SIZE);
+    if (accInf) {
+      memory.copy(ACC, ENTRY, JAC_SIZE);
+      accInf = false;
+    } else {
+      addPublic(ACC, ACC, ENTRY);
+    }
+  }
+  if (accInf) memory.fill(ACC, 0, JAC_SIZE);
+  memory.copy(r, ACC, JAC_SIZE);
+  memory.fill(ACC, 0, JAC_SIZE);
+}
+
 /**
  * r = p + q for public Jacobian points, any of them at infinity or equal (verification only:
- * the branches depend on public values).
+ * the branches depend on public values). r may alias p or q.
  */
 export function addPublic(r: usize, p: usize, q: usize): void {
-  if (jacIsInfinityMask(p) != 0) { memory.copy(r, q, JAC_SIZE); return; }
-  if (jacIsInfinityMask(q) != 0) { memory.copy(r, p, JAC_SIZE); return; }
   jacAdd(SUM, p, q);
+  // Z3 = 2·Z1·Z2·H is zero exactly in the exceptional cases: p or q at infinity, or p = ±q
   if (jacIsInfinityMask(SUM) != 0) {
-    // H = 0 (Z3 = 2 Z1 Z2 H): p = ±q; p = q when the doubling differs from infinity
-    jacDouble(ENTRY, p);
-    memory.copy(SUM, ENTRY, JAC_SIZE);
-    if (!sameY(p, q)) memory.fill(SUM, 0, JAC_SIZE);
+    if (jacIsInfinityMask(p) != 0) memory.copy(SUM, q, JAC_SIZE);
+    else if (jacIsInfinityMask(q) != 0) memory.copy(SUM, p, JAC_SIZE);
+    else if (sameY(p, q)) jacDouble(SUM, p);
+    else memory.fill(SUM, 0, JAC_SIZE);
   }
   memory.copy(r, SUM, JAC_SIZE);
 }

@@ -14,7 +14,7 @@ import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd } from "./bn";
 import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask, scalarWipeScratch } from "./scalar";
 import { fpToBytes } from "./field";
 import { affineFromBytes, jacToAffine, JAC_SIZE, AFFINE_SIZE, pointWipeScratch } from "./point";
-import { mulBase, mulPoint, addPublic } from "./mul";
+import { mulBase, mulBasePublic, mulPointPublic, addPublic } from "./mul";
 
 /** Longest ID: its bit length must fit ENTL's 16 bits. */
 export const SM2_MAX_ID_LEN: usize = 8191;
@@ -153,8 +153,8 @@ function loadVerify(pub: usize, sig: usize): i32 {
 function verifyLoaded(): i32 {
   snAdd(T, RR, SS);                                      // t = (r + s) mod n
   if (bnIsZeroMask(T) != 0) { wipeAll(); return ERR_VERIFY_FAILED; }
-  mulBase(PT, SS);
-  mulPoint(PT2, AFF, T);
+  mulBasePublic(PT, SS);                                 // public scalars: variable time
+  mulPointPublic(PT2, AFF, T);
   addPublic(PT, PT, PT2);
   const finite = jacToAffine(AFF, PT);
   let ok = false;
