@@ -117,6 +117,32 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     client.close();
   });
 
+  it("sym_crypto failing on a later SM4 CIPHER command releases no partial output (raw ABI)", async () => {
+    const stack = createSimulatedStack({ bus, identity: EXAMPLE_IDENTITY });
+    let sm4Commands = 0;
+    const link = {
+      transceiveSync(apdu: Uint8Array): Uint8Array {
+        if (apdu[1] === 0xda && ++sm4Commands === 2) throw new Error("bus fell off");
+        return stack.link.transceiveSync(apdu);
+      },
+    };
+    const client = await TidClient.create({ backend: "se", link, build: "release" });
+    client.init();
+    client.importSessionKey(3, new Uint8Array(randomBytes(16)));
+    const x = client.wasm.exports;
+    const mem = client.wasm.bytes();
+    const inPtr = client.wasm.ioPtr + 4096;
+    const outPtr = inPtr + 1024;
+    mem.set(randomBytes(480), inPtr);
+    mem.fill(0xaa, outPtr, outPtr + 480);
+    expect(x.tid_client_sym_crypto!(inPtr, outPtr, 480, 3, 1)).toBeLessThan(0);
+    expect(sm4Commands).toBe(2);
+    const out = client.wasm.bytes().subarray(outPtr, outPtr + 480);
+    expect(out.subarray(0, 240).every((b) => b === 0)).toBe(true); // first command's output withdrawn
+    expect(out.subarray(240).every((b) => b === 0xaa)).toBe(true); // the rest never written
+    client.close();
+  });
+
   it("each byte of the server data flipped: the soft backend's status, SE pending erased, nothing installed", async () => {
     const { stack, client } = await seClient(bus, { now: () => ex.deviceTime });
     client.init();

@@ -149,7 +149,11 @@ export function seImportKey(slot: i32, key: usize): i32 {
   return swStatus(st, true, false);
 }
 
-/** SM4 CIPHER: raw SM4-ECB of `len` bytes (a positive multiple of 16) with SE slot `slot`. */
+/**
+ * SM4 CIPHER: raw SM4-ECB of `len` bytes (a positive multiple of 16) with SE slot `slot`.
+ * Long data takes several commands; if a later one fails, the output already written is zeroed,
+ * so a failed call never releases part of a result.
+ */
 export function seSymCrypto(src: usize, dst: usize, len: u32, slot: i32, encrypt: bool): i32 {
   let off: u32 = 0;
   while (off < len) {
@@ -158,6 +162,7 @@ export function seSymCrypto(src: usize, dst: usize, len: u32, slot: i32, encrypt
     if (st == OK && seRspLen != n) st = ERR_SE_IO;
     if (st != OK) {
       seWipeResponse();
+      wipe(dst, off);
       return swStatus(st, true, false);
     }
     memory.copy(dst + off, seRsp, n);
