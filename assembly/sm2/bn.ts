@@ -65,10 +65,3 @@ export function bnFromBytes(r: usize, src: usize): void {
 export function bnToBytes(dst: usize, a: usize): void {
   bnFromBytes(dst, a); // the byte reversal is its own inverse
 }
-
-/** Bit `i` (0 = least significant) of the number at `a`. */
-// @ts-ignore: decorator
-@inline
-export function bnBit(a: usize, i: u32): u32 {
-  return (load<u32>(a + ((<usize>i >> 5) << 2)) >> (i & 31)) & 1;
-}

@@ -8,7 +8,7 @@
 // The formulas do not branch on values; callers handle the exceptional cases (an input at
 // infinity, P = ±Q) where they can occur.
 import {
-  FE_SIZE, FP_B, FP_ONE, fpAdd, fpSub, fpMul, fpSqr, fpInv, fpReduce, fpEqual, fpIsZeroMask,
+  FE_SIZE, FP_B, fpAdd, fpSub, fpMul, fpSqr, fpInv, fpReduce, fpEqual, fpIsZeroMask,
   fpFromBytes, fpToBytes, fpCopy,
 } from "./field";
 
@@ -151,12 +151,6 @@ export function jacToAffine(out: usize, p: usize): bool {
   fpMul(zinv2, zinv2, zinv);
   fpMul(out + Y, p + Y, zinv2);
   return jacIsInfinityMask(p) == 0;
-}
-
-/** Jacobian r = affine a with Z = 1. */
-export function jacFromAffine(r: usize, a: usize): void {
-  memory.copy(r, a, AFFINE_SIZE);
-  fpCopy(r + Z, FP_ONE);
 }
 
 /**
