@@ -17,3 +17,4 @@ export { linkTransceiver, statusOfLinkError, type ApduLink, type LinkTransceiver
 export { TidWasm, wasmPath, wasmModule, type WasmBuild, type HostImports, type RawExports } from "./wasm.js";
 export * from "./sm4.js";
 export * from "./sm3.js";
+export * from "./sm2.js";
