@@ -26,29 +26,33 @@ export interface BenchOptions {
 export const defaultOptions: BenchOptions = { sampleMs: 250, samples: 5, warmupMs: 200 };
 export const quickOptions: BenchOptions = { sampleMs: 60, samples: 3, warmupMs: 40 };
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Median time of one call of `fn`, in microseconds. */
+/** Run `fn` for at least `ms`; wall-clock and process CPU time per call, in µs. */
+export function sample(fn: () => unknown, ms: number): { wallUs: number; cpuUs: number } {
+  const limit = BigInt(Math.round(ms * 1e6));
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let calls = 0;
+  let elapsed = 0n;
+  do {
+    fn();
+    calls++;
+    elapsed = process.hrtime.bigint() - t0;
+  } while (elapsed < limit);
+  const c = process.cpuUsage(c0);
+  return { wallUs: Number(elapsed) / 1e3 / calls, cpuUs: (c.user + c.system) / calls };
+}
+
+/** Median wall-clock time of one call of `fn`, in microseconds. */
 export function timeCall(fn: () => unknown, opt: BenchOptions = defaultOptions): number {
-  const runFor = (ms: number): number => {
-    const limit = BigInt(Math.round(ms * 1e6));
-    let calls = 0;
-    const t0 = process.hrtime.bigint();
-    let elapsed = 0n;
-    do {
-      fn();
-      calls++;
-      elapsed = process.hrtime.bigint() - t0;
-    } while (elapsed < limit);
-    return Number(elapsed) / 1e3 / calls;
-  };
-  runFor(opt.warmupMs);
+  sample(fn, opt.warmupMs);
   const samples: number[] = [];
-  for (let i = 0; i < opt.samples; i++) samples.push(runFor(opt.sampleMs));
+  for (let i = 0; i < opt.samples; i++) samples.push(sample(fn, opt.sampleMs).wallUs);
   return median(samples);
 }
 
@@ -56,6 +60,66 @@ export function timeCall(fn: () => unknown, opt: BenchOptions = defaultOptions):
 export function measure(op: string, impl: Impl, size: number, fn: () => unknown, opt?: BenchOptions): Row {
   const us = timeCall(fn, opt);
   return { op, impl, size, us: round(us), mbps: round(size / us) };
+}
+
+/** One thing to time: `run` processes `size` bytes per call. */
+export interface Case {
+  op: string;
+  impl: Impl;
+  size: number;
+  run: () => unknown;
+}
+
+/**
+ * Time every case, the peers of one (op, size) in turns (A B C A B C …) rather than one after
+ * another, so a change in machine load hits all of them alike. Each figure is the median of its
+ * turns; the rows carry wall-clock figures and, in `extra`, process CPU time (cpuUs, cpuMbps),
+ * which other load on this shared machine disturbs less. Rows come back in the cases' order.
+ */
+export function measureInTurns(cases: Case[], opt: BenchOptions = defaultOptions): Row[] {
+  const groups = new Map<string, Case[]>();
+  for (const c of cases) {
+    const id = `${c.op}/${c.size}`;
+    groups.set(id, [...(groups.get(id) ?? []), c]);
+  }
+  const turns = Math.max(opt.samples, 7);
+  const rowOf = new Map<Case, Row>();
+  for (const group of groups.values()) {
+    const wall: number[][] = group.map(() => []);
+    const cpu: number[][] = group.map(() => []);
+    for (const c of group) sample(c.run, opt.warmupMs);
+    for (let t = 0; t < turns; t++) {
+      group.forEach((c, i) => {
+        const s = sample(c.run, opt.sampleMs);
+        wall[i]!.push(s.wallUs);
+        cpu[i]!.push(s.cpuUs);
+      });
+    }
+    group.forEach((c, i) => {
+      const us = median(wall[i]!), cpuUs = median(cpu[i]!);
+      rowOf.set(c, { op: c.op, impl: c.impl, size: c.size, us: round(us), mbps: round(c.size / us), extra: { cpuUs: round(cpuUs), cpuMbps: round(c.size / cpuUs) } });
+    });
+  }
+  return cases.map((c) => rowOf.get(c)!);
+}
+
+/** Deterministic pseudo-random bytes (xorshift32): the same inputs for every implementation. */
+export function deterministicBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = s & 255;
+  }
+  return out;
+}
+
+/** Lower-case hex of bytes (a number[] too, as the sm-crypto family returns). */
+export function hex(u: Uint8Array | number[]): string {
+  const bytes = u instanceof Uint8Array ? u : Uint8Array.from(u);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
 export function round(x: number, digits = 3): number {

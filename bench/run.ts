@@ -1,8 +1,9 @@
 // `npm run bench [-- --json] [-- --quick] [-- --only sm4,sm2]`: every suite in bench/suites/, one
 // process, the same inputs for every implementation; prints each row with its ratio to node:crypto.
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { cpus, totalmem, release } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { wasmPath } from "../bindings/wasm.js";
 import { defaultOptions, quickOptions, round, type Row, type Suite, type Target } from "./harness.js";
 
 const ORDER = ["sm4", "sm3", "sm2", "hal", "handshake"];
@@ -57,7 +58,9 @@ async function main(argv: string[]): Promise<number> {
     kernel: release(),
     date: new Date().toISOString(),
   };
+  const wasm = { releaseBytes: statSync(wasmPath("release")).size, debugBytes: statSync(wasmPath("debug")).size };
   log(`tid-wasm benchmark — node ${machine.node}, OpenSSL ${machine.openssl}, ${machine.cpu} x${machine.cores}`);
+  log(`build/release.wasm ${wasm.releaseBytes} bytes (${(wasm.releaseBytes / 1024).toFixed(1)} KiB); build/debug.wasm ${wasm.debugBytes} bytes`);
   log(`each figure: median of ${opt.samples} samples of >= ${opt.sampleMs} ms after a ${opt.warmupMs} ms warm-up`);
   const rows: Row[] = [];
   const targets: Target[] = [];
@@ -81,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (json) {
     process.stdout.write(
-      JSON.stringify({ machine, rows, targets: results.map((r) => ({ target: r.label, ratio: r.ratio === undefined ? null : round(r.ratio), met: r.ok })) }, null, 1) + "\n",
+      JSON.stringify({ machine, wasm, rows, targets: results.map((r) => ({ target: r.label, ratio: r.ratio === undefined ? null : round(r.ratio), met: r.ok })) }, null, 1) + "\n",
     );
   }
   return 0;

@@ -14,7 +14,7 @@
 // Breakdown rows: tid-get-authcode (fresh random Nd and key pair, no injection) and tid-validate
 // (the pending request re-armed through the test hook).
 import { createECDH, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { measure, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { TidClient } from "../../bindings/client.js";
 import { buildAuthcode, buildServerData, sm2Keygen, verifyAuthcode } from "../../server/protocol/index.js";
 
@@ -34,7 +34,6 @@ interface Entry {
   token: Uint8Array;
 }
 
-const hex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
 
 function makePool(tid: Uint8Array, psk: Uint8Array): Entry[] {
   const pool: Entry[] = [];
@@ -113,45 +112,40 @@ export const suite: Suite = {
     }
     log(`  checked: both implementations reproduce the reference authcode and token on all ${POOL} pool entries`);
 
-    const rows: Row[] = [];
-    let i = 0;
-    rows.push(
-      measure("tid-handshake-device", "tid-wasm", AUTHCODE_SIZE, () => {
-        const e = pool[i++ & (POOL - 1)]!;
+    // Each implementation walks the pool with its own index; the peers of one op are sampled in
+    // turns (bench/harness.ts measureInTurns).
+    const cycle = () => {
+      let i = 0;
+      return () => i++ & (POOL - 1);
+    };
+    const pendings = pool.map((e) => nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd).pending);
+    const wasmHandshake = cycle(), nodeHandshake = cycle(), wasmValidate = cycle(), nodeValidateNext = cycle();
+    const rows: Row[] = measureInTurns([
+      { op: "tid-handshake-device", impl: "tid-wasm", size: AUTHCODE_SIZE, run: () => {
+        const e = pool[wasmHandshake()]!;
         hooks.inject(e.nd, TIME, e.qd);
         client.getAuthcode();
         return client.validate(e.serverData);
-      }, opt),
-    );
-    i = 0;
-    rows.push(
-      measure("tid-handshake-device", "node:crypto", AUTHCODE_SIZE, () => {
-        const e = pool[i++ & (POOL - 1)]!;
+      } },
+      { op: "tid-handshake-device", impl: "node:crypto", size: AUTHCODE_SIZE, run: () => {
+        const e = pool[nodeHandshake()]!;
         const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
         return nodeValidate(tid, psk, n.pending, e.serverData);
-      }, opt),
-    );
-
-    // Breakdown: get_authcode alone with fresh randomness (the pending request it leaves is
-    // simply replaced by the next call), and validate alone on a re-armed pending request.
-    rows.push(measure("tid-get-authcode", "tid-wasm", AUTHCODE_SIZE, () => client.getAuthcode(), opt));
-    rows.push(measure("tid-get-authcode", "node:crypto", AUTHCODE_SIZE, () => nodeGetAuthcode(tid, psk, TIME).authcode, opt));
-    const pendings = pool.map((e) => nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd).pending);
-    i = 0;
-    rows.push(
-      measure("tid-validate", "tid-wasm", 132, () => {
-        const e = pool[i++ & (POOL - 1)]!;
+      } },
+      // Breakdown: get_authcode alone with fresh randomness (the pending request it leaves is
+      // simply replaced by the next call), and validate alone on a re-armed pending request.
+      { op: "tid-get-authcode", impl: "tid-wasm", size: AUTHCODE_SIZE, run: () => client.getAuthcode() },
+      { op: "tid-get-authcode", impl: "node:crypto", size: AUTHCODE_SIZE, run: () => nodeGetAuthcode(tid, psk, TIME).authcode },
+      { op: "tid-validate", impl: "tid-wasm", size: 132, run: () => {
+        const e = pool[wasmValidate()]!;
         hooks.setPending(e.qd, e.nd, e.tagD);
         return client.validate(e.serverData);
-      }, opt),
-    );
-    i = 0;
-    rows.push(
-      measure("tid-validate", "node:crypto", 132, () => {
-        const k = i++ & (POOL - 1);
+      } },
+      { op: "tid-validate", impl: "node:crypto", size: 132, run: () => {
+        const k = nodeValidateNext();
         return nodeValidate(tid, psk, pendings[k]!, pool[k]!.serverData);
-      }, opt),
-    );
+      } },
+    ], opt);
     client.close();
     psk.fill(0);
     return rows;

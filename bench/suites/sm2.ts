@@ -18,7 +18,7 @@
 import { createECDH, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm2 as v2 } from "sm-crypto-v2";
-import { round, timeCall, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { sm2Api, sm2SignatureToDer } from "../../bindings/sm2.js";
 import { TidWasm } from "../../bindings/wasm.js";
 
@@ -35,15 +35,8 @@ const smReq = createRequire(req.resolve("sm-crypto"));
 const smUtils = smReq("./sm2/utils") as { getGlobalCurve(): { decodePointHex(h: string): JsbnPoint } };
 const BigInteger = (smReq("jsbn") as { BigInteger: new (s: string, radix: number) => unknown }).BigInteger;
 
-const hex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
 const SPKI = Buffer.from("3059301306072a8648ce3d020106082a811ccf5501822d03420004", "hex");
 const SEC1_MID = Buffer.from("a00a06082a811ccf5501822da14403420004", "hex");
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 type Impl = Row["impl"];
 type Op = "sm2-keygen" | "sm2-ecdh" | "sm2-sign" | "sm2-verify";
@@ -129,20 +122,12 @@ export const suite: Suite = {
     }
     log("  outputs agree (shared secret, signatures of every peer, key pairs)");
 
-    const rows: Row[] = [];
-    const turns = Math.max(opt.samples, 7);
-    for (const op of ["sm2-keygen", "sm2-ecdh", "sm2-sign", "sm2-verify"] as Op[]) {
-      const group = IMPLS.map((impl) => cases.find((c) => c[0] === op && c[1] === impl)!);
-      const times: number[][] = group.map(() => []);
-      for (const [, , run] of group) timeCall(run, { warmupMs: opt.warmupMs, samples: 1, sampleMs: 1 });
-      for (let t = 0; t < turns; t++) {
-        group.forEach(([, , run], i) => times[i]!.push(timeCall(run, { warmupMs: 0, samples: 1, sampleMs: opt.sampleMs })));
-      }
-      group.forEach(([, impl], i) => {
-        const us = median(times[i]!);
-        rows.push({ op, impl, size: 32, us: round(us), mbps: round(32 / us) });
-      });
-    }
+    // Peers of one op are sampled in turns (bench/harness.ts measureInTurns).
+    const ops: Op[] = ["sm2-keygen", "sm2-ecdh", "sm2-sign", "sm2-verify"];
+    const rows: Row[] = measureInTurns(
+      ops.flatMap((op) => IMPLS.map((impl) => ({ op, impl, size: 32, run: cases.find((c) => c[0] === op && c[1] === impl)![2] }))),
+      opt,
+    );
     return rows;
   },
 };

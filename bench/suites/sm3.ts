@@ -9,7 +9,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm3 as smv2 } from "sm-crypto-v2";
-import { measure, quickOptions, round, timeCall, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { deterministicBytes as bytes, hex, measure, measureInTurns, quickOptions, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { sm3Api } from "../../bindings/sm3.js";
 import { TidWasm } from "../../bindings/wasm.js";
 
@@ -17,43 +17,6 @@ type SmCryptoSm3 = (input: number[] | string, options?: { key: number[] | string
 const smCrypto = (createRequire(import.meta.url)("sm-crypto") as { sm3: SmCryptoSm3 }).sm3;
 
 const MiB = 1048576;
-
-/** Deterministic bytes (the same inputs for every implementation). */
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 255;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** Run fn for at least `ms`; wall-clock and process CPU time per call, in µs. */
-function sample(fn: () => unknown, ms: number): { wallUs: number; cpuUs: number } {
-  const limit = BigInt(Math.round(ms * 1e6));
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  let calls = 0;
-  let elapsed = 0n;
-  do {
-    fn();
-    calls++;
-    elapsed = process.hrtime.bigint() - t0;
-  } while (elapsed < limit);
-  const c = process.cpuUsage(c0);
-  return { wallUs: Number(elapsed) / 1e3 / calls, cpuUs: (c.user + c.system) / calls };
-}
-
-const hex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
 
 type Impl = Row["impl"];
 type Case = [op: "sm3" | "hmac-sm3", impl: Impl, size: number, run: () => Uint8Array | string];
@@ -96,32 +59,9 @@ export const suite: Suite = {
     }
     log(`  outputs agree (${cases.length} cases)`);
 
-    // Peers of one (op, size) are sampled in turns (A B C A B C …) rather than one after another,
-    // so a change in machine load hits all of them alike; each figure is the median of its turns.
-    const rows: Row[] = [];
-    const groups = new Map<string, Case[]>();
-    for (const c of cases) {
-      if (c[1] === "sm-crypto" && c[2] === MiB) continue; // ~1 s per MiB: measured on its own below
-      const id = `${c[0]}/${c[2]}`;
-      groups.set(id, [...(groups.get(id) ?? []), c]);
-    }
-    const turns = Math.max(opt.samples, 7);
-    for (const group of groups.values()) {
-      const wall: number[][] = group.map(() => []);
-      const cpu: number[][] = group.map(() => []);
-      for (const [, , , run] of group) timeCall(run, { warmupMs: opt.warmupMs, samples: 1, sampleMs: 1 });
-      for (let t = 0; t < turns; t++) {
-        group.forEach(([, , , run], i) => {
-          const s = sample(run, opt.sampleMs);
-          wall[i]!.push(s.wallUs);
-          cpu[i]!.push(s.cpuUs);
-        });
-      }
-      group.forEach(([op, impl, size], i) => {
-        const us = median(wall[i]!), cpuUs = median(cpu[i]!);
-        rows.push({ op, impl, size, us: round(us), mbps: round(size / us), extra: { cpuUs: round(cpuUs), cpuMbps: round(size / cpuUs) } });
-      });
-    }
+    // Peers of one (op, size) are sampled in turns (bench/harness.ts measureInTurns).
+    const timed = cases.filter((c) => !(c[1] === "sm-crypto" && c[2] === MiB)); // ~1 s per MiB: measured on its own below
+    const rows: Row[] = measureInTurns(timed.map(([op, impl, size, run]) => ({ op, impl, size, run })), opt);
     const mine = rows.find((r) => r.op === "sm3" && r.size === MiB && r.impl === "tid-wasm");
     const ref = rows.find((r) => r.op === "sm3" && r.size === MiB && r.impl === "node:crypto");
     if (mine?.extra && ref?.extra) {

@@ -6,7 +6,7 @@
 import { createCipheriv } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm4 as smv2 } from "sm-crypto-v2";
-import { measure, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { deterministicBytes as bytes, hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { Sm4Key } from "../../bindings/sm4.js";
 import { TidWasm } from "../../bindings/wasm.js";
 
@@ -16,21 +16,6 @@ interface SmCryptoSm4 {
 const smCrypto = (createRequire(import.meta.url)("sm-crypto") as { sm4: SmCryptoSm4 }).sm4;
 
 const MiB = 1048576;
-
-/** Deterministic bytes (the same inputs for every implementation). */
-function bytes(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = s & 255;
-  }
-  return out;
-}
-
-const hex = (u: Uint8Array | number[]): string => Buffer.from(u instanceof Uint8Array ? u : Uint8Array.from(u)).toString("hex");
 
 function nodeOnce(mode: "ecb" | "cbc" | "ctr", key: Uint8Array, iv: Uint8Array | null, data: Uint8Array): Buffer {
   const c = createCipheriv(`sm4-${mode}`, key, iv);
@@ -98,10 +83,10 @@ export const suite: Suite = {
     }
     log(`  outputs agree: ${cases.length} cases (ECB/CBC/CTR vs OpenSSL, GCM vs sm-crypto-v2)`);
 
-    for (const [op, impl, size, run] of cases) {
+    rows.push(...measureInTurns(cases.map(([op, impl, size, run]) => {
       const d = input(size);
-      rows.push(measure(op, impl, size, () => run(d), opt));
-    }
+      return { op, impl, size, run: () => run(d) };
+    }), opt));
     k.destroy();
     return rows;
   },
