@@ -3,7 +3,23 @@
 // of accepted authcodes and (userUin, nonce) of signed requests — so a restart keeps replay
 // protection. SQLite through better-sqlite3: WAL journal, synchronous=FULL (a commit is on disk
 // before it returns), one transaction per write, schema version in PRAGMA user_version.
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
+
+/**
+ * better-sqlite3 is an optional dependency (a device that only runs the client needs no SQLite):
+ * it is loaded when a registry is first opened, with a clear error where it is not installed.
+ */
+function loadSqlite(): typeof Database {
+  try {
+    return createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+  } catch (e) {
+    throw new Error(
+      "the reference auth server needs the optional dependency better-sqlite3, which is not installed or failed to build: `npm install better-sqlite3@12`",
+      { cause: e },
+    );
+  }
+}
 import { createHash, createPublicKey } from "node:crypto";
 import { masterKeyCheck, sealPsk, unsealPsk } from "./master-key.js";
 import { rsaPublicKey } from "./signing.js";
@@ -131,7 +147,8 @@ export class Registry {
   /** Open (creating or migrating) the registry at `path` (":memory:" for a throw-away one). */
   static open(path: string, options: RegistryOptions): Registry {
     const check = masterKeyCheck(options.masterKey);
-    const db = new Database(path);
+    const Sqlite = loadSqlite();
+    const db = new Sqlite(path);
     try {
       if (path !== ":memory:") {
         const mode = db.pragma("journal_mode = WAL", { simple: true });

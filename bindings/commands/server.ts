@@ -1,7 +1,6 @@
 // `tid server`: run the reference TID auth server (server/auth-server.ts) in the foreground until
 // SIGINT/SIGTERM — the counterpart that `tid provision` and `tid auth --server URL` talk to.
 // The options are those of server/main.ts (docs/server.md "Running it").
-import { runAuthServerCli } from "../../server/main.js";
 import { UsageError, type CliCommand, type CliIo } from "../cli.js";
 
 const USAGE = `usage: tid server --db PATH (--master-key-file PATH [--create-master-key] | $TID_SERVER_MASTER_KEY)
@@ -17,6 +16,9 @@ and come from loopback only when it is not. See docs/server.md.
 Exit codes: 0 stopped cleanly, 1 failed, 2 usage error.`;
 
 async function run(argv: string[], io: CliIo): Promise<number> {
+  // Loaded here, not at start-up: the server's SQLite registry is an optional dependency that
+  // the device-side commands do not need.
+  const { runAuthServerCli } = await import("../../server/main.js");
   let server;
   try {
     server = await runAuthServerCli(argv, io.env as NodeJS.ProcessEnv);
