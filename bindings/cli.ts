@@ -4,6 +4,7 @@
 //
 //   tid help [COMMAND]        this list, or one command's usage
 //   tid probe --board NAME    find and identify the SE on a board (bindings/commands/probe.ts)
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { probe } from "./commands/probe.js";
 import { provision } from "./commands/provision.js";
 import { auth } from "./commands/auth.js";
@@ -32,6 +33,22 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
+  }
+}
+
+/**
+ * Parse a command's arguments strictly (node:util parseArgs); any unknown option, missing value or
+ * (unless allowed) stray positional is a UsageError.
+ */
+export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  options: T,
+  { positionals = true }: { positionals?: boolean } = {},
+) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
 }
 

@@ -9,13 +9,12 @@ import { createPrivateKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { authDevice, destroyAgents } from "../../server/sdk.js";
 import { AeadSession } from "../../server/aead.js";
 import { TidClient } from "../client.js";
 import { TidError } from "../errors.js";
-import { UsageError, type CliCommand, type CliIo } from "../cli.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
 import { hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
 
 const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
@@ -82,36 +81,25 @@ function loadPrivateKey(dir: string): KeyObject {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        server: { type: "string" },
-        user: { type: "string" },
-        "user-key": { type: "string" },
-        board: { type: "string" },
-        "sim-state": { type: "string" },
-        "key-file": { type: "string" },
-        "passphrase-env": { type: "string" },
-        "passphrase-file": { type: "string" },
-        "machine-bound": { type: "boolean" },
-        extra: { type: "string" },
-        "keep-session": { type: "boolean" },
-        ca: { type: "string" },
-        "show-token": { type: "boolean" },
-        trace: { type: "boolean" },
-        json: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const { values, positionals } = parseCommandArgs(argv, {
+    server: { type: "string" },
+    user: { type: "string" },
+    "user-key": { type: "string" },
+    board: { type: "string" },
+    "sim-state": { type: "string" },
+    "key-file": { type: "string" },
+    "passphrase-env": { type: "string" },
+    "passphrase-file": { type: "string" },
+    "machine-bound": { type: "boolean" },
+    extra: { type: "string" },
+    "keep-session": { type: "boolean" },
+    ca: { type: "string" },
+    "show-token": { type: "boolean" },
+    trace: { type: "boolean" },
+    json: { type: "boolean" },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"));
   const user = str("user");
   if (!user) throw new UsageError("--user UIN is required (the user server registered with the auth server)");

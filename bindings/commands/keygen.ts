@@ -6,11 +6,10 @@
 import { createHash, createPublicKey } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { keygen as writeKeyPair } from "../../server/keygen.js";
 import { registerUserServer } from "../../server/admin-client.js";
 import { destroyAgents } from "../../server/http-client.js";
-import { UsageError, type CliCommand, type CliIo } from "../cli.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
 import { adminToken, serverUrl } from "./provision.js";
 
 const USAGE = `usage: tid keygen DIR [--bits N] [--force] [--server URL --user UIN] [--json]
@@ -40,25 +39,14 @@ export interface KeygenReport {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        bits: { type: "string" },
-        force: { type: "boolean" },
-        server: { type: "string" },
-        user: { type: "string" },
-        "admin-token-env": { type: "string" },
-        json: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const { values, positionals } = parseCommandArgs(argv, {
+    bits: { type: "string" },
+    force: { type: "boolean" },
+    server: { type: "string" },
+    user: { type: "string" },
+    "admin-token-env": { type: "string" },
+    json: { type: "boolean" },
+  });
   if (positionals.length === 0) throw new UsageError("DIR is required");
   if (positionals.length > 1) throw new UsageError(`one DIR only, got ${positionals.length} arguments`);
   const dir = positionals[0]!;

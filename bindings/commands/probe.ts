@@ -3,13 +3,12 @@
 // (docs/se-profile.md), and print them — with the simulated bus time on sim boards.
 // On sim-i2c / sim-spi the simulated SE starts with the worked-example identity (TID
 // 671007e10029b0a2) so there is something to show; --blank starts it empty.
-import { parseArgs } from "node:util";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { BoardError, listBoards } from "../../hal/boards.js";
 import { LinkUnsupported } from "../../hal/link/errors.js";
 import { SeClient, SeStatusError, type SeIdentity } from "../../hal/se/client.js";
 import type { SelectInfo } from "../../hal/se/commands.js";
-import { UsageError, type CliCommand, type CliIo } from "../cli.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
 
 const USAGE = `usage: tid probe --board NAME [--json] [--blank] [--trace]
 
@@ -71,17 +70,11 @@ export interface ProbeReport {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: { board?: string | undefined; json?: boolean | undefined; blank?: boolean | undefined; trace?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { board: { type: "string" }, json: { type: "boolean" }, blank: { type: "boolean" }, trace: { type: "boolean" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const { values } = parseCommandArgs(
+    argv,
+    { board: { type: "string" }, json: { type: "boolean" }, blank: { type: "boolean" }, trace: { type: "boolean" } },
+    { positionals: false },
+  );
   const name = values.board ?? io.env.TID_BOARD;
   if (!name) throw new UsageError(`--board NAME is required (or set TID_BOARD); boards: ${listBoards().join(", ")}`);
 

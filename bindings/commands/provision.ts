@@ -17,14 +17,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { BoardError, loadBoard, type Board } from "../../hal/boards.js";
 import { SeClient } from "../../hal/se/client.js";
 import { registerDevice } from "../../server/admin-client.js";
 import { destroyAgents } from "../../server/http-client.js";
 import { writeKeyFile, type KeyFileSecret } from "../keyfile.js";
-import { UsageError, type CliCommand, type CliIo } from "../cli.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
 
 export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
 
@@ -191,34 +190,23 @@ export interface ProvisionReport {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        server: { type: "string" },
-        board: { type: "string" },
-        "sim-state": { type: "string" },
-        "key-file": { type: "string" },
-        "passphrase-env": { type: "string" },
-        "passphrase-file": { type: "string" },
-        "machine-bound": { type: "boolean" },
-        tid: { type: "string" },
-        label: { type: "string" },
-        "no-lock": { type: "boolean" },
-        force: { type: "boolean" },
-        "admin-token-env": { type: "string" },
-        json: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const { values, positionals } = parseCommandArgs(argv, {
+    server: { type: "string" },
+    board: { type: "string" },
+    "sim-state": { type: "string" },
+    "key-file": { type: "string" },
+    "passphrase-env": { type: "string" },
+    "passphrase-file": { type: "string" },
+    "machine-bound": { type: "boolean" },
+    tid: { type: "string" },
+    label: { type: "string" },
+    "no-lock": { type: "boolean" },
+    force: { type: "boolean" },
+    "admin-token-env": { type: "string" },
+    json: { type: "boolean" },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"));
   const keyFile = str("key-file");
   const boardName = str("board") ?? (keyFile === undefined ? io.env.TID_BOARD || undefined : undefined);
