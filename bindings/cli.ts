@@ -44,7 +44,7 @@ export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig["op
   argv: string[],
   options: T,
   { positionals = true }: { positionals?: boolean } = {},
-) {
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
   } catch (e) {
