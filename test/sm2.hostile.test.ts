@@ -10,6 +10,7 @@ import { TidWasm, type HostImports } from "../bindings/wasm.js";
 import { sm2Api, sm2SignatureToDer } from "../bindings/sm2.js";
 import { TidError } from "../bindings/errors.js";
 import { Status } from "../bindings/status.js";
+import { contains, expectStatus } from "./assertions.js";
 
 const p = 2n ** 256n - 2n ** 224n - 2n ** 96n + 2n ** 64n - 1n;
 const n = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
@@ -18,27 +19,6 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const be32 = (v: bigint): Uint8Array => h((((v % 2n ** 256n) + 2n ** 256n) % 2n ** 256n).toString(16).padStart(64, "0"));
 const int = (b: Uint8Array): bigint => BigInt("0x" + (hex(b) || "0"));
 const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
-
-function expectStatus(fn: () => unknown, code: number): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected TidError ${code}`).toBeInstanceOf(TidError);
-  expect((err as TidError).code).toBe(code);
-}
-
-function contains(hay: Uint8Array, needle: Uint8Array): boolean {
-  const first = needle[0]!;
-  for (let i = hay.indexOf(first); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return true;
-  }
-  return false;
-}
 
 describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build", (build) => {
   const wasm = TidWasm.create({ build });

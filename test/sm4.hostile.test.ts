@@ -9,34 +9,12 @@ import { Sm4Key } from "../bindings/sm4.js";
 import { TidWasm } from "../bindings/wasm.js";
 import { TidError } from "../bindings/errors.js";
 import { Status } from "../bindings/status.js";
+import { contains, expectStatus } from "./assertions.js";
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
 const toHex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
 const GB_KEY = hex("0123456789abcdeffedcba9876543210");
 const GB_CT = "681edf34d206965e86b3e94f536e4246";
-
-/** Expect a TidError with the given status. */
-function expectStatus(fn: () => unknown, code: number): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected TidError ${code}`).toBeInstanceOf(TidError);
-  expect((err as TidError).code).toBe(code);
-}
-
-/** Does `needle` occur anywhere in `hay`? */
-function contains(hay: Uint8Array, needle: Uint8Array): boolean {
-  const first = needle[0]!;
-  for (let i = hay.indexOf(first); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && hay[i + j] === needle[j]) j++;
-    if (j === needle.length) return true;
-  }
-  return false;
-}
 
 describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
