@@ -184,6 +184,17 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
     expect((e as LinkRetriesExhausted).status).toBe("ERR_SE_IO");
   });
 
+  it("EIO on every whole-frame read exhausts ioRetries (a good length read in between does not reset the count)", async () => {
+    const script: I2cStep[] = [{ w: CMD }];
+    for (let i = 0; i < 20; i++) script.push({ r: RESP }, { fail: "r", code: "EIO" });
+    const { link, clock } = setup(script, { ioRetries: 2 });
+    const e = await fails(mode, link);
+    expect(e).toBeInstanceOf(LinkRetriesExhausted);
+    expect((e as LinkRetriesExhausted).what).toBe("io");
+    expect(link.stats.ioRetries).toBe(2);
+    expect(clock.now()).toBeLessThan(100);
+  });
+
   it("ioRetries counts errors in a row: isolated EIOs between NACK polls are fine", async () => {
     const eio = { fail: "r" as const, code: "EIO" as const };
     const { link } = setup([{ w: CMD }, eio, { nack: "r" }, eio, { nack: "r" }, eio, ...reply(RESP)], { ioRetries: 1 });

@@ -128,6 +128,23 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
     expect((e as LinkRetriesExhausted).what).toBe("io");
   });
 
+  it("EIO on every RECEIVE exhausts ioRetries (a ready status in between does not reset the count)", async () => {
+    const script: SpiStep[] = [SEND];
+    for (let i = 0; i < 20; i++) script.push(ready, { fail: "EIO" });
+    const { link, clock } = setup(script, { ioRetries: 2 });
+    const e = await fails(link);
+    expect(e).toBeInstanceOf(LinkRetriesExhausted);
+    expect((e as LinkRetriesExhausted).what).toBe("io");
+    expect(link.stats.ioRetries).toBe(2);
+    expect(clock.now()).toBeLessThan(100);
+  });
+
+  it("isolated EIOs between busy polls are fine (the count is of errors in a row)", async () => {
+    const { link } = setup([SEND, { fail: "EIO" }, busy, { fail: "EIO" }, busy, { fail: "EIO" }, ...reply(RESP)], { ioRetries: 1 });
+    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(link.stats.ioRetries).toBe(3);
+  });
+
   it("has no ATR: LinkUnsupported", async () => {
     const { link } = setup([]);
     const e = await (mode === "sync" ? Promise.resolve().then(() => link.atrSync()) : link.atr()).then(() => null, (x) => x);

@@ -70,9 +70,11 @@ export class FmI2cLink extends BaseLink<I2cPort> {
       let bad: LinkChecksum | LinkLength | LinkProtocol | undefined;
       try {
         const head = yield* read(2);
-        io = 0; // the bus works again: ioRetries counts consecutive errors
         const len = fmI2cFrameLength(head, t.maxFrameLength, name);
         const whole = yield* read(len + 2);
+        // A whole frame came through: ioRetries counts consecutive errors. Not after the length
+        // read alone, or an EIO on every frame read would be retried until timeoutMs.
+        io = 0;
         const f = decodeFmI2cFrame(whole, t.maxFrameLength, name);
         if (f.nad !== FM_I2C_NAD) {
           bad = new LinkProtocol(name, `response NAD 0x${f.nad.toString(16).padStart(2, "0")}, expected 0x00`);

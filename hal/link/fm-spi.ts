@@ -72,8 +72,8 @@ export class FmSpiLink extends BaseLink<SpiPort> {
       if (quiet >= t.timeoutMs) throw new LinkTimeout(name, "busy", quiet, t.timeoutMs, last);
       try {
         const [, st] = yield* transfer(fmSpiStatusSegments());
-        io = 0; // the bus works again: ioRetries counts consecutive errors
         if (st![0] !== FM_SPI_STATUS_READY) {
+          io = 0; // the bus works (the SE says busy): ioRetries counts consecutive errors
           this.stats.busyPolls++;
           yield* sleep(t.pollIntervalMs);
           continue;
@@ -88,6 +88,9 @@ export class FmSpiLink extends BaseLink<SpiPort> {
         }
         const len = fmSpiFrameLength(head!, t.maxFrameLength, name);
         const [, whole] = yield* transfer(fmSpiReceiveSegments(len + 3));
+        // A whole frame came through. Not reset after a "ready" status alone, or an EIO on every
+        // RECEIVE would be retried until timeoutMs.
+        io = 0;
         const data = decodeFmSpiFrame(whole!, t.maxFrameLength, name);
         if (data.length !== len) throw new LinkLength(name, data.length, `first read said LEN ${len}`);
         return data;
