@@ -10,7 +10,7 @@
  *    6      1  format version = 1
  *    7      1  key source: 1 = passphrase, 2 = machine-bound
  *    8      1  cipher: 1 = AES-256-GCM
- *    9      1  scrypt log2(N), 10..20
+ *    9      1  scrypt log2(N), 10..20 (and 128·N·r ≤ 256 MiB)
  *   10      1  scrypt r, 1..16
  *   11      1  scrypt p, 1..4
  *   12     16  salt (random)
@@ -43,6 +43,12 @@ export interface ScryptParams {
 }
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 15, r: 8, p: 1 });
 const LIMITS = { logN: [10, 20], r: [1, 16], p: [1, 4] } as const;
+/**
+ * scrypt needs 128·N·r bytes. Each bound alone still allows 128 · 2^20 · 16 = 2 GiB, so the
+ * product is capped too: a crafted file (its parameters are read before anything is verified)
+ * cannot make the reader allocate more than this.
+ */
+const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
 
 /** What unseals a key file: a passphrase, or the machine-bound secret. */
 export type KeyFileSecret =
@@ -87,6 +93,10 @@ function checkParams(p: ScryptParams, name: string): void {
     const [lo, hi] = LIMITS[k];
     if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${name}.${k} must be an integer, got ${typeof v}`);
     if (v < lo || v > hi) throw new RangeError(`${name}.${k} must be in ${lo}..${hi}, got ${v}`);
+  }
+  const memory = 128 * 2 ** p.logN * p.r;
+  if (memory > MAX_SCRYPT_MEMORY) {
+    throw new RangeError(`${name} needs 128·N·r = ${memory / 2 ** 20} MiB of memory, more than the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB limit`);
   }
 }
 

@@ -111,6 +111,24 @@ describe("soft key file", () => {
     expect(await codeOf(decodeKeyFile(file, { machineBound: true, machineIdPath: join(dir, "nope") }))).toBe("NO_MACHINE_ID");
   });
 
+  it("a crafted file cannot make the reader allocate gigabytes: 128·N·r is capped at 256 MiB", async () => {
+    const id = randomIdentity();
+    const file = await encodeKeyFile(id, PASS, FAST);
+    // every parameter within its own range, but together 128 · 2^20 · 16 = 2 GiB (and p = 4 passes)
+    const greedy = file.slice();
+    greedy[9] = 20;
+    greedy[10] = 16;
+    greedy[11] = 4;
+    const t0 = Date.now();
+    const err = await decodeKeyFile(greedy, PASS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeyFileError);
+    expect((err as KeyFileError).code).toBe("BAD_FORMAT");
+    expect((err as KeyFileError).message).toMatch(/memory/);
+    expect(Date.now() - t0).toBeLessThan(1_000); // refused before scrypt runs
+    await expect(encodeKeyFile(id, PASS, { scrypt: { logN: 20, r: 16, p: 1 } })).rejects.toThrow(/options.scrypt.*memory/);
+    await expect(encodeKeyFile(id, PASS, { scrypt: { logN: 18, r: 16, p: 1 } })).rejects.toThrow(RangeError);
+  });
+
   it("argument errors name the argument", async () => {
     const id = randomIdentity();
     await expect(encodeKeyFile({ tid: new Uint8Array(7), psk: id.psk }, PASS)).rejects.toThrow(/identity.tid must be 8 bytes/);
