@@ -2,9 +2,9 @@
 // 2048 bits by default, written as DIR/public_key.pem (SPKI, 0644) and DIR/private_key.pem
 // (PKCS#8, 0600). `npx tid keygen DIR` calls this. Existing files are never overwritten unless
 // `force` is given.
-import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { MIN_RSA_BITS } from "./signing.js";
 
 export interface KeygenResult {
@@ -13,14 +13,33 @@ export interface KeygenResult {
   publicKeyPem: string;
 }
 
+/**
+ * Write `text` to a new file created with `mode` (O_EXCL, so never through a symlink or into an
+ * existing file that may be readable by others). With `force`, the new file is a temporary one
+ * renamed over `path`, which replaces whatever `path` was (file or symlink) instead of writing
+ * into it.
+ */
 function writeFile(path: string, text: string, mode: number, force: boolean): void {
-  const fd = openSync(path, force ? "w" : "wx", mode);
+  const target = force ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`) : path;
+  const fd = openSync(target, "wx", mode);
   try {
+    fchmodSync(fd, mode);
     writeSync(fd, text);
-  } finally {
+    fsyncSync(fd);
+  } catch (e) {
     closeSync(fd);
+    rmSync(target, { force: true });
+    throw e;
   }
-  chmodSync(path, mode);
+  closeSync(fd);
+  if (force) {
+    try {
+      renameSync(target, path);
+    } catch (e) {
+      rmSync(target, { force: true });
+      throw e;
+    }
+  }
 }
 
 export function keygen(dir: string, options: { bits?: number; force?: boolean } = {}): KeygenResult {

@@ -2,7 +2,7 @@
 // sym_crypto), AEAD seal/open (SM4-GCM, nonce = direction prefix ‖ counter) with replay and
 // reorder rejection, request signing, token encryption and keygen.
 import { createCipheriv, generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sm4 as smv2 } from "sm-crypto-v2";
@@ -160,5 +160,22 @@ describe("keygen", () => {
     expect(readFileSync(r.privateKeyPath, "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(() => keygen(join(dir, "keys"))).toThrow(/refusing to overwrite/);
     expect(() => keygen(join(dir, "small"), { bits: 1024 })).toThrow(RangeError);
+  });
+
+  it("force replaces the files themselves: never writes the private key through a planted symlink or into an old readable file", () => {
+    const d = join(dir, "planted");
+    mkdirSync(d);
+    const outside = join(dir, "outside.pem");
+    writeFileSync(outside, "not a key\n", { mode: 0o666 });
+    chmodSync(outside, 0o666);
+    symlinkSync(outside, join(d, "private_key.pem"));
+    writeFileSync(join(d, "public_key.pem"), "old\n", { mode: 0o644 });
+    const r = keygen(d, { force: true });
+    expect(readFileSync(outside, "utf8")).toBe("not a key\n"); // the symlink's target is untouched
+    expect(lstatSync(r.privateKeyPath).isFile()).toBe(true);
+    expect(statSync(r.privateKeyPath).mode & 0o777).toBe(0o600);
+    expect(readFileSync(r.privateKeyPath, "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(statSync(r.publicKeyPath).mode & 0o777).toBe(0o644);
+    expect(readdirSync(d).sort()).toEqual(["private_key.pem", "public_key.pem"]); // no temporary files left
   });
 });
