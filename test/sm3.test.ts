@@ -318,6 +318,19 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
       abcOk();
     });
 
+    it("an in-bounds output over the module's own memory does not trap (a host with a null pointer)", () => {
+      // The output runs over the KDF's own SM3 contexts: their fill cells get whatever the KDF
+      // writes. Whatever that value, it must not index outside linear memory (a trap poisons the
+      // instance). A fresh instance: this one's static data is garbage afterwards.
+      for (const [z, out, len] of [[0, 0, 1 << 17], [33, 31, memSize - 32], [0, 0, memSize]] as const) {
+        const w = TidWasm.create();
+        const wx = w.exports;
+        let st: number | undefined;
+        expect(() => { st = wx.sm3_kdf!(z, 64, out, len); }, `kdf(${z}, 64, ${out}, ${len})`).not.toThrow();
+        expect(st).toBe(Status.OK);
+      }
+    });
+
     it("outputs may overlap inputs (all input is read before output is written)", () => {
       const d = randomBytes(100);
       const heap = wasm.bytes();

@@ -34,7 +34,9 @@ export function sm3Init(ctx: usize): void {
 export function sm3Update(ctx: usize, src: usize, len: usize): void {
   if (len == 0) return;
   store<u64>(ctx + CTX_TOTAL, load<u64>(ctx + CTX_TOTAL) + <u64>len);
-  let fill = <usize>load<u32>(ctx + CTX_FILL);
+  // `& 63`: the cell is always < 64, but it is memory an in-bounds host output can overwrite
+  // (e.g. a KDF output over the module's own contexts); as an offset it must never trap.
+  let fill = <usize>(load<u32>(ctx + CTX_FILL) & 63);
   const buf = ctx + CTX_BLOCK;
   if (fill != 0) {
     const take = min<usize>(SM3_BLOCK_SIZE - fill, len);
@@ -56,7 +58,7 @@ export function sm3Update(ctx: usize, src: usize, len: usize): void {
 /** Pad, write the 32-byte digest to `out`, and wipe the context (`out` may lie inside it). */
 export function sm3Final(ctx: usize, out: usize): void {
   const buf = ctx + CTX_BLOCK;
-  let fill = <usize>load<u32>(ctx + CTX_FILL);
+  let fill = <usize>(load<u32>(ctx + CTX_FILL) & 63);  // see sm3Update
   const bits = load<u64>(ctx + CTX_TOTAL) << 3;
   store<u8>(buf + fill, 0x80);
   fill++;
