@@ -5,7 +5,7 @@
 // sealed PSK cannot be moved to another device's row. The database keeps a key-check value (an
 // HMAC of a fixed label) to refuse a wrong master key at open, before any PSK is touched.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import { chmodSync, openSync, readFileSync, writeSync, closeSync } from "node:fs";
+import { chmodSync, fstatSync, openSync, readFileSync, writeSync, closeSync } from "node:fs";
 
 export const MASTER_KEY_SIZE = 32;
 export const MASTER_KEY_ENV = "TID_SERVER_MASTER_KEY";
@@ -19,9 +19,24 @@ function parseHexKey(text: string, where: string): Uint8Array {
   return new Uint8Array(Buffer.from(t, "hex"));
 }
 
-/** Read the master key from a file (64 hex characters, surrounding whitespace ignored). */
+/**
+ * Read the master key from a file (64 hex characters, surrounding whitespace ignored). Like ssh
+ * with private keys, a file that group or others may access is refused: whoever reads it unseals
+ * every PSK in the database. Mode and contents come from the same open file (no check/use race).
+ */
 export function readMasterKeyFile(path: string): Uint8Array {
-  return parseHexKey(readFileSync(path, "utf8"), path);
+  const fd = openSync(path, "r");
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${path}: the master key file is not a regular file`);
+    if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
+      const mode = (st.mode & 0o777).toString(8).padStart(3, "0");
+      throw new Error(`${path}: mode ${mode} lets others read the master key; run \`chmod 600 ${path}\``);
+    }
+    return parseHexKey(readFileSync(fd, "utf8"), path);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The master key from `TID_SERVER_MASTER_KEY`, or undefined when it is not set. */

@@ -2,7 +2,7 @@
 // under the master key, schema version, replay caches that survive a reopen.
 import Database from "better-sqlite3";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -118,7 +118,19 @@ describe("Registry", () => {
     expect(statSync(p).mode & 0o777).toBe(0o600);
     expect(Buffer.from(readMasterKeyFile(p)).equals(Buffer.from(k))).toBe(true);
     expect(() => createMasterKeyFile(p)).toThrow();
-    writeFileSync(join(dir, "bad.key"), "abc");
+    writeFileSync(join(dir, "bad.key"), "abc", { mode: 0o600 });
     expect(() => readMasterKeyFile(join(dir, "bad.key"))).toThrow(/64 hex/);
+  });
+
+  it("a master key file that group or others can access is refused (it unseals every PSK)", () => {
+    const p = join(dir, "open.key");
+    createMasterKeyFile(p);
+    for (const mode of [0o644, 0o640, 0o604, 0o660, 0o602]) {
+      chmodSync(p, mode);
+      expect(() => readMasterKeyFile(p), mode.toString(8)).toThrow(/chmod 600/);
+    }
+    chmodSync(p, 0o400);
+    expect(readMasterKeyFile(p).length).toBe(32);
+    expect(() => readMasterKeyFile(dir)).toThrow(/not a regular file/);
   });
 });
