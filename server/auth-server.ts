@@ -130,7 +130,12 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       if (e instanceof ProtocolError) throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
       throw e;
     }
-    const built = buildServerData({ ...verified, time: t, issueToken: verified.wantsToken });
+    // The answer carries no extra server data: the device's own extra data is authenticated by
+    // tag_d and is the user server's business, not something to echo back.
+    const built = buildServerData({
+      tid: verified.tid, psk: verified.psk, nd: verified.nd, tagD: verified.tagD, Qd: verified.Qd,
+      time: t, issueToken: verified.wantsToken,
+    });
     const sessionToken = built.token ? encryptToken(key, built.token) : null;
     built.token?.fill(0);
     built.k?.fill(0);

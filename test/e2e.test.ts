@@ -63,6 +63,7 @@ describe.each(DEVICES)("end to end: $name", (kind) => {
     expect(authcode2.length).toBe(232);
     expect(hex(authcode2.subarray(36, 136))).toBe(hex(extra));
     const [sd2, tok2] = await fx.auth(authcode2);
+    expect(sd2.length).toBe(132); // the server does not echo the device's extra data (L' = 0)
     expect(hex(c.validate(sd2)!)).toBe(hex(tok2!));
     expect(hex(tok2!)).not.toBe(hex(serverToken!));
     expect(slotHolds(c, tok2!)).toBe(true);
