@@ -42,7 +42,18 @@ export class SystemClock implements Clock {
 
   sleep(ms: number): Promise<void> {
     const d = checkMs(ms);
-    return new Promise((resolve) => setTimeout(resolve, d));
+    if (d === 0) return new Promise((resolve) => setTimeout(resolve, 0));
+    // setTimeout counts from the event loop's whole-millisecond time, so it can fire up to 1 ms
+    // early by performance.now(); wait again for what is left, as sleepSync does.
+    const end = performance.now() + d;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        const left = end - performance.now();
+        if (left <= 0) resolve();
+        else setTimeout(check, left);
+      };
+      setTimeout(check, d);
+    });
   }
 }
 

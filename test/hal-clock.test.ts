@@ -43,4 +43,18 @@ describe("SystemClock", () => {
     await c.sleep(3);
     expect(c.now() - t0).toBeGreaterThanOrEqual(2.5);
   });
+
+  it("sleep never resolves early, even when called just before a millisecond boundary", async () => {
+    // Node's timers start from the event loop's whole-millisecond time, so a bare setTimeout(ms)
+    // called at x.9 ms fires after about ms − 0.9 ms.
+    const c = new SystemClock();
+    for (let i = 0; i < 20; i++) {
+      while (process.hrtime.bigint() % 1_000_000n < 900_000n) {
+        // wait for the end of a millisecond
+      }
+      const t0 = c.now();
+      await c.sleep(2);
+      expect(c.now() - t0).toBeGreaterThanOrEqual(2);
+    }
+  });
 });
