@@ -15,7 +15,7 @@
 // null = not wired; recorded for bring-up, the HAL does not drive GPIOs yet) and timing (any
 // LinkTiming field of hal/link/link.ts).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkI2cAddress } from "./bus/i2c.js";
 import { resolveTiming, type LinkTiming } from "./link/link.js";
@@ -119,7 +119,7 @@ export function loadBoard(name?: string, options: LoadBoardOptions = {}): Board 
     throw new BoardError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const board = parseBoard(json, file);
-  if (!file.endsWith(`${board.name}.json`)) throw new BoardError(`${file}: "name" is "${board.name}" but the file is named differently`);
+  if (basename(file) !== `${board.name}.json`) throw new BoardError(`${file}: "name" is "${board.name}" but the file is named differently`);
   return applyEnv(board, env);
 }
 

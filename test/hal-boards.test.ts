@@ -100,6 +100,11 @@ describe("loader errors name what is valid", () => {
     expect(() => loadBoard(file, NO_ENV)).toThrow(BoardError);
   });
 
+  it("the name must be the whole file name, not just its end", () => {
+    const file = tmpBoard({ ...I2C_BASE }, "my-custom");
+    expect(() => loadBoard(file, NO_ENV)).toThrow(/"name" is "custom" but the file is named differently/);
+  });
+
   it("a custom board file with timing overrides and GPIOs", () => {
     const file = tmpBoard({ ...I2C_BASE, address: 0x72, resetGpio: 17, powerGpio: null, timing: { pollIntervalMs: 2, timeoutMs: 8000 } });
     const b = loadBoard(file, NO_ENV) as I2cBoard;
