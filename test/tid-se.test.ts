@@ -88,6 +88,35 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     client.close();
   });
 
+  it("an SE answering AUTH FINISH with a token the server did not issue (or none it did) is ERR_SE_IO", async () => {
+    const id = randomIdentity();
+    const stack = createSimulatedStack({ bus, identity: id });
+    let forge: "add" | "drop" | null = null;
+    const link = {
+      transceiveSync(apdu: Uint8Array): Uint8Array {
+        const rsp = stack.link.transceiveSync(apdu);
+        const finish = apdu[1] === 0xdc && apdu[2] === 0x02 && (apdu[0]! & 0x10) === 0;
+        if (!finish || forge === null || rsp[rsp.length - 2] !== 0x90) return rsp;
+        // a faulty SE: a 16-byte "token" where none was issued, or no token where one was
+        return forge === "add" ? new Uint8Array([...new Uint8Array(16).fill(0x5a), 0x90, 0x00]) : new Uint8Array([0x90, 0x00]);
+      },
+    };
+    const client = await TidClient.create({ backend: "se", link });
+    client.init();
+    const key = new Uint8Array(randomBytes(16));
+    client.importSessionKey(0, key);
+    forge = "add";
+    const keep = answer(client.getAuthcode(undefined, { keepSession: true }), id);
+    expect(errorOf(() => client.validate(keep.serverData)).status).toBe("ERR_SE_IO");
+    forge = "drop";
+    const fresh = answer(client.getAuthcode(), id);
+    expect(errorOf(() => client.validate(fresh.serverData)).status).toBe("ERR_SE_IO");
+    // the wasm's copy of slot 0 is still the imported key: seal/open use it, nothing forged got in
+    const ref = new AeadSession(key, "server");
+    expect(hex(ref.open(client.seal(0, new Uint8Array(32))))).toBe(hex(new Uint8Array(32)));
+    client.close();
+  });
+
   it("returnToken false: the token stays in the SE; sym_crypto uses it there, seal has no copy", async () => {
     const id = randomIdentity();
     const stack = createSimulatedStack({ bus, identity: id });

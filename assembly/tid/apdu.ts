@@ -33,9 +33,17 @@ function exchange(cmdLen: u32): i32 {
   store<u32>(rapduLen, 0);
   const st = hostTransceive(cmdBuf, cmdLen, rapdu, RAPDU_MAX, rapduLen);
   wipe(cmdBuf, cmdLen);
-  if (st != OK) return st <= -500 && st > -600 ? st : ERR_SE_IO;
+  // On a failed exchange the host may still have written into the response buffer (a token,
+  // say): wipe it before returning.
+  if (st != OK) {
+    wipe(rapdu, RAPDU_MAX);
+    return st <= -500 && st > -600 ? st : ERR_SE_IO;
+  }
   const n = load<u32>(rapduLen);
-  if (n < 2 || n > RAPDU_MAX) return ERR_SE_IO;
+  if (n < 2 || n > RAPDU_MAX) {
+    wipe(rapdu, RAPDU_MAX);
+    return ERR_SE_IO;
+  }
   sw = (<u32>load<u8>(rapdu + n - 2) << 8) | <u32>load<u8>(rapdu + n - 1);
   setLastSw(sw);
   return <i32>(n - 2);

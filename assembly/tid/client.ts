@@ -252,7 +252,7 @@ export function clientValidate(data: usize, dataLen: u32, tokenOut: usize, token
       st = checkServerData(sdBuf, dataLen, identity + IDENTITY_TID);
       if (st == OK) {
         sentToSe = true;
-        r = seValidate(sdBuf, dataLen, activeSlot, seReturnToken, tokBuf);
+        r = seValidate(sdBuf, dataLen, activeSlot, seReturnToken, issuesToken(sdBuf), tokBuf);
       }
     }
     if (st == OK && r < 0) st = r;

@@ -111,17 +111,20 @@ export function seResponse(): usize {
 /**
  * AUTH FINISH with server data the wasm already checked (format, version, algorithms, TID).
  * The token goes to `slot`; with `returnToken` it is also written to `tokenOut`.
+ * `tokenIssued` is the server data's flags bit 0: the SE must answer with exactly a token when
+ * one was issued and asked for, and with nothing otherwise; any other answer is ERR_SE_IO.
  * Returns TOKEN_SIZE (token written), 0 (no token returned) or a negative status.
  */
-export function seValidate(sd: usize, len: u32, slot: i32, returnToken: bool, tokenOut: usize): i32 {
+export function seValidate(sd: usize, len: u32, slot: i32, returnToken: bool, tokenIssued: bool, tokenOut: usize): i32 {
   const p2 = <u8>slot | (returnToken ? FINISH_RETURN_TOKEN : 0);
   let st = seCommand(CLA_PROP, INS_AUTH, AUTH_FINISH, p2, sd, len, true);
   if (st == OK) {
-    if (seRspLen == TOKEN_SIZE && returnToken) {
+    const expected: u32 = returnToken && tokenIssued ? TOKEN_SIZE : 0;
+    if (seRspLen != expected) {
+      st = ERR_SE_IO;
+    } else if (expected != 0) {
       memory.copy(tokenOut, seRsp, TOKEN_SIZE);
       st = <i32>TOKEN_SIZE;
-    } else if (seRspLen != 0) {
-      st = ERR_SE_IO;
     }
   } else {
     st = swStatus(st, true, true);
