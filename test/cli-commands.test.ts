@@ -201,6 +201,10 @@ describe("tid provision and tid auth", () => {
       [["auth", "--server", fx.url, ...k, "--key-file", "x", "--extra", "zz"], /--extra must be hex/],
       [["auth", "--server", fx.url, ...k, "--key-file", "x", "--sim-state", "y"], /--sim-state goes with --board/],
       [["auth", ...k, "--key-file", "x"], /--server URL is required/],
+      [["provision", "--server", "http://tid.example:8080", "--key-file", "x"], /plain http to tid\.example would send/],
+      [["auth", "--server", "http://10.0.0.7:8080", ...k, "--key-file", "x"], /plain http to 10\.0\.0\.7/],
+      [["keygen", join(dir, "k2"), "--server", "http://[fd00::1]:80", "--user", USER], /plain http to fd00::1/],
+      [["auth", "--server", fx.url, ...k, "--key-file", "x", "--ca", join(dir, "no-ca.pem")], /--ca: cannot read/],
     ];
     for (const [args, why] of cases) {
       const r = await tid(args, args.includes("--key-file") && args[0] === "auth" ? PW : {});

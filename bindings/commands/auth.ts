@@ -15,7 +15,7 @@ import { AeadSession } from "../../server/aead.js";
 import { TidClient } from "../client.js";
 import { TidError } from "../errors.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
-import { hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
+import { caFile, hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
 
 const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
@@ -100,7 +100,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
-  const url = serverUrl(str("server"));
+  const url = serverUrl(str("server"), undefined, io.env);
   const user = str("user");
   if (!user) throw new UsageError("--user UIN is required (the user server registered with the auth server)");
   const keyDir = str("user-key");
@@ -116,7 +116,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     extra = new Uint8Array(Buffer.from(x, "hex"));
   }
   const privateKey = loadPrivateKey(keyDir);
-  const ca = str("ca") !== undefined ? readFileSync(str("ca")!) : undefined;
+  const ca = caFile(str("ca"));
   const secret = keyFile !== undefined ? await keyFileSecret(values as Record<string, string | undefined>, io.env) : undefined;
 
   const report: AuthReport = { ok: false, backend: keyFile !== undefined ? "soft" : "se", server: url, user };

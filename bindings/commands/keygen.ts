@@ -10,7 +10,7 @@ import { keygen as writeKeyPair } from "../../server/keygen.js";
 import { registerUserServer } from "../../server/admin-client.js";
 import { destroyAgents } from "../../server/http-client.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
-import { adminToken, serverUrl } from "./provision.js";
+import { adminToken, caFile, serverUrl } from "./provision.js";
 
 const USAGE = `usage: tid keygen DIR [--bits N] [--force] [--server URL --user UIN] [--json]
 
@@ -22,6 +22,7 @@ DIR is created (0700) if needed; existing keys are never replaced without --forc
   --server URL            also register the public key with this TID auth server (admin API) …
   --user UIN              … as this user server (1..64 characters of [0-9A-Za-z_.-])
   --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
+  --ca FILE               trust this CA certificate (PEM) for an https server
   --json                  print one JSON document
 
 Exit codes: 0 done, 1 failed, 2 usage error.`;
@@ -45,6 +46,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     server: { type: "string" },
     user: { type: "string" },
     "admin-token-env": { type: "string" },
+    ca: { type: "string" },
     json: { type: "boolean" },
   });
   if (positionals.length === 0) throw new UsageError("DIR is required");
@@ -58,7 +60,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const server = values.server as string | undefined;
   const user = values.user as string | undefined;
   if ((server === undefined) !== (user === undefined)) throw new UsageError("--server and --user go together");
-  if (server !== undefined) serverUrl(server);
+  if (server !== undefined) serverUrl(server, undefined, io.env);
   if (user !== undefined && !/^[0-9A-Za-z_.-]{1,64}$/.test(user)) throw new UsageError(`--user must be 1..64 characters of [0-9A-Za-z_.-], got ${JSON.stringify(user)}`);
 
   const report: KeygenReport = { ok: false, dir, publicKey: join(dir, "public_key.pem"), privateKey: join(dir, "private_key.pem"), bits };
@@ -71,7 +73,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.fingerprint = createHash("sha256").update(der).digest("hex");
     if (server !== undefined && user !== undefined) {
       const token = adminToken(values as Record<string, string | undefined>, io.env);
-      await registerUserServer({ url: server, ...(token ? { adminToken: token } : {}) }, user, made.publicKeyPem, values.force === true ? true : undefined);
+      const ca = caFile(typeof values.ca === "string" ? values.ca : undefined);
+      await registerUserServer({ url: server, ...(token ? { adminToken: token } : {}), ...(ca ? { ca } : {}) }, user, made.publicKeyPem, values.force === true ? true : undefined);
       report.registered = { server, userUin: user };
     }
     report.ok = true;

@@ -14,7 +14,7 @@
 // that `tid auth --sim-state FILE` loads into a new simulated SE. The file holds the PSK in clear:
 // it stands for the chip's NVM and is for tests and demos only (docs/protocol.md "Tools").
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
@@ -129,7 +129,12 @@ export function adminToken(values: { "admin-token-env"?: string | undefined }, e
 }
 
 /** Check a server URL argument. */
-export function serverUrl(v: string | undefined, what = "--server URL"): string {
+/**
+ * Check a --server URL. Plain http is accepted only to a loopback host: these commands send the
+ * admin token and (provision) the PSK, which must not cross a network in clear. Set
+ * TID_INSECURE_HTTP=1 to allow plain http elsewhere anyway (a lab network, at your own risk).
+ */
+export function serverUrl(v: string | undefined, what = "--server URL", env: Record<string, string | undefined> = {}): string {
   if (!v) throw new UsageError(`${what} is required (the TID auth server, e.g. http://127.0.0.1:8443)`);
   let u: URL;
   try {
@@ -138,7 +143,22 @@ export function serverUrl(v: string | undefined, what = "--server URL"): string 
     throw new UsageError(`${what}: not a URL: ${v}`);
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`${what}: must be http(s), got ${u.protocol}`);
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (u.protocol === "http:" && !loopback && env.TID_INSECURE_HTTP !== "1") {
+    throw new UsageError(`${what}: plain http to ${host} would send the admin token and keys in clear; use https (or set TID_INSECURE_HTTP=1 to allow it)`);
+  }
   return v;
+}
+
+/** Read a --ca FILE (PEM) for an https server; unreadable → usage error. */
+export function caFile(path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`--ca: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 /** Load a board description by name (boards/, env overrides); a bad name is a usage error. */
@@ -171,6 +191,7 @@ file (sealed, mode 0600). The PSK is never printed.
   --no-lock               leave the SE unlocked (it can be provisioned again)
   --force                 replace an existing --sim-state / --key-file and the server's record of the TID
   --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
+  --ca FILE               trust this CA certificate (PEM) for an https server
   --json                  print one JSON document
 
 Exit codes: 0 provisioned and registered, 1 failed, 2 usage error.`;
@@ -203,11 +224,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     "no-lock": { type: "boolean" },
     force: { type: "boolean" },
     "admin-token-env": { type: "string" },
+    ca: { type: "string" },
     json: { type: "boolean" },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
-  const url = serverUrl(str("server"));
+  const url = serverUrl(str("server"), undefined, io.env);
   const keyFile = str("key-file");
   const boardName = str("board") ?? (keyFile === undefined ? io.env.TID_BOARD || undefined : undefined);
   const simStatePath = str("sim-state");
@@ -227,7 +249,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     tid = new Uint8Array(randomBytes(8));
   }
   const secret = keyFile !== undefined ? await keyFileSecret(values as Record<string, string | undefined>, io.env) : undefined;
-  const admin = { url, ...(adminToken(values as Record<string, string | undefined>, io.env) ? { adminToken: adminToken(values as Record<string, string | undefined>, io.env)! } : {}) };
+  const token = adminToken(values as Record<string, string | undefined>, io.env);
+  const ca = caFile(str("ca"));
+  const admin = { url, ...(token ? { adminToken: token } : {}), ...(ca ? { ca } : {}) };
   const lock = !values["no-lock"];
   const board = boardName !== undefined ? loadBoardOrUsage(boardName, io.env) : undefined;
   if (board?.sim && simStatePath === undefined) {
