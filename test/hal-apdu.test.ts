@@ -166,6 +166,76 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
   });
 });
 
+describe("ApduChannel: one command at a time", () => {
+  // A transceiver that answers in a later macrotask, like a real bus, and records the order.
+  function slow(answers: Record<string, string>) {
+    const log: string[] = [];
+    const step = (a: Uint8Array): Uint8Array => {
+      log.push(hex(a));
+      const r = answers[hex(a)];
+      if (r === undefined) throw new Error(`unscripted APDU ${hex(a)}`);
+      return bytes(r);
+    };
+    const t: Transceiver = {
+      transceiveSync: step,
+      transceive: (a) => new Promise((resolve, reject) => setTimeout(() => { try { resolve(step(a)); } catch (e) { reject(e); } }, 0)),
+    };
+    return { t, log };
+  }
+
+  it("two concurrent commands do not interleave their GET RESPONSE / chained blocks", async () => {
+    const A = "00 84 00 00 08";
+    const B = "80 ca 00 02 00";
+    const { t, log } = slow({ [A]: "01 02 61 02", [B]: "0b 0c 61 02", "00 c0 00 00 02": "ff ff 90 00" });
+    const ch = new ApduChannel(t);
+    const [a, b] = await Promise.all([
+      ch.send({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }),
+      ch.send({ cla: 0x80, ins: 0xca, p1: 0, p2: 2, le: 256 }),
+    ]);
+    expect(log).toEqual([A, "00 c0 00 00 02", B, "00 c0 00 00 02"]);
+    expect([hex(a), hex(b)]).toEqual(["01 02 ff ff", "0b 0c ff ff"]);
+  });
+
+  it("a sync command while an async one is between its APDUs: BusError EBUSY, the async one completes", async () => {
+    const A = "00 84 00 00 08";
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const t: Transceiver = {
+      transceiveSync: (a) => { log.push(`sync ${hex(a)}`); return bytes("90 00"); },
+      transceive: async (a) => {
+        log.push(hex(a));
+        if (hex(a) === A) return bytes("01 02 61 02");
+        await gate; // the GET RESPONSE is still on the bus
+        return bytes("03 04 90 00");
+      },
+    };
+    const ch = new ApduChannel(t);
+    const p = ch.send({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 });
+    await new Promise((r) => setTimeout(r, 0)); // A's first APDU is done, its GET RESPONSE waits
+    expect(log).toEqual([A, "00 c0 00 00 02"]);
+    const e = (() => { try { ch.sendSync({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 }); } catch (x) { return x; } })();
+    expect(e).toBeInstanceOf(BusError);
+    expect((e as BusError).code).toBe("EBUSY");
+    release();
+    expect(hex(await p)).toBe("01 02 03 04");
+    expect(log).toEqual([A, "00 c0 00 00 02"]);
+  });
+
+  it("a failed command releases the channel", async () => {
+    const boom = new LinkTimeout("x", "busy", 16000, 16000);
+    let n = 0;
+    const t: Transceiver = {
+      transceiveSync: () => bytes("90 00"),
+      transceive: async () => { if (n++ === 0) throw boom; return bytes("90 00"); },
+    };
+    const ch = new ApduChannel(t);
+    await expect(ch.send({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 })).rejects.toBe(boom);
+    expect(ch.sendSync({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 })).toEqual(new Uint8Array(0));
+    expect(await ch.send({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 })).toEqual(new Uint8Array(0));
+  });
+});
+
 describe("status words → typed errors", () => {
   it.each(([
     [0x6300, VerificationFailed, "verification-failed"],

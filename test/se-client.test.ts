@@ -7,6 +7,7 @@ import { SeClient, SeStatusError } from "../hal/se/client.js";
 import type { Transceiver } from "../hal/apdu/channel.js";
 import { TidApplet } from "../hal/sim/applet.js";
 import { createCipheriv } from "node:crypto";
+import { createSimulatedStack } from "../hal/sim/stack.js";
 
 const x = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
@@ -128,5 +129,28 @@ describe("SeClient over a scripted link", () => {
     sent.length = 0;
     expect(() => client.sm4CipherSync(0, true, new Uint8Array(1030))).toThrow(/multiple of 16/);
     expect(sent).toEqual([]);
+  });
+});
+
+describe("SeClient: concurrent async calls on one simulated SE", () => {
+  test("chained commands and long responses of two calls do not mix", async () => {
+    const { client, sim } = createSimulatedStack({ bus: "i2c", seed: 3, identity: { tid: h("0102030405060708"), psk: new Uint8Array(16).fill(7) } });
+    const k0 = new Uint8Array(16).fill(1);
+    const k1 = new Uint8Array(16).fill(2);
+    await client.loadSessionKey(0, k0);
+    await client.loadSessionKey(1, k1);
+    const a = new Uint8Array(640).fill(0xaa);
+    const b = new Uint8Array(640).fill(0xbb);
+    const ecb = (k: Uint8Array, d: Uint8Array) => x(Buffer.concat([createCipheriv("sm4-ecb", k, null).setAutoPadding(false).update(d)]));
+    const [ca, cb] = await Promise.all([client.sm4Cipher(0, true, a), client.sm4Cipher(1, true, b)]);
+    expect([x(ca), x(cb)]).toEqual([ecb(k0, a), ecb(k1, b)]);
+    // Two AUTH BEGINs with 200-byte extras: 332-byte authcodes, each in two parts (61xx).
+    const e1 = new Uint8Array(200).fill(0x11);
+    const e2 = new Uint8Array(200).fill(0x22);
+    sim.chip.log.length = 0;
+    const [r1, r2] = await Promise.all([client.authBegin({ time: 1, extra: e1 }), client.authBegin({ time: 2, extra: e2 })]);
+    const answers = sim.chip.log.map((l) => l.rapdu.subarray(0, -2));
+    expect(x(r1)).toBe(x(Buffer.concat([answers[0]!, answers[1]!])));
+    expect(x(r2)).toBe(x(Buffer.concat([answers[2]!, answers[3]!])));
   });
 });

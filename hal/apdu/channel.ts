@@ -11,8 +11,25 @@
 //   send()        returns the data when SW = 9000, else throws ApduError (errors.ts) with the SW.
 // Like the link, the logic is one generator run by a sync runner (link.transceiveSync) and an
 // async one (link.transceive); transport errors (BusError, LinkError) pass through unchanged.
+// One command at a time per link: async commands queue in order, a sync one while an async one
+// is under way throws BusError EBUSY (hal/bus/lock.ts).
+import { BusLock } from "../bus/lock.js";
 import { encodeApdu, parseResponse, SW_OK, MAX_LC, type CommandApdu, type ResponseApdu } from "./apdu.js";
 import { apduError, ApduProtocolError } from "./errors.js";
+
+// One command at a time per link: the link locks the bus for one APDU only, so without this two
+// async commands would interleave their chained blocks and GET RESPONSEs (the second command
+// drops the first one's chain or unread response on the SE, or hands it its own remainder).
+const commandLocks = new WeakMap<Transceiver, BusLock>();
+
+function commandLock(link: Transceiver): BusLock {
+  let l = commandLocks.get(link);
+  if (l === undefined) {
+    l = new BusLock(link.name ?? "apdu");
+    commandLocks.set(link, l);
+  }
+  return l;
+}
 
 /** What the channel needs from a link. */
 export interface Transceiver {
@@ -56,19 +73,27 @@ export class ApduChannel {
     return this.link.name ?? "apdu";
   }
 
-  /** Run a command to its final SW (chaining, 61xx, 6Cxx resolved). */
+  /**
+   * Run a command to its final SW (chaining, 61xx, 6Cxx resolved).
+   * @throws BusError EBUSY while an async command on the same link is queued or in progress
+   */
   transmitSync(cmd: CommandApdu): ResponseApdu {
-    const g = this.command(cmd);
-    let r = g.next();
-    while (!r.done) r = g.next(this.link.transceiveSync(r.value));
-    return r.value;
+    return commandLock(this.link).runSync("transmit", () => {
+      const g = this.command(cmd);
+      let r = g.next();
+      while (!r.done) r = g.next(this.link.transceiveSync(r.value));
+      return r.value;
+    });
   }
 
-  async transmit(cmd: CommandApdu): Promise<ResponseApdu> {
-    const g = this.command(cmd);
-    let r = g.next();
-    while (!r.done) r = g.next(await this.link.transceive(r.value));
-    return r.value;
+  /** Run a command to its final SW; commands on the same link run one after another, in order. */
+  transmit(cmd: CommandApdu): Promise<ResponseApdu> {
+    return commandLock(this.link).run(async () => {
+      const g = this.command(cmd);
+      let r = g.next();
+      while (!r.done) r = g.next(await this.link.transceive(r.value));
+      return r.value;
+    });
   }
 
   /**
