@@ -79,6 +79,15 @@ describe.each(BUSES)("worked example over %s", (bus) => {
 });
 
 describe.each(BUSES)("host stack over %s", (bus) => {
+  test("two simulated SEs are on buses of their own: a sync call on one while the other is busy", async () => {
+    const a = stack(bus), b = stack(bus);
+    expect(a.sim.port.bus).not.toBe(b.sim.port.bus);
+    expect(a.sim.port.name).toBe(b.sim.port.name); // the display name stays the board's
+    const pending = a.client.getChallenge(8);
+    expect(b.client.getChallengeSync(8)).toHaveLength(8); // no EBUSY from a's bus lock
+    expect(await pending).toHaveLength(8);
+  });
+
   test("SELECT, identity, provisioning, lock", () => {
     const s = stack(bus, { identity: undefined });
     const sel = s.client.selectSync();

@@ -57,8 +57,14 @@ function parseHostFrame(f: Uint8Array): { cmd: number; data: Uint8Array } | null
 export interface SimI2cPortOptions {
   /** 7-bit address (default 0x71) */
   address?: number;
-  /** bus name (default "sim:i2c") */
+  /** bus name; SEs given the same name share a bus and its lock (default: a bus of its own) */
   bus?: string;
+}
+
+let simBusSerial = 0;
+/** A fresh number for a simulated bus of its own (shared by the I2C and SPI models). */
+export function nextSimBus(): number {
+  return ++simBusSerial;
 }
 
 export class SimI2cPort implements I2cPort {
@@ -76,8 +82,10 @@ export class SimI2cPort implements I2cPort {
     options: SimI2cPortOptions = {},
   ) {
     this.address = options.address ?? 0x71;
-    this.bus = options.bus ?? "sim:i2c";
-    this.name = `${this.bus}@0x${this.address.toString(16).padStart(2, "0")}`;
+    // Each simulated SE sits on a simulated bus of its own unless told to share one, so two
+    // simulators in one process never wait for each other's bus lock (hal/bus/lock.ts).
+    this.bus = options.bus ?? `sim:i2c#${nextSimBus()}`;
+    this.name = `${options.bus ?? "sim:i2c"}@0x${this.address.toString(16).padStart(2, "0")}`;
   }
 
   writeSync(data: Uint8Array): void {

@@ -21,6 +21,7 @@ import { BusError } from "../bus/errors.js";
 import { charge, type SimChip, type SimStats } from "./chip.js";
 import { corrupt, truncateRead, truncateWrite, type Fault, type FaultPlan } from "./faults.js";
 import { spiMessageMs, type BusTiming } from "./timing.js";
+import { nextSimBus } from "./i2c.js";
 
 export type SpiOp = "send" | "status" | "receive" | "other";
 
@@ -61,7 +62,7 @@ function opOf(cmd: number | undefined): SpiOp {
 }
 
 export interface SimSpiPortOptions {
-  /** device name (default "sim:spi0.0") */
+  /** device name (default "sim:spi0.0", on a bus of its own) */
   name?: string;
 }
 
@@ -79,7 +80,9 @@ export class SimSpiPort implements SpiPort {
     options: SimSpiPortOptions = {},
   ) {
     this.name = options.name ?? "sim:spi0.0";
-    this.bus = this.name.replace(/\.\d+$/, "");
+    // A named device shares its bus (and lock) with the other chip selects of that name; by
+    // default each simulated SE has a bus of its own.
+    this.bus = options.name !== undefined ? this.name.replace(/\.\d+$/, "") : `sim:spi#${nextSimBus()}`;
   }
 
   transferSync(segments: SpiSegment[]): Uint8Array[] {
