@@ -108,6 +108,14 @@ class Sm4Runtime {
     }
   }
 
+  /**
+   * Zero the I/O region's cells and the first `n` bytes of its data area, so no plaintext (or
+   * IV, AAD, tag) stays in linear memory after a call, successful or not.
+   */
+  scrub(n: number): void {
+    this.heap().fill(0, this.io, this.io + DATA + Math.min(n > 0 ? n + 16 : 0, CHUNK));
+  }
+
   /** The byte view of linear memory (re-made only if memory ever grew). */
   heap(): Uint8Array {
     // memory never grows (docs/abi.md); if it ever did, the old buffer is detached (length 0)
@@ -270,6 +278,14 @@ export class Sm4Key {
   }
 
   private blockMode(dec: boolean, cbc: boolean, iv: Uint8Array | undefined, data: Uint8Array, options: Sm4BlockOptions | undefined): Uint8Array {
+    try {
+      return this.blockModeRun(dec, cbc, iv, data, options);
+    } finally {
+      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
+    }
+  }
+
+  private blockModeRun(dec: boolean, cbc: boolean, iv: Uint8Array | undefined, data: Uint8Array, options: Sm4BlockOptions | undefined): Uint8Array {
     const h = this.live();
     if (cbc) requireBytes("iv", iv, { length: 16 });
     optionsObject(options);
@@ -352,6 +368,14 @@ export class Sm4Key {
    * counter block `iv`.
    */
   ctr(iv: Uint8Array, data: Uint8Array, options?: Sm4CtrOptions): Uint8Array {
+    try {
+      return this.ctrRun(iv, data, options);
+    } finally {
+      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
+    }
+  }
+
+  private ctrRun(iv: Uint8Array, data: Uint8Array, options?: Sm4CtrOptions): Uint8Array {
     const h = this.live();
     requireBytes("iv", iv, { length: 16 });
     requireBytes("data", data);
@@ -379,6 +403,14 @@ export class Sm4Key {
    * @returns ciphertext ‖ 16-byte tag
    */
   sealGcm(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: Sm4OutOption): Uint8Array {
+    try {
+      return this.sealGcmRun(iv, data, aad, options);
+    } finally {
+      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
+    }
+  }
+
+  private sealGcmRun(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: Sm4OutOption): Uint8Array {
     const h = this.live();
     requireBytes("iv", iv, { min: 1, max: MAX_GCM_IV });
     requireBytes("data", data);
@@ -416,6 +448,14 @@ export class Sm4Key {
    * nothing is returned and nothing is written to `options.out`.
    */
   openGcm(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: Sm4GcmOpenOptions): Uint8Array {
+    try {
+      return this.openGcmRun(iv, sealed, aad, options);
+    } finally {
+      this.rt.scrub((sealed as Uint8Array | undefined)?.length ?? 0);
+    }
+  }
+
+  private openGcmRun(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: Sm4GcmOpenOptions): Uint8Array {
     const h = this.live();
     requireBytes("iv", iv, { min: 1, max: MAX_GCM_IV });
     optionsObject(options);
@@ -463,8 +503,12 @@ export class Sm4Key {
     requireBytes("data", data);
     optionsObject(options);
     const out = resultFor(options?.out, SM4_CMAC_SIZE, data);
-    check(this.cmacRun(data, -1), "SM4-CMAC");
-    this.rt.copyOut(this.rt.io + TAG, out, 0, SM4_CMAC_SIZE);
+    try {
+      check(this.cmacRun(data, -1), "SM4-CMAC");
+      this.rt.copyOut(this.rt.io + TAG, out, 0, SM4_CMAC_SIZE);
+    } finally {
+      this.rt.scrub(data.length);
+    }
     return out;
   }
 
@@ -477,7 +521,12 @@ export class Sm4Key {
     requireBytes("data", data);
     requireBytes("mac", mac, { min: 8, max: SM4_CMAC_SIZE });
     this.rt.heap().set(mac, this.rt.io + TAG);
-    const st = this.cmacRun(data, mac.length);
+    let st: number;
+    try {
+      st = this.cmacRun(data, mac.length);
+    } finally {
+      this.rt.scrub(data.length);
+    }
     if (st === Status.ERR_VERIFY_FAILED) return false;
     check(st, "SM4-CMAC");
     return true;

@@ -209,6 +209,37 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     expect(contains(wasm.bytes(), rk01)).toBe(false);
   });
 
+  it("no plaintext, IV, AAD or tag stays in module memory after a call, successful or failed", () => {
+    const k = new Sm4Key(wasm, randomBytes(16));
+    const iv = new Uint8Array(randomBytes(16)), nonce = new Uint8Array(randomBytes(12)), aad = new Uint8Array(randomBytes(40));
+    for (const n of [16, 48, 1000, 70_000]) {
+      const pt = new Uint8Array(randomBytes(n));
+      const probe = pt.subarray(n - 16); // the last block: it stays in the data area longest
+      const gone = (...xs: Uint8Array[]) => xs.every((x) => !contains(wasm.bytes(), x));
+      const ecb = k.encryptEcb(pt);
+      expect(gone(probe)).toBe(true);
+      expect(k.decryptEcb(ecb)).toEqual(pt);
+      expect(gone(probe)).toBe(true);
+      k.decryptCbc(iv, k.encryptCbc(iv, pt));
+      expect(gone(probe, iv)).toBe(true);
+      k.ctr(iv, pt);
+      expect(gone(probe)).toBe(true);
+      const sealed = k.sealGcm(nonce, pt, aad);
+      expect(k.openGcm(nonce, sealed, aad)).toEqual(pt);
+      expect(gone(probe, aad, sealed.subarray(sealed.length - 16))).toBe(true);
+      k.cmac(pt);
+      expect(gone(probe)).toBe(true);
+      // failures scrub too: a bad tag, bad padding
+      const bad = sealed.slice();
+      bad[bad.length - 1]! ^= 1;
+      expect(() => k.openGcm(nonce, bad, aad)).toThrow(TidError);
+      expect(gone(aad, bad.subarray(bad.length - 16))).toBe(true);
+      expect(() => k.decryptEcb(pt.subarray(0, 32))).toThrow();
+    }
+    k.destroy();
+    stillWorks();
+  });
+
   describe("raw exports", () => {
     const io = wasm.ioPtr;
     const mem = () => wasm.bytes();
