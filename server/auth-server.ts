@@ -119,28 +119,39 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     }
 
     let verified;
+    let looked: Uint8Array | undefined; // the unsealed PSK, zeroed on every path
     try {
       verified = verifyAuthcode(deviceData, {
-        lookupPsk: (tid) => registry.getDevicePsk(tid),
+        lookupPsk: (tid) => {
+          const found = registry.getDevicePsk(tid);
+          looked = found?.psk;
+          return found;
+        },
         now: t,
         windowSeconds: window,
         remember: (tid, nd, expiresAt) => registry.recordAuthentication(tid, nd, expiresAt),
       });
     } catch (e) {
+      looked?.fill(0);
       if (e instanceof ProtocolError) throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
       throw e;
     }
     // The answer carries no extra server data: the device's own extra data is authenticated by
     // tag_d and is the user server's business, not something to echo back.
-    const built = buildServerData({
-      tid: verified.tid, psk: verified.psk, nd: verified.nd, tagD: verified.tagD, Qd: verified.Qd,
-      time: t, issueToken: verified.wantsToken,
-    });
-    const sessionToken = built.token ? encryptToken(key, built.token) : null;
-    built.token?.fill(0);
-    built.k?.fill(0);
-    built.z?.fill(0);
-    verified.psk.fill(0);
+    let built;
+    let sessionToken: string | null;
+    try {
+      built = buildServerData({
+        tid: verified.tid, psk: verified.psk, nd: verified.nd, tagD: verified.tagD, Qd: verified.Qd,
+        time: t, issueToken: verified.wantsToken,
+      });
+      sessionToken = built.token ? encryptToken(key, built.token) : null;
+    } finally {
+      built?.token?.fill(0);
+      built?.k?.fill(0);
+      built?.z?.fill(0);
+      verified.psk.fill(0);
+    }
     log({ event: "auth", userUin, tid: Buffer.from(verified.tid).toString("hex"), tokenIssued: sessionToken !== null });
     return [
       200,
