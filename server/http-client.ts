@@ -47,6 +47,9 @@ export function destroyAgents(): void {
   agents.clear();
 }
 
+/** The auth server's answers are a few KiB; anything past this is not one of them. */
+const MAX_RESPONSE_BYTES = 1 << 20;
+
 /** POST/GET JSON; resolves with the parsed body of a 2xx answer, throws TidServerError otherwise. */
 export function requestJson(method: string, url: URL, body: unknown, options: HttpClientOptions = {}): Promise<Record<string, unknown>> {
   if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.reject(new TypeError(`url must be http(s), got ${url.protocol}`));
@@ -70,7 +73,17 @@ export function requestJson(method: string, url: URL, body: unknown, options: Ht
     });
     req.on("response", (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      let received = 0;
+      res.on("data", (c: Buffer) => {
+        received += c.length;
+        if (received > MAX_RESPONSE_BYTES) {
+          clearTimeout(timer);
+          reject(new TidServerError("BAD_RESPONSE", res.statusCode ?? 0, `answer longer than ${MAX_RESPONSE_BYTES} bytes`));
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
       res.on("error", (e) => {
         clearTimeout(timer);
         reject(new TidServerError("NETWORK", res.statusCode ?? 0, e.message, { cause: e }));

@@ -179,3 +179,32 @@ describe("keygen", () => {
     expect(readdirSync(d).sort()).toEqual(["private_key.pem", "public_key.pem"]); // no temporary files left
   });
 });
+
+describe("HTTP client", () => {
+  it("refuses an answer longer than 1 MiB instead of buffering it", async () => {
+    const { createServer } = await import("node:http");
+    const { requestJson, destroyAgents } = await import("../server/http-client.js");
+    const big = Buffer.alloc(64 * 1024, 0x20);
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < 4 << 20) {
+          sent += big.length;
+          if (!res.write(big)) return void res.once("drain", pump);
+        }
+        res.end("{}");
+      };
+      pump();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    try {
+      await expect(requestJson("GET", new URL(`http://127.0.0.1:${port}/`), undefined)).rejects.toMatchObject({ code: "BAD_RESPONSE" });
+    } finally {
+      destroyAgents();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
