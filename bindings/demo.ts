@@ -242,14 +242,14 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
         } else {
           await writeKeyFile(keyFile, { tid, psk }, { passphrase });
         }
-        await registerDevice({ url: srv.url }, { tid, psk, label: "tid-wasm demo device" });
+        await registerDevice({ url: srv.url }, { tid, psk, label: "tid-wasm demo device", owner: userUin });
       },
       () => ({
         detail: [
           `fresh TID ${hex(tid)}, PSK 16 random bytes (never shown)`,
           opened
-            ? `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) and registered with the auth server`
-            : `sealed into ${keyFile} (scrypt + AES-256-GCM, 0600) and registered with the auth server`,
+            ? `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) and registered with the auth server, owned by "${userUin}"`
+            : `sealed into ${keyFile} (scrypt + AES-256-GCM, 0600) and registered with the auth server, owned by "${userUin}"`,
         ],
       }),
     );

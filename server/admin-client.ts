@@ -20,10 +20,18 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 export function registerDevice(
   options: AdminOptions,
-  device: { tid: Uint8Array; psk: Uint8Array; label?: string; active?: boolean; replace?: boolean },
+  device: {
+    tid: Uint8Array; psk: Uint8Array; label?: string; active?: boolean; replace?: boolean;
+    /** the one user server allowed to authenticate the device (default: any registered one) */
+    owner?: string;
+  },
 ): Promise<Record<string, unknown>> {
   const [u, o] = target(options, "/v1/admin/devices");
-  return requestJson("POST", u, { tid: hex(device.tid), psk: hex(device.psk), label: device.label, active: device.active, replace: device.replace }, o);
+  return requestJson(
+    "POST", u,
+    { tid: hex(device.tid), psk: hex(device.psk), label: device.label, active: device.active, replace: device.replace, owner: device.owner },
+    o,
+  );
 }
 
 export function setDeviceActive(options: AdminOptions, tid: Uint8Array, active: boolean): Promise<Record<string, unknown>> {

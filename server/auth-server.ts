@@ -123,7 +123,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     try {
       verified = verifyAuthcode(deviceData, {
         lookupPsk: (tid) => {
-          const found = registry.getDevicePsk(tid);
+          const found = registry.getDevicePsk(tid, userUin);
           looked = found?.psk;
           return found;
         },
@@ -190,7 +190,9 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     const label = field.optionalString(body, "label", 200);
     const active = field.optionalBoolean(body, "active");
     const replace = field.optionalBoolean(body, "replace");
-    const info = registry.addDevice(tid, psk, { label, active, replace });
+    const owner = field.optionalString(body, "owner", 64);
+    if (owner !== undefined && !USER_UIN.test(owner)) throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
+    const info = registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
     psk.fill(0);
     log({ event: "device-registered", tid: info.tid });
     return [201, info];

@@ -24,7 +24,7 @@ import { createHash, createPublicKey } from "node:crypto";
 import { masterKeyCheck, sealPsk, unsealPsk } from "./master-key.js";
 import { rsaPublicKey } from "./signing.js";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -64,6 +64,11 @@ const MIGRATIONS: Record<number, string> = {
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX seen_request_nonces_expiry ON seen_request_nonces (expires_at);
   `,
+  // 2: a device may belong to one user server (its owner); only the owner can authenticate it.
+  // Devices registered before (owner NULL) stay open to every registered user server.
+  2: `
+    ALTER TABLE devices ADD COLUMN owner_uin TEXT;
+  `,
 };
 
 export class RegistryError extends Error {
@@ -79,6 +84,8 @@ export class RegistryError extends Error {
 export interface DeviceInfo {
   tid: string;
   active: boolean;
+  /** the user server allowed to authenticate it, or null: any registered user server */
+  owner: string | null;
   label: string | null;
   createdAt: number;
   updatedAt: number;
@@ -107,6 +114,7 @@ interface DeviceRow {
   psk_sealed: Buffer;
   active: number;
   label: string | null;
+  owner_uin: string | null;
   created_at: number;
   updated_at: number;
   last_auth_at: number | null;
@@ -186,7 +194,7 @@ export class Registry {
   // ---- devices ------------------------------------------------------------------------------
 
   /** Register a device. DEVICE_EXISTS unless `replace` (which also re-activates it). */
-  addDevice(tid: Uint8Array, psk: Uint8Array, opts: { label?: string | null; active?: boolean; replace?: boolean } = {}): DeviceInfo {
+  addDevice(tid: Uint8Array, psk: Uint8Array, opts: { label?: string | null; active?: boolean; replace?: boolean; owner?: string | null } = {}): DeviceInfo {
     const t = requireTid(tid);
     if (!(psk instanceof Uint8Array) || psk.length !== 16) throw new RangeError("psk must be 16 bytes");
     const now = this.now();
@@ -196,20 +204,26 @@ export class Registry {
       const exists = this.db.prepare("SELECT 1 FROM devices WHERE tid = ?").get(t);
       if (exists && !opts.replace) throw new RegistryError("DEVICE_EXISTS", `device ${tidHex(t)} is already registered`);
       if (exists) {
-        this.db.prepare("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, updated_at = ? WHERE tid = ?").run(sealed, active, opts.label ?? null, now, t);
+        this.db
+          .prepare("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, owner_uin = ?, updated_at = ? WHERE tid = ?")
+          .run(sealed, active, opts.label ?? null, opts.owner ?? null, now, t);
       } else {
         this.db
-          .prepare("INSERT INTO devices (tid, psk_sealed, active, label, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
-          .run(t, sealed, active, opts.label ?? null, now, now);
+          .prepare("INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+          .run(t, sealed, active, opts.label ?? null, opts.owner ?? null, now, now);
       }
     }).immediate();
     return this.describeDevice(t)!;
   }
 
-  /** The device's PSK and active flag, or undefined when unknown. */
-  getDevicePsk(tid: Uint8Array): { psk: Uint8Array; active: boolean } | undefined {
-    const row = this.db.prepare("SELECT tid, psk_sealed, active FROM devices WHERE tid = ?").get(requireTid(tid)) as DeviceRow | undefined;
+  /**
+   * The device's PSK and active flag, or undefined when unknown. With `forUser`, a device owned
+   * by another user server is unknown too (its existence is not revealed).
+   */
+  getDevicePsk(tid: Uint8Array, forUser?: string): { psk: Uint8Array; active: boolean } | undefined {
+    const row = this.db.prepare("SELECT tid, psk_sealed, active, owner_uin FROM devices WHERE tid = ?").get(requireTid(tid)) as DeviceRow | undefined;
     if (!row) return undefined;
+    if (forUser !== undefined && row.owner_uin !== null && row.owner_uin !== forUser) return undefined;
     return { psk: unsealPsk(this.masterKey, row.tid, row.psk_sealed), active: row.active === 1 };
   }
 
@@ -218,6 +232,7 @@ export class Registry {
     return row && {
       tid: row.tid.toString("hex"),
       active: row.active === 1,
+      owner: row.owner_uin,
       label: row.label,
       createdAt: row.created_at,
       updatedAt: row.updated_at,

@@ -84,7 +84,7 @@ describe("tid keygen", () => {
 describe("tid provision and tid auth", () => {
   it("simulated SE: provision into a state file (0600, locked), then authenticate on sim-i2c and sim-spi", async () => {
     const state = join(dir, "se.json");
-    const p = await tid(["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state, "--label", "cli test", "--json"]);
+    const p = await tid(["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state, "--label", "cli test", "--owner", USER, "--json"]);
     expect(p.code).toBe(0);
     const pj = p.json();
     expect(pj).toMatchObject({ ok: true, backend: "se", board: "sim-i2c", locked: true, registered: true, stored: true });
@@ -94,6 +94,7 @@ describe("tid provision and tid auth", () => {
     expect(p.out).not.toContain(saved.psk as string); // the PSK is never printed
     const dev = await getDevice({ url: fx.url }, new Uint8Array(Buffer.from(pj.tid as string, "hex")));
     expect(dev.label).toBe("cli test");
+    expect(dev.owner).toBe(USER);
 
     for (const board of ["sim-i2c", "sim-spi"]) {
       const a = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", board, "--sim-state", state, "--json"]);

@@ -151,6 +151,24 @@ describe("auth server over HTTP", () => {
     expect(await rejection(auth(authcode))).toBe("409 REPLAY");
   });
 
+  it("an owned device: only its owner may authenticate it; to any other user server it is unknown", async () => {
+    const otherKeys = keygen(join(dir, "keys-other"));
+    await registerUserServer({ url: server.url }, "other-maker", otherKeys.publicKeyPem);
+    const ownedTid = new Uint8Array(8).fill(0x0d);
+    const info = await registerDevice({ url: server.url }, { tid: ownedTid, psk, owner: userUin, label: "owned" });
+    expect(info.owner).toBe(userUin);
+    const code = () => device({ tid: ownedTid }).authcode;
+    const asOther = (a: Uint8Array) => authDevice("other-maker", readFileSync(otherKeys.privateKeyPath, "utf8"), a, { url: server.url, now });
+    const spent = code();
+    expect(await rejection(asOther(spent))).toBe("403 UNKNOWN_TID");
+    expect(await rejection(auth(spent))).toBe("accepted"); // the other's attempt did not burn it
+    expect(await rejection(auth(code()))).toBe("accepted");
+    // unowned devices stay open to every registered user server
+    expect(await rejection(asOther(device().authcode))).toBe("accepted");
+    const bad = await raw("POST", "/v1/admin/devices", JSON.stringify({ tid: "0e".repeat(8), psk: hex(psk), owner: "no spaces allowed" }), { "content-type": "application/json" });
+    expect([bad.status, bad.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
+  });
+
   it("request signature: wrong key, unknown user, stale timestamp, replayed nonce", async () => {
     const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     expect(await rejection(auth(device().authcode, other))).toBe("401 BAD_SIGNATURE");

@@ -66,6 +66,27 @@ describe("Registry", () => {
     r2.close();
   });
 
+  it("device owners: only the owner sees an owned device; a version 1 database is migrated", () => {
+    const path = join(dir, "owners.db");
+    const r = Registry.open(path, { masterKey });
+    const owned = new Uint8Array(8).fill(7);
+    expect(r.addDevice(owned, psk, { owner: "maker-a" }).owner).toBe("maker-a");
+    expect(r.getDevicePsk(owned, "maker-a")).toBeDefined();
+    expect(r.getDevicePsk(owned, "maker-b")).toBeUndefined();
+    expect(r.getDevicePsk(owned)).toBeDefined(); // admin view: no user given
+    r.close();
+    // a database of schema version 1 (no owner column) with a device in it
+    const db = new Database(path);
+    db.exec("ALTER TABLE devices DROP COLUMN owner_uin");
+    db.pragma("user_version = 1");
+    db.close();
+    const r2 = Registry.open(path, { masterKey });
+    expect(r2.schemaVersion).toBe(2);
+    expect(r2.describeDevice(owned)!.owner).toBeNull(); // old devices: open to every user server
+    expect(r2.getDevicePsk(owned, "maker-b")).toBeDefined();
+    r2.close();
+  });
+
   it("refuses a wrong master key and a newer schema", () => {
     const path = join(dir, "d.db");
     Registry.open(path, { masterKey }).close();

@@ -188,6 +188,8 @@ file (sealed, mode 0600). The PSK is never printed.
   --machine-bound         seal the key file with this machine's id instead (weaker; docs/keyfile.md)
   --tid HEX               use this TID (16 hex digits) instead of a random one
   --label TEXT            label kept with the device on the server
+  --owner UIN             only this user server may authenticate the device (to any other it is
+                          unknown); without it, any registered user server may
   --no-lock               leave the SE unlocked (it can be provisioned again)
   --force                 replace an existing --sim-state / --key-file and the server's record of the TID
   --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
@@ -221,6 +223,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     "machine-bound": { type: "boolean" },
     tid: { type: "string" },
     label: { type: "string" },
+    owner: { type: "string" },
     "no-lock": { type: "boolean" },
     force: { type: "boolean" },
     "admin-token-env": { type: "string" },
@@ -285,7 +288,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       }
     }
     // 2. register with the auth server
-    await registerDevice(admin, { tid, psk, ...(str("label") !== undefined ? { label: str("label")! } : {}), ...(force ? { replace: true } : {}) });
+    await registerDevice(admin, {
+      tid, psk,
+      ...(str("label") !== undefined ? { label: str("label")! } : {}),
+      ...(str("owner") !== undefined ? { owner: str("owner")! } : {}),
+      ...(force ? { replace: true } : {}),
+    });
     report.registered = true;
     // 3. store
     try {
