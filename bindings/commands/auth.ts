@@ -81,7 +81,7 @@ function loadPrivateKey(dir: string): KeyObject {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const { values } = parseCommandArgs(argv, {
     server: { type: "string" },
     user: { type: "string" },
     "user-key": { type: "string" },
@@ -97,8 +97,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     "show-token": { type: "boolean" },
     trace: { type: "boolean" },
     json: { type: "boolean" },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  }, { positionals: false });
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"), undefined, io.env);
   const user = str("user");

@@ -213,7 +213,7 @@ export interface ProvisionReport {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, {
+  const { values } = parseCommandArgs(argv, {
     server: { type: "string" },
     board: { type: "string" },
     "sim-state": { type: "string" },
@@ -229,8 +229,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     "admin-token-env": { type: "string" },
     ca: { type: "string" },
     json: { type: "boolean" },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  }, { positionals: false });
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"), undefined, io.env);
   const keyFile = str("key-file");
