@@ -4,7 +4,8 @@
 //   link    Link, FmI2cLink / FmSpiLink, frame codecs, LinkError subclasses, timing
 //   apdu    short APDUs, ApduChannel (chaining, 61xx, 6Cxx), ApduError subclasses, seStatusOf
 //   boards  loadBoard / listBoards / parseBoard, openBoard (board → port → link → channel)
-// The SE profile (hal/se) and the simulator (hal/sim) add their exports below.
+//   se      SeClient: the "TID applet v1" commands (docs/se-profile.md), sync and async
+//   sim     createSimulatedSe / createSimulatedStack: the simulated FM SE, faults, timing
 export { type Clock, SystemClock, VirtualClock } from "./clock.js";
 
 export type { I2cPort, SpiPort, SpiSegment, Port } from "./bus/port.js";
