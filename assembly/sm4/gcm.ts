@@ -14,6 +14,16 @@ import { OK, ERR_VERIFY_FAILED, ERR_BAD_LENGTH, ERR_NOT_INITIALISED } from "../s
 
 /** SM4 key context, then the GHASH key derived from H = E(K, 0^128). */
 export const SM4_GCM_CTX_SIZE: usize = SM4_KEY_CTX_SIZE + GHASH_KEY_SIZE;
+
+/**
+ * The SM4 key context inside a GCM context (its first SM4_KEY_CTX_SIZE bytes): a GCM context
+ * serves the block modes of sm4.ts too, so one key schedule covers both.
+ */
+// @ts-ignore: decorator
+@inline
+export function sm4GcmKeyCtx(gctx: usize): usize {
+  return gctx;
+}
 const HK: usize = SM4_KEY_CTX_SIZE;
 
 /** Largest message for one IV: 2^32 - 2 blocks (SP 800-38D §5.2.1.1). */

@@ -1,10 +1,8 @@
 // Session slots of the soft side (DESIGN.md §4.3–4.4): SLOT_COUNT SM4 session keys, each with its
-// expanded SM4 key schedule (sym_crypto), its SM4-GCM context (seal/open) and its AEAD counters.
+// SM4-GCM context (seal/open; its SM4 key schedule also serves sym_crypto) and its AEAD counters.
 // A slot is zeroed before a key is installed in it and when it is erased; everything is static.
 import { wipe } from "../mem";
-import { sm4SetKey, SM4_KEY_CTX_SIZE } from "../sm4/sm4";
-import { sm4GcmInit, SM4_GCM_CTX_SIZE } from "../sm4/gcm";
-import { TOKEN_SIZE } from "./wire";
+import { sm4GcmInit, sm4GcmKeyCtx, SM4_GCM_CTX_SIZE } from "../sm4/gcm";
 
 /** Number of session slots (key_index 0..SLOT_COUNT-1). */
 export const SLOT_COUNT: i32 = 8;
@@ -15,9 +13,7 @@ const S_RECV_ANY: usize = 4;   // u32: 1 once a message has been opened
 const S_SEND_DONE: usize = 24; // u32: 1 once counter 2^64 − 1 has been used
 const S_SEND: usize = 8;       // u64: next send counter
 const S_RECV: usize = 16;      // u64: highest counter opened so far
-const S_KEY: usize = 32;       // 16-byte SM4 key
-const S_ECB: usize = 48;       // SM4 key schedule
-const S_GCM: usize = (S_ECB + SM4_KEY_CTX_SIZE + 15) & ~15;
+const S_GCM: usize = 32;       // SM4-GCM context (key schedule first, then the GHASH key)
 const SLOT_STRIDE: usize = (S_GCM + SM4_GCM_CTX_SIZE + 15) & ~15;
 
 const slots: usize = memory.data(<i32>(SLOT_STRIDE * <usize>SLOT_COUNT), 16);
@@ -48,9 +44,7 @@ export function slotErase(i: i32): void {
 export function slotInstall(i: i32, key: usize): void {
   const s = slotBase(i);
   wipe(s, SLOT_STRIDE);
-  memory.copy(s + S_KEY, key, TOKEN_SIZE);
-  sm4SetKey(s + S_ECB, s + S_KEY);
-  sm4GcmInit(s + S_GCM, s + S_KEY);
+  sm4GcmInit(s + S_GCM, key);  // the schedules only: the raw key is not kept
   store<u32>(s + S_LOADED, 1);
 }
 
@@ -59,7 +53,7 @@ export function slotEraseAll(): void {
   wipe(slots, SLOT_STRIDE * <usize>SLOT_COUNT);
 }
 
-export function slotEcbCtx(i: i32): usize { return slotBase(i) + S_ECB; }
+export function slotEcbCtx(i: i32): usize { return sm4GcmKeyCtx(slotBase(i) + S_GCM); }
 export function slotGcmCtx(i: i32): usize { return slotBase(i) + S_GCM; }
 
 /**
