@@ -11,6 +11,7 @@ import { TidError } from "../bindings/errors.js";
 import { sm3Api, SM3_KDF_MAX_Z } from "../bindings/sm3.js";
 import { Status } from "../bindings/status.js";
 import { TidWasm } from "../bindings/wasm.js";
+import { contains } from "./assertions.js";
 
 interface Vectors {
   sm3: { source: string; messageAscii: string; digest: string }[];
@@ -316,6 +317,21 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
       expect(x.hmac_sm3_final!(h, io)).toBe(Status.OK);
       expect(x.hmac_sm3_final!(h, io)).toBe(Status.ERR_NOT_INITIALISED);
       abcOk();
+    });
+
+    it("hmac_sm3_init on a handle forgets the stream it held (no message bytes left behind)", () => {
+      const w = TidWasm.create();
+      const wx = w.exports, wio = w.ioPtr;
+      const msg = new Uint8Array(randomBytes(40)); // less than a block: it waits in the buffer
+      w.bytes().set(msg, wio);
+      expect(wx.sm3_init!(3)).toBe(Status.OK);
+      expect(wx.sm3_update!(3, wio, 40)).toBe(Status.OK);
+      w.bytes().fill(0, wio, wio + 40);
+      expect(contains(w.bytes(), msg)).toBe(true);
+      w.bytes().set(new Uint8Array(16).fill(0x6b), wio);
+      expect(wx.hmac_sm3_init!(3, wio, 16)).toBe(Status.OK);
+      expect(contains(w.bytes(), msg)).toBe(false);
+      expect(wx.hmac_sm3_final!(3, wio)).toBe(Status.OK);
     });
 
     it("an in-bounds output over the module's own memory does not trap (a host with a null pointer)", () => {

@@ -119,6 +119,8 @@ export function hmac_sm3_init(h: u32, key_ptr: usize, key_len: usize): i32 {
   if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
   if (!inBounds(key_ptr, key_len)) return ERR_OUT_OF_BOUNDS;
   const p = TABLE + <usize>h * HANDLE_SIZE;
+  // Forget whatever stream the handle held (as sm3_init does), unless the key itself lies in it.
+  if (key_ptr >= p + HANDLE_SIZE || key_ptr + key_len <= p) wipe(p, HANDLE_SIZE);
   hmacSm3Init(p, key_ptr, key_len);
   store<u32>(p + H_KIND, KIND_HMAC);
   return OK;
