@@ -143,7 +143,15 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
       expect(hex(readFileSync(outf))).toBe(hex(msg));
       writeFileSync(inf, msg);
       execFileSync("openssl", ["pkeyutl", "-encrypt", "-pubin", "-keyform", "DER", "-inkey", pubf, "-in", inf, "-out", outf]);
-      expect(hex(sm2.decrypt(kp.privateKey, fromAsn1(new Uint8Array(readFileSync(outf)))))).toBe(hex(msg));
+      const oc = fromAsn1(new Uint8Array(readFileSync(outf)));
+      if (hex(oc.subarray(97)) === hex(msg)) {
+        // C2 = M: the KDF output t was all zero. OpenSSL releases whose ossl_sm2_encrypt does not
+        // draw a new k then (GB/T 32918.4 §6.1 A5) make one for about 1 in 256 one-byte messages;
+        // decryption step B4 must refuse it, and the wasm does.
+        expect(statusOf(() => sm2.decrypt(kp.privateKey, oc))).toBe(Status.ERR_VERIFY_FAILED);
+      } else {
+        expect(hex(sm2.decrypt(kp.privateKey, oc))).toBe(hex(msg));
+      }
     }
   });
 
