@@ -97,6 +97,11 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
   const rnd = prng(SEED ^ 0x5a5a);
   const pick = (n: number): number => Math.floor(rnd() * n);
   const count = (k: string): void => void (t.outcomes[k] = (t.outcomes[k] ?? 0) + 1);
+  // The server half's Ns and ephemeral key come from a seeded PRNG too (its own, so the command
+  // sequence is unchanged): with fresh randomness the AUTH FINISH frames differed from run to
+  // run, and whether a damaged frame passes the 1-byte BCC/LRC depends on its bytes.
+  const srv = prng(SEED ^ 0xa5a5);
+  const srvBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(srv() * 256));
   const wall0 = Date.now();
   let time = 1_700_000_000;
 
@@ -145,7 +150,7 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
         count("authBegin ok");
         kind = "authFinish";
         const issue = pick(5) !== 0;
-        const sd = buildServerData({ tid: TID, psk: PSK, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time, issueToken: issue });
+        const sd = buildServerData({ tid: TID, psk: PSK, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time, issueToken: issue, ns: srvBytes(16), ephemeralPrivate: srvBytes(32) });
         const token = s.client.authFinishSync(sd.serverData, { slot: 7, returnToken: true });
         if ((token ? x(token) : null) !== (sd.token ? x(sd.token) : null)) t.wrong.push(`AUTH FINISH → token ${token ? x(token) : "none"}, server says ${sd.token ? x(sd.token) : "none"}`);
       }
