@@ -15,7 +15,7 @@ import { AeadSession } from "../../server/aead.js";
 import { TidClient } from "../client.js";
 import { TidError } from "../errors.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../cli.js";
-import { caFile, hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
+import { DEVICE_OPTIONS, caFile, hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
 
 const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
@@ -82,21 +82,13 @@ function loadPrivateKey(dir: string): KeyObject {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
-    server: { type: "string" },
+    ...DEVICE_OPTIONS,
     user: { type: "string" },
     "user-key": { type: "string" },
-    board: { type: "string" },
-    "sim-state": { type: "string" },
-    "key-file": { type: "string" },
-    "passphrase-env": { type: "string" },
-    "passphrase-file": { type: "string" },
-    "machine-bound": { type: "boolean" },
     extra: { type: "string" },
     "keep-session": { type: "boolean" },
-    ca: { type: "string" },
     "show-token": { type: "boolean" },
     trace: { type: "boolean" },
-    json: { type: "boolean" },
   }, { positionals: false });
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"), undefined, io.env);

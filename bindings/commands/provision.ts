@@ -151,6 +151,22 @@ export function serverUrl(v: string | undefined, what = "--server URL", env: Rec
   return v;
 }
 
+/**
+ * The options provision and auth share: which server, which device (an SE on a board, or a soft
+ * key file and how to unseal it), the CA to trust, JSON output.
+ */
+export const DEVICE_OPTIONS = {
+  server: { type: "string" },
+  board: { type: "string" },
+  "sim-state": { type: "string" },
+  "key-file": { type: "string" },
+  "passphrase-env": { type: "string" },
+  "passphrase-file": { type: "string" },
+  "machine-bound": { type: "boolean" },
+  ca: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 /** Read a --ca FILE (PEM) for an https server; unreadable → usage error. */
 export function caFile(path: string | undefined): Buffer | undefined {
   if (path === undefined) return undefined;
@@ -214,21 +230,13 @@ export interface ProvisionReport {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(argv, {
-    server: { type: "string" },
-    board: { type: "string" },
-    "sim-state": { type: "string" },
-    "key-file": { type: "string" },
-    "passphrase-env": { type: "string" },
-    "passphrase-file": { type: "string" },
-    "machine-bound": { type: "boolean" },
+    ...DEVICE_OPTIONS,
     tid: { type: "string" },
     label: { type: "string" },
     owner: { type: "string" },
     "no-lock": { type: "boolean" },
     force: { type: "boolean" },
     "admin-token-env": { type: "string" },
-    ca: { type: "string" },
-    json: { type: "boolean" },
   }, { positionals: false });
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"), undefined, io.env);
