@@ -140,11 +140,14 @@ export function encodeAuthcodeBody(f: AuthcodeBodyInput): Uint8Array {
 
 /** A complete authcode: body ‖ tag_d. */
 export function encodeAuthcode(f: AuthcodeBodyInput & { tagD: Uint8Array }): Uint8Array {
-  const body = encodeAuthcodeBody(f);
-  const tagD = requireBytes("tagD", f.tagD, TAG_SIZE);
+  return withTag(encodeAuthcodeBody(f), requireBytes("tagD", f.tagD, TAG_SIZE));
+}
+
+/** body ‖ tag, as both messages end. */
+function withTag(body: Uint8Array, tag: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + TAG_SIZE);
   out.set(body);
-  out.set(tagD, body.length);
+  out.set(tag, body.length);
   return out;
 }
 
@@ -163,12 +166,7 @@ export function encodeServerDataBody(f: ServerDataBodyInput): Uint8Array {
 
 /** Complete server data: body ‖ tag_s. */
 export function encodeServerData(f: ServerDataBodyInput & { tagS: Uint8Array }): Uint8Array {
-  const body = encodeServerDataBody(f);
-  const tagS = requireBytes("tagS", f.tagS, TAG_SIZE);
-  const out = new Uint8Array(body.length + TAG_SIZE);
-  out.set(body);
-  out.set(tagS, body.length);
-  return out;
+  return withTag(encodeServerDataBody(f), requireBytes("tagS", f.tagS, TAG_SIZE));
 }
 
 // ---------------------------------------------------------------------------------------------
