@@ -16,7 +16,7 @@
 import { createECDH, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { TidClient } from "../../bindings/client.js";
-import { buildAuthcode, buildServerData, sm2Keygen, verifyAuthcode } from "../../server/protocol/index.js";
+import { buildAuthcode, buildServerData, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
 
 const POOL = 64;
 const AUTHCODE_SIZE = 132;

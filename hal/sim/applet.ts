@@ -10,7 +10,7 @@
 // Test hook: injectNextAuth({nd, ephemeralPrivate}) fixes the next AUTH BEGIN's nonce and key so
 // the worked example (test/vectors/tid-v1-example.json) comes out byte for byte.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { buildAuthcode, finishDevice, isProtocolError, SM2_N, type PendingRequest } from "../../server/protocol/index.js";
+import { buildAuthcode, finishDevice, isProtocolError, SM2_N, type PendingRequest } from "../../reference/index.js";
 import {
   APPLET_PROTOCOL, APPLET_VERSION, AUTH_BEGIN, AUTH_BEGIN_HEADER, AUTH_FINISH, AUTH_FINISH_RETURN_TOKEN, CLA_CHAIN, CLA_ISO,
   CLA_PROPRIETARY, DATA_TAG, ERASE_ALL_SLOTS, INS, LIFECYCLE, MAX_CHAINED_DATA, MAX_EXTRA, MAX_RESPONSE_CHUNK, MAX_SM4_DATA, PSK_SIZE,

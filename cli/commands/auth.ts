@@ -1,0 +1,230 @@
+// `tid auth`: one TID authentication (DESIGN.md §4; docs/protocol.md) against a TID auth server,
+// with this process playing both the device and its user server:
+//   device       TidClient — SE backend on a board (real, or simulated from a --sim-state file
+//                written by `tid provision`), or soft backend from a --key-file
+//   user server  the server SDK's authDevice (server/sdk.ts), signing with --user-key DIR as --user
+// Steps: init → get authcode → authDevice → validate on the device → the device's token must equal
+// the user server's → one AEAD message each way (seal/open) with the new token.
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
+import { authDevice, destroyAgents } from "../../server/sdk/auth-device.js";
+import { AeadSession } from "../../reference/aead.js";
+import { TidClient } from "../../bindings/client.js";
+import { TidError } from "../../bindings/errors.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
+import { DEVICE_OPTIONS, caFile, hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
+
+const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
+
+Run one TID authentication against a TID auth server: the device (the SE on a board, or a soft key
+file) makes an authcode, the user server (this process, with the key pair from \`tid keygen\`) sends
+it to the auth server, the device validates the answer, and both sides must hold the same session
+token. Then one AEAD message goes each way with it.
+
+  --server URL            the TID auth server
+  --user UIN              the user server's UIN, registered with the auth server
+  --user-key DIR          the user server's key pair directory (DIR/private_key.pem)
+  --board NAME            the device is the SE on this board (boards/; sim-i2c, sim-spi simulate one;
+                          default $TID_BOARD)
+  --sim-state FILE        simulated boards (required there): the SE state written by \`tid provision\`
+  --key-file FILE         the device is a soft identity in this key file
+  --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
+  --passphrase-file FILE  key file passphrase from the first line of FILE
+  --machine-bound         the key file is sealed with this machine's id
+  --extra HEX             extra data carried (authenticated) in the authcode, up to 512 bytes
+  --keep-session          ask the server to issue no new token (the device keeps its session key)
+  --ca FILE               trust this CA certificate (PEM) for an https server
+  --show-token            print the session token (it is a key: for debugging only)
+  --trace                 log every bus transaction to stderr (same as TID_DEBUG=hal)
+  --json                  print one JSON document
+
+Exit codes: 0 authenticated and the tokens agree, 1 failed, 2 usage error.`;
+
+export interface AuthReport {
+  ok: boolean;
+  backend: "se" | "soft";
+  board?: string;
+  simulated?: boolean;
+  server: string;
+  user: string;
+  tid?: string;
+  authcode?: string;
+  authcodeLength?: number;
+  serverData?: string;
+  serverDataLength?: number;
+  tokenIssued?: boolean;
+  tokensMatch?: boolean;
+  aead?: { uplink: boolean; downlink: boolean };
+  /** wall-clock ms of the device calls and of the round trip to the auth server */
+  deviceMs?: number;
+  serverMs?: number;
+  /** SE on a simulated board: simulated bus time and link traffic of the whole run */
+  simulatedBusMs?: number;
+  wireBytes?: number;
+  token?: string;
+  error?: string;
+  errorCode?: string;
+}
+
+function loadPrivateKey(dir: string): KeyObject {
+  const path = join(dir, "private_key.pem");
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`--user-key: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); make it with \`tid keygen DIR\``);
+  }
+  return createPrivateKey(pem);
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    ...DEVICE_OPTIONS,
+    user: { type: "string" },
+    "user-key": { type: "string" },
+    extra: { type: "string" },
+    "keep-session": { type: "boolean" },
+    "show-token": { type: "boolean" },
+    trace: { type: "boolean" },
+  }, { positionals: false });
+  const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
+  const url = serverUrl(str("server"), undefined, io.env);
+  const user = str("user");
+  if (!user) throw new UsageError("--user UIN is required (the user server registered with the auth server)");
+  const keyDir = str("user-key");
+  if (!keyDir) throw new UsageError("--user-key DIR is required (the user server's key pair, from `tid keygen DIR`)");
+  const boardName = str("board") ?? (str("key-file") === undefined ? io.env.TID_BOARD || undefined : undefined);
+  const keyFile = str("key-file");
+  if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
+  if (keyFile !== undefined && str("sim-state") !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
+  let extra = new Uint8Array(0);
+  if (str("extra") !== undefined) {
+    const x = str("extra")!;
+    if (!/^([0-9a-fA-F]{2}){0,512}$/.test(x)) throw new UsageError("--extra must be hex, up to 512 bytes");
+    extra = new Uint8Array(Buffer.from(x, "hex"));
+  }
+  const privateKey = loadPrivateKey(keyDir);
+  const ca = caFile(str("ca"));
+  const secret = keyFile !== undefined ? await keyFileSecret(values as Record<string, string | undefined>, io.env) : undefined;
+
+  const report: AuthReport = { ok: false, backend: keyFile !== undefined ? "soft" : "se", server: url, user };
+  let opened: OpenedBoard | undefined;
+  let client: TidClient | undefined;
+  try {
+    if (boardName !== undefined) {
+      report.board = boardName;
+      const simStatePath = str("sim-state");
+      const board = loadBoardOrUsage(boardName, io.env);
+      const sim = board.sim;
+      if (sim && simStatePath === undefined) throw new UsageError(`${boardName} is simulated: give --sim-state FILE (written by \`tid provision --board ${boardName} --sim-state FILE\`)`);
+      if (!sim && simStatePath !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${boardName} is hardware`);
+      const state = simStatePath !== undefined ? await readSimState(simStatePath) : undefined;
+      opened = openBoard(board, {
+        ...(values.trace ? { trace: (l: string) => io.err(`[tid:hal] ${l}`) } : {}),
+        ...(state ? { simulator: { identity: { tid: state.tid, psk: state.psk, locked: state.locked } } } : {}),
+      });
+      state?.psk.fill(0);
+      report.simulated = opened.board.sim;
+      client = await TidClient.create({ backend: "se", link: opened.link });
+    } else {
+      client = await TidClient.create({ backend: "soft", keyFile: keyFile!, secret: secret! });
+    }
+    let deviceMs = 0;
+    const device = <T>(fn: () => T): T => {
+      const t0 = performance.now();
+      try {
+        return fn();
+      } finally {
+        deviceMs += performance.now() - t0;
+      }
+    };
+    const c = client;
+    device(() => c.init());
+    report.tid = hex(device(() => c.tid));
+    const authcode = device(() => c.getAuthcode(extra, { keepSession: values["keep-session"] === true }));
+    report.authcode = hex(authcode);
+    report.authcodeLength = authcode.length;
+    const t0 = performance.now();
+    const [serverData, serverToken] = await authDevice(user, privateKey, authcode, { url, ...(ca ? { ca } : {}) });
+    report.serverMs = round(performance.now() - t0);
+    report.serverData = hex(serverData);
+    report.serverDataLength = serverData.length;
+    report.tokenIssued = serverToken !== null;
+    const deviceToken = device(() => c.validate(serverData));
+    report.tokensMatch = (deviceToken === null && serverToken === null) || (deviceToken !== null && serverToken !== null && hex(deviceToken) === hex(serverToken));
+    if (!report.tokensMatch) throw new Error(`the device's token (${deviceToken ? "16 bytes" : "none"}) differs from the user server's (${serverToken ? "16 bytes" : "none"})`);
+    if (serverToken) {
+      const session = new AeadSession(serverToken, "server");
+      const up = new TextEncoder().encode(`tid auth uplink check from ${report.tid}`);
+      const uplink = hex(session.open(device(() => c.seal(0, up)))) === hex(up);
+      const down = new TextEncoder().encode(`tid auth downlink check to ${report.tid}`);
+      const downlink = hex(device(() => c.open(0, session.seal(down)))) === hex(down);
+      session.destroy();
+      report.aead = { uplink, downlink };
+      if (!uplink || !downlink) throw new Error("an AEAD check message did not come through intact");
+      if (values["show-token"]) report.token = hex(serverToken);
+      serverToken.fill(0);
+    }
+    report.deviceMs = round(deviceMs);
+    report.ok = true;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    report.error = e instanceof Error ? e.message : String(e);
+    report.errorCode = errorCode(e);
+  } finally {
+    try {
+      client?.close();
+    } catch {
+      // best effort: the SE may be gone
+    }
+    if (opened) {
+      if (opened.se) {
+        report.simulatedBusMs = round(opened.se.stats.busTimeMs);
+      }
+      report.wireBytes = opened.link.stats.wireBytesOut + opened.link.stats.wireBytesIn;
+      opened.close();
+    }
+    destroyAgents();
+  }
+
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else if (report.ok) {
+    const lines = [
+      `authenticated TID ${report.tid} with ${url} (user server ${user})`,
+      `  device     ${report.backend === "soft" ? `soft backend, key file ${keyFile}` : `SE on ${boardName}${report.simulated ? " (simulated)" : ""}`}`,
+      `  authcode   ${report.authcodeLength} bytes   server data ${report.serverDataLength} bytes`,
+      `  token      ${report.tokenIssued ? "issued; the device and the user server hold the same 16-byte token" : "none issued (the device keeps its session key)"}`,
+    ];
+    if (report.aead) lines.push(`  AEAD       uplink and downlink check messages opened`);
+    if (report.token) lines.push(`  token hex  ${report.token}`);
+    const bus = report.simulatedBusMs !== undefined ? `; simulated bus ${report.simulatedBusMs} ms, ${report.wireBytes} wire bytes` : report.wireBytes !== undefined ? `; ${report.wireBytes} wire bytes` : "";
+    lines.push(`  time       device ${report.deviceMs} ms, auth server round trip ${report.serverMs} ms${bus}`);
+    io.out(lines.join("\n"));
+  }
+  if (!report.ok) {
+    if (!values.json) io.err(`tid auth: ${report.error}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** A short code for an error: the TidError status name, the server's code, or the error's own code. */
+export function errorCode(e: unknown): string | undefined {
+  if (e instanceof TidError) return e.status;
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export const auth: CliCommand = {
+  name: "auth",
+  summary: "run one TID authentication from a board's SE (or a soft key file) against an auth server",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,108 @@
+// `tid keygen DIR`: the user server's RSA key pair (the original SDK's generate_rsa_key_pair.py),
+// written by server/keygen.ts as DIR/public_key.pem (SPKI, 0644) and DIR/private_key.pem (PKCS#8,
+// 0600). The user server signs each authentication request with the private key; the auth server
+// encrypts the session token to the public key (docs/server.md). With --server URL --user UIN the
+// public key is also registered with a TID auth server (admin API).
+import { createHash, createPublicKey } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { keygen as writeKeyPair } from "../../server/sdk/keygen.js";
+import { registerUserServer } from "../../server/sdk/admin-client.js";
+import { destroyAgents } from "../../server/sdk/http-client.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
+import { adminToken, caFile, serverUrl } from "./provision.js";
+
+const USAGE = `usage: tid keygen DIR [--bits N] [--force] [--server URL --user UIN] [--json]
+
+Make the user server's RSA key pair: DIR/public_key.pem (0644) and DIR/private_key.pem (0600).
+DIR is created (0700) if needed; existing keys are never replaced without --force.
+
+  --bits N                RSA modulus size (default 2048)
+  --force                 replace an existing key pair in DIR
+  --server URL            also register the public key with this TID auth server (admin API) …
+  --user UIN              … as this user server (1..64 characters of [0-9A-Za-z_.-])
+  --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
+  --ca FILE               trust this CA certificate (PEM) for an https server
+  --json                  print one JSON document
+
+Exit codes: 0 done, 1 failed, 2 usage error.`;
+
+export interface KeygenReport {
+  ok: boolean;
+  dir: string;
+  publicKey: string;
+  privateKey: string;
+  bits: number;
+  /** SHA-256 of the public key's DER (SPKI), hex */
+  fingerprint?: string;
+  registered?: { server: string; userUin: string };
+  error?: string;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    bits: { type: "string" },
+    force: { type: "boolean" },
+    server: { type: "string" },
+    user: { type: "string" },
+    "admin-token-env": { type: "string" },
+    ca: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (positionals.length === 0) throw new UsageError("DIR is required");
+  if (positionals.length > 1) throw new UsageError(`one DIR only, got ${positionals.length} arguments`);
+  const dir = positionals[0]!;
+  let bits = 2048;
+  if (values.bits !== undefined) {
+    bits = Number(values.bits);
+    if (!Number.isInteger(bits) || bits < 2048 || bits > 8192) throw new UsageError(`--bits must be an integer in 2048..8192, got ${values.bits}`);
+  }
+  const server = values.server as string | undefined;
+  const user = values.user as string | undefined;
+  if ((server === undefined) !== (user === undefined)) throw new UsageError("--server and --user go together");
+  if (server !== undefined) serverUrl(server, undefined, io.env);
+  if (user !== undefined && !/^[0-9A-Za-z_.-]{1,64}$/.test(user)) throw new UsageError(`--user must be 1..64 characters of [0-9A-Za-z_.-], got ${JSON.stringify(user)}`);
+
+  const report: KeygenReport = { ok: false, dir, publicKey: join(dir, "public_key.pem"), privateKey: join(dir, "private_key.pem"), bits };
+  try {
+    if (!values.force) {
+      for (const p of [report.publicKey, report.privateKey]) if (existsSync(p)) throw new Error(`${p} exists (use --force to replace the key pair)`);
+    }
+    const made = writeKeyPair(dir, { bits, force: values.force === true });
+    const der = createPublicKey(made.publicKeyPem).export({ type: "spki", format: "der" });
+    report.fingerprint = createHash("sha256").update(der).digest("hex");
+    if (server !== undefined && user !== undefined) {
+      const token = adminToken(values as Record<string, string | undefined>, io.env);
+      const ca = caFile(typeof values.ca === "string" ? values.ca : undefined);
+      await registerUserServer({ url: server, ...(token ? { adminToken: token } : {}), ...(ca ? { ca } : {}) }, user, made.publicKeyPem, values.force === true ? true : undefined);
+      report.registered = { server, userUin: user };
+    }
+    report.ok = true;
+  } catch (e) {
+    report.error = e instanceof Error ? e.message : String(e);
+  } finally {
+    destroyAgents();
+  }
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else if (report.ok) {
+    const lines = [
+      `RSA-${bits} key pair in ${dir}`,
+      `  public   ${report.publicKey}  (SHA-256 ${report.fingerprint})`,
+      `  private  ${report.privateKey}  (mode 0600: keep it on the user server)`,
+    ];
+    if (report.registered) lines.push(`  registered with ${report.registered.server} as user server ${report.registered.userUin}`);
+    io.out(lines.join("\n"));
+  }
+  if (!report.ok) {
+    if (!values.json) io.err(`tid keygen: ${report.error}`);
+    return 1;
+  }
+  return 0;
+}
+
+export const keygen: CliCommand = {
+  name: "keygen",
+  summary: "make the user server's RSA key pair (DIR/public_key.pem, DIR/private_key.pem 0600)",
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,186 @@
+// `tid probe --board NAME`: open a board (boards/*.json, hal/open-board.ts), read the SE's ATR
+// (FM I2C GET ATR; FM SPI has none), SELECT the TID applet and read its identity with GET DATA
+// (docs/se-profile.md), and print them — with the simulated bus time on sim boards.
+// On sim-i2c / sim-spi the simulated SE starts with the worked-example identity (TID
+// 671007e10029b0a2) so there is something to show; --blank starts it empty.
+import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
+import { BoardError, listBoards } from "../../hal/boards.js";
+import { LinkUnsupported } from "../../hal/link/errors.js";
+import { SeClient, SeStatusError, type SeIdentity } from "../../hal/se/client.js";
+import type { SelectInfo } from "../../hal/se/commands.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
+
+const USAGE = `usage: tid probe --board NAME [--json] [--blank] [--trace]
+
+Open the board, read the secure element's ATR and the TID applet's identity, and print them.
+
+  --board NAME   a board of boards/ (default: $TID_BOARD); sim-i2c and sim-spi need no hardware
+  --json         print one JSON document instead of text
+  --blank        sim boards only: start the simulated SE without an identity
+  --trace        log every bus transaction to stderr (same as TID_DEBUG=hal)
+
+Environment: TID_BOARD, TID_I2C_BUS, TID_I2C_ADDRESS, TID_SPI_DEVICE override the board's wiring
+(docs/hal.md).`;
+
+/** The worked example's identity (test/vectors/tid-v1-example.json), for simulated boards. */
+const DEMO_TID = "671007e10029b0a2";
+const DEMO_PSK = "00112233445566778899aabbccddeeff";
+
+const hex = (b: Uint8Array, sep = ""): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(sep);
+
+/** Historical bytes of an ISO 7816-3 ATR (T0's low nibble, after the interface bytes). */
+export function historicalBytes(atr: Uint8Array): Uint8Array | null {
+  if (atr.length < 2) return null;
+  const k = atr[1]! & 0x0f;
+  let i = 1; // index of T0, then of each TDi
+  for (;;) {
+    const y = atr[i]! >> 4;
+    const n = (y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1) + ((y >> 3) & 1);
+    if (!(y & 0x8)) {
+      i += n;
+      break;
+    }
+    i += n; // TDi is the last interface byte of the group
+    if (i >= atr.length) return null;
+  }
+  const start = i + 1;
+  return start + k <= atr.length ? atr.slice(start, start + k) : null;
+}
+
+export interface ProbeReport {
+  board: string;
+  simulated: boolean;
+  port: string;
+  link: string;
+  speedHz: number;
+  atr: string | null;
+  atrHistorical: string | null;
+  applet: { aid: string; version: string } | null;
+  tid: string | null;
+  lifecycle: string | null;
+  slots: { total: number; inUse: number } | null;
+  /** simulated boards: bus time and SE busy time, ms */
+  simulatedBusMs?: number;
+  simulatedSeBusyMs?: number;
+  transactions: number;
+  wireBytes: number;
+  apduBytes: number;
+  elapsedMs: number;
+  error?: string;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    { board: { type: "string" }, json: { type: "boolean" }, blank: { type: "boolean" }, trace: { type: "boolean" } },
+    { positionals: false },
+  );
+  const name = values.board ?? io.env.TID_BOARD;
+  if (!name) throw new UsageError(`--board NAME is required (or set TID_BOARD); boards: ${listBoards().join(", ")}`);
+
+  let opened: OpenedBoard;
+  try {
+    opened = openBoard(name, {
+      ...(values.trace ? { trace: (l: string) => io.err(`[tid:hal] ${l}`) } : {}),
+      ...(values.blank ? {} : { simulator: { identity: { tid: Buffer.from(DEMO_TID, "hex"), psk: Buffer.from(DEMO_PSK, "hex") } } }),
+    });
+  } catch (e) {
+    if (e instanceof BoardError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { board, link, channel, clock, se } = opened;
+  const t0 = clock.now();
+  const report: ProbeReport = {
+    board: board.name, simulated: board.sim, port: link.name, link: link.kind, speedHz: board.speedHz,
+    atr: null, atrHistorical: null, applet: null, tid: null, lifecycle: null, slots: null,
+    transactions: 0, wireBytes: 0, apduBytes: 0, elapsedMs: 0,
+  };
+  let failed: unknown;
+  try {
+    try {
+      const atr = await link.atr();
+      report.atr = hex(atr);
+      const hb = historicalBytes(atr);
+      if (hb) report.atrHistorical = hex(hb);
+    } catch (e) {
+      if (!(e instanceof LinkUnsupported)) throw e;
+    }
+    const client = new SeClient(channel);
+    let sel: SelectInfo;
+    try {
+      sel = await client.select();
+    } catch (e) {
+      if (e instanceof SeStatusError && e.sw === 0x6a82) throw new Error(`the SE answered, but has no TID applet (SELECT → SW 6A82)`);
+      throw e;
+    }
+    report.applet = { aid: hex(sel.aid), version: `${sel.version.major}.${sel.version.minor}` };
+    const id: SeIdentity = await client.identity();
+    report.tid = id.tid ? hex(id.tid) : null;
+    report.lifecycle = id.info.lifecycle;
+    const slots = await client.getSlots();
+    report.slots = { total: slots.length, inUse: slots.filter((s) => s !== "empty").length };
+  } catch (e) {
+    failed = e;
+    report.error = e instanceof Error ? e.message : String(e);
+  } finally {
+    opened.close();
+  }
+  const ls = link.stats;
+  report.transactions = ls.transactions;
+  report.wireBytes = ls.wireBytesOut + ls.wireBytesIn;
+  report.apduBytes = ls.apduBytesOut + ls.apduBytesIn;
+  report.elapsedMs = round(clock.now() - t0);
+  if (se) {
+    report.simulatedBusMs = round(se.stats.busTimeMs);
+    report.simulatedSeBusyMs = round(se.stats.busyMs);
+  }
+
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else io.out(text(report));
+  if (failed !== undefined) {
+    if (!values.json) io.err(`tid probe: ${report.error}${hint(failed)}`);
+    return 1;
+  }
+  return 0;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function hint(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (code === "NACK" || code === "TIMEOUT") return "\n  hint: is the SE powered and wired to this bus? `i2cdetect -y <bus>` should show it (docs/hal.md)";
+  return "";
+}
+
+function ascii(hexs: string): string {
+  const b = Buffer.from(hexs, "hex");
+  return Array.from(b, (c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : ".")).join("");
+}
+
+function text(r: ProbeReport): string {
+  const spaced = (h: string): string => h.replace(/(..)(?!$)/g, "$1 ").toUpperCase();
+  const khz = r.speedHz >= 1e6 ? `${r.speedHz / 1e6} MHz` : `${r.speedHz / 1e3} kHz`;
+  const lines = [
+    `board     ${r.board}${r.simulated ? " (simulated SE, virtual clock)" : ""}`,
+    `port      ${r.port} — ${r.link}, ${khz}`,
+    `ATR       ${r.atr ? `${spaced(r.atr)}${r.atrHistorical ? `  (historical bytes "${ascii(r.atrHistorical)}")` : ""}` : r.link === "fm-spi" ? "none (FM SPI has no ATR command)" : "—"}`,
+  ];
+  if (r.applet) lines.push(`applet    TID applet v${r.applet.version}, AID ${spaced(r.applet.aid)}`);
+  if (r.lifecycle) {
+    lines.push(`identity  ${r.tid ? `TID ${r.tid}` : "none (blank SE: provision it first)"}, ${r.lifecycle}`);
+  }
+  if (r.slots) lines.push(`sessions  ${r.slots.inUse} of ${r.slots.total} slots in use`);
+  const bus = `${r.transactions} bus transactions, ${r.wireBytes} wire bytes for ${r.apduBytes} APDU bytes`;
+  if (r.simulated) {
+    lines.push(`bus       simulated bus time ${r.simulatedBusMs} ms; SE busy ${r.simulatedSeBusyMs} ms; ${bus}`);
+    lines.push(`elapsed   ${r.elapsedMs} ms simulated (polling and frame delays included)`);
+  } else {
+    lines.push(`bus       ${bus}`);
+    lines.push(`elapsed   ${r.elapsedMs} ms`);
+  }
+  return lines.join("\n");
+}
+
+export const probe: CliCommand = { name: "probe", summary: "find and identify the secure element on a board (ATR, TID applet, identity)", usage: USAGE, run };

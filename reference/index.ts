@@ -1,0 +1,49 @@
+// TID protocol v1 reference implementation on node:crypto (DESIGN.md §4) — both halves.
+// Used by the reference auth server (server/), the simulated SE (hal/sim) and tests; it
+// reproduces test/vectors/tid-v1-example.json byte for byte. Bytes are Uint8Array (Buffer ok);
+// integers big-endian on the wire; times are Unix seconds (u32). Names follow DESIGN.md:
+// capital Qd / Qs = ephemeral SM2 public keys (64 bytes X ‖ Y), lowercase qd / qs = their
+// 32-byte private scalars.
+//
+// Errors: data errors throw ProtocolError {code, reason, status} (errors.ts): code is one of
+//   BAD_FORMAT, UNSUPPORTED_VERSION, UNSUPPORTED_ALGORITHM, TID_MISMATCH, VERIFY_FAILED,
+//   BAD_POINT, BAD_SCALAR, STALE_TIME, REPLAY, UNKNOWN_TID, INACTIVE_TID; reason is the exact
+//   check (TOO_SHORT, TOO_LONG, EXTRA_TOO_LONG, NONCE_LENGTH, RESERVED_FLAGS, VERSION, SYM_ALG,
+//   KEY_AGREEMENT, TID, TAG_D, TAG_S, NOT_ON_CURVE, SCALAR_RANGE, TOO_OLD, TOO_NEW, SEEN,
+//   NOT_REGISTERED, DEACTIVATED); status is the matching bindings/status.ts name (ERR_…) when
+//   one exists. Bad arguments (wrong type or size of a caller-supplied key) throw TypeError /
+//   RangeError naming the argument.
+//
+// Codecs (codec.ts; strict, fixed check order documented there):
+//   parseAuthcode(buf) → AuthcodeFields {version, symAlg, keyAgreement, nonceLength, flags, time,
+//     tid, nd, extra, Qd, tagD};  encodeAuthcode({flags?, time, tid, nd, extra?, Qd, tagD});
+//     encodeAuthcodeBody(same without tagD) = the bytes tag_d covers.
+//   parseServerData(buf) → ServerDataFields {…, flags, time, tid, ns, extra, Qs | null, tagS};
+//     encodeServerData({time, tid, ns, extra?, Qs?, tagS}) — the token flag is set iff Qs given;
+//     encodeServerDataBody(same without tagS).
+// Primitives (primitives.ts): sm3(...parts), hmacSm3(key, ...parts), sm3Kdf(z, len),
+//   sm2Keygen() → {privateKey, publicKey}, sm2PublicFromPrivate(d), sm2Ecdh(d, peerPublic) → x,
+//   isOnCurve(pub), checkPublicKey / checkPrivateKey, ctEqual(a, b), random(n).
+// Keyed values (derive.ts): computeTagD(psk, body), computeTagS(psk, body, nd, tagD),
+//   deriveK(z, tid, nd, ns) → K (32), tokenOf(K) → K[0..16).
+// Device half (device.ts):
+//   buildAuthcode({tid, psk, time, nd?, ephemeralPrivate?, extra?, flags?})
+//     → {authcode, pending: {qd, nd, tagD}}
+//   finishDevice({tid, psk, pending, serverData}) → {token | null, k | null, fields}
+//     checks: parse → TID_MISMATCH → VERIFY_FAILED (tag_s) → BAD_POINT (Qs). The caller drops
+//     `pending` after one call, good or bad (§4.4).
+// Server half (server.ts):
+//   verifyAuthcode(authcode, {lookupPsk(tid), now, windowSeconds? = 300, remember?(tid, nd,
+//     expiresAt)}) → fields + {psk, wantsToken}
+//     checks: parse → UNKNOWN_TID → VERIFY_FAILED (tag_d) → INACTIVE_TID → STALE_TIME → BAD_POINT
+//     (Qd) → REPLAY (remember returned false). lookupPsk returns the PSK, {psk, active}, or null.
+//   buildServerData({tid, psk, nd, tagD, Qd?, time, ns?, ephemeralPrivate?, issueToken, extra?})
+//     → {serverData, token | null, k, z, ns, Qs, tagS}
+//   MemoryReplayCache — an in-memory `remember` (the auth server persists its own in SQLite).
+export * from "./constants.js";
+export * from "./errors.js";
+export * from "./primitives.js";
+export * from "./codec.js";
+export * from "./derive.js";
+export * from "./device-half.js";
+export * from "./server-half.js";

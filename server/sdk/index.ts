@@ -1,0 +1,30 @@
+// The server SDK: what a device maker's user server uses (docs/server.md "Server SDK").
+// - authDevice / TidAuthClient: send a device's authcode to the TID auth server, get back the
+//   server data for the device and the session token;
+// - the business-data helpers on that token: sm4Encrypt / sm4Decrypt (raw SM4-ECB, the device's
+//   sym_crypto), seal / open / AeadSession (SM4-GCM messages, the device's tid_seal / tid_open);
+// - keygen: the user server's RSA key pair; request signing and token encryption;
+// - admin calls for provisioning: registerDevice, registerUserServer, setDeviceActive, getDevice.
+// It needs node:crypto and node:http only: no database, nothing native.
+export {
+  authDevice,
+  TidAuthClient,
+  TidServerError,
+  destroyAgents,
+  sm4Encrypt,
+  sm4Decrypt,
+  seal,
+  open,
+  AeadSession,
+  AeadError,
+  aeadNonce,
+  PREFIX_UPLINK,
+  PREFIX_DOWNLINK,
+  AEAD_OVERHEAD,
+  keygen,
+  type AuthDeviceOptions,
+  type AuthDeviceResult,
+} from "./auth-device.js";
+export { Sm4Gcm, sm4GcmEncrypt, sm4GcmDecrypt } from "../../reference/sm4-gcm.js";
+export { canonicalString, signRequest, verifyRequest, encryptToken, decryptToken, SIGNATURE_SCHEME, TOKEN_ENCRYPTION } from "./signing.js";
+export { registerDevice, registerUserServer, setDeviceActive, getDevice, type AdminOptions } from "./admin-client.js";

@@ -1,0 +1,125 @@
+// The demo (cli/commands/demo.ts, `npm run demo`): its main function in process for the SE backend on
+// both simulated buses and for the soft backend, in --json mode, with the JSON checked against the
+// protocol's layouts and independently with the server's own AEAD and SM4 code; the text mode; a
+// forced failure (--tamper: exit 1, the failing step named); usage errors (exit 2). The compiled
+// dist/cli/commands/demo.js runs once too when dist/ is built.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runDemo, type DemoReport } from "../../cli/commands/demo.js";
+import { AeadSession } from "../../reference/aead.js";
+import { sm4Encrypt } from "../../server/sdk/auth-device.js";
+import { hex } from "../support/e2e.js";
+
+async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runDemo(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
+
+/** Check a successful --json report the way an outsider would. */
+function checkReport(r: DemoReport, backend: "se" | "soft"): void {
+  expect(r.ok).toBe(true);
+  expect(r.backend).toBe(backend);
+  const authcode = bytes(r.authcode!);
+  const serverData = bytes(r.serverData!);
+  expect(authcode.length).toBe(132);
+  expect(serverData.length).toBe(132);
+  expect(hex(authcode.subarray(0, 6))).toBe("011002100000"); // v1, SM4, SM2-ECDH, nonce 16, flags 0
+  expect(hex(serverData.subarray(0, 6))).toBe("011002100001"); // flags bit 0: token issued
+  expect(hex(authcode.subarray(10, 18))).toBe(r.tid);
+  expect(hex(serverData.subarray(10, 18))).toBe(r.tid);
+  expect(Math.abs(new DataView(serverData.buffer).getUint32(6) - Date.now() / 1000)).toBeLessThan(60);
+  expect(r.deviceToken).toMatch(/^[0-9a-f]{32}$/);
+  expect(r.deviceToken).toBe(r.serverToken);
+  // the messages in the report open with the token, with the server's own code
+  const token = bytes(r.serverToken!);
+  expect(new TextDecoder().decode(new AeadSession(token, "server").open(bytes(r.uplink!.message)))).toBe(r.uplink!.plaintext);
+  expect(new TextDecoder().decode(new AeadSession(token, "device").open(bytes(r.downlink!.message)))).toBe(r.downlink!.plaintext);
+  expect(hex(sm4Encrypt(token, bytes(r.symCrypto!.plaintext)))).toBe(r.symCrypto!.deviceCiphertext);
+  expect(r.symCrypto!.serverCiphertext).toBe(r.symCrypto!.deviceCiphertext);
+  expect(r.steps).toHaveLength(12);
+  for (const s of r.steps) {
+    expect(s.ok).toBe(true);
+    expect(s.ms).toBeGreaterThanOrEqual(0);
+    expect(s.name.length).toBeGreaterThan(0);
+  }
+  const step = (name: RegExp) => r.steps.find((s) => name.test(s.name))!;
+  expect(step(/get_authcode/).bytes).toBe(132);
+  if (backend === "se") {
+    // every step that talks to the SE reports simulated bus time and wire bytes
+    for (const name of [/provision/, /tid_client_init/, /get_authcode/, /validate/, /sym_crypto: device/, /sym_crypto: user server/]) {
+      expect(step(name).busUs).toBeGreaterThan(0);
+      expect(step(name).wireBytes).toBeGreaterThan(0);
+    }
+    expect(step(/authDevice/).wireBytes).toBe(0);
+    expect(r.totals.busUs).toBeGreaterThan(0);
+    expect(r.totals.wireBytes).toBeGreaterThan(300);
+  } else {
+    expect(r.steps.every((s) => s.busUs === undefined)).toBe(true);
+  }
+}
+
+describe("npm run demo (runDemo)", () => {
+  it.each([
+    ["se", "i2c"],
+    ["se", "spi"],
+    ["soft", null],
+  ] as const)("--json, backend %s, bus %s: exit 0, a complete and consistent report", async (backend, bus) => {
+    const args = ["--json", "--backend", backend, ...(bus ? ["--bus", bus] : [])];
+    const { code, out, err } = await demo(args);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as DemoReport;
+    checkReport(r, backend);
+    if (bus) expect(r.board).toBe(`sim-${bus}`);
+  });
+
+  it("text mode: every step as it goes, then the summary", async () => {
+    const { code, out } = await demo([]);
+    expect(code).toBe(0);
+    const lines = out.split("\n");
+    expect(lines[0]).toMatch(/^tid-wasm demo — TID protocol v1, SE backend: .*sim-i2c/);
+    for (let n = 1; n <= 12; n++) expect(out).toMatch(new RegExp(`^\\[ ?${n}/12\\] .* ok `, "m"));
+    expect(out).toMatch(/simulated: bus \d+\.\d\d ms, [\d.]+ ms with SE work, \d+ wire B/);
+    expect(out).toMatch(/^all 12 steps held: TID [0-9a-f]{16} authenticated/m);
+    expect(out).toMatch(/server stopped, temporary files removed\.$/);
+  });
+
+  it("--tamper: the device refuses the altered server data; exit 1 naming the step", async () => {
+    const { code, out, err } = await demo(["--tamper"]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^\[ 7\/12\] device: tid_client_validate_authcode +FAIL/m);
+    expect(err).toMatch(/^demo failed: step 7 "device: tid_client_validate_authcode" failed: ERR_VERIFY_FAILED/);
+    const j = await demo(["--tamper", "--json", "--backend", "soft"]);
+    expect(j.code).toBe(1);
+    const r = JSON.parse(j.out) as DemoReport;
+    expect(r.ok).toBe(false);
+    expect(r.steps.at(-1)).toMatchObject({ ok: false, name: "device: tid_client_validate_authcode" });
+    expect(r.steps.at(-1)!.error).toMatch(/ERR_VERIFY_FAILED/);
+  });
+
+  it("usage errors exit 2", async () => {
+    for (const args of [["--backend", "tee"], ["--bus", "uart"], ["--backend", "soft", "--bus", "spi"], ["--frob"], ["extra"], ["--build", "fast"]]) {
+      const { code, err } = await demo(args);
+      expect([args.join(" "), code]).toEqual([args.join(" "), 2]);
+      expect(err).toMatch(/usage: npm run demo/);
+    }
+    expect((await demo(["--help"])).code).toBe(0);
+  });
+});
+
+const DEMO_JS = fileURLToPath(new URL("../../dist/cli/commands/demo.js", import.meta.url));
+
+describe.skipIf(!existsSync(DEMO_JS))("dist/cli/commands/demo.js (compiled)", () => {
+  it.each(["se", "soft"] as const)("--json --backend %s exits 0 with a consistent report", (backend) => {
+    const p = spawnSync(process.execPath, [DEMO_JS, "--json", "--backend", backend], { encoding: "utf8", timeout: 60_000 });
+    expect(p.stderr).toBe("");
+    expect(p.status).toBe(0);
+    checkReport(JSON.parse(p.stdout) as DemoReport, backend);
+  });
+});

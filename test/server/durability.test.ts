@@ -1,0 +1,92 @@
+// Crash safety of the auth server's registry: a child server process is SIGKILLed in the middle
+// of a write-heavy load (device registrations and authentications over HTTP). Everything it had
+// acknowledged must be in the database afterwards, the database must open cleanly and pass
+// SQLite's integrity check, and a new server process must serve from it — replay protection
+// included. (SIGKILL tests process crashes; power loss is covered by synchronous=FULL, not here.)
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { authDevice, destroyAgents, keygen, registerDevice, registerUserServer, TidServerError } from "../../server/sdk/index.js";
+import { readMasterKeyFile, Registry } from "../../server/app/index.js";
+import { buildAuthcode, finishDevice } from "../../reference/index.js";
+import { compileServer, spawnServer } from "../support/server-child.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tid-crash-"));
+let compiled: string | undefined;
+afterAll(() => {
+  destroyAgents();
+  rmSync(dir, { recursive: true, force: true });
+  if (compiled) rmSync(join(compiled, "..", ".."), { recursive: true, force: true });
+});
+
+describe("SIGKILL mid-write", () => {
+  it("loses nothing acknowledged; the database reopens cleanly", async () => {
+    const mainJs = (compiled = compileServer());
+    const db = join(dir, "tid.db");
+    const keyFile = join(dir, "master.key");
+    const args = ["--db", db, "--master-key-file", keyFile, "--create-master-key"];
+    const first = await spawnServer(mainJs, args);
+    const keys = keygen(join(dir, "keys"));
+    const privateKey = readFileSync(keys.privateKeyPath, "utf8");
+    await registerUserServer({ url: first.url }, "100000000001", keys.publicKeyPem);
+
+    const registered = new Map<string, Uint8Array>(); // acknowledged TID → PSK
+    const authenticated: { tid: Uint8Array; psk: Uint8Array; authcode: Uint8Array }[] = [];
+    let killed = false;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => first.child.once("exit", (_code, signal) => resolve(signal)));
+
+    async function worker(w: number): Promise<void> {
+      for (let i = 0; !killed; i++) {
+        const tid = new Uint8Array(randomBytes(8));
+        const psk = new Uint8Array(randomBytes(16));
+        try {
+          await registerDevice({ url: first.url, timeoutMs: 5_000 }, { tid, psk, label: `w${w}-${i}` });
+          registered.set(Buffer.from(tid).toString("hex"), psk);
+          const { authcode, pending } = buildAuthcode({ tid, psk, time: Math.floor(Date.now() / 1000) });
+          const [serverData, token] = await authDevice("100000000001", privateKey, authcode, { url: first.url, timeoutMs: 5_000 });
+          expect(Buffer.from(finishDevice({ tid, psk, pending, serverData }).token!).equals(Buffer.from(token!))).toBe(true);
+          authenticated.push({ tid, psk, authcode });
+        } catch (e) {
+          if (killed && e instanceof TidServerError && e.code === "NETWORK") return;
+          throw e;
+        }
+      }
+    }
+
+    const load = Promise.all([0, 1, 2, 3, 4, 5].map(worker));
+    while (registered.size < 120) await new Promise((r) => setTimeout(r, 20));
+    killed = true;
+    first.child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+    await load;
+    destroyAgents();
+
+    // The database opens (WAL recovery), is sound and holds every acknowledged write.
+    const registry = Registry.open(db, { masterKey: readMasterKeyFile(keyFile) });
+    expect(registry.integrityCheck()).toBe("ok");
+    for (const [tidHex, psk] of registered) {
+      const found = registry.getDevicePsk(new Uint8Array(Buffer.from(tidHex, "hex")));
+      expect(found, tidHex).toBeDefined();
+      expect(Buffer.from(found!.psk).equals(Buffer.from(psk))).toBe(true);
+    }
+    for (const a of authenticated) expect(registry.describeDevice(a.tid)!.authCount).toBe(1);
+    expect(registry.replayCacheSize().authcodes).toBeGreaterThanOrEqual(authenticated.length);
+    registry.close();
+
+    // A new server process serves from it; authcodes accepted before the crash stay replays.
+    const second = await spawnServer(mainJs, args);
+    try {
+      expect(authenticated.length).toBeGreaterThan(0);
+      const replay = authenticated[0]!;
+      await expect(authDevice("100000000001", privateKey, replay.authcode, { url: second.url })).rejects.toMatchObject({ code: "REPLAY" });
+      const { authcode, pending } = buildAuthcode({ tid: replay.tid, psk: replay.psk, time: Math.floor(Date.now() / 1000) });
+      const [serverData, token] = await authDevice("100000000001", privateKey, authcode, { url: second.url });
+      expect(Buffer.from(finishDevice({ tid: replay.tid, psk: replay.psk, pending, serverData }).token!).equals(Buffer.from(token!))).toBe(true);
+    } finally {
+      second.child.kill("SIGTERM");
+      await new Promise((r) => second.child.once("exit", r));
+    }
+  });
+});

@@ -1,0 +1,53 @@
+// Shared helpers of the TID client tests (test/tid*.test.ts, test/client*.test.ts): the worked
+// example, random identities, and the node:crypto reference server half (server/protocol) as the
+// device's independent counterpart.
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { buildServerData, verifyAuthcode, MemoryReplayCache } from "../../reference/index.js";
+import { TidClient, type SoftIdentity } from "../../bindings/client.js";
+import type { WasmBuild } from "../../bindings/wasm.js";
+
+export const BUILDS = ["debug", "release"] as const satisfies readonly WasmBuild[];
+
+export const hex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
+export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
+
+export interface WorkedExample {
+  TID: string; PSK: string; deviceTime: number; serverTime: number; Nd: string; Ns: string; extra: string;
+  deviceEphemeralPrivate: string; serverEphemeralPrivate: string; authcode: string; tagD: string;
+  serverData: string; tagS: string; Z: string; K: string; sessionToken: string;
+}
+export const EXAMPLE: WorkedExample = JSON.parse(
+  readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8"),
+);
+export const EXAMPLE_IDENTITY: SoftIdentity = { tid: unhex(EXAMPLE.TID), psk: unhex(EXAMPLE.PSK) };
+
+export function randomIdentity(): SoftIdentity {
+  return { tid: new Uint8Array(randomBytes(8)), psk: new Uint8Array(randomBytes(16)) };
+}
+
+export async function softClient(build: WasmBuild, identity: SoftIdentity, now?: () => number): Promise<TidClient> {
+  const client = await TidClient.create({ backend: "soft", identity, build, ...(now ? { now } : {}) });
+  client.init();
+  return client;
+}
+
+/** The reference server half: verify an authcode and answer it. */
+export function answer(
+  authcode: Uint8Array,
+  identity: SoftIdentity,
+  options: { issueToken?: boolean; extra?: Uint8Array; now?: number; cache?: MemoryReplayCache } = {},
+): { serverData: Uint8Array; token: Uint8Array | null } {
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const v = verifyAuthcode(authcode, {
+    lookupPsk: (tid) => (Buffer.compare(tid, identity.tid) === 0 ? identity.psk : null),
+    now,
+    ...(options.cache ? { remember: (t, n, e) => options.cache!.remember(t, n, e) } : {}),
+  });
+  const issueToken = options.issueToken ?? v.wantsToken;
+  const built = buildServerData({
+    tid: v.tid, psk: v.psk, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: now, issueToken,
+    ...(options.extra ? { extra: options.extra } : {}),
+  });
+  return { serverData: built.serverData, token: built.token };
+}
