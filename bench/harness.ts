@@ -1,3 +1,4 @@
+import { toHex } from "../reference/bytes.js";
 // Benchmark harness: every implementation runs in this one process on the same inputs; each
 // figure is the median of several samples taken after a warm-up (docs/benchmarks.md).
 
@@ -114,12 +115,6 @@ export function deterministicBytes(n: number, seed: number): Uint8Array {
     out[i] = s & 255;
   }
   return out;
-}
-
-/** Lower-case hex of bytes (a number[] too, as the sm-crypto family returns). */
-export function hex(u: Uint8Array | number[]): string {
-  const bytes = u instanceof Uint8Array ? u : Uint8Array.from(u);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
 export function round(x: number, digits = 3): number {

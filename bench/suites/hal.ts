@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { createSimulatedStack } from "../../hal/sim/stack.js";
 import { round, type Row, type Suite } from "../harness.js";
+import { fromHex } from "../../reference/bytes.js";
 
 interface Example {
   TID: string;
@@ -31,14 +32,13 @@ function example(): Example {
   }
 }
 
-const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
 
 function authExchange(bus: "i2c" | "spi", ex: Example): Row {
-  const s = createSimulatedStack({ bus, identity: { tid: h(ex.TID), psk: h(ex.PSK) } });
-  s.sim.applet.injectNextAuth({ nd: h(ex.Nd), ephemeralPrivate: h(ex.deviceEphemeralPrivate) });
+  const s = createSimulatedStack({ bus, identity: { tid: fromHex(ex.TID), psk: fromHex(ex.PSK) } });
+  s.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate) });
   const t0 = s.clock.now();
   const authcode = s.client.authBeginSync({ time: ex.deviceTime });
-  const token = s.client.authFinishSync(h(ex.serverData), { returnToken: true });
+  const token = s.client.authFinishSync(fromHex(ex.serverData), { returnToken: true });
   const elapsedMs = s.clock.now() - t0;
   if (Buffer.from(authcode).toString("hex") !== ex.authcode || !token || Buffer.from(token).toString("hex") !== ex.sessionToken) {
     throw new Error(`hal bench: the ${bus} exchange did not reproduce the worked example`);

@@ -14,9 +14,10 @@
 // Breakdown rows: tid-get-authcode (fresh random Nd and key pair, no injection) and tid-validate
 // (the pending request re-armed through the test hook).
 import { createECDH, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { TidClient } from "../../bindings/client.js";
 import { buildAuthcode, buildServerData, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
+import { toHex } from "../../reference/bytes.js";
 
 const POOL = 64;
 const AUTHCODE_SIZE = 132;
@@ -104,11 +105,11 @@ export const suite: Suite = {
     for (const e of pool) {
       hooks.inject(e.nd, TIME, e.qd);
       const a = client.getAuthcode();
-      if (hex(a) !== hex(e.authcode)) throw new Error("tid-wasm authcode differs from the reference");
-      if (hex(client.validate(e.serverData)!) !== hex(e.token)) throw new Error("tid-wasm token differs from the reference");
+      if (toHex(a) !== toHex(e.authcode)) throw new Error("tid-wasm authcode differs from the reference");
+      if (toHex(client.validate(e.serverData)!) !== toHex(e.token)) throw new Error("tid-wasm token differs from the reference");
       const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
-      if (hex(n.authcode) !== hex(e.authcode)) throw new Error("node:crypto authcode differs from the reference");
-      if (hex(nodeValidate(tid, psk, n.pending, e.serverData)) !== hex(e.token)) throw new Error("node:crypto token differs from the reference");
+      if (toHex(n.authcode) !== toHex(e.authcode)) throw new Error("node:crypto authcode differs from the reference");
+      if (toHex(nodeValidate(tid, psk, n.pending, e.serverData)) !== toHex(e.token)) throw new Error("node:crypto token differs from the reference");
     }
     log(`  checked: both implementations reproduce the reference authcode and token on all ${POOL} pool entries`);
 

@@ -18,9 +18,10 @@
 import { createECDH, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm2 as v2 } from "sm-crypto-v2";
-import { hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { sm2Api, sm2SignatureToDer } from "../../bindings/sm2.js";
 import { TidWasm } from "../../bindings/wasm.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 interface SmCryptoSm2 {
   generateKeyPairHex(): { privateKey: string; publicKey: string };
@@ -63,7 +64,7 @@ export const suite: Suite = {
     // One signer key pair (shared by every peer) and one ECDH peer key.
     const me = sm2.generateKeyPair();
     const peer = sm2.generateKeyPair();
-    const dHex = hex(me.privateKey), pubHex = "04" + hex(me.publicKey), peerHex = "04" + hex(peer.publicKey);
+    const dHex = toHex(me.privateKey), pubHex = "04" + toHex(me.publicKey), peerHex = "04" + toHex(peer.publicKey);
     const peer65 = Buffer.from(peerHex, "hex");
     const nodeEcdh = createECDH("SM2");
     nodeEcdh.setPrivateKey(me.privateKey);
@@ -101,11 +102,10 @@ export const suite: Suite = {
     ];
 
     // Cross-checks before timing: one shared secret, every signature valid for the wasm.
-    const z = hex(sm2.ecdh(me.privateKey, peer.publicKey));
+    const z = toHex(sm2.ecdh(me.privateKey, peer.publicKey));
     if (nodeEcdh.computeSecret(peer65).toString("hex") !== z) throw new Error("node:crypto ECDH disagrees");
-    if (hex(v2.ecdh(dHex, peerHex)).slice(2) !== z) throw new Error("sm-crypto-v2 ECDH disagrees");
+    if (toHex(v2.ecdh(dHex, peerHex)).slice(2) !== z) throw new Error("sm-crypto-v2 ECDH disagrees");
     if (smCryptoEcdh() !== z) throw new Error("sm-crypto ECDH disagrees");
-    const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
     if (!nodeVerify("sm3", msg, nodePub, sm2SignatureToDer(sm2.sign(me.privateKey, msg, { id: "", publicKey: me.publicKey })))) {
       throw new Error("node:crypto rejects a tid-wasm signature");
     }
@@ -117,8 +117,8 @@ export const suite: Suite = {
       if (impl === "node:crypto") continue; // generateKeys() returns the public key only
       const k = kp as { privateKey: string | Uint8Array; publicKey: string | Uint8Array };
       const d = typeof k.privateKey === "string" ? fromHex(k.privateKey.padStart(64, "0")) : k.privateKey;
-      const pub = typeof k.publicKey === "string" ? k.publicKey.slice(2) : hex(k.publicKey);
-      if (hex(sm2.publicKeyFromPrivate(d)) !== pub) throw new Error(`${impl} key pair disagrees`);
+      const pub = typeof k.publicKey === "string" ? k.publicKey.slice(2) : toHex(k.publicKey);
+      if (toHex(sm2.publicKeyFromPrivate(d)) !== pub) throw new Error(`${impl} key pair disagrees`);
     }
     log("  outputs agree (shared secret, signatures of every peer, key pairs)");
 

@@ -9,9 +9,10 @@
 import { createHash, createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm3 as smv2 } from "sm-crypto-v2";
-import { deterministicBytes as bytes, hex, measure, measureInTurns, quickOptions, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { deterministicBytes as bytes, measure, measureInTurns, quickOptions, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { sm3Api } from "../../bindings/sm3.js";
 import { TidWasm } from "../../bindings/wasm.js";
+import { toHex } from "../../reference/bytes.js";
 
 type SmCryptoSm3 = (input: number[] | string, options?: { key: number[] | string }) => string;
 const smCrypto = (createRequire(import.meta.url)("sm-crypto") as { sm3: SmCryptoSm3 }).sm3;
@@ -48,13 +49,13 @@ export const suite: Suite = {
     const want = new Map<string, string>();
     for (const [op, impl, size, run] of cases) {
       const r = run();
-      const got = typeof r === "string" ? r : hex(r);
+      const got = typeof r === "string" ? r : toHex(r);
       const id = `${op}/${size}`;
       if (impl === "node:crypto") want.set(id, got);
     }
     for (const [op, impl, size, run] of cases) {
       const r = run();
-      const got = typeof r === "string" ? r : hex(r);
+      const got = typeof r === "string" ? r : toHex(r);
       if (got !== want.get(`${op}/${size}`)) throw new Error(`${op} ${size} B: ${impl} disagrees with node:crypto`);
     }
     log(`  outputs agree (${cases.length} cases)`);

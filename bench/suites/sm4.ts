@@ -6,9 +6,10 @@
 import { createCipheriv } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm4 as smv2 } from "sm-crypto-v2";
-import { deterministicBytes as bytes, hex, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
+import { deterministicBytes as bytes, measureInTurns, type BenchOptions, type Row, type Suite } from "../harness.js";
 import { Sm4Key } from "../../bindings/sm4.js";
 import { TidWasm } from "../../bindings/wasm.js";
+import { toHex } from "../../reference/bytes.js";
 
 interface SmCryptoSm4 {
   encrypt(data: Uint8Array | number[], key: Uint8Array | number[], options: { mode?: "ecb" | "cbc"; iv?: Uint8Array | number[]; padding?: "none" | "pkcs#7"; output: "array" }): number[];
@@ -75,7 +76,7 @@ export const suite: Suite = {
     const input = (n: number) => inputs.get(n) ?? (inputs.set(n, bytes(n, n)), inputs.get(n)!);
     const reference = new Map<string, string>();
     for (const [op, impl, size, run] of cases) {
-      const got = hex(run(input(size)));
+      const got = toHex(run(input(size)));
       const id = `${op}/${size}`;
       const ref = reference.get(id);
       if (ref === undefined) reference.set(id, got);

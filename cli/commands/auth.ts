@@ -15,7 +15,8 @@ import { AeadSession } from "../../reference/aead.js";
 import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
-import { DEVICE_OPTIONS, caFile, hex, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
+import { DEVICE_OPTIONS, caFile, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
+import { toHex } from "../../reference/bytes.js";
 
 const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
@@ -143,29 +144,29 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     };
     const c = client;
     device(() => c.init());
-    report.tid = hex(device(() => c.tid));
+    report.tid = toHex(device(() => c.tid));
     const authcode = device(() => c.getAuthcode(extra, { keepSession: values["keep-session"] === true }));
-    report.authcode = hex(authcode);
+    report.authcode = toHex(authcode);
     report.authcodeLength = authcode.length;
     const t0 = performance.now();
     const [serverData, serverToken] = await authDevice(user, privateKey, authcode, { url, ...(ca ? { ca } : {}) });
     report.serverMs = round(performance.now() - t0);
-    report.serverData = hex(serverData);
+    report.serverData = toHex(serverData);
     report.serverDataLength = serverData.length;
     report.tokenIssued = serverToken !== null;
     const deviceToken = device(() => c.validate(serverData));
-    report.tokensMatch = (deviceToken === null && serverToken === null) || (deviceToken !== null && serverToken !== null && hex(deviceToken) === hex(serverToken));
+    report.tokensMatch = (deviceToken === null && serverToken === null) || (deviceToken !== null && serverToken !== null && toHex(deviceToken) === toHex(serverToken));
     if (!report.tokensMatch) throw new Error(`the device's token (${deviceToken ? "16 bytes" : "none"}) differs from the user server's (${serverToken ? "16 bytes" : "none"})`);
     if (serverToken) {
       const session = new AeadSession(serverToken, "server");
       const up = new TextEncoder().encode(`tid auth uplink check from ${report.tid}`);
-      const uplink = hex(session.open(device(() => c.seal(0, up)))) === hex(up);
+      const uplink = toHex(session.open(device(() => c.seal(0, up)))) === toHex(up);
       const down = new TextEncoder().encode(`tid auth downlink check to ${report.tid}`);
-      const downlink = hex(device(() => c.open(0, session.seal(down)))) === hex(down);
+      const downlink = toHex(device(() => c.open(0, session.seal(down)))) === toHex(down);
       session.destroy();
       report.aead = { uplink, downlink };
       if (!uplink || !downlink) throw new Error("an AEAD check message did not come through intact");
-      if (values["show-token"]) report.token = hex(serverToken);
+      if (values["show-token"]) report.token = toHex(serverToken);
       serverToken.fill(0);
     }
     report.deviceMs = round(deviceMs);

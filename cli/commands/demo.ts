@@ -26,6 +26,7 @@ import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
 import { writeKeyFile } from "../../bindings/keyfile.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
+import { toHex } from "../../reference/bytes.js";
 
 const USAGE = `usage: npm run demo -- [--backend se|soft] [--bus i2c|spi] [--json] [--build release|debug]
 
@@ -86,12 +87,11 @@ const processIo: DemoIo = {
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
 };
 
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
 /** Hex, abbreviated to the first 16 and last 8 bytes when longer than 32 bytes. */
 export function shortHex(b: Uint8Array): string {
-  if (b.length <= 32) return hex(b);
-  return `${hex(b.subarray(0, 16))}…${hex(b.subarray(b.length - 8))}`;
+  if (b.length <= 32) return toHex(b);
+  return `${toHex(b.subarray(0, 16))}…${toHex(b.subarray(b.length - 8))}`;
 }
 
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -225,7 +225,7 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
     // ---- the device: provision an identity ---------------------------------------------------
     const tid = new Uint8Array(randomBytes(8));
     const psk = new Uint8Array(randomBytes(16));
-    report.tid = hex(tid);
+    report.tid = toHex(tid);
     const keyFile = join(tmp, "device.key");
     const passphrase = randomBytes(12).toString("base64url");
     if (backend === "se") opened = openBoard(boardName, {});
@@ -238,7 +238,7 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
           await se.provision(tid, psk);
           await se.lock();
           const id = await se.identity();
-          if (!id.tid || hex(id.tid) !== hex(tid) || id.info.lifecycle !== "locked") throw new Error("the SE does not report the provisioned TID, locked");
+          if (!id.tid || toHex(id.tid) !== toHex(tid) || id.info.lifecycle !== "locked") throw new Error("the SE does not report the provisioned TID, locked");
         } else {
           await writeKeyFile(keyFile, { tid, psk }, { passphrase });
         }
@@ -246,7 +246,7 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
       },
       () => ({
         detail: [
-          `fresh TID ${hex(tid)}, PSK 16 random bytes (never shown)`,
+          `fresh TID ${toHex(tid)}, PSK 16 random bytes (never shown)`,
           opened
             ? `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) and registered with the auth server, owned by "${userUin}"`
             : `sealed into ${keyFile} (scrypt + AES-256-GCM, 0600) and registered with the auth server, owned by "${userUin}"`,
@@ -264,14 +264,14 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
         client = cl;
         cl.init();
         const got = cl.tid;
-        if (hex(got) !== hex(tid)) throw new Error(`the device reports TID ${hex(got)}, provisioned ${hex(tid)}`);
+        if (toHex(got) !== toHex(tid)) throw new Error(`the device reports TID ${toHex(got)}, provisioned ${toHex(tid)}`);
         return cl;
       },
       () => ({
         detail: [
           opened
-            ? `wasm SE backend: SELECT the TID applet, GET DATA → TID ${hex(tid)}`
-            : `wasm soft backend: key file unsealed, TID ${hex(tid)} and PSK loaded into the wasm`,
+            ? `wasm SE backend: SELECT the TID applet, GET DATA → TID ${toHex(tid)}`
+            : `wasm soft backend: key file unsealed, TID ${toHex(tid)} and PSK loaded into the wasm`,
         ],
       }),
     );
@@ -288,7 +288,7 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
         ],
       }),
     );
-    report.authcode = hex(authcode);
+    report.authcode = toHex(authcode);
 
     const [serverData, serverToken] = await step(
       "user server → TID auth server (authDevice)",
@@ -298,12 +298,12 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
         detail: [
           `request signed with the user server's RSA key; the server checked tag_d, the time window and (TID, Nd) replay`,
           `server data ${sd.length} bytes: ${shortHex(sd)}`,
-          `session token ${tok ? `${tok.length} bytes, RSA-OAEP-encrypted to the user server, decrypted: ${hex(tok)}` : "none"}`,
+          `session token ${tok ? `${tok.length} bytes, RSA-OAEP-encrypted to the user server, decrypted: ${toHex(tok)}` : "none"}`,
         ],
       }),
     );
-    report.serverData = hex(serverData);
-    report.serverToken = serverToken ? hex(serverToken) : null;
+    report.serverData = toHex(serverData);
+    report.serverToken = serverToken ? toHex(serverToken) : null;
     if (values.tamper) {
       serverData[40] ^= 0x01; // Qs, on the way back through the user server
       say(`        --tamper: bit 0 of server data byte 40 flipped on its way to the device`);
@@ -316,31 +316,31 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
         ...(t ? { bytes: t.length } : {}),
         detail: [
           `tag_s verified (bound to this request's Nd and tag_d); Z = x([qd]Qs), K = KDF(Z ‖ TID ‖ Nd ‖ Ns)${opened ? " — inside the SE (AUTH FINISH)" : ""}`,
-          `session token ${t ? hex(t) : "none"} installed in slot 0`,
+          `session token ${t ? toHex(t) : "none"} installed in slot 0`,
         ],
       }),
     );
-    report.deviceToken = deviceToken ? hex(deviceToken) : null;
+    report.deviceToken = deviceToken ? toHex(deviceToken) : null;
 
     await step(
       "the same token on both sides",
       () => {
         if (!deviceToken || !serverToken) throw new Error("a token is missing");
-        if (hex(deviceToken) !== hex(serverToken)) throw new Error(`device ${hex(deviceToken)} ≠ user server ${hex(serverToken)}`);
+        if (toHex(deviceToken) !== toHex(serverToken)) throw new Error(`device ${toHex(deviceToken)} ≠ user server ${toHex(serverToken)}`);
       },
-      () => ({ detail: [`device ${hex(deviceToken!)} = user server ${hex(serverToken!)}`] }),
+      () => ({ detail: [`device ${toHex(deviceToken!)} = user server ${toHex(serverToken!)}`] }),
     );
 
     // ---- business data ----------------------------------------------------------------------------
     const session = new AeadSession(serverToken!, "server");
-    const up = new TextEncoder().encode(`{"tid":"${hex(tid)}","temperature":21.5,"seq":1}`);
+    const up = new TextEncoder().encode(`{"tid":"${toHex(tid)}","temperature":21.5,"seq":1}`);
     await step(
       "uplink: device seals, user server opens",
       () => {
         const m = c.seal(0, up);
         const p = session.open(m);
-        if (hex(p) !== hex(up)) throw new Error("the opened plaintext differs");
-        report.uplink = { plaintext: new TextDecoder().decode(up), message: hex(m) };
+        if (toHex(p) !== toHex(up)) throw new Error("the opened plaintext differs");
+        report.uplink = { plaintext: new TextDecoder().decode(up), message: toHex(m) };
         return m;
       },
       (m) => ({
@@ -357,8 +357,8 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
       () => {
         const m = session.seal(down);
         const p = c.open(0, m);
-        if (hex(p) !== hex(down)) throw new Error("the opened plaintext differs");
-        report.downlink = { plaintext: new TextDecoder().decode(down), message: hex(m) };
+        if (toHex(p) !== toHex(down)) throw new Error("the opened plaintext differs");
+        report.downlink = { plaintext: new TextDecoder().decode(down), message: toHex(m) };
         return m;
       },
       (m) => ({
@@ -373,13 +373,13 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
       "sym_crypto: device encrypts, user server decrypts",
       () => {
         const ct = c.symCrypto(0, plain, true);
-        if (hex(sm4Decrypt(serverToken!, ct)) !== hex(plain)) throw new Error("sm4Decrypt on the server gives other bytes");
-        report.symCrypto = { plaintext: hex(plain), deviceCiphertext: hex(ct), serverCiphertext: "" };
+        if (toHex(sm4Decrypt(serverToken!, ct)) !== toHex(plain)) throw new Error("sm4Decrypt on the server gives other bytes");
+        report.symCrypto = { plaintext: toHex(plain), deviceCiphertext: toHex(ct), serverCiphertext: "" };
         return ct;
       },
       (ct) => ({
         bytes: ct.length,
-        detail: [`raw SM4-ECB over 2 blocks with the slot 0 key${opened ? " (inside the SE: SM4 CIPHER)" : ""}: ${hex(ct)}`],
+        detail: [`raw SM4-ECB over 2 blocks with the slot 0 key${opened ? " (inside the SE: SM4 CIPHER)" : ""}: ${toHex(ct)}`],
       }),
     );
     await step(
@@ -387,8 +387,8 @@ export async function runDemo(argv: string[], io: DemoIo = processIo): Promise<n
       () => {
         const ct = sm4Encrypt(serverToken!, plain);
         const p = c.symCrypto(0, ct, false);
-        if (hex(p) !== hex(plain)) throw new Error("the device decrypts to other bytes");
-        report.symCrypto!.serverCiphertext = hex(ct);
+        if (toHex(p) !== toHex(plain)) throw new Error("the device decrypts to other bytes");
+        report.symCrypto!.serverCiphertext = toHex(ct);
         return p;
       },
       (p) => ({ bytes: p.length, detail: [`server sm4Encrypt → device sym_crypto decrypt: "${new TextDecoder().decode(p)}"`] }),

@@ -9,6 +9,7 @@ import { LinkUnsupported } from "../../hal/link/errors.js";
 import { SeClient, SeStatusError, type SeIdentity } from "../../hal/se/client.js";
 import type { SelectInfo } from "../../hal/se/commands.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
+import { toHex } from "../../reference/bytes.js";
 
 const USAGE = `usage: tid probe --board NAME [--json] [--blank] [--trace]
 
@@ -26,7 +27,6 @@ Environment: TID_BOARD, TID_I2C_BUS, TID_I2C_ADDRESS, TID_SPI_DEVICE override th
 const DEMO_TID = "671007e10029b0a2";
 const DEMO_PSK = "00112233445566778899aabbccddeeff";
 
-const hex = (b: Uint8Array, sep = ""): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(sep);
 
 /** Historical bytes of an ISO 7816-3 ATR (T0's low nibble, after the interface bytes). */
 export function historicalBytes(atr: Uint8Array): Uint8Array | null {
@@ -99,9 +99,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     try {
       const atr = await link.atr();
-      report.atr = hex(atr);
+      report.atr = toHex(atr);
       const hb = historicalBytes(atr);
-      if (hb) report.atrHistorical = hex(hb);
+      if (hb) report.atrHistorical = toHex(hb);
     } catch (e) {
       if (!(e instanceof LinkUnsupported)) throw e;
     }
@@ -113,9 +113,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (e instanceof SeStatusError && e.sw === 0x6a82) throw new Error(`the SE answered, but has no TID applet (SELECT → SW 6A82)`);
       throw e;
     }
-    report.applet = { aid: hex(sel.aid), version: `${sel.version.major}.${sel.version.minor}` };
+    report.applet = { aid: toHex(sel.aid), version: `${sel.version.major}.${sel.version.minor}` };
     const id: SeIdentity = await client.identity();
-    report.tid = id.tid ? hex(id.tid) : null;
+    report.tid = id.tid ? toHex(id.tid) : null;
     report.lifecycle = id.info.lifecycle;
     const slots = await client.getSlots();
     report.slots = { total: slots.length, inUse: slots.filter((s) => s !== "empty").length };

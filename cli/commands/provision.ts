@@ -24,6 +24,7 @@ import { registerDevice } from "../../server/sdk/admin-client.js";
 import { destroyAgents } from "../../server/sdk/http-client.js";
 import { writeKeyFile, type KeyFileSecret } from "../../bindings/keyfile.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
+import { toHex } from "../../reference/bytes.js";
 
 export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
 
@@ -36,7 +37,6 @@ export interface SimState {
   board?: string;
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
 
 /** Write a simulated SE's state file: JSON, mode 0600, atomically (temporary file + rename). */
 export async function writeSimState(path: string, state: SimState, options: { overwrite?: boolean } = {}): Promise<void> {
@@ -47,8 +47,8 @@ export async function writeSimState(path: string, state: SimState, options: { ov
         format: SIM_STATE_FORMAT,
         note: "NVM of a simulated SE (tid provision / tid auth --sim-state). The PSK is in clear: tests and demos only.",
         ...(state.board ? { board: state.board } : {}),
-        tid: hex(state.tid),
-        psk: hex(state.psk),
+        tid: toHex(state.tid),
+        psk: toHex(state.psk),
         locked: state.locked,
       },
       null,
@@ -270,7 +270,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (board && !board.sim && simStatePath !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${board.name} is hardware`);
 
   const report: ProvisionReport = {
-    ok: false, tid: hex(tid), backend: keyFile !== undefined ? "soft" : "se", server: url, registered: false, stored: false,
+    ok: false, tid: toHex(tid), backend: keyFile !== undefined ? "soft" : "se", server: url, registered: false, stored: false,
     ...(boardName !== undefined ? { board: boardName } : {}),
     ...(simStatePath !== undefined ? { simState: simStatePath } : {}),
     ...(keyFile !== undefined ? { keyFile } : {}),
@@ -288,10 +288,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       await se.select();
       const { tid: present, info } = await se.identity();
       if (info.lifecycle === "locked") {
-        throw new Error(`the SE is locked with TID ${present ? hex(present) : "?"}; it cannot be provisioned again`);
+        throw new Error(`the SE is locked with TID ${present ? toHex(present) : "?"}; it cannot be provisioned again`);
       }
       if (info.lifecycle === "personalised" && !force) {
-        throw new Error(`the SE already holds TID ${present ? hex(present) : "?"} (not locked; --force provisions it again)`);
+        throw new Error(`the SE already holds TID ${present ? toHex(present) : "?"} (not locked; --force provisions it again)`);
       }
     }
     // 2. register with the auth server
@@ -311,13 +311,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         await se.provision(tid, psk);
         if (lock) await se.lock();
         const { tid: got, info } = await se.identity();
-        if (!got || hex(got) !== hex(tid)) throw new Error(`the SE reports TID ${got ? hex(got) : "none"} after PROVISION`);
+        if (!got || toHex(got) !== toHex(tid)) throw new Error(`the SE reports TID ${got ? toHex(got) : "none"} after PROVISION`);
         report.locked = info.lifecycle === "locked";
         if (simStatePath !== undefined) await writeSimState(simStatePath, { tid, psk, locked: report.locked, board: opened!.board.name }, { overwrite: force });
       }
       report.stored = true;
     } catch (e) {
-      throw new Error(`TID ${hex(tid)} is registered on the server, but storing it failed: ${(e as Error).message} (run again with --force)`, { cause: e });
+      throw new Error(`TID ${toHex(tid)} is registered on the server, but storing it failed: ${(e as Error).message} (run again with --force)`, { cause: e });
     }
     report.ok = true;
   } catch (e) {

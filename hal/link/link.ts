@@ -19,6 +19,7 @@ import type { Port } from "../bus/port.js";
 import { BusError } from "../bus/errors.js";
 import { busLock, type BusLock } from "../bus/lock.js";
 import { runAsync, runSync, type Exchange, type Step, type Tap } from "./driver.js";
+import { toHex } from "../../reference/bytes.js";
 
 export interface Link {
   readonly kind: "fm-i2c" | "fm-spi";
@@ -140,10 +141,6 @@ export interface LinkOptions {
   lock?: BusLock;
 }
 
-export function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
-}
-
 export function isNack(e: unknown): boolean {
   return e instanceof BusError && e.code === "NACK";
 }
@@ -218,12 +215,12 @@ export abstract class BaseLink<P extends Port> implements Link {
   private begin(apdu: Uint8Array | undefined): void {
     this.stats.exchanges++;
     if (apdu) this.stats.apduBytesOut += apdu.length;
-    this.trace?.(apdu ? `APDU> ${hex(apdu)}` : "ATR?");
+    this.trace?.(apdu ? `APDU> ${toHex(apdu, " ")}` : "ATR?");
   }
 
   private end(out: Uint8Array, isApdu: boolean): Uint8Array {
     if (isApdu) this.stats.apduBytesIn += out.length;
-    this.trace?.(`${isApdu ? "APDU<" : "ATR<"} ${hex(out)}`);
+    this.trace?.(`${isApdu ? "APDU<" : "ATR<"} ${toHex(out, " ")}`);
     return out;
   }
 
@@ -277,21 +274,21 @@ export abstract class BaseLink<P extends Port> implements Link {
     switch (step.op) {
       case "write":
         s.wireBytesOut += step.data.length;
-        t?.(`Tx> ${hex(step.data)}`);
+        t?.(`Tx> ${toHex(step.data, " ")}`);
         break;
       case "read":
         s.wireBytesIn += step.length;
-        t?.(`Rx< ${hex(result as Uint8Array)}`);
+        t?.(`Rx< ${toHex(result as Uint8Array, " ")}`);
         break;
       case "transfer": {
         const rx = result as Uint8Array[];
         step.segments.forEach((seg, i) => {
           if (seg.send) {
             s.wireBytesOut += seg.send.length;
-            t?.(`Tx> ${hex(seg.send)}`);
+            t?.(`Tx> ${toHex(seg.send, " ")}`);
           } else {
             s.wireBytesIn += seg.length;
-            t?.(`Rx< ${hex(rx[i] ?? new Uint8Array(0))}`);
+            t?.(`Rx< ${toHex(rx[i] ?? new Uint8Array(0), " ")}`);
           }
         });
         break;

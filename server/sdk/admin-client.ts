@@ -1,6 +1,7 @@
 // Client side of the auth server's admin endpoints (docs/server.md "Admin API"), for
 // provisioning tools and tests: register devices and user servers, (de)activate a device.
 import { requestJson, type HttpClientOptions } from "./http-client.js";
+import { toHex } from "../../reference/bytes.js";
 
 export interface AdminOptions extends HttpClientOptions {
   /** the auth server's base URL */
@@ -16,7 +17,6 @@ function target(options: AdminOptions, path: string): [URL, HttpClientOptions] {
   return [u, { ...options, headers }];
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 export function registerDevice(
   options: AdminOptions,
@@ -29,18 +29,18 @@ export function registerDevice(
   const [u, o] = target(options, "/v1/admin/devices");
   return requestJson(
     "POST", u,
-    { tid: hex(device.tid), psk: hex(device.psk), label: device.label, active: device.active, replace: device.replace, owner: device.owner },
+    { tid: toHex(device.tid), psk: toHex(device.psk), label: device.label, active: device.active, replace: device.replace, owner: device.owner },
     o,
   );
 }
 
 export function setDeviceActive(options: AdminOptions, tid: Uint8Array, active: boolean): Promise<Record<string, unknown>> {
-  const [u, o] = target(options, `/v1/admin/devices/${hex(tid)}/${active ? "activate" : "deactivate"}`);
+  const [u, o] = target(options, `/v1/admin/devices/${toHex(tid)}/${active ? "activate" : "deactivate"}`);
   return requestJson("POST", u, {}, o);
 }
 
 export function getDevice(options: AdminOptions, tid: Uint8Array): Promise<Record<string, unknown>> {
-  const [u, o] = target(options, `/v1/admin/devices/${hex(tid)}`);
+  const [u, o] = target(options, `/v1/admin/devices/${toHex(tid)}`);
   return requestJson("GET", u, undefined, o);
 }
 

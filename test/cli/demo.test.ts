@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 import { runDemo, type DemoReport } from "../../cli/commands/demo.js";
 import { AeadSession } from "../../reference/aead.js";
 import { sm4Encrypt } from "../../server/sdk/auth-device.js";
-import { hex } from "../support/e2e.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
+
 
 async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -19,28 +20,27 @@ async function demo(args: string[]): Promise<{ code: number; out: string; err: s
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
-const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
 
 /** Check a successful --json report the way an outsider would. */
 function checkReport(r: DemoReport, backend: "se" | "soft"): void {
   expect(r.ok).toBe(true);
   expect(r.backend).toBe(backend);
-  const authcode = bytes(r.authcode!);
-  const serverData = bytes(r.serverData!);
+  const authcode = fromHex(r.authcode!);
+  const serverData = fromHex(r.serverData!);
   expect(authcode.length).toBe(132);
   expect(serverData.length).toBe(132);
-  expect(hex(authcode.subarray(0, 6))).toBe("011002100000"); // v1, SM4, SM2-ECDH, nonce 16, flags 0
-  expect(hex(serverData.subarray(0, 6))).toBe("011002100001"); // flags bit 0: token issued
-  expect(hex(authcode.subarray(10, 18))).toBe(r.tid);
-  expect(hex(serverData.subarray(10, 18))).toBe(r.tid);
+  expect(toHex(authcode.subarray(0, 6))).toBe("011002100000"); // v1, SM4, SM2-ECDH, nonce 16, flags 0
+  expect(toHex(serverData.subarray(0, 6))).toBe("011002100001"); // flags bit 0: token issued
+  expect(toHex(authcode.subarray(10, 18))).toBe(r.tid);
+  expect(toHex(serverData.subarray(10, 18))).toBe(r.tid);
   expect(Math.abs(new DataView(serverData.buffer).getUint32(6) - Date.now() / 1000)).toBeLessThan(60);
   expect(r.deviceToken).toMatch(/^[0-9a-f]{32}$/);
   expect(r.deviceToken).toBe(r.serverToken);
   // the messages in the report open with the token, with the server's own code
-  const token = bytes(r.serverToken!);
-  expect(new TextDecoder().decode(new AeadSession(token, "server").open(bytes(r.uplink!.message)))).toBe(r.uplink!.plaintext);
-  expect(new TextDecoder().decode(new AeadSession(token, "device").open(bytes(r.downlink!.message)))).toBe(r.downlink!.plaintext);
-  expect(hex(sm4Encrypt(token, bytes(r.symCrypto!.plaintext)))).toBe(r.symCrypto!.deviceCiphertext);
+  const token = fromHex(r.serverToken!);
+  expect(new TextDecoder().decode(new AeadSession(token, "server").open(fromHex(r.uplink!.message)))).toBe(r.uplink!.plaintext);
+  expect(new TextDecoder().decode(new AeadSession(token, "device").open(fromHex(r.downlink!.message)))).toBe(r.downlink!.plaintext);
+  expect(toHex(sm4Encrypt(token, fromHex(r.symCrypto!.plaintext)))).toBe(r.symCrypto!.deviceCiphertext);
   expect(r.symCrypto!.serverCiphertext).toBe(r.symCrypto!.deviceCiphertext);
   expect(r.steps).toHaveLength(12);
   for (const s of r.steps) {

@@ -14,10 +14,9 @@ import { TidWasm, type HostImports } from "../../bindings/wasm.js";
 import { sm2Api, SM2_CIPHER_OVERHEAD } from "../../bindings/sm2.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const std = JSON.parse(readFileSync(new URL("../vectors/sm2-gmt0003.json", import.meta.url), "utf8")).encryption;
-const h = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 function statusOf(fn: () => unknown): number {
@@ -85,20 +84,20 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
   const sm2 = sm2Api(wasm);
 
   it("reproduces the GM/T 0003.5 Annex C example and decrypts it", () => {
-    const k = h(std.k);
+    const k = fromHex(std.k);
     const host: HostImports = { random: (out) => (out.set(k), 0) };
     const s2 = sm2Api(TidWasm.create({ build, imports: host }));
-    const pub = s2.publicKeyFromPrivate(h(std.d));
+    const pub = s2.publicKeyFromPrivate(fromHex(std.d));
     const c = s2.encrypt(pub, new TextEncoder().encode(std.messageAscii));
-    expect(hex(c)).toBe(std.c1 + std.c3 + std.c2);
-    expect(new TextDecoder().decode(sm2.decrypt(h(std.d), c))).toBe(std.messageAscii);
+    expect(toHex(c)).toBe(std.c1 + std.c3 + std.c2);
+    expect(new TextDecoder().decode(sm2.decrypt(fromHex(std.d), c))).toBe(std.messageAscii);
   });
 
   it("refuses a ciphertext whose KDF output t is all zero (GB/T 32918.4 §7.1 B4), as OpenSSL does", () => {
     // Made once by sm-crypto-v2 1.15.1, which does not draw a new k when t = 0 (so C2 = M = eb);
     // \`openssl pkeyutl -decrypt\` (3.0.19) refuses it too (ossl_sm2_decrypt, reason 104).
-    const d = h("7496363fdb1832fa357273d42a198a866b26838c6cc2f55b355ea2f410f25cd7");
-    const c = h("041925e7f9983b116cdee001386e15b2707707f07cc055cb26b3e3bba3cb9fd6d6470634c8ca387f615df7fe45ebef" +
+    const d = fromHex("7496363fdb1832fa357273d42a198a866b26838c6cc2f55b355ea2f410f25cd7");
+    const c = fromHex("041925e7f9983b116cdee001386e15b2707707f07cc055cb26b3e3bba3cb9fd6d6470634c8ca387f615df7fe45ebef" +
       "5098b1446a8d5420e16e185ece397bd94c751ba6c0df8e8c4c9faaf4a721741f764e0cfdf80cc1be75a1c830e70c36fef886eb");
     expect(() => sm2.decrypt(d, c)).toThrow(TidError);
   });
@@ -106,25 +105,25 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
   it("round-trips and interoperates with sm-crypto-v2 both ways", () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 400 }), (msg) => {
       const kp = v2.generateKeyPairHex();
-      const d = h(kp.privateKey.padStart(64, "0")), pub = h(kp.publicKey.slice(2));
+      const d = fromHex(kp.privateKey.padStart(64, "0")), pub = fromHex(kp.publicKey.slice(2));
       const c = sm2.encrypt(pub, msg);
       expect(c.length).toBe(SM2_CIPHER_OVERHEAD + msg.length);
-      expect(hex(sm2.decrypt(d, c))).toBe(hex(msg));
+      expect(toHex(sm2.decrypt(d, c))).toBe(toHex(msg));
       // sm-crypto-v2 writes C1 without its 04 prefix (cipherMode 1 = C1 ‖ C3 ‖ C2)
-      expect(hex(v2.doDecrypt(hex(c.subarray(1)), kp.privateKey, 1, { output: "array" }))).toBe(hex(msg));
-      const vc = h("04" + v2.doEncrypt(msg, kp.publicKey, 1));
-      if (hex(vc.subarray(97)) === hex(msg)) {
+      expect(toHex(v2.doDecrypt(toHex(c.subarray(1)), kp.privateKey, 1, { output: "array" }))).toBe(toHex(msg));
+      const vc = fromHex("04" + v2.doEncrypt(msg, kp.publicKey, 1));
+      if (toHex(vc.subarray(97)) === toHex(msg)) {
         // C2 = M: the KDF output t was all zero. GB/T 32918.4 §6.1 A5 says to draw a new k then,
         // which sm-crypto-v2 does not do (about 1 in 256 one-byte messages); decryption step B4
         // must refuse such a ciphertext, and the wasm does.
         expect(() => sm2.decrypt(d, vc)).toThrow(TidError);
       } else {
-        expect(hex(sm2.decrypt(d, vc))).toBe(hex(msg));
+        expect(toHex(sm2.decrypt(d, vc))).toBe(toHex(msg));
       }
     }), { numRuns: 60 });
     const big = new Uint8Array(sm2.maxEncryptLength).fill(0x5a);
     const kp = sm2.generateKeyPair();
-    expect(hex(sm2.decrypt(kp.privateKey, sm2.encrypt(kp.publicKey, big)))).toBe(hex(big));
+    expect(toHex(sm2.decrypt(kp.privateKey, sm2.encrypt(kp.publicKey, big)))).toBe(toHex(big));
     expect(() => sm2.encrypt(kp.publicKey, new Uint8Array(sm2.maxEncryptLength + 1))).toThrow(RangeError);
     expect(() => sm2.encrypt(kp.publicKey, new Uint8Array(0))).toThrow(/message must be at least 1 bytes/);
   });
@@ -140,17 +139,17 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
       writeFileSync(pubf, Buffer.concat([Buffer.from("3059301306072a8648ce3d020106082a811ccf5501822d03420004", "hex"), kp.publicKey]));
       writeFileSync(inf, toAsn1(sm2.encrypt(kp.publicKey, msg)));
       execFileSync("openssl", ["pkeyutl", "-decrypt", "-keyform", "DER", "-inkey", key, "-in", inf, "-out", outf]);
-      expect(hex(readFileSync(outf))).toBe(hex(msg));
+      expect(toHex(readFileSync(outf))).toBe(toHex(msg));
       writeFileSync(inf, msg);
       execFileSync("openssl", ["pkeyutl", "-encrypt", "-pubin", "-keyform", "DER", "-inkey", pubf, "-in", inf, "-out", outf]);
       const oc = fromAsn1(new Uint8Array(readFileSync(outf)));
-      if (hex(oc.subarray(97)) === hex(msg)) {
+      if (toHex(oc.subarray(97)) === toHex(msg)) {
         // C2 = M: the KDF output t was all zero. OpenSSL releases whose ossl_sm2_encrypt does not
         // draw a new k then (GB/T 32918.4 §6.1 A5) make one for about 1 in 256 one-byte messages;
         // decryption step B4 must refuse it, and the wasm does.
         expect(statusOf(() => sm2.decrypt(kp.privateKey, oc))).toBe(Status.ERR_VERIFY_FAILED);
       } else {
-        expect(hex(sm2.decrypt(kp.privateKey, oc))).toBe(hex(msg));
+        expect(toHex(sm2.decrypt(kp.privateKey, oc))).toBe(toHex(msg));
       }
     }
   });
@@ -172,7 +171,7 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
       expect(statusOf(() => sm2.decrypt(kp.privateKey, cat(new Uint8Array([prefix]), c.subarray(1))))).toBe(Status.ERR_BAD_POINT);
     }
     expect(() => sm2.decrypt(kp.privateKey, c.subarray(0, 97))).toThrow(RangeError);
-    expect(statusOf(() => sm2.decrypt(h("00".repeat(32)), c))).toBe(Status.ERR_BAD_SCALAR);
+    expect(statusOf(() => sm2.decrypt(fromHex("00".repeat(32)), c))).toBe(Status.ERR_BAD_SCALAR);
     expect(statusOf(() => sm2.encrypt(new Uint8Array(64), msg))).toBe(Status.ERR_BAD_POINT);
     // the raw export writes nothing on failure, and checks lengths, ranges and overlap
     const x = wasm.exports, io = wasm.ioPtr, out = io + 20000;
@@ -192,6 +191,6 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
     expect(x.sm2_encrypt!(io + 32, io + 1024, 0xffffffff, out)).toBe(Status.ERR_OUT_OF_BOUNDS);
     wasm.bytes().fill(0, io, io + 32);
     // still works
-    expect(hex(sm2.decrypt(kp.privateKey, c))).toBe(hex(msg));
+    expect(toHex(sm2.decrypt(kp.privateKey, c))).toBe(toHex(msg));
   });
 });

@@ -11,13 +11,12 @@ import { sm2Api, sm2SignatureToDer } from "../../bindings/sm2.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
 import { contains, expectStatus } from "../support/assertions.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const p = 2n ** 256n - 2n ** 224n - 2n ** 96n + 2n ** 64n - 1n;
 const n = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
-const h = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const be32 = (v: bigint): Uint8Array => h((((v % 2n ** 256n) + 2n ** 256n) % 2n ** 256n).toString(16).padStart(64, "0"));
-const int = (b: Uint8Array): bigint => BigInt("0x" + (hex(b) || "0"));
+const be32 = (v: bigint): Uint8Array => fromHex((((v % 2n ** 256n) + 2n ** 256n) % 2n ** 256n).toString(16).padStart(64, "0"));
+const int = (b: Uint8Array): bigint => BigInt("0x" + (toHex(b) || "0"));
 const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build", (build) => {
@@ -30,7 +29,7 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
   const memBytes = wasm.memory.buffer.byteLength;
 
   function stillWorks(): void {
-    expect(hex(sm2.ecdh(bob.privateKey, alice.publicKey))).toBe(hex(z));
+    expect(toHex(sm2.ecdh(bob.privateKey, alice.publicKey))).toBe(toHex(z));
     const msg = new Uint8Array([1, 2, 3]);
     expect(sm2.verify(alice.publicKey, msg, sm2.sign(alice.privateKey, msg, { publicKey: alice.publicKey }))).toBe(true);
     expect(wasm.memory.buffer.byteLength).toBe(memBytes);
@@ -44,8 +43,8 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
     ["y flipped in one bit (off the curve)", cat(X, Y.map((b, i) => (i === 31 ? b ^ 1 : b)))],
     ["x = p", cat(be32(p), Y)],
     ["y = p", cat(X, be32(p))],
-    ["x = 2^256 − 1", cat(h("ff".repeat(32)), Y)],
-    ["y = 2^256 − 1", cat(X, h("ff".repeat(32)))],
+    ["x = 2^256 − 1", cat(fromHex("ff".repeat(32)), Y)],
+    ["y = 2^256 − 1", cat(X, fromHex("ff".repeat(32)))],
     ["x = 0, y = 1", cat(be32(0n), be32(1n))],
     ["x = 1, y = 1", cat(be32(1n), be32(1n))],
     ["x and y swapped", cat(Y, X)],
@@ -74,7 +73,7 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
       expectStatus(() => sm2.decodePublicKey(cat(new Uint8Array([prefix]), alice.publicKey)), Status.ERR_BAD_POINT);
     }
     expectStatus(() => sm2.decodePublicKey(cat(new Uint8Array([2]), be32(p))), Status.ERR_BAD_POINT);
-    expectStatus(() => sm2.decodePublicKey(cat(new Uint8Array([3]), h("ff".repeat(32)))), Status.ERR_BAD_POINT);
+    expectStatus(() => sm2.decodePublicKey(cat(new Uint8Array([3]), fromHex("ff".repeat(32)))), Status.ERR_BAD_POINT);
     // about half of all x have no point: find some and check they are refused, both parities
     let refused = 0;
     for (let t = 1n; refused < 4 && t < 200n; t++) {
@@ -108,7 +107,7 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
     // n − 2 is the largest valid key: [n − 2]G = −2G
     const minus2G = sm2.publicKeyFromPrivate(be32(n - 2n));
     const twoG = sm2.publicKeyFromPrivate(be32(2n));
-    expect(hex(minus2G.subarray(0, 32))).toBe(hex(twoG.subarray(0, 32)));
+    expect(toHex(minus2G.subarray(0, 32))).toBe(toHex(twoG.subarray(0, 32)));
     expect(int(minus2G.subarray(32)) + int(twoG.subarray(32))).toBe(p);
     stillWorks();
   });

@@ -16,9 +16,9 @@ import { sm2 as v2 } from "sm-crypto-v2";
 import { afterAll, describe, expect, it } from "vitest";
 import { TidWasm } from "../../bindings/wasm.js";
 import { sm2Api, sm2SignatureFromDer, sm2SignatureToDer } from "../../bindings/sm2.js";
+import { toHex } from "../../reference/bytes.js";
 
 const RUNS = 100;
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const SPKI = Buffer.from("3059301306072a8648ce3d020106082a811ccf5501822d03420004", "hex");
 const nodePublic = (pub: Uint8Array) => createPublicKey({ key: Buffer.concat([SPKI, pub]), format: "der", type: "spki" });
 function sec1(d: Uint8Array, pub: Uint8Array): Buffer {
@@ -54,9 +54,9 @@ describe.each(["debug", "release"] as const)("SM2 differential (%s build)", (bui
       const n = nodePair();
       const z1 = sm2.ecdh(w.privateKey, n.pub);
       const z2 = n.ecdh.computeSecret(Buffer.concat([Buffer.from([4]), w.publicKey]));
-      expect(hex(z1)).toBe(z2.toString("hex"));
+      expect(toHex(z1)).toBe(z2.toString("hex"));
       // the node key's own public key, recomputed here
-      expect(hex(sm2.publicKeyFromPrivate(n.d))).toBe(hex(n.pub));
+      expect(toHex(sm2.publicKeyFromPrivate(n.d))).toBe(toHex(n.pub));
     }), { numRuns: RUNS });
   });
 
@@ -79,12 +79,12 @@ describe.each(["debug", "release"] as const)("SM2 differential (%s build)", (bui
     fc.assert(fc.property(message, fc.string({ maxLength: 40, unit: "grapheme" }), (msg, id) => {
       const w = sm2.generateKeyPair();
       const sig = sm2.sign(w.privateKey, msg, { id, publicKey: w.publicKey });
-      expect(v2.doVerifySignature(msg, hex(sig), "04" + hex(w.publicKey), { hash: true, userId: id })).toBe(true);
+      expect(v2.doVerifySignature(msg, toHex(sig), "04" + toHex(w.publicKey), { hash: true, userId: id })).toBe(true);
       const kp = v2.generateKeyPairHex();
       const pub = new Uint8Array(Buffer.from(kp.publicKey.slice(2), "hex"));
       const vsig = v2.doSignature(msg, kp.privateKey, { hash: true, userId: id, der: true });
       expect(sm2.verify(pub, msg, new Uint8Array(Buffer.from(vsig, "hex")), { id, der: true })).toBe(true);
-      expect(hex(sm2.za(pub, { id }))).toBe(hex(v2.getZ(kp.publicKey, id)));
+      expect(toHex(sm2.za(pub, { id }))).toBe(toHex(v2.getZ(kp.publicKey, id)));
     }), { numRuns: RUNS });
   });
 
@@ -96,7 +96,7 @@ describe.each(["debug", "release"] as const)("SM2 differential (%s build)", (bui
       writeFileSync(keyFile, sec1(w.privateKey, w.publicKey));
       writeFileSync(pubFile, Buffer.concat([SPKI, w.publicKey]));
       writeFileSync(msgFile, msg);
-      const distid = ["-pkeyopt", `hexdistid:${hex(id)}`];
+      const distid = ["-pkeyopt", `hexdistid:${toHex(id)}`];
       // wasm → openssl
       writeFileSync(sigFile, sm2.sign(w.privateKey, msg, { id, der: true, publicKey: w.publicKey }));
       execFileSync("openssl", ["pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-keyform", "DER",
@@ -111,9 +111,9 @@ describe.each(["debug", "release"] as const)("SM2 differential (%s build)", (bui
   it("decodes node:crypto's compressed and uncompressed public keys", () => {
     fc.assert(fc.property(fc.constant(0), () => {
       const n = nodePair();
-      expect(hex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "compressed")))).toBe(hex(n.pub));
-      expect(hex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "uncompressed")))).toBe(hex(n.pub));
-      expect(hex(sm2.encodePublicKey(n.pub, "compressed"))).toBe(n.ecdh.getPublicKey("hex", "compressed"));
+      expect(toHex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "compressed")))).toBe(toHex(n.pub));
+      expect(toHex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "uncompressed")))).toBe(toHex(n.pub));
+      expect(toHex(sm2.encodePublicKey(n.pub, "compressed"))).toBe(n.ecdh.getPublicKey("hex", "compressed"));
     }), { numRuns: RUNS });
   });
 });

@@ -12,15 +12,14 @@ import { TidWasm, type HostImports } from "../../bindings/wasm.js";
 import { sm2Api, sm2SignatureFromDer, sm2SignatureToDer, SM2_DEFAULT_ID } from "../../bindings/sm2.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const vec = (name: string): any => JSON.parse(readFileSync(new URL(`../vectors/${name}`, import.meta.url), "utf8"));
 const std = vec("sm2-gmt0003.json");
 const kat = vec("sm2-node.json");
-const h = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const n = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
-const be32 = (v: bigint): Uint8Array => h(v.toString(16).padStart(64, "0"));
+const be32 = (v: bigint): Uint8Array => fromHex(v.toString(16).padStart(64, "0"));
 
 /** A host whose `random` hands out the given byte strings in turn, then real entropy. */
 function scripted(...chunks: Uint8Array[]): HostImports {
@@ -63,46 +62,46 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
 
   it("reproduces the GM/T 0003.5 signature example (public key, Z_A, r, s)", () => {
     const v = std.signature;
-    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(h(v.k)) }));
-    expect(hex(s2.publicKeyFromPrivate(h(v.d)))).toBe(v.pub);
-    expect(hex(s2.za(h(v.pub), { id: v.idAscii }))).toBe(v.za);
-    const sig = s2.sign(h(v.d), ascii(v.messageAscii), { id: v.idAscii, publicKey: h(v.pub) });
-    expect(hex(sig)).toBe(v.r + v.s);
-    expect(sm2.verify(h(v.pub), ascii(v.messageAscii), sig, { id: v.idAscii })).toBe(true);
-    expect(sm2.verify(h(v.pub), ascii(v.messageAscii), sig)).toBe(true); // default ID is the example's
+    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(fromHex(v.k)) }));
+    expect(toHex(s2.publicKeyFromPrivate(fromHex(v.d)))).toBe(v.pub);
+    expect(toHex(s2.za(fromHex(v.pub), { id: v.idAscii }))).toBe(v.za);
+    const sig = s2.sign(fromHex(v.d), ascii(v.messageAscii), { id: v.idAscii, publicKey: fromHex(v.pub) });
+    expect(toHex(sig)).toBe(v.r + v.s);
+    expect(sm2.verify(fromHex(v.pub), ascii(v.messageAscii), sig, { id: v.idAscii })).toBe(true);
+    expect(sm2.verify(fromHex(v.pub), ascii(v.messageAscii), sig)).toBe(true); // default ID is the example's
     // the digest form with the published e gives the same signature
-    const s3 = sm2Api(TidWasm.create({ build, imports: scripted(h(v.k)) }));
-    expect(hex(s3.signDigest(h(v.d), h(v.e)))).toBe(v.r + v.s);
-    expect(sm2.verifyDigest(h(v.pub), h(v.e), h(v.r + v.s))).toBe(true);
+    const s3 = sm2Api(TidWasm.create({ build, imports: scripted(fromHex(v.k)) }));
+    expect(toHex(s3.signDigest(fromHex(v.d), fromHex(v.e)))).toBe(v.r + v.s);
+    expect(sm2.verifyDigest(fromHex(v.pub), fromHex(v.e), fromHex(v.r + v.s))).toBe(true);
     // [k]G is the example's (x1, y1): its public key is the point
-    expect(hex(sm2.publicKeyFromPrivate(h(v.k)))).toBe(v.x1 + v.y1);
+    expect(toHex(sm2.publicKeyFromPrivate(fromHex(v.k)))).toBe(v.x1 + v.y1);
   });
 
   it("reproduces the public keys computed by node:crypto (edge scalars and random)", () => {
     for (const k of kat.keys) {
-      expect(hex(sm2.publicKeyFromPrivate(h(k.d)))).toBe(k.pub);
-      expect(hex(sm2.encodePublicKey(h(k.pub), "compressed"))).toBe(k.compressed);
-      expect(hex(sm2.decodePublicKey(h(k.compressed)))).toBe(k.pub);
-      expect(hex(sm2.decodePublicKey(h("04" + k.pub)))).toBe(k.pub);
+      expect(toHex(sm2.publicKeyFromPrivate(fromHex(k.d)))).toBe(k.pub);
+      expect(toHex(sm2.encodePublicKey(fromHex(k.pub), "compressed"))).toBe(k.compressed);
+      expect(toHex(sm2.decodePublicKey(fromHex(k.compressed)))).toBe(k.pub);
+      expect(toHex(sm2.decodePublicKey(fromHex("04" + k.pub)))).toBe(k.pub);
     }
   });
 
   it("reproduces node:crypto's ECDH values", () => {
     for (const c of kat.ecdh) {
-      expect(hex(sm2.ecdh(h(c.d), h(c.peerPub)))).toBe(c.z);
-      expect(hex(sm2.ecdh(h(c.d), h("04" + c.peerPub)))).toBe(c.z);
-      expect(hex(sm2.ecdh(h(c.d), sm2.encodePublicKey(h(c.peerPub), "compressed")))).toBe(c.z);
+      expect(toHex(sm2.ecdh(fromHex(c.d), fromHex(c.peerPub)))).toBe(c.z);
+      expect(toHex(sm2.ecdh(fromHex(c.d), fromHex("04" + c.peerPub)))).toBe(c.z);
+      expect(toHex(sm2.ecdh(fromHex(c.d), sm2.encodePublicKey(fromHex(c.peerPub), "compressed")))).toBe(c.z);
     }
   });
 
   it("verifies node:crypto signatures (empty ID) and openssl CLI signatures (with IDs)", () => {
     for (const c of [...kat.signaturesNode, ...kat.signaturesOpenssl]) {
-      const id = h(c.id), msg = h(c.msg), der = h(c.der), pub = h(c.pub);
+      const id = fromHex(c.id), msg = fromHex(c.msg), der = fromHex(c.der), pub = fromHex(c.pub);
       expect(sm2.verify(pub, msg, der, { id, der: true })).toBe(true);
       const raw = sm2SignatureFromDer(der)!;
       expect(sm2.verify(pub, msg, raw, { id })).toBe(true);
       expect(sm2.verify(pub, msg, raw, { id: new Uint8Array([...id, 0]) })).toBe(false);
-      expect(hex(sm2SignatureToDer(raw))).toBe(c.der); // OpenSSL's DER is strict DER
+      expect(toHex(sm2SignatureToDer(raw))).toBe(c.der); // OpenSSL's DER is strict DER
     }
   });
 
@@ -150,20 +149,20 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
 
   it("draws private keys by rejection: 0 and ≥ n − 1 are skipped", () => {
     const good = be32(n - 2n);
-    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(be32(0n), be32(n - 1n), be32(n), h("ff".repeat(32)), good) }));
+    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(be32(0n), be32(n - 1n), be32(n), fromHex("ff".repeat(32)), good) }));
     const kp = s2.generateKeyPair();
-    expect(hex(kp.privateKey)).toBe(hex(good));
-    expect(hex(kp.publicKey)).toBe(kat.keys.find((k: any) => k.d === hex(good)).pub);
+    expect(toHex(kp.privateKey)).toBe(toHex(good));
+    expect(toHex(kp.publicKey)).toBe(kat.keys.find((k: any) => k.d === toHex(good)).pub);
   });
 
   it("draws k by rejection: 0 and ≥ n are skipped", () => {
     const v = std.signature;
-    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(be32(0n), be32(n), h(v.k)) }));
-    expect(hex(s2.sign(h(v.d), ascii(v.messageAscii), { publicKey: h(v.pub) }))).toBe(v.r + v.s);
+    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(be32(0n), be32(n), fromHex(v.k)) }));
+    expect(toHex(s2.sign(fromHex(v.d), ascii(v.messageAscii), { publicKey: fromHex(v.pub) }))).toBe(v.r + v.s);
     // n − 1 is a valid k
     const s3 = sm2Api(TidWasm.create({ build, imports: scripted(be32(n - 1n)) }));
-    const sig = s3.sign(h(v.d), ascii("x"), { publicKey: h(v.pub) });
-    expect(sm2.verify(h(v.pub), ascii("x"), sig)).toBe(true);
+    const sig = s3.sign(fromHex(v.d), ascii("x"), { publicKey: fromHex(v.pub) });
+    expect(sm2.verify(fromHex(v.pub), ascii("x"), sig)).toBe(true);
   });
 
   it("reports a failing entropy source as ERR_RNG_FAILED", () => {
@@ -172,7 +171,7 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
     expect(err).toBeInstanceOf(TidError);
     expect((err as TidError).code).toBe(Status.ERR_RNG_FAILED);
     const v = std.signature;
-    expect(() => s2.sign(h(v.d), ascii("x"), { publicKey: h(v.pub) })).toThrow(TidError);
+    expect(() => s2.sign(fromHex(v.d), ascii("x"), { publicKey: fromHex(v.pub) })).toThrow(TidError);
   });
 
   it("encodes public keys in all three forms", () => {
@@ -183,7 +182,7 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
     expect(u[0]).toBe(4);
     expect(c.length).toBe(33);
     expect(c[0]).toBe(2 | (publicKey[63]! & 1));
-    for (const form of [publicKey, u, c]) expect(hex(sm2.encodePublicKey(form, "raw"))).toBe(hex(publicKey));
+    for (const form of [publicKey, u, c]) expect(toHex(sm2.encodePublicKey(form, "raw"))).toBe(toHex(publicKey));
     expect(() => sm2.encodePublicKey(publicKey, "pem" as never)).toThrow(RangeError);
   });
 
@@ -192,21 +191,21 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
     raw[31] = 1;
     raw[32] = 0x80;
     const der = sm2SignatureToDer(raw);
-    expect(hex(der)).toBe("3026020101022100" + "80" + "00".repeat(31));
-    expect(hex(sm2SignatureFromDer(der)!)).toBe(hex(raw));
+    expect(toHex(der)).toBe("3026020101022100" + "80" + "00".repeat(31));
+    expect(toHex(sm2SignatureFromDer(der)!)).toBe(toHex(raw));
   });
 
   it("verifies signatures whose t = r + s hits the wNAF's exceptional additions", () => {
     // t = n − 6 ends the wNAF by adding −3P to −3P; build valid (e, r, s) for such t with a
     // BigInt reference of the curve, and check the verifier accepts them and rejects neighbours
     const { publicKey } = sm2.generateKeyPair();
-    const P = { x: BigInt("0x" + hex(publicKey.subarray(0, 32))), y: BigInt("0x" + hex(publicKey.subarray(32))) };
+    const P = { x: BigInt("0x" + toHex(publicKey.subarray(0, 32))), y: BigInt("0x" + toHex(publicKey.subarray(32))) };
     for (const t of [n - 6n, n - 1n, n - 2n, 1n, 2n, 3n, 6n, 2n ** 255n]) {
       const s = 0x1234567890abcdefn + t % 1000n;
       const r = (((t - s) % n) + n) % n;
       const R = ecAdd(ecMul(s, G), ecMul(t, P))!;
       const e = (((r - R.x) % n) + n) % n;
-      const sig = h(r.toString(16).padStart(64, "0") + s.toString(16).padStart(64, "0"));
+      const sig = fromHex(r.toString(16).padStart(64, "0") + s.toString(16).padStart(64, "0"));
       expect(sm2.verifyDigest(publicKey, be32(e), sig), `t = n − ${n - t}`).toBe(true);
       expect(sm2.verifyDigest(publicKey, be32((e + 1n) % n), sig)).toBe(false);
     }

@@ -10,10 +10,9 @@ import { TidWasm } from "../../bindings/wasm.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
 import { contains, expectStatus } from "../support/assertions.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
-const toHex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
-const GB_KEY = hex("0123456789abcdeffedcba9876543210");
+const GB_KEY = fromHex("0123456789abcdeffedcba9876543210");
 const GB_CT = "681edf34d206965e86b3e94f536e4246";
 
 describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build", (build) => {
@@ -100,7 +99,7 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     for (const size of [16, 64, 65536 + 32]) {
       for (const last of lastBlocks) {
         const plain = new Uint8Array(size);
-        plain.set(hex(last), size - 16);
+        plain.set(fromHex(last), size - 16);
         for (const mode of ["ecb", "cbc"] as const) {
           const ct = mode === "ecb" ? k.encryptEcb(plain, { padding: "none" }) : k.encryptCbc(iv, plain, { padding: "none" });
           const out = new Uint8Array(size).fill(0xa5);
@@ -202,7 +201,7 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     expect(contains(wasm.bytes(), key)).toBe(false);
     k.destroy();
     // GB/T 32907 Appendix A lists rk0 = f12186f9, rk1 = 41662b61 for this key
-    const rk01 = hex("f12186f941662b61");
+    const rk01 = fromHex("f12186f941662b61");
     const gb = new Sm4Key(wasm, GB_KEY);
     expect(contains(wasm.bytes(), rk01)).toBe(true);
     gb.destroy();

@@ -8,14 +8,13 @@ import { sm4 as smv2 } from "sm-crypto-v2";
 import { describe, expect, it } from "vitest";
 import { Sm4Key } from "../../bindings/sm4.js";
 import { TidWasm } from "../../bindings/wasm.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 interface Vec { source: string; key: string; iv?: string; aad?: string; plaintext: string; ciphertext: string; tag?: string; iterations?: number }
 const V = JSON.parse(readFileSync(new URL("../vectors/sm4.json", import.meta.url), "utf8")) as Record<"block" | "iterated" | "cbc" | "ctr" | "gcm", Vec[]> & {
   cmac: { source: string; key: string; message: string; mac: string }[];
 };
 
-const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
-const toHex = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("hex");
 
 function nodeCipher(mode: "ecb" | "cbc" | "ctr", key: Uint8Array, iv: Uint8Array | null, data: Uint8Array, encrypt: boolean, padding: boolean): string {
   const c = encrypt ? createCipheriv(`sm4-${mode}`, key, iv) : createDecipheriv(`sm4-${mode}`, key, iv);
@@ -34,17 +33,17 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
 
   it("GB/T 32907 single block, both directions", () => {
     for (const v of V.block) {
-      const k = new Sm4Key(wasm, hex(v.key));
-      expect(toHex(k.encryptEcb(hex(v.plaintext), { padding: "none" }))).toBe(v.ciphertext);
-      expect(toHex(k.decryptEcb(hex(v.ciphertext), { padding: "none" }))).toBe(v.plaintext);
+      const k = new Sm4Key(wasm, fromHex(v.key));
+      expect(toHex(k.encryptEcb(fromHex(v.plaintext), { padding: "none" }))).toBe(v.ciphertext);
+      expect(toHex(k.decryptEcb(fromHex(v.ciphertext), { padding: "none" }))).toBe(v.plaintext);
       k.destroy();
     }
   });
 
   it("GB/T 32907 1,000,000 iterations (reusing one output buffer, in place)", () => {
     for (const v of V.iterated) {
-      const k = new Sm4Key(wasm, hex(v.key));
-      const block = hex(v.plaintext);
+      const k = new Sm4Key(wasm, fromHex(v.key));
+      const block = fromHex(v.plaintext);
       const opt = { padding: "none" as const, out: block };
       for (let i = 0; i < v.iterations!; i++) k.encryptEcb(block, opt);
       expect(toHex(block)).toBe(v.ciphertext);
@@ -54,29 +53,29 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
 
   it("draft-ribose-cfrg-sm4 CBC and CTR vectors", () => {
     for (const v of V.cbc) {
-      const k = new Sm4Key(wasm, hex(v.key));
-      expect(toHex(k.encryptCbc(hex(v.iv!), hex(v.plaintext), { padding: "none" }))).toBe(v.ciphertext);
-      expect(toHex(k.decryptCbc(hex(v.iv!), hex(v.ciphertext), { padding: "none" }))).toBe(v.plaintext);
+      const k = new Sm4Key(wasm, fromHex(v.key));
+      expect(toHex(k.encryptCbc(fromHex(v.iv!), fromHex(v.plaintext), { padding: "none" }))).toBe(v.ciphertext);
+      expect(toHex(k.decryptCbc(fromHex(v.iv!), fromHex(v.ciphertext), { padding: "none" }))).toBe(v.plaintext);
       k.destroy();
     }
     for (const v of V.ctr) {
-      const k = new Sm4Key(wasm, hex(v.key));
-      expect(toHex(k.ctr(hex(v.iv!), hex(v.plaintext)))).toBe(v.ciphertext);
-      expect(toHex(k.ctr(hex(v.iv!), hex(v.ciphertext), { counterBits: 128 }))).toBe(v.plaintext);
+      const k = new Sm4Key(wasm, fromHex(v.key));
+      expect(toHex(k.ctr(fromHex(v.iv!), fromHex(v.plaintext)))).toBe(v.ciphertext);
+      expect(toHex(k.ctr(fromHex(v.iv!), fromHex(v.ciphertext), { counterBits: 128 }))).toBe(v.plaintext);
       k.destroy();
     }
   });
 
   it("RFC 8998 A.1 SM4-GCM: ciphertext and tag, and open", () => {
     for (const v of V.gcm) {
-      const k = new Sm4Key(wasm, hex(v.key));
-      const sealed = k.sealGcm(hex(v.iv!), hex(v.plaintext), hex(v.aad!));
+      const k = new Sm4Key(wasm, fromHex(v.key));
+      const sealed = k.sealGcm(fromHex(v.iv!), fromHex(v.plaintext), fromHex(v.aad!));
       expect(toHex(sealed)).toBe(v.ciphertext + v.tag);
-      expect(toHex(k.openGcm(hex(v.iv!), sealed, hex(v.aad!)))).toBe(v.plaintext);
+      expect(toHex(k.openGcm(fromHex(v.iv!), sealed, fromHex(v.aad!)))).toBe(v.plaintext);
       // truncated tags are accepted on open when the caller says so
       for (const t of [12, 13, 14, 15]) {
         const cut = sealed.slice(0, sealed.length - (16 - t));
-        expect(toHex(k.openGcm(hex(v.iv!), cut, hex(v.aad!), { tagLength: t }))).toBe(v.plaintext);
+        expect(toHex(k.openGcm(fromHex(v.iv!), cut, fromHex(v.aad!), { tagLength: t }))).toBe(v.plaintext);
       }
       k.destroy();
     }
@@ -147,10 +146,10 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
 
   it("32-bit counter wraps in the low 32 bits only; 128-bit carries into the high bits", () => {
     const key = randomBytes(16), k = new Sm4Key(wasm, key);
-    const iv = hex("00112233445566778899aabbfffffffe");
+    const iv = fromHex("00112233445566778899aabbfffffffe");
     const zeros = new Uint8Array(64);
     const ks32 = k.ctr(iv, zeros, { counterBits: 32 });
-    const ecb = (b: string) => toHex(k.encryptEcb(hex(b), { padding: "none" }));
+    const ecb = (b: string) => toHex(k.encryptEcb(fromHex(b), { padding: "none" }));
     expect(toHex(ks32)).toBe(
       ecb("00112233445566778899aabbfffffffe") + ecb("00112233445566778899aabbffffffff") +
       ecb("00112233445566778899aabb00000000") + ecb("00112233445566778899aabb00000001"),
@@ -158,16 +157,16 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
     const ks128 = k.ctr(iv, zeros, { counterBits: 128 });
     expect(toHex(ks128)).toBe(nodeCipher("ctr", key, iv, zeros, true, false));
     expect(toHex(ks128.subarray(32, 48))).toBe(ecb("00112233445566778899aabc00000000"));
-    const top = hex("ffffffffffffffffffffffffffffffff");
+    const top = fromHex("ffffffffffffffffffffffffffffffff");
     expect(toHex(k.ctr(top, zeros, { counterBits: 128 }).subarray(16, 32))).toBe(ecb("00000000000000000000000000000000"));
     k.destroy();
   });
 
   it("CMAC: OpenSSL-computed vectors; verify accepts truncated MACs, rejects altered ones", () => {
     for (const v of V.cmac) {
-      const k = new Sm4Key(wasm, hex(v.key));
-      expect(toHex(k.cmac(hex(v.message)))).toBe(v.mac);
-      expect(k.verifyCmac(hex(v.message), hex(v.mac))).toBe(true);
+      const k = new Sm4Key(wasm, fromHex(v.key));
+      expect(toHex(k.cmac(fromHex(v.message)))).toBe(v.mac);
+      expect(k.verifyCmac(fromHex(v.message), fromHex(v.mac))).toBe(true);
       k.destroy();
     }
     const key = randomBytes(16), k = new Sm4Key(wasm, key);

@@ -7,7 +7,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AeadSession, seal as serverSeal } from "../../reference/aead.js";
 import { TidError } from "../../bindings/errors.js";
-import { BUILDS, answer, hex, randomIdentity, softClient } from "../support/tid.js";
+import { BUILDS, answer, randomIdentity, softClient } from "../support/tid.js";
+import { toHex } from "../../reference/bytes.js";
 
 function statusOf(fn: () => unknown): string {
   try {
@@ -24,7 +25,7 @@ describe.each(BUILDS)("AEAD messages (%s)", (build) => {
     const id = randomIdentity();
     const client = await softClient(build, id);
     const { serverData, token } = answer(client.getAuthcode(), id);
-    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     return { client, server: new AeadSession(token!, "server"), token: token! };
   }
 
@@ -35,9 +36,9 @@ describe.each(BUILDS)("AEAD messages (%s)", (build) => {
       const aad = n % 2 ? new Uint8Array(randomBytes(n % 40)) : undefined;
       const up = client.seal(0, pt, aad);
       expect(up.length).toBe(n + 24);
-      expect(hex(server.open(up, aad))).toBe(hex(pt));
+      expect(toHex(server.open(up, aad))).toBe(toHex(pt));
       const down = server.seal(pt, aad);
-      expect(hex(client.open(0, down, aad))).toBe(hex(pt));
+      expect(toHex(client.open(0, down, aad))).toBe(toHex(pt));
     }
     client.close();
   });
@@ -47,7 +48,7 @@ describe.each(BUILDS)("AEAD messages (%s)", (build) => {
     for (let i = 0; i < 5; i++) {
       const up = client.seal(0, new Uint8Array([i]));
       expect(new DataView(up.buffer).getBigUint64(0)).toBe(BigInt(i));
-      expect(hex(up)).toBe(hex(serverSeal(token, "uplink", BigInt(i), new Uint8Array([i]))));
+      expect(toHex(up)).toBe(toHex(serverSeal(token, "uplink", BigInt(i), new Uint8Array([i]))));
     }
     // Gaps are fine (lost messages); only going back is refused.
     for (const c of [0n, 1n, 7n, 1000n, 0xffff_ffff_ffffn]) {
@@ -138,9 +139,9 @@ describe.each(BUILDS)("sym_crypto = SM4-ECB vs node:crypto (%s)", (build) => {
         const pt = new Uint8Array(randomBytes(n));
         const e = createCipheriv("sm4-ecb", key, null).setAutoPadding(false);
         const ct = Buffer.concat([e.update(pt), e.final()]);
-        expect(hex(client.symCrypto(slot, pt, true))).toBe(hex(ct));
+        expect(toHex(client.symCrypto(slot, pt, true))).toBe(toHex(ct));
         const d = createDecipheriv("sm4-ecb", key, null).setAutoPadding(false);
-        expect(hex(client.symCrypto(slot, ct, false))).toBe(hex(Buffer.concat([d.update(ct), d.final()])));
+        expect(toHex(client.symCrypto(slot, ct, false))).toBe(toHex(Buffer.concat([d.update(ct), d.final()])));
       }
     }
     client.close();

@@ -10,7 +10,8 @@ import { buildServerData, verifyAuthcode } from "../../reference/index.js";
 import { TidClient } from "../../bindings/client.js";
 import { writeKeyFile } from "../../bindings/keyfile.js";
 import * as pkg from "../../bindings/index.js";
-import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, hex, randomIdentity, softClient, unhex } from "../support/tid.js";
+import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, randomIdentity, softClient } from "../support/tid.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 /** Offsets at which `needle` occurs in `hay`. */
 function find(hay: Uint8Array, needle: Uint8Array): number[] {
@@ -28,7 +29,7 @@ describe.each(BUILDS)("TidClient secrets in wasm memory (%s)", (build) => {
   it("qd, Z and K never stay in memory; the PSK and the token only where they belong; close wipes all", async () => {
     const id = randomIdentity();
     const client = await softClient(build, id, () => EXAMPLE.deviceTime);
-    const qd = unhex(EXAMPLE.deviceEphemeralPrivate);
+    const qd = fromHex(EXAMPLE.deviceEphemeralPrivate);
     client.testHooks.inject(new Uint8Array(randomBytes(16)), EXAMPLE.deviceTime, qd);
     const authcode = client.getAuthcode();
     const mem = () => client.wasm.bytes();
@@ -37,7 +38,7 @@ describe.each(BUILDS)("TidClient secrets in wasm memory (%s)", (build) => {
     const v = verifyAuthcode(authcode, { lookupPsk: () => id.psk, now: EXAMPLE.deviceTime });
     const sd = buildServerData({ tid: id.tid, psk: id.psk, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: EXAMPLE.deviceTime, issueToken: true });
     const token = client.validate(sd.serverData)!;
-    expect(hex(token)).toBe(hex(sd.token!));
+    expect(toHex(token)).toBe(toHex(sd.token!));
     expect(find(mem(), qd)).toHaveLength(0);
     expect(find(mem(), sd.z!)).toHaveLength(0);
     expect(find(mem(), sd.k!)).toHaveLength(0);
@@ -56,14 +57,14 @@ describe.each(BUILDS)("TidClient secrets in wasm memory (%s)", (build) => {
 
   it("a failed validate leaves no trace of the request either", async () => {
     const client = await softClient(build, EXAMPLE_IDENTITY);
-    const qd = unhex(EXAMPLE.deviceEphemeralPrivate);
-    client.testHooks.inject(unhex(EXAMPLE.Nd), EXAMPLE.deviceTime, qd);
+    const qd = fromHex(EXAMPLE.deviceEphemeralPrivate);
+    client.testHooks.inject(fromHex(EXAMPLE.Nd), EXAMPLE.deviceTime, qd);
     client.getAuthcode();
-    const bad = unhex(EXAMPLE.serverData);
+    const bad = fromHex(EXAMPLE.serverData);
     bad[131]! ^= 1;
     expect(() => client.validate(bad)).toThrow(/ERR_VERIFY_FAILED/);
     expect(find(client.wasm.bytes(), qd)).toHaveLength(0);
-    expect(find(client.wasm.bytes(), unhex(EXAMPLE.tagD))).toHaveLength(0);
+    expect(find(client.wasm.bytes(), fromHex(EXAMPLE.tagD))).toHaveLength(0);
     client.close();
   });
 });
@@ -83,9 +84,9 @@ describe("TidClient creation and lifecycle", () => {
     await writeKeyFile(path, id, { passphrase: "correct horse battery staple" }, { scrypt: { logN: 10, r: 8, p: 1 } });
     const client = await TidClient.create({ backend: "soft", keyFile: path, secret: { passphrase: "correct horse battery staple" } });
     client.init();
-    expect(hex(client.tid)).toBe(hex(id.tid));
+    expect(toHex(client.tid)).toBe(toHex(id.tid));
     const { serverData, token } = answer(client.getAuthcode(), id);
-    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     client.close();
     await expect(TidClient.create({ backend: "soft", keyFile: path, secret: { passphrase: "wrong" } })).rejects.toThrow(/BAD_SECRET|wrong passphrase/);
     await expect(TidClient.create({ backend: "soft", keyFile: path } as never)).rejects.toThrow(/secret is required/);

@@ -8,7 +8,8 @@ import { computeTagS, encodeServerDataBody, parseAuthcode } from "../../referenc
 import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status, statusName } from "../../bindings/status.js";
-import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, hex, randomIdentity, softClient, unhex } from "../support/tid.js";
+import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, randomIdentity, softClient } from "../support/tid.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const S = Status;
 const MARKER = new Uint8Array(16).fill(0x5a);
@@ -38,10 +39,10 @@ function expectedForFlip(i: number, mask: number): string {
 }
 
 describe.each(BUILDS)("device failure paths (%s)", (build) => {
-  const qd = unhex(EXAMPLE.deviceEphemeralPrivate);
-  const nd = unhex(EXAMPLE.Nd);
-  const tagD = unhex(EXAMPLE.tagD);
-  const good = unhex(EXAMPLE.serverData);
+  const qd = fromHex(EXAMPLE.deviceEphemeralPrivate);
+  const nd = fromHex(EXAMPLE.Nd);
+  const tagD = fromHex(EXAMPLE.tagD);
+  const good = fromHex(EXAMPLE.serverData);
 
   async function exampleClient(): Promise<TidClient> {
     const client = await softClient(build, EXAMPLE_IDENTITY);
@@ -62,10 +63,10 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
         expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
       }
     }
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(marker));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
     // And the genuine answer to a fresh (re-armed) request still works.
     client.testHooks.setPending(qd, nd, tagD);
-    expect(hex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
+    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
     client.close();
   });
 
@@ -73,7 +74,7 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     const client = await exampleClient();
     expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
     client.testHooks.setPending(qd, nd, tagD);
-    expect(hex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
+    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
     expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
     client.close();
   });
@@ -98,7 +99,7 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     client.testHooks.setPending(qd, nd, tagD);
     expect(() => client.validate(new Uint8Array(70_000))).toThrow(RangeError);
     expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(marker));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
     client.close();
   });
 
@@ -151,14 +152,14 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     const client = await exampleClient();
     const marker = client.symCrypto(0, new Uint8Array(16), true);
     for (const Qs of [new Uint8Array(64), new Uint8Array(randomBytes(64)), new Uint8Array(64).fill(0xff)]) {
-      const body = encodeServerDataBody({ time: EXAMPLE.serverTime, tid: EXAMPLE_IDENTITY.tid, ns: unhex(EXAMPLE.Ns), Qs });
+      const body = encodeServerDataBody({ time: EXAMPLE.serverTime, tid: EXAMPLE_IDENTITY.tid, ns: fromHex(EXAMPLE.Ns), Qs });
       const sd = new Uint8Array(body.length + 32);
       sd.set(body);
       sd.set(computeTagS(EXAMPLE_IDENTITY.psk, body, nd, tagD), body.length);
       client.testHooks.setPending(qd, nd, tagD);
       expect(statusOf(() => client.validate(sd))).toBe("ERR_BAD_POINT");
     }
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(marker));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
     client.close();
   });
 
@@ -255,7 +256,7 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     expect(x.tid_client_get_authcode!(end - 131, io)).toBe(S.ERR_OUT_OF_BOUNDS);
     // Still fully working afterwards.
     client.testHooks.setPending(qd, nd, tagD);
-    expect(hex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
+    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
     client.close();
   });
 
@@ -329,7 +330,7 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     const authcode = client.getAuthcode();
     expect(new Set(seen)).toEqual(new Set([S.ERR_BUSY]));
     const { serverData, token } = answer(authcode, EXAMPLE_IDENTITY);
-    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     client.close();
   });
 

@@ -6,7 +6,8 @@
 import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildAuthcode, finishDevice, parseAuthcode, sm2Keygen, MemoryReplayCache } from "../../reference/index.js";
-import { BUILDS, answer, hex, randomIdentity, softClient } from "../support/tid.js";
+import { BUILDS, answer, randomIdentity, softClient } from "../support/tid.js";
+import { toHex } from "../../reference/bytes.js";
 
 describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
   it("random identities: the same token on both sides, installed in the active slot", async () => {
@@ -15,15 +16,15 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
       const client = await softClient(build, id);
       const authcode = client.getAuthcode();
       const fields = parseAuthcode(authcode);
-      expect(hex(fields.tid)).toBe(hex(id.tid));
+      expect(toHex(fields.tid)).toBe(toHex(id.tid));
       expect(Math.abs(fields.time - Date.now() / 1000)).toBeLessThan(5);
       const { serverData, token } = answer(authcode, id);
       const deviceToken = client.validate(serverData);
-      expect(hex(deviceToken!)).toBe(hex(token!));
+      expect(toHex(deviceToken!)).toBe(toHex(token!));
       // The installed key is the token: sym_crypto in slot 0 equals SM4-ECB under it.
       const block = new Uint8Array(randomBytes(32));
       const c = createCipheriv("sm4-ecb", Buffer.from(token!), null).setAutoPadding(false);
-      expect(hex(client.symCrypto(0, block, true))).toBe(hex(Buffer.concat([c.update(block), c.final()])));
+      expect(toHex(client.symCrypto(0, block, true))).toBe(toHex(Buffer.concat([c.update(block), c.final()])));
       client.close();
     }
   });
@@ -35,10 +36,10 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
       const extra = new Uint8Array(randomBytes(n));
       const authcode = client.getAuthcode(extra);
       expect(authcode.length).toBe(132 + n);
-      expect(hex(parseAuthcode(authcode).extra)).toBe(hex(extra));
+      expect(toHex(parseAuthcode(authcode).extra)).toBe(toHex(extra));
       const serverExtra = new Uint8Array(randomBytes(512 - n));
       const { serverData, token } = answer(authcode, id, { extra: serverExtra });
-      expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+      expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     }
     client.close();
   });
@@ -55,7 +56,7 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
     const second = answer(authcode, id);
     expect(second.token).toBeNull();
     expect(client.validate(second.serverData)).toBeNull();
-    expect(hex(client.symCrypto(0, block, true))).toBe(hex(before));
+    expect(toHex(client.symCrypto(0, block, true))).toBe(toHex(before));
     expect(token.length).toBe(16);
     client.close();
   });
@@ -67,7 +68,7 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
     const before = client.symCrypto(0, new Uint8Array(16), true);
     const { serverData } = answer(client.getAuthcode(), id, { issueToken: false });
     expect(client.validate(serverData)).toBeNull();
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(before));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(before));
     client.close();
   });
 
@@ -78,11 +79,11 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
     const slot0 = client.symCrypto(0, new Uint8Array(16), true);
     client.activeSlot = 5;
     const { serverData, token } = answer(client.getAuthcode(), id);
-    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(slot0));
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(slot0));
     const other = await softClient(build, id);
     other.importSessionKey(1, token!);
-    expect(hex(client.symCrypto(5, new Uint8Array(16), true))).toBe(hex(other.symCrypto(1, new Uint8Array(16), true)));
+    expect(toHex(client.symCrypto(5, new Uint8Array(16), true))).toBe(toHex(other.symCrypto(1, new Uint8Array(16), true)));
     client.close();
     other.close();
   });
@@ -99,10 +100,10 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
       client.testHooks.inject(nd, time, qd);
       const authcode = client.getAuthcode(extra, { keepSession: flags === 1 });
       const ref = buildAuthcode({ tid: id.tid, psk: id.psk, time, nd, ephemeralPrivate: qd, extra, flags });
-      expect(hex(authcode)).toBe(hex(ref.authcode));
+      expect(toHex(authcode)).toBe(toHex(ref.authcode));
       const { serverData } = answer(authcode, id, { now: time, issueToken: true, extra: new Uint8Array(randomBytes(i * 50)) });
       const expected = finishDevice({ tid: id.tid, psk: id.psk, pending: ref.pending, serverData });
-      expect(hex(client.validate(serverData)!)).toBe(hex(expected.token!));
+      expect(toHex(client.validate(serverData)!)).toBe(toHex(expected.token!));
       client.close();
     }
   });
@@ -113,7 +114,7 @@ describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
     const client = await softClient(build, id);
     const authcode = client.getAuthcode();
     const { serverData, token } = answer(authcode, id, { cache });
-    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     expect(() => answer(authcode, id, { cache })).toThrow(/REPLAY/);
     client.close();
   });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeKeyFile, encodeKeyFile, readKeyFile, writeKeyFile, KeyFileError, KEYFILE_SIZE, type KeyFileSecret,
 } from "../../bindings/keyfile.js";
-import { hex, randomIdentity } from "../support/tid.js";
+import { randomIdentity } from "../support/tid.js";
+import { toHex } from "../../reference/bytes.js";
 
 const FAST = { scrypt: { logN: 10, r: 8, p: 1 } };
 const PASS: KeyFileSecret = { passphrase: "tr0ub4dor&3" };
@@ -45,21 +46,21 @@ describe("soft key file", () => {
     expect(Buffer.from(bytes).indexOf(Buffer.from(id.psk))).toBe(-1);
     expect(Buffer.from(bytes).indexOf(Buffer.from(id.tid))).toBe(-1);
     const back = await readKeyFile(path, PASS);
-    expect([hex(back.tid), hex(back.psk)]).toEqual([hex(id.tid), hex(id.psk)]);
+    expect([toHex(back.tid), toHex(back.psk)]).toEqual([toHex(id.tid), toHex(id.psk)]);
   });
 
   it("two files of the same identity differ (fresh salt and nonce)", async () => {
     const id = randomIdentity();
     const a = await encodeKeyFile(id, PASS, FAST);
     const b = await encodeKeyFile(id, PASS, FAST);
-    expect(hex(a.subarray(12))).not.toBe(hex(b.subarray(12)));
+    expect(toHex(a.subarray(12))).not.toBe(toHex(b.subarray(12)));
   });
 
   it("passphrases: string (NFC-normalised) or bytes; a wrong one is BAD_SECRET", async () => {
     const id = randomIdentity();
     const file = await encodeKeyFile(id, { passphrase: "caf\u00e9" }, FAST);
-    expect(hex((await decodeKeyFile(file, { passphrase: "cafe\u0301" })).psk)).toBe(hex(id.psk));
-    expect(hex((await decodeKeyFile(file, { passphrase: new TextEncoder().encode("caf\u00e9") })).psk)).toBe(hex(id.psk));
+    expect(toHex((await decodeKeyFile(file, { passphrase: "cafe\u0301" })).psk)).toBe(toHex(id.psk));
+    expect(toHex((await decodeKeyFile(file, { passphrase: new TextEncoder().encode("caf\u00e9") })).psk)).toBe(toHex(id.psk));
     expect(await codeOf(decodeKeyFile(file, { passphrase: "cafe" }))).toBe("BAD_SECRET");
     await expect(encodeKeyFile(id, { passphrase: "" }, FAST)).rejects.toThrow(RangeError);
   });
@@ -94,19 +95,19 @@ describe("soft key file", () => {
     const other = randomIdentity();
     await writeKeyFile(path, other, PASS, { ...FAST, overwrite: true });
     expect((await stat(path)).mode & 0o777).toBe(0o600); // the replacement is 0600 again
-    expect(hex((await readKeyFile(path, PASS)).tid)).toBe(hex(other.tid));
+    expect(toHex((await readKeyFile(path, PASS)).tid)).toBe(toHex(other.tid));
     expect(await codeOf(readKeyFile(dir, PASS))).toBe("NOT_A_FILE");
   });
 
   it("machine-bound: unseals on the same machine id only; a passphrase does not fit it", async () => {
     const id = randomIdentity();
     const mid = join(dir, "machine-id");
-    await writeFile(mid, hex(new Uint8Array(randomBytes(16))) + "\n");
+    await writeFile(mid, toHex(new Uint8Array(randomBytes(16))) + "\n");
     const file = await encodeKeyFile(id, { machineBound: true, machineIdPath: mid }, FAST);
     expect(file[7]).toBe(2);
-    expect(hex((await decodeKeyFile(file, { machineBound: true, machineIdPath: mid })).psk)).toBe(hex(id.psk));
+    expect(toHex((await decodeKeyFile(file, { machineBound: true, machineIdPath: mid })).psk)).toBe(toHex(id.psk));
     expect(await codeOf(decodeKeyFile(file, PASS))).toBe("WRONG_SECRET_KIND");
-    await writeFile(mid, hex(new Uint8Array(randomBytes(16))));
+    await writeFile(mid, toHex(new Uint8Array(randomBytes(16))));
     expect(await codeOf(decodeKeyFile(file, { machineBound: true, machineIdPath: mid }))).toBe("BAD_SECRET");
     expect(await codeOf(decodeKeyFile(file, { machineBound: true, machineIdPath: join(dir, "nope") }))).toBe("NO_MACHINE_ID");
   });

@@ -6,11 +6,10 @@ import { readFileSync } from "node:fs";
 import { randomFillSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildServerData, verifyAuthcode } from "../../reference/index.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const wasmFile = new URL("../../build/release.wasm", import.meta.url);
 const EXAMPLE = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8"));
-const unhex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
-const hex = (u: Uint8Array) => Buffer.from(u).toString("hex");
 
 /** The documented imports of docs/abi.md, and nothing else. */
 const DOCUMENTED_IMPORTS = [
@@ -58,8 +57,8 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
     const io = x.tid_io_ptr!();
     const u8 = () => new Uint8Array(memory.buffer);
     const dv = () => new DataView(memory.buffer);
-    const tid = unhex("0102030405060708");
-    const psk = unhex("8899aabbccddeeff0011223344556677");
+    const tid = fromHex("0102030405060708");
+    const psk = fromHex("8899aabbccddeeff0011223344556677");
 
     expect(x.tid_set_backend!(1)).toBe(0);
     u8().set(tid, io);
@@ -82,14 +81,14 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
     dv().setUint32(io, 16, true);
     expect(x.tid_client_validate_authcode!(io + 64, sd.serverData.length, io + 16, io)).toBe(0);
     expect(dv().getUint32(io, true)).toBe(16);
-    expect(hex(u8().slice(io + 16, io + 32))).toBe(hex(sd.token!));
+    expect(toHex(u8().slice(io + 16, io + 32))).toBe(toHex(sd.token!));
     expect(x.tid_client_validate_authcode!(io + 64, sd.serverData.length, io + 16, io)).toBe(-201);
 
-    const block = unhex("0123456789abcdeffedcba9876543210");
+    const block = fromHex("0123456789abcdeffedcba9876543210");
     u8().set(block, io + 1024);
     expect(x.tid_client_sym_crypto!(io + 1024, io + 2048, 16, 0, 1)).toBe(0);
     expect(x.tid_client_sym_crypto!(io + 2048, io + 2048, 16, 0, 0)).toBe(0);
-    expect(hex(u8().slice(io + 2048, io + 2064))).toBe(hex(block));
+    expect(toHex(u8().slice(io + 2048, io + 2064))).toBe(toHex(block));
     expect(x.tid_close!()).toBe(0);
     expect(x.tid_client_sym_crypto!(io + 1024, io + 2048, 16, 0, 1)).toBe(-200);
   });
@@ -100,20 +99,20 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
     const u8 = () => new Uint8Array(memory.buffer);
     const dv = () => new DataView(memory.buffer);
     x.tid_set_backend!(1);
-    u8().set(unhex(EXAMPLE.TID), io);
-    u8().set(unhex(EXAMPLE.PSK), io + 8);
+    u8().set(fromHex(EXAMPLE.TID), io);
+    u8().set(fromHex(EXAMPLE.PSK), io + 8);
     x.tid_soft_load_identity!(io, 24);
     x.tid_client_init!();
-    u8().set(unhex(EXAMPLE.Nd), io);
-    u8().set(unhex(EXAMPLE.deviceEphemeralPrivate), io + 16);
+    u8().set(fromHex(EXAMPLE.Nd), io);
+    u8().set(fromHex(EXAMPLE.deviceEphemeralPrivate), io + 16);
     expect(x.tid_test_inject!(io, EXAMPLE.deviceTime, io + 16)).toBe(0);
     dv().setUint32(io, 132, true);
     expect(x.tid_client_get_authcode!(io + 64, io)).toBe(0);
-    expect(hex(u8().slice(io + 64, io + 64 + 132))).toBe(EXAMPLE.authcode);
-    const sd = unhex(EXAMPLE.serverData);
+    expect(toHex(u8().slice(io + 64, io + 64 + 132))).toBe(EXAMPLE.authcode);
+    const sd = fromHex(EXAMPLE.serverData);
     u8().set(sd, io + 256);
     dv().setUint32(io, 16, true);
     expect(x.tid_client_validate_authcode!(io + 256, sd.length, io + 16, io)).toBe(0);
-    expect(hex(u8().slice(io + 16, io + 32))).toBe(EXAMPLE.sessionToken);
+    expect(toHex(u8().slice(io + 16, io + 32))).toBe(EXAMPLE.sessionToken);
   });
 });

@@ -9,7 +9,8 @@ import { createSimulatedStack, type SimulatedStackOptions } from "../../hal/inde
 import { AeadSession } from "../../reference/aead.js";
 import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
-import { EXAMPLE, EXAMPLE_IDENTITY, answer, hex, randomIdentity, unhex, type WorkedExample } from "../support/tid.js";
+import { EXAMPLE, EXAMPLE_IDENTITY, answer, randomIdentity, type WorkedExample } from "../support/tid.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const BUSES = ["i2c", "spi"] as const;
 
@@ -25,7 +26,7 @@ function errorOf(fn: () => unknown): TidError {
 
 function ecb(key: Uint8Array, data: Uint8Array): string {
   const c = createCipheriv("sm4-ecb", key, null).setAutoPadding(false);
-  return hex(Buffer.concat([c.update(data), c.final()]));
+  return toHex(Buffer.concat([c.update(data), c.final()]));
 }
 
 async function seClient(bus: "i2c" | "spi", options: Partial<SimulatedStackOptions> & { returnToken?: boolean; now?: () => number } = {}) {
@@ -51,18 +52,18 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
   it("the worked example byte for byte; the token in SE slot 0 and in the wasm for seal/open", async () => {
     const { stack, client } = await seClient(bus, { now: () => ex.deviceTime });
     client.init();
-    expect(hex(client.tid)).toBe(ex.TID);
-    stack.sim.applet.injectNextAuth({ nd: unhex(ex.Nd), ephemeralPrivate: unhex(ex.deviceEphemeralPrivate) });
-    expect(hex(client.getAuthcode())).toBe(ex.authcode);
-    const token = client.validate(unhex(ex.serverData));
-    expect(hex(token!)).toBe(ex.sessionToken);
+    expect(toHex(client.tid)).toBe(ex.TID);
+    stack.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate) });
+    expect(toHex(client.getAuthcode())).toBe(ex.authcode);
+    const token = client.validate(fromHex(ex.serverData));
+    expect(toHex(token!)).toBe(ex.sessionToken);
     expect(stack.sim.applet.inspect().slots[0]).toBe(2); // token from AUTH FINISH
     const data = new Uint8Array(randomBytes(1008)); // 5 SM4 CIPHER commands
-    expect(hex(client.symCrypto(0, data, true))).toBe(ecb(token!, data));
-    expect(hex(client.symCrypto(0, unhex(ecb(token!, data)), false))).toBe(hex(data));
+    expect(toHex(client.symCrypto(0, data, true))).toBe(ecb(token!, data));
+    expect(toHex(client.symCrypto(0, fromHex(ecb(token!, data)), false))).toBe(toHex(data));
     const server = new AeadSession(token!, "server");
-    expect(hex(server.open(client.seal(0, data)))).toBe(hex(data));
-    expect(hex(client.open(0, server.seal(data)))).toBe(hex(data));
+    expect(toHex(server.open(client.seal(0, data)))).toBe(toHex(data));
+    expect(toHex(client.open(0, server.seal(data)))).toBe(toHex(data));
     client.close();
     expect(stack.sim.applet.inspect().slots.every((s) => s === 0)).toBe(true); // ERASE SLOT FF
   });
@@ -77,14 +78,14 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
       const authcode = client.getAuthcode(extra);
       expect(authcode.length).toBe(132 + n);
       const { serverData, token } = answer(authcode, id, { extra: new Uint8Array(randomBytes(m)) });
-      expect(hex(client.validate(serverData)!)).toBe(hex(token!));
-      expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(ecb(token!, new Uint8Array(16)));
+      expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
+      expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(ecb(token!, new Uint8Array(16)));
     }
     // keep session: no token issued, SE slot keeps its key.
     const before = client.symCrypto(0, new Uint8Array(16), true);
     const { serverData } = answer(client.getAuthcode(undefined, { keepSession: true }), id);
     expect(client.validate(serverData)).toBeNull();
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(before));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(before));
     client.close();
   });
 
@@ -113,7 +114,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     expect(errorOf(() => client.validate(fresh.serverData)).status).toBe("ERR_SE_IO");
     // the wasm's copy of slot 0 is still the imported key: seal/open use it, nothing forged got in
     const ref = new AeadSession(key, "server");
-    expect(hex(ref.open(client.seal(0, new Uint8Array(32))))).toBe(hex(new Uint8Array(32)));
+    expect(toHex(ref.open(client.seal(0, new Uint8Array(32))))).toBe(toHex(new Uint8Array(32)));
     client.close();
   });
 
@@ -125,7 +126,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     client.activeSlot = 2;
     const { serverData, token } = answer(client.getAuthcode(), id);
     expect(client.validate(serverData)).toBeNull();
-    expect(hex(client.symCrypto(2, new Uint8Array(32), true))).toBe(ecb(token!, new Uint8Array(32)));
+    expect(toHex(client.symCrypto(2, new Uint8Array(32), true))).toBe(ecb(token!, new Uint8Array(32)));
     expect(errorOf(() => client.seal(2, new Uint8Array(1))).status).toBe("ERR_SLOT_EMPTY");
     client.close();
   });
@@ -137,7 +138,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     client.importSessionKey(7, key);
     expect(stack.sim.applet.inspect().slots[7]).toBe(1);
     const data = new Uint8Array(randomBytes(256));
-    expect(hex(client.symCrypto(7, data, true))).toBe(ecb(key, data));
+    expect(toHex(client.symCrypto(7, data, true))).toBe(ecb(key, data));
     client.eraseSlot(7);
     const e = errorOf(() => client.symCrypto(7, data, true));
     expect([e.status, e.sw]).toEqual(["ERR_SLOT_EMPTY", 0x6a88]);
@@ -176,10 +177,10 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     const { stack, client } = await seClient(bus, { now: () => ex.deviceTime });
     client.init();
     client.importSessionKey(0, new Uint8Array(16).fill(0x33));
-    const good = unhex(ex.serverData);
+    const good = fromHex(ex.serverData);
     const results: string[] = [];
     for (let i = 0; i < good.length; i++) {
-      stack.sim.applet.injectNextAuth({ nd: unhex(ex.Nd), ephemeralPrivate: unhex(ex.deviceEphemeralPrivate) });
+      stack.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate) });
       client.getAuthcode();
       const bad = good.slice();
       bad[i]! ^= 0xff;
@@ -195,7 +196,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
       : i >= 10 && i < 18 ? "ERR_TID_MISMATCH" : "ERR_VERIFY_FAILED";
     expect(results).toEqual(Array.from(good, (_, i) => want(i)));
     expect(stack.sim.applet.inspect().slots[0]).toBe(1); // still the imported key
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(ecb(new Uint8Array(16).fill(0x33), new Uint8Array(16)));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(ecb(new Uint8Array(16).fill(0x33), new Uint8Array(16)));
     // Truncated / over-long: rejected locally, the SE request still erased.
     for (const data of [good.subarray(0, 50), good.subarray(0, 131), new Uint8Array(700)]) {
       client.getAuthcode();
@@ -203,9 +204,9 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
       expect(stack.sim.applet.inspect().pending).toBe(false);
     }
     // A second validate of a genuine answer: refused by the wasm and by the SE.
-    stack.sim.applet.injectNextAuth({ nd: unhex(ex.Nd), ephemeralPrivate: unhex(ex.deviceEphemeralPrivate) });
+    stack.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate) });
     client.getAuthcode();
-    expect(hex(client.validate(good)!)).toBe(ex.sessionToken);
+    expect(toHex(client.validate(good)!)).toBe(ex.sessionToken);
     expect(errorOf(() => client.validate(good)).status).toBe("ERR_NO_PENDING_REQUEST");
     const finish = new Uint8Array([0x80, 0xdc, 0x02, 0x80, good.length, ...good, 0x00]);
     expect(rawSw(stack, finish)).toBe(0x6985);
@@ -237,7 +238,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
       try {
         noisy.client.init();
         const { serverData, token } = answer(noisy.client.getAuthcode(), EXAMPLE_IDENTITY);
-        expect(hex(noisy.client.validate(serverData)!)).toBe(hex(token!));
+        expect(toHex(noisy.client.validate(serverData)!)).toBe(toHex(token!));
         ok++;
       } catch (e) {
         expect(e).toBeInstanceOf(TidError);

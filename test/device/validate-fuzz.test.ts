@@ -6,7 +6,8 @@
 // fresh handshake against server/protocol must still succeed.
 import { describe, expect, it } from "vitest";
 import { Status, statusName } from "../../bindings/status.js";
-import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, hex, softClient, unhex } from "../support/tid.js";
+import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, softClient } from "../support/tid.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 /** xorshift32: reproducible inputs (the seed is in the test name). */
 function prng(seed: number) {
@@ -39,11 +40,11 @@ describe.each(BUILDS)("validate fuzz (%s)", (build) => {
     const PENDING = io + 4096; // qd ‖ Nd ‖ tag_d, kept in host memory for re-arming
     const TOKEN = io + 16;
     const DATA = io + 64;
-    mem().set(unhex(EXAMPLE.deviceEphemeralPrivate), PENDING);
-    mem().set(unhex(EXAMPLE.Nd), PENDING + 32);
-    mem().set(unhex(EXAMPLE.tagD), PENDING + 48);
+    mem().set(fromHex(EXAMPLE.deviceEphemeralPrivate), PENDING);
+    mem().set(fromHex(EXAMPLE.Nd), PENDING + 32);
+    mem().set(fromHex(EXAMPLE.tagD), PENDING + 48);
 
-    const good = unhex(EXAMPLE.serverData);
+    const good = fromHex(EXAMPLE.serverData);
     const rnd = prng(SEED);
     const buf = new Uint8Array(1200);
     const counts = new Map<string, number>();
@@ -96,7 +97,7 @@ describe.each(BUILDS)("validate fuzz (%s)", (build) => {
       expect(x.tid_test_set_pending!(PENDING)).toBe(Status.OK);
       dv.setUint32(io, 16, true);
       const st = x.tid_client_validate_authcode!(DATA, n, TOKEN, io);
-      if (st === Status.OK) throw new Error(`input ${i} accepted: ${hex(buf.subarray(0, n))}`);
+      if (st === Status.OK) throw new Error(`input ${i} accepted: ${toHex(buf.subarray(0, n))}`);
       const name = statusName(st);
       counts.set(name, (counts.get(name) ?? 0) + 1);
       if (i % 97 === 0) {
@@ -113,11 +114,11 @@ describe.each(BUILDS)("validate fuzz (%s)", (build) => {
     expect([...counts.keys()].every((k) => k.startsWith("ERR_") && k !== "ERR_OUT_OF_BOUNDS")).toBe(true);
 
     // Nothing was installed; the module still works: the genuine answer, then a real handshake.
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe(hex(markerCt));
-    client.testHooks.setPending(unhex(EXAMPLE.deviceEphemeralPrivate), unhex(EXAMPLE.Nd), unhex(EXAMPLE.tagD));
-    expect(hex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(markerCt));
+    client.testHooks.setPending(fromHex(EXAMPLE.deviceEphemeralPrivate), fromHex(EXAMPLE.Nd), fromHex(EXAMPLE.tagD));
+    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
     const fresh = answer(client.getAuthcode(), EXAMPLE_IDENTITY);
-    expect(hex(client.validate(fresh.serverData)!)).toBe(hex(fresh.token!));
+    expect(toHex(client.validate(fresh.serverData)!)).toBe(toHex(fresh.token!));
     client.close();
     console.log(`validate fuzz ${build}: ${COUNTS[build]} inputs in ${ms.toFixed(0)} ms`, Object.fromEntries(counts));
   });

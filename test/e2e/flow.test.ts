@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AeadSession } from "../../reference/aead.js";
 import { sm4Decrypt, sm4Encrypt } from "../../server/sdk/auth-device.js";
 import type { TidClient } from "../../bindings/client.js";
-import { DEVICES, hex, newDevice, startFixture, statusOf, type Fixture } from "../support/e2e.js";
+import { DEVICES, newDevice, startFixture, statusOf, type Fixture } from "../support/e2e.js";
+import { toHex } from "../../reference/bytes.js";
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -22,14 +23,14 @@ afterAll(async () => {
 /** The key in slot 0 proves itself: sym_crypto in the device matches sm4Encrypt with `token`. */
 function slotHolds(client: TidClient, token: Uint8Array): boolean {
   const block = new Uint8Array(randomBytes(32));
-  return hex(client.symCrypto(0, block, true)) === hex(sm4Encrypt(token, block));
+  return toHex(client.symCrypto(0, block, true)) === toHex(sm4Encrypt(token, block));
 }
 
 describe.each(DEVICES)("end to end: $name", (kind) => {
   it("handshake: the same token on both sides; uplink/downlink AEAD and sym_crypto both ways; a second handshake rekeys", async () => {
     const dev = await newDevice(fx, kind);
     const c = dev.client;
-    expect(hex(c.tid)).toBe(hex(dev.identity.tid));
+    expect(toHex(c.tid)).toBe(toHex(dev.identity.tid));
 
     const authcode = c.getAuthcode();
     expect(authcode.length).toBe(132);
@@ -37,15 +38,15 @@ describe.each(DEVICES)("end to end: $name", (kind) => {
     expect(serverData.length).toBe(132);
     expect(serverToken).not.toBeNull();
     const deviceToken = c.validate(serverData);
-    expect(hex(deviceToken!)).toBe(hex(serverToken!));
+    expect(toHex(deviceToken!)).toBe(toHex(serverToken!));
 
     // AEAD: counters advance, both directions, several messages
     const session = new AeadSession(serverToken!, "server");
     for (const n of [0, 1, 17, 300]) {
       const up = new Uint8Array(randomBytes(n));
-      expect(hex(session.open(c.seal(0, up)))).toBe(hex(up));
+      expect(toHex(session.open(c.seal(0, up)))).toBe(toHex(up));
       const down = new Uint8Array(randomBytes(n));
-      expect(hex(c.open(0, session.seal(down)))).toBe(hex(down));
+      expect(toHex(c.open(0, session.seal(down)))).toBe(toHex(down));
     }
     // a replayed downlink message is refused by the device
     const m = session.seal(new TextEncoder().encode("once"));
@@ -54,21 +55,21 @@ describe.each(DEVICES)("end to end: $name", (kind) => {
 
     // legacy sym_crypto (SM4-ECB) both ways
     const data = new Uint8Array(randomBytes(64));
-    expect(hex(sm4Decrypt(serverToken!, c.symCrypto(0, data, true)))).toBe(hex(data));
-    expect(hex(c.symCrypto(0, sm4Encrypt(serverToken!, data), false))).toBe(hex(data));
+    expect(toHex(sm4Decrypt(serverToken!, c.symCrypto(0, data, true)))).toBe(toHex(data));
+    expect(toHex(c.symCrypto(0, sm4Encrypt(serverToken!, data), false))).toBe(toHex(data));
 
     // with extra data, and a new token replacing the old one in slot 0
     const extra = new Uint8Array(randomBytes(100));
     const authcode2 = c.getAuthcode(extra);
     expect(authcode2.length).toBe(232);
-    expect(hex(authcode2.subarray(36, 136))).toBe(hex(extra));
+    expect(toHex(authcode2.subarray(36, 136))).toBe(toHex(extra));
     const [sd2, tok2] = await fx.auth(authcode2);
     expect(sd2.length).toBe(132); // the server does not echo the device's extra data (L' = 0)
-    expect(hex(c.validate(sd2)!)).toBe(hex(tok2!));
-    expect(hex(tok2!)).not.toBe(hex(serverToken!));
+    expect(toHex(c.validate(sd2)!)).toBe(toHex(tok2!));
+    expect(toHex(tok2!)).not.toBe(toHex(serverToken!));
     expect(slotHolds(c, tok2!)).toBe(true);
     const s2 = new AeadSession(tok2!, "server");
-    expect(hex(s2.open(c.seal(0, data)))).toBe(hex(data));
+    expect(toHex(s2.open(c.seal(0, data)))).toBe(toHex(data));
     dev.close();
   });
 
@@ -101,7 +102,7 @@ describe.each(DEVICES)("end to end: $name", (kind) => {
     }
     // the device still authenticates afterwards
     const [sd, tok] = await fx.auth(c.getAuthcode());
-    expect(hex(c.validate(sd)!)).toBe(hex(tok!));
+    expect(toHex(c.validate(sd)!)).toBe(toHex(tok!));
     dev.close();
   });
 
@@ -109,7 +110,7 @@ describe.each(DEVICES)("end to end: $name", (kind) => {
     const dev = await newDevice(fx, kind);
     const c = dev.client;
     const [sd1, tok1] = await fx.auth(c.getAuthcode());
-    expect(hex(c.validate(sd1)!)).toBe(hex(tok1!));
+    expect(toHex(c.validate(sd1)!)).toBe(toHex(tok1!));
     // second validate of the same answer: no pending request
     expect(statusOf(() => c.validate(sd1))).toBe("ERR_NO_PENDING_REQUEST");
     // a new request; the old answer replayed against it
@@ -149,7 +150,7 @@ describe.each(DEVICES)("end to end: $name", (kind) => {
     expect(c.validate(sd)).toBeNull();
     expect(slotHolds(c, tok1!)).toBe(true);
     const session = new AeadSession(tok1!, "server");
-    expect(hex(session.open(c.seal(0, new Uint8Array([1, 2, 3]))))).toBe("010203");
+    expect(toHex(session.open(c.seal(0, new Uint8Array([1, 2, 3]))))).toBe("010203");
     dev.close();
   });
 });

@@ -6,7 +6,8 @@
 // authcode altered on its way. After each rejection the device is still usable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setDeviceActive } from "../../server/sdk/admin-client.js";
-import { DEVICES, hex, newDevice, newIdentity, serverCodeOf, startFixture, type Fixture } from "../support/e2e.js";
+import { DEVICES, newDevice, newIdentity, serverCodeOf, startFixture, type Fixture } from "../support/e2e.js";
+import { toHex } from "../../reference/bytes.js";
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ describe.each(DEVICES)("server-side rejections: $name", (kind) => {
     const authcode = dev.client.getAuthcode();
     const [sd, tok] = await fx.auth(authcode);
     expect(await serverCodeOf(fx.auth(authcode))).toBe("REPLAY");
-    expect(hex(dev.client.validate(sd)!)).toBe(hex(tok!));
+    expect(toHex(dev.client.validate(sd)!)).toBe(toHex(tok!));
     dev.close();
   });
 
@@ -38,7 +39,7 @@ describe.each(DEVICES)("server-side rejections: $name", (kind) => {
     expect(await serverCodeOf(fx.auth(dev.client.getAuthcode()))).toBe("INACTIVE_TID");
     await setDeviceActive({ url: fx.url }, dev.identity.tid, true);
     const [sd, tok] = await fx.auth(dev.client.getAuthcode());
-    expect(hex(dev.client.validate(sd)!)).toBe(hex(tok!));
+    expect(toHex(dev.client.validate(sd)!)).toBe(toHex(tok!));
     dev.close();
   });
 
@@ -54,7 +55,7 @@ describe.each(DEVICES)("server-side rejections: $name", (kind) => {
       const authcode = dev.client.getAuthcode();
       expect(new DataView(authcode.buffer, authcode.byteOffset).getUint32(6)).toBeGreaterThanOrEqual(unix() + s - 2);
       const [sd, tok] = await fx.auth(authcode);
-      expect(hex(dev.client.validate(sd)!)).toBe(hex(tok!));
+      expect(toHex(dev.client.validate(sd)!)).toBe(toHex(tok!));
     }
     dev.close();
   });
@@ -87,7 +88,7 @@ describe.each(DEVICES)("server-side rejections: $name", (kind) => {
     });
     // the unaltered authcode was never accepted, so it still is now
     const [sd, tok] = await fx.auth(authcode);
-    expect(hex(dev.client.validate(sd)!)).toBe(hex(tok!));
+    expect(toHex(dev.client.validate(sd)!)).toBe(toHex(tok!));
     dev.close();
   });
 });

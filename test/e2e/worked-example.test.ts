@@ -12,11 +12,11 @@ import { seal, open } from "../../reference/aead.js";
 import { sm4Encrypt } from "../../reference/sm4-ecb.js";
 import { TidClient } from "../../bindings/client.js";
 import { createSimulatedStack } from "../../hal/index.js";
-import { DEVICES, hex, startFixture, type Fixture } from "../support/e2e.js";
+import { DEVICES, startFixture, type Fixture } from "../support/e2e.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const EX = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string & number>;
-const b = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, "hex"));
-const identity = { tid: b(EX.TID), psk: b(EX.PSK) };
+const identity = { tid: fromHex(EX.TID), psk: fromHex(EX.PSK) };
 
 // One auth server per device kind: each accepts the example's (TID, Nd) once.
 const fixtures: Fixture[] = [];
@@ -36,39 +36,39 @@ describe("the worked example end to end", () => {
     if (kind.backend === "soft") {
       client = await TidClient.create({ backend: "soft", identity });
       client.init();
-      client.testHooks.inject(b(EX.Nd), EX.deviceTime, b(EX.deviceEphemeralPrivate));
+      client.testHooks.inject(fromHex(EX.Nd), EX.deviceTime, fromHex(EX.deviceEphemeralPrivate));
     } else {
       const stack = createSimulatedStack({ bus: kind.bus, identity });
       client = await TidClient.create({ backend: "se", link: stack.link, now: () => EX.deviceTime });
       client.init();
-      stack.sim.applet.injectNextAuth({ nd: b(EX.Nd), ephemeralPrivate: b(EX.deviceEphemeralPrivate) });
+      stack.sim.applet.injectNextAuth({ nd: fromHex(EX.Nd), ephemeralPrivate: fromHex(EX.deviceEphemeralPrivate) });
     }
     const authcode = client.getAuthcode();
-    expect(hex(authcode)).toBe(EX.authcode);
+    expect(toHex(authcode)).toBe(EX.authcode);
     const fx = await exampleServer();
     const auth = () => authDevice(fx.userUin, fx.privateKey, authcode, { url: fx.url, now: () => EX.serverTime });
     const [serverData, token] = await auth();
-    expect(hex(serverData.subarray(0, 18))).toBe("011002100001" + "5d19e2b0" + EX.TID);
-    expect(hex(client.validate(serverData)!)).toBe(hex(token!));
+    expect(toHex(serverData.subarray(0, 18))).toBe("011002100001" + "5d19e2b0" + EX.TID);
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     await expect(auth()).rejects.toMatchObject({ code: "REPLAY" });
     client.close();
   });
 
   it("the AEAD and sym_crypto bytes docs/protocol.md prints for the example token, on both sides", async () => {
-    const token = b(EX.sessionToken);
+    const token = fromHex(EX.sessionToken);
     const hello = new TextEncoder().encode("hello");
     const up = "000000000000000055778bf33cdd6ef9cc4a580220f24f042235260735";
     const down = "00000000000000001a8026f6c7c6061cc37b90eaaa930463c23581d9ae";
-    expect(hex(seal(token, "uplink", 0n, hello))).toBe(up);
-    expect(hex(seal(token, "downlink", 0n, hello))).toBe(down);
-    expect(hex(sm4Encrypt(token, new Uint8Array(16)))).toBe("f8a569f47245eaa032c02f9ecad13cb2");
+    expect(toHex(seal(token, "uplink", 0n, hello))).toBe(up);
+    expect(toHex(seal(token, "downlink", 0n, hello))).toBe(down);
+    expect(toHex(sm4Encrypt(token, new Uint8Array(16)))).toBe("f8a569f47245eaa032c02f9ecad13cb2");
     const client = await TidClient.create({ backend: "soft", identity });
     client.init();
     client.importSessionKey(0, token);
-    expect(hex(client.seal(0, hello))).toBe(up);
-    expect(hex(open(token, "uplink", b(up)).plaintext)).toBe(hex(hello));
-    expect(hex(client.open(0, b(down)))).toBe(hex(hello));
-    expect(hex(client.symCrypto(0, new Uint8Array(16), true))).toBe("f8a569f47245eaa032c02f9ecad13cb2");
+    expect(toHex(client.seal(0, hello))).toBe(up);
+    expect(toHex(open(token, "uplink", fromHex(up)).plaintext)).toBe(toHex(hello));
+    expect(toHex(client.open(0, fromHex(down)))).toBe(toHex(hello));
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe("f8a569f47245eaa032c02f9ecad13cb2");
     client.close();
   });
 });

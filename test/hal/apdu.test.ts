@@ -11,15 +11,16 @@ import {
 import { seStatusOf } from "../../hal/apdu/status.js";
 import { BusError } from "../../hal/bus/errors.js";
 import { LinkTimeout } from "../../hal/link/errors.js";
-import { bytes, hex } from "../support/hal-fakes.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
+
 
 describe("short APDU encoding", () => {
   it("cases 1–4 and Le = 256", () => {
-    expect(hex(encodeApdu({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 }))).toBe("80 ea 00 00");
-    expect(hex(encodeApdu({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }))).toBe("00 84 00 00 08");
-    expect(hex(encodeApdu({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 256 }))).toBe("00 84 00 00 00");
-    expect(hex(encodeApdu({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: bytes("f0 54") }))).toBe("00 a4 04 00 02 f0 54");
-    expect(hex(encodeApdu({ cla: 0x80, ins: 0xda, p1: 1, p2: 2, data: bytes("aa"), le: 256 }))).toBe("80 da 01 02 01 aa 00");
+    expect(toHex(encodeApdu({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 }), " ")).toBe("80 ea 00 00");
+    expect(toHex(encodeApdu({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }), " ")).toBe("00 84 00 00 08");
+    expect(toHex(encodeApdu({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 256 }), " ")).toBe("00 84 00 00 00");
+    expect(toHex(encodeApdu({ cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex("f0 54") }), " ")).toBe("00 a4 04 00 02 f0 54");
+    expect(toHex(encodeApdu({ cla: 0x80, ins: 0xda, p1: 1, p2: 2, data: fromHex("aa"), le: 256 }), " ")).toBe("80 da 01 02 01 aa 00");
   });
 
   it("refuses what a short APDU cannot carry", () => {
@@ -46,8 +47,8 @@ describe("short APDU encoding", () => {
   });
 
   it("parses responses and refuses one without SW", () => {
-    expect(parseResponse(bytes("01 02 90 00"))).toEqual({ data: bytes("01 02"), sw: 0x9000 });
-    expect(() => parseResponse(bytes("90"))).toThrow(ApduProtocolError);
+    expect(parseResponse(fromHex("01 02 90 00"))).toEqual({ data: fromHex("01 02"), sw: 0x9000 });
+    expect(() => parseResponse(fromHex("90"))).toThrow(ApduProtocolError);
   });
 });
 
@@ -57,10 +58,10 @@ function scripted(script: [string, string][]): Transceiver & { log: string[]; le
   const log: string[] = [];
   const step = (apdu: Uint8Array): Uint8Array => {
     const s = script[i++];
-    if (!s) throw new Error(`unexpected APDU ${hex(apdu)}`);
-    expect(hex(apdu)).toBe(hex(bytes(s[0])));
-    log.push(`${hex(apdu)} → ${hex(bytes(s[1]))}`);
-    return bytes(s[1]);
+    if (!s) throw new Error(`unexpected APDU ${toHex(apdu, " ")}`);
+    expect(toHex(apdu, " ")).toBe(toHex(fromHex(s[0]), " "));
+    log.push(`${toHex(apdu, " ")} → ${toHex(fromHex(s[1]), " ")}`);
+    return fromHex(s[1]);
   };
   return { name: "scripted", log, left: () => script.length - i, transceiveSync: step, transceive: async (a) => step(a) };
 }
@@ -71,31 +72,31 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
 
   it("a plain command", async () => {
     const t = scripted([["00 84 00 00 08", "01 02 03 04 05 06 07 08 90 00"]]);
-    expect(hex(await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }))).toBe("01 02 03 04 05 06 07 08");
+    expect(toHex(await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }), " ")).toBe("01 02 03 04 05 06 07 08");
   });
 
   it("chains data over 255 bytes: CLA|0x10 on all blocks but the last, Le on the last", async () => {
     const data = Uint8Array.from({ length: 600 }, (_, i) => i & 0xff);
-    const b = (o: number, n: number) => hex(data.subarray(o, o + n));
+    const b = (o: number, n: number) => toHex(data.subarray(o, o + n), " ");
     const t = scripted([
       [`90 dc 01 00 ff ${b(0, 255)}`, "90 00"],
       [`90 dc 01 00 ff ${b(255, 255)}`, "90 00"],
       [`80 dc 01 00 5a ${b(510, 90)} 00`, "aa bb 90 00"],
     ]);
-    expect(hex(await send(new ApduChannel(t), { cla: 0x80, ins: 0xdc, p1: 1, p2: 0, data, le: 256 }))).toBe("aa bb");
+    expect(toHex(await send(new ApduChannel(t), { cla: 0x80, ins: 0xdc, p1: 1, p2: 0, data, le: 256 }), " ")).toBe("aa bb");
     expect(t.left()).toBe(0);
   });
 
   it("exactly 255 bytes is one APDU; 256 is two blocks", async () => {
-    const t1 = scripted([[`80 da 01 00 ff ${hex(new Uint8Array(255))}`, "90 00"]]);
+    const t1 = scripted([[`80 da 01 00 ff ${toHex(new Uint8Array(255), " ")}`, "90 00"]]);
     await send(new ApduChannel(t1), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: new Uint8Array(255) });
-    const t2 = scripted([[`90 da 01 00 ff ${hex(new Uint8Array(255))}`, "90 00"], ["80 da 01 00 01 00", "90 00"]]);
+    const t2 = scripted([[`90 da 01 00 ff ${toHex(new Uint8Array(255), " ")}`, "90 00"], ["80 da 01 00 01 00", "90 00"]]);
     await send(new ApduChannel(t2), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: new Uint8Array(256) });
     expect(t2.left()).toBe(0);
   });
 
   it("a chained block refused mid-chain ends the command with that SW", async () => {
-    const t = scripted([[`90 dc 01 00 ff ${hex(new Uint8Array(255))}`, "68 84"]]);
+    const t = scripted([[`90 dc 01 00 ff ${toHex(new Uint8Array(255), " ")}`, "68 84"]]);
     const ch = new ApduChannel(t);
     const e = await send(ch, { cla: 0x80, ins: 0xdc, p1: 1, p2: 0, data: new Uint8Array(300) }).catch((x) => x);
     expect(e).toBeInstanceOf(ChainingError);
@@ -105,25 +106,25 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
 
   it("a smaller chunk size", async () => {
     const t = scripted([["90 da 01 00 02 01 02", "90 00"], ["90 da 01 00 02 03 04", "90 00"], ["80 da 01 00 01 05", "90 00"]]);
-    await send(new ApduChannel(t, { chunkSize: 2 }), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: bytes("01 02 03 04 05") });
+    await send(new ApduChannel(t, { chunkSize: 2 }), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: fromHex("01 02 03 04 05") });
   });
 
   it("61xx → GET RESPONSE until 9000, appending every part's data", async () => {
     const p1 = new Uint8Array(256).fill(1);
     const p2 = new Uint8Array(256).fill(2);
     const t = scripted([
-      ["80 dc 01 00 02 00 00 00", `${hex(p1)} 61 00`],
-      ["00 c0 00 00 00", `${hex(p2)} 61 84`],
-      ["00 c0 00 00 84", `${hex(new Uint8Array(0x84).fill(3))} 90 00`],
+      ["80 dc 01 00 02 00 00 00", `${toHex(p1, " ")} 61 00`],
+      ["00 c0 00 00 00", `${toHex(p2, " ")} 61 84`],
+      ["00 c0 00 00 84", `${toHex(new Uint8Array(0x84).fill(3), " ")} 90 00`],
     ]);
-    const out = await send(new ApduChannel(t), { cla: 0x80, ins: 0xdc, p1: 1, p2: 0, data: bytes("00 00"), le: 256 });
+    const out = await send(new ApduChannel(t), { cla: 0x80, ins: 0xdc, p1: 1, p2: 0, data: fromHex("00 00"), le: 256 });
     expect(out.length).toBe(644);
     expect([out[0], out[256], out[643]]).toEqual([1, 2, 3]);
   });
 
   it("61xx with no data in the first part (T=0 style)", async () => {
     const t = scripted([["00 a4 04 00 01 f0", "61 04"], ["00 c0 00 00 04", "de ad be ef 90 00"]]);
-    expect(hex(await send(new ApduChannel(t), { cla: 0, ins: 0xa4, p1: 4, p2: 0, data: bytes("f0") }))).toBe("de ad be ef");
+    expect(toHex(await send(new ApduChannel(t), { cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex("f0") }), " ")).toBe("de ad be ef");
   });
 
   it("endless 61xx stops at maxResponseParts", async () => {
@@ -134,7 +135,7 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
   });
 
   it("6Cxx → the same command again with Le = xx, once", async () => {
-    const t = scripted([["00 84 00 00 08", "6c 10"], ["00 84 00 00 10", `${hex(new Uint8Array(16))} 90 00`]]);
+    const t = scripted([["00 84 00 00 08", "6c 10"], ["00 84 00 00 10", `${toHex(new Uint8Array(16), " ")} 90 00`]]);
     expect((await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 })).length).toBe(16);
     const t2 = scripted([["00 84 00 00 08", "6c 10"], ["00 84 00 00 10", "6c 20"]]);
     const e = await send(new ApduChannel(t2), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }).catch((x) => x);
@@ -144,7 +145,7 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
 
   it("6C00 means Le = 256; 6Cxx then 61xx are both resolved", async () => {
     const t = scripted([["00 84 00 00 08", "6c 00"], ["00 84 00 00 00", "01 61 01"], ["00 c0 00 00 01", "02 90 00"]]);
-    expect(hex(await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }))).toBe("01 02");
+    expect(toHex(await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }), " ")).toBe("01 02");
   });
 
   it("transmit returns a failing SW; send throws it", async () => {
@@ -171,10 +172,10 @@ describe("ApduChannel: one command at a time", () => {
   function slow(answers: Record<string, string>) {
     const log: string[] = [];
     const step = (a: Uint8Array): Uint8Array => {
-      log.push(hex(a));
-      const r = answers[hex(a)];
-      if (r === undefined) throw new Error(`unscripted APDU ${hex(a)}`);
-      return bytes(r);
+      log.push(toHex(a, " "));
+      const r = answers[toHex(a, " ")];
+      if (r === undefined) throw new Error(`unscripted APDU ${toHex(a, " ")}`);
+      return fromHex(r);
     };
     const t: Transceiver = {
       transceiveSync: step,
@@ -193,7 +194,7 @@ describe("ApduChannel: one command at a time", () => {
       ch.send({ cla: 0x80, ins: 0xca, p1: 0, p2: 2, le: 256 }),
     ]);
     expect(log).toEqual([A, "00 c0 00 00 02", B, "00 c0 00 00 02"]);
-    expect([hex(a), hex(b)]).toEqual(["01 02 ff ff", "0b 0c ff ff"]);
+    expect([toHex(a, " "), toHex(b, " ")]).toEqual(["01 02 ff ff", "0b 0c ff ff"]);
   });
 
   it("a sync command while an async one is between its APDUs: BusError EBUSY, the async one completes", async () => {
@@ -202,12 +203,12 @@ describe("ApduChannel: one command at a time", () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const t: Transceiver = {
-      transceiveSync: (a) => { log.push(`sync ${hex(a)}`); return bytes("90 00"); },
+      transceiveSync: (a) => { log.push(`sync ${toHex(a, " ")}`); return fromHex("90 00"); },
       transceive: async (a) => {
-        log.push(hex(a));
-        if (hex(a) === A) return bytes("01 02 61 02");
+        log.push(toHex(a, " "));
+        if (toHex(a, " ") === A) return fromHex("01 02 61 02");
         await gate; // the GET RESPONSE is still on the bus
-        return bytes("03 04 90 00");
+        return fromHex("03 04 90 00");
       },
     };
     const ch = new ApduChannel(t);
@@ -218,7 +219,7 @@ describe("ApduChannel: one command at a time", () => {
     expect(e).toBeInstanceOf(BusError);
     expect((e as BusError).code).toBe("EBUSY");
     release();
-    expect(hex(await p)).toBe("01 02 03 04");
+    expect(toHex(await p, " ")).toBe("01 02 03 04");
     expect(log).toEqual([A, "00 c0 00 00 02"]);
   });
 
@@ -226,8 +227,8 @@ describe("ApduChannel: one command at a time", () => {
     const boom = new LinkTimeout("x", "busy", 16000, 16000);
     let n = 0;
     const t: Transceiver = {
-      transceiveSync: () => bytes("90 00"),
-      transceive: async () => { if (n++ === 0) throw boom; return bytes("90 00"); },
+      transceiveSync: () => fromHex("90 00"),
+      transceive: async () => { if (n++ === 0) throw boom; return fromHex("90 00"); },
     };
     const ch = new ApduChannel(t);
     await expect(ch.send({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 })).rejects.toBe(boom);

@@ -12,7 +12,8 @@ import { FmI2cLink } from "../../hal/link/fm-i2c.js";
 import { FmSpiLink } from "../../hal/link/fm-spi.js";
 import { LinkUnsupported } from "../../hal/link/errors.js";
 import type { I2cBusModule } from "../../hal/bus/i2c.js";
-import { hex } from "../support/hal-fakes.js";
+import { toHex } from "../../reference/bytes.js";
+
 
 const NO_ENV = { env: {} };
 const ALL = ["rpi3-i2c", "rpi4-i2c", "rpi4-spi", "rpi5-i2c", "sim-i2c", "sim-spi"];
@@ -180,7 +181,7 @@ describe("openBoard", () => {
     expect(r.length).toBe(8);
     const r2 = await o.channel.send({ cla: 0x00, ins: 0x84, p1: 0, p2: 0, le: 32 });
     expect(r2.length).toBe(32);
-    expect(hex(r2)).not.toBe(hex(new Uint8Array(32)));
+    expect(toHex(r2, " ")).not.toBe(toHex(new Uint8Array(32), " "));
     expect(o.clock.now()).toBeGreaterThan(0);
     expect(o.link.stats.exchanges).toBe(3);
     expect(o.link.stats.wireBytesOut + o.link.stats.wireBytesIn).toBeGreaterThan(o.link.stats.apduBytesOut + o.link.stats.apduBytesIn);

@@ -8,7 +8,8 @@ import { openSpiPort, planSpiMessages, type SpiDeviceLike, type SpiDeviceModule,
 import { BusError, toBusError } from "../../hal/bus/errors.js";
 import { loadNative } from "../../hal/bus/native.js";
 import { BusLock } from "../../hal/bus/lock.js";
-import { hex } from "../support/hal-fakes.js";
+import { toHex } from "../../reference/bytes.js";
+
 
 /** A Node-style system error as fs / Nan::ErrnoException make them. */
 function sysErr(code: string, errno: number, syscall = "write"): Error {
@@ -31,7 +32,7 @@ function fakeI2c(opts: { openFault?: Fault; funcsFault?: Fault; plain?: boolean 
     return short ? length - 1 : length;
   };
   const doWrite = (addr: number, length: number, buf: Buffer): number => {
-    calls.push(`write ${addr.toString(16)} ${hex(buf.subarray(0, length))}`);
+    calls.push(`write ${addr.toString(16)} ${toHex(buf.subarray(0, length), " ")}`);
     const f = faults.shift();
     if (f) throw f;
     last = Uint8Array.from(buf.subarray(0, length));
@@ -77,9 +78,9 @@ describe("i2c-bus adapter", () => {
     expect(port.name).toBe("/dev/i2c-1@0x71");
     expect(port.bus).toBe("/dev/i2c-1");
     port.writeSync(Uint8Array.of(1, 2, 3));
-    expect(hex(port.readSync(2))).toBe("01 02");
+    expect(toHex(port.readSync(2), " ")).toBe("01 02");
     await port.write(Uint8Array.of(9, 8));
-    expect(hex(await port.read(2))).toBe("09 08");
+    expect(toHex(await port.read(2), " ")).toBe("09 08");
     port.close();
     port.close();
     expect(f.calls).toEqual(["open 1 force=false", "write 71 01 02 03", "read 71 2", "write 71 09 08", "read 71 2", "close"]);
@@ -155,8 +156,8 @@ describe("i2c-bus adapter", () => {
     const b = port.read(2);
     expect(() => port.readSync(1)).toThrow(expect.objectContaining({ code: "EBUSY" }));
     await a;
-    expect(hex(await b)).toBe("05 06");
-    expect(hex(port.readSync(1))).toBe("05");
+    expect(toHex(await b, " ")).toBe("05 06");
+    expect(toHex(port.readSync(1), " ")).toBe("05");
   });
 
   it("validates the bus number", () => {
@@ -200,14 +201,14 @@ describe("spi-device adapter", () => {
     expect(port.name).toBe("/dev/spidev0.1");
     expect(f.opened).toEqual([[0, 1, { mode: 3, maxSpeedHz: 2_000_000 }]]);
     const [, rx] = port.transferSync([{ send: Uint8Array.of(3), length: 1, delayUs: 16 }, { length: 4 }]);
-    expect(hex(rx!)).toBe("00 01 02 03");
+    expect(toHex(rx!, " ")).toBe("00 01 02 03");
     expect(f.messages).toHaveLength(1);
-    expect(f.messages[0]!.map((t) => [t.byteLength, hex(t.sendBuffer!), t.microSecondDelay])).toEqual([
+    expect(f.messages[0]!.map((t) => [t.byteLength, toHex(t.sendBuffer!, " "), t.microSecondDelay])).toEqual([
       [1, "03", 16],
       [4, "ff ff ff ff", undefined],
     ]);
     const [, rx2] = await port.transfer([{ send: Uint8Array.of(5), length: 1 }, { length: 2 }]);
-    expect(hex(rx2!)).toBe("00 01");
+    expect(toHex(rx2!, " ")).toBe("00 01");
   });
 
   it("splits to ≤ 4096 bytes and ≤ 64 transfers per message", () => {

@@ -6,29 +6,30 @@ import {
 } from "../../hal/link/fm-i2c-frame.js";
 import { decodeFmSpiFrame, encodeFmSpiFrame, encodeFmSpiSend, fmSpiFrameLength } from "../../hal/link/fm-spi-frame.js";
 import { LinkChecksum, LinkLength, LinkProtocol } from "../../hal/link/errors.js";
-import { bytes, hex } from "../support/hal-fakes.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-const GET_CHALLENGE_8 = bytes("00 84 00 00 08");
+
+const GET_CHALLENGE_8 = fromHex("00 84 00 00 08");
 
 describe("golden frames (DESIGN.md §5.1)", () => {
   it("GET CHALLENGE(8) over I2C", () => {
-    expect(hex(encodeFmI2cFrame(FM_I2C_CMD_APDU, GET_CHALLENGE_8))).toBe("08 00 00 02 00 84 00 00 08 86");
+    expect(toHex(encodeFmI2cFrame(FM_I2C_CMD_APDU, GET_CHALLENGE_8), " ")).toBe("08 00 00 02 00 84 00 00 08 86");
   });
   it("NAK over I2C", () => {
-    expect(hex(FM_I2C_NAK_FRAME)).toBe("03 00 00 ba b9");
+    expect(toHex(FM_I2C_NAK_FRAME, " ")).toBe("03 00 00 ba b9");
   });
   it("GET ATR over I2C", () => {
-    expect(hex(encodeFmI2cFrame(FM_I2C_CMD_ATR))).toBe("03 00 00 30 33");
+    expect(toHex(encodeFmI2cFrame(FM_I2C_CMD_ATR), " ")).toBe("03 00 00 30 33");
   });
   it("GET CHALLENGE(8) over SPI", () => {
-    expect(hex(encodeFmSpiSend(GET_CHALLENGE_8))).toBe("02 00 05 00 84 00 00 08 76");
+    expect(toHex(encodeFmSpiSend(GET_CHALLENGE_8), " ")).toBe("02 00 05 00 84 00 00 08 76");
   });
   it("decodes an I2C response frame", () => {
     // 8 random bytes + 9000, STA 00
-    const f = decodeFmI2cFrame(bytes("0d 00 00 00 01 02 03 04 05 06 07 08 90 00 95"));
+    const f = decodeFmI2cFrame(fromHex("0d 00 00 00 01 02 03 04 05 06 07 08 90 00 95"));
     expect(f.nad).toBe(0);
     expect(f.code).toBe(0);
-    expect(hex(f.data)).toBe("01 02 03 04 05 06 07 08 90 00");
+    expect(toHex(f.data, " ")).toBe("01 02 03 04 05 06 07 08 90 00");
   });
 });
 
@@ -42,7 +43,7 @@ describe("FM I2C codec", () => {
         expect(fmI2cFrameLength(f)).toBe(d.length + 3);
         const back = decodeFmI2cFrame(f);
         expect(back.code).toBe(cmd);
-        expect(hex(back.data)).toBe(hex(d));
+        expect(toHex(back.data, " ")).toBe(toHex(d, " "));
       }),
       { numRuns: 200 },
     );
@@ -74,10 +75,10 @@ describe("FM I2C codec", () => {
     expect(() => decodeFmI2cFrame(Uint8Array.of(...f, 0))).toThrow(LinkLength);
   });
   it("rejects LEN out of 3..1024", () => {
-    expect(() => fmI2cFrameLength(bytes("02 00"))).toThrow(LinkLength);
-    expect(() => fmI2cFrameLength(bytes("01 04"))).toThrow(/LEN must be 3..1024/);
-    expect(fmI2cFrameLength(bytes("00 04"))).toBe(1024);
-    expect(() => fmI2cFrameLength(bytes("ff ff"))).toThrow(LinkLength);
+    expect(() => fmI2cFrameLength(fromHex("02 00"))).toThrow(LinkLength);
+    expect(() => fmI2cFrameLength(fromHex("01 04"))).toThrow(/LEN must be 3..1024/);
+    expect(fmI2cFrameLength(fromHex("00 04"))).toBe(1024);
+    expect(() => fmI2cFrameLength(fromHex("ff ff"))).toThrow(LinkLength);
   });
   it("refuses a command too long for one frame", () => {
     expect(encodeFmI2cFrame(2, new Uint8Array(1021)).length).toBe(1026);
@@ -92,7 +93,7 @@ describe("FM SPI codec", () => {
         const f = encodeFmSpiFrame(d);
         expect(f.length).toBe(d.length + 3);
         expect(fmSpiFrameLength(f)).toBe(d.length);
-        expect(hex(decodeFmSpiFrame(f))).toBe(hex(d));
+        expect(toHex(decodeFmSpiFrame(f), " ")).toBe(toHex(d, " "));
       }),
       { numRuns: 200 },
     );
@@ -115,8 +116,8 @@ describe("FM SPI codec", () => {
     expect(f[f.length - 1]).toBe(0xff ^ 0x01 ^ 0x23);
   });
   it("rejects LEN out of 2..1024 and empty or oversize commands", () => {
-    expect(() => fmSpiFrameLength(bytes("00 01"))).toThrow(LinkLength);
-    expect(() => fmSpiFrameLength(bytes("04 01"))).toThrow(LinkLength);
+    expect(() => fmSpiFrameLength(fromHex("00 01"))).toThrow(LinkLength);
+    expect(() => fmSpiFrameLength(fromHex("04 01"))).toThrow(LinkLength);
     expect(() => encodeFmSpiFrame(new Uint8Array(0))).toThrow(LinkProtocol);
     expect(() => encodeFmSpiFrame(new Uint8Array(1025))).toThrow(LinkProtocol);
   });

@@ -8,13 +8,14 @@ import { FmI2cLink } from "../../hal/link/fm-i2c.js";
 import { encodeFmI2cFrame } from "../../hal/link/fm-i2c-frame.js";
 import { LinkNack, LinkProtocol, LinkRetriesExhausted, LinkTimeout, LinkChecksum } from "../../hal/link/errors.js";
 import type { LinkTiming } from "../../hal/link/link.js";
-import { bytes, hex, ScriptedI2cPort, type I2cStep } from "../support/hal-fakes.js";
+import { ScriptedI2cPort, type I2cStep } from "../support/hal-fakes.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-const APDU = bytes("00 84 00 00 08");
+const APDU = fromHex("00 84 00 00 08");
 const CMD = "08 00 00 02 00 84 00 00 08 86";
 const NAK = "03 00 00 ba b9";
 const RESP_DATA = "11 22 33 44 55 66 77 88 90 00";
-const frame = (sta: number, data = ""): string => hex(encodeFmI2cFrame(sta, bytes(data)));
+const frame = (sta: number, data = ""): string => toHex(encodeFmI2cFrame(sta, fromHex(data)), " ");
 const RESP = frame(0x00, RESP_DATA);
 const WTX = frame(0xf2);
 /** A successful two-read response. */
@@ -45,7 +46,7 @@ async function fails(mode: Mode, link: FmI2cLink, apdu = APDU): Promise<unknown>
 describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
   it("happy path: write, frame delay, read 2, read LEN+2", async () => {
     const { port, link, clock } = setup([{ w: CMD }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript).toEqual([`W ${CMD}`, "R 0d 00", `R ${RESP}`]);
     expect(port.remaining).toBe(0);
     expect(clock.now()).toBe(5);
@@ -59,7 +60,7 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
       { nack: "w" }, { nack: "w" }, { w: CMD },
       { nack: "r" }, { nack: "r" }, { nack: "r" }, ...reply(RESP),
     ]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript.slice(0, 4)).toEqual(["W NACK", "W NACK", `W ${CMD}`, "R2 NACK"]);
     expect(clock.now()).toBe(2 + 2 + 5 + 2 * 3);
     expect(link.stats.nacks).toBe(5);
@@ -67,7 +68,7 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
 
   it("a NACK on the second read goes back to reading the length", async () => {
     const { port, link } = setup([{ w: CMD }, { r: RESP }, { nack: "r" }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript).toEqual([`W ${CMD}`, "R 0d 00", "R15 NACK", "R 0d 00", `R ${RESP}`]);
   });
 
@@ -77,7 +78,7 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
     for (let i = 0; i < 8; i++) script.push({ nack: "r" }, { nack: "r" }, { nack: "r" }, ...reply(WTX));
     script.push(...reply(RESP));
     const { link, clock } = setup(script, { timeoutMs: 10 });
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(link.stats.wtx).toBe(8);
     expect(clock.now()).toBeGreaterThan(10);
   });
@@ -85,20 +86,20 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
   it("a bad BCC is answered by a NAK frame, then the SE re-sends", async () => {
     const bad = RESP.slice(0, -2) + "00";
     const { port, link } = setup([{ w: CMD }, ...reply(bad), { w: NAK }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript).toEqual([`W ${CMD}`, "R 0d 00", `R ${bad}`, `W ${NAK}`, "R 0d 00", `R ${RESP}`]);
     expect(link.stats.naks).toBe(1);
   });
 
   it("a bad length is answered by a NAK frame", async () => {
     const { port, link } = setup([{ w: CMD }, { r: "01 00" }, { w: NAK }, { r: "ff ff" }, { w: NAK }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript).toEqual([`W ${CMD}`, "R 01 00", `W ${NAK}`, "R ff ff", `W ${NAK}`, "R 0d 00", `R ${RESP}`]);
   });
 
   it("a NAK frame that is NACKed is polled like any write", async () => {
     const { link } = setup([{ w: CMD }, { r: "02 00" }, { nack: "w" }, { w: NAK }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
   });
 
   it("gives up after maxNaks bad frames: LinkRetriesExhausted(nak) with the last checksum error", async () => {
@@ -120,13 +121,13 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
     // second read returns a frame whose LEN differs from the first read's LEN
     const other = frame(0, "90 00");
     const { link } = setup([{ w: CMD }, { r: RESP }, { r: other.padEnd(RESP.length, " 00") }, { w: NAK }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(link.stats.naks).toBe(1);
   });
 
   it("the SE NAKing our frame (STA 0xBA) makes us send it again", async () => {
     const { port, link } = setup([{ w: CMD }, ...reply(frame(0xba)), { w: CMD }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript.filter((l) => l === `W ${CMD}`)).toHaveLength(2);
   });
 
@@ -172,7 +173,7 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
 
   it("EIO on a read is retried (the SE re-sends from the start)", async () => {
     const { link } = setup([{ w: CMD }, { fail: "r", code: "EIO" }, { r: RESP }, { fail: "r", code: "TIMEOUT" }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(link.stats.ioRetries).toBe(2);
   });
 
@@ -198,7 +199,7 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
   it("ioRetries counts errors in a row: isolated EIOs between NACK polls are fine", async () => {
     const eio = { fail: "r" as const, code: "EIO" as const };
     const { link } = setup([{ w: CMD }, eio, { nack: "r" }, eio, { nack: "r" }, eio, ...reply(RESP)], { ioRetries: 1 });
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(link.stats.ioRetries).toBe(3);
   });
 
@@ -224,12 +225,12 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
 
   it("a response without a status word is a bad frame (NAK)", async () => {
     const { link } = setup([{ w: CMD }, ...reply(frame(0, "90")), { w: NAK }, ...reply(RESP)]);
-    expect(hex(await run(mode, link))).toBe(RESP_DATA);
+    expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
   });
 
   it("rejects APDUs shorter than 4 bytes and non-Uint8Array input", async () => {
     const { link } = setup([]);
-    expect(await fails(mode, link, bytes("00 84"))).toBeInstanceOf(LinkProtocol);
+    expect(await fails(mode, link, fromHex("00 84"))).toBeInstanceOf(LinkProtocol);
     expect(await fails(mode, link, "00840000" as unknown as Uint8Array)).toBeInstanceOf(TypeError);
   });
 
@@ -237,7 +238,7 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
     const atr = "3b 9f 95 81 31 fe 9f 00 66 46 53 05";
     const { port, link } = setup([{ w: "03 00 00 30 33" }, { nack: "r" }, ...reply(frame(0, atr))]);
     const got = mode === "sync" ? link.atrSync() : await link.atr();
-    expect(hex(got)).toBe(atr);
+    expect(toHex(got, " ")).toBe(atr);
     expect(port.transcript[0]).toBe("W 03 00 00 30 33");
   });
 });
@@ -248,8 +249,8 @@ describe("FM I2C link: bus lock", () => {
     const a = link.transceive(APDU);
     const b = link.transceive(APDU);
     expect(() => link.transceiveSync(APDU)).toThrow(expect.objectContaining({ code: "EBUSY" }));
-    expect(hex(await a)).toBe(RESP_DATA);
-    expect(hex(await b)).toBe("90 00");
+    expect(toHex(await a, " ")).toBe(RESP_DATA);
+    expect(toHex(await b, " ")).toBe("90 00");
     expect(port.remaining).toBe(0);
     // idle again: sync works (and the script is exhausted, so it fails inside the port, not EBUSY)
     expect(() => link.transceiveSync(APDU)).toThrow(/script exhausted/);
@@ -297,7 +298,7 @@ describe("FM I2C link: private lock", () => {
     const l1 = new FmI2cLink(p1, { clock });
     const l2 = new FmI2cLink(p2, { clock, lock: new BusLock("private") });
     const a = l1.transceive(APDU);
-    expect(hex(l2.transceiveSync(APDU))).toBe(RESP_DATA);
+    expect(toHex(l2.transceiveSync(APDU), " ")).toBe(RESP_DATA);
     await a;
   });
 });

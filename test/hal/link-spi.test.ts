@@ -7,16 +7,17 @@ import { FmSpiLink, fmSpiSendSegments } from "../../hal/link/fm-spi.js";
 import { encodeFmSpiFrame } from "../../hal/link/fm-spi-frame.js";
 import { LinkChecksum, LinkRetriesExhausted, LinkTimeout, LinkUnsupported } from "../../hal/link/errors.js";
 import type { LinkTiming } from "../../hal/link/link.js";
-import { bytes, hex, ScriptedSpiPort, type SpiStep } from "../support/hal-fakes.js";
+import { ScriptedSpiPort, type SpiStep } from "../support/hal-fakes.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-const APDU = bytes("00 84 00 00 08");
+const APDU = fromHex("00 84 00 00 08");
 const SEND: SpiStep = { tx: "02 | 00 05 00 84 00 00 08 76" };
 const RESP_DATA = "11 22 33 44 55 66 77 88 90 00";
-const RESP = hex(encodeFmSpiFrame(bytes(RESP_DATA)));
+const RESP = toHex(encodeFmSpiFrame(fromHex(RESP_DATA)), " ");
 const ready: SpiStep = { tx: "05 | ?1", rx: ["00"] };
 const busy: SpiStep = { tx: "05 | ?1", rx: ["01"] };
 const len = (f: string): SpiStep => ({ tx: "03 | ?2", rx: [f] });
-const whole = (f: string, n = bytes(f).length): SpiStep => ({ tx: `03 | ?${n}`, rx: [f] });
+const whole = (f: string, n = fromHex(f).length): SpiStep => ({ tx: `03 | ?${n}`, rx: [f] });
 const reply = (f: string): SpiStep[] => [ready, len(f), whole(f)];
 
 function setup(script: SpiStep[], timing: Partial<LinkTiming> = {}) {
@@ -33,12 +34,12 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
   it("sends the golden SEND message with a 16 µs pause after the command byte", () => {
     const segs = fmSpiSendSegments(encodeFmSpiFrame(APDU));
     expect(segs[0]).toEqual({ send: Uint8Array.of(2), length: 1, delayUs: 16 });
-    expect(hex(Uint8Array.of(...segs[0]!.send!, ...segs[1]!.send!))).toBe("02 00 05 00 84 00 00 08 76");
+    expect(toHex(Uint8Array.of(...segs[0]!.send!, ...segs[1]!.send!), " ")).toBe("02 00 05 00 84 00 00 08 76");
   });
 
   it("happy path: SEND, status, length, whole frame", async () => {
     const { link, port, clock } = setup([SEND, ...reply(RESP)]);
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(port.transcript).toEqual([
       "02 | 00 05 00 84 00 00 08 76 → ",
       "05 | ?1 → 00",
@@ -51,7 +52,7 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
 
   it("polls the status byte while the SE is busy", async () => {
     const { link, clock } = setup([SEND, busy, busy, busy, ...reply(RESP)]);
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(link.stats.busyPolls).toBe(3);
     expect(clock.now()).toBe(5 + 3 * 2);
   });
@@ -59,20 +60,20 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
   it("re-reads after a bad LRC", async () => {
     const bad = RESP.slice(0, -2) + "00";
     const { link, port } = setup([SEND, ready, len(bad), whole(bad), ...reply(RESP)]);
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(link.stats.naks).toBe(1);
     expect(port.remaining).toBe(0);
   });
 
   it("re-reads after a bad length", async () => {
     const { link } = setup([SEND, ready, len("00 01"), ready, len("fe ff"), ...reply(RESP)]);
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(link.stats.naks).toBe(2);
   });
 
   it("a length of FF FF (MISO idle: nothing ready) is another busy poll, not a bad frame", async () => {
     const { link } = setup([SEND, ready, len("ff ff"), ...reply(RESP)]);
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(link.stats.naks).toBe(0);
     expect(link.stats.busyPolls).toBe(1);
   });
@@ -88,9 +89,9 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
   });
 
   it("a frame whose LEN changed between the two reads is a LinkLength", async () => {
-    const short = hex(encodeFmSpiFrame(bytes("90 00")));
+    const short = toHex(encodeFmSpiFrame(fromHex("90 00")), " ");
     const { link } = setup([SEND, ready, len(RESP), whole(short + " 00 00 00 00 00 00 00 00", 13), ...reply(RESP)]);
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(link.stats.naks).toBe(1);
   });
 
@@ -114,7 +115,7 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
 
   it("EIO on a status/receive message is retried; on SEND it propagates", async () => {
     const a = setup([SEND, { fail: "EIO" }, ready, { fail: "TIMEOUT" }, ...reply(RESP)]);
-    expect(hex(await run(a.link))).toBe(RESP_DATA);
+    expect(toHex(await run(a.link), " ")).toBe(RESP_DATA);
     expect(a.link.stats.ioRetries).toBe(2);
     const b = setup([{ fail: "EIO" }]);
     const e = await fails(b.link);
@@ -141,7 +142,7 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
 
   it("isolated EIOs between busy polls are fine (the count is of errors in a row)", async () => {
     const { link } = setup([SEND, { fail: "EIO" }, busy, { fail: "EIO" }, busy, { fail: "EIO" }, ...reply(RESP)], { ioRetries: 1 });
-    expect(hex(await run(link))).toBe(RESP_DATA);
+    expect(toHex(await run(link), " ")).toBe(RESP_DATA);
     expect(link.stats.ioRetries).toBe(3);
   });
 

@@ -8,10 +8,9 @@ import type { Transceiver } from "../../hal/apdu/channel.js";
 import { TidApplet } from "../../hal/sim/applet.js";
 import { createCipheriv } from "node:crypto";
 import { createSimulatedStack } from "../../hal/sim/stack.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-const x = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const bytesOf = <T>(cmd: c.SeCommand<T>): string => x(encodeApdu(cmd.apdu.data && cmd.apdu.data.length > 255 ? { ...cmd.apdu, data: cmd.apdu.data.subarray(0, 1) } : cmd.apdu));
+const bytesOf = <T>(cmd: c.SeCommand<T>): string => toHex(encodeApdu(cmd.apdu.data && cmd.apdu.data.length > 255 ? { ...cmd.apdu, data: cmd.apdu.data.subarray(0, 1) } : cmd.apdu));
 
 describe("command bytes (docs/se-profile.md)", () => {
   test("each command", () => {
@@ -21,10 +20,10 @@ describe("command bytes (docs/se-profile.md)", () => {
     expect(bytesOf(c.getTid())).toBe("80ca000100");
     expect(bytesOf(c.getInfo())).toBe("80ca000200");
     expect(bytesOf(c.getSlots())).toBe("80ca000300");
-    expect(bytesOf(c.provision(h("0102030405060708"), new Uint8Array(16).fill(0xaa)))).toBe("80d8000018" + "0102030405060708" + "aa".repeat(16));
+    expect(bytesOf(c.provision(fromHex("0102030405060708"), new Uint8Array(16).fill(0xaa)))).toBe("80d8000018" + "0102030405060708" + "aa".repeat(16));
     expect(bytesOf(c.lock())).toBe("80ea0000");
     expect(bytesOf(c.authBegin({ time: 1561977519 }))).toBe("80dc0100060000" + "5d19e2af" + "00");
-    expect(bytesOf(c.authBegin({ time: 1, flags: 1, extra: h("abcd") }))).toBe("80dc010008" + "0001" + "00000001" + "abcd" + "00");
+    expect(bytesOf(c.authBegin({ time: 1, flags: 1, extra: fromHex("abcd") }))).toBe("80dc010008" + "0001" + "00000001" + "abcd" + "00");
     expect(bytesOf(c.authFinish(new Uint8Array(68), { slot: 3 }))).toBe("80dc020344" + "00".repeat(68) + "00");
     expect(bytesOf(c.authFinish(new Uint8Array(68), { slot: 3, returnToken: true }))).toBe("80dc028344" + "00".repeat(68) + "00");
     expect(bytesOf(c.loadSessionKey(7, new Uint8Array(16)))).toBe("805a000710" + "00".repeat(16));
@@ -47,14 +46,14 @@ describe("command bytes (docs/se-profile.md)", () => {
     expect(() => c.provision("x" as unknown as Uint8Array, new Uint8Array(16))).toThrow(TypeError);
   });
   test("response parsing", () => {
-    expect(c.getInfo().parse(h("0100010802000201"))).toEqual({ version: { major: 1, minor: 0 }, protocol: 1, slots: 8, maxExtra: 512, lifecycle: "locked", pending: true });
-    expect(c.getSlots().parse(h("00010200"))).toEqual(["empty", "loaded", "token", "empty"]);
+    expect(c.getInfo().parse(fromHex("0100010802000201"))).toEqual({ version: { major: 1, minor: 0 }, protocol: 1, slots: 8, maxExtra: 512, lifecycle: "locked", pending: true });
+    expect(c.getSlots().parse(fromHex("00010200"))).toEqual(["empty", "loaded", "token", "empty"]);
     expect(c.authFinish(new Uint8Array(68)).parse(new Uint8Array(0))).toBeNull();
     expect(() => c.authFinish(new Uint8Array(68)).parse(new Uint8Array(16))).toThrow(c.SeFormatError); // token not asked for
     expect(() => c.getTid().parse(new Uint8Array(7))).toThrow(/expected 8 bytes, got 7/);
-    expect(() => c.getInfo().parse(h("0100010802000901"))).toThrow(/lifecycle/);
-    expect(() => c.select().parse(h("6f03840100"))).toThrow(c.SeFormatError);
-    expect(() => c.lock().parse(h("00"))).toThrow(/expected no data/);
+    expect(() => c.getInfo().parse(fromHex("0100010802000901"))).toThrow(/lifecycle/);
+    expect(() => c.select().parse(fromHex("6f03840100"))).toThrow(c.SeFormatError);
+    expect(() => c.lock().parse(fromHex("00"))).toThrow(/expected no data/);
   });
 });
 
@@ -86,16 +85,16 @@ describe("SeClient over a scripted link", () => {
   function link(answers: Record<string, string>): Transceiver & { sent: string[] } {
     const sent: string[] = [];
     const reply = (a: Uint8Array): Uint8Array => {
-      sent.push(x(a));
-      const r = answers[x(a)];
-      if (r === undefined) throw new Error(`unscripted APDU ${x(a)}`);
-      return h(r);
+      sent.push(toHex(a));
+      const r = answers[toHex(a)];
+      if (r === undefined) throw new Error(`unscripted APDU ${toHex(a)}`);
+      return fromHex(r);
     };
     return { sent, transceiveSync: reply, transceive: async (a) => reply(a) };
   }
   test("a non-9000 SW becomes SeStatusError with sw, reason, status and command", async () => {
     const sd = new Uint8Array(68);
-    const l = link({ [x(encodeApdu(c.authFinish(sd, { returnToken: true }).apdu))]: "6300" });
+    const l = link({ [toHex(encodeApdu(c.authFinish(sd, { returnToken: true }).apdu))]: "6300" });
     const client = new SeClient(l);
     const check = (e: unknown) => {
       expect(e).toBeInstanceOf(SeStatusError);
@@ -118,13 +117,13 @@ describe("SeClient over a scripted link", () => {
       transceiveSync: (a) => (sent.push(a.slice()), applet.process(a).rapdu),
       transceive: async (a) => applet.process(a).rapdu,
     });
-    const key = h("0123456789abcdeffedcba9876543210");
+    const key = fromHex("0123456789abcdeffedcba9876543210");
     client.loadSessionKeySync(0, key);
     const data = Uint8Array.from({ length: 1040 }, (_, i) => i & 0xff);
     const cipher = createCipheriv("sm4-ecb", key, null).setAutoPadding(false);
     const want = Buffer.concat([cipher.update(data), cipher.final()]);
     sent.length = 0;
-    expect(x(client.sm4CipherSync(0, true, data))).toBe(want.toString("hex"));
+    expect(toHex(client.sm4CipherSync(0, true, data))).toBe(want.toString("hex"));
     expect(sent.filter((a) => a[0] === 0x80 && a[1] === 0xda).length).toBe(2); // final blocks of 1024 + 16
     sent.length = 0;
     expect(() => client.sm4CipherSync(0, true, new Uint8Array(1030))).toThrow(/multiple of 16/);
@@ -134,23 +133,23 @@ describe("SeClient over a scripted link", () => {
 
 describe("SeClient: concurrent async calls on one simulated SE", () => {
   test("chained commands and long responses of two calls do not mix", async () => {
-    const { client, sim } = createSimulatedStack({ bus: "i2c", seed: 3, identity: { tid: h("0102030405060708"), psk: new Uint8Array(16).fill(7) } });
+    const { client, sim } = createSimulatedStack({ bus: "i2c", seed: 3, identity: { tid: fromHex("0102030405060708"), psk: new Uint8Array(16).fill(7) } });
     const k0 = new Uint8Array(16).fill(1);
     const k1 = new Uint8Array(16).fill(2);
     await client.loadSessionKey(0, k0);
     await client.loadSessionKey(1, k1);
     const a = new Uint8Array(640).fill(0xaa);
     const b = new Uint8Array(640).fill(0xbb);
-    const ecb = (k: Uint8Array, d: Uint8Array) => x(Buffer.concat([createCipheriv("sm4-ecb", k, null).setAutoPadding(false).update(d)]));
+    const ecb = (k: Uint8Array, d: Uint8Array) => toHex(Buffer.concat([createCipheriv("sm4-ecb", k, null).setAutoPadding(false).update(d)]));
     const [ca, cb] = await Promise.all([client.sm4Cipher(0, true, a), client.sm4Cipher(1, true, b)]);
-    expect([x(ca), x(cb)]).toEqual([ecb(k0, a), ecb(k1, b)]);
+    expect([toHex(ca), toHex(cb)]).toEqual([ecb(k0, a), ecb(k1, b)]);
     // Two AUTH BEGINs with 200-byte extras: 332-byte authcodes, each in two parts (61xx).
     const e1 = new Uint8Array(200).fill(0x11);
     const e2 = new Uint8Array(200).fill(0x22);
     sim.chip.log.length = 0;
     const [r1, r2] = await Promise.all([client.authBegin({ time: 1, extra: e1 }), client.authBegin({ time: 2, extra: e2 })]);
     const answers = sim.chip.log.map((l) => l.rapdu.subarray(0, -2));
-    expect(x(r1)).toBe(x(Buffer.concat([answers[0]!, answers[1]!])));
-    expect(x(r2)).toBe(x(Buffer.concat([answers[2]!, answers[3]!])));
+    expect(toHex(r1)).toBe(toHex(Buffer.concat([answers[0]!, answers[1]!])));
+    expect(toHex(r2)).toBe(toHex(Buffer.concat([answers[2]!, answers[3]!])));
   });
 });

@@ -9,11 +9,11 @@ import {
   parseServerData,
   ProtocolError,
 } from "../../reference/index.js";
+import { fromHex } from "../../reference/bytes.js";
 
 const ex = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string>;
-const h = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
-const authcode = h(ex.authcode!);
-const serverData = h(ex.serverData!);
+const authcode = fromHex(ex.authcode!);
+const serverData = fromHex(ex.serverData!);
 
 function rejection(parse: (b: Uint8Array) => unknown, buf: Uint8Array): string {
   try {
@@ -158,9 +158,9 @@ describe("properties (fast-check)", async () => {
   });
 
   it("mutated server data into finishDevice: only ProtocolError, never a token", () => {
-    const tid = h("671007e10029b0a2");
-    const psk = h("00112233445566778899aabbccddeeff");
-    const { pending } = buildAuthcode({ tid, psk, time: 1561977519, nd: h(ex.Nd!), ephemeralPrivate: h(ex.deviceEphemeralPrivate!) });
+    const tid = fromHex("671007e10029b0a2");
+    const psk = fromHex("00112233445566778899aabbccddeeff");
+    const { pending } = buildAuthcode({ tid, psk, time: 1561977519, nd: fromHex(ex.Nd!), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate!) });
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
         const bad = serverData.slice();

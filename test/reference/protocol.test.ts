@@ -20,10 +20,11 @@ import {
   STATUS_OF,
   verifyAuthcode,
 } from "../../reference/index.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const ex = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string | number>;
-const h = (s: string | number) => new Uint8Array(Buffer.from(String(s), "hex"));
-const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : null);
+const h = (s: string | number) => fromHex(String(s));
+const hex = (b: Uint8Array | null) => (b ? toHex(b) : null);
 
 const tid = h(ex.TID!);
 const psk = h(ex.PSK!);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authDevice, destroyAgents, getDevice, keygen, registerDevice, registerUserServer, setDeviceActive, signRequest, TidServerError } from "../../server/sdk/index.js";
 import { startAuthServer, type AuthServer } from "../../server/app/index.js";
 import { buildAuthcode, finishDevice } from "../../reference/index.js";
+import { toHex } from "../../reference/bytes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tid-http-"));
 const masterKey = new Uint8Array(randomBytes(32));
@@ -24,7 +25,7 @@ const now = () => clock;
 let server: AuthServer;
 let privateKey: string;
 
-const hex = (b: Uint8Array | null) => (b ? Buffer.from(b).toString("hex") : "null");
+const hex = (b: Uint8Array | null) => (b ? toHex(b) : "null");
 
 async function startServer(extra: Partial<Parameters<typeof startAuthServer>[0]> = {}): Promise<AuthServer> {
   return startAuthServer({ dbPath: join(dir, "tid.db"), masterKey, now, ...extra });

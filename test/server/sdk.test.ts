@@ -9,15 +9,14 @@ import { sm4 as smv2 } from "sm-crypto-v2";
 import { afterAll, describe, expect, it } from "vitest";
 import { AEAD_OVERHEAD, AeadError, AeadSession, aeadNonce, canonicalString, decryptToken, encryptToken, keygen, open, seal, signRequest, sm4Decrypt, sm4Encrypt, verifyRequest } from "../../server/sdk/index.js";
 import { createPublicKey } from "node:crypto";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-const h = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("sm4Encrypt / sm4Decrypt (raw SM4-ECB)", () => {
   it("GB/T 32907 example: key = plaintext = 0123…3210", () => {
-    const k = h("0123456789ABCDEFFEDCBA9876543210");
-    expect(hex(sm4Encrypt(k, k))).toBe("681edf34d206965e86b3e94f536e4246");
-    expect(hex(sm4Decrypt(k, h("681edf34d206965e86b3e94f536e4246")))).toBe(hex(k));
+    const k = fromHex("0123456789ABCDEFFEDCBA9876543210");
+    expect(toHex(sm4Encrypt(k, k))).toBe("681edf34d206965e86b3e94f536e4246");
+    expect(toHex(sm4Decrypt(k, fromHex("681edf34d206965e86b3e94f536e4246")))).toBe(toHex(k));
   });
 
   it("matches node:crypto sm4-ecb and sm-crypto-v2 for 1..64 blocks", () => {
@@ -26,9 +25,9 @@ describe("sm4Encrypt / sm4Decrypt (raw SM4-ECB)", () => {
       const c = createCipheriv("sm4-ecb", token, null).setAutoPadding(false);
       const want = Buffer.concat([c.update(data), c.final()]);
       const got = sm4Encrypt(token, data);
-      expect(hex(got)).toBe(want.toString("hex"));
-      expect(hex(got)).toBe(hex(smv2.encrypt(data, token, { mode: "ecb", padding: "none", output: "array" })));
-      expect(hex(sm4Decrypt(token, got))).toBe(hex(data));
+      expect(toHex(got)).toBe(want.toString("hex"));
+      expect(toHex(got)).toBe(toHex(smv2.encrypt(data, token, { mode: "ecb", padding: "none", output: "array" })));
+      expect(toHex(sm4Decrypt(token, got))).toBe(toHex(data));
     }
   });
 
@@ -44,12 +43,12 @@ describe("sm4Encrypt / sm4Decrypt (raw SM4-ECB)", () => {
 });
 
 describe("AEAD messages (SM4-GCM, prefix ‖ counter)", () => {
-  const token = h("105dd1bc653c4cb2fd6d0d621b3d0096"); // the worked example's session token
+  const token = fromHex("105dd1bc653c4cb2fd6d0d621b3d0096"); // the worked example's session token
   const pt = new TextEncoder().encode("door: unlock");
 
   it("nonce layout: uplink 00000001, downlink 00000002, then the 64-bit counter", () => {
-    expect(hex(aeadNonce("uplink", 0n))).toBe("000000010000000000000000");
-    expect(hex(aeadNonce("downlink", 0x0102030405060708n))).toBe("000000020102030405060708");
+    expect(toHex(aeadNonce("uplink", 0n))).toBe("000000010000000000000000");
+    expect(toHex(aeadNonce("downlink", 0x0102030405060708n))).toBe("000000020102030405060708");
     expect(() => aeadNonce("uplink", -1n)).toThrow(RangeError);
     expect(() => aeadNonce("uplink", 1n << 64n)).toThrow(RangeError);
   });
@@ -57,18 +56,18 @@ describe("AEAD messages (SM4-GCM, prefix ‖ counter)", () => {
   it("message = counter ‖ SM4-GCM ciphertext ‖ tag, checked against sm-crypto-v2", () => {
     const msg = seal(token, "downlink", 5n, pt, new Uint8Array([0xaa]));
     expect(msg.length).toBe(pt.length + AEAD_OVERHEAD);
-    expect(hex(msg.subarray(0, 8))).toBe("0000000000000005");
+    expect(toHex(msg.subarray(0, 8))).toBe("0000000000000005");
     const v2 = smv2.encrypt(pt, token, {
       mode: "gcm", iv: aeadNonce("downlink", 5n), associatedData: new Uint8Array([0xaa]), output: "array", padding: "none", outputTag: true,
     });
-    expect(hex(msg.subarray(8))).toBe(hex(v2.output) + hex(v2.tag!));
+    expect(toHex(msg.subarray(8))).toBe(toHex(v2.output) + toHex(v2.tag!));
   });
 
   it("pinned vector (regression): example token, uplink, counter 0, no AAD", () => {
     const msg = seal(token, "uplink", 0n, pt);
-    const again = smv2.encrypt(pt, token, { mode: "gcm", iv: h("000000010000000000000000"), output: "array", padding: "none", outputTag: true });
-    expect(hex(msg)).toBe("0000000000000000" + hex(again.output) + hex(again.tag!));
-    expect(hex(open(token, "uplink", msg).plaintext)).toBe(hex(pt));
+    const again = smv2.encrypt(pt, token, { mode: "gcm", iv: fromHex("000000010000000000000000"), output: "array", padding: "none", outputTag: true });
+    expect(toHex(msg)).toBe("0000000000000000" + toHex(again.output) + toHex(again.tag!));
+    expect(toHex(open(token, "uplink", msg).plaintext)).toBe(toHex(pt));
   });
 
   it("server and device sessions talk; replayed and reordered counters are rejected", () => {
@@ -77,13 +76,13 @@ describe("AEAD messages (SM4-GCM, prefix ‖ counter)", () => {
     const up0 = device.seal(pt);
     const up1 = device.seal(pt);
     const up2 = device.seal(pt);
-    expect(hex(server.open(up0))).toBe(hex(pt));
-    expect(hex(server.open(up2))).toBe(hex(pt)); // a gap is fine
+    expect(toHex(server.open(up0))).toBe(toHex(pt));
+    expect(toHex(server.open(up2))).toBe(toHex(pt)); // a gap is fine
     expect(() => server.open(up1)).toThrow(expect.objectContaining({ code: "REPLAY" })); // reordered
     expect(() => server.open(up2)).toThrow(expect.objectContaining({ code: "REPLAY" })); // replayed
     expect(server.highestReceived).toBe(2n);
     const down = server.seal(new Uint8Array([1, 2, 3]));
-    expect(hex(device.open(down))).toBe("010203");
+    expect(toHex(device.open(down))).toBe("010203");
     expect(() => device.open(down)).toThrow(AeadError);
   });
 
@@ -103,7 +102,7 @@ describe("AEAD messages (SM4-GCM, prefix ‖ counter)", () => {
     // a message sealed downlink does not open as uplink (no reflection)
     const reflected = server.seal(pt);
     expect(() => server.open(reflected)).toThrow(expect.objectContaining({ code: "VERIFY_FAILED" }));
-    expect(hex(server.open(m0, new Uint8Array([7])))).toBe(hex(pt));
+    expect(toHex(server.open(m0, new Uint8Array([7])))).toBe(toHex(pt));
     expect(() => server.open(new Uint8Array(23))).toThrow(expect.objectContaining({ code: "BAD_FORMAT" }));
   });
 });
@@ -129,7 +128,7 @@ describe("request signing and token encryption", () => {
   it("RSA-OAEP-SHA256 token round trip", () => {
     const token = randomBytes(16);
     const enc = encryptToken(publicKey, token);
-    expect(hex(decryptToken(privateKey, enc))).toBe(hex(token));
+    expect(toHex(decryptToken(privateKey, enc))).toBe(toHex(token));
   });
 });
 

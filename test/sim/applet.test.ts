@@ -8,12 +8,11 @@ import { readFileSync } from "node:fs";
 import { TidApplet } from "../../hal/sim/applet.js";
 import { SIM_ATR, TID_APPLET_AID } from "../../hal/se/profile.js";
 import { buildServerData, computeTagS, parseAuthcode, verifyAuthcode } from "../../reference/index.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const ex = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string | number>;
-const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const x = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const TID = h(ex.TID as string);
-const PSK = h(ex.PSK as string);
+const TID = fromHex(ex.TID as string);
+const PSK = fromHex(ex.PSK as string);
 const TIME = ex.deviceTime as number;
 
 function fresh(opts: { provisioned?: boolean; locked?: boolean } = {}): TidApplet {
@@ -22,8 +21,8 @@ function fresh(opts: { provisioned?: boolean; locked?: boolean } = {}): TidApple
 
 /** Run one APDU; return [data hex, SW hex]. */
 function run(a: TidApplet, apdu: string | Uint8Array): [string, string] {
-  const r = a.process(typeof apdu === "string" ? h(apdu) : apdu).rapdu;
-  return [x(r.subarray(0, r.length - 2)), x(r.subarray(r.length - 2))];
+  const r = a.process(typeof apdu === "string" ? fromHex(apdu) : apdu).rapdu;
+  return [toHex(r.subarray(0, r.length - 2)), toHex(r.subarray(r.length - 2))];
 }
 const sw = (a: TidApplet, apdu: string | Uint8Array): string => run(a, apdu)[1];
 
@@ -59,7 +58,7 @@ function readLong(a: TidApplet, cmd: Uint8Array): Uint8Array {
     parts.push(r.subarray(0, r.length - 2));
     r = a.process(Uint8Array.of(0x00, 0xc0, 0, 0, r[r.length - 1]!)).rapdu;
   }
-  expect(x(r.subarray(r.length - 2))).toBe("9000");
+  expect(toHex(r.subarray(r.length - 2))).toBe("9000");
   parts.push(r.subarray(0, r.length - 2));
   return Uint8Array.from(parts.flatMap((p) => [...p]));
 }
@@ -70,7 +69,7 @@ function chained(a: TidApplet, cla: number, ins: number, p1: number, p2: number,
   for (let off = 0; off < data.length; off += 255) {
     const last = off + 255 >= data.length;
     r = a.process(apdu(last ? cla : cla | 0x10, ins, p1, p2, data.subarray(off, off + 255), last ? le : undefined)).rapdu;
-    if (!last) expect(x(r)).toBe("9000");
+    if (!last) expect(toHex(r)).toBe("9000");
   }
   return r;
 }
@@ -78,28 +77,28 @@ function chained(a: TidApplet, cla: number, ins: number, p1: number, p2: number,
 describe("worked example (tid-v1-example.json)", () => {
   test("AUTH BEGIN reproduces the authcode and AUTH FINISH the session token", () => {
     const a = fresh();
-    a.injectNextAuth({ nd: h(ex.Nd as string), ephemeralPrivate: h(ex.deviceEphemeralPrivate as string) });
+    a.injectNextAuth({ nd: fromHex(ex.Nd as string), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate as string) });
     const [authcode, sw1] = run(a, "80 DC 01 00 06 0000 5D19E2AF 00");
     expect(sw1).toBe("9000");
     expect(authcode).toBe(ex.authcode);
-    const [token, sw2] = run(a, apdu(0x80, 0xdc, 2, 0x80, h(ex.serverData as string), 0));
+    const [token, sw2] = run(a, apdu(0x80, 0xdc, 2, 0x80, fromHex(ex.serverData as string), 0));
     expect(sw2).toBe("9000");
     expect(token).toBe(ex.sessionToken);
-    expect(x(a.peekSlot(0)!)).toBe(ex.sessionToken);
+    expect(toHex(a.peekSlot(0)!)).toBe(ex.sessionToken);
     expect(a.inspect().slots[0]).toBe(2);
   });
 
   test("with P2 bit 7 clear the token stays in the SE and SM4 CIPHER uses it", () => {
     const a = fresh();
-    a.injectNextAuth({ nd: h(ex.Nd as string), ephemeralPrivate: h(ex.deviceEphemeralPrivate as string) });
+    a.injectNextAuth({ nd: fromHex(ex.Nd as string), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate as string) });
     run(a, "80 DC 01 00 06 0000 5D19E2AF 00");
-    expect(run(a, apdu(0x80, 0xdc, 2, 0x03, h(ex.serverData as string), 0))).toEqual(["", "9000"]);
+    expect(run(a, apdu(0x80, 0xdc, 2, 0x03, fromHex(ex.serverData as string), 0))).toEqual(["", "9000"]);
     expect(a.peekSlot(0)).toBeNull();
-    const pt = h("00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210");
+    const pt = fromHex("00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210");
     const [ct, s] = run(a, apdu(0x80, 0xda, 1, 3, pt, 0));
     expect(s).toBe("9000");
-    expect(ct).toBe(sm4Ecb(h(ex.sessionToken as string), pt));
-    expect(run(a, apdu(0x80, 0xda, 0, 3, h(ct), 0))).toEqual([x(pt), "9000"]);
+    expect(ct).toBe(sm4Ecb(fromHex(ex.sessionToken as string), pt));
+    expect(run(a, apdu(0x80, 0xda, 0, 3, fromHex(ct), 0))).toEqual([toHex(pt), "9000"]);
   });
 });
 
@@ -191,24 +190,24 @@ describe("AUTH BEGIN", () => {
     const extra = Array.from({ length: 40 }, (_, i) => i);
     const [code, s] = run(a, apdu(0x80, 0xdc, 1, 0, beginData(1, TIME, extra), 0));
     expect(s).toBe("9000");
-    const v = verifyAuthcode(h(code), { lookupPsk: () => PSK, now: TIME });
+    const v = verifyAuthcode(fromHex(code), { lookupPsk: () => PSK, now: TIME });
     expect(v.flags).toBe(1);
     expect(v.time).toBe(TIME);
     expect([...v.extra]).toEqual(extra);
-    expect(x(v.tid)).toBe(ex.TID);
+    expect(toHex(v.tid)).toBe(ex.TID);
   });
   test("a 512-byte extra: chained command, 61xx response of 644 bytes", () => {
     const a = fresh();
     const extra = Array.from({ length: 512 }, (_, i) => i & 0xff);
     const r = chained(a, 0x80, 0xdc, 1, 0, beginData(0, TIME, extra), 0);
-    expect(x(r.subarray(256))).toBe("6100"); // 388 bytes remain: 00 = 256 or more
+    expect(toHex(r.subarray(256))).toBe("6100"); // 388 bytes remain: 00 = 256 or more
     const rest: number[] = [];
     let more = r;
     while (more[more.length - 2] === 0x61) {
-      more = a.process(h("00C0000000")).rapdu;
+      more = a.process(fromHex("00C0000000")).rapdu;
       rest.push(...more.subarray(0, more.length - 2));
     }
-    expect(x(more.subarray(more.length - 2))).toBe("9000");
+    expect(toHex(more.subarray(more.length - 2))).toBe("9000");
     const code = Uint8Array.from([...r.subarray(0, 256), ...rest]);
     expect(code.length).toBe(644);
     expect(() => verifyAuthcode(code, { lookupPsk: () => PSK, now: TIME })).not.toThrow();
@@ -223,7 +222,7 @@ describe("AUTH BEGIN", () => {
     expect(sw(fresh({ provisioned: false }), apdu(0x80, 0xdc, 1, 0, beginData()))).toBe("6985");
     expect(sw(fresh(), apdu(0x80, 0xdc, 1, 0, beginData().subarray(0, 5)))).toBe("6700");
     expect(sw(fresh(), "80 DC 01 00")).toBe("6700");
-    expect(x(chained(fresh(), 0x80, 0xdc, 1, 0, beginData(0, TIME, new Array(513).fill(0))).subarray(-2))).toBe("6700");
+    expect(toHex(chained(fresh(), 0x80, 0xdc, 1, 0, beginData(0, TIME, new Array(513).fill(0))).subarray(-2))).toBe("6700");
     expect(sw(fresh(), apdu(0x80, 0xdc, 1, 0, beginData(2)))).toBe("6a80");
     expect(sw(fresh(), apdu(0x80, 0xdc, 1, 1, beginData()))).toBe("6a86");
     expect(sw(fresh(), apdu(0x80, 0xdc, 3, 0, beginData()))).toBe("6a86");
@@ -235,8 +234,8 @@ describe("AUTH FINISH", () => {
   test("token issued: returned with bit 7, installed in the slot", () => {
     const a = fresh();
     const { serverData, token } = serverDataFor(a);
-    expect(run(a, apdu(0x80, 0xdc, 2, 0x87, serverData, 0))).toEqual([x(token!), "9000"]);
-    expect(x(a.peekSlot(7)!)).toBe(x(token!));
+    expect(run(a, apdu(0x80, 0xdc, 2, 0x87, serverData, 0))).toEqual([toHex(token!), "9000"]);
+    expect(toHex(a.peekSlot(7)!)).toBe(toHex(token!));
     expect(a.inspect().pending).toBe(false);
   });
   test("no token issued: empty response, the slot keeps its key", () => {
@@ -246,7 +245,7 @@ describe("AUTH FINISH", () => {
     const { serverData, token } = serverDataFor(a, { issueToken: false });
     expect(token).toBeNull();
     expect(run(a, apdu(0x80, 0xdc, 2, 0x82, serverData, 0))).toEqual(["", "9000"]);
-    expect(x(a.peekSlot(2)!)).toBe(x(old));
+    expect(toHex(a.peekSlot(2)!)).toBe(toHex(old));
   });
   test("a long server extra goes by chaining", () => {
     const a = fresh();
@@ -255,7 +254,7 @@ describe("AUTH FINISH", () => {
     const s = buildServerData({ tid: TID, psk: PSK, nd: f.nd, tagD: f.tagD, Qd: f.Qd, time: TIME, issueToken: true, extra: new Uint8Array(512).fill(3) });
     expect(s.serverData.length).toBe(644);
     const r = chained(a, 0x80, 0xdc, 2, 0x80, s.serverData, 0);
-    expect(x(r)).toBe(x(s.token!) + "9000");
+    expect(toHex(r)).toBe(toHex(s.token!) + "9000");
   });
   test("the same answer twice: the second fails (pending erased by any attempt)", () => {
     const a = fresh();
@@ -305,24 +304,24 @@ describe("AUTH FINISH", () => {
     expect(sw(a, apdu(0x80, 0xdc, 2, 0x80, bad, 0))).toBe("6a80");
   });
   test("SW paths of P2 and state", () => {
-    expect(sw(fresh(), apdu(0x80, 0xdc, 2, 0x80, h(ex.serverData as string)))).toBe("6985"); // nothing pending
+    expect(sw(fresh(), apdu(0x80, 0xdc, 2, 0x80, fromHex(ex.serverData as string)))).toBe("6985"); // nothing pending
     const a = fresh();
     const { serverData } = serverDataFor(a);
     expect(sw(a, apdu(0x80, 0xdc, 2, 0x08, serverData))).toBe("6a86"); // slot 8
     expect(sw(a, apdu(0x80, 0xdc, 2, 0x80, serverData))).toBe("6985"); // the bad-P2 attempt erased it
     const b = fresh();
     serverDataFor(b);
-    expect(sw(b, apdu(0x80, 0xdc, 2, 0x40, h(ex.serverData as string)))).toBe("6a86"); // reserved bit
+    expect(sw(b, apdu(0x80, 0xdc, 2, 0x40, fromHex(ex.serverData as string)))).toBe("6a86"); // reserved bit
   });
 });
 
 describe("LOAD SESSION KEY, SM4 CIPHER, ERASE SLOT", () => {
-  const key = h("0123456789abcdeffedcba9876543210");
+  const key = fromHex("0123456789abcdeffedcba9876543210");
   test("SM4-ECB with a loaded key matches the GB/T 32907 vector", () => {
     const a = fresh();
     expect(sw(a, apdu(0x80, 0x5a, 0, 4, key))).toBe("9000");
     expect(run(a, apdu(0x80, 0xda, 1, 4, key, 0))).toEqual(["681edf34d206965e86b3e94f536e4246", "9000"]);
-    expect(run(a, apdu(0x80, 0xda, 0, 4, h("681edf34d206965e86b3e94f536e4246"), 0))).toEqual([x(key), "9000"]);
+    expect(run(a, apdu(0x80, 0xda, 0, 4, fromHex("681edf34d206965e86b3e94f536e4246"), 0))).toEqual([toHex(key), "9000"]);
   });
   test("1024 bytes: chained in, 61xx out", () => {
     const a = fresh();
@@ -335,8 +334,8 @@ describe("LOAD SESSION KEY, SM4 CIPHER, ERASE SLOT", () => {
       r = a.process(Uint8Array.of(0, 0xc0, 0, 0, r[r.length - 1]!)).rapdu;
       out.push(...r.subarray(0, r.length - 2));
     }
-    expect(x(Uint8Array.from(out))).toBe(sm4Ecb(key, data));
-    expect(x(chained(a, 0x80, 0xda, 1, 0, new Uint8Array(1040)).subarray(-2))).toBe("6700");
+    expect(toHex(Uint8Array.from(out))).toBe(sm4Ecb(key, data));
+    expect(toHex(chained(a, 0x80, 0xda, 1, 0, new Uint8Array(1040)).subarray(-2))).toBe("6700");
   });
   test("erase one slot, erase all; erasing an empty slot is fine", () => {
     const a = fresh();
@@ -388,7 +387,7 @@ describe("chaining, GET RESPONSE, CLA/INS and malformed APDUs", () => {
     const a = fresh();
     expect(sw(a, "00 C0 00 00 00")).toBe("6985");
     run(a, apdu(0x80, 0x5a, 0, 0, new Uint8Array(16)));
-    const sw2 = (r: Uint8Array): string => x(r.subarray(r.length - 2));
+    const sw2 = (r: Uint8Array): string => toHex(r.subarray(r.length - 2));
     expect(sw2(chained(a, 0x80, 0xda, 1, 0, new Uint8Array(512), 0))).toBe("6100");
     expect(sw(a, "80 CA 00 01 00")).toBe("9000");
     expect(sw(a, "00 C0 00 00 00")).toBe("6985");
@@ -436,7 +435,7 @@ describe("reset: identity kept, sessions lost", () => {
     expect(sw(a, apdu(0x80, 0xd8, 0, 0, Uint8Array.from([...TID, ...PSK])))).toBe("6982"); // still locked
   });
   test("ATR constant is a T=1 ATR with historical bytes FMSE-TID and a valid TCK", () => {
-    expect(x(SIM_ATR)).toBe("3b888001464d53452d544944" + "60");
+    expect(toHex(SIM_ATR)).toBe("3b888001464d53452d544944" + "60");
     expect(SIM_ATR.subarray(1).reduce((p, b) => p ^ b, 0)).toBe(0);
   });
 });

@@ -21,6 +21,7 @@ import { ApduProtocolError } from "../../hal/apdu/errors.js";
 import { SeStatusError } from "../../hal/se/client.js";
 import { SeFormatError } from "../../hal/se/commands.js";
 import { buildServerData, verifyAuthcode } from "../../reference/index.js";
+import { toHex } from "../../reference/bytes.js";
 
 const SEED = 0x7e1d;
 const RATE = 0.02;
@@ -28,7 +29,6 @@ const APDUS_PER_BUS = 2_200;
 const TID = Buffer.from("671007e10029b0a2", "hex");
 const PSK = Buffer.from("00112233445566778899aabbccddeeff", "hex");
 const KEYS = Array.from({ length: 7 }, (_, i) => new Uint8Array(16).fill(0x11 * (i + 1)));
-const x = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 function sm4(key: Uint8Array, data: Uint8Array, enc: boolean): string {
   const c = createCipheriv("sm4-ecb", key, null);
@@ -85,8 +85,8 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
     try {
       const r = inner(apdu);
       const last = chip.log[chip.log.length - 1];
-      if (chip.log.length === before || !last || x(last.capdu) !== x(apdu) || x(last.rapdu) !== x(r)) {
-        t.wrong.push(`link accepted ${x(r)} for ${x(apdu)}; the SE's last answer was ${last ? x(last.rapdu) : "none"} to ${last ? x(last.capdu) : "none"}`);
+      if (chip.log.length === before || !last || toHex(last.capdu) !== toHex(apdu) || toHex(last.rapdu) !== toHex(r)) {
+        t.wrong.push(`link accepted ${toHex(r)} for ${toHex(apdu)}; the SE's last answer was ${last ? toHex(last.rapdu) : "none"} to ${last ? toHex(last.capdu) : "none"}`);
       }
       return r;
     } finally {
@@ -113,7 +113,7 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
       if (op < 12) {
         kind = "tid";
         const tid = s.client.getTidSync();
-        if (x(tid) !== x(TID)) t.wrong.push(`GET DATA TID → ${x(tid)}`);
+        if (toHex(tid) !== toHex(TID)) t.wrong.push(`GET DATA TID → ${toHex(tid)}`);
       } else if (op < 18) {
         kind = "info";
         const info = s.client.getInfoSync();
@@ -121,7 +121,7 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
       } else if (op < 22) {
         kind = "select";
         const sel = s.client.selectSync();
-        if (x(sel.aid) !== "f05449444150507631") t.wrong.push(`SELECT → ${x(sel.aid)}`);
+        if (toHex(sel.aid) !== "f05449444150507631") t.wrong.push(`SELECT → ${toHex(sel.aid)}`);
       } else if (op < 30) {
         kind = "challenge";
         const n = 1 + pick(300); // > 256 cannot be asked in one APDU: clamp
@@ -136,7 +136,7 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
         const slot = pick(7);
         const data = Uint8Array.from({ length: 16 * (1 + pick(40)) }, () => pick(256)); // up to 640 bytes: chaining + 61xx
         const out = s.client.sm4CipherSync(slot, true, data);
-        if (x(out) !== sm4(KEYS[slot]!, data, true)) t.wrong.push(`SM4 CIPHER slot ${slot} → wrong ciphertext`);
+        if (toHex(out) !== sm4(KEYS[slot]!, data, true)) t.wrong.push(`SM4 CIPHER slot ${slot} → wrong ciphertext`);
       } else if (op < 70) {
         kind = "erase";
         s.client.eraseSlotSync(pick(7));
@@ -145,14 +145,14 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
         const extra = Uint8Array.from({ length: pick(4) === 0 ? pick(400) : 0 }, () => pick(256));
         time += 1;
         const authcode = s.client.authBeginSync({ time, extra });
-        const v = verifyAuthcode(authcode, { lookupPsk: (tid) => (x(tid) === x(TID) ? PSK : null), now: time });
-        if (v.time !== time || x(v.extra) !== x(extra)) t.wrong.push("AUTH BEGIN → authcode with other fields");
+        const v = verifyAuthcode(authcode, { lookupPsk: (tid) => (toHex(tid) === toHex(TID) ? PSK : null), now: time });
+        if (v.time !== time || toHex(v.extra) !== toHex(extra)) t.wrong.push("AUTH BEGIN → authcode with other fields");
         count("authBegin ok");
         kind = "authFinish";
         const issue = pick(5) !== 0;
         const sd = buildServerData({ tid: TID, psk: PSK, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time, issueToken: issue, ns: srvBytes(16), ephemeralPrivate: srvBytes(32) });
         const token = s.client.authFinishSync(sd.serverData, { slot: 7, returnToken: true });
-        if ((token ? x(token) : null) !== (sd.token ? x(sd.token) : null)) t.wrong.push(`AUTH FINISH → token ${token ? x(token) : "none"}, server says ${sd.token ? x(sd.token) : "none"}`);
+        if ((token ? toHex(token) : null) !== (sd.token ? toHex(sd.token) : null)) t.wrong.push(`AUTH FINISH → token ${token ? toHex(token) : "none"}, server says ${sd.token ? toHex(sd.token) : "none"}`);
       }
       count(`${kind} ok`);
     } catch (e) {

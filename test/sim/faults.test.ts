@@ -7,10 +7,10 @@ import { createSimulatedStack } from "../../hal/sim/stack.js";
 import type { ScriptedFault } from "../../hal/sim/faults.js";
 import { BusError } from "../../hal/bus/errors.js";
 import { LinkRetriesExhausted, LinkTimeout } from "../../hal/link/errors.js";
+import { toHex } from "../../reference/bytes.js";
 
 const TID = "671007e10029b0a2";
 const identity = { tid: Buffer.from(TID, "hex"), psk: Buffer.from("00112233445566778899aabbccddeeff", "hex") };
-const x = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 function stack(bus: "i2c" | "spi", script: ScriptedFault[]) {
   return createSimulatedStack({ bus, identity, seed: 5, faults: { script } });
@@ -20,7 +20,7 @@ function stack(bus: "i2c" | "spi", script: ScriptedFault[]) {
 function outcome(s: ReturnType<typeof stack>): string {
   try {
     const tid = s.client.getTidSync();
-    expect(x(tid)).toBe(TID); // a wrong answer fails the test right here
+    expect(toHex(tid)).toBe(TID); // a wrong answer fails the test right here
     return "ok";
   } catch (e) {
     if (e instanceof BusError) return `BusError:${e.code}`;
@@ -100,7 +100,7 @@ describe("FM SPI", () => {
     const s = stack("spi", [{ kind: "corrupt", op: "send", skip: 1, byte: 0, bit: 0 }]);
     const first = s.client.getChallengeSync(8);
     const second = s.client.getChallengeSync(8);
-    expect(x(second)).toBe(x(first)); // the previous response, accepted: documented, not hidden
+    expect(toHex(second)).toBe(toHex(first)); // the previous response, accepted: documented, not hidden
     expect(s.sim.stats.apdus).toBe(1);
   });
 });
@@ -115,7 +115,7 @@ describe("after a reset the host can carry on", () => {
     expect(() => s.client.sm4CipherSync(0, true, new Uint8Array(16))).toThrow(/6A88/);
     s.client.loadSessionKeySync(0, new Uint8Array(16).fill(1));
     expect(s.client.sm4CipherSync(0, true, new Uint8Array(16))).toHaveLength(16);
-    expect(x(s.client.getTidSync())).toBe(TID);
+    expect(toHex(s.client.getTidSync())).toBe(TID);
   });
 });
 
@@ -133,11 +133,11 @@ describe("the Promise path sees the same faults the same way", () => {
       { kind: "corrupt", op: bus === "i2c" ? "read" : "receive", skip: 1, byte: 5 },
       { kind: "wtx", op: bus === "i2c" ? "write" : "send", wtx: 3 },
     ]);
-    expect(x(await s.client.getTid())).toBe(TID);
-    expect(x(await s.client.getTid())).toBe(TID);
+    expect(toHex(await s.client.getTid())).toBe(TID);
+    expect(toHex(await s.client.getTid())).toBe(TID);
     expect(s.link.stats.naks).toBe(1);
     const lost = stack(bus, [{ kind: "drop", op: bus === "i2c" ? "write" : "send" }]);
     await expect(lost.client.getTid()).rejects.toBeInstanceOf(LinkTimeout);
-    expect(x(await lost.client.getTid())).toBe(TID);
+    expect(toHex(await lost.client.getTid())).toBe(TID);
   });
 });

@@ -8,11 +8,11 @@ import { i2cTransactionMs, spiMessageMs, DEFAULT_BUS_TIMING } from "../../hal/si
 import { SIM_ATR } from "../../hal/se/profile.js";
 import { SeStatusError } from "../../hal/se/client.js";
 import { LinkTimeout, LinkUnsupported } from "../../hal/link/errors.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 const ex = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string | number>;
-const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-const x = (b: Uint8Array | null): string => (b ? Buffer.from(b).toString("hex") : "null");
-const identity = { tid: h(ex.TID as string), psk: h(ex.PSK as string) };
+const x = (b: Uint8Array | null): string => (b ? toHex(b) : "null");
+const identity = { tid: fromHex(ex.TID as string), psk: fromHex(ex.PSK as string) };
 const BUSES = ["i2c", "spi"] as const;
 
 function stack(bus: "i2c" | "spi", extra: Partial<Parameters<typeof createSimulatedStack>[0]> = {}) {
@@ -36,7 +36,7 @@ describe("golden frames on the simulated bus (DESIGN.md §5.1)", () => {
   test("I2C: the whole GET DATA (TID) exchange, byte for byte", () => {
     const s = stack("i2c");
     expect(x(s.client.getTidSync())).toBe(ex.TID);
-    const body = [0x0d, 0x00, 0x00, 0x00, ...h(ex.TID as string), 0x90, 0x00];
+    const body = [0x0d, 0x00, 0x00, 0x00, ...fromHex(ex.TID as string), 0x90, 0x00];
     const bcc = body.reduce((a, b) => a ^ b, 0);
     const frame = x(Uint8Array.from([...body, bcc])).replace(/(..)(?!$)/g, "$1 ");
     expect(s.lines.filter((l) => /^(Tx|Rx|NACK)/.test(l))).toEqual([
@@ -58,9 +58,9 @@ describe.each(BUSES)("worked example over %s", (bus) => {
   const begin = { time: ex.deviceTime as number };
   test("sync: AUTH BEGIN → the authcode, AUTH FINISH → the session token", () => {
     const s = stack(bus);
-    s.sim.applet.injectNextAuth({ nd: h(ex.Nd as string), ephemeralPrivate: h(ex.deviceEphemeralPrivate as string) });
+    s.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd as string), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate as string) });
     expect(x(s.client.authBeginSync(begin))).toBe(ex.authcode);
-    expect(x(s.client.authFinishSync(h(ex.serverData as string), { returnToken: true }))).toBe(ex.sessionToken);
+    expect(x(s.client.authFinishSync(fromHex(ex.serverData as string), { returnToken: true }))).toBe(ex.sessionToken);
     expect(s.client.getSlotsSync()[0]).toBe("token");
     // the SE was busy with SM2 for tens of ms: the host polled through it
     expect(s.sim.stats.busyMs).toBeGreaterThan(80);
@@ -68,9 +68,9 @@ describe.each(BUSES)("worked example over %s", (bus) => {
   });
   test("async: the same bytes", async () => {
     const s = stack(bus);
-    s.sim.applet.injectNextAuth({ nd: h(ex.Nd as string), ephemeralPrivate: h(ex.deviceEphemeralPrivate as string) });
+    s.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd as string), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate as string) });
     expect(x(await s.client.authBegin(begin))).toBe(ex.authcode);
-    expect(x(await s.client.authFinish(h(ex.serverData as string), { slot: 5 }))).toBe("null");
+    expect(x(await s.client.authFinish(fromHex(ex.serverData as string), { slot: 5 }))).toBe("null");
     expect((await s.client.getSlots())[5]).toBe("token");
     const pt = new Uint8Array(32).fill(7);
     const ct = await s.client.sm4Cipher(5, true, pt);
@@ -112,7 +112,7 @@ describe.each(BUSES)("host stack over %s", (bus) => {
   });
   test("long data both ways: 1024-byte SM4 CIPHER (chaining + 61xx), 512-byte extra", () => {
     const s = stack(bus);
-    s.client.loadSessionKeySync(1, h("0123456789abcdeffedcba9876543210"));
+    s.client.loadSessionKeySync(1, fromHex("0123456789abcdeffedcba9876543210"));
     const data = Uint8Array.from({ length: 2048 }, (_, i) => i & 0xff);
     const ct = s.client.sm4CipherSync(1, true, data);
     expect(x(s.client.sm4CipherSync(1, false, ct))).toBe(x(data));

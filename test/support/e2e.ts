@@ -13,8 +13,8 @@ import { registerDevice, registerUserServer } from "../../server/sdk/admin-clien
 import { authDevice, destroyAgents, type AuthDeviceResult } from "../../server/sdk/auth-device.js";
 import { TidClient, type SoftIdentity } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
+import { toHex } from "../../reference/bytes.js";
 
-export const hex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
 
 /** The three device set-ups every end-to-end test runs on. */
 export const DEVICES = [

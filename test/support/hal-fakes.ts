@@ -2,9 +2,8 @@
 // check every call against a script and keep a transcript (hex of every write and read).
 import { BusError, type BusErrorCode } from "../../hal/bus/errors.js";
 import type { I2cPort, SpiPort, SpiSegment } from "../../hal/bus/port.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
-export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
-export const bytes = (h: string): Uint8Array => Uint8Array.from((h.replace(/\s+/g, "").match(/../g) ?? []).map((x) => parseInt(x, 16)));
 
 /** One expected I2C call: a write of exactly these bytes, a read answered with these bytes, or a failure. */
 export type I2cStep =
@@ -35,7 +34,7 @@ export class ScriptedI2cPort implements I2cPort {
   }
 
   writeSync(data: Uint8Array): void {
-    const s = this.next("w", hex(data));
+    const s = this.next("w", toHex(data, " "));
     if ("nack" in s && s.nack === "w") {
       this.transcript.push("W NACK");
       throw new BusError("NACK", this.name, "no ACK", { op: "write", errno: "EREMOTEIO" });
@@ -44,9 +43,9 @@ export class ScriptedI2cPort implements I2cPort {
       this.transcript.push(`W ${s.code}`);
       throw new BusError(s.code, this.name, "scripted failure", { op: "write" });
     }
-    if (!("w" in s)) throw new Error(`expected ${JSON.stringify(s)}, got write ${hex(data)}`);
-    if (hex(data) !== hex(bytes(s.w))) throw new Error(`expected write ${hex(bytes(s.w))}, got ${hex(data)}`);
-    this.transcript.push(`W ${hex(data)}`);
+    if (!("w" in s)) throw new Error(`expected ${JSON.stringify(s)}, got write ${toHex(data, " ")}`);
+    if (toHex(data, " ") !== toHex(fromHex(s.w), " ")) throw new Error(`expected write ${toHex(fromHex(s.w), " ")}, got ${toHex(data, " ")}`);
+    this.transcript.push(`W ${toHex(data, " ")}`);
   }
 
   readSync(length: number): Uint8Array {
@@ -61,10 +60,10 @@ export class ScriptedI2cPort implements I2cPort {
     }
     if (!("r" in s)) throw new Error(`expected ${JSON.stringify(s)}, got read ${length}`);
     // Like the FM SE, a read of n bytes returns the first n bytes of the current frame.
-    const full = bytes(s.r);
+    const full = fromHex(s.r);
     const out = new Uint8Array(length).fill(0xff);
     out.set(full.subarray(0, length));
-    this.transcript.push(`R ${hex(out)}`);
+    this.transcript.push(`R ${toHex(out, " ")}`);
     return out;
   }
 
@@ -102,24 +101,24 @@ export class ScriptedSpiPort implements SpiPort {
   }
 
   transferSync(segments: SpiSegment[]): Uint8Array[] {
-    const sent = segments.map((g) => (g.send ? hex(g.send) : `?${g.length}`)).join(" | ");
+    const sent = segments.map((g) => (g.send ? toHex(g.send, " ") : `?${g.length}`)).join(" | ");
     const s = this.script[this.i++];
     if (s === undefined) throw new Error(`script exhausted at ${sent}; transcript:\n${this.transcript.join("\n")}`);
     if ("fail" in s) {
       this.transcript.push(`${sent} → ${s.fail}`);
       throw new BusError(s.fail, this.name, "scripted failure", { op: "transfer" });
     }
-    const want = s.tx.split("|").map((x) => x.trim()).map((x) => (x.startsWith("?") ? x : hex(bytes(x)))).join(" | ");
+    const want = s.tx.split("|").map((x) => x.trim()).map((x) => (x.startsWith("?") ? x : toHex(fromHex(x), " "))).join(" | ");
     if (sent !== want) throw new Error(`expected message ${want}, got ${sent}`);
     let k = 0;
     const out = segments.map((g) => {
       if (g.send) return new Uint8Array(g.length);
-      const r = bytes(s.rx?.[k++] ?? "");
+      const r = fromHex(s.rx?.[k++] ?? "");
       const o = new Uint8Array(g.length).fill(0xff);
       o.set(r.subarray(0, g.length));
       return o;
     });
-    this.transcript.push(`${sent} → ${out.filter((_, j) => !segments[j]!.send).map(hex).join(" | ")}`);
+    this.transcript.push(`${sent} → ${out.filter((_, j) => !segments[j]!.send).map((b) => toHex(b, " ")).join(" | ")}`);
     return out;
   }
 

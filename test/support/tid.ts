@@ -6,11 +6,10 @@ import { randomBytes } from "node:crypto";
 import { buildServerData, verifyAuthcode, MemoryReplayCache } from "../../reference/index.js";
 import { TidClient, type SoftIdentity } from "../../bindings/client.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
 
 export const BUILDS = ["debug", "release"] as const satisfies readonly WasmBuild[];
 
-export const hex = (u: Uint8Array): string => Buffer.from(u).toString("hex");
-export const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
 
 export interface WorkedExample {
   TID: string; PSK: string; deviceTime: number; serverTime: number; Nd: string; Ns: string; extra: string;
@@ -20,7 +19,7 @@ export interface WorkedExample {
 export const EXAMPLE: WorkedExample = JSON.parse(
   readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8"),
 );
-export const EXAMPLE_IDENTITY: SoftIdentity = { tid: unhex(EXAMPLE.TID), psk: unhex(EXAMPLE.PSK) };
+export const EXAMPLE_IDENTITY: SoftIdentity = { tid: fromHex(EXAMPLE.TID), psk: fromHex(EXAMPLE.PSK) };
 
 export function randomIdentity(): SoftIdentity {
   return { tid: new Uint8Array(randomBytes(8)), psk: new Uint8Array(randomBytes(16)) };
