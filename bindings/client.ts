@@ -24,16 +24,11 @@
 import { TidWasm, type HostImports, type WasmBuild } from "./wasm.js";
 import { TidError, requireBytes, requireInt } from "./errors.js";
 import { Status } from "./status.js";
+import { AEAD_OVERHEAD, MAX_EXTRA, PSK_SIZE, TID_SIZE, TOKEN_SIZE } from "../reference/constants.js";
 import { readKeyFile, type KeyFileSecret } from "./keyfile.js";
 import { linkTransceiver, type ApduLink, type LinkTransceiver } from "./se-backend.js";
 
-/** Sizes of the protocol (DESIGN.md §4). */
-export const TID_SIZE = 8;
-export const PSK_SIZE = 16;
-export const TOKEN_SIZE = 16;
-export const MAX_EXTRA = 512;
-/** AEAD message overhead: counter (8) + tag (16). */
-export const AEAD_OVERHEAD = 24;
+export { TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AEAD_OVERHEAD };
 
 const BACKEND = { soft: 1, se: 2 } as const;
 

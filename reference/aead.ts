@@ -8,13 +8,12 @@
 // A sender counts 0, 1, 2, … per key; a receiver accepts only a counter above every counter it
 // accepted before (the first message may carry any counter), so replayed and reordered messages
 // fail with REPLAY; a message whose tag fails (VERIFY_FAILED) changes nothing.
-import { Sm4Gcm, SM4_GCM_TAG_SIZE } from "./sm4-gcm.js";
+import { AEAD_COUNTER_SIZE, AEAD_OVERHEAD, AEAD_TAG_SIZE } from "./constants.js";
+import { Sm4Gcm } from "./sm4-gcm.js";
 
 export const PREFIX_UPLINK = 0x00000001;
 export const PREFIX_DOWNLINK = 0x00000002;
-export const AEAD_COUNTER_SIZE = 8;
-export const AEAD_TAG_SIZE = SM4_GCM_TAG_SIZE;
-export const AEAD_OVERHEAD = AEAD_COUNTER_SIZE + AEAD_TAG_SIZE;
+export { AEAD_COUNTER_SIZE, AEAD_TAG_SIZE, AEAD_OVERHEAD };
 export const MAX_COUNTER = 0xffff_ffff_ffff_ffffn;
 
 export type Direction = "uplink" | "downlink";

@@ -59,5 +59,10 @@ export const RESERVED_FLAGS_MASK = 0xfffe;
 /** Domain-separation prefix of tag_s. */
 export const TAG_S_LABEL = new Uint8Array([0x54, 0x49, 0x44, 0x53]); // "TIDS"
 
+/** AEAD messages (SM4-GCM): counter (8, big-endian) ‖ ciphertext ‖ tag (16). */
+export const AEAD_COUNTER_SIZE = 8;
+export const AEAD_TAG_SIZE = 16;
+export const AEAD_OVERHEAD = AEAD_COUNTER_SIZE + AEAD_TAG_SIZE; // 24
+
 /** Default accepted skew between device time and server time, seconds (§4.4). */
 export const DEFAULT_WINDOW_SECONDS = 300;

@@ -1,6 +1,7 @@
 // "TID applet v1" constants (docs/se-profile.md; DESIGN.md §5.2): AID, CLA/INS/P1/P2 values,
 // status words, sizes. Shared by the host-side encoder (hal/se/commands.ts) and the simulated
 // applet (hal/sim/applet.ts), so the two cannot drift apart.
+import { MAX_EXTRA, PSK_SIZE, SERVER_DATA_MAX_SIZE, SERVER_DATA_MIN_SIZE, TID_SIZE, TOKEN_SIZE } from "../../reference/constants.js";
 
 /** AID = F0 ‖ "TIDAPPv1": ISO/IEC 7816-5 category F (proprietary, no registered RID). */
 export const TID_APPLET_AID: Uint8Array = Uint8Array.of(0xf0, 0x54, 0x49, 0x44, 0x41, 0x50, 0x50, 0x76, 0x31);
@@ -42,10 +43,9 @@ export const SM4_ENCRYPT = 0x01;
 export const ERASE_ALL_SLOTS = 0xff;
 
 export const SLOT_COUNT = 8;
-export const TID_SIZE = 8;
-export const PSK_SIZE = 16;
-export const SESSION_KEY_SIZE = 16;
-export const MAX_EXTRA = 512;
+export { TID_SIZE, PSK_SIZE, MAX_EXTRA };
+/** A session key (slot content) is a session token. */
+export const SESSION_KEY_SIZE = TOKEN_SIZE;
 /** Largest command data the applet collects through chaining. */
 export const MAX_CHAINED_DATA = 1024;
 /** Largest response data per R-APDU; the rest follows through 61xx / GET RESPONSE. */
@@ -55,8 +55,8 @@ export const MAX_SHORT_LC = 255;
 /** Largest SM4 CIPHER data (whole blocks). */
 export const MAX_SM4_DATA = 1024;
 export const AUTH_BEGIN_HEADER = 6; // flags(2) ‖ time(4)
-export const SERVER_DATA_MIN = 68;
-export const SERVER_DATA_MAX = 644;
+export const SERVER_DATA_MIN = SERVER_DATA_MIN_SIZE;
+export const SERVER_DATA_MAX = SERVER_DATA_MAX_SIZE;
 
 /** Lifecycle byte of GET DATA 00 02. */
 export const LIFECYCLE = { BLANK: 0x00, PERSONALISED: 0x01, LOCKED: 0x02 } as const;
