@@ -9,23 +9,9 @@
 // Extended APDUs are not used: longer data goes by command chaining and longer responses by
 // 61xx / GET RESPONSE (hal/apdu/channel.ts).
 import { ApduProtocolError } from "./errors.js";
+import type { CommandApdu, ResponseApdu } from "./shape.js";
 
-export interface CommandApdu {
-  cla: number;
-  ins: number;
-  p1: number;
-  p2: number;
-  /** Command data, 1..255 bytes for one APDU (more goes through ApduChannel's chaining). */
-  data?: Uint8Array;
-  /** Expected response length 1..256; omit for none (case 1 / 3). */
-  le?: number;
-}
-
-export interface ResponseApdu {
-  data: Uint8Array;
-  /** SW1 << 8 | SW2 */
-  sw: number;
-}
+export { swHex, headerHex, type CommandApdu, type ResponseApdu } from "./shape.js";
 
 export const SW_OK = 0x9000;
 export const MAX_LC = 255;
@@ -99,14 +85,4 @@ export function decodeApdu(b: Uint8Array): CommandApdu {
 export function parseResponse(r: Uint8Array, where = "apdu"): ResponseApdu {
   if (r.length < 2) throw new ApduProtocolError(where, `a response APDU has at least 2 bytes (SW1 SW2), got ${r.length}`);
   return { data: r.slice(0, r.length - 2), sw: (r[r.length - 2]! << 8) | r[r.length - 1]! };
-}
-
-/** "6A88" */
-export function swHex(sw: number): string {
-  return sw.toString(16).toUpperCase().padStart(4, "0");
-}
-
-/** "80 DC 01 00" — the header of a command, for messages. */
-export function headerHex(c: CommandApdu): string {
-  return [c.cla, c.ins, c.p1, c.p2].map((x) => x.toString(16).toUpperCase().padStart(2, "0")).join(" ");
 }

@@ -5,7 +5,7 @@
 // `e.reason`, and always read `e.sw`. At the wasm boundary all of them are ERR_SE_STATUS_WORD
 // (the SE backend may map particular SWs of particular commands to protocol statuses; the SW is
 // carried along).
-import { swHex, type CommandApdu, headerHex } from "./apdu.js";
+import { swHex, type CommandApdu, headerHex } from "./shape.js";
 
 export type SwReason =
   | "verification-failed" // 6300, 63Cx
