@@ -20,11 +20,12 @@
 //   io        the transaction fails with an I/O error (BusError EIO or TIMEOUT); a failed write
 //             may or may not have reached the SE (`delivered`)
 //   reset     the SE resets now (power glitch, reset pin): RAM state lost, booting, NACKs
-import type { SpiOp } from "./spi.js";
-
 export type FaultKind = "nack" | "busy" | "corrupt" | "truncate" | "garbage" | "drop" | "wtx" | "io" | "reset";
 
 export const FAULT_KINDS: readonly FaultKind[] = ["nack", "busy", "corrupt", "truncate", "garbage", "drop", "wtx", "io", "reset"];
+
+/** An SPI message, by its command byte (spi.ts): SEND, STATUS, RECEIVE or any other byte. */
+export type SpiOp = "send" | "status" | "receive" | "other";
 
 /** What kind of transaction is asking: I2C write/read, or an SPI message by command byte. */
 export type TransactionOp = "write" | "read" | SpiOp;

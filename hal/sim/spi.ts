@@ -19,11 +19,11 @@
 import type { SpiPort, SpiSegment } from "../bus/port.js";
 import { BusError } from "../bus/errors.js";
 import { charge, type SimChip, type SimStats } from "./chip.js";
-import { corrupt, truncateRead, truncateWrite, type Fault, type FaultPlan } from "./faults.js";
+import { corrupt, truncateRead, truncateWrite, type Fault, type FaultPlan, type SpiOp } from "./faults.js";
 import { spiMessageMs, type BusTiming } from "./timing.js";
 import { nextSimBus } from "./i2c.js";
 
-export type SpiOp = "send" | "status" | "receive" | "other";
+export type { SpiOp } from "./faults.js";
 
 const CMD_SEND = 0x02;
 const CMD_RECEIVE = 0x03;
