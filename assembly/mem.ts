@@ -1,5 +1,6 @@
 // Bounds checks for pointers handed in by the host. A wasm memory access outside linear memory
-// traps and poisons the instance, so every export checks its ranges first (DESIGN.md §3).
+// traps and poisons the instance, so every export checks its ranges first (docs/abi.md
+// "Conventions").
 import { OK, ERR_OUT_OF_BOUNDS } from "./status";
 
 /** True when [ptr, ptr+len) lies inside linear memory (no wrap-around). */

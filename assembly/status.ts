@@ -1,5 +1,6 @@
-// Status codes of every wasm export (DESIGN.md §6): 0 = OK, negative = error, grouped by layer.
-// This is the one table; bindings/status.ts mirrors it for TypeScript (a test keeps them equal).
+// Status codes of every wasm export (docs/abi.md "Conventions"): 0 = OK, negative = error, grouped
+// by layer. This is the one table; bindings/status.ts mirrors it for TypeScript (a test keeps them
+// equal).
 
 export const OK: i32 = 0;
 

@@ -1,6 +1,6 @@
 /**
- * @module TidClient — the typed device API over the wasm's TID client (DESIGN.md §3–4,
- * docs/abi.md "TID client"). One TidClient = one wasm instance with its own keys and state.
+ * @module TidClient — the typed device API over the wasm's TID client (docs/abi.md "TID client",
+ * docs/protocol.md). One TidClient = one wasm instance with its own keys and state.
  *
  * Backends (chosen at create):
  * - `soft`: TID and PSK are loaded into the wasm (from a key file, bindings/keyfile.ts, or given

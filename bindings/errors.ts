@@ -1,5 +1,6 @@
-// Errors at the TypeScript boundary (DESIGN.md §6): a failed wasm status becomes a TidError with
-// code, name and layer; a bad argument becomes a TypeError or RangeError naming the argument.
+// Errors at the TypeScript boundary (docs/design.md "Errors and statuses"): a failed wasm status
+// becomes a TidError with code, name and layer; a bad argument becomes a TypeError or RangeError
+// naming the argument.
 import { statusLayer, statusName, type StatusLayer } from "./status.js";
 
 export class TidError extends Error {

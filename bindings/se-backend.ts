@@ -1,6 +1,6 @@
 /**
  * @module se-backend — wires a synchronous APDU link to the SE into the wasm's `transceive`
- * import (DESIGN.md §3, §5; docs/abi.md "Imports"). The wasm builds every APDU of the TID applet
+ * import (docs/abi.md "Imports"; docs/hal.md). The wasm builds every APDU of the TID applet
  * profile (docs/se-profile.md) itself, chains and follows 61xx; this module only moves one
  * command APDU out and one response APDU (data ‖ SW1 SW2) back, and turns a thrown link or bus
  * error into the status the wasm returns:

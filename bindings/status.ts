@@ -1,4 +1,5 @@
-// TypeScript mirror of assembly/status.ts (DESIGN.md §6). test/status.test.ts keeps the two equal.
+// TypeScript mirror of assembly/status.ts (docs/abi.md "Conventions"). test/device/status.test.ts
+// keeps the two equal.
 
 export const Status = {
   OK: 0,
@@ -43,7 +44,7 @@ export function statusName(code: number): string {
   return nameByCode.get(code) ?? `UNKNOWN(${code})`;
 }
 
-/** The layer a status belongs to (DESIGN.md §6 groups codes by hundreds). */
+/** The layer a status belongs to (docs/abi.md "Conventions": codes are grouped by hundreds). */
 export function statusLayer(code: number): StatusLayer {
   if (code === 0) return "ok";
   const group = Math.floor(-code / 100);

@@ -1,5 +1,5 @@
-// Loads build/{release,debug}.wasm and wires the host imports of DESIGN.md §3 (random, now,
-// transceive). Every typed binding (sm4, sm3, sm2, client) sits on one TidWasm instance.
+// Loads build/{release,debug}.wasm and wires the host imports of docs/abi.md "Imports" (random,
+// now, transceive). Every typed binding (sm4, sm3, sm2, client) sits on one TidWasm instance.
 import { readFileSync } from "node:fs";
 import { randomFillSync } from "node:crypto";
 import { fileURLToPath } from "node:url";

@@ -1,6 +1,7 @@
 // Exports shared by every part of the ABI: the I/O region and the ABI version.
 // The I/O region is a fixed block of linear memory the host copies inputs into and outputs out of,
-// so hot calls allocate nothing (DESIGN.md §3). Linear memory never grows after instantiation.
+// so hot calls allocate nothing (docs/abi.md "Conventions"). Linear memory never grows after
+// instantiation.
 
 const IO_CAPACITY: u32 = 65536 + 1024;
 const ioRegion: usize = memory.data(IO_CAPACITY as i32, 16);

@@ -1,4 +1,4 @@
-// TID client exports (DESIGN.md §3–4; docs/abi.md "TID client"). The five calls of the original
+// TID client exports (docs/abi.md "TID client"; docs/protocol.md). The five calls of the original
 // device SDK with their C meaning, the AEAD message API, the set-up calls and two TEST HOOKS.
 // Pointers are offsets into linear memory; `*_len_ptr` arguments are little-endian u32 cells
 // (capacity in, produced length out). Every call returns an i32 status (assembly/status.ts).

@@ -1,5 +1,5 @@
-// Host imports of the module (DESIGN.md §3). Every outside effect goes through one of these;
-// docs/abi.md lists them. All are synchronous and return an i32 status (0 = OK).
+// Host imports of the module (docs/abi.md "Imports" lists them). Every outside effect goes through
+// one of these. All are synchronous and return an i32 status (0 = OK).
 
 /** Fill [ptr, ptr+len) with entropy from the host. Returns 0, or a negative status on failure. */
 @external("env", "random")

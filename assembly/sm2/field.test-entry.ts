@@ -1,5 +1,6 @@
-// Test-only build entry (test/sm2-field.test.ts compiles it on the fly; not part of the module):
-// exports the field arithmetic so its bounds can be checked against BigInt on extreme inputs.
+// Test-only build entry (test/crypto/sm2-field.test.ts compiles it on the fly; not part of the
+// module): exports the field arithmetic so its bounds can be checked against BigInt on extreme
+// inputs.
 export { fpMul, fpSqr, fpAdd, fpSub, fpReduce, fpInv, fpSqrt } from "./field";
 import { fpFromBytes, fpToBytes } from "./field";
 

@@ -6,8 +6,8 @@
 // many representatives of the same residue are allowed. Multiplication and squaring are
 // generated straight-line code (fieldmul.ts from field.gen.mjs).
 //
-// Bounds (checked by test/sm2-field.test.ts against BigInt on extreme inputs). Write an element
-// as (L, V): limbs |l_i| ≤ L·2^28, value |x| ≤ V·p.
+// Bounds (checked by test/crypto/sm2-field.test.ts against BigInt on extreme inputs). Write an
+// element as (L, V): limbs |l_i| ≤ L·2^28, value |x| ≤ V·p.
 // - fpMul/fpSqr/fpReduce/fpFromBytes outputs are "tight": limbs 0..7 in [−2^28, 2^28), value
 //   |x| ≤ 1.7p (mul: p + |a·b|/R), so L = 1 up to the top limb.
 // - fpAdd/fpSub of two tight elements give (2, 3.4): still a valid multiplication input.

@@ -1,7 +1,7 @@
-// The AEAD message API (DESIGN.md §4.4): SM4-GCM (RFC 8998) with a session slot's key and a
-// 12-byte nonce = 4-byte direction prefix ‖ 64-bit big-endian counter. The device seals with the
-// uplink prefix and opens with the downlink prefix (the server SDK does the opposite), so a
-// message can never be reflected back to its sender.
+// The AEAD message API (docs/protocol.md "Business data with the token"): SM4-GCM (RFC 8998) with a
+// session slot's key and a 12-byte nonce = 4-byte direction prefix ‖ 64-bit big-endian counter. The
+// device seals with the uplink prefix and opens with the downlink prefix (the server SDK does the
+// opposite), so a message can never be reflected back to its sender.
 //   message = counter (8, big-endian) ‖ ciphertext (len) ‖ tag (16)
 // Each slot has a send counter (0, 1, 2, … ; restarts when a key is installed) and a receive
 // high-water mark: open accepts only counters above every counter it accepted before, so a

@@ -1,5 +1,5 @@
-// Encoder of the TID v1 device authcode (DESIGN.md §4.1). Writes the body, bytes [0, 100+L);
-// the backend appends tag_d = HMAC-SM3(PSK, body) with the key it holds.
+// Encoder of the TID v1 device authcode (docs/protocol.md "The authcode"). Writes the body,
+// bytes [0, 100+L); the backend appends tag_d = HMAC-SM3(PSK, body) with the key it holds.
 import {
   TID_VERSION, TID_ALG_SYM, TID_ALG_KA, TID_NONCE_LEN_CODE, TID_SIZE, NONCE_SIZE, POINT_SIZE,
   OFF_VERSION, OFF_ALG_SYM, OFF_ALG_KA, OFF_NONCE_LEN, OFF_FLAGS, OFF_TIME, OFF_TID, OFF_NONCE,

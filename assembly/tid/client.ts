@@ -1,10 +1,11 @@
-// The TID client (DESIGN.md §3, §4.4): the five calls of the original device SDK, the AEAD
-// message API and the set-up calls, over either backend. Every host-given range is checked
-// before use (never a trap), every failure has its own status, and nothing changes on failure.
+// The TID client (docs/abi.md "TID client", docs/protocol.md "Rules"): the five calls of the
+// original device SDK, the AEAD message API and the set-up calls, over either backend. Every
+// host-given range is checked before use (never a trap), every failure has its own status, and
+// nothing changes on failure.
 //
-// Pending-request rule (§4.4): EVERY call of validate erases the pending request before it looks
-// at anything else, whatever it returns — so a second validate of the same answer fails with
-// ERR_NO_PENDING_REQUEST, and a rejected answer cannot be retried or probed.
+// Pending-request rule (docs/protocol.md "Rules"): EVERY call of validate erases the pending
+// request before it looks at anything else, whatever it returns — so a second validate of the same
+// answer fails with ERR_NO_PENDING_REQUEST, and a rejected answer cannot be retried or probed.
 import {
   OK, ERR_BAD_PARAM, ERR_BUFFER_TOO_SHORT, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS,
   ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_SLOT_EMPTY, ERR_BUSY, ERR_SE_IO,

@@ -1,4 +1,4 @@
-// SE backend (DESIGN.md §5.2, docs/se-profile.md "TID applet v1"): the TID, the PSK, the
+// SE backend (docs/se-profile.md "TID applet v1"): the TID, the PSK, the
 // pending request and the session slots live in the secure element; the wasm builds the APDUs
 // and sends them through `transceive`. The wire bytes of authcode and server data are those of
 // the soft backend. Status words map to the statuses the soft backend reports (profile table).

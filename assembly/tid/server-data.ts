@@ -1,6 +1,6 @@
-// Parser of the TID v1 server data (DESIGN.md §4.2). Checks everything that can be checked
-// without the PSK, each failure with its own status, in wire order (the statuses docs/se-profile.md
-// gives the SE's status words, so both backends report the same):
+// Parser of the TID v1 server data (docs/protocol.md "The server data"). Checks everything that can
+// be checked without the PSK, each failure with its own status, in wire order (the statuses
+// docs/se-profile.md gives the SE's status words, so both backends report the same):
 //   length outside 68..644            → ERR_BAD_LENGTH
 //   version ≠ 0x01                    → ERR_UNSUPPORTED_VERSION
 //   algorithm bytes ≠ 10 02           → ERR_UNSUPPORTED_ALGORITHM
@@ -18,7 +18,7 @@ import {
   OFF_EXTRA_LEN, HEADER_SIZE, SERVER_DATA_MIN, SERVER_DATA_MAX, SERVER_FLAG_TOKEN, loadBe16,
 } from "./wire";
 
-/** Check the server data at [src, src+len) against §4.2 and the device TID. */
+/** Check the server data at [src, src+len) against its wire format and the device TID. */
 export function checkServerData(src: usize, len: u32, tid: usize): i32 {
   if (len < SERVER_DATA_MIN || len > SERVER_DATA_MAX) return ERR_BAD_LENGTH;
   if (load<u8>(src + OFF_VERSION) != TID_VERSION) return ERR_UNSUPPORTED_VERSION;

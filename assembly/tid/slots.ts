@@ -1,6 +1,7 @@
-// Session slots of the soft side (DESIGN.md §4.3–4.4): SLOT_COUNT SM4 session keys, each with its
-// SM4-GCM context (seal/open; its SM4 key schedule also serves sym_crypto) and its AEAD counters.
-// A slot is zeroed before a key is installed in it and when it is erased; everything is static.
+// Session slots of the soft side (docs/protocol.md "Business data with the token"): SLOT_COUNT SM4
+// session keys, each with its SM4-GCM context (seal/open; its SM4 key schedule also serves
+// sym_crypto) and its AEAD counters. A slot is zeroed before a key is installed in it and when it
+// is erased; everything is static.
 import { wipe } from "../mem";
 import { sm4GcmInit, sm4GcmKeyCtx, SM4_GCM_CTX_SIZE } from "../sm4/gcm";
 

@@ -1,5 +1,6 @@
-// Soft backend (DESIGN.md §1 "soft", §4): the TID and PSK live in the wasm; SM2 key generation
-// and ECDH, HMAC-SM3 and the SM3 KDF run here. Produces and checks the same wire bytes as an SE.
+// Soft backend (docs/design.md "Security levels"; docs/protocol.md): the TID and PSK live in the
+// wasm; SM2 key generation and ECDH, HMAC-SM3 and the SM3 KDF run here. Produces and checks the
+// same wire bytes as an SE.
 import { OK, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { wipe } from "../mem";
 import { ctEqual } from "../ct";

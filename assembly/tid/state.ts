@@ -1,4 +1,4 @@
-// The TID client's state (DESIGN.md §4.4): chosen backend, soft identity, the one pending
+// The TID client's state (docs/protocol.md "Rules"): chosen backend, soft identity, the one pending
 // request, authcode options, the slot validate installs into, the last SE status word, and the
 // test-only injection of the next nonce, time and ephemeral key. Everything is static memory;
 // `resetState` zeroes it all (close, or a change of backend).

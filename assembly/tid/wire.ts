@@ -1,5 +1,6 @@
-// TID protocol v1 wire constants (DESIGN.md §4.1–4.3): field sizes, offsets and algorithm codes
-// shared by the authcode encoder, the server-data parser and both backends.
+// TID protocol v1 wire constants (docs/protocol.md, "The authcode" to "Tags and the session
+// token"): field sizes, offsets and algorithm codes shared by the authcode encoder, the server-data
+// parser and both backends.
 
 export const TID_VERSION: u8 = 0x01;
 export const TID_ALG_SYM: u8 = 0x10;        // SM4-128
@@ -16,7 +17,7 @@ export const TOKEN_SIZE: u32 = 16;          // session token = K[0..16), an SM4 
 export const KDF_OUT_SIZE: u32 = 32;        // K
 export const MAX_EXTRA: u32 = 512;          // L and L' are 0..512
 
-// Offsets common to the authcode (§4.1) and the server data (§4.2).
+// Offsets common to the authcode and the server data.
 export const OFF_VERSION: u32 = 0;
 export const OFF_ALG_SYM: u32 = 1;
 export const OFF_ALG_KA: u32 = 2;

@@ -1,8 +1,9 @@
-// `tid auth`: one TID authentication (DESIGN.md §4; docs/protocol.md) against a TID auth server,
+// `tid auth`: one TID authentication (docs/protocol.md "Roles and flow") against a TID auth server,
 // with this process playing both the device and its user server:
 //   device       TidClient — SE backend on a board (real, or simulated from a --sim-state file
 //                written by `tid provision`), or soft backend from a --key-file
-//   user server  the server SDK's authDevice (server/sdk.ts), signing with --user-key DIR as --user
+//   user server  the server SDK's authDevice (server/sdk/auth-device.ts), signing with
+//                --user-key DIR as --user
 // Steps: init → get authcode → authDevice → validate on the device → the device's token must equal
 // the user server's → one AEAD message each way (seal/open) with the new token.
 import { createPrivateKey, type KeyObject } from "node:crypto";

@@ -1,5 +1,5 @@
-// `npm run demo` — the whole TID flow on one machine, no hardware (issue 5; DESIGN.md §7;
-// docs/protocol.md): a reference TID auth server on loopback (temporary registry), a user server
+// `npm run demo` — the whole TID flow on one machine, no hardware (docs/protocol.md
+// "Running it"): a reference TID auth server on loopback (temporary registry), a user server
 // key pair registered with it, a device identity provisioned into a simulated Fudan Micro SE on a
 // simulated I2C bus (or SPI, or a soft key file) and registered, then one authentication —
 //   get authcode (device) → user server → TID auth server → validate (device) → same token on

@@ -1,8 +1,8 @@
 // `tid keygen DIR`: the user server's RSA key pair (the original SDK's generate_rsa_key_pair.py),
-// written by server/keygen.ts as DIR/public_key.pem (SPKI, 0644) and DIR/private_key.pem (PKCS#8,
-// 0600). The user server signs each authentication request with the private key; the auth server
-// encrypts the session token to the public key (docs/server.md). With --server URL --user UIN the
-// public key is also registered with a TID auth server (admin API).
+// written by server/sdk/keygen.ts as DIR/public_key.pem (SPKI, 0644) and DIR/private_key.pem
+// (PKCS#8, 0600). The user server signs each authentication request with the private key; the auth
+// server encrypts the session token to the public key (docs/server.md). With --server URL --user
+// UIN the public key is also registered with a TID auth server (admin API).
 import { createHash, createPublicKey } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";

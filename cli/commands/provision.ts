@@ -1,8 +1,8 @@
-// `tid provision`: create a device identity — a TID (8 bytes) and a PSK (16 bytes), DESIGN.md §4 —
-// store it in a secure element (PROVISION TID+PSK, then LOCK; docs/se-profile.md) or in a soft
-// key file (bindings/keyfile.ts, docs/keyfile.md), and register it with a TID auth server through
-// its admin API (server/admin-client.ts, docs/server.md). The PSK never appears on the command
-// line or in the output.
+// `tid provision`: create a device identity — a TID (8 bytes) and a PSK (16 bytes),
+// docs/protocol.md — store it in a secure element (PROVISION TID+PSK, then LOCK;
+// docs/se-profile.md) or in a soft key file (bindings/keyfile.ts, docs/keyfile.md), and register it
+// with a TID auth server through its admin API (server/sdk/admin-client.ts, docs/server.md). The
+// PSK never appears on the command line or in the output.
 //
 // Order, so that a failure never leaves a locked SE whose PSK nobody knows: check the target (the
 // SE is blank / the files do not exist), register the identity with the server, then write it

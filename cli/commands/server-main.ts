@@ -1,7 +1,7 @@
 // Command-line entry of the reference TID auth server (docs/server.md "Running it"):
-//   node dist/server/main.js --db tid.db --master-key-file master.key [--create-master-key]
-//        [--host 127.0.0.1] [--port 0] [--tls-key key.pem --tls-cert cert.pem] [--window 300]
-//        [--max-body 16384] [--log]
+//   node dist/cli/commands/server-main.js --db tid.db --master-key-file master.key
+//        [--create-master-key] [--host 127.0.0.1] [--port 0]
+//        [--tls-key key.pem --tls-cert cert.pem] [--window 300] [--max-body 16384] [--log]
 // The master key may come from TID_SERVER_MASTER_KEY instead of a file; an admin token (optional)
 // only from TID_SERVER_ADMIN_TOKEN, never from argv. Prints one JSON line
 // {"listening": url, "port": n} on stdout once it listens; SIGINT / SIGTERM close it cleanly.

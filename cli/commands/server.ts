@@ -1,6 +1,6 @@
-// `tid server`: run the reference TID auth server (server/auth-server.ts) in the foreground until
-// SIGINT/SIGTERM — the counterpart that `tid provision` and `tid auth --server URL` talk to.
-// The options are those of server/main.ts (docs/server.md "Running it").
+// `tid server`: run the reference TID auth server (server/app/auth-server.ts) in the foreground
+// until SIGINT/SIGTERM — the counterpart that `tid provision` and `tid auth --server URL` talk to.
+// The options are those of cli/commands/server-main.ts (docs/server.md "Running it").
 import { UsageError, type CliCommand, type CliIo } from "../main.js";
 
 const USAGE = `usage: tid server --db PATH (--master-key-file PATH [--create-master-key] | $TID_SERVER_MASTER_KEY)

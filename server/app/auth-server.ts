@@ -1,7 +1,7 @@
-// The reference TID auth server (DESIGN.md §4, docs/server.md): JSON over HTTP(S), bound to
+// The reference TID auth server (docs/protocol.md, docs/server.md): JSON over HTTP(S), bound to
 // loopback by default. POST /v1/auth takes a device authcode relayed and signed by a registered
-// user server, verifies it (§4.1, §4.4) and answers with the server data (§4.2) and the session
-// token (§4.3) encrypted to the user server's RSA key. Admin endpoints register devices and user
+// user server, verifies it (docs/protocol.md "Rules") and answers with the server data and the
+// session token encrypted to the user server's RSA key. Admin endpoints register devices and user
 // servers. State lives in the durable Registry (registry.ts).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
