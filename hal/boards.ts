@@ -1,4 +1,4 @@
-// Board descriptions (issue 4, "Boards"; DESIGN.md §2: boards/ is data only). One JSON file per
+// Board descriptions (docs/hal.md "Boards"; boards/ is data only). One JSON file per
 // board in boards/: which bus, which link framing, bus number, 7-bit address or chip select, speed,
 // SPI mode, optional reset/power GPIO numbers and link timing overrides. The loader checks every
 // field and names what is valid when something is not; environment variables override the wiring

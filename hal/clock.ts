@@ -1,4 +1,5 @@
-// Time source for the HAL (DESIGN.md §5.1 timings, §5.3 simulator). Every wait in the link driver
+// Time source for the HAL (docs/hal.md "The FM link, as implemented" for the link timings,
+// docs/se-profile.md "Simulator timing model" for the simulator). Every wait in the link driver
 // (frame delay, poll interval, WTX, deadline) goes through a Clock, so the same code runs on real
 // time against hardware and on virtual time against the simulator, where a test never sleeps.
 //

@@ -1,4 +1,4 @@
-// Public surface of the HAL (package export "tid-wasm/hal"; DESIGN.md §2, §5). Layers, bottom up:
+// Public surface of the HAL (package export "tid-wasm/hal"; docs/hal.md "Layers"), bottom up:
 //   clock   Clock, SystemClock, VirtualClock
 //   bus     I2cPort / SpiPort, BusError, the i2c-bus and spi-device adapters, BusLock
 //   link    Link, FmI2cLink / FmSpiLink, frame codecs, LinkError subclasses, timing

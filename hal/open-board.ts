@@ -1,7 +1,8 @@
-// Board → port → link → APDU channel in one call (issue 4; DESIGN.md §2: "implementations are
-// chosen by factory from board config, never by editing src"). Real boards open /dev/i2c-N or
-// /dev/spidevB.C through the bus adapters (hal/bus) on the system clock; simulated boards build the
-// simulated SE (hal/sim) on a virtual clock, with the board's bus speed as the simulated bus rate.
+// Board → port → link → APDU channel in one call (docs/hal.md "Using it"; docs/design.md "Where
+// each part lives": implementations are chosen from the board file, never by editing code). Real
+// boards open /dev/i2c-N or /dev/spidevB.C through the bus adapters (hal/bus) on the system clock;
+// simulated boards build the simulated SE (hal/sim) on a virtual clock, with the board's bus speed
+// as the simulated bus rate.
 //
 //   const { link, channel, close } = openBoard("rpi4-i2c");
 //   const atr = await link.atr();

@@ -1,4 +1,4 @@
-// ISO/IEC 7816-4 short APDUs (issue 4, "APDU"; DESIGN.md §5.2; docs/se-profile.md):
+// ISO/IEC 7816-4 short APDUs (docs/se-profile.md "Conventions"):
 //
 //   case 1  CLA INS P1 P2
 //   case 2  CLA INS P1 P2 Le

@@ -1,4 +1,4 @@
-// The APDU channel (issue 4, "APDU"; ISO/IEC 7816-4 §5.3.3 chaining, §5.6 61xx / 6Cxx;
+// The APDU channel (ISO/IEC 7816-4 §5.3.3 chaining, §5.6 61xx / 6Cxx;
 // docs/se-profile.md "Command chaining", "Long responses"), on any Link (hal/link):
 //
 //   chaining      data > 255 bytes → blocks of ≤ chunkSize bytes, CLA | 0x10 on every block but

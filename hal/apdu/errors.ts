@@ -1,5 +1,5 @@
-// Status words as typed errors (issue 4, "APDU"; ISO/IEC 7816-4 §5.6; DESIGN.md §5.2, §6;
-// docs/se-profile.md "Status words"). Every SE status word other than 9000 (and 61xx / 6Cxx,
+// Status words as typed errors (ISO/IEC 7816-4 §5.6; docs/se-profile.md "Status words"; docs/hal.md
+// "Errors"). Every SE status word other than 9000 (and 61xx / 6Cxx,
 // which the channel resolves itself) becomes an ApduError that keeps the SW; well-known SWs get a
 // named subclass and a `reason`, so callers can write `instanceof ReferenceNotFound` or switch on
 // `e.reason`, and always read `e.sw`. At the wasm boundary all of them are ERR_SE_STATUS_WORD

@@ -1,6 +1,6 @@
-// Which wasm status (bindings/status.ts, DESIGN.md §6) a HAL error becomes when it crosses the
-// wasm's synchronous transceive import. hal does not import bindings, so the names are strings;
-// bindings turns them into numbers (Status[name]).
+// Which wasm status (bindings/status.ts; docs/hal.md "Errors") a HAL error becomes when it crosses
+// the wasm's synchronous transceive import. hal does not import bindings, so the names are
+// strings; bindings turns them into numbers (Status[name]).
 //
 //   ApduError                         ERR_SE_STATUS_WORD  (the SW stays on the error)
 //   ApduProtocolError                 ERR_SE_IO

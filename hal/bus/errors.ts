@@ -1,4 +1,4 @@
-// Bus-level errors (issue 4, "Bus ports"): every failure of an I2C/SPI port is a BusError whose
+// Bus-level errors (docs/hal.md "Errors"): every failure of an I2C/SPI port is a BusError whose
 // `code` says what went wrong, never collapsed into a generic I/O error, and whose message names
 // the bus (device path) and, for I2C, the 7-bit address.
 //
@@ -14,7 +14,7 @@
 //   EINVAL      a bad argument reached the driver                EINVAL
 //
 // A NACK is not a failure for the link layer: the FM SE does not ACK its address while it is busy,
-// so hal/link treats NACK as "poll again" (se-transport.md; DESIGN.md §5.1).
+// so hal/link treats NACK as "poll again" (docs/hal.md "The FM link, as implemented").
 
 export type BusErrorCode = "ENOENT" | "EACCES" | "NACK" | "EIO" | "TIMEOUT" | "EBUSY" | "CLOSED" | "NO_MODULE" | "EINVAL";
 

@@ -1,4 +1,4 @@
-// I2cPort over the `i2c-bus` module (issue 4, "Bus ports"; se-transport.md §3.1, §3.3).
+// I2cPort over the `i2c-bus` module (docs/hal.md "Layers", "Raspberry Pi bring-up").
 // i2c-bus keeps one fd per address on /dev/i2c-N with ioctl(I2C_SLAVE) set once; i2cWrite /
 // i2cRead are plain write(2) / read(2) on it, so each call is exactly one I2C transaction
 // (START, address, data, STOP) — what the FM framing needs. *Sync calls use i2cReadSync /

@@ -1,5 +1,5 @@
-// One bus, one operation at a time (issue 4, "Bus ports"; se-transport.md §4.1: "interleaved
-// promises would corrupt frames"). A BusLock serialises the operations that use one bus:
+// One bus, one operation at a time (docs/hal.md "One operation per bus": interleaved operations
+// would corrupt frames). A BusLock serialises the operations that use one bus:
 //   run(fn)      async: queues behind every earlier operation, FIFO
 //   runSync(fn)  sync: runs at once if the bus is idle; if an async operation is running or
 //                queued, throws BusError "EBUSY" (a sync call cannot wait for a Promise).

@@ -1,4 +1,4 @@
-// Lazy loading of the optional native bus modules (issue 4, "Bus ports"). `i2c-bus` and
+// Lazy loading of the optional native bus modules (docs/hal.md "Native modules"). `i2c-bus` and
 // `spi-device` are optionalDependencies built for Linux; they are required only when a real bus is
 // opened, so the simulator, the tests and non-Linux hosts never need them. A missing or broken
 // module becomes BusError "NO_MODULE" that says how to fix it.

@@ -1,4 +1,4 @@
-// Bus port interfaces (issue 4, "Bus ports"; DESIGN.md §5): the only thing the link layer knows
+// Bus port interfaces (docs/hal.md "Layers", "Porting"): the only thing the link layer knows
 // about hardware. Real ports wrap `i2c-bus` / `spi-device` (hal/bus/i2c.ts, hal/bus/spi.ts); the
 // simulator (hal/sim) implements the same interfaces, so every test runs the real link code.
 //

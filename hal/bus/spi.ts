@@ -1,4 +1,4 @@
-// SpiPort over the `spi-device` module (issue 4, "Bus ports"; se-transport.md §3.2).
+// SpiPort over the `spi-device` module (docs/hal.md "Layers", "Enable SPI (rpi4-spi)").
 // One transfer(segments) = one spidev message (ioctl SPI_IOC_MESSAGE): chip select stays asserted
 // across the segments; a segment's delayUs becomes the transfer's microSecondDelay (16-bit).
 // Reading segments send 0xFF filler. spidev limits a message to its buffer size (4096 bytes by

@@ -1,6 +1,6 @@
-// The link driver loop, written once (issue 4, "Link"). A link's exchange is a generator that
-// yields I/O and sleep requests (Step) and receives their results; it never touches a port or a
-// clock's sleep itself. Two runners execute it:
+// The link driver loop, written once (docs/hal.md "Every call in two forms"). A link's exchange is
+// a generator that yields I/O and sleep requests (Step) and receives their results; it never
+// touches a port or a clock's sleep itself. Two runners execute it:
 //   runSync   on *Sync port calls and clock.sleepSync — behind the wasm's synchronous import
 //   runAsync  on Promise port calls and clock.sleep   — for the TypeScript API
 // so the sync and async paths cannot drift apart. A failed step is thrown back into the generator

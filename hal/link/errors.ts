@@ -1,4 +1,4 @@
-// Link-layer errors (issue 4, "Link"; DESIGN.md §5.1, §6): every way an FM I2C / FM SPI exchange
+// Link-layer errors (docs/hal.md "Errors"): every way an FM I2C / FM SPI exchange
 // can fail is its own class, so a caller (and the wasm's status mapping) can tell them apart.
 //
 //   class                 code           when                                            status

@@ -1,5 +1,6 @@
-// FM I2C link framing — pure encoder/decoder, no I/O (DESIGN.md §5.1; se-transport.md §1.1, from
-// the public FMSE-A03 drivers: zlgopen/ametal am_fmse_i2c.c and the Alibaba FM SE HAL se_driver.c).
+// FM I2C link framing — pure encoder/decoder, no I/O (docs/hal.md "The FM link, as implemented";
+// from the public FMSE-A03 drivers: zlgopen/ametal am_fmse_i2c.c and the Alibaba FM SE HAL
+// se_driver.c).
 //
 //   host → SE   LEN_LO LEN_HI NAD CMD DATA… BCC
 //   SE → host   LEN_LO LEN_HI NAD STA DATA… BCC

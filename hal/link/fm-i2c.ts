@@ -1,5 +1,6 @@
-// FM I2C link driver (DESIGN.md §5.1; se-transport.md §1.1: zlgopen/ametal __fmse_i2c_transceive,
-// Alibaba se_driver.c fm_i2c_transceive). One exchange, as the bus sees it:
+// FM I2C link driver (docs/hal.md "The FM link, as implemented"; after the public drivers
+// zlgopen/ametal __fmse_i2c_transceive and Alibaba se_driver.c fm_i2c_transceive). One exchange,
+// as the bus sees it:
 //
 //   1. write the frame (one I2C write). The SE NACKs its address while busy: poll every
 //      pollIntervalMs; if it never ACKs within timeoutMs → LinkNack.

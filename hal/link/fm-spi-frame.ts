@@ -1,5 +1,5 @@
-// FM SPI link framing — pure encoder/decoder, no I/O (DESIGN.md §5.1; se-transport.md §1.1, from
-// the public FMSE-A03 driver zlgopen/ametal am_fmse_spi.c). SPI mode 3, 8-bit words.
+// FM SPI link framing — pure encoder/decoder, no I/O (docs/hal.md "The FM link, as implemented";
+// from the public FMSE-A03 driver zlgopen/ametal am_fmse_spi.c). SPI mode 3, 8-bit words.
 //
 // Every SPI message starts with one command byte, then a 16 µs pause (chip select held):
 //   0x02 SEND      02 | LEN_HI LEN_LO DATA… LRC            the command APDU

@@ -1,4 +1,5 @@
-// FM SPI link driver (DESIGN.md §5.1; se-transport.md §1.1: zlgopen/ametal am_fmse_spi.c).
+// FM SPI link driver (docs/hal.md "The FM link, as implemented"; after the public driver
+// zlgopen/ametal am_fmse_spi.c).
 // Each step is one SPI message (chip select held), the command byte followed by a 16 µs pause:
 //
 //   1. SEND     02 | LEN_HI LEN_LO APDU… LRC

@@ -1,6 +1,7 @@
 // The Link interface the APDU layer uses, its timing options and counters, and the part every
 // link shares: the bus lock, the sync/async runners, statistics and the debug hex dump
-// (issue 4, "Link"; DESIGN.md §5.1 — all values configurable, FMSE-A03 driver values by default).
+// (docs/hal.md "The FM link, as implemented" — all values configurable, FMSE-A03 driver values by
+// default).
 //
 //   interface Link {
 //     transceiveSync(apdu) / transceive(apdu)   one command APDU → one response APDU (raw bytes,

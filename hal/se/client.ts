@@ -1,4 +1,4 @@
-// "TID applet v1" as typed calls (issue 4, "SE profile"; docs/se-profile.md), over the APDU
+// "TID applet v1" as typed calls (docs/se-profile.md), over the APDU
 // channel (hal/apdu/channel.ts: chaining, 61xx) on any link. Every call exists twice: `xxxSync`
 // for code behind the wasm's synchronous `transceive` import, `xxx` (Promise) for the TypeScript
 // API. The bytes come from commands.ts, the only encoder of the profile.
@@ -92,7 +92,7 @@ export class SeClient {
   lockSync(): void { this.runSync(cmd.lock()); }
   lock(): Promise<void> { return this.run(cmd.lock()); }
 
-  /** The SE builds the authcode (DESIGN.md §4.1) and keeps the pending request. */
+  /** The SE builds the authcode (docs/protocol.md "The authcode") and keeps the pending request. */
   authBeginSync(input: AuthBeginInput): Uint8Array { return this.runSync(cmd.authBegin(input)); }
   authBegin(input: AuthBeginInput): Promise<Uint8Array> { return this.run(cmd.authBegin(input)); }
 

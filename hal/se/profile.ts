@@ -1,4 +1,4 @@
-// "TID applet v1" constants (docs/se-profile.md; DESIGN.md §5.2): AID, CLA/INS/P1/P2 values,
+// "TID applet v1" constants (docs/se-profile.md): AID, CLA/INS/P1/P2 values,
 // status words, sizes. Shared by the host-side encoder (hal/se/commands.ts) and the simulated
 // applet (hal/sim/applet.ts), so the two cannot drift apart.
 import { MAX_EXTRA, PSK_SIZE, SERVER_DATA_MAX_SIZE, SERVER_DATA_MIN_SIZE, TID_SIZE, TOKEN_SIZE } from "../../reference/constants.js";
@@ -6,7 +6,7 @@ import { MAX_EXTRA, PSK_SIZE, SERVER_DATA_MAX_SIZE, SERVER_DATA_MIN_SIZE, TID_SI
 /** AID = F0 ‖ "TIDAPPv1": ISO/IEC 7816-5 category F (proprietary, no registered RID). */
 export const TID_APPLET_AID: Uint8Array = Uint8Array.of(0xf0, 0x54, 0x49, 0x44, 0x41, 0x50, 0x50, 0x76, 0x31);
 export const APPLET_VERSION = { major: 1, minor: 0 } as const;
-/** Protocol version of DESIGN.md §4 that the applet speaks. */
+/** Version of the TID protocol (docs/protocol.md) that the applet speaks. */
 export const APPLET_PROTOCOL = 1;
 
 export const CLA_ISO = 0x00;

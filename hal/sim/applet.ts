@@ -1,6 +1,6 @@
-// The simulated "TID applet v1" (docs/se-profile.md, DESIGN.md §5.2–5.3): one C-APDU in, one
+// The simulated "TID applet v1" (docs/se-profile.md): one C-APDU in, one
 // R-APDU (data ‖ SW1 SW2) out, exactly as the profile defines every byte. The TID protocol itself
-// (authcode, server-data checks, token) is the node:crypto reference of server/protocol, so the
+// (authcode, server-data checks, token) is the node:crypto protocol reference (reference/), so the
 // simulator and the wasm check each other; SM4-ECB is node:crypto's "sm4-ecb".
 //
 // State as on a chip: `nvm` (TID, PSK, lock) survives reset(); slots, the pending request, a
@@ -414,7 +414,7 @@ export class TidApplet {
   }
 
   private authFinish(p2: number, data: Uint8Array): Uint8Array {
-    // Every AUTH FINISH erases the pending request first (DESIGN.md §4.4).
+    // Every AUTH FINISH erases the pending request first (docs/protocol.md "Rules").
     const pending = this.pending;
     this.pending = null;
     try {

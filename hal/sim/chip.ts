@@ -1,4 +1,5 @@
-// The simulated chip between its bus interface and its applet (DESIGN.md §5.3): it takes a
+// The simulated chip between its bus interface and its applet (docs/se-profile.md "What the chip
+// does on the bus"): it takes a
 // command (an APDU or a GET ATR), works on it for the time the timing model gives, then holds one
 // output until the next command replaces it. While it works it is busy (the I2C side NACKs its
 // address, the SPI side reports busy). It also carries the chip-level faults: longer busy, WTX

@@ -1,4 +1,4 @@
-// Fault plans for the simulated SE (issue 4, "Simulator"; DESIGN.md §5.3): which bus transaction
+// Fault plans for the simulated SE (docs/se-profile.md "Faults"): which bus transaction
 // goes wrong, and how. A plan is consulted once per bus transaction (an I2C write or read, an SPI
 // message) and answers with nothing or one fault. Two sources, combinable:
 //   script  — entries matched in order against the transactions: "the 2nd read gets corrupted",

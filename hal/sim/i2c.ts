@@ -1,4 +1,4 @@
-// The SE side of the FM I2C link (DESIGN.md §5.1; se-transport.md §1.1), as an I2cPort, so the
+// The SE side of the FM I2C link (docs/hal.md "The FM link, as implemented"), as an I2cPort, so the
 // real link driver (hal/link/fm-i2c.ts) talks to it exactly as to /dev/i2c-N:
 //
 //   write  while busy → address NACK (BusError "NACK", errno EREMOTEIO); otherwise the frame

@@ -1,4 +1,4 @@
-// The simulated Fudan Micro SE (DESIGN.md §5.3; docs/se-profile.md): the TID applet v1 on a chip
+// The simulated Fudan Micro SE (docs/se-profile.md "The simulated SE"): the TID applet v1 on a chip
 // model behind an I2cPort or SpiPort, on a shared clock, with a timing model and a fault plan.
 //
 //   const se = createSimulatedSe({ bus: "i2c", clock, identity: { tid, psk } });

@@ -1,4 +1,4 @@
-// The SE side of the FM SPI link (DESIGN.md §5.1; se-transport.md §1.1), as an SpiPort, so the
+// The SE side of the FM SPI link (docs/hal.md "The FM link, as implemented"), as an SpiPort, so the
 // real link driver (hal/link/fm-spi.ts) talks to it exactly as to /dev/spidevB.C. One message
 // (chip select held across its segments) = one command byte, then its bytes:
 //

@@ -1,5 +1,5 @@
-// Timing model of the simulated SE (DESIGN.md §5.3; figures and their sources in
-// docs/se-profile.md, "Simulator timing model"). Two parts:
+// Timing model of the simulated SE (figures and their sources in docs/se-profile.md, "Simulator
+// timing model"). Two parts:
 //   bus time   — how long one I2C or SPI transaction holds the wires, from the clock rate:
 //                I2C: START + (address + n data bytes) × 9 clocks (8 bits + ACK) + STOP;
 //                     a NACKed transaction costs START + 9 + STOP.
