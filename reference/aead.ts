@@ -1,5 +1,5 @@
-// AEAD messages between the device and the user server (DESIGN.md §4.4), the server-side match
-// of the device's tid_seal / tid_open (assembly/tid/aead.ts):
+// AEAD messages between the device and the user server (docs/protocol.md "Business data with the
+// token"), the server-side match of the device's tid_seal / tid_open (assembly/tid/aead.ts):
 //   cipher  SM4-GCM (RFC 8998) keyed with the 16-byte session token, 16-byte tag
 //   nonce   4-byte direction prefix ‖ 64-bit big-endian counter (12 bytes)
 //           uplink (device → server) 0x00000001, downlink (server → device) 0x00000002

@@ -1,5 +1,6 @@
-// Wire codecs of TID protocol v1: the device authcode (DESIGN.md §4.1) and the server data
-// (§4.2). Parsing is strict and checks in a fixed order, each failure with its own reason:
+// Wire codecs of TID protocol v1: the device authcode and the server data (docs/protocol.md "The
+// authcode", "The server data"). Parsing is strict and checks in a fixed order, each failure with
+// its own reason:
 //   1. length < 36 (header)                        BAD_FORMAT / TOO_SHORT
 //   2. byte 0 ≠ 0x01                                UNSUPPORTED_VERSION / VERSION
 //   3. byte 1 ≠ 0x10                                UNSUPPORTED_ALGORITHM / SYM_ALG
@@ -9,7 +10,8 @@
 //   7. L > 512                                      BAD_FORMAT / EXTRA_TOO_LONG
 //   8. length < expected / length > expected        BAD_FORMAT / TOO_SHORT / TOO_LONG
 // where expected = 132 + L (authcode) or 68 + L' (+ 64 when the token flag is set) (server data).
-// Parsing checks no tag and no curve point: that is the verifier's job (device.ts, server.ts).
+// Parsing checks no tag and no curve point: that is the verifier's job (device-half.ts,
+// server-half.ts).
 // Returned fields are copies, never views into the input.
 import {
   HEADER_SIZE,
@@ -28,7 +30,7 @@ import {
 } from "./constants.js";
 import { ProtocolError } from "./errors.js";
 
-/** Fields of a device authcode (§4.1). Qd is the device's ephemeral public key X ‖ Y. */
+/** Fields of a device authcode. Qd is the device's ephemeral public key X ‖ Y. */
 export interface AuthcodeFields {
   version: number;
   symAlg: number;
@@ -45,7 +47,7 @@ export interface AuthcodeFields {
   tagD: Uint8Array;
 }
 
-/** Fields of server data (§4.2). Qs is null when no token is issued (flags bit 0 clear). */
+/** Fields of server data. Qs is null when no token is issued (flags bit 0 clear). */
 export interface ServerDataFields {
   version: number;
   symAlg: number;
@@ -224,7 +226,7 @@ function hex8(v: number): string {
   return v.toString(16).padStart(2, "0");
 }
 
-/** Parse an authcode (§4.1). Throws ProtocolError (see the check order above). */
+/** Parse an authcode. Throws ProtocolError (see the check order above). */
 export function parseAuthcode(buf: Uint8Array): AuthcodeFields {
   const h = parseHeader(buf, "authcode", () => PUBLIC_KEY_SIZE + TAG_SIZE);
   const q = HEADER_SIZE + h.extra.length;
@@ -243,7 +245,7 @@ export function parseAuthcode(buf: Uint8Array): AuthcodeFields {
   };
 }
 
-/** Parse server data (§4.2). Throws ProtocolError (see the check order above). */
+/** Parse server data. Throws ProtocolError (see the check order above). */
 export function parseServerData(buf: Uint8Array): ServerDataFields {
   const h = parseHeader(buf, "server data", (flags) => (flags & SERVER_FLAG_TOKEN_ISSUED ? PUBLIC_KEY_SIZE : 0) + TAG_SIZE);
   const q = HEADER_SIZE + h.extra.length;

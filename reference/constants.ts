@@ -1,4 +1,4 @@
-// TID protocol v1 constants (DESIGN.md §4): field sizes, algorithm identifiers, flag bits.
+// TID protocol v1 constants (docs/protocol.md): field sizes, algorithm identifiers, flag bits.
 // Every implementation in this repo (wasm, simulated SE, reference server) uses these numbers.
 
 /** Protocol version byte (offset 0 of the authcode and of the server data). */
@@ -64,5 +64,5 @@ export const AEAD_COUNTER_SIZE = 8;
 export const AEAD_TAG_SIZE = 16;
 export const AEAD_OVERHEAD = AEAD_COUNTER_SIZE + AEAD_TAG_SIZE; // 24
 
-/** Default accepted skew between device time and server time, seconds (§4.4). */
+/** Default accepted skew between device and server time, seconds (docs/protocol.md "Rules"). */
 export const DEFAULT_WINDOW_SECONDS = 300;

@@ -1,4 +1,5 @@
-// The keyed values of TID protocol v1: tag_d (§4.1), tag_s (§4.2) and the session key K (§4.3).
+// The keyed values of TID protocol v1 (docs/protocol.md "Tags and the session token"): tag_d, tag_s
+// and the session key K.
 //   tag_d = HMAC-SM3(PSK, authcode[0, 100+L))
 //   tag_s = HMAC-SM3(PSK, "TIDS" ‖ server data before tag_s ‖ Nd ‖ tag_d)
 //   K     = KDF(Z ‖ TID ‖ Nd ‖ Ns, 32), Z = x([qd]·Qs) = x([qs]·Qd); token = K[0..16)

@@ -1,7 +1,8 @@
-// Device half of TID protocol v1 (DESIGN.md §4.1, §4.3, §4.4) on node:crypto: build the authcode
+// Device half of TID protocol v1 (docs/protocol.md) on node:crypto: build the authcode
 // and keep the pending request; check the server data and derive the session token.
 // Used by the simulated SE (AUTH BEGIN / AUTH FINISH) and by tests as the wasm's reference.
-// The caller keeps `pending` and must drop it after one finishDevice call, good or bad (§4.4).
+// The caller keeps `pending` and must drop it after one finishDevice call, good or bad
+// (docs/protocol.md "Rules").
 import { NONCE_SIZE, PSK_SIZE, SERVER_FLAG_TOKEN_ISSUED, TAG_SIZE, TID_SIZE } from "./constants.js";
 import { encodeAuthcodeBody, parseServerData, requireBytes, type ServerDataFields } from "./codec.js";
 import { computeTagD, computeTagS, deriveK, tokenOf } from "./derive.js";

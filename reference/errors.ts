@@ -1,4 +1,5 @@
-// Typed errors of the TID protocol v1 reference (DESIGN.md §4, §6).
+// Typed errors of the TID protocol v1 reference (docs/protocol.md "Rules"; docs/server.md "Error
+// codes").
 // `code` is the coarse class; where it overlaps the wasm status table (bindings/status.ts) the
 // matching status name is in `status` (e.g. BAD_FORMAT ↔ ERR_BAD_FORMAT). `reason` is the fine,
 // distinct cause (one per check), so tests and logs can tell every rejection apart.

@@ -1,7 +1,7 @@
-// TID protocol v1 reference implementation on node:crypto (DESIGN.md §4) — both halves.
+// TID protocol v1 reference implementation on node:crypto (docs/protocol.md) — both halves.
 // Used by the reference auth server (server/), the simulated SE (hal/sim) and tests; it
 // reproduces test/vectors/tid-v1-example.json byte for byte. Bytes are Uint8Array (Buffer ok);
-// integers big-endian on the wire; times are Unix seconds (u32). Names follow DESIGN.md:
+// integers big-endian on the wire; times are Unix seconds (u32). Names follow docs/protocol.md:
 // capital Qd / Qs = ephemeral SM2 public keys (64 bytes X ‖ Y), lowercase qd / qs = their
 // 32-byte private scalars.
 //
@@ -26,13 +26,13 @@
 //   isOnCurve(pub), checkPublicKey / checkPrivateKey, ctEqual(a, b), random(n).
 // Keyed values (derive.ts): computeTagD(psk, body), computeTagS(psk, body, nd, tagD),
 //   deriveK(z, tid, nd, ns) → K (32), tokenOf(K) → K[0..16).
-// Device half (device.ts):
+// Device half (device-half.ts):
 //   buildAuthcode({tid, psk, time, nd?, ephemeralPrivate?, extra?, flags?})
 //     → {authcode, pending: {qd, nd, tagD}}
 //   finishDevice({tid, psk, pending, serverData}) → {token | null, k | null, fields}
 //     checks: parse → TID_MISMATCH → VERIFY_FAILED (tag_s) → BAD_POINT (Qs). The caller drops
-//     `pending` after one call, good or bad (§4.4).
-// Server half (server.ts):
+//     `pending` after one call, good or bad (docs/protocol.md "Rules").
+// Server half (server-half.ts):
 //   verifyAuthcode(authcode, {lookupPsk(tid), now, windowSeconds? = 300, remember?(tid, nd,
 //     expiresAt)}) → fields + {psk, wantsToken}
 //     checks: parse → UNKNOWN_TID → VERIFY_FAILED (tag_d) → INACTIVE_TID → STALE_TIME → BAD_POINT

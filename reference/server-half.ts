@@ -1,4 +1,4 @@
-// Server half of TID protocol v1 (DESIGN.md §4.1–§4.4) on node:crypto: verify an authcode and
+// Server half of TID protocol v1 (docs/protocol.md) on node:crypto: verify an authcode and
 // answer with server data and (optionally) a session token.
 import {
   AUTH_FLAG_KEEP_SESSION,
@@ -38,7 +38,7 @@ export interface VerifiedAuthcode extends AuthcodeFields {
 }
 
 /**
- * Verify an authcode (§4.1, §4.4). Check order, each a ProtocolError:
+ * Verify an authcode (docs/protocol.md "Rules"). Check order, each a ProtocolError:
  *   parse (codec.ts) → UNKNOWN_TID → VERIFY_FAILED/TAG_D → INACTIVE_TID → STALE_TIME (TOO_OLD,
  *   TOO_NEW) → BAD_POINT (Qd) → REPLAY.
  * The tag is checked before anything else is revealed about a known TID; the replay cache is
@@ -97,7 +97,7 @@ export interface BuiltServerData {
   tagS: Uint8Array;
 }
 
-/** Build server data (§4.2) and the session token (§4.3). */
+/** Build server data and the session token (docs/protocol.md "Tags and the session token"). */
 export function buildServerData(input: BuildServerDataInput): BuiltServerData {
   const tid = requireBytes("tid", input.tid, TID_SIZE);
   const psk = requireBytes("psk", input.psk, PSK_SIZE);

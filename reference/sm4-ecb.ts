@@ -1,7 +1,7 @@
-// Business-data cipher matching the device's tid_client_sym_crypto (DESIGN.md §4.4): raw SM4-ECB
-// (GB/T 32907) over whole 16-byte blocks with the 16-byte session token as the key,
-// length-preserving, no padding, no integrity. Kept for compatibility with the original SDK;
-// new code should use the AEAD messages of aead.ts.
+// Business-data cipher matching the device's tid_client_sym_crypto (docs/protocol.md "Business data
+// with the token"): raw SM4-ECB (GB/T 32907) over whole 16-byte blocks with the 16-byte session
+// token as the key, length-preserving, no padding, no integrity. Kept for compatibility with the
+// original SDK; new code should use the AEAD messages of aead.ts.
 import { createCipheriv, createDecipheriv } from "node:crypto";
 
 function check(token: unknown, data: unknown): void {

@@ -1,6 +1,7 @@
-// HAL bench (issue 4, "Docs and figures"): simulated bus time of one AUTH BEGIN + AUTH FINISH
-// exchange (the worked example of test/vectors/tid-v1-example.json) through the real host stack
-// (hal/se → hal/apdu → hal/link) against the simulated SE, at 400 kHz FM I2C and 2 MHz FM SPI.
+// HAL bench (docs/benchmarks.md "HAL (simulated bus)"): simulated bus time of one AUTH BEGIN + AUTH
+// FINISH exchange (the worked example of test/vectors/tid-v1-example.json) through the real host
+// stack (hal/se → hal/apdu → hal/link) against the simulated SE, at 400 kHz FM I2C and 2 MHz FM
+// SPI.
 // The figures are simulated time from the timing model (hal/sim/timing.ts), not wall time, so
 // they are exact and repeatable: `us` = time the bus was busy, in µs; row.extra has the wire
 // bytes vs APDU bytes (framing overhead), the SE's processing time and the whole elapsed time

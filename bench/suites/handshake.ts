@@ -1,4 +1,4 @@
-// TID handshake, device half (DESIGN.md §4; docs/protocol.md; docs/benchmarks.md "TID handshake"):
+// TID handshake, device half (docs/protocol.md; docs/benchmarks.md "TID handshake"):
 // the work a device does for one authentication — get_authcode (SM2 key pair: one fixed-base
 // scalar multiplication; HMAC-SM3 tag_d) and validate (parse, HMAC-SM3 tag_s, SM2 ECDH: one
 // variable-base scalar multiplication, SM3-KDF) — timed for
@@ -6,7 +6,7 @@
 //   node:crypto  the same steps written directly on node:crypto / OpenSSL 3 (createECDH("SM2"),
 //                createHmac("sm3"), createHash("sm3")), as lean as a Node device could do them.
 // The server half is not timed: a pool of 64 (Nd, qd) inputs and their server answers is made
-// beforehand with the node:crypto reference (server/protocol). Each timed handshake injects the
+// beforehand with the node:crypto reference (reference/). Each timed handshake injects the
 // next (Nd, qd, time) — the wasm through its test hook, node:crypto through setPrivateKey — so the
 // authcode is known in advance and the prepared answer matches it; the device still computes
 // Qd = [qd]G (the cost of key generation, minus drawing 32 random bytes) and everything after.
@@ -74,7 +74,7 @@ function nodeGetAuthcode(tid: Uint8Array, psk: Uint8Array, time: number, qd?: Ui
   return { authcode: out, pending: { ecdh, nd: nonce, tagD } };
 }
 
-/** validate on node:crypto: the checks of §4.2/§4.4 for a token-issuing answer without extra data. */
+/** validate on node:crypto: the protocol's checks for a token-issuing answer without extra data. */
 function nodeValidate(tid: Uint8Array, psk: Uint8Array, p: NodePending, sd: Uint8Array): Buffer {
   if (sd.length !== 132 || sd[0] !== 0x01 || sd[1] !== 0x10 || sd[2] !== 0x02 || sd[3] !== 0x10) throw new Error("bad format");
   if (sd[4] !== 0 || sd[5] !== 1 || sd[34] !== 0 || sd[35] !== 0) throw new Error("bad flags / length");

@@ -1,8 +1,8 @@
-// The AEAD message API (DESIGN.md §4.4; assembly/tid/aead.ts) against the server side
-// (server/aead.ts on node:crypto): uplink sealed in the wasm opens on the server and downlink
-// sealed on the server opens in the wasm, byte-exact counters, AAD, replay and reorder rejected
-// (ERR_REPLAY), a bad tag releases nothing (ERR_VERIFY_FAILED), counters restart with a new key.
-// Also sym_crypto against node:crypto sm4-ecb over many lengths.
+// The AEAD message API (docs/protocol.md "Business data with the token"; assembly/tid/aead.ts)
+// against the server side (reference/aead.ts on node:crypto): uplink sealed in the wasm opens on
+// the server and downlink sealed on the server opens in the wasm, byte-exact counters, AAD, replay
+// and reorder rejected (ERR_REPLAY), a bad tag releases nothing (ERR_VERIFY_FAILED), counters
+// restart with a new key. Also sym_crypto against node:crypto sm4-ecb over many lengths.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AeadSession, seal as serverSeal } from "../../reference/aead.js";

@@ -1,7 +1,8 @@
-// Every failure path of the device side, each with its own status (DESIGN.md §4.4, §6): flipped
-// bytes of server data, wrong PSK, TID mismatch, bad point, truncated and over-long inputs, second
-// validate, stale answers, bad slot index, bad sym_crypto length, short buffers, out-of-bounds
-// pointers, RNG failure. After each rejection: nothing installed and the pending request erased.
+// Every failure path of the device side, each with its own status (docs/protocol.md "Rules";
+// docs/abi.md "TID client"): flipped bytes of server data, wrong PSK, TID mismatch, bad point,
+// truncated and over-long inputs, second validate, stale answers, bad slot index, bad sym_crypto
+// length, short buffers, out-of-bounds pointers, RNG failure. After each rejection: nothing
+// installed and the pending request erased.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { computeTagS, encodeServerDataBody, parseAuthcode } from "../../reference/index.js";

@@ -1,5 +1,5 @@
 // Full handshakes between the wasm soft backend (device) and the node:crypto reference
-// (server/protocol, server half), with random identities, nonces and keys, in both directions:
+// (reference/, server half), with random identities, nonces and keys, in both directions:
 // the reference server verifies the wasm's authcodes, the wasm verifies the reference's answers,
 // and both end with the same session token. Also the device half of the reference against the
 // wasm's authcode bytes (same layout), extra data of every size class, and keep-session.
@@ -9,7 +9,7 @@ import { buildAuthcode, finishDevice, parseAuthcode, sm2Keygen, MemoryReplayCach
 import { BUILDS, answer, randomIdentity, softClient } from "../support/tid.js";
 import { toHex } from "../../reference/bytes.js";
 
-describe.each(BUILDS)("handshake wasm ↔ server/protocol (%s)", (build) => {
+describe.each(BUILDS)("handshake wasm ↔ reference server half (%s)", (build) => {
   it("random identities: the same token on both sides, installed in the active slot", async () => {
     for (let i = 0; i < 8; i++) {
       const id = randomIdentity();

@@ -68,7 +68,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     expect(stack.sim.applet.inspect().slots.every((s) => s === 0)).toBe(true); // ERASE SLOT FF
   });
 
-  it("handshakes against server/protocol with long extra data (chained AUTH BEGIN/FINISH, 61xx)", async () => {
+  it("handshakes against the reference server half with long extra data (chained AUTH BEGIN/FINISH, 61xx)", async () => {
     const id = randomIdentity();
     const stack = createSimulatedStack({ bus, identity: id });
     const client = await TidClient.create({ backend: "se", link: stack.link });

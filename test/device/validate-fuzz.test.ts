@@ -1,9 +1,9 @@
-// Fuzz of tid_client_validate_authcode (issue 5 "Tests"): ≥ 100,000 random and mutated server-data
-// inputs against one real pending request (the worked example's), re-armed before each input with
-// the TEST HOOK tid_test_set_pending so no SM2 key generation is needed. Every input must be
-// rejected with a status (a trap would throw WebAssembly.RuntimeError), nothing may be installed,
-// the pending request must be gone after each attempt, and afterwards the genuine answer and a
-// fresh handshake against server/protocol must still succeed.
+// Fuzz of tid_client_validate_authcode (docs/abi.md "The five calls"): ≥ 100,000 random and mutated
+// server-data inputs against one real pending request (the worked example's), re-armed before each
+// input with the TEST HOOK tid_test_set_pending so no SM2 key generation is needed. Every input
+// must be rejected with a status (a trap would throw WebAssembly.RuntimeError), nothing may be
+// installed, the pending request must be gone after each attempt, and afterwards the genuine answer
+// and a fresh handshake against the node:crypto reference (reference/) must still succeed.
 import { describe, expect, it } from "vitest";
 import { Status, statusName } from "../../bindings/status.js";
 import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, softClient } from "../support/tid.js";

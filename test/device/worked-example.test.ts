@@ -1,5 +1,6 @@
-// The worked example of DESIGN.md §4.5 (test/vectors/tid-v1-example.json) reproduced byte for byte
-// by the wasm soft backend, with Nd, time and the ephemeral key injected through the TEST HOOK.
+// The worked example of docs/protocol.md "Worked example, byte by byte"
+// (test/vectors/tid-v1-example.json) reproduced byte for byte by the wasm soft backend, with Nd,
+// time and the ephemeral key injected through the TEST HOOK.
 import { describe, expect, it } from "vitest";
 import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, softClient } from "../support/tid.js";
 import { fromHex, toHex } from "../../reference/bytes.js";

@@ -1,4 +1,4 @@
-// End to end (issue 5, "Tests"; docs/protocol.md): the wasm TidClient (soft backend, and SE backend
+// End to end (docs/protocol.md "Roles and flow"): the wasm TidClient (soft backend, and SE backend
 // over a simulated FM SE on I2C and on SPI) → the server SDK's authDevice → the reference TID auth
 // server over real HTTP on loopback → back to the device. Both sides must hold the same token, and
 // business data must pass both ways (AEAD seal/open, legacy sym_crypto). Device-side failures go

@@ -1,4 +1,4 @@
-// End to end, the server's side of the rules (DESIGN.md §4.1, §4.4; docs/protocol.md "Rules"):
+// End to end, the server's side of the rules (docs/protocol.md "Rules"):
 // real authcodes from the wasm TidClient (soft backend; SE backend over a simulated FM SE on I2C
 // and SPI) sent through the server SDK to the reference auth server over HTTP on loopback, and
 // rejected for the right reason: a replayed authcode, an unknown or deactivated TID, a device clock

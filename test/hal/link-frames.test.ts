@@ -1,4 +1,5 @@
-// FM I2C / FM SPI framing: golden frames of DESIGN.md §5.1 and properties of the pure codecs.
+// FM I2C / FM SPI framing: golden frames of docs/hal.md "Golden frames" and properties of the pure
+// codecs.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
@@ -11,7 +12,7 @@ import { fromHex, toHex } from "../../reference/bytes.js";
 
 const GET_CHALLENGE_8 = fromHex("00 84 00 00 08");
 
-describe("golden frames (DESIGN.md §5.1)", () => {
+describe("golden frames (docs/hal.md)", () => {
   it("GET CHALLENGE(8) over I2C", () => {
     expect(toHex(encodeFmI2cFrame(FM_I2C_CMD_APDU, GET_CHALLENGE_8), " ")).toBe("08 00 00 02 00 84 00 00 08 86");
   });

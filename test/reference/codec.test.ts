@@ -1,4 +1,4 @@
-// Strict codecs of TID protocol v1 (server/protocol/codec.ts): every malformed input is
+// Strict codecs of TID protocol v1 (reference/codec.ts): every malformed input is
 // rejected with its own code and reason, in the documented check order.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

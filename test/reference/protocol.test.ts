@@ -1,5 +1,6 @@
-// The node:crypto reference of TID protocol v1 (server/protocol) against the worked example
-// (test/vectors/tid-v1-example.json, DESIGN.md §4.5), and its round trips.
+// The node:crypto reference of TID protocol v1 (reference/) against the worked example
+// (test/vectors/tid-v1-example.json, docs/protocol.md "Worked example, byte by byte"), and its
+// round trips.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Status } from "../../bindings/status.js";

@@ -1,4 +1,4 @@
-// SM4-GCM on node:crypto's sm4-ecb (server/sm4-gcm.ts) against RFC 8998 A.1, a GmSSL vector and
+// SM4-GCM on node:crypto's sm4-ecb (reference/sm4-gcm.ts) against RFC 8998 A.1, a GmSSL vector and
 // sm-crypto-v2's independent GCM.
 import { randomBytes } from "node:crypto";
 import { sm4 as smv2 } from "sm-crypto-v2";

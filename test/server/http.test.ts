@@ -1,5 +1,5 @@
 // The reference TID auth server over real HTTP on loopback, driven by the server SDK, with
-// device authcodes from the node:crypto reference (server/protocol). Every rejection has its
+// device authcodes from the node:crypto reference (reference/). Every rejection has its
 // own JSON error code and HTTP status.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";

@@ -1,4 +1,4 @@
-// The auth server's durable registry (server/registry.ts): WAL + synchronous=FULL, PSKs sealed
+// The auth server's durable registry (server/app/registry.ts): WAL + synchronous=FULL, PSKs sealed
 // under the master key, schema version, replay caches that survive a reopen.
 import Database from "better-sqlite3";
 import { generateKeyPairSync, randomBytes } from "node:crypto";

@@ -1,6 +1,6 @@
-// Seeded fault campaign (issue 4, "Tests"): thousands of APDU exchanges through the whole host
-// stack (hal/se → hal/apdu → hal/link) against the simulated SE over FM I2C and FM SPI, with a
-// 2 % chance of a fault on every bus transaction (all nine kinds of hal/sim/faults.ts).
+// Seeded fault campaign (docs/se-profile.md "Fault campaign"): thousands of APDU exchanges through
+// the whole host stack (hal/se → hal/apdu → hal/link) against the simulated SE over FM I2C and FM
+// SPI, with a 2 % chance of a fault on every bus transaction (all nine kinds of hal/sim/faults.ts).
 // Every command must end with the correct result or a typed error; no wrong response may ever be
 // accepted; nothing may hang (virtual clock: each exchange is bounded by the link deadline).
 //
@@ -8,7 +8,7 @@
 //   link level  every R-APDU the link hands up must be the one the applet produced for that very
 //               C-APDU (the chip's log), i.e. nothing stale, damaged or invented got through;
 //   result      each command's result is checked against an independent computation:
-//               node:crypto SM4 for SM4 CIPHER, the reference server half (server/protocol)
+//               node:crypto SM4 for SM4 CIPHER, the reference server half (reference/)
 //               for the authcode and the token, the provisioned TID for GET DATA.
 // The per-outcome counts are printed (docs/se-profile.md, "Fault campaign" quotes a run).
 import { describe, expect, test } from "vitest";

@@ -1,6 +1,6 @@
 // The simulated SE under the real host stack (hal/link → hal/apdu → hal/se) on a virtual clock:
-// golden frames of DESIGN.md §5.1 as they cross the simulated bus, the worked example through
-// both buses (sync and async), busy polling, the ATR, reset semantics, the timing model.
+// golden frames of docs/hal.md "Golden frames" as they cross the simulated bus, the worked example
+// through both buses (sync and async), busy polling, the ATR, reset semantics, the timing model.
 import { describe, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { createSimulatedStack } from "../../hal/sim/stack.js";
@@ -21,7 +21,7 @@ function stack(bus: "i2c" | "spi", extra: Partial<Parameters<typeof createSimula
   return { ...s, lines };
 }
 
-describe("golden frames on the simulated bus (DESIGN.md §5.1)", () => {
+describe("golden frames on the simulated bus (docs/hal.md)", () => {
   test("I2C: GET CHALLENGE(8) is written as 08 00 00 02 00 84 00 00 08 86", () => {
     const s = stack("i2c");
     const r = s.client.getChallengeSync(8);

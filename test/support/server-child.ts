@@ -15,7 +15,8 @@ function listTs(dir: string): string[] {
   );
 }
 
-/** Transpile server/** once per process; returns the path of the compiled server/main.js. */
+/** Transpile server/, reference/ and cli/ once per process; returns the path of the compiled
+ * cli/commands/server-main.js. */
 export function compileServer(): string {
   const out = join(root, "node_modules", ".cache", `tid-server-test-${process.pid}`);
   mkdirSync(out, { recursive: true });

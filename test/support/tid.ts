@@ -1,6 +1,6 @@
-// Shared helpers of the TID client tests (test/tid*.test.ts, test/client*.test.ts): the worked
-// example, random identities, and the node:crypto reference server half (server/protocol) as the
-// device's independent counterpart.
+// Shared helpers of the TID client tests (test/device/, test/e2e/): the worked example, random
+// identities, and the node:crypto reference server half (reference/) as the device's independent
+// counterpart.
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { buildServerData, verifyAuthcode, MemoryReplayCache } from "../../reference/index.js";
