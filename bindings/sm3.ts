@@ -20,6 +20,7 @@
 import { TidError, check, requireBytes, requireInt } from "./errors.js";
 import { Status } from "./status.js";
 import type { TidWasm, RawExports } from "./wasm.js";
+import { HandlePool } from "./handle-pool.js";
 
 export const SM3_DIGEST_SIZE = 32;
 export const SM3_BLOCK_SIZE = 64;
@@ -61,14 +62,15 @@ const KDF_PIECE = CHUNK - SM3_KDF_MAX_Z;
 /** Stream handle kept for one-shot calls on inputs larger than one piece (never lent out). */
 const ONE_SHOT = 0;
 
-/** Per-instance state: exports, free stream handles and the I/O region's address. */
+/** Per-instance state: exports, the pool of stream handles and the I/O region's address. */
 class Sm3Runtime {
   readonly wasm: TidWasm;
   readonly x: RawExports;
   readonly io: number;
   readonly slots: number;
   readonly kdfMax: number;
-  private readonly free: number[] = [];
+  /** Stream handles 1 .. slots − 1 (handle 0 is kept for one-shot calls). */
+  readonly handles: HandlePool;
 
   constructor(wasm: TidWasm) {
     this.wasm = wasm;
@@ -78,20 +80,12 @@ class Sm3Runtime {
     this.io = wasm.ioPtr;
     this.slots = this.x.sm3_slots!();
     this.kdfMax = this.x.sm3_kdf_max!();
-    for (let h = this.slots - 1; h > ONE_SHOT; h--) this.free.push(h);
-  }
-
-  acquire(): number {
-    const h = this.free.pop();
-    if (h === undefined) {
-      throw new TidError(Status.ERR_BAD_KEY_INDEX, `all ${this.slots - 1} SM3 stream handles of this instance are in use; call digest() or destroy() on hashers no longer needed`);
-    }
-    return h;
-  }
-
-  release(h: number): void {
-    this.x.sm3_clear!(h);
-    this.free.push(h);
+    const clear = this.x.sm3_clear!;
+    this.handles = new HandlePool({
+      handles: Array.from({ length: this.slots - 1 }, (_, i) => ONE_SHOT + 1 + i),
+      clear: (h) => clear(h),
+      exhausted: `all ${this.slots - 1} SM3 stream handles of this instance are in use; call digest() or destroy() on hashers no longer needed`,
+    });
   }
 
   /** Feed `data` to stream handle h in pieces through the I/O region. */
@@ -211,20 +205,6 @@ function runtimeOf(wasm: TidWasm): Sm3Runtime {
   return rt;
 }
 
-interface Held {
-  rt: Sm3Runtime;
-  handle: number;
-}
-
-/** Hashers garbage-collected before digest()/destroy() give their handle back, zeroed. */
-const registry = new FinalizationRegistry<Held>((held) => {
-  try {
-    held.rt.release(held.handle);
-  } catch {
-    /* instance already gone */
-  }
-});
-
 /** One stream handle: SM3 when `hmac` is false, else HMAC-SM3 (already keyed). */
 class Stream implements Sm3Hasher {
   private readonly rt: Sm3Runtime;
@@ -234,7 +214,7 @@ class Stream implements Sm3Hasher {
   constructor(rt: Sm3Runtime, key: Uint8Array | null) {
     this.rt = rt;
     this.hmac = key !== null;
-    const h = rt.acquire();
+    const h = rt.handles.acquire();
     try {
       if (key === null) {
         check(rt.x.sm3_init!(h), "sm3_init");
@@ -246,11 +226,12 @@ class Stream implements Sm3Hasher {
         }
       }
     } catch (e) {
-      rt.release(h);
+      rt.handles.release(h);
       throw e;
     }
     this.h = h;
-    registry.register(this, { rt, handle: h }, this);
+    // A hasher garbage-collected before digest()/destroy() gives its handle back, zeroed.
+    rt.handles.track(this, h);
   }
 
   private live(what: string): number {
@@ -280,8 +261,8 @@ class Stream implements Sm3Hasher {
 
   destroy(): void {
     if (this.h < 0) return;
-    registry.unregister(this);
-    this.rt.release(this.h);
+    this.rt.handles.untrack(this);
+    this.rt.handles.release(this.h);
     this.h = -1;
   }
 }

@@ -21,6 +21,7 @@
 import { TidError, check, requireBytes, requireInt } from "./errors.js";
 import { Status } from "./status.js";
 import type { TidWasm, RawExports } from "./wasm.js";
+import { HandlePool } from "./handle-pool.js";
 
 export type Sm4Padding = "pkcs7" | "none";
 
@@ -60,12 +61,12 @@ const PAD_CHUNK = CHUNK - 16;
 const MAX_GCM_IV = CHUNK;
 const POOL_MAX = 4096;
 
-/** Per-instance state: exports, handle free list and the I/O region's address. */
+/** Per-instance state: exports, the pool of key handles and the I/O region's address. */
 class Sm4Runtime {
   readonly wasm: TidWasm;
   readonly x: RawExports;
   readonly io: number;
-  private readonly free: number[] = [];
+  readonly handles: HandlePool;
   private heapView: Uint8Array;
   private dv: DataView;
   /** Views of the first 16, 32, 48, 64 bytes of the data region, and of the tag cell (made once). */
@@ -79,7 +80,12 @@ class Sm4Runtime {
     if (wasm.ioCap < DATA + CHUNK) throw new Error(`I/O region too small for SM4: ${wasm.ioCap} bytes`);
     this.io = wasm.ioPtr;
     const slots = this.x.sm4_key_slots!();
-    for (let h = slots - 1; h >= 0; h--) this.free.push(h);
+    const clear = this.x.sm4_key_clear!;
+    this.handles = new HandlePool({
+      handles: Array.from({ length: slots }, (_, i) => i),
+      clear: (h) => clear(h),
+      exhausted: `all ${slots} SM4 key handles of this instance are in use; destroy() keys that are no longer needed`,
+    });
     this.heapView = wasm.bytes();
     this.dv = new DataView(this.heapView.buffer);
     this.makeViews();
@@ -131,19 +137,6 @@ class Sm4Runtime {
     this.heap();
     return this.dv.getUint32(this.io + offset, true);
   }
-
-  acquire(): number {
-    const h = this.free.pop();
-    if (h === undefined) {
-      throw new TidError(Status.ERR_BAD_KEY_INDEX, `all ${this.x.sm4_key_slots!()} SM4 key handles of this instance are in use; destroy() keys that are no longer needed`);
-    }
-    return h;
-  }
-
-  release(h: number): void {
-    this.x.sm4_key_clear!(h);
-    this.free.push(h);
-  }
 }
 
 const runtimes = new WeakMap<TidWasm, Sm4Runtime>();
@@ -156,20 +149,6 @@ function runtimeOf(wasm: TidWasm): Sm4Runtime {
   }
   return rt;
 }
-
-interface Held {
-  rt: Sm4Runtime;
-  handle: number;
-}
-
-/** Keys that are garbage-collected without destroy() give their handle back, zeroed. */
-const registry = new FinalizationRegistry<Held>((held) => {
-  try {
-    held.rt.release(held.handle);
-  } catch {
-    /* instance already gone */
-  }
-});
 
 /** A new result array of n bytes: on the V8 heap up to 64 bytes, Node's Buffer pool below 4 KiB. */
 function allocResult(n: number): Uint8Array {
@@ -222,19 +201,20 @@ export class Sm4Key {
     }
     requireBytes("key", key, { length: SM4_KEY_SIZE });
     const rt = runtimeOf(wasm);
-    const h = rt.acquire();
+    const h = rt.handles.acquire();
     const heap = rt.heap();
     const p = rt.io + KEY;
     heap.set(key, p);
     const st = rt.x.sm4_key_set!(h, p);
     heap.fill(0, p, p + SM4_KEY_SIZE);
     if (st !== Status.OK) {
-      rt.release(h);
+      rt.handles.release(h);
       check(st, "sm4_key_set");
     }
     this.rt = rt;
     this.h = h;
-    registry.register(this, { rt, handle: h }, this);
+    // A key garbage-collected without destroy() gives its handle back, zeroed.
+    rt.handles.track(this, h);
   }
 
   /** The module handle index (for the raw exports), or -1 after destroy(). */
@@ -245,8 +225,8 @@ export class Sm4Key {
   /** Zero the key schedule in the module and give the handle back. Idempotent. */
   destroy(): void {
     if (this.h < 0) return;
-    registry.unregister(this);
-    this.rt.release(this.h);
+    this.rt.handles.untrack(this);
+    this.rt.handles.release(this.h);
     this.h = -1;
   }
 
