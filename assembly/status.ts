@@ -30,6 +30,7 @@ export const ERR_BAD_POINT: i32 = -400;         // not on the curve, coordinate 
 export const ERR_RNG_FAILED: i32 = -401;
 export const ERR_BAD_SCALAR: i32 = -402;        // private key 0 or >= n-1, or r/s out of range
 export const ERR_BAD_PADDING: i32 = -403;       // PKCS#7 padding invalid on decrypt
+export const ERR_CLOCK_FAILED: i32 = -404;      // the host's `now` failed or gave a time outside 0..2^32-1
 
 // -5xx secure element and link (the SW is carried in the last SE status, see tid_last_sw)
 export const ERR_SE_TIMEOUT: i32 = -500;

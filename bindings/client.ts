@@ -43,7 +43,10 @@ interface CommonOptions {
   build?: WasmBuild;
   /** Slot that validate installs a new token into (default 0). */
   activeSlot?: number;
-  /** Unix time source in seconds (default: the system clock). A throwing or non-finite clock gives 0. */
+  /**
+   * Unix time source in whole seconds (default: the system clock). A clock that throws or returns
+   * anything but an integer 0 .. 2^32 − 1 makes getAuthcode fail with TidError ERR_CLOCK_FAILED.
+   */
   now?: () => number;
 }
 
@@ -131,22 +134,17 @@ export class TidClient {
       throw new TypeError(`options.backend must be "soft" or "se", got ${String((options as { backend?: unknown }).backend)}`);
     }
 
+    // TidWasm guards every import: a throw or a bad value becomes a status, never an exception
+    // through the wasm (bindings/host-imports.ts).
     const imports: HostImports = {};
     if (options.now !== undefined) {
-      const now = options.now;
-      if (typeof now !== "function") throw new TypeError("options.now must be a function returning Unix seconds");
-      // An exception thrown through the wasm would leave it mid-call; a bad clock gives time 0
-      // instead (which the server then refuses as stale).
-      imports.now = () => {
-        try {
-          const t = Math.floor(now());
-          return Number.isFinite(t) && t >= 0 && t <= 0xffffffff ? t : 0;
-        } catch {
-          return 0;
-        }
-      };
+      if (typeof options.now !== "function") throw new TypeError("options.now must be a function returning Unix seconds");
+      imports.now = options.now;
     }
-    if (options.backend === "soft" && options.random !== undefined) imports.random = options.random;
+    if (options.backend === "soft" && options.random !== undefined) {
+      if (typeof options.random !== "function") throw new TypeError("options.random must be a function filling its argument and returning 0");
+      imports.random = options.random;
+    }
     const transceiver = options.backend === "se" ? linkTransceiver(options.link) : undefined;
     if (transceiver) imports.transceive = transceiver;
     const wasm = TidWasm.create({ build: options.build ?? "release", imports });
@@ -379,10 +377,15 @@ export class TidClient {
   }
 
   /**
-   * TEST HOOKS — for known-answer tests and fuzzing only (soft backend). `inject` fixes the next
+   * TEST HOOKS — for known-answer tests, fuzzing and the benchmark only (soft backend), on a client
+   * created with `build: "test"` (release and debug builds have no hooks). `inject` fixes the next
    * authcode's Nd, time and ephemeral private key; `setPending` re-arms a pending request.
+   * @throws TypeError when this client's build has no test hooks
    */
   get testHooks(): { inject(nd: Uint8Array, time: number, ephemeralPrivate: Uint8Array): void; setPending(qd: Uint8Array, nd: Uint8Array, tagD: Uint8Array): void } {
+    if (!this.wasm.hasTestHooks) {
+      throw new TypeError(`testHooks need the test build: create the client with options.build "test" (this client runs the ${this.wasm.build} build, which has no test hooks)`);
+    }
     return {
       inject: (nd, time, ephemeralPrivate) => {
         requireBytes("nd", nd, { length: 16 });

@@ -1,7 +1,8 @@
 /**
  * @module tid-wasm — the package's public entry (package.json "exports": "."): the TID device
  * client over the wasm module, its errors and status table, the soft key file, and the typed
- * SM4 / SM3 bindings. The HAL is the separate entry "tid-wasm/hal"; the server the "tid-wasm/server".
+ * SM4 / SM3 / SM2 bindings. The HAL is the separate entry "tid-wasm/hal"; the auth server and its
+ * SDK are the separate package @tid-wasm/server.
  */
 export {
   TidClient, TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AEAD_OVERHEAD,
@@ -14,7 +15,9 @@ export {
   type KeyFileSecret, type KeyFileIdentity, type KeyFileErrorCode, type ScryptParams,
 } from "./keyfile.js";
 export { linkTransceiver, statusOfLinkError, type ApduLink, type LinkTransceiver } from "./se-backend.js";
-export { TidWasm, wasmPath, wasmModule, type WasmBuild, type HostImports, type RawExports } from "./wasm.js";
+export {
+  TidWasm, wasmPath, wasmModule, WASM_BUILDS, type WasmBuild, type WasmMemory, type WasmModule, type HostImports, type RawExports,
+} from "./wasm.js";
 export * from "./sm4.js";
 export * from "./sm3.js";
 export * from "./sm2.js";

@@ -1,37 +1,55 @@
-// Loads build/{release,debug}.wasm and wires the host imports of docs/abi.md "Imports" (random,
-// now, transceive). Every typed binding (sm4, sm3, sm2, client) sits on one TidWasm instance.
-import { readFileSync } from "node:fs";
-import { randomFillSync } from "node:crypto";
+// Loads a build of the module (docs/abi.md "Build targets": build/release.wasm, debug.wasm, or
+// test.wasm with the test hooks) and wires the host imports of docs/abi.md "Imports" (random, now,
+// transceive) through bindings/host-imports.ts, which keeps host exceptions out of the wasm.
+// Every typed binding (sm4, sm3, sm2, client) sits on one TidWasm instance.
+//
+// The public types here are structural (WasmMemory, WasmModule), so the package's declarations
+// compile without the DOM lib; inside, the values are WebAssembly.Memory / WebAssembly.Module.
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
 import { instantiateSync } from "@assemblyscript/loader";
-import { Status } from "./status.js";
+import { checkHostImports, guardedImports, type HostImports } from "./host-imports.js";
 
-export type WasmBuild = "release" | "debug";
+export type { HostImports } from "./host-imports.js";
 
-/** The host side of the module's imports. Each returns a status (0 = OK). */
-export interface HostImports {
-  /** Fill `out` with entropy. Default: node:crypto randomFillSync. */
-  random?: (out: Uint8Array) => number;
-  /** Unix time in seconds. Default: Date.now(). */
-  now?: () => number;
-  /** One APDU exchange with the SE: returns the response bytes, or a negative status. */
-  transceive?: (command: Uint8Array) => Uint8Array | number;
+/**
+ * Which build of the module: "release" (optimised; what a product embeds), "debug" (the same
+ * exports, with names and a source map), "test" (release plus the TEST HOOKS; tests and the
+ * benchmark only, not in the package).
+ */
+export type WasmBuild = "release" | "debug" | "test";
+export const WASM_BUILDS: readonly WasmBuild[] = ["release", "debug", "test"];
+
+/** The module's linear memory (a WebAssembly.Memory). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(delta: number): number;
+}
+
+/** A compiled module (a WebAssembly.Module: an opaque object you can instantiate again). */
+export type WasmModule = object;
+
+function requireBuild(build: unknown, what: string): WasmBuild {
+  if (!WASM_BUILDS.includes(build as WasmBuild)) {
+    throw new TypeError(`${what} must be one of ${WASM_BUILDS.map((b) => `"${b}"`).join(", ")}, got ${typeof build === "string" ? `"${build}"` : typeof build}`);
+  }
+  return build as WasmBuild;
 }
 
 /** Path of a build of the module, whether running from source (bindings/) or dist/bindings/. */
 export function wasmPath(build: WasmBuild = "release"): string {
+  requireBuild(build, "build");
   for (const rel of ["../build/", "../../build/"]) {
     const p = fileURLToPath(new URL(`${rel}${build}.wasm`, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error(`build/${build}.wasm not found: run \`npm run build\` first`);
+  const how = build === "test" ? "the test build is not in the package; in a clone run `npm run build`" : "run `npm run build` first";
+  throw new Error(`build/${build}.wasm not found: ${how}`);
 }
 
 const moduleCache = new Map<WasmBuild, WebAssembly.Module>();
 
-/** The compiled module (compiled once per build per process). */
-export function wasmModule(build: WasmBuild = "release"): WebAssembly.Module {
+function compiled(build: WasmBuild): WebAssembly.Module {
   let m = moduleCache.get(build);
   if (!m) {
     m = new WebAssembly.Module(readFileSync(wasmPath(build)));
@@ -40,16 +58,23 @@ export function wasmModule(build: WasmBuild = "release"): WebAssembly.Module {
   return m;
 }
 
+/** The compiled module (compiled once per build per process). */
+export function wasmModule(build: WasmBuild = "release"): WasmModule {
+  return compiled(requireBuild(build, "build"));
+}
+
 /** Raw exports: every function takes and returns numbers (pointers are offsets into memory). */
-export type RawExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
+export type RawExports = Record<string, (...args: number[]) => number> & { memory: WasmMemory };
 
 export class TidWasm {
   readonly exports: RawExports;
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly build: WasmBuild;
   /** The I/O region: inputs are copied in here and outputs read from here. */
   readonly ioPtr: number;
   readonly ioCap: number;
+  /** True for the test build only: it exports the TEST HOOKS (tid_test_inject, tid_test_set_pending). */
+  readonly hasTestHooks: boolean;
   private heap: Uint8Array;
   private hostImports: HostImports;
 
@@ -59,54 +84,29 @@ export class TidWasm {
     this.build = build;
     this.hostImports = hostImports;
     this.heap = new Uint8Array(this.memory.buffer);
-    this.ioPtr = exports.tid_io_ptr();
-    this.ioCap = exports.tid_io_cap();
+    this.ioPtr = exports.tid_io_ptr!();
+    this.ioCap = exports.tid_io_cap!();
+    this.hasTestHooks = typeof exports.tid_test_inject === "function" && typeof exports.tid_test_set_pending === "function";
   }
 
-  /** Instantiate a fresh module instance (its own memory, keys and state). */
+  /**
+   * Instantiate a fresh module instance (its own memory, keys and state).
+   * @throws TypeError for a bad build name or an import that is not a function
+   */
   static create(options: { build?: WasmBuild; imports?: HostImports } = {}): TidWasm {
-    const build = options.build ?? "release";
-    const host: HostImports = { ...options.imports };
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    const build = requireBuild(options.build ?? "release", "options.build");
+    const host: HostImports = { ...checkHostImports(options.imports, "options.imports") };
     let self: TidWasm | undefined;
-    const view = (): Uint8Array => self!.bytes();
-    const env = {
-      random(ptr: number, len: number): number {
-        try {
-          const out = view().subarray(ptr, ptr + len);
-          if (host.random) return host.random(out);
-          randomFillSync(out);
-          return Status.OK;
-        } catch {
-          return Status.ERR_RNG_FAILED;
-        }
-      },
-      now(): bigint {
-        return BigInt(Math.floor(host.now ? host.now() : Date.now() / 1000));
-      },
-      transceive(cmdPtr: number, cmdLen: number, rspPtr: number, rspCap: number, rspLenPtr: number): number {
-        if (!host.transceive) return Status.ERR_SE_NOT_CONFIGURED;
-        let rsp: Uint8Array | number;
-        try {
-          rsp = host.transceive(view().slice(cmdPtr, cmdPtr + cmdLen));
-        } catch {
-          return Status.ERR_SE_IO;
-        }
-        if (typeof rsp === "number") return rsp < 0 ? rsp : Status.ERR_SE_IO;
-        if (rsp.length > rspCap) return Status.ERR_BUFFER_TOO_SHORT;
-        const mem = view();
-        mem.set(rsp, rspPtr);
-        new DataView(mem.buffer).setUint32(rspLenPtr, rsp.length, true);
-        return Status.OK;
-      },
-    };
-    const instance = instantiateSync<Record<string, unknown>>(wasmModule(build), { env } as never);
+    const env = guardedImports(host, () => (self ? self.bytes() : null));
+    const instance = instantiateSync<Record<string, unknown>>(compiled(build), { env } as never);
     self = new TidWasm(instance.exports as unknown as RawExports, build, host);
     return self;
   }
 
   /** Replace host callbacks (e.g. attach a transceive after the SE is opened). */
   setImports(imports: HostImports): void {
-    Object.assign(this.hostImports, imports);
+    Object.assign(this.hostImports, checkHostImports(imports, "imports"));
   }
 
   /** A byte view of the whole linear memory (refreshed if memory ever grew). */

@@ -1,12 +1,12 @@
 // TID client exports (docs/abi.md "TID client"; docs/protocol.md). The five calls of the original
-// device SDK with their C meaning, the AEAD message API, the set-up calls and two TEST HOOKS.
+// device SDK with their C meaning, the AEAD message API, and the set-up calls (the
+// TEST HOOKS are in abi/test-hooks.ts, exported by the test build only).
 // Pointers are offsets into linear memory; `*_len_ptr` arguments are little-endian u32 cells
 // (capacity in, produced length out). Every call returns an i32 status (assembly/status.ts).
 import {
   clientInit, clientGetAuthcode, clientValidate, clientImportSessionKey, clientSymCrypto,
   clientSeal, clientOpen, clientClose, setBackendKind, softLoadIdentity, setAuthcodeOptions,
-  setActiveSlotIndex, setSeReturnToken, getTid, slotCount, eraseSlot, lastStatusWord, testInject,
-  testSetPending,
+  setActiveSlotIndex, setSeReturnToken, getTid, slotCount, eraseSlot, lastStatusWord,
 } from "../tid/client";
 
 // ---- the five calls of the original SDK ------------------------------------------------------
@@ -98,16 +98,4 @@ export function tid_last_sw(): i32 {
 /** Zero every key and all state; SE backend: also ERASE SLOT FF. Back to "no backend". */
 export function tid_close(): i32 {
   return clientClose();
-}
-
-// ---- TEST HOOKS: for known-answer tests and fuzzing only; never call in production ------------
-
-/** TEST ONLY. The next get_authcode uses this Nd (16), time and ephemeral private key (32). Soft only. */
-export function tid_test_inject(ndPtr: usize, time: u32, privPtr: usize): i32 {
-  return testInject(ndPtr, time, privPtr);
-}
-
-/** TEST ONLY. Make qd (32) ‖ Nd (16) ‖ tag_d (32) the pending request. Soft only. */
-export function tid_test_set_pending(ptr: usize): i32 {
-  return testSetPending(ptr);
 }

@@ -5,9 +5,18 @@
 @external("env", "random")
 export declare function hostRandom(ptr: usize, len: u32): i32;
 
-/** Unix time in seconds. */
+/** Unix time in seconds, 0..2^32-1; anything else (a negative value: the host's clock failed) is refused. */
 @external("env", "now")
 export declare function hostNow(): i64;
+
+/**
+ * The host's Unix time as the u32 the wire formats carry, or -1 when `now` returned a value
+ * outside 0..2^32-1: the caller fails with ERR_CLOCK_FAILED rather than truncate it.
+ */
+export function hostTime(): i64 {
+  const t = hostNow();
+  return t >= 0 && t <= <i64>u32.MAX_VALUE ? t : -1;
+}
 
 /** One APDU exchange with the secure element; the host does link framing and bus I/O. */
 @external("env", "transceive")

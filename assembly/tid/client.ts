@@ -13,7 +13,7 @@ import {
 import { inBounds, wipe } from "../mem";
 import { sm4EcbEncrypt, sm4EcbDecrypt } from "../sm4/sm4";
 import {
-  TID_SIZE, PSK_SIZE, NONCE_SIZE, SCALAR_SIZE, TOKEN_SIZE, MAX_EXTRA, AUTH_FLAG_KEEP_SESSION,
+  TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AUTH_FLAG_KEEP_SESSION,
   SERVER_DATA_MIN, SERVER_DATA_MAX, authcodeSize,
 } from "./wire";
 import { checkServerData, issuesToken } from "./server-data";
@@ -21,7 +21,7 @@ import {
   BACKEND_SOFT, BACKEND_SE, backend, initialised, identity, IDENTITY_TID, hasIdentity, pending,
   PENDING_SIZE, hasPending, extraLen, activeSlot, lastSw, setBackend, setInitialised,
   setHasIdentity, setHasPending, setActiveSlot, setAuthOptions, setLastSw, erasePending,
-  armInjection, resetState,
+  resetState,
 } from "./state";
 import {
   SLOT_COUNT, slotIndexValid, slotLoaded, slotInstall, slotErase, slotEraseAll, slotEcbCtx,
@@ -44,6 +44,11 @@ let seReturnToken: bool = true;
 
 // A host import (random, now, transceive) must not call back into the module mid-call.
 let busy: bool = false;
+
+/** True while a call is running (an import calling back in sees this and gets ERR_BUSY). */
+export function callInProgress(): bool {
+  return busy;
+}
 
 /** Enter a call that may talk to the SE: mark busy and forget the previous call's SW. */
 // @ts-ignore: decorator
@@ -365,27 +370,4 @@ export function clientOpen(index: i32, src: usize, len: u32, aad: usize, aadLen:
   const st = aeadOpen(index, src, len, aad, aadLen, dst);
   if (st == OK) store<u32>(outLenPtr, needed);
   return st;
-}
-
-// ---------------------------------------------------------------------------------------------
-// TEST HOOKS (soft backend only; documented as test-only in docs/abi.md)
-
-/** Make the next get_authcode use Nd (16 bytes), `time` and ephemeral private key qd (32 bytes). */
-export function testInject(nd: usize, time: u32, priv: usize): i32 {
-  if (busy) return ERR_BUSY;
-  if (backend != BACKEND_SOFT) return backend == BACKEND_SE ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
-  if (!inBounds(nd, NONCE_SIZE) || !inBounds(priv, SCALAR_SIZE)) return ERR_OUT_OF_BOUNDS;
-  armInjection(nd, time, priv);
-  return OK;
-}
-
-/** Install qd (32) ‖ Nd (16) ‖ tag_d (32) as the pending request, as get_authcode would. */
-export function testSetPending(src: usize): i32 {
-  if (busy) return ERR_BUSY;
-  if (backend != BACKEND_SOFT) return backend == BACKEND_SE ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
-  if (!initialised) return ERR_NOT_INITIALISED;
-  if (!inBounds(src, PENDING_SIZE)) return ERR_OUT_OF_BOUNDS;
-  memory.copy(pending, src, PENDING_SIZE);
-  setHasPending(true);
-  return OK;
 }

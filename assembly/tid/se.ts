@@ -6,10 +6,10 @@ import {
   OK, ERR_SE_IO, ERR_SE_STATUS_WORD, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_BAD_KEY_INDEX,
   ERR_SLOT_EMPTY, ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_VERIFY_FAILED,
   ERR_TID_MISMATCH, ERR_BAD_FORMAT, ERR_BAD_POINT, ERR_UNSUPPORTED_VERSION,
-  ERR_UNSUPPORTED_ALGORITHM,
+  ERR_UNSUPPORTED_ALGORITHM, ERR_CLOCK_FAILED,
 } from "../status";
 import { wipe } from "../mem";
-import { hostNow } from "../host";
+import { hostTime } from "../host";
 import {
   TID_SIZE, TOKEN_SIZE, MAX_EXTRA, TID_VERSION, TID_ALG_SYM, TID_ALG_KA,
   TID_NONCE_LEN_CODE, OFF_TID, OFF_FLAGS, authcodeSize, storeBe16, storeBe32, loadBe16,
@@ -76,11 +76,14 @@ export function seInit(): i32 {
 
 /**
  * AUTH BEGIN: the SE builds the authcode and keeps the pending request. The authcode is left in
- * seRsp (the caller copies it out and wipes it); returns its length or a negative status.
+ * seRsp (the caller copies it out and wipes it); returns its length or a negative status
+ * (ERR_CLOCK_FAILED, before any APDU, when the host's clock fails).
  */
 export function seBuildAuthcode(): i32 {
+  const time = hostTime();
+  if (time < 0) return ERR_CLOCK_FAILED;
   storeBe16(req, authFlags);
-  storeBe32(req + 2, <u32>hostNow());
+  storeBe32(req + 2, <u32>time);
   if (extraLen > 0) memory.copy(req + 6, extraData, extraLen);
   const st = seCommand(CLA_PROP, INS_AUTH, AUTH_BEGIN, 0x00, req, 6 + extraLen, true);
   wipe(req, 6 + MAX_EXTRA);

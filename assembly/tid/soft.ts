@@ -1,10 +1,10 @@
 // Soft backend (docs/design.md "Security levels"; docs/protocol.md): the TID and PSK live in the
 // wasm; SM2 key generation and ECDH, HMAC-SM3 and the SM3 KDF run here. Produces and checks the
 // same wire bytes as an SE.
-import { OK, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
+import { OK, ERR_RNG_FAILED, ERR_CLOCK_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { wipe } from "../mem";
 import { ctEqual } from "../ct";
-import { hostRandom, hostNow } from "../host";
+import { hostRandom, hostTime } from "../host";
 import { hmacSm3, hmacSm3Init, hmacSm3Update, hmacSm3Final, HMAC_SM3_CTX_SIZE } from "../sm3/hmac";
 import { sm3Kdf } from "../sm3/kdf";
 import { sm2Keygen, sm2PublicFromPrivate, sm2Ecdh } from "../sm2/index";
@@ -47,7 +47,9 @@ export function softBuildAuthcode(): i32 {
     status = sm2PublicFromPrivate(qd, qPub);
   } else {
     if (hostRandom(nd, NONCE_SIZE) != 0) status = ERR_RNG_FAILED;
-    time = <u32>hostNow();
+    const t = hostTime();
+    if (status == OK && t < 0) status = ERR_CLOCK_FAILED;
+    time = <u32>t;
     if (status == OK) status = sm2Keygen(qd, qPub);
   }
   if (status != OK) {

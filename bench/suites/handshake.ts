@@ -2,7 +2,7 @@
 // the work a device does for one authentication — get_authcode (SM2 key pair: one fixed-base
 // scalar multiplication; HMAC-SM3 tag_d) and validate (parse, HMAC-SM3 tag_s, SM2 ECDH: one
 // variable-base scalar multiplication, SM3-KDF) — timed for
-//   tid-wasm     the soft backend's TidClient (release build): getAuthcode() + validate()
+//   tid-wasm     the soft backend's TidClient (test build = release code + TEST HOOKS): getAuthcode() + validate()
 //   node:crypto  the same steps written directly on node:crypto / OpenSSL 3 (createECDH("SM2"),
 //                createHmac("sm3"), createHash("sm3")), as lean as a Node device could do them.
 // The server half is not timed: a pool of 64 (Nd, qd) inputs and their server answers is made
@@ -97,7 +97,8 @@ export const suite: Suite = {
     const tid = new Uint8Array(randomBytes(8));
     const psk = new Uint8Array(randomBytes(16));
     const pool = makePool(tid, psk);
-    const client = await TidClient.create({ backend: "soft", identity: { tid, psk }, build: "release", now: () => TIME });
+    // The test build: the release code plus the TEST HOOKS that replay the pool's Nd and qd.
+    const client = await TidClient.create({ backend: "soft", identity: { tid, psk }, build: "test", now: () => TIME });
     client.init();
     const hooks = client.testHooks;
 

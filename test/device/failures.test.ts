@@ -11,6 +11,7 @@ import { TidError } from "../../bindings/errors.js";
 import { Status, statusName } from "../../bindings/status.js";
 import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, randomIdentity, softClient } from "../support/tid.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
+import type { WasmBuild } from "../../bindings/wasm.js";
 
 const S = Status;
 const MARKER = new Uint8Array(16).fill(0x5a);
@@ -39,71 +40,19 @@ function expectedForFlip(i: number, mask: number): string {
   return "ERR_VERIFY_FAILED";                           // time, Ns, Qs, tag_s: all under tag_s
 }
 
+const qd = fromHex(EXAMPLE.deviceEphemeralPrivate);
+const nd = fromHex(EXAMPLE.Nd);
+const tagD = fromHex(EXAMPLE.tagD);
+const good = fromHex(EXAMPLE.serverData);
+
+/** The worked example's identity on `build`, with MARKER in slot 0. */
+async function exampleClient(build: WasmBuild): Promise<TidClient> {
+  const client = await softClient(build, EXAMPLE_IDENTITY);
+  client.importSessionKey(0, MARKER);
+  return client;
+}
+
 describe.each(BUILDS)("device failure paths (%s)", (build) => {
-  const qd = fromHex(EXAMPLE.deviceEphemeralPrivate);
-  const nd = fromHex(EXAMPLE.Nd);
-  const tagD = fromHex(EXAMPLE.tagD);
-  const good = fromHex(EXAMPLE.serverData);
-
-  async function exampleClient(): Promise<TidClient> {
-    const client = await softClient(build, EXAMPLE_IDENTITY);
-    client.importSessionKey(0, MARKER);
-    return client;
-  }
-
-  it("each byte of server data flipped (0xFF and 0x01): rejected with its status, nothing installed, pending erased", async () => {
-    const client = await exampleClient();
-    const marker = client.symCrypto(0, new Uint8Array(16), true);
-    for (const mask of [0xff, 0x01]) {
-      for (let i = 0; i < good.length; i++) {
-        const bad = good.slice();
-        bad[i]! ^= mask;
-        client.testHooks.setPending(qd, nd, tagD);
-        expect([i, mask, statusOf(() => client.validate(bad))]).toEqual([i, mask, expectedForFlip(i, mask)]);
-        // The request is gone: even the genuine answer now fails.
-        expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
-      }
-    }
-    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
-    // And the genuine answer to a fresh (re-armed) request still works.
-    client.testHooks.setPending(qd, nd, tagD);
-    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
-    client.close();
-  });
-
-  it("second validate of the same answer: ERR_NO_PENDING_REQUEST; validate before any authcode too", async () => {
-    const client = await exampleClient();
-    expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
-    client.testHooks.setPending(qd, nd, tagD);
-    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
-    expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
-    client.close();
-  });
-
-  it("truncated and over-long server data", async () => {
-    const client = await exampleClient();
-    const marker = client.symCrypto(0, new Uint8Array(16), true);
-    for (let n = 0; n < good.length; n++) {
-      client.testHooks.setPending(qd, nd, tagD);
-      const want = n < 68 ? "ERR_BAD_LENGTH" : "ERR_BAD_FORMAT";
-      expect([n, statusOf(() => client.validate(good.subarray(0, n)))]).toEqual([n, want]);
-    }
-    for (const extra of [1, 16, 512, 513, 1000, 60000]) {
-      const long = new Uint8Array(good.length + extra);
-      long.set(good);
-      client.testHooks.setPending(qd, nd, tagD);
-      const want = good.length + extra > 644 ? "ERR_BAD_LENGTH" : "ERR_BAD_FORMAT";
-      expect([extra, statusOf(() => client.validate(long))]).toEqual([extra, want]);
-      expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
-    }
-    // Longer than the I/O region: a RangeError, and the request is still consumed.
-    client.testHooks.setPending(qd, nd, tagD);
-    expect(() => client.validate(new Uint8Array(70_000))).toThrow(RangeError);
-    expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
-    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
-    client.close();
-  });
-
   it("wrong PSK: the server rejects the device's tag_d; the device rejects the server's tag_s", async () => {
     const id = randomIdentity();
     const wrong = { tid: id.tid, psk: new Uint8Array(randomBytes(16)) };
@@ -149,38 +98,8 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     client.close();
   });
 
-  it("a correctly tagged Qs that is not a curve point: ERR_BAD_POINT, nothing installed", async () => {
-    const client = await exampleClient();
-    const marker = client.symCrypto(0, new Uint8Array(16), true);
-    for (const Qs of [new Uint8Array(64), new Uint8Array(randomBytes(64)), new Uint8Array(64).fill(0xff)]) {
-      const body = encodeServerDataBody({ time: EXAMPLE.serverTime, tid: EXAMPLE_IDENTITY.tid, ns: fromHex(EXAMPLE.Ns), Qs });
-      const sd = new Uint8Array(body.length + 32);
-      sd.set(body);
-      sd.set(computeTagS(EXAMPLE_IDENTITY.psk, body, nd, tagD), body.length);
-      client.testHooks.setPending(qd, nd, tagD);
-      expect(statusOf(() => client.validate(sd))).toBe("ERR_BAD_POINT");
-    }
-    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
-    client.close();
-  });
-
-  it("token buffer too short (raw ABI): ERR_BUFFER_TOO_SHORT with 16 written back; the request is consumed", async () => {
-    const client = await exampleClient();
-    const x = client.wasm.exports;
-    const io = client.wasm.ioPtr;
-    const mem = () => client.wasm.bytes();
-    const dv = () => new DataView(mem().buffer);
-    client.testHooks.setPending(qd, nd, tagD);
-    mem().set(good, io + 64);
-    dv().setUint32(io, 15, true);
-    expect(statusName(x.tid_client_validate_authcode!(io + 64, good.length, io + 16, io))).toBe("ERR_BUFFER_TOO_SHORT");
-    expect(dv().getUint32(io, true)).toBe(16);
-    expect(statusName(x.tid_client_validate_authcode!(io + 64, good.length, io + 16, io))).toBe("ERR_NO_PENDING_REQUEST");
-    client.close();
-  });
-
   it("authcode buffer too short (raw ABI): ERR_BUFFER_TOO_SHORT with the needed length; no request made", async () => {
-    const client = await exampleClient();
+    const client = await exampleClient(build);
     const x = client.wasm.exports;
     const io = client.wasm.ioPtr;
     const dv = () => new DataView(client.wasm.bytes().buffer);
@@ -197,7 +116,7 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
   });
 
   it("bad slot index, bad key length, bad sym_crypto length and mode, empty slot (raw ABI and TidClient)", async () => {
-    const client = await exampleClient();
+    const client = await exampleClient(build);
     const x = client.wasm.exports;
     const io = client.wasm.ioPtr;
     for (const slot of [-1, 8, 9, 255, 0x7fffffff, -0x80000000]) {
@@ -228,8 +147,117 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     client.close();
   });
 
+  it("a host import that calls back into the module gets ERR_BUSY; the outer call is unharmed", async () => {
+    const seen: number[] = [];
+    let client: TidClient | undefined;
+    client = await TidClient.create({
+      backend: "soft", identity: EXAMPLE_IDENTITY, build,
+      random: (out) => {
+        const x = client!.wasm.exports;
+        seen.push(x.tid_close!(), x.tid_client_init!(), x.tid_client_get_authcode!(0, 0), x.tid_set_backend!(1));
+        out.set(randomBytes(out.length));
+        return 0;
+      },
+    });
+    client.init();
+    const authcode = client.getAuthcode();
+    expect(new Set(seen)).toEqual(new Set([S.ERR_BUSY]));
+    const { serverData, token } = answer(authcode, EXAMPLE_IDENTITY);
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
+    client.close();
+  });
+});
+
+// These arm a pending request or an ephemeral key with the TEST HOOKS, which only the test build
+// (the release code plus the hooks) exports.
+describe("device failure paths through the test hooks (test build)", () => {
+  const build = "test" as const;
+
+  it("each byte of server data flipped (0xFF and 0x01): rejected with its status, nothing installed, pending erased", async () => {
+    const client = await exampleClient(build);
+    const marker = client.symCrypto(0, new Uint8Array(16), true);
+    for (const mask of [0xff, 0x01]) {
+      for (let i = 0; i < good.length; i++) {
+        const bad = good.slice();
+        bad[i]! ^= mask;
+        client.testHooks.setPending(qd, nd, tagD);
+        expect([i, mask, statusOf(() => client.validate(bad))]).toEqual([i, mask, expectedForFlip(i, mask)]);
+        // The request is gone: even the genuine answer now fails.
+        expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
+      }
+    }
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
+    // And the genuine answer to a fresh (re-armed) request still works.
+    client.testHooks.setPending(qd, nd, tagD);
+    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
+    client.close();
+  });
+
+  it("second validate of the same answer: ERR_NO_PENDING_REQUEST; validate before any authcode too", async () => {
+    const client = await exampleClient(build);
+    expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
+    client.testHooks.setPending(qd, nd, tagD);
+    expect(toHex(client.validate(good)!)).toBe(EXAMPLE.sessionToken);
+    expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
+    client.close();
+  });
+
+  it("truncated and over-long server data", async () => {
+    const client = await exampleClient(build);
+    const marker = client.symCrypto(0, new Uint8Array(16), true);
+    for (let n = 0; n < good.length; n++) {
+      client.testHooks.setPending(qd, nd, tagD);
+      const want = n < 68 ? "ERR_BAD_LENGTH" : "ERR_BAD_FORMAT";
+      expect([n, statusOf(() => client.validate(good.subarray(0, n)))]).toEqual([n, want]);
+    }
+    for (const extra of [1, 16, 512, 513, 1000, 60000]) {
+      const long = new Uint8Array(good.length + extra);
+      long.set(good);
+      client.testHooks.setPending(qd, nd, tagD);
+      const want = good.length + extra > 644 ? "ERR_BAD_LENGTH" : "ERR_BAD_FORMAT";
+      expect([extra, statusOf(() => client.validate(long))]).toEqual([extra, want]);
+      expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
+    }
+    // Longer than the I/O region: a RangeError, and the request is still consumed.
+    client.testHooks.setPending(qd, nd, tagD);
+    expect(() => client.validate(new Uint8Array(70_000))).toThrow(RangeError);
+    expect(statusOf(() => client.validate(good))).toBe("ERR_NO_PENDING_REQUEST");
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
+    client.close();
+  });
+
+  it("a correctly tagged Qs that is not a curve point: ERR_BAD_POINT, nothing installed", async () => {
+    const client = await exampleClient(build);
+    const marker = client.symCrypto(0, new Uint8Array(16), true);
+    for (const Qs of [new Uint8Array(64), new Uint8Array(randomBytes(64)), new Uint8Array(64).fill(0xff)]) {
+      const body = encodeServerDataBody({ time: EXAMPLE.serverTime, tid: EXAMPLE_IDENTITY.tid, ns: fromHex(EXAMPLE.Ns), Qs });
+      const sd = new Uint8Array(body.length + 32);
+      sd.set(body);
+      sd.set(computeTagS(EXAMPLE_IDENTITY.psk, body, nd, tagD), body.length);
+      client.testHooks.setPending(qd, nd, tagD);
+      expect(statusOf(() => client.validate(sd))).toBe("ERR_BAD_POINT");
+    }
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(toHex(marker));
+    client.close();
+  });
+
+  it("token buffer too short (raw ABI): ERR_BUFFER_TOO_SHORT with 16 written back; the request is consumed", async () => {
+    const client = await exampleClient(build);
+    const x = client.wasm.exports;
+    const io = client.wasm.ioPtr;
+    const mem = () => client.wasm.bytes();
+    const dv = () => new DataView(mem().buffer);
+    client.testHooks.setPending(qd, nd, tagD);
+    mem().set(good, io + 64);
+    dv().setUint32(io, 15, true);
+    expect(statusName(x.tid_client_validate_authcode!(io + 64, good.length, io + 16, io))).toBe("ERR_BUFFER_TOO_SHORT");
+    expect(dv().getUint32(io, true)).toBe(16);
+    expect(statusName(x.tid_client_validate_authcode!(io + 64, good.length, io + 16, io))).toBe("ERR_NO_PENDING_REQUEST");
+    client.close();
+  });
+
   it("out-of-bounds pointers never trap: ERR_OUT_OF_BOUNDS, state intact", async () => {
-    const client = await exampleClient();
+    const client = await exampleClient(build);
     const x = client.wasm.exports;
     const end = client.wasm.memory.buffer.byteLength;
     const io = client.wasm.ioPtr;
@@ -315,28 +343,8 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     client.close();
   });
 
-  it("a host import that calls back into the module gets ERR_BUSY; the outer call is unharmed", async () => {
-    const seen: number[] = [];
-    let client: TidClient | undefined;
-    client = await TidClient.create({
-      backend: "soft", identity: EXAMPLE_IDENTITY, build,
-      random: (out) => {
-        const x = client!.wasm.exports;
-        seen.push(x.tid_close!(), x.tid_client_init!(), x.tid_client_get_authcode!(0, 0), x.tid_set_backend!(1));
-        out.set(randomBytes(out.length));
-        return 0;
-      },
-    });
-    client.init();
-    const authcode = client.getAuthcode();
-    expect(new Set(seen)).toEqual(new Set([S.ERR_BUSY]));
-    const { serverData, token } = answer(authcode, EXAMPLE_IDENTITY);
-    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
-    client.close();
-  });
-
   it("argument errors name the argument", async () => {
-    const client = await exampleClient();
+    const client = await exampleClient(build);
     expect(() => client.getAuthcode(new Uint8Array(513))).toThrow(/extra must be at most 512 bytes, got 513/);
     expect(() => client.getAuthcode([1, 2] as never)).toThrow(/extra must be a Uint8Array, got an Array/);
     expect(() => client.validate(null as never)).toThrow(/serverData must be a Uint8Array, got null/);

@@ -2,10 +2,11 @@
 // (test/vectors/tid-v1-example.json) reproduced byte for byte by the wasm soft backend, with Nd,
 // time and the ephemeral key injected through the TEST HOOK.
 import { describe, expect, it } from "vitest";
-import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, softClient } from "../support/tid.js";
+import { EXAMPLE, EXAMPLE_IDENTITY, softClient } from "../support/tid.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-describe.each(BUILDS)("worked example (%s)", (build) => {
+// Nd, time and the ephemeral key come in through the TEST HOOK: the test build (release code + hooks).
+describe.each(["test"] as const)("worked example (%s build)", (build) => {
   it("authcode, then token from the server data", async () => {
     const client = await softClient(build, EXAMPLE_IDENTITY);
     expect(toHex(client.tid)).toBe(EXAMPLE.TID);
