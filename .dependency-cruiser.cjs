@@ -14,7 +14,7 @@
 // and no import cycles anywhere, type-only imports included. The code that ships in the root
 // package (what a device installs) must not use a package it does not declare: better-sqlite3
 // belongs to @tid-wasm/server (server/package.json) and only server/app/ may load it.
-// test/layers/ runs this file against a fixture tree that breaks each rule.
+// test/repo/layers.test.ts runs this file on a scratch tree that breaks each rule.
 
 /** A `to` that matches a dependency outside the given folders (node built-ins are always fine). */
 const outside = (pattern) => ({ pathNot: pattern, dependencyTypesNot: ["core"] });
