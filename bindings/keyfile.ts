@@ -19,11 +19,15 @@
  *   64     16  GCM tag; the AAD is bytes [0, 40), so every header byte is authenticated
  *
  * Files are written 0600 (atomically: a 0600 temporary file, fsync, then link — or rename when
- * overwriting) and a file that the
- * group or others can read, write or execute is refused on read (like ssh with private keys).
+ * overwriting; stageKeyFile splits the two so a caller can do its own step in between). Reading
+ * checks, in this order: a regular file (opened non-blocking and checked on the open descriptor,
+ * so a FIFO or a device cannot hang the reader) of exactly 80 bytes, then the format, then the
+ * mode — a file that the group or others can read, write or execute is refused (like ssh with
+ * private keys) — and only then the secret.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from "node:crypto";
-import { link, open, readFile, rename, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { link, lstat, open, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { requireBytes } from "./errors.js";
 
@@ -61,6 +65,7 @@ export interface KeyFileIdentity {
 }
 
 export type KeyFileErrorCode =
+  | "NOT_FOUND" // no file at that path
   | "BAD_FORMAT" // wrong size, magic, cipher or scrypt parameters out of range
   | "UNSUPPORTED_VERSION"
   | "WRONG_SECRET_KIND" // a passphrase for a machine-bound file, or the other way round
@@ -175,28 +180,42 @@ export async function encodeKeyFile(
   return out;
 }
 
-/** Unseal the 80 bytes of a key file. @throws KeyFileError */
-export async function decodeKeyFile(file: Uint8Array, secret: KeyFileSecret, path?: string): Promise<KeyFileIdentity> {
-  requireBytes("file", file);
+/** What the header of a key file says (nothing secret). */
+export interface KeyFileHeader {
+  /** what seals it */
+  source: "passphrase" | "machine-bound";
+  scrypt: ScryptParams;
+}
+
+/** Check the format of a key file's bytes: size, magic, version, cipher, scrypt cost, key source. @throws KeyFileError */
+function parseHeader(file: Uint8Array, path: string | undefined): KeyFileHeader {
   if (file.length !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${file.length}`, path);
   if (!MAGIC.every((b, i) => file[i] === b)) throw new KeyFileError("BAD_FORMAT", "not a tid-wasm key file (bad magic)", path);
   if (file[6] !== KEYFILE_VERSION) throw new KeyFileError("UNSUPPORTED_VERSION", `key file version ${file[6]}, this library reads ${KEYFILE_VERSION}`, path);
   if (file[8] !== CIPHER_AES_256_GCM) throw new KeyFileError("BAD_FORMAT", `unknown cipher ${file[8]}`, path);
-  const params: ScryptParams = { logN: file[9]!, r: file[10]!, p: file[11]! };
+  const scrypt: ScryptParams = { logN: file[9]!, r: file[10]!, p: file[11]! };
   try {
-    checkParams(params, "scrypt");
+    checkParams(scrypt, "scrypt");
   } catch (e) {
     throw new KeyFileError("BAD_FORMAT", `scrypt parameters out of range: ${(e as Error).message}`, path);
   }
   const source = file[7];
   if (source !== SOURCE.passphrase && source !== SOURCE.machineBound) throw new KeyFileError("BAD_FORMAT", `unknown key source ${source}`, path);
+  return { source: source === SOURCE.passphrase ? "passphrase" : "machine-bound", scrypt };
+}
+
+/** Unseal the 80 bytes of a key file. @throws KeyFileError */
+export async function decodeKeyFile(file: Uint8Array, secret: KeyFileSecret, path?: string): Promise<KeyFileIdentity> {
+  requireBytes("file", file);
+  const header = parseHeader(file, path);
+  const source = header.source === "passphrase" ? SOURCE.passphrase : SOURCE.machineBound;
   const { bytes, source: given } = await secretBytes(secret);
   if (given !== source) {
     bytes.fill(0);
     const want = source === SOURCE.passphrase ? "a passphrase" : "the machine-bound secret";
     throw new KeyFileError("WRONG_SECRET_KIND", `this key file is sealed with ${want}`, path);
   }
-  const key = await scrypt(bytes, file.subarray(12, 28), params);
+  const key = await scrypt(bytes, file.subarray(12, 28), header.scrypt);
   bytes.fill(0);
   let plain: Buffer;
   try {
@@ -215,17 +234,32 @@ export async function decodeKeyFile(file: Uint8Array, secret: KeyFileSecret, pat
   return identity;
 }
 
+/** A key file written to a temporary file next to its path, not yet in place. */
+export interface StagedKeyFile {
+  readonly path: string;
+  /** Put the file in place (link, or rename with `overwrite`). @throws KeyFileError EXISTS */
+  commit(): Promise<void>;
+  /** Remove the temporary file (after commit: nothing to do). */
+  discard(): Promise<void>;
+}
+
 /**
- * Write a new key file with mode 0600, atomically. Refuses to replace an existing file unless
- * `overwrite` is set.
+ * Seal the identity and write it, 0600 and fsynced, to a temporary file in the key file's
+ * directory, without putting it in place yet: everything that can fail — the secret, scrypt, the
+ * directory, the disk — fails here, and commit() is one link (or rename). A caller that must do
+ * something between (register the identity with a server) stages first, then commits.
+ * Refuses an existing `path` unless `overwrite` is set, and a `path` that is not a file.
  */
-export async function writeKeyFile(
+export async function stageKeyFile(
   path: string,
   identity: KeyFileIdentity,
   secret: KeyFileSecret,
   options: { scrypt?: ScryptParams; overwrite?: boolean } = {},
-): Promise<void> {
+): Promise<StagedKeyFile> {
   if (typeof path !== "string" || path.length === 0) throw new TypeError("path must be a non-empty string");
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing && !options.overwrite) throw new KeyFileError("EXISTS", "file exists (pass overwrite: true to replace it)", path);
+  if (existing?.isDirectory()) throw new KeyFileError("NOT_A_FILE", "a directory", path);
   const bytes = await encodeKeyFile(identity, secret, options);
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const fh = await open(tmp, "wx", 0o600);
@@ -239,46 +273,106 @@ export async function writeKeyFile(
     throw e;
   }
   await fh.close();
+  let done = false;
+  return {
+    path,
+    async commit() {
+      if (done) throw new Error("this staged key file was already committed or discarded");
+      done = true;
+      try {
+        if (options.overwrite) await rename(tmp, path);
+        else await link(tmp, path); // atomic: fails with EEXIST instead of replacing
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+          throw new KeyFileError("EXISTS", "file exists (pass overwrite: true to replace it)", path);
+        }
+        throw e;
+      } finally {
+        await unlink(tmp).catch(() => undefined); // after a rename it is already gone
+      }
+      try {
+        const dir = await open(dirname(path), "r");
+        await dir.sync().catch(() => undefined);
+        await dir.close();
+      } catch {
+        // directory fsync is best effort (not supported everywhere)
+      }
+    },
+    async discard() {
+      if (done) return;
+      done = true;
+      await unlink(tmp).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Write a new key file with mode 0600, atomically. Refuses to replace an existing file unless
+ * `overwrite` is set.
+ */
+export async function writeKeyFile(
+  path: string,
+  identity: KeyFileIdentity,
+  secret: KeyFileSecret,
+  options: { scrypt?: ScryptParams; overwrite?: boolean } = {},
+): Promise<void> {
+  const staged = await stageKeyFile(path, identity, secret, options);
   try {
-    if (options.overwrite) await rename(tmp, path);
-    else await link(tmp, path); // atomic: fails with EEXIST instead of replacing
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new KeyFileError("EXISTS", "file exists (pass overwrite: true to replace it)", path);
-    }
-    throw e;
+    await staged.commit();
   } finally {
-    await unlink(tmp).catch(() => undefined); // after a rename it is already gone
-  }
-  try {
-    const dir = await open(dirname(path), "r");
-    await dir.sync().catch(() => undefined);
-    await dir.close();
-  } catch {
-    // directory fsync is best effort (not supported everywhere)
+    await staged.discard();
   }
 }
 
 /**
- * Read and unseal a key file. Refuses a file that group or others may access (chmod 600 it).
- * @throws KeyFileError
+ * The 80 bytes and the mode of the key file at `path`: opened non-blocking (a FIFO cannot hang the
+ * reader) and checked on the open descriptor — a regular file of exactly 80 bytes.
  */
-export async function readKeyFile(path: string, secret: KeyFileSecret): Promise<KeyFileIdentity> {
+async function readKeyFileBytes(path: string): Promise<{ bytes: Buffer; mode: number }> {
   if (typeof path !== "string" || path.length === 0) throw new TypeError("path must be a non-empty string");
-  const fh = await open(path, "r");
-  let bytes: Buffer;
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new KeyFileError("NOT_FOUND", "no such file", path, { cause: e });
+    throw e;
+  }
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new KeyFileError("NOT_A_FILE", "not a regular file", path);
-    if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
-      const mode = (st.mode & 0o777).toString(8).padStart(3, "0");
-      throw new KeyFileError("INSECURE_PERMISSIONS", `mode ${mode} lets others access the key file; run \`chmod 600 ${path}\``, path);
-    }
-    bytes = await fh.readFile();
+    if (st.size !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${st.size}`, path);
+    const bytes = Buffer.alloc(KEYFILE_SIZE);
+    const { bytesRead } = await fh.read(bytes, 0, KEYFILE_SIZE, 0);
+    if (bytesRead !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, read ${bytesRead}`, path);
+    return { bytes, mode: st.mode & 0o777 };
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * What the key file at `path` is sealed with, without unsealing it: checks that it is a regular
+ * file of the right size and format (not its mode: readKeyFile does).
+ * @throws KeyFileError NOT_FOUND, NOT_A_FILE, BAD_FORMAT, UNSUPPORTED_VERSION
+ */
+export async function inspectKeyFile(path: string): Promise<KeyFileHeader & { mode: number }> {
+  const { bytes, mode } = await readKeyFileBytes(path);
+  return { ...parseHeader(bytes, path), mode };
+}
+
+/**
+ * Read and unseal a key file: a regular file of 80 bytes, in the key file format, that only its
+ * owner may access (chmod 600 it), unsealed with `secret`.
+ * @throws KeyFileError
+ */
+export async function readKeyFile(path: string, secret: KeyFileSecret): Promise<KeyFileIdentity> {
+  const { bytes, mode } = await readKeyFileBytes(path);
   try {
+    parseHeader(bytes, path);
+    if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+      const octal = mode.toString(8).padStart(3, "0");
+      throw new KeyFileError("INSECURE_PERMISSIONS", `mode ${octal} lets others access the key file; run \`chmod 600 ${path}\``, path);
+    }
     return await decodeKeyFile(bytes, secret, path);
   } finally {
     bytes.fill(0);

@@ -1,13 +1,16 @@
 // The soft key file (bindings/keyfile.ts, docs/keyfile.md): sealed TID ‖ PSK, scrypt + AES-256-GCM,
-// mode 0600 on write, group/world-accessible files refused on read, every header byte
-// authenticated, passphrase and machine-bound secrets.
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+// mode 0600 on write (staged beside its path, then committed), group/world-accessible files
+// refused on read — after the file type, size and format are checked, so a FIFO, a device, a huge
+// file or a text file gets the right answer —, every header byte authenticated, passphrase and
+// machine-bound secrets.
+import { execFileSync } from "node:child_process";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  decodeKeyFile, encodeKeyFile, readKeyFile, writeKeyFile, KeyFileError, KEYFILE_SIZE, type KeyFileSecret,
+  decodeKeyFile, encodeKeyFile, inspectKeyFile, readKeyFile, stageKeyFile, writeKeyFile, KeyFileError, KEYFILE_SIZE, type KeyFileSecret,
 } from "../../bindings/keyfile.js";
 import { randomIdentity } from "../support/tid.js";
 import { toHex } from "../../reference/bytes.js";
@@ -97,6 +100,79 @@ describe("soft key file", () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600); // the replacement is 0600 again
     expect(toHex((await readKeyFile(path, PASS)).tid)).toBe(toHex(other.tid));
     expect(await codeOf(readKeyFile(dir, PASS))).toBe("NOT_A_FILE");
+  });
+
+  it("reads in order: a regular file (a FIFO or a device never hangs it), of 80 bytes, then the format, then the mode", async () => {
+    expect(await codeOf(readKeyFile(join(dir, "missing.tidkey"), PASS))).toBe("NOT_FOUND");
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(await codeOf(readKeyFile(fifo, PASS))).toBe("NOT_A_FILE"); // no writer: a blocking open would wait forever
+    expect(await codeOf(readKeyFile("/dev/urandom", PASS))).toBe("NOT_A_FILE");
+    // a text file that others may read (like /etc/passwd): its format is wrong, not its mode
+    const text = join(dir, "passwd");
+    await writeFile(text, "root:x:0:0:root:/root:/bin/bash\n", { mode: 0o644 });
+    const err = await readKeyFile(text, PASS).catch((e: unknown) => e as KeyFileError);
+    expect(err.code).toBe("BAD_FORMAT");
+    expect(err.message).toMatch(/a key file is 80 bytes, this one 32/);
+    expect(err.message).not.toMatch(/chmod/);
+    // 1 GiB (sparse): refused from its size, nothing read
+    const huge = join(dir, "huge");
+    await writeFile(huge, "");
+    await truncate(huge, 2 ** 30);
+    const t0 = Date.now();
+    expect(await codeOf(readKeyFile(huge, PASS))).toBe("BAD_FORMAT");
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    // 80 bytes but not a key file, mode 0644: BAD_FORMAT, the mode is not the news
+    const junk = join(dir, "junk");
+    await writeFile(junk, new Uint8Array(KEYFILE_SIZE), { mode: 0o644 });
+    expect(await codeOf(readKeyFile(junk, PASS))).toBe("BAD_FORMAT");
+    // a real key file, mode 0644: now the mode
+    const real = join(dir, "real.tidkey");
+    await writeKeyFile(real, randomIdentity(), PASS, FAST);
+    await chmod(real, 0o644);
+    expect(await codeOf(readKeyFile(real, PASS))).toBe("INSECURE_PERMISSIONS");
+  });
+
+  it("inspectKeyFile: what seals the file, without unsealing it or checking the mode", async () => {
+    const path = join(dir, "inspect.tidkey");
+    await writeKeyFile(path, randomIdentity(), PASS, FAST);
+    await chmod(path, 0o640);
+    expect(await inspectKeyFile(path)).toEqual({ source: "passphrase", scrypt: FAST.scrypt, mode: 0o640 });
+    const mid = join(dir, "machine-id-inspect");
+    await writeFile(mid, "0123456789abcdef0123456789abcdef\n");
+    const bound = join(dir, "bound.tidkey");
+    await writeKeyFile(bound, randomIdentity(), { machineBound: true, machineIdPath: mid }, FAST);
+    expect((await inspectKeyFile(bound)).source).toBe("machine-bound");
+    expect(await codeOf(inspectKeyFile(join(dir, "passwd")))).toBe("BAD_FORMAT");
+    expect(await codeOf(inspectKeyFile(join(dir, "nothing")))).toBe("NOT_FOUND");
+  });
+
+  it("stageKeyFile: the sealed file waits beside its path; commit puts it in place, discard leaves nothing", async () => {
+    const sub = await mkdtemp(join(dir, "stage-"));
+    const id = randomIdentity();
+    const path = join(sub, "device.tidkey");
+    const staged = await stageKeyFile(path, id, PASS, FAST);
+    const waiting = await readdir(sub);
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatch(/^\.device\.tidkey\..*\.tmp$/);
+    expect((await stat(join(sub, waiting[0]!))).mode & 0o777).toBe(0o600);
+    await staged.commit();
+    expect(await readdir(sub)).toEqual(["device.tidkey"]);
+    expect(toHex((await readKeyFile(path, PASS)).psk)).toBe(toHex(id.psk));
+    await expect(staged.commit()).rejects.toThrow(/already committed/);
+
+    const other = join(sub, "other.tidkey");
+    const dropped = await stageKeyFile(other, id, PASS, FAST);
+    await dropped.discard();
+    expect(await readdir(sub)).toEqual(["device.tidkey"]);
+    // a file that appears between stage and commit is not replaced
+    const raced = await stageKeyFile(other, id, PASS, FAST);
+    await writeFile(other, "someone else's");
+    expect(await codeOf(raced.commit())).toBe("EXISTS");
+    expect(await readFile(other, "utf8")).toBe("someone else's");
+    expect((await readdir(sub)).sort()).toEqual(["device.tidkey", "other.tidkey"]);
+    expect(await codeOf(stageKeyFile(path, id, PASS, FAST))).toBe("EXISTS");
+    expect(await codeOf(stageKeyFile(sub, id, PASS, { ...FAST, overwrite: true }))).toBe("NOT_A_FILE");
   });
 
   it("machine-bound: unseals on the same machine id only; a passphrase does not fit it", async () => {
