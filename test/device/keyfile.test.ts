@@ -111,7 +111,7 @@ describe("soft key file", () => {
     // a text file that others may read (like /etc/passwd): its format is wrong, not its mode
     const text = join(dir, "passwd");
     await writeFile(text, "root:x:0:0:root:/root:/bin/bash\n", { mode: 0o644 });
-    const err = await readKeyFile(text, PASS).catch((e: unknown) => e as KeyFileError);
+    const err = (await readKeyFile(text, PASS).catch((e: unknown) => e)) as KeyFileError;
     expect(err.code).toBe("BAD_FORMAT");
     expect(err.message).toMatch(/a key file is 80 bytes, this one 32/);
     expect(err.message).not.toMatch(/chmod/);
