@@ -1,62 +1,21 @@
 // The `tid` command line (bin/tid.js → main): a table of subcommands, each in
-// cli/commands/<name>.ts exporting a CliCommand. To add one: write the file, import it here
-// and add it to COMMANDS. Exit codes: 0 success, 1 the operation failed, 2 usage error.
+// cli/commands/<name>.ts exporting a CliCommand (cli/command.ts). To add one: write the file,
+// import it here and add it to COMMANDS. Exit codes: 0 success, 1 the operation failed, 2 usage
+// error.
 //
 //   tid help [COMMAND]        this list, or one command's usage
+//   tid --version             the package version
 //   tid probe --board NAME    find and identify the SE on a board (cli/commands/probe.ts)
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand, type CliIo } from "./command.js";
 import { probe } from "./commands/probe.js";
-import { provision } from "./commands/provision.js";
-import { auth } from "./commands/auth.js";
 import { keygen } from "./commands/keygen.js";
 import { server } from "./commands/server.js";
+import { provision } from "./commands/provision.js";
+import { auth } from "./commands/auth.js";
+import { demo } from "./commands/demo.js";
+import { packageVersion } from "./version.js";
 
-export interface CliIo {
-  /** standard output, one call per line or block (no trailing newline needed) */
-  out(text: string): void;
-  /** standard error */
-  err(text: string): void;
-  env: Record<string, string | undefined>;
-}
-
-export interface CliCommand {
-  name: string;
-  /** one line for `tid help` */
-  summary: string;
-  /** full usage text for `tid help NAME` / `tid NAME --help` */
-  usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
-}
-
-/** A wrong invocation: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/**
- * Parse a command's arguments strictly (node:util parseArgs); any unknown option, missing value or
- * (unless allowed) stray positional is a UsageError.
- */
-export function parseCommandArgs<const T extends NonNullable<ParseArgsConfig["options"]>>(
-  argv: string[],
-  options: T,
-  { positionals = true }: { positionals?: boolean } = {},
-): ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>> {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: positionals });
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-}
-
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-export const COMMANDS: CliCommand[] = [probe, provision, auth, keygen, server];
+export const COMMANDS: CliCommand[] = [probe, keygen, server, provision, auth, demo];
 
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
@@ -65,12 +24,13 @@ const processIo: CliIo = {
 };
 
 export function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), "version".length);
   return [
     "usage: tid <command> [options]",
     "",
     "commands:",
     `  ${"help".padEnd(width)}  show this list, or \`tid help <command>\` for one command`,
+    `  ${"version".padEnd(width)}  print the tid-wasm version (also \`tid --version\`)`,
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Set TID_DEBUG=hal to trace every bus transaction.",
@@ -83,6 +43,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (name === undefined) {
     io.err(usage());
     return EXIT_USAGE;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    if (rest.length > 0) {
+      io.err(`tid: ${name} takes no arguments\n\n${usage()}`);
+      return EXIT_USAGE;
+    }
+    io.out(`tid-wasm ${packageVersion()}`);
+    return EXIT_OK;
   }
   if (name === "help" || name === "--help" || name === "-h") {
     const topic = rest[0];

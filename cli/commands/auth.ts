@@ -7,7 +7,7 @@
 // Steps: init → get authcode → authDevice → validate on the device → the device's token must equal
 // the user server's → one AEAD message each way (seal/open) with the new token.
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
@@ -15,9 +15,13 @@ import { authDevice, destroyAgents } from "../../server/sdk/auth-device.js";
 import { AeadSession } from "../../reference/aead.js";
 import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
-import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
-import { DEVICE_OPTIONS, caFile, keyFileSecret, loadBoardOrUsage, readSimState, serverUrl } from "./provision.js";
-import { toHex } from "../../reference/bytes.js";
+import { inspectKeyFile, KeyFileError, type KeyFileHeader, type KeyFileSecret } from "../../bindings/keyfile.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
+import { MAX_EXTRA } from "../../reference/constants.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
+import { DEVICE_OPTIONS, caFile, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
+import { readOptionFile } from "../option-file.js";
+import { readSimState } from "../sim-state.js";
 
 const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
@@ -71,15 +75,49 @@ export interface AuthReport {
   errorCode?: string;
 }
 
+/** A PEM private key is a few KiB (RSA-8192 PKCS#8: under 7 KiB). */
+const MAX_PRIVATE_KEY_BYTES = 64 * 1024;
+
+/** The user server's private key, DIR/private_key.pem (from `tid keygen DIR`). */
 function loadPrivateKey(dir: string): KeyObject {
+  const made = "make the key pair with `tid keygen DIR --server URL --user UIN`";
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`--user-key ${dir}: no such directory; ${made}`);
+  if (!st.isDirectory()) throw new UsageError(`--user-key ${dir}: not a directory (it names the directory \`tid keygen DIR\` wrote)`);
   const path = join(dir, "private_key.pem");
-  let pem: string;
+  const { bytes } = readOptionFile("--user-key", path, { maxBytes: MAX_PRIVATE_KEY_BYTES, what: "PEM private key", hint: made });
   try {
-    pem = readFileSync(path, "utf8");
+    return createPrivateKey(bytes);
   } catch (e) {
-    throw new UsageError(`--user-key: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); make it with \`tid keygen DIR\``);
+    throw new UsageError(`--user-key ${path}: not a PEM private key (${(e as Error).message})`);
+  } finally {
+    bytes.fill(0);
   }
-  return createPrivateKey(pem);
+}
+
+/**
+ * The soft key file's header, checked before anything runs: a missing file, not a regular file,
+ * not a key file are usage errors naming --key-file (its mode is checked when it is read).
+ */
+async function checkKeyFile(path: string): Promise<KeyFileHeader> {
+  try {
+    return await inspectKeyFile(path);
+  } catch (e) {
+    if (!(e instanceof KeyFileError)) throw e;
+    const hint = e.code === "NOT_FOUND" ? `; write one with \`tid provision --server URL --key-file ${path}\`` : "";
+    throw new UsageError(`--key-file ${e.message}${hint}`);
+  }
+}
+
+/** The secret for a key file: as the options say, and of the kind the file is sealed with. */
+function secretFor(header: KeyFileHeader, values: Parameters<typeof keyFileSecret>[0], env: Record<string, string | undefined>, path: string): KeyFileSecret {
+  if (header.source === "machine-bound" && !values["machine-bound"]) {
+    throw new UsageError(`--key-file ${path} is sealed with this machine's id, not a passphrase: add --machine-bound`);
+  }
+  if (header.source === "passphrase" && values["machine-bound"]) {
+    throw new UsageError(`--key-file ${path} is sealed with a passphrase, not this machine's id: drop --machine-bound and set $TID_KEY_PASSPHRASE (or --passphrase-env VAR, --passphrase-file FILE)`);
+  }
+  return keyFileSecret(values, env);
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
@@ -102,15 +140,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const keyFile = str("key-file");
   if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
   if (keyFile !== undefined && str("sim-state") !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
-  let extra = new Uint8Array(0);
+  let extra: Uint8Array = new Uint8Array(0);
   if (str("extra") !== undefined) {
     const x = str("extra")!;
-    if (!/^([0-9a-fA-F]{2}){0,512}$/.test(x)) throw new UsageError("--extra must be hex, up to 512 bytes");
-    extra = new Uint8Array(Buffer.from(x, "hex"));
+    if (!new RegExp(`^([0-9a-fA-F]{2}){0,${MAX_EXTRA}}$`).test(x)) throw new UsageError(`--extra must be hex, up to ${MAX_EXTRA} bytes`);
+    extra = fromHex(x);
+  }
+  if (boardName !== undefined && (values["machine-bound"] || str("passphrase-env") || str("passphrase-file"))) {
+    throw new UsageError("--machine-bound / --passphrase-env / --passphrase-file go with --key-file");
   }
   const privateKey = loadPrivateKey(keyDir);
   const ca = caFile(str("ca"));
-  const secret = keyFile !== undefined ? await keyFileSecret(values as Record<string, string | undefined>, io.env) : undefined;
+  const secret = keyFile !== undefined ? secretFor(await checkKeyFile(keyFile), values, io.env, keyFile) : undefined;
 
   const report: AuthReport = { ok: false, backend: keyFile !== undefined ? "soft" : "se", server: url, user };
   let opened: OpenedBoard | undefined;
@@ -123,7 +164,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const sim = board.sim;
       if (sim && simStatePath === undefined) throw new UsageError(`${boardName} is simulated: give --sim-state FILE (written by \`tid provision --board ${boardName} --sim-state FILE\`)`);
       if (!sim && simStatePath !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${boardName} is hardware`);
-      const state = simStatePath !== undefined ? await readSimState(simStatePath) : undefined;
+      const state = simStatePath !== undefined ? readSimState(simStatePath) : undefined;
       opened = openBoard(board, {
         ...(values.trace ? { trace: (l: string) => io.err(`[tid:hal] ${l}`) } : {}),
         ...(state ? { simulator: { identity: { tid: state.tid, psk: state.psk, locked: state.locked } } } : {}),

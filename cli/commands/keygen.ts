@@ -1,16 +1,20 @@
 // `tid keygen DIR`: the user server's RSA key pair (the original SDK's generate_rsa_key_pair.py),
-// written by server/sdk/keygen.ts as DIR/public_key.pem (SPKI, 0644) and DIR/private_key.pem
-// (PKCS#8, 0600). The user server signs each authentication request with the private key; the auth
-// server encrypts the session token to the public key (docs/server.md). With --server URL --user
-// UIN the public key is also registered with a TID auth server (admin API).
+// written by server/sdk/keygen.ts as DIR/public_key.pem (SPKI, 0644) and DIR/private_key.pem (PKCS#8,
+// 0600). The user server signs each authentication request with the private key; the auth server
+// encrypts the session token to the public key (docs/server.md). With --server URL --user UIN the
+// public key is also registered with a TID auth server (admin API) as that user server.
+//
+// Order, so that a failure leaves nothing half done: check DIR and ask the server whether UIN is
+// free (an existing registration needs --force), then write the key pair, then register it; if
+// registering fails, a key pair written by this run is removed again.
 import { createHash, createPublicKey } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { keygen as writeKeyPair } from "../../server/sdk/keygen.js";
-import { registerUserServer } from "../../server/sdk/admin-client.js";
-import { destroyAgents } from "../../server/sdk/http-client.js";
-import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
-import { adminToken, caFile, serverUrl } from "./provision.js";
+import { getUserServer, registerUserServer, type AdminOptions } from "../../server/sdk/admin-client.js";
+import { destroyAgents, TidServerError } from "../../server/sdk/http-client.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
+import { ADMIN_OPTIONS, adminOptions, serverUrl } from "../options.js";
 
 const USAGE = `usage: tid keygen DIR [--bits N] [--force] [--server URL --user UIN] [--json]
 
@@ -18,9 +22,11 @@ Make the user server's RSA key pair: DIR/public_key.pem (0644) and DIR/private_k
 DIR is created (0700) if needed; existing keys are never replaced without --force.
 
   --bits N                RSA modulus size (default 2048)
-  --force                 replace an existing key pair in DIR
+  --force                 replace an existing key pair in DIR (and, with --server, the key
+                          registered for UIN)
   --server URL            also register the public key with this TID auth server (admin API) …
-  --user UIN              … as this user server (1..64 characters of [0-9A-Za-z_.-])
+  --user UIN              … as this user server (1..64 characters of [0-9A-Za-z_.-]); \`tid auth
+                          --user UIN\` and \`tid provision --owner UIN\` then name it
   --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
   --ca FILE               trust this CA certificate (PEM) for an https server
   --json                  print one JSON document
@@ -39,14 +45,25 @@ export interface KeygenReport {
   error?: string;
 }
 
+const USER_UIN = /^[0-9A-Za-z_.-]{1,64}$/;
+
+/** Before any key is made: is UIN free on the server (or may it be replaced)? */
+async function checkUserServerFree(admin: AdminOptions, user: string, force: boolean): Promise<void> {
+  try {
+    await getUserServer(admin, user);
+  } catch (e) {
+    if (e instanceof TidServerError && e.code === "UNKNOWN_USER") return;
+    throw e;
+  }
+  if (!force) throw new Error(`user server ${user} is already registered with ${admin.url} (use --force to replace its key)`);
+}
+
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
+    ...ADMIN_OPTIONS,
     bits: { type: "string" },
     force: { type: "boolean" },
-    server: { type: "string" },
     user: { type: "string" },
-    "admin-token-env": { type: "string" },
-    ca: { type: "string" },
     json: { type: "boolean" },
   });
   if (positionals.length === 0) throw new UsageError("DIR is required");
@@ -57,29 +74,40 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     bits = Number(values.bits);
     if (!Number.isInteger(bits) || bits < 2048 || bits > 8192) throw new UsageError(`--bits must be an integer in 2048..8192, got ${values.bits}`);
   }
-  const server = values.server as string | undefined;
-  const user = values.user as string | undefined;
+  const server = values.server;
+  const user = values.user;
   if ((server === undefined) !== (user === undefined)) throw new UsageError("--server and --user go together");
-  if (server !== undefined) serverUrl(server, undefined, io.env);
-  if (user !== undefined && !/^[0-9A-Za-z_.-]{1,64}$/.test(user)) throw new UsageError(`--user must be 1..64 characters of [0-9A-Za-z_.-], got ${JSON.stringify(user)}`);
+  if (user !== undefined && !USER_UIN.test(user)) throw new UsageError(`--user must be 1..64 characters of [0-9A-Za-z_.-], got ${JSON.stringify(user)}`);
+  const admin = server !== undefined ? adminOptions(serverUrl(server, undefined, io.env), values, io.env) : undefined;
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`DIR ${dir} is not a directory`);
+  const force = values.force === true;
 
   const report: KeygenReport = { ok: false, dir, publicKey: join(dir, "public_key.pem"), privateKey: join(dir, "private_key.pem"), bits };
+  let written = false;
   try {
-    if (!values.force) {
+    if (!force) {
       for (const p of [report.publicKey, report.privateKey]) if (existsSync(p)) throw new Error(`${p} exists (use --force to replace the key pair)`);
     }
-    const made = writeKeyPair(dir, { bits, force: values.force === true });
+    if (admin && user !== undefined) await checkUserServerFree(admin, user, force);
+    const made = writeKeyPair(dir, { bits, force });
+    written = true;
     const der = createPublicKey(made.publicKeyPem).export({ type: "spki", format: "der" });
     report.fingerprint = createHash("sha256").update(der).digest("hex");
-    if (server !== undefined && user !== undefined) {
-      const token = adminToken(values as Record<string, string | undefined>, io.env);
-      const ca = caFile(typeof values.ca === "string" ? values.ca : undefined);
-      await registerUserServer({ url: server, ...(token ? { adminToken: token } : {}), ...(ca ? { ca } : {}) }, user, made.publicKeyPem, values.force === true ? true : undefined);
-      report.registered = { server, userUin: user };
+    if (admin && user !== undefined) {
+      await registerUserServer(admin, user, made.publicKeyPem, force ? true : undefined);
+      report.registered = { server: admin.url, userUin: user };
     }
     report.ok = true;
   } catch (e) {
     report.error = e instanceof Error ? e.message : String(e);
+    if (written && !force) {
+      // registering failed: take back the key pair this run made, so the next run starts clean
+      for (const p of [report.publicKey, report.privateKey]) rmSync(p, { force: true });
+      report.error += `; the new key pair was removed from ${dir}`;
+      delete report.fingerprint;
+    } else if (written) {
+      report.error += `; the new key pair in ${dir} is not registered (run again with --force)`;
+    }
   } finally {
     destroyAgents();
   }
@@ -102,7 +130,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const keygen: CliCommand = {
   name: "keygen",
-  summary: "make the user server's RSA key pair (DIR/public_key.pem, DIR/private_key.pem 0600)",
+  summary: "make the user server's RSA key pair (DIR/public_key.pem, DIR/private_key.pem 0600), optionally registered",
   usage: USAGE,
   run,
 };

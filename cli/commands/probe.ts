@@ -8,7 +8,7 @@ import { BoardError, listBoards } from "../../hal/boards.js";
 import { LinkUnsupported } from "../../hal/link/errors.js";
 import { SeClient, SeStatusError, type SeIdentity } from "../../hal/se/client.js";
 import type { SelectInfo } from "../../hal/se/commands.js";
-import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
 import { toHex } from "../../reference/bytes.js";
 
 const USAGE = `usage: tid probe --board NAME [--json] [--blank] [--trace]

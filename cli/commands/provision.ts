@@ -4,208 +4,53 @@
 // with a TID auth server through its admin API (server/sdk/admin-client.ts, docs/server.md). The
 // PSK never appears on the command line or in the output.
 //
-// Order, so that a failure never leaves a locked SE whose PSK nobody knows: check the target (the
-// SE is blank / the files do not exist), register the identity with the server, then write it
-// into the SE or the key file. A failure after registering says so (run again with --force,
-// which replaces the server's record).
-//
-// Simulated boards (sim-i2c, sim-spi): a simulated SE lives only as long as the process, so its
-// non-volatile memory (TID, PSK, lock) is saved to a state file (--sim-state FILE, JSON, 0600)
-// that `tid auth --sim-state FILE` loads into a new simulated SE. The file holds the PSK in clear:
-// it stands for the chip's NVM and is for tests and demos only (docs/protocol.md "Tools").
+// Order, so that a failure leaves no identity that only one side knows:
+//   1. the options (usage errors, exit 2: nothing is touched before they all hold);
+//   2. the target: the key file / state file can be created (directory there and writable, no
+//      file unless --force), the SE is blank; the owner (--owner) is a user server the auth
+//      server knows; the key file is sealed and written to a temporary file beside its path;
+//   3. register the identity with the auth server;
+//   4. store it: put the key file in place, or PROVISION (+ LOCK) the SE and save the simulated
+//      SE's state. If this fails, the registration is rolled back: the TID is deactivated on the
+//      server (the admin API has no delete; a deactivated TID cannot authenticate, and can be
+//      reactivated if the SE did get the identity).
+// Simulated boards keep their SE's memory in a state file (cli/sim-state.ts).
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
-import { BoardError, loadBoard, type Board } from "../../hal/boards.js";
+import type { Board } from "../../hal/boards.js";
 import { SeClient } from "../../hal/se/client.js";
-import { registerDevice } from "../../server/sdk/admin-client.js";
-import { destroyAgents } from "../../server/sdk/http-client.js";
-import { writeKeyFile, type KeyFileSecret } from "../../bindings/keyfile.js";
-import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../main.js";
-import { toHex } from "../../reference/bytes.js";
-
-export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
-
-/** The non-volatile memory of a simulated SE, as saved by `tid provision --sim-state`. */
-export interface SimState {
-  tid: Uint8Array;
-  psk: Uint8Array;
-  locked: boolean;
-  /** the board it was provisioned on (informational) */
-  board?: string;
-}
-
-
-/** Write a simulated SE's state file: JSON, mode 0600, atomically (temporary file + rename). */
-export async function writeSimState(path: string, state: SimState, options: { overwrite?: boolean } = {}): Promise<void> {
-  if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
-  const text =
-    JSON.stringify(
-      {
-        format: SIM_STATE_FORMAT,
-        note: "NVM of a simulated SE (tid provision / tid auth --sim-state). The PSK is in clear: tests and demos only.",
-        ...(state.board ? { board: state.board } : {}),
-        tid: toHex(state.tid),
-        psk: toHex(state.psk),
-        locked: state.locked,
-      },
-      null,
-      2,
-    ) + "\n";
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx", 0o600);
-  try {
-    await fh.chmod(0o600);
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
-
-/** Read a state file written by writeSimState. Refuses a file that group or others may access. */
-export async function readSimState(path: string): Promise<SimState> {
-  const st = await stat(path);
-  if (!st.isFile()) throw new Error(`${path}: not a regular file`);
-  if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
-    throw new Error(`${path}: mode ${(st.mode & 0o777).toString(8)} lets others read the simulated SE's PSK; run \`chmod 600 ${path}\``);
-  }
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`${path}: not a JSON state file (${(e as Error).message})`);
-  }
-  if (j.format !== SIM_STATE_FORMAT) throw new Error(`${path}: not a simulated SE state file (format ${JSON.stringify(j.format)})`);
-  const bytes = (name: string, n: number): Uint8Array => {
-    const v = j[name];
-    if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${2 * n}}$`).test(v)) throw new Error(`${path}: "${name}" must be ${2 * n} hex digits`);
-    return new Uint8Array(Buffer.from(v, "hex"));
-  };
-  return {
-    tid: bytes("tid", 8),
-    psk: bytes("psk", 16),
-    locked: j.locked === true,
-    ...(typeof j.board === "string" ? { board: j.board } : {}),
-  };
-}
-
-/**
- * The secret that seals a soft key file, from the options shared by provision and auth:
- * --machine-bound, or a passphrase from $VAR (--passphrase-env VAR, default TID_KEY_PASSPHRASE)
- * or from a file (--passphrase-file FILE, first line). Never from argv itself.
- */
-export async function keyFileSecret(
-  values: { "machine-bound"?: boolean | undefined; "passphrase-env"?: string | undefined; "passphrase-file"?: string | undefined },
-  env: Record<string, string | undefined>,
-): Promise<KeyFileSecret> {
-  const given = [values["machine-bound"], values["passphrase-env"], values["passphrase-file"]].filter((v) => v !== undefined && v !== false);
-  if (given.length > 1) throw new UsageError("give only one of --machine-bound, --passphrase-env, --passphrase-file");
-  if (values["machine-bound"]) return { machineBound: true };
-  if (values["passphrase-file"] !== undefined) {
-    const text = (await readFile(values["passphrase-file"], "utf8")).split(/\r?\n/)[0] ?? "";
-    if (text.length === 0) throw new UsageError(`${values["passphrase-file"]}: empty passphrase`);
-    return { passphrase: text };
-  }
-  const name = values["passphrase-env"] ?? "TID_KEY_PASSPHRASE";
-  const pw = env[name];
-  if (!pw) {
-    throw new UsageError(`the key file's passphrase: set $${name}${values["passphrase-env"] ? "" : " (or --passphrase-env VAR, --passphrase-file FILE, --machine-bound)"}`);
-  }
-  return { passphrase: pw };
-}
-
-/** Admin token for the server's admin API: $VAR (--admin-token-env VAR, default TID_SERVER_ADMIN_TOKEN). */
-export function adminToken(values: { "admin-token-env"?: string | undefined }, env: Record<string, string | undefined>): string | undefined {
-  return env[values["admin-token-env"] ?? "TID_SERVER_ADMIN_TOKEN"] || undefined;
-}
-
-/** Check a server URL argument. */
-/**
- * Check a --server URL. Plain http is accepted only to a loopback host: these commands send the
- * admin token and (provision) the PSK, which must not cross a network in clear. Set
- * TID_INSECURE_HTTP=1 to allow plain http elsewhere anyway (a lab network, at your own risk).
- */
-export function serverUrl(v: string | undefined, what = "--server URL", env: Record<string, string | undefined> = {}): string {
-  if (!v) throw new UsageError(`${what} is required (the TID auth server, e.g. http://127.0.0.1:8443)`);
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new UsageError(`${what}: not a URL: ${v}`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`${what}: must be http(s), got ${u.protocol}`);
-  const host = u.hostname.replace(/^\[|\]$/g, "");
-  const loopback = host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  if (u.protocol === "http:" && !loopback && env.TID_INSECURE_HTTP !== "1") {
-    throw new UsageError(`${what}: plain http to ${host} would send the admin token and keys in clear; use https (or set TID_INSECURE_HTTP=1 to allow it)`);
-  }
-  return v;
-}
-
-/**
- * The options provision and auth share: which server, which device (an SE on a board, or a soft
- * key file and how to unseal it), the CA to trust, JSON output.
- */
-export const DEVICE_OPTIONS = {
-  server: { type: "string" },
-  board: { type: "string" },
-  "sim-state": { type: "string" },
-  "key-file": { type: "string" },
-  "passphrase-env": { type: "string" },
-  "passphrase-file": { type: "string" },
-  "machine-bound": { type: "boolean" },
-  ca: { type: "string" },
-  json: { type: "boolean" },
-} as const;
-
-/** Read a --ca FILE (PEM) for an https server; unreadable → usage error. */
-export function caFile(path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new UsageError(`--ca: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
-/** Load a board description by name (boards/, env overrides); a bad name is a usage error. */
-export function loadBoardOrUsage(name: string, env: Record<string, string | undefined>): Board {
-  try {
-    return loadBoard(name, { env });
-  } catch (e) {
-    if (e instanceof BoardError) throw new UsageError(e.message);
-    throw e;
-  }
-}
+import { getUserServer, registerDevice, setDeviceActive, type AdminOptions } from "../../server/sdk/admin-client.js";
+import { destroyAgents, TidServerError } from "../../server/sdk/http-client.js";
+import { stageKeyFile, type KeyFileSecret, type StagedKeyFile } from "../../bindings/keyfile.js";
+import { fromHex, toHex } from "../../reference/bytes.js";
+import { PSK_SIZE, TID_SIZE } from "../../reference/constants.js";
+import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
+import { DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
+import { checkDestination } from "../option-file.js";
+import { writeSimState } from "../sim-state.js";
 
 const USAGE = `usage: tid provision --server URL (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
 Create a device identity (a random 8-byte TID and 16-byte PSK), register it with a TID auth server
 (admin API) and store it in the secure element on a board (PROVISION, then LOCK) or in a soft key
-file (sealed, mode 0600). The PSK is never printed.
+file (sealed, mode 0600). The PSK is never printed. Everything is checked before the server hears
+of the identity; if storing it fails after all, the registration is rolled back (deactivated).
 
   --server URL            the TID auth server (its admin API answers loopback clients, or needs a token)
   --board NAME            store the identity in the SE on this board (boards/; sim-i2c, sim-spi simulate
                           one; default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): save the simulated SE's memory to FILE
                           (JSON, 0600, PSK in clear: tests and demos only) for \`tid auth --sim-state\`
-  --key-file FILE         soft backend: write the identity to this key file instead
+  --key-file FILE         soft backend: write the identity to this key file instead (its directory
+                          must exist)
   --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
   --passphrase-file FILE  key file passphrase from the first line of FILE
   --machine-bound         seal the key file with this machine's id instead (weaker; docs/keyfile.md)
   --tid HEX               use this TID (16 hex digits) instead of a random one
   --label TEXT            label kept with the device on the server
   --owner UIN             only this user server may authenticate the device (to any other it is
-                          unknown); without it, any registered user server may
+                          unknown); it must be registered (\`tid keygen DIR --server URL --user UIN\`).
+                          Without it, any registered user server may
   --no-lock               leave the SE unlocked (it can be provisioned again)
   --force                 replace an existing --sim-state / --key-file and the server's record of the TID
   --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
@@ -225,99 +70,186 @@ export interface ProvisionReport {
   server: string;
   registered: boolean;
   stored: boolean;
+  /** after a failure past registering: "deactivated", or "failed" when that failed too */
+  rollback?: "deactivated" | "failed";
   error?: string;
 }
 
-async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    ...DEVICE_OPTIONS,
-    tid: { type: "string" },
-    label: { type: "string" },
-    owner: { type: "string" },
-    "no-lock": { type: "boolean" },
-    force: { type: "boolean" },
-    "admin-token-env": { type: "string" },
-  }, { positionals: false });
-  const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
-  const url = serverUrl(str("server"), undefined, io.env);
-  const keyFile = str("key-file");
-  const boardName = str("board") ?? (keyFile === undefined ? io.env.TID_BOARD || undefined : undefined);
-  const simStatePath = str("sim-state");
-  const force = values.force === true;
+/** Everything the command line asks for, checked (usage errors) before anything is touched. */
+interface ProvisionPlan {
+  admin: AdminOptions;
+  tid: Uint8Array;
+  force: boolean;
+  lock: boolean;
+  label?: string;
+  owner?: string;
+  /** soft backend */
+  keyFile?: string;
+  secret?: KeyFileSecret;
+  /** SE backend */
+  board?: Board;
+  boardName?: string;
+  simState?: string;
+}
+
+const OPTIONS = {
+  ...DEVICE_OPTIONS,
+  tid: { type: "string" },
+  label: { type: "string" },
+  owner: { type: "string" },
+  "no-lock": { type: "boolean" },
+  force: { type: "boolean" },
+  "admin-token-env": { type: "string" },
+} as const;
+
+function planFromArgs(argv: string[], env: Record<string, string | undefined>): { plan: ProvisionPlan; json: boolean } {
+  const { values } = parseCommandArgs(argv, OPTIONS, { positionals: false });
+  const url = serverUrl(values.server, undefined, env);
+  const keyFile = values["key-file"];
+  const boardName = values.board ?? (keyFile === undefined ? env.TID_BOARD || undefined : undefined);
+  const simState = values["sim-state"];
   if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
-  if (keyFile !== undefined && simStatePath !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
-  if (boardName !== undefined && (values["machine-bound"] || str("passphrase-env") || str("passphrase-file"))) {
+  if (keyFile !== undefined && simState !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
+  if (boardName !== undefined && (values["machine-bound"] || values["passphrase-env"] || values["passphrase-file"])) {
     throw new UsageError("--machine-bound / --passphrase-env / --passphrase-file go with --key-file");
   }
   if (keyFile !== undefined && values["no-lock"]) throw new UsageError("--no-lock goes with --board");
   let tid: Uint8Array;
-  const tidHex = str("tid");
-  if (tidHex !== undefined) {
-    if (!/^[0-9a-fA-F]{16}$/.test(tidHex)) throw new UsageError(`--tid must be 16 hex digits, got ${JSON.stringify(tidHex)}`);
-    tid = new Uint8Array(Buffer.from(tidHex, "hex"));
+  if (values.tid !== undefined) {
+    if (!new RegExp(`^[0-9a-fA-F]{${2 * TID_SIZE}}$`).test(values.tid)) throw new UsageError(`--tid must be ${2 * TID_SIZE} hex digits, got ${JSON.stringify(values.tid)}`);
+    tid = fromHex(values.tid);
   } else {
-    tid = new Uint8Array(randomBytes(8));
+    tid = new Uint8Array(randomBytes(TID_SIZE));
   }
-  const secret = keyFile !== undefined ? await keyFileSecret(values as Record<string, string | undefined>, io.env) : undefined;
-  const token = adminToken(values as Record<string, string | undefined>, io.env);
-  const ca = caFile(str("ca"));
-  const admin = { url, ...(token ? { adminToken: token } : {}), ...(ca ? { ca } : {}) };
-  const lock = !values["no-lock"];
-  const board = boardName !== undefined ? loadBoardOrUsage(boardName, io.env) : undefined;
-  if (board?.sim && simStatePath === undefined) {
-    throw new UsageError(`${board.name} is simulated: give --sim-state FILE to keep the provisioned SE for \`tid auth\``);
+  if (values.owner !== undefined && !/^[0-9A-Za-z_.-]{1,64}$/.test(values.owner)) {
+    throw new UsageError(`--owner must be a user server's UIN (1..64 characters of [0-9A-Za-z_.-]), got ${JSON.stringify(values.owner)}`);
   }
-  if (board && !board.sim && simStatePath !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${board.name} is hardware`);
+  if (values.label !== undefined && values.label.length > 200) throw new UsageError("--label is 200 characters at most");
+  const plan: ProvisionPlan = {
+    admin: adminOptions(url, values, env),
+    tid,
+    force: values.force === true,
+    lock: !values["no-lock"],
+    ...(values.label !== undefined ? { label: values.label } : {}),
+    ...(values.owner !== undefined ? { owner: values.owner } : {}),
+  };
+  if (keyFile !== undefined) {
+    plan.keyFile = keyFile;
+    plan.secret = keyFileSecret(values, env);
+  } else {
+    const board = loadBoardOrUsage(boardName!, env);
+    if (board.sim && simState === undefined) {
+      throw new UsageError(`${board.name} is simulated: give --sim-state FILE to keep the provisioned SE for \`tid auth\``);
+    }
+    if (!board.sim && simState !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${board.name} is hardware`);
+    plan.board = board;
+    plan.boardName = boardName!;
+    if (simState !== undefined) plan.simState = simState;
+  }
+  return { plan, json: values.json === true };
+}
 
+/** --owner must name a user server the auth server knows, and an active one. */
+async function checkOwner(admin: AdminOptions, owner: string): Promise<void> {
+  let info: Record<string, unknown>;
+  try {
+    info = await getUserServer(admin, owner);
+  } catch (e) {
+    if (e instanceof TidServerError && e.code === "UNKNOWN_USER") {
+      throw new Error(`--owner ${owner}: ${admin.url} has no such user server; register it first with \`tid keygen DIR --server ${admin.url} --user ${owner}\``);
+    }
+    throw e;
+  }
+  if (info.active === false) throw new Error(`--owner ${owner}: the user server is deactivated on ${admin.url}`);
+}
+
+/** The SE on the board answers, has the TID applet and holds no identity (or, with --force, an unlocked one). */
+async function checkSeBlank(opened: OpenedBoard, force: boolean): Promise<void> {
+  const se = new SeClient(opened.channel);
+  await se.select();
+  const { tid: present, info } = await se.identity();
+  if (info.lifecycle === "locked") {
+    throw new Error(`the SE is locked with TID ${present ? toHex(present) : "?"}; it cannot be provisioned again`);
+  }
+  if (info.lifecycle === "personalised" && !force) {
+    throw new Error(`the SE already holds TID ${present ? toHex(present) : "?"} (not locked; --force provisions it again)`);
+  }
+}
+
+/** PROVISION (+ LOCK) the SE and check it reports the TID; returns whether it is locked. */
+async function writeSe(opened: OpenedBoard, tid: Uint8Array, psk: Uint8Array, lock: boolean, written: () => void): Promise<boolean> {
+  const se = new SeClient(opened.channel);
+  await se.provision(tid, psk);
+  written();
+  if (lock) await se.lock();
+  const { tid: got, info } = await se.identity();
+  if (!got || toHex(got) !== toHex(tid)) throw new Error(`the SE reports TID ${got ? toHex(got) : "none"} after PROVISION`);
+  return info.lifecycle === "locked";
+}
+
+/** Undo the registration after a failure to store: deactivate the TID; the message says what happened. */
+async function rollBack(plan: ProvisionPlan, report: ProvisionReport, cause: string, seHolds: boolean): Promise<string> {
+  const tid = toHex(plan.tid);
+  try {
+    await setDeviceActive(plan.admin, plan.tid, false);
+    report.rollback = "deactivated";
+  } catch (e) {
+    report.rollback = "failed";
+    return `${cause}; deactivating TID ${tid} on the server failed too (${(e as Error).message}): deactivate it by hand (POST ${plan.admin.url}/v1/admin/devices/${tid}/deactivate)`;
+  }
+  let what = `${cause}; the registration was rolled back: TID ${tid} is deactivated on the server and cannot authenticate`;
+  if (seHolds) {
+    // PROVISION went through: the SE holds this identity, maybe locked
+    what += !plan.lock
+      ? "; the SE holds the identity, unlocked: --force provisions it again"
+      : `; the SE holds the identity: if it is locked, reactivate the TID to use it (POST ${plan.admin.url}/v1/admin/devices/${tid}/activate), else --force provisions it again`;
+  }
+  return what;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { plan, json } = planFromArgs(argv, io.env);
+  const { keyFile, simState, boardName } = plan;
   const report: ProvisionReport = {
-    ok: false, tid: toHex(tid), backend: keyFile !== undefined ? "soft" : "se", server: url, registered: false, stored: false,
+    ok: false, tid: toHex(plan.tid), backend: keyFile !== undefined ? "soft" : "se", server: plan.admin.url, registered: false, stored: false,
     ...(boardName !== undefined ? { board: boardName } : {}),
-    ...(simStatePath !== undefined ? { simState: simStatePath } : {}),
+    ...(simState !== undefined ? { simState } : {}),
     ...(keyFile !== undefined ? { keyFile } : {}),
   };
-  const psk = new Uint8Array(randomBytes(16));
+  const psk = new Uint8Array(randomBytes(PSK_SIZE));
   let opened: OpenedBoard | undefined;
+  let staged: StagedKeyFile | undefined;
+  let seHolds = false;
   try {
-    // 1. check the target before anything is registered
+    // 2. the target, before the server hears of the identity
+    if (keyFile !== undefined) checkDestination("--key-file", keyFile, { force: plan.force });
+    if (simState !== undefined) checkDestination("--sim-state", simState, { force: plan.force });
+    if (plan.owner !== undefined) await checkOwner(plan.admin, plan.owner);
     if (keyFile !== undefined) {
-      if (!force && existsSync(keyFile)) throw new Error(`${keyFile} exists (use --force to replace it)`);
+      staged = await stageKeyFile(keyFile, { tid: plan.tid, psk }, plan.secret!, { overwrite: plan.force });
     } else {
-      if (simStatePath !== undefined && !force && existsSync(simStatePath)) throw new Error(`${simStatePath} exists (use --force to replace it)`);
-      opened = openBoard(board!);
-      const se = new SeClient(opened.channel);
-      await se.select();
-      const { tid: present, info } = await se.identity();
-      if (info.lifecycle === "locked") {
-        throw new Error(`the SE is locked with TID ${present ? toHex(present) : "?"}; it cannot be provisioned again`);
-      }
-      if (info.lifecycle === "personalised" && !force) {
-        throw new Error(`the SE already holds TID ${present ? toHex(present) : "?"} (not locked; --force provisions it again)`);
-      }
+      opened = openBoard(plan.board!);
+      await checkSeBlank(opened, plan.force);
     }
-    // 2. register with the auth server
-    await registerDevice(admin, {
-      tid, psk,
-      ...(str("label") !== undefined ? { label: str("label")! } : {}),
-      ...(str("owner") !== undefined ? { owner: str("owner")! } : {}),
-      ...(force ? { replace: true } : {}),
+    // 3. register
+    await registerDevice(plan.admin, {
+      tid: plan.tid, psk,
+      ...(plan.label !== undefined ? { label: plan.label } : {}),
+      ...(plan.owner !== undefined ? { owner: plan.owner } : {}),
+      ...(plan.force ? { replace: true } : {}),
     });
     report.registered = true;
-    // 3. store
+    // 4. store, or roll the registration back
     try {
-      if (keyFile !== undefined) {
-        await writeKeyFile(keyFile, { tid, psk }, secret!, { overwrite: force });
+      if (staged) {
+        await staged.commit();
       } else {
-        const se = new SeClient(opened!.channel);
-        await se.provision(tid, psk);
-        if (lock) await se.lock();
-        const { tid: got, info } = await se.identity();
-        if (!got || toHex(got) !== toHex(tid)) throw new Error(`the SE reports TID ${got ? toHex(got) : "none"} after PROVISION`);
-        report.locked = info.lifecycle === "locked";
-        if (simStatePath !== undefined) await writeSimState(simStatePath, { tid, psk, locked: report.locked, board: opened!.board.name }, { overwrite: force });
+        report.locked = await writeSe(opened!, plan.tid, psk, plan.lock, () => (seHolds = true));
+        if (simState !== undefined) await writeSimState(simState, { tid: plan.tid, psk, locked: report.locked, board: opened!.board.name }, { overwrite: plan.force });
       }
       report.stored = true;
     } catch (e) {
-      throw new Error(`TID ${toHex(tid)} is registered on the server, but storing it failed: ${(e as Error).message} (run again with --force)`, { cause: e });
+      throw new Error(await rollBack(plan, report, `storing TID ${report.tid} failed: ${(e as Error).message}`, seHolds && simState === undefined), { cause: e });
     }
     report.ok = true;
   } catch (e) {
@@ -325,20 +257,22 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.error = e instanceof Error ? e.message : String(e);
   } finally {
     psk.fill(0);
+    await staged?.discard();
     opened?.close();
     destroyAgents();
   }
 
-  if (values.json) io.out(JSON.stringify(report, null, 2));
+  if (json) io.out(JSON.stringify(report, null, 2));
   else if (report.ok) {
     const where =
       report.backend === "soft"
         ? `key file ${keyFile} (sealed, 0600)`
-        : `SE on ${boardName}${report.locked ? " (locked)" : " (not locked)"}${simStatePath ? `, simulated SE state in ${simStatePath}` : ""}`;
-    io.out(`provisioned TID ${report.tid}\n  stored in  ${where}\n  registered with ${url}`);
+        : `SE on ${boardName}${report.locked ? " (locked)" : " (not locked)"}${simState ? `, simulated SE state in ${simState}` : ""}`;
+    const owner = plan.owner !== undefined ? `, owned by user server ${plan.owner}` : "";
+    io.out(`provisioned TID ${report.tid}\n  stored in  ${where}\n  registered with ${plan.admin.url}${owner}`);
   }
   if (!report.ok) {
-    if (!values.json) io.err(`tid provision: ${report.error}`);
+    if (!json) io.err(`tid provision: ${report.error}`);
     return 1;
   }
   return 0;

@@ -1,42 +1,236 @@
-// `tid server`: run the reference TID auth server (server/app/auth-server.ts) in the foreground
-// until SIGINT/SIGTERM — the counterpart that `tid provision` and `tid auth --server URL` talk to.
-// The options are those of cli/commands/server-main.ts (docs/server.md "Running it").
-import { UsageError, type CliCommand, type CliIo } from "../main.js";
+// `tid server`: run the reference TID auth server (server/app/auth-server.ts, docs/server.md
+// "Running it") in the foreground until SIGINT/SIGTERM — the counterpart that `tid keygen
+// --server`, `tid provision` and `tid auth` talk to. The app comes from @tid-wasm/server, loaded
+// only here and in `tid demo` (cli/server-app.ts).
+//
+// Order, so that a wrong invocation creates nothing: every option is checked first (usage errors,
+// exit 2: ranges, pairs, the plain-http rule, the input files — TLS key and certificate, the
+// master key — and the registry's directory); only then is a missing master key created
+// (--create-master-key) and the registry opened. If the server then fails to start, a master key
+// and a registry created by this run are removed again.
+//
+// The master key may come from $TID_SERVER_MASTER_KEY instead of a file; an admin token (optional)
+// only from $TID_SERVER_ADMIN_TOKEN, never from argv. Prints one JSON line
+// {"listening": url, "port": n} on stdout once it listens.
+import { rmSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { AuthServerOptions } from "../../server/app/index.js";
+import { EXIT_OK, UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
+import { isLoopbackHost } from "../options.js";
+import { fileKind, readOptionFile } from "../option-file.js";
+import { loadServerApp, type ServerAppModule } from "../server-app.js";
 
-const USAGE = `usage: tid server --db PATH (--master-key-file PATH [--create-master-key] | $TID_SERVER_MASTER_KEY)
+const USAGE = `usage: tid server --db FILE (--master-key-file FILE [--create-master-key] | $TID_SERVER_MASTER_KEY)
                   [--host 127.0.0.1] [--port 0] [--tls-key PEM --tls-cert PEM] [--window 300]
                   [--max-body 16384] [--log]
 
-Run the reference TID auth server until Ctrl-C. It binds to loopback unless --host says
-otherwise; --port 0 picks a free port. Prints one JSON line {"listening": URL, "port": N} once it
-listens. The registry (devices, user servers, replay caches) is the SQLite file --db; device PSKs
-in it are sealed under the master key. Admin calls need $TID_SERVER_ADMIN_TOKEN when it is set,
-and come from loopback only when it is not. See docs/server.md.
+Run the reference TID auth server until Ctrl-C. Prints one JSON line {"listening": URL, "port": N}
+once it listens.
+
+  --db FILE               the registry (devices, user servers, replay caches): a SQLite file, made
+                          on the first run; its directory must exist
+  --master-key-file FILE  the master key (64 hex digits, mode 0600) that seals every device PSK in
+                          the registry; keep it with the registry: without it the registry is useless
+  --create-master-key     if --master-key-file does not exist, make it (a new random key, 0600) —
+                          the first run; an existing key is never replaced
+  --host ADDRESS          listen on this address (default 127.0.0.1, loopback). Plain http is for
+                          loopback only: any other address needs --tls-key and --tls-cert
+  --port N                0..65535 (default 0: a free port, printed in the JSON line)
+  --tls-key PEM, --tls-cert PEM   serve https with this key and certificate
+  --window SECONDS        accepted |device clock − server clock|, 1..86400 (default 300)
+  --max-body BYTES        largest request body, 1024..1048576 (default 16384)
+  --log                   one JSON line per request on stderr
+
+Admin calls need $TID_SERVER_ADMIN_TOKEN when it is set, and come from loopback only when it is
+not. Set TID_INSECURE_HTTP=1 to serve plain http on another address anyway (a lab network, at your
+own risk). See docs/server.md.
 
 Exit codes: 0 stopped cleanly, 1 failed, 2 usage error.`;
 
+const OPTIONS = {
+  db: { type: "string" },
+  "master-key-file": { type: "string" },
+  "create-master-key": { type: "boolean" },
+  host: { type: "string" },
+  port: { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-cert": { type: "string" },
+  window: { type: "string" },
+  "max-body": { type: "string" },
+  log: { type: "boolean" },
+} as const;
+
+/** A TLS key or certificate is a few KiB; a chain of several certificates stays well under this. */
+const MAX_PEM_BYTES = 1 << 20;
+/** The master key file: 64 hex digits and whitespace. */
+const MAX_MASTER_KEY_FILE_BYTES = 1024;
+
+/** Where the master key comes from. */
+type MasterKeySource = { env: string } | { file: string; create: boolean };
+
+/** The checked options: nothing here has touched the file system yet. */
+interface ServerPlan {
+  db: string;
+  masterKey: MasterKeySource;
+  host: string;
+  port: number;
+  tls?: { key: string; cert: string };
+  windowSeconds?: number;
+  maxBodyBytes?: number;
+  log: boolean;
+  adminToken?: string;
+}
+
+function integerOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Check every option, touching nothing. @throws UsageError */
+function planFromArgs(argv: string[], env: Record<string, string | undefined>): ServerPlan {
+  const { values } = parseCommandArgs(argv, OPTIONS, { positionals: false });
+  if (!values.db) throw new UsageError("--db FILE is required (the registry, a SQLite file)");
+  const port = integerOption("port", values.port, 0, 65535) ?? 0;
+  const windowSeconds = integerOption("window", values.window, 1, 86400);
+  const maxBodyBytes = integerOption("max-body", values["max-body"], 1024, 1 << 20);
+  const host = values.host ?? "127.0.0.1";
+  if (host.length === 0) throw new UsageError("--host must not be empty");
+  if ((values["tls-key"] === undefined) !== (values["tls-cert"] === undefined)) throw new UsageError("--tls-key and --tls-cert go together");
+  const tls = values["tls-key"] !== undefined ? { key: values["tls-key"], cert: values["tls-cert"]! } : undefined;
+  if (!tls && !isLoopbackHost(host) && env.TID_INSECURE_HTTP !== "1") {
+    throw new UsageError(`--host ${host}: plain http off loopback would carry admin tokens and device PSKs in clear; give --tls-key and --tls-cert (or set TID_INSECURE_HTTP=1 to allow it)`);
+  }
+  let masterKey: MasterKeySource;
+  if (env.TID_SERVER_MASTER_KEY) {
+    if (values["master-key-file"] !== undefined) throw new UsageError("give --master-key-file or set $TID_SERVER_MASTER_KEY, not both");
+    if (values["create-master-key"]) throw new UsageError("--create-master-key goes with --master-key-file");
+    masterKey = { env: "TID_SERVER_MASTER_KEY" };
+  } else {
+    if (values["master-key-file"] === undefined) throw new UsageError("give --master-key-file FILE (add --create-master-key on the first run) or set $TID_SERVER_MASTER_KEY");
+    masterKey = { file: values["master-key-file"], create: values["create-master-key"] === true };
+  }
+  return {
+    db: values.db, masterKey, host, port, log: values.log === true,
+    ...(tls ? { tls } : {}),
+    ...(windowSeconds !== undefined ? { windowSeconds } : {}),
+    ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+    ...(env.TID_SERVER_ADMIN_TOKEN ? { adminToken: env.TID_SERVER_ADMIN_TOKEN } : {}),
+  };
+}
+
+/** Read the TLS key and certificate: regular files, PEM. @throws UsageError */
+function readTls(tls: { key: string; cert: string }): { key: Buffer; cert: Buffer } {
+  const key = readOptionFile("--tls-key", tls.key, { maxBytes: MAX_PEM_BYTES, what: "PEM private key" }).bytes;
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString("latin1"))) throw new UsageError(`--tls-key ${tls.key}: not a PEM private key`);
+  const cert = readOptionFile("--tls-cert", tls.cert, { maxBytes: MAX_PEM_BYTES, what: "PEM certificate" }).bytes;
+  if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--tls-cert ${tls.cert}: not a PEM certificate`);
+  return { key, cert };
+}
+
+/** The registry's file: its directory exists; the file, if there, is a regular file. @throws UsageError */
+function checkDbPath(db: string): boolean {
+  if (db === ":memory:") return false;
+  const dir = dirname(resolve(db));
+  const d = statSync(dir, { throwIfNoEntry: false });
+  if (!d) throw new UsageError(`--db ${db}: the directory ${dir} does not exist; create it first (mkdir -p ${dir})`);
+  if (!d.isDirectory()) throw new UsageError(`--db ${db}: ${dir} is not a directory`);
+  const f = statSync(db, { throwIfNoEntry: false });
+  if (f && !f.isFile()) throw new UsageError(`--db ${db}: ${fileKind(f)}, not a registry file`);
+  return f !== undefined;
+}
+
+/**
+ * The master key, as the plan says: from the environment, from an existing file (checked by the
+ * app: regular file, format, mode 0600), or — with --create-master-key and no file yet — none yet
+ * (`create`: the caller makes it once everything else holds).
+ */
+function existingMasterKey(app: ServerAppModule, source: MasterKeySource, env: Record<string, string | undefined>): Uint8Array | "create" {
+  if ("env" in source) {
+    try {
+      return app.masterKeyFromEnv(env as NodeJS.ProcessEnv)!;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const st = statSync(source.file, { throwIfNoEntry: false });
+  if (!st) {
+    if (source.create) return "create";
+    throw new UsageError(`--master-key-file ${source.file}: no such file; on the first run add --create-master-key to make one`);
+  }
+  // a regular file of at most 1 KiB holding 64 hex digits (usage errors); then the app reads it
+  // for real and checks its mode
+  const { bytes } = readOptionFile("--master-key-file", source.file, { maxBytes: MAX_MASTER_KEY_FILE_BYTES, what: "master key file" });
+  const wellFormed = /^\s*[0-9a-fA-F]{64}\s*$/.test(bytes.toString("latin1"));
+  bytes.fill(0);
+  if (!wellFormed) throw new UsageError(`--master-key-file ${source.file}: not a master key file (64 hex digits)`);
+  return app.readMasterKeyFile(source.file);
+}
+
+/** Remove what a failed start created: the new master key, and the registry if it is new too. */
+function removeCreated(created: { masterKeyFile?: string; db?: string }): void {
+  if (created.masterKeyFile) rmSync(created.masterKeyFile, { force: true });
+  if (created.db) for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(created.db + suffix, { force: true });
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
 async function run(argv: string[], io: CliIo): Promise<number> {
-  // Loaded here, not at start-up: the server's SQLite registry is an optional dependency that
-  // the device-side commands do not need.
-  const { runAuthServerCli } = await import("./server-main.js");
+  // 1. check everything, creating nothing
+  const plan = planFromArgs(argv, io.env);
+  const tls = plan.tls ? readTls(plan.tls) : undefined;
+  const dbExisted = checkDbPath(plan.db);
+  const app = await loadServerApp();
+  const found = existingMasterKey(app, plan.masterKey, io.env);
+
+  // 2. create what is missing, start; on failure take back what this run created
+  const created: { masterKeyFile?: string; db?: string } = {};
+  let masterKey: Uint8Array;
+  if (found === "create") {
+    const file = (plan.masterKey as { file: string }).file;
+    masterKey = app.createMasterKeyFile(file);
+    created.masterKeyFile = file;
+  } else {
+    masterKey = found;
+  }
+  if (!dbExisted && plan.db !== ":memory:") created.db = plan.db;
+  const options: AuthServerOptions = {
+    dbPath: plan.db,
+    masterKey,
+    host: plan.host,
+    port: plan.port,
+    ...(tls ? { tls } : {}),
+    ...(plan.windowSeconds !== undefined ? { windowSeconds: plan.windowSeconds } : {}),
+    ...(plan.maxBodyBytes !== undefined ? { maxBodyBytes: plan.maxBodyBytes } : {}),
+    ...(plan.adminToken ? { adminToken: plan.adminToken } : {}),
+    ...(plan.log ? { log: (r: Record<string, unknown>) => io.err(JSON.stringify({ t: new Date().toISOString(), ...r })) } : {}),
+  };
   let server;
   try {
-    server = await runAuthServerCli(argv, io.env as NodeJS.ProcessEnv);
+    server = await app.startAuthServer(options);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    // parseArgs errors and missing required options are usage errors; the rest (a busy port,
-    // an unreadable database or key file) are failures.
-    if (e instanceof TypeError || /required|give --|go together|must be/.test(message)) throw new UsageError(message);
+    removeCreated(created);
     throw e;
+  } finally {
+    masterKey.fill(0);
   }
+
+  // 3. serve until Ctrl-C / SIGTERM
   io.out(JSON.stringify({ listening: server.url, port: server.port }));
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await waitForSignal();
   await server.close();
-  return 0;
+  return EXIT_OK;
 }
 
 export const server: CliCommand = {

@@ -5,7 +5,7 @@
 // sealed PSK cannot be moved to another device's row. The database keeps a key-check value (an
 // HMAC of a fixed label) to refuse a wrong master key at open, before any PSK is touched.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import { chmodSync, fstatSync, openSync, readFileSync, writeSync, closeSync } from "node:fs";
+import { chmodSync, constants, fstatSync, openSync, readFileSync, writeSync, closeSync } from "node:fs";
 
 export const MASTER_KEY_SIZE = 32;
 export const MASTER_KEY_ENV = "TID_SERVER_MASTER_KEY";
@@ -19,21 +19,29 @@ function parseHexKey(text: string, where: string): Uint8Array {
   return new Uint8Array(Buffer.from(t, "hex"));
 }
 
+/** A master key file is 64 hex characters and a newline; a larger file is something else. */
+export const MAX_MASTER_KEY_FILE_BYTES = 1024;
+
 /**
- * Read the master key from a file (64 hex characters, surrounding whitespace ignored). Like ssh
- * with private keys, a file that group or others may access is refused: whoever reads it unseals
- * every PSK in the database. Mode and contents come from the same open file (no check/use race).
+ * Read the master key from a file (64 hex characters, surrounding whitespace ignored). In this
+ * order: a regular file (opened non-blocking, so a FIFO cannot hang the server) of at most 1 KiB,
+ * then the format, then the mode — like ssh with private keys, a file that group or others may
+ * access is refused: whoever reads it unseals every PSK in the database. Mode and contents come
+ * from the same open file (no check/use race).
  */
 export function readMasterKeyFile(path: string): Uint8Array {
-  const fd = openSync(path, "r");
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${path}: the master key file is not a regular file`);
+    if (st.size > MAX_MASTER_KEY_FILE_BYTES) throw new Error(`${path}: ${st.size} bytes is not a master key file (64 hex characters)`);
+    const key = parseHexKey(readFileSync(fd, "utf8"), path);
     if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
+      key.fill(0);
       const mode = (st.mode & 0o777).toString(8).padStart(3, "0");
       throw new Error(`${path}: mode ${mode} lets others read the master key; run \`chmod 600 ${path}\``);
     }
-    return parseHexKey(readFileSync(fd, "utf8"), path);
+    return key;
   } finally {
     closeSync(fd);
   }

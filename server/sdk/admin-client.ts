@@ -1,5 +1,5 @@
 // Client side of the auth server's admin endpoints (docs/server.md "Admin API"), for
-// provisioning tools and tests: register devices and user servers, (de)activate a device.
+// provisioning tools and tests: register devices and user servers, look them up, (de)activate a device.
 import { requestJson, type HttpClientOptions } from "./http-client.js";
 import { toHex } from "../../reference/bytes.js";
 
@@ -41,6 +41,12 @@ export function setDeviceActive(options: AdminOptions, tid: Uint8Array, active: 
 
 export function getDevice(options: AdminOptions, tid: Uint8Array): Promise<Record<string, unknown>> {
   const [u, o] = target(options, `/v1/admin/devices/${toHex(tid)}`);
+  return requestJson("GET", u, undefined, o);
+}
+
+/** A registered user server (userUin, active, fingerprint, …); TidServerError UNKNOWN_USER when there is none. */
+export function getUserServer(options: AdminOptions, userUin: string): Promise<Record<string, unknown>> {
+  const [u, o] = target(options, `/v1/admin/user-servers/${encodeURIComponent(userUin)}`);
   return requestJson("GET", u, undefined, o);
 }
 

@@ -7,12 +7,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, type CliIo } from "../../cli/main.js";
-import { writeSimState } from "../../cli/commands/provision.js";
+import { main } from "../../cli/main.js";
+import type { CliIo } from "../../cli/command.js";
+import { writeSimState } from "../../cli/sim-state.js";
 import { getDevice } from "../../server/sdk/admin-client.js";
 import { newIdentity, startFixture, type Fixture } from "../support/e2e.js";
+import { builtTid, ROOT } from "../support/server-child.js";
 
 interface Run {
   code: number;
@@ -197,7 +198,8 @@ describe("tid provision and tid auth", () => {
       [["provision", "--server", fx.url, "--key-file", "x", "--frobnicate"], /Unknown option '--frobnicate'/],
       [["auth", "--server", fx.url, "--user-key", keys, "--key-file", "x"], /--user UIN is required/],
       [["auth", "--server", fx.url, "--user", USER, "--key-file", "x"], /--user-key DIR is required/],
-      [["auth", "--server", fx.url, "--user", USER, "--user-key", join(dir, "nope"), "--key-file", "x"], /cannot read .*private_key\.pem/],
+      [["auth", "--server", fx.url, "--user", USER, "--user-key", join(dir, "nope"), "--key-file", "x"], /--user-key .*nope: no such directory; make the key pair with `tid keygen/],
+      [["auth", "--server", fx.url, ...k, "--key-file", join(dir, "no.key")], /--key-file .*no\.key: no such file; write one with `tid provision/],
       [["auth", "--server", fx.url, ...k, "--board", "sim-spi"], /give --sim-state FILE/],
       [["auth", "--server", fx.url, ...k, "--key-file", "x", "--extra", "zz"], /--extra must be hex/],
       [["auth", "--server", fx.url, ...k, "--key-file", "x", "--sim-state", "y"], /--sim-state goes with --board/],
@@ -205,7 +207,7 @@ describe("tid provision and tid auth", () => {
       [["provision", "--server", "http://tid.example:8080", "--key-file", "x"], /plain http to tid\.example would send/],
       [["auth", "--server", "http://10.0.0.7:8080", ...k, "--key-file", "x"], /plain http to 10\.0\.0\.7/],
       [["keygen", join(dir, "k2"), "--server", "http://[fd00::1]:80", "--user", USER], /plain http to fd00::1/],
-      [["auth", "--server", fx.url, ...k, "--key-file", "x", "--ca", join(dir, "no-ca.pem")], /--ca: cannot read/],
+      [["auth", "--server", fx.url, ...k, "--key-file", "x", "--ca", join(dir, "no-ca.pem")], /--ca .*no-ca\.pem: no such file/],
     ];
     for (const [args, why] of cases) {
       const r = await tid(args, args.includes("--key-file") && args[0] === "auth" ? PW : {});
@@ -217,23 +219,26 @@ describe("tid provision and tid auth", () => {
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^usage: tid provision --server URL/);
     const list = await tid(["help"]);
-    for (const c of ["probe", "provision", "auth", "keygen"]) expect(list.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const c of ["probe", "keygen", "server", "provision", "auth", "demo", "version"]) expect(list.out).toMatch(new RegExp(`^  ${c} `, "m"));
   });
 });
 
-const BIN = fileURLToPath(new URL("../../bin/tid.js", import.meta.url));
-const BUILT = existsSync(fileURLToPath(new URL("../../dist/cli/commands/auth.js", import.meta.url)));
-
-describe.skipIf(!BUILT)("bin/tid.js (compiled)", () => {
-  it("runs keygen and lists the commands; usage errors exit 2", () => {
-    const h = spawnSync(process.execPath, [BIN, "help"], { encoding: "utf8" });
+describe("bin/tid.js (compiled, as installed)", () => {
+  it("runs keygen, lists the commands, prints the version; usage errors exit 2", () => {
+    const bin = builtTid();
+    const h = spawnSync(process.execPath, [bin, "help"], { encoding: "utf8" });
     expect(h.status).toBe(0);
     expect(h.stdout).toMatch(/provision/);
-    const k = spawnSync(process.execPath, [BIN, "keygen", join(dir, "bin-keys"), "--json"], { encoding: "utf8" });
+    const k = spawnSync(process.execPath, [bin, "keygen", join(dir, "bin-keys"), "--json"], { encoding: "utf8" });
     expect(k.status).toBe(0);
     expect(JSON.parse(k.stdout)).toMatchObject({ ok: true, bits: 2048 });
-    const u = spawnSync(process.execPath, [BIN, "auth"], { encoding: "utf8" });
+    const u = spawnSync(process.execPath, [bin, "auth"], { encoding: "utf8" });
     expect(u.status).toBe(2);
     expect(u.stderr).toMatch(/usage: tid auth/);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    for (const flag of ["--version", "version", "-v"]) {
+      const v = spawnSync(process.execPath, [bin, flag], { encoding: "utf8" });
+      expect([flag, v.status, v.stdout]).toEqual([flag, 0, `tid-wasm ${pkg.version}\n`]);
+    }
   });
 });

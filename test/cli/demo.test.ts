@@ -1,13 +1,13 @@
-// The demo (cli/commands/demo.ts, `npm run demo`): its main function in process for the SE backend on
-// both simulated buses and for the soft backend, in --json mode, with the JSON checked against the
-// protocol's layouts and independently with the server's own AEAD and SM4 code; the text mode; a
-// forced failure (--tamper: exit 1, the failing step named); usage errors (exit 2). The compiled
-// dist/cli/commands/demo.js runs once too when dist/ is built.
+// `tid demo` (cli/commands/demo.ts, what `npm run demo` runs): in process through the CLI's main()
+// for the SE backend on both simulated buses and for the soft backend, in --json mode, with the
+// JSON checked against the protocol's layouts and independently with the server's own AEAD and SM4
+// code; the text mode; a forced failure (--tamper: exit 1, the failing step named); usage errors
+// (exit 2). The compiled bin/tid.js runs it once too, as `npm run demo` does.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runDemo, type DemoReport } from "../../cli/commands/demo.js";
+import { main } from "../../cli/main.js";
+import type { DemoReport } from "../../cli/commands/demo.js";
+import { builtTid } from "../support/server-child.js";
 import { AeadSession } from "../../reference/aead.js";
 import { sm4Encrypt } from "../../server/sdk/auth-device.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
@@ -16,7 +16,7 @@ import { fromHex, toHex } from "../../reference/bytes.js";
 async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runDemo(args, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await main(["demo", ...args], { out: (t) => out.push(t), err: (t) => err.push(t), env: {} });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -64,7 +64,7 @@ function checkReport(r: DemoReport, backend: "se" | "soft"): void {
   }
 }
 
-describe("npm run demo (runDemo)", () => {
+describe("tid demo", () => {
   it.each([
     ["se", "i2c"],
     ["se", "spi"],
@@ -94,7 +94,7 @@ describe("npm run demo (runDemo)", () => {
     const { code, out, err } = await demo(["--tamper"]);
     expect(code).toBe(1);
     expect(out).toMatch(/^\[ 7\/12\] device: tid_client_validate_authcode +FAIL/m);
-    expect(err).toMatch(/^demo failed: step 7 "device: tid_client_validate_authcode" failed: ERR_VERIFY_FAILED/);
+    expect(err).toMatch(/^tid demo: step 7 "device: tid_client_validate_authcode" failed: ERR_VERIFY_FAILED/);
     const j = await demo(["--tamper", "--json", "--backend", "soft"]);
     expect(j.code).toBe(1);
     const r = JSON.parse(j.out) as DemoReport;
@@ -107,17 +107,15 @@ describe("npm run demo (runDemo)", () => {
     for (const args of [["--backend", "tee"], ["--bus", "uart"], ["--backend", "soft", "--bus", "spi"], ["--frob"], ["extra"], ["--build", "fast"]]) {
       const { code, err } = await demo(args);
       expect([args.join(" "), code]).toEqual([args.join(" "), 2]);
-      expect(err).toMatch(/usage: npm run demo/);
+      expect(err).toMatch(/^tid demo: .*\n\nusage: tid demo /);
     }
     expect((await demo(["--help"])).code).toBe(0);
   });
 });
 
-const DEMO_JS = fileURLToPath(new URL("../../dist/cli/commands/demo.js", import.meta.url));
-
-describe.skipIf(!existsSync(DEMO_JS))("dist/cli/commands/demo.js (compiled)", () => {
+describe("bin/tid.js demo (compiled, as npm run demo runs it)", () => {
   it.each(["se", "soft"] as const)("--json --backend %s exits 0 with a consistent report", (backend) => {
-    const p = spawnSync(process.execPath, [DEMO_JS, "--json", "--backend", backend], { encoding: "utf8", timeout: 60_000 });
+    const p = spawnSync(process.execPath, [builtTid(), "demo", "--json", "--backend", backend], { encoding: "utf8", timeout: 60_000 });
     expect(p.stderr).toBe("");
     expect(p.status).toBe(0);
     checkReport(JSON.parse(p.stdout) as DemoReport, backend);

@@ -1,6 +1,7 @@
 // The `tid` dispatcher (cli/main.ts) and `tid probe` on the simulated boards.
 import { describe, expect, test } from "vitest";
-import { main, type CliIo } from "../../cli/main.js";
+import { main } from "../../cli/main.js";
+import type { CliIo } from "../../cli/command.js";
 import { historicalBytes } from "../../cli/commands/probe.js";
 import { SIM_ATR } from "../../hal/se/profile.js";
 

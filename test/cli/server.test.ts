@@ -1,20 +1,40 @@
-// `tid server`: the compiled CLI starts the reference auth server, which answers on loopback and
-// stops cleanly on SIGTERM; missing required options are a usage error (exit 2).
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// `tid server` (cli/commands/server.ts): the compiled CLI starts the reference auth server, which
+// answers on loopback and stops cleanly on SIGTERM; the auth server app loads through its one
+// loader (cli/server-app.ts). Every wrong option is a usage error (exit 2) that creates nothing —
+// ranges, pairs, the plain-http rule, input files that are missing, not regular files (a FIFO
+// must not hang it), too large or of the wrong format; a master key that others may read fails
+// (exit 1) after its format was checked; a server that cannot start (port taken) removes the master
+// key and the registry it had just created.
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
+import { loadServerApp, SERVER_APP_CANDIDATES } from "../../cli/server-app.js";
+import { builtTid } from "../support/server-child.js";
 
-const bin = fileURLToPath(new URL("../../bin/tid.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "tid-cli-server-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const root = mkdtempSync(join(tmpdir(), "tid-cli-server-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+/** A fresh empty directory per case, so "nothing created" can be checked by listing it. */
+const freshDir = (): string => {
+  const d = join(root, `case-${n++}`);
+  mkdirSync(d);
+  return d;
+};
+
+async function tid(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const code = await main(args, { out: () => {}, err: (t) => err.push(t), env });
+  return { code, err: err.join("\n") };
+}
 
 describe("tid server", () => {
   it("listens on loopback, answers /v1/health, exits 0 on SIGTERM", async () => {
-    const child = spawn(process.execPath, [bin, "server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key"], {
+    const dir = freshDir();
+    const child = spawn(process.execPath, [builtTid(), "server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -33,12 +53,84 @@ describe("tid server", () => {
     expect(res.status).toBe(200);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(["mk", "r.db"]));
   });
 
-  it("without --db is a usage error", async () => {
-    const err: string[] = [];
-    const code = await main(["server"], { out: () => {}, err: (t) => err.push(t), env: {} });
-    expect(code).toBe(2);
-    expect(err.join("\n")).toMatch(/--db PATH is required/);
+  it("loads the auth server app through its one loader, first from the compiled tree", async () => {
+    expect(SERVER_APP_CANDIDATES).toEqual(["../server/app/index.js", "@tid-wasm/server/app"]);
+    const app = await loadServerApp();
+    expect(typeof app.startAuthServer).toBe("function");
+    expect(typeof app.readMasterKeyFile).toBe("function");
+  });
+
+  it("every wrong option is a usage error (exit 2) naming it, and creates nothing", async () => {
+    const fifoDir = freshDir();
+    const fifo = join(fifoDir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const notKey = join(fifoDir, "not-a-key");
+    writeFileSync(notKey, "hello\n", { mode: 0o600 });
+    const big = join(fifoDir, "big");
+    writeFileSync(big, "a".repeat(4096), { mode: 0o600 });
+    const cases: [string[], RegExp, Record<string, string>?][] = [
+      [[], /--db FILE is required/],
+      [["--port", "99999"], /--port must be an integer in 0\.\.65535, got "99999"/],
+      [["--port=-1"], /--port must be an integer/],
+      [["--port", "80x"], /--port must be an integer/],
+      [["--window", "0"], /--window must be an integer in 1\.\.86400/],
+      [["--max-body", "12"], /--max-body must be an integer in 1024\.\.1048576/],
+      [["--tls-key", "k.pem"], /--tls-key and --tls-cert go together/],
+      [["--host", "0.0.0.0"], /--host 0\.0\.0\.0: plain http off loopback .* give --tls-key and --tls-cert/],
+      [["--tls-key", join(fifoDir, "nope.pem"), "--tls-cert", notKey], /--tls-key .*nope\.pem: no such file/],
+      [["--tls-key", fifo, "--tls-cert", notKey], /--tls-key .*fifo: a FIFO, not the PEM private key it should be/],
+      [["--tls-key", notKey, "--tls-cert", notKey], /--tls-key .*not-a-key: not a PEM private key/],
+      [["--db", join(fifoDir, "no-dir", "r.db")], /--db .*r\.db: the directory .*no-dir does not exist; create it first/],
+      [["--db", fifo], /--db .*fifo: a FIFO, not a registry file/],
+      [["--master-key-file", join(fifoDir, "missing.key")], /--master-key-file .*missing\.key: no such file; on the first run add --create-master-key/],
+      [["--master-key-file", fifo], /--master-key-file .*fifo: a FIFO/],
+      [["--master-key-file", big], /--master-key-file .*big: 4096 bytes, larger than a master key file can be/],
+      [["--master-key-file", notKey], /--master-key-file .*not-a-key: not a master key file \(64 hex digits\)/],
+      [["--master-key-file", "/dev/urandom"], /--master-key-file \/dev\/urandom: a character device/],
+      [[], /TID_SERVER_MASTER_KEY: the master key must be 64 hex characters/, { TID_SERVER_MASTER_KEY: "abc" }],
+      [["--master-key-file", notKey], /not both/, { TID_SERVER_MASTER_KEY: "00".repeat(32) }],
+      [["--unknown"], /Unknown option '--unknown'/],
+    ];
+    for (const [extra, why, env] of cases) {
+      const dir = freshDir();
+      const defaults = extra.includes("--db") || (extra.length === 0 && !env) ? [] : ["--db", join(dir, "r.db")];
+      const key = extra.includes("--master-key-file") || env ? [] : ["--master-key-file", join(dir, "mk"), "--create-master-key"];
+      const args = ["server", ...defaults, ...(extra.length === 0 && !env ? [] : key), ...extra];
+      const r = await tid(args, env);
+      expect([args.join(" "), r.code]).toEqual([args.join(" "), 2]);
+      expect(r.err).toMatch(why);
+      expect(r.err).toMatch(/usage: tid server --db FILE/);
+      expect([args.join(" "), readdirSync(dir)]).toEqual([args.join(" "), []]);
+    }
+    expect(readdirSync(fifoDir).sort()).toEqual(["big", "fifo", "not-a-key"]);
+  });
+
+  it("a master key file others may read fails (exit 1) with the chmod to run; nothing is created", async () => {
+    const dir = freshDir();
+    const key = join(dir, "master.key");
+    writeFileSync(key, "ab".repeat(32) + "\n");
+    chmodSync(key, 0o644);
+    const r = await tid(["server", "--db", join(dir, "r.db"), "--master-key-file", key]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/mode 644 lets others read the master key; run `chmod 600 .*master\.key`/);
+    expect(readdirSync(dir)).toEqual(["master.key"]);
+  });
+
+  it("a server that cannot start (port taken) exits 1 and removes the master key and registry it created", async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const dir = freshDir();
+      const r = await tid(["server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key", "--port", String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/EADDRINUSE/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -11,23 +11,20 @@ import { afterAll, describe, expect, it } from "vitest";
 import { authDevice, destroyAgents, keygen, registerDevice, registerUserServer, TidServerError } from "../../server/sdk/index.js";
 import { readMasterKeyFile, Registry } from "../../server/app/index.js";
 import { buildAuthcode, finishDevice } from "../../reference/index.js";
-import { compileServer, spawnServer } from "../support/server-child.js";
+import { spawnServer } from "../support/server-child.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tid-crash-"));
-let compiled: string | undefined;
 afterAll(() => {
   destroyAgents();
   rmSync(dir, { recursive: true, force: true });
-  if (compiled) rmSync(join(compiled, "..", ".."), { recursive: true, force: true });
 });
 
 describe("SIGKILL mid-write", () => {
   it("loses nothing acknowledged; the database reopens cleanly", async () => {
-    const mainJs = (compiled = compileServer());
     const db = join(dir, "tid.db");
     const keyFile = join(dir, "master.key");
     const args = ["--db", db, "--master-key-file", keyFile, "--create-master-key"];
-    const first = await spawnServer(mainJs, args);
+    const first = await spawnServer(args);
     const keys = keygen(join(dir, "keys"));
     const privateKey = readFileSync(keys.privateKeyPath, "utf8");
     await registerUserServer({ url: first.url }, "100000000001", keys.publicKeyPem);
@@ -76,7 +73,7 @@ describe("SIGKILL mid-write", () => {
     registry.close();
 
     // A new server process serves from it; authcodes accepted before the crash stay replays.
-    const second = await spawnServer(mainJs, args);
+    const second = await spawnServer(args);
     try {
       expect(authenticated.length).toBeGreaterThan(0);
       const replay = authenticated[0]!;

@@ -1,36 +1,34 @@
-// Test helper: run the auth server in a child process, as it runs in production, so a test can
-// SIGKILL it. The server's TypeScript is transpiled (typescript.transpileModule, no type check)
-// into node_modules/.cache/, where imports such as better-sqlite3 still resolve.
+// Test helper: run the `tid` command as a child process the way it runs in production — the
+// compiled bin/tid.js over dist/ (`npm test` builds first) — so a test can signal or SIGKILL it.
+// builtTid() refuses a dist/ older than the sources it was compiled from, so a test never runs
+// stale code without saying so.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The source folders bin/tid.js runs (compiled into dist/). */
+const SOURCES = ["cli", "bindings", "hal", "reference", "server/app", "server/sdk"];
 
 function listTs(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+    e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [join(dir, e.name)] : [],
   );
 }
 
-/** Transpile server/, reference/ and cli/ once per process; returns the path of the compiled
- * cli/commands/server-main.js. */
-export function compileServer(): string {
-  const out = join(root, "node_modules", ".cache", `tid-server-test-${process.pid}`);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, "package.json"), '{"type":"module"}\n');
-  for (const file of ["server", "reference", "cli"].flatMap((d) => listTs(join(root, d)))) {
-    const js = ts.transpileModule(readFileSync(file, "utf8"), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: file,
-    }).outputText;
-    const dest = join(out, relative(root, file)).replace(/\.ts$/, ".js");
-    mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, js);
+/**
+ * The path of bin/tid.js, once dist/ is known to be current: every source file has a compiled
+ * file at least as new.
+ * @throws Error naming the first source that is newer than its build (run `npm run build`)
+ */
+export function builtTid(): string {
+  for (const file of SOURCES.flatMap((d) => listTs(join(ROOT, d)))) {
+    const compiled = join(ROOT, "dist", relative(ROOT, file)).replace(/\.ts$/, ".js");
+    if (!existsSync(compiled)) throw new Error(`${relative(ROOT, compiled)} is missing: run \`npm run build\` first`);
+    if (statSync(compiled).mtimeMs < statSync(file).mtimeMs) throw new Error(`${relative(ROOT, file)} is newer than its build: run \`npm run build\` first`);
   }
-  return join(out, "cli", "commands", "server-main.js");
+  return join(ROOT, "bin", "tid.js");
 }
 
 export interface ChildServer {
@@ -40,9 +38,9 @@ export interface ChildServer {
   stderr: () => string;
 }
 
-/** Start `node main.js args…` and wait for its {"listening": url} line. */
-export function spawnServer(mainJs: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [mainJs, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Start `tid server args…` (bin/tid.js) and wait for its {"listening": url} line. */
+export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [builtTid(), "server", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
@@ -55,6 +53,6 @@ export function spawnServer(mainJs: string, args: string[], env: NodeJS.ProcessE
         resolve({ child, url: listening, port, stderr: () => err });
       }
     });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+    child.once("exit", (code) => reject(new Error(`tid server exited with ${code}: ${err}`)));
   });
 }

@@ -1,0 +1,97 @@
+// The state file of a simulated SE (`tid provision --sim-state FILE`, `tid auth --sim-state FILE`).
+// A simulated SE lives only as long as the process, so its non-volatile memory — TID, PSK, lock —
+// is saved to a JSON file (mode 0600) that `tid auth` loads into a new simulated SE. The file
+// holds the PSK in clear: it stands for the chip's NVM and is for tests and demos only
+// (docs/protocol.md "Running it").
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { link, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { fromHex, toHex } from "../reference/bytes.js";
+import { PSK_SIZE, TID_SIZE } from "../reference/constants.js";
+import { UsageError } from "./command.js";
+import { readOptionFile, tooOpen, utf8Text } from "./option-file.js";
+
+export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
+/** A state file is a few hundred bytes; anything much larger is some other file. */
+export const MAX_SIM_STATE_BYTES = 4096;
+
+/** The non-volatile memory of a simulated SE, as saved by `tid provision --sim-state`. */
+export interface SimState {
+  tid: Uint8Array;
+  psk: Uint8Array;
+  locked: boolean;
+  /** the board it was provisioned on (informational) */
+  board?: string;
+}
+
+/** Write a simulated SE's state file: JSON, mode 0600, atomically (temporary file, then link or rename). */
+export async function writeSimState(path: string, state: SimState, options: { overwrite?: boolean } = {}): Promise<void> {
+  if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
+  const text =
+    JSON.stringify(
+      {
+        format: SIM_STATE_FORMAT,
+        note: "NVM of a simulated SE (tid provision / tid auth --sim-state). The PSK is in clear: tests and demos only.",
+        ...(state.board ? { board: state.board } : {}),
+        tid: toHex(state.tid),
+        psk: toHex(state.psk),
+        locked: state.locked,
+      },
+      null,
+      2,
+    ) + "\n";
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const fh = await open(tmp, "wx", 0o600);
+  try {
+    await fh.chmod(0o600);
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    if (options.overwrite) await rename(tmp, path);
+    else await link(tmp, path); // fails with EEXIST instead of replacing a file made meanwhile
+  } finally {
+    await unlink(tmp).catch(() => undefined); // after a rename it is already gone
+  }
+}
+
+/**
+ * Read a state file written by writeSimState, given as `option`. In this order: a regular file
+ * of at most 4 KiB, then the format (both usage errors), then the mode — a file that group or
+ * others may access is refused (Error), as it holds the PSK.
+ */
+export function readSimState(path: string, option = "--sim-state"): SimState {
+  const { bytes, mode } = readOptionFile(option, path, {
+    maxBytes: MAX_SIM_STATE_BYTES,
+    what: "simulated SE state file",
+    hint: "write one with `tid provision --board sim-i2c --sim-state FILE`",
+  });
+  let j: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(utf8Text(option, path, bytes));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+    j = parsed as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${option} ${path}: not a simulated SE state file (${(e as Error).message})`);
+  } finally {
+    bytes.fill(0);
+  }
+  if (j.format !== SIM_STATE_FORMAT) throw new UsageError(`${option} ${path}: not a simulated SE state file (format ${JSON.stringify(j.format)})`);
+  const field = (name: string, n: number): Uint8Array => {
+    const v = j[name];
+    if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${2 * n}}$`).test(v)) throw new UsageError(`${option} ${path}: "${name}" must be ${2 * n} hex digits`);
+    return fromHex(v);
+  };
+  if (typeof j.locked !== "boolean") throw new UsageError(`${option} ${path}: "locked" must be true or false`);
+  const tid = field("tid", TID_SIZE);
+  const psk = field("psk", PSK_SIZE);
+  if (tooOpen(mode)) {
+    psk.fill(0);
+    throw new Error(`${path}: mode ${mode.toString(8).padStart(3, "0")} lets others read the simulated SE's PSK; run \`chmod 600 ${path}\``);
+  }
+  return { tid, psk, locked: j.locked, ...(typeof j.board === "string" ? { board: j.board } : {}) };
+}
