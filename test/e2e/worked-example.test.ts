@@ -34,7 +34,7 @@ describe("the worked example end to end", () => {
   it.each(DEVICES)("$name: the example authcode byte for byte, accepted; the same token on both sides", async (kind) => {
     let client: TidClient;
     if (kind.backend === "soft") {
-      client = await TidClient.create({ backend: "soft", identity });
+      client = await TidClient.create({ backend: "soft", identity, build: "test" });
       client.init();
       client.testHooks.inject(fromHex(EX.Nd), EX.deviceTime, fromHex(EX.deviceEphemeralPrivate));
     } else {
