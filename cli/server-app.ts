@@ -4,6 +4,7 @@
 // when one of these commands runs — from the compiled tree next to this file when it is there (a
 // clone of the repository), else from the @tid-wasm/server package — and, when neither is
 // installed, the command fails saying what to install.
+import { fileURLToPath } from "node:url";
 import type * as ServerApp from "../server/app/index.js";
 
 export type ServerAppModule = typeof ServerApp;
@@ -11,13 +12,16 @@ export type ServerAppModule = typeof ServerApp;
 /** Where the app is looked for, in order. */
 export const SERVER_APP_CANDIDATES = ["../server/app/index.js", "@tid-wasm/server/app"] as const;
 
-/** Did `import(specifier)` fail because the specifier itself is not there (not one of its imports)? */
+/**
+ * Did `import(specifier)` fail because the specifier itself is not there? (Not because a module it
+ * imports is missing: that is a broken install, and its own error says more.)
+ */
 function isMissing(e: unknown, specifier: string): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") return false;
+  if ((e as { code?: unknown } | null)?.code !== "ERR_MODULE_NOT_FOUND") return false;
   const message = (e as Error).message;
-  if (specifier.startsWith(".")) return message.includes(new URL(specifier, import.meta.url).pathname);
-  return message.includes(`'${specifier.split("/").slice(0, 2).join("/")}'`) || message.includes(`'${specifier}'`);
+  if (specifier.startsWith(".")) return message.startsWith(`Cannot find module '${fileURLToPath(new URL(specifier, import.meta.url))}'`);
+  const packageName = specifier.split("/").slice(0, 2).join("/");
+  return message.startsWith(`Cannot find package '${packageName}'`);
 }
 
 let loaded: Promise<ServerAppModule> | undefined;

@@ -6,14 +6,14 @@
 // (exit 1) after its format was checked; a server that cannot start (port taken) removes the master
 // key and the registry it had just created.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import { loadServerApp, SERVER_APP_CANDIDATES } from "../../cli/server-app.js";
-import { builtTid } from "../support/server-child.js";
+import { builtTid, ROOT } from "../support/server-child.js";
 
 const root = mkdtempSync(join(tmpdir(), "tid-cli-server-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -61,6 +61,29 @@ describe("tid server", () => {
     const app = await loadServerApp();
     expect(typeof app.startAuthServer).toBe("function");
     expect(typeof app.readMasterKeyFile).toBe("function");
+  });
+
+  it("the loader: the compiled tree, else @tid-wasm/server/app, else 'install @tid-wasm/server'; a broken install says what broke", () => {
+    builtTid(); // dist/ is current
+    const loaded = (tree: string): string => {
+      const script = `import(${JSON.stringify(join(tree, "cli", "server-app.js"))}).then((m) => m.loadServerApp()).then((app) => console.log("loaded " + Object.keys(app).join(",")), (e) => console.log("error " + e.message))`;
+      return execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim();
+    };
+    const tree = freshDir();
+    mkdirSync(join(tree, "cli"));
+    copyFileSync(join(ROOT, "dist", "cli", "server-app.js"), join(tree, "cli", "server-app.js"));
+    writeFileSync(join(tree, "package.json"), '{"type":"module"}');
+    expect(loaded(tree)).toBe("error the reference auth server is not installed: it ships as its own package, `npm install @tid-wasm/server` (it builds SQLite)");
+    const pkg = join(tree, "node_modules", "@tid-wasm", "server");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@tid-wasm/server", type: "module", exports: { "./app": "./app.js" } }));
+    writeFileSync(join(pkg, "app.js"), "export const fromThePackage = true;\n");
+    expect(loaded(tree)).toBe("loaded fromThePackage");
+    mkdirSync(join(tree, "server", "app"), { recursive: true });
+    writeFileSync(join(tree, "server", "app", "index.js"), "export const fromTheTree = true;\n");
+    expect(loaded(tree)).toBe("loaded fromTheTree");
+    writeFileSync(join(tree, "server", "app", "index.js"), 'import "./gone.js";\n');
+    expect(loaded(tree)).toMatch(/^error Cannot find module '.*gone\.js' imported from /);
   });
 
   it("every wrong option is a usage error (exit 2) naming it, and creates nothing", async () => {
