@@ -2,7 +2,7 @@
 // process through the CLI's main() against a reference auth server started here: keygen (files,
 // modes, registration), provision into a simulated SE (state file) and into a soft key file, auth
 // from both (SE on sim-i2c and sim-spi, soft), failures (exit 1, with the reason) and usage errors
-// (exit 2, with the usage text). One smoke test runs the compiled bin/tid.js when dist/ is built.
+// (exit 2, with the usage text). One smoke test runs the compiled bin/tid.js (a stale dist/ fails it).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
