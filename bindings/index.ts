@@ -11,8 +11,9 @@ export {
 export { TidError, check, requireBytes, requireInt, type BytesRule } from "./errors.js";
 export { Status, statusName, statusLayer, type StatusName, type StatusCode, type StatusLayer } from "./status.js";
 export {
-  readKeyFile, writeKeyFile, encodeKeyFile, decodeKeyFile, KeyFileError, KEYFILE_SIZE, KEYFILE_VERSION, DEFAULT_SCRYPT,
-  type KeyFileSecret, type KeyFileIdentity, type KeyFileErrorCode, type ScryptParams,
+  readKeyFile, writeKeyFile, stageKeyFile, inspectKeyFile, encodeKeyFile, decodeKeyFile, KeyFileError, KEYFILE_SIZE,
+  KEYFILE_VERSION, DEFAULT_SCRYPT, type KeyFileSecret, type KeyFileIdentity, type KeyFileHeader, type StagedKeyFile,
+  type KeyFileErrorCode, type ScryptParams,
 } from "./keyfile.js";
 export { linkTransceiver, statusOfLinkError, type ApduLink, type LinkTransceiver } from "./se-backend.js";
 export {

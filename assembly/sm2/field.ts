@@ -4,7 +4,7 @@
 // An element is 9 signed limbs of radix 2^29 (value Σ l_i 2^(29 i)), stored as i32 in FE_SIZE
 // bytes, in the Montgomery domain (x is held as x·R mod p, R = 2^261), not necessarily reduced:
 // many representatives of the same residue are allowed. Multiplication and squaring are
-// generated straight-line code (fieldmul.ts from field.gen.mjs).
+// generated straight-line code (fieldmul.ts from fieldmul.gen.mjs).
 //
 // Bounds (checked by test/crypto/sm2-field.test.ts against BigInt on extreme inputs). Write an
 // element as (L, V): limbs |l_i| ≤ L·2^28, value |x| ≤ V·p.

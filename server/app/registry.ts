@@ -7,15 +7,16 @@ import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 
 /**
- * better-sqlite3 is an optional dependency (a device that only runs the client needs no SQLite):
- * it is loaded when a registry is first opened, with a clear error where it is not installed.
+ * better-sqlite3 is a dependency of the @tid-wasm/server package only (a device that installs
+ * tid-wasm compiles no SQLite): it is loaded when a registry is first opened, with a clear error
+ * where it is missing or failed to build.
  */
 function loadSqlite(): typeof Database {
   try {
     return createRequire(import.meta.url)("better-sqlite3") as typeof Database;
   } catch (e) {
     throw new Error(
-      "the reference auth server needs the optional dependency better-sqlite3, which is not installed or failed to build: `npm install better-sqlite3@12`",
+      "the reference auth server needs better-sqlite3 (a dependency of @tid-wasm/server), which is not installed or failed to build: reinstall @tid-wasm/server, or `npm install better-sqlite3@12`",
       { cause: e },
     );
   }
