@@ -46,7 +46,8 @@ module.exports = {
     {
       name: "hal-outside-sim-needs-only-bytes-and-constants",
       severity: "error",
-      comment: "Outside hal/sim/, the HAL takes only the hex helper and the protocol sizes from reference/; the protocol itself is the simulator's.",
+      comment:
+        "Outside hal/sim/, the HAL takes only the hex helper and the protocol sizes from reference/; the protocol itself is the simulator's.",
       from: { path: "^hal/", pathNot: "^hal/sim/" },
       to: { path: "^reference/", pathNot: "^reference/(bytes|constants)[.]ts$" },
     },

@@ -97,8 +97,16 @@ export function measureInTurns(cases: Case[], opt: BenchOptions = defaultOptions
       });
     }
     group.forEach((c, i) => {
-      const us = median(wall[i]!), cpuUs = median(cpu[i]!);
-      rowOf.set(c, { op: c.op, impl: c.impl, size: c.size, us: round(us), mbps: round(c.size / us), extra: { cpuUs: round(cpuUs), cpuMbps: round(c.size / cpuUs) } });
+      const us = median(wall[i]!),
+        cpuUs = median(cpu[i]!);
+      rowOf.set(c, {
+        op: c.op,
+        impl: c.impl,
+        size: c.size,
+        us: round(us),
+        mbps: round(c.size / us),
+        extra: { cpuUs: round(cpuUs), cpuMbps: round(c.size / cpuUs) },
+      });
     });
   }
   return cases.map((c) => rowOf.get(c)!);

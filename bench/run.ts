@@ -60,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
   };
   const wasm = { releaseBytes: statSync(wasmPath("release")).size, debugBytes: statSync(wasmPath("debug")).size };
   log(`tid-wasm benchmark — node ${machine.node}, OpenSSL ${machine.openssl}, ${machine.cpu} x${machine.cores}`);
-  log(`build/release.wasm ${wasm.releaseBytes} bytes (${(wasm.releaseBytes / 1024).toFixed(1)} KiB); build/debug.wasm ${wasm.debugBytes} bytes`);
+  log(
+    `build/release.wasm ${wasm.releaseBytes} bytes (${(wasm.releaseBytes / 1024).toFixed(1)} KiB); build/debug.wasm ${wasm.debugBytes} bytes`,
+  );
   log(`each figure: median of ${opt.samples} samples of >= ${opt.sampleMs} ms after a ${opt.warmupMs} ms warm-up`);
   const rows: Row[] = [];
   const targets: Target[] = [];
@@ -84,7 +86,16 @@ async function main(argv: string[]): Promise<number> {
   }
   if (json) {
     process.stdout.write(
-      JSON.stringify({ machine, wasm, rows, targets: results.map((r) => ({ target: r.label, ratio: r.ratio === undefined ? null : round(r.ratio), met: r.ok })) }, null, 1) + "\n",
+      JSON.stringify(
+        {
+          machine,
+          wasm,
+          rows,
+          targets: results.map((r) => ({ target: r.label, ratio: r.ratio === undefined ? null : round(r.ratio), met: r.ok })),
+        },
+        null,
+        1,
+      ) + "\n",
     );
   }
   return 0;

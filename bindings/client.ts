@@ -142,7 +142,8 @@ export class TidClient {
       imports.now = options.now;
     }
     if (options.backend === "soft" && options.random !== undefined) {
-      if (typeof options.random !== "function") throw new TypeError("options.random must be a function filling its argument and returning 0");
+      if (typeof options.random !== "function")
+        throw new TypeError("options.random must be a function filling its argument and returning 0");
       imports.random = options.random;
     }
     const transceiver = options.backend === "se" ? linkTransceiver(options.link) : undefined;
@@ -382,9 +383,14 @@ export class TidClient {
    * authcode's Nd, time and ephemeral private key; `setPending` re-arms a pending request.
    * @throws TypeError when this client's build has no test hooks
    */
-  get testHooks(): { inject(nd: Uint8Array, time: number, ephemeralPrivate: Uint8Array): void; setPending(qd: Uint8Array, nd: Uint8Array, tagD: Uint8Array): void } {
+  get testHooks(): {
+    inject(nd: Uint8Array, time: number, ephemeralPrivate: Uint8Array): void;
+    setPending(qd: Uint8Array, nd: Uint8Array, tagD: Uint8Array): void;
+  } {
     if (!this.wasm.hasTestHooks) {
-      throw new TypeError(`testHooks need the test build: create the client with options.build "test" (this client runs the ${this.wasm.build} build, which has no test hooks)`);
+      throw new TypeError(
+        `testHooks need the test build: create the client with options.build "test" (this client runs the ${this.wasm.build} build, which has no test hooks)`,
+      );
     }
     return {
       inject: (nd, time, ephemeralPrivate) => {
@@ -453,7 +459,11 @@ export class TidClient {
     const sw = this.backend === "se" ? this.x.tid_last_sw!() & 0xffff : 0;
     const hasSw = sw !== 0 && sw !== 0x9000;
     const linkError = status <= -500 && status > -600 ? this.transceiver?.lastError : undefined;
-    const detail = hasSw ? `${what} (SW ${sw.toString(16).padStart(4, "0")})` : linkError instanceof Error ? `${what}: ${linkError.message}` : what;
+    const detail = hasSw
+      ? `${what} (SW ${sw.toString(16).padStart(4, "0")})`
+      : linkError instanceof Error
+        ? `${what}: ${linkError.message}`
+        : what;
     throw new TidError(status, detail, { ...(hasSw ? { sw } : {}), ...(linkError !== undefined ? { cause: linkError } : {}) });
   }
 }

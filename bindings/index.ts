@@ -5,19 +5,49 @@
  * SDK are the separate package @tid-wasm/server.
  */
 export {
-  TidClient, TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AEAD_OVERHEAD,
-  type TidClientOptions, type SoftOptions, type SeOptions, type SoftIdentity, type AuthcodeOptions,
+  TidClient,
+  TID_SIZE,
+  PSK_SIZE,
+  TOKEN_SIZE,
+  MAX_EXTRA,
+  AEAD_OVERHEAD,
+  type TidClientOptions,
+  type SoftOptions,
+  type SeOptions,
+  type SoftIdentity,
+  type AuthcodeOptions,
 } from "./client.js";
 export { TidError, check, requireBytes, requireInt, type BytesRule } from "./errors.js";
 export { Status, statusName, statusLayer, type StatusName, type StatusCode, type StatusLayer } from "./status.js";
 export {
-  readKeyFile, writeKeyFile, stageKeyFile, inspectKeyFile, encodeKeyFile, decodeKeyFile, KeyFileError, KEYFILE_SIZE,
-  KEYFILE_VERSION, DEFAULT_SCRYPT, type KeyFileSecret, type KeyFileIdentity, type KeyFileHeader, type StagedKeyFile,
-  type KeyFileErrorCode, type ScryptParams,
+  readKeyFile,
+  writeKeyFile,
+  stageKeyFile,
+  inspectKeyFile,
+  encodeKeyFile,
+  decodeKeyFile,
+  KeyFileError,
+  KEYFILE_SIZE,
+  KEYFILE_VERSION,
+  DEFAULT_SCRYPT,
+  type KeyFileSecret,
+  type KeyFileIdentity,
+  type KeyFileHeader,
+  type StagedKeyFile,
+  type KeyFileErrorCode,
+  type ScryptParams,
 } from "./keyfile.js";
 export { linkTransceiver, statusOfLinkError, type ApduLink, type LinkTransceiver } from "./se-backend.js";
 export {
-  TidWasm, wasmPath, wasmModule, WASM_BUILDS, type WasmBuild, type WasmMemory, type WasmModule, type HostImports, type RawExports,
+  TidWasm,
+  wasmPath,
+  wasmModule,
+  WASM_BUILDS,
+  type WasmBuild,
+  type WasmMemory,
+  type WasmModule,
+  type HostImports,
+  type RawExports,
 } from "./wasm.js";
 export * from "./sm4.js";
 export * from "./sm3.js";

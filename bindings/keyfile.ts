@@ -101,7 +101,9 @@ function checkParams(p: ScryptParams, name: string): void {
   }
   const memory = 128 * 2 ** p.logN * p.r;
   if (memory > MAX_SCRYPT_MEMORY) {
-    throw new RangeError(`${name} needs 128·N·r = ${memory / 2 ** 20} MiB of memory, more than the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB limit`);
+    throw new RangeError(
+      `${name} needs 128·N·r = ${memory / 2 ** 20} MiB of memory, more than the ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB limit`,
+    );
   }
 }
 
@@ -189,9 +191,11 @@ export interface KeyFileHeader {
 
 /** Check the format of a key file's bytes: size, magic, version, cipher, scrypt cost, key source. @throws KeyFileError */
 function parseHeader(file: Uint8Array, path: string | undefined): KeyFileHeader {
-  if (file.length !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${file.length}`, path);
+  if (file.length !== KEYFILE_SIZE)
+    throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${file.length}`, path);
   if (!MAGIC.every((b, i) => file[i] === b)) throw new KeyFileError("BAD_FORMAT", "not a tid-wasm key file (bad magic)", path);
-  if (file[6] !== KEYFILE_VERSION) throw new KeyFileError("UNSUPPORTED_VERSION", `key file version ${file[6]}, this library reads ${KEYFILE_VERSION}`, path);
+  if (file[6] !== KEYFILE_VERSION)
+    throw new KeyFileError("UNSUPPORTED_VERSION", `key file version ${file[6]}, this library reads ${KEYFILE_VERSION}`, path);
   if (file[8] !== CIPHER_AES_256_GCM) throw new KeyFileError("BAD_FORMAT", `unknown cipher ${file[8]}`, path);
   const scrypt: ScryptParams = { logN: file[9]!, r: file[10]!, p: file[11]! };
   try {
@@ -200,7 +204,8 @@ function parseHeader(file: Uint8Array, path: string | undefined): KeyFileHeader 
     throw new KeyFileError("BAD_FORMAT", `scrypt parameters out of range: ${(e as Error).message}`, path);
   }
   const source = file[7];
-  if (source !== SOURCE.passphrase && source !== SOURCE.machineBound) throw new KeyFileError("BAD_FORMAT", `unknown key source ${source}`, path);
+  if (source !== SOURCE.passphrase && source !== SOURCE.machineBound)
+    throw new KeyFileError("BAD_FORMAT", `unknown key source ${source}`, path);
   return { source: source === SOURCE.passphrase ? "passphrase" : "machine-bound", scrypt };
 }
 

@@ -142,7 +142,8 @@ function derInteger(v: Uint8Array): Uint8Array {
 /** DER encoding of a raw signature r ‖ s (64 bytes). */
 export function sm2SignatureToDer(raw: Uint8Array): Uint8Array {
   requireBytes("signature", raw, { length: SM2_SIGNATURE_SIZE });
-  const r = derInteger(raw.subarray(0, 32)), s = derInteger(raw.subarray(32, 64));
+  const r = derInteger(raw.subarray(0, 32)),
+    s = derInteger(raw.subarray(32, 64));
   const out = new Uint8Array(2 + r.length + s.length);
   out[0] = 0x30;
   out[1] = r.length + s.length;
@@ -167,8 +168,8 @@ export function sm2SignatureFromDer(der: Uint8Array): Uint8Array | null {
     pos += 2;
     if (len === 0 || len >= 0x80 || pos + len > der.length) return null;
     const body = der.subarray(pos, pos + len);
-    if (body[0]! & 0x80) return null;                                  // negative
-    if (len > 1 && body[0] === 0 && !(body[1]! & 0x80)) return null;  // not minimal
+    if (body[0]! & 0x80) return null; // negative
+    if (len > 1 && body[0] === 0 && !(body[1]! & 0x80)) return null; // not minimal
     const value = body[0] === 0 && len > 1 ? body.subarray(1) : body;
     if (value.length > 32) return null;
     raw.set(value, k * 32 + 32 - value.length);
@@ -283,9 +284,10 @@ class Sm2Runtime implements Sm2Api {
     requireBytes("privateKey", privateKey, { length: SM2_PRIVATE_KEY_SIZE });
     requireBytes("message", message);
     const id = idBytes(options.id);
-    const publicKey = options.publicKey === undefined
-      ? this.publicKeyFromPrivate(privateKey)
-      : requireBytes("options.publicKey", options.publicKey, { lengths: [64, 65, 33] });
+    const publicKey =
+      options.publicKey === undefined
+        ? this.publicKeyFromPrivate(privateKey)
+        : requireBytes("options.publicKey", options.publicKey, { lengths: [64, 65, 33] });
     let st: number;
     if (message.length <= this.msgCap) {
       this.putPublic(publicKey, "options.publicKey");
@@ -382,7 +384,8 @@ class Sm2Runtime implements Sm2Api {
   decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     requireBytes("privateKey", privateKey, { length: SM2_PRIVATE_KEY_SIZE });
     const c = requireBytes("ciphertext", ciphertext, { min: SM2_CIPHER_OVERHEAD + 1, max: SM2_CIPHER_OVERHEAD + this.maxEncryptLength });
-    const out = MSG + c.length, len = c.length - SM2_CIPHER_OVERHEAD;
+    const out = MSG + c.length,
+      len = c.length - SM2_CIPHER_OVERHEAD;
     this.put(c, MSG);
     this.putPrivate(privateKey);
     try {

@@ -130,7 +130,8 @@ class Sm3Runtime {
 
   sm3(data: Uint8Array): Uint8Array {
     requireBytes("data", data);
-    const x = this.x, io = this.io;
+    const x = this.x,
+      io = this.io;
     if (data.length <= CHUNK) {
       this.wasm.bytes().set(data, io + DATA);
       check(x.sm3_digest!(io + DATA, data.length, io + OUT), "sm3_digest");
@@ -149,7 +150,8 @@ class Sm3Runtime {
   hmacSm3(key: Uint8Array, data: Uint8Array): Uint8Array {
     requireBytes("key", key);
     requireBytes("data", data);
-    const x = this.x, io = this.io;
+    const x = this.x,
+      io = this.io;
     if (data.length <= CHUNK) {
       try {
         const kl = this.placeKey(key);
@@ -175,7 +177,8 @@ class Sm3Runtime {
   sm3Kdf(z: Uint8Array, length: number): Uint8Array {
     requireBytes("z", z, { max: SM3_KDF_MAX_Z });
     requireInt("length", length, 0, this.kdfMax);
-    const x = this.x, io = this.io;
+    const x = this.x,
+      io = this.io;
     const out = new Uint8Array(length);
     const heap = this.wasm.bytes();
     heap.set(z, io + KDF_Z);
@@ -236,7 +239,10 @@ class Stream implements Sm3Hasher {
 
   private live(what: string): number {
     if (this.h < 0) {
-      throw new TidError(Status.ERR_NOT_INITIALISED, `${what}() on a finished ${this.hmac ? "HMAC-SM3" : "SM3"} hasher: digest() or destroy() was already called; create a new one`);
+      throw new TidError(
+        Status.ERR_NOT_INITIALISED,
+        `${what}() on a finished ${this.hmac ? "HMAC-SM3" : "SM3"} hasher: digest() or destroy() was already called; create a new one`,
+      );
     }
     return this.h;
   }
@@ -252,7 +258,8 @@ class Stream implements Sm3Hasher {
 
   digest(): Uint8Array {
     const h = this.live("digest");
-    const x = this.rt.x, p = this.rt.io + OUT;
+    const x = this.rt.x,
+      p = this.rt.io + OUT;
     const st = this.hmac ? x.hmac_sm3_final!(h, p) : x.sm3_final!(h, p);
     this.destroy();
     check(st, this.hmac ? "hmac_sm3_final" : "sm3_final");

@@ -92,7 +92,8 @@ class Sm4Runtime {
   }
 
   private makeViews(): void {
-    const b = this.heapView, d = this.io + DATA;
+    const b = this.heapView,
+      d = this.io + DATA;
     this.dataViews = [0, 1, 2, 3, 4].map((k) => b.subarray(d, d + 16 * k));
     this.tagView = b.subarray(this.io + TAG, this.io + TAG + 16);
   }
@@ -164,7 +165,8 @@ function resultFor(out: Uint8Array | undefined, n: number, input: Uint8Array): U
   if (out === undefined) return allocResult(n);
   requireBytes("options.out", out, { min: n });
   if (out.buffer === input.buffer && out.byteOffset !== input.byteOffset) {
-    const a = out.byteOffset, b = input.byteOffset;
+    const a = out.byteOffset,
+      b = input.byteOffset;
     if (a < b + input.length && b < a + n) {
       throw new RangeError("options.out must be the same memory as the input (in place) or not overlap it; got a partial overlap");
     }
@@ -257,7 +259,13 @@ export class Sm4Key {
     return this.blockMode(true, true, iv, data, options);
   }
 
-  private blockMode(dec: boolean, cbc: boolean, iv: Uint8Array | undefined, data: Uint8Array, options: Sm4BlockOptions | undefined): Uint8Array {
+  private blockMode(
+    dec: boolean,
+    cbc: boolean,
+    iv: Uint8Array | undefined,
+    data: Uint8Array,
+    options: Sm4BlockOptions | undefined,
+  ): Uint8Array {
     try {
       return this.blockModeRun(dec, cbc, iv, data, options);
     } finally {
@@ -265,13 +273,21 @@ export class Sm4Key {
     }
   }
 
-  private blockModeRun(dec: boolean, cbc: boolean, iv: Uint8Array | undefined, data: Uint8Array, options: Sm4BlockOptions | undefined): Uint8Array {
+  private blockModeRun(
+    dec: boolean,
+    cbc: boolean,
+    iv: Uint8Array | undefined,
+    data: Uint8Array,
+    options: Sm4BlockOptions | undefined,
+  ): Uint8Array {
     const h = this.live();
     if (cbc) requireBytes("iv", iv, { length: 16 });
     optionsObject(options);
     const pad = paddingOf(options);
     requireBytes("data", data, pad && dec ? { min: 16, multipleOf: 16 } : pad ? {} : { multipleOf: 16 });
-    const rt = this.rt, x = rt.x, io = rt.io;
+    const rt = this.rt,
+      x = rt.x,
+      io = rt.io;
     let heap = rt.heap();
     if (cbc) heap.set(iv!, io + IV);
     const n = data.length;
@@ -297,12 +313,18 @@ export class Sm4Key {
       let off = 0;
       for (; n - off >= PAD_CHUNK; off += PAD_CHUNK) {
         heap.set(data.subarray(off, off + PAD_CHUNK), io + DATA);
-        check(cbc ? x.sm4_cbc_encrypt!(h, io + IV, io + DATA, io + DATA, PAD_CHUNK) : x.sm4_ecb_encrypt!(h, io + DATA, io + DATA, PAD_CHUNK), "SM4");
+        check(
+          cbc ? x.sm4_cbc_encrypt!(h, io + IV, io + DATA, io + DATA, PAD_CHUNK) : x.sm4_ecb_encrypt!(h, io + DATA, io + DATA, PAD_CHUNK),
+          "SM4",
+        );
         rt.copyOut(io + DATA, out, off, PAD_CHUNK);
       }
       const m = n - off;
       heap.set(off === 0 ? data : data.subarray(off), io + DATA);
-      check(cbc ? x.sm4_cbc_encrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_encrypt_pkcs7!(h, io + DATA, io + DATA, m), "SM4");
+      check(
+        cbc ? x.sm4_cbc_encrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_encrypt_pkcs7!(h, io + DATA, io + DATA, m),
+        "SM4",
+      );
       rt.copyOut(io + DATA, out, off, (m & ~15) + 16);
       return out;
     }
@@ -310,7 +332,9 @@ export class Sm4Key {
     // PKCS#7 decryption
     if (n <= CHUNK) {
       heap.set(data, io + DATA);
-      const st = cbc ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, n, io + OUTLEN) : x.sm4_ecb_decrypt_pkcs7!(h, io + DATA, io + DATA, n, io + OUTLEN);
+      const st = cbc
+        ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, n, io + OUTLEN)
+        : x.sm4_ecb_decrypt_pkcs7!(h, io + DATA, io + DATA, n, io + OUTLEN);
       check(st, st === Status.ERR_BAD_PADDING ? "invalid PKCS#7 padding" : "SM4");
       const m = rt.u32(OUTLEN);
       heap = rt.heap();
@@ -322,7 +346,9 @@ export class Sm4Key {
     const last = n - 16;
     heap.set(data.subarray(last), io + SMALL);
     if (cbc) heap.set(data.subarray(last - 16, last), io + IV);
-    const st = cbc ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + SMALL, io + SMALL, 16, io + OUTLEN) : x.sm4_ecb_decrypt_pkcs7!(h, io + SMALL, io + SMALL, 16, io + OUTLEN);
+    const st = cbc
+      ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + SMALL, io + SMALL, 16, io + OUTLEN)
+      : x.sm4_ecb_decrypt_pkcs7!(h, io + SMALL, io + SMALL, 16, io + OUTLEN);
     check(st, st === Status.ERR_BAD_PADDING ? "invalid PKCS#7 padding" : "SM4");
     const tail = rt.u32(OUTLEN);
     heap = rt.heap();
@@ -362,7 +388,9 @@ export class Sm4Key {
     optionsObject(options);
     const bits = options?.counterBits ?? 128;
     if (bits !== 32 && bits !== 128) throw new RangeError(`options.counterBits must be 32 or 128, got ${String(bits)}`);
-    const rt = this.rt, x = rt.x, io = rt.io;
+    const rt = this.rt,
+      x = rt.x,
+      io = rt.io;
     const heap = rt.heap();
     const n = data.length;
     const out = resultFor(options?.out, n, data);
@@ -396,7 +424,9 @@ export class Sm4Key {
     requireBytes("data", data);
     if (aad !== undefined) requireBytes("aad", aad);
     optionsObject(options);
-    const rt = this.rt, x = rt.x, io = rt.io;
+    const rt = this.rt,
+      x = rt.x,
+      io = rt.io;
     const heap = rt.heap();
     const n = data.length;
     const out = resultFor(options?.out, n + SM4_GCM_TAG_SIZE, data);
@@ -442,7 +472,9 @@ export class Sm4Key {
     const tagLen = options?.tagLength === undefined ? SM4_GCM_TAG_SIZE : requireInt("options.tagLength", options.tagLength, 12, 16);
     requireBytes("sealed", sealed, { min: tagLen });
     if (aad !== undefined) requireBytes("aad", aad);
-    const rt = this.rt, x = rt.x, io = rt.io;
+    const rt = this.rt,
+      x = rt.x,
+      io = rt.io;
     const heap = rt.heap();
     const n = sealed.length - tagLen;
     const aadLen = aad === undefined ? 0 : aad.length;
@@ -514,7 +546,10 @@ export class Sm4Key {
 
   /** Whole pieces through sm4_cmac_update, the rest through final (macLen < 0) or verify. */
   private cmacRun(data: Uint8Array, macLen: number): number {
-    const h = this.h, rt = this.rt, x = rt.x, io = rt.io;
+    const h = this.h,
+      rt = this.rt,
+      x = rt.x,
+      io = rt.io;
     const heap = rt.heap();
     heap.fill(0, io + SMALL, io + SMALL + 16);
     const n = data.length;
@@ -532,7 +567,10 @@ export class Sm4Key {
 
   /** Stream start: the IV and the AAD, in pieces through the data region. */
   private gcmStart(iv: Uint8Array, aad: Uint8Array | undefined): void {
-    const h = this.h, rt = this.rt, x = rt.x, io = rt.io;
+    const h = this.h,
+      rt = this.rt,
+      x = rt.x,
+      io = rt.io;
     const heap = rt.heap();
     heap.set(iv, io + DATA);
     check(x.sm4_gcm_start!(h, io + DATA, iv.length), "SM4-GCM");

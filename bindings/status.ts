@@ -36,9 +36,7 @@ export type StatusCode = (typeof Status)[StatusName];
 
 export type StatusLayer = "ok" | "argument" | "state" | "protocol" | "crypto" | "se";
 
-const nameByCode = new Map<number, StatusName>(
-  (Object.keys(Status) as StatusName[]).map((name) => [Status[name], name]),
-);
+const nameByCode = new Map<number, StatusName>((Object.keys(Status) as StatusName[]).map((name) => [Status[name], name]));
 
 /** The symbolic name of a status code, or `UNKNOWN(<code>)`. */
 export function statusName(code: number): string {

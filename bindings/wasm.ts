@@ -31,7 +31,9 @@ export type WasmModule = object;
 
 function requireBuild(build: unknown, what: string): WasmBuild {
   if (!WASM_BUILDS.includes(build as WasmBuild)) {
-    throw new TypeError(`${what} must be one of ${WASM_BUILDS.map((b) => `"${b}"`).join(", ")}, got ${typeof build === "string" ? `"${build}"` : typeof build}`);
+    throw new TypeError(
+      `${what} must be one of ${WASM_BUILDS.map((b) => `"${b}"`).join(", ")}, got ${typeof build === "string" ? `"${build}"` : typeof build}`,
+    );
   }
   return build as WasmBuild;
 }

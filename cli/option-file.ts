@@ -53,7 +53,8 @@ export function readOptionFile(option: string, path: string, limits: { maxBytes:
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new UsageError(`${option} ${path}: ${fileKind(st)}, not the ${limits.what} it should be`);
-    if (st.size > limits.maxBytes) throw new UsageError(`${option} ${path}: ${st.size} bytes, larger than a ${limits.what} can be (${limits.maxBytes} bytes at most)`);
+    if (st.size > limits.maxBytes)
+      throw new UsageError(`${option} ${path}: ${st.size} bytes, larger than a ${limits.what} can be (${limits.maxBytes} bytes at most)`);
     // Files such as those of /proc report size 0: read up to one byte past the limit either way.
     const buf = Buffer.alloc(limits.maxBytes + 1);
     let got = 0;

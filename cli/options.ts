@@ -57,13 +57,18 @@ export function serverUrl(v: string | undefined, what = "--server URL", env: Rec
   if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`${what}: must be http(s), got ${u.protocol}`);
   const host = u.hostname.replace(/^\[|\]$/g, "");
   if (u.protocol === "http:" && !isLoopbackHost(host) && env.TID_INSECURE_HTTP !== "1") {
-    throw new UsageError(`${what}: plain http to ${host} would send the admin token and keys in clear; use https (or set TID_INSECURE_HTTP=1 to allow it)`);
+    throw new UsageError(
+      `${what}: plain http to ${host} would send the admin token and keys in clear; use https (or set TID_INSECURE_HTTP=1 to allow it)`,
+    );
   }
   return v;
 }
 
 /** Admin token for the server's admin API: $VAR (--admin-token-env VAR, default TID_SERVER_ADMIN_TOKEN). */
-export function adminToken(values: { "admin-token-env"?: string | undefined }, env: Record<string, string | undefined>): string | undefined {
+export function adminToken(
+  values: { "admin-token-env"?: string | undefined },
+  env: Record<string, string | undefined>,
+): string | undefined {
   return env[values["admin-token-env"] ?? "TID_SERVER_ADMIN_TOKEN"] || undefined;
 }
 
@@ -71,7 +76,8 @@ export function adminToken(values: { "admin-token-env"?: string | undefined }, e
 export function caFile(path: string | undefined): Buffer | undefined {
   if (path === undefined) return undefined;
   const { bytes } = readOptionFile("--ca", path, { maxBytes: MAX_CA_FILE_BYTES, what: "CA certificate file (PEM)" });
-  if (!bytes.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca ${path}: not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`);
+  if (!bytes.includes("-----BEGIN CERTIFICATE-----"))
+    throw new UsageError(`--ca ${path}: not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`);
   return bytes;
 }
 
@@ -106,7 +112,9 @@ export function keyFileSecret(
   values: { "machine-bound"?: boolean | undefined; "passphrase-env"?: string | undefined; "passphrase-file"?: string | undefined },
   env: Record<string, string | undefined>,
 ): KeyFileSecret {
-  const given = [values["machine-bound"], values["passphrase-env"], values["passphrase-file"]].filter((v) => v !== undefined && v !== false);
+  const given = [values["machine-bound"], values["passphrase-env"], values["passphrase-file"]].filter(
+    (v) => v !== undefined && v !== false,
+  );
   if (given.length > 1) throw new UsageError("give only one of --machine-bound, --passphrase-env, --passphrase-file");
   if (values["machine-bound"]) return { machineBound: true };
   const file = values["passphrase-file"];
@@ -121,7 +129,9 @@ export function keyFileSecret(
   const name = values["passphrase-env"] ?? "TID_KEY_PASSPHRASE";
   const pw = env[name];
   if (!pw) {
-    throw new UsageError(`the key file's passphrase: set $${name}${values["passphrase-env"] ? "" : " (or --passphrase-env VAR, --passphrase-file FILE, --machine-bound)"}`);
+    throw new UsageError(
+      `the key file's passphrase: set $${name}${values["passphrase-env"] ? "" : " (or --passphrase-env VAR, --passphrase-file FILE, --machine-bound)"}`,
+    );
   }
   return { passphrase: pw };
 }

@@ -40,7 +40,9 @@ export function loadServerApp(): Promise<ServerAppModule> {
         if (!isMissing(e, specifier)) throw e;
       }
     }
-    throw new Error("the reference auth server is not installed: it ships as its own package, `npm install @tid-wasm/server` (it builds SQLite)");
+    throw new Error(
+      "the reference auth server is not installed: it ships as its own package, `npm install @tid-wasm/server` (it builds SQLite)",
+    );
   })();
   loaded.catch(() => {
     loaded = undefined; // a later call tries again

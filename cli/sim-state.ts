@@ -80,10 +80,12 @@ export function readSimState(path: string, option = "--sim-state"): SimState {
   } finally {
     bytes.fill(0);
   }
-  if (j.format !== SIM_STATE_FORMAT) throw new UsageError(`${option} ${path}: not a simulated SE state file (format ${JSON.stringify(j.format)})`);
+  if (j.format !== SIM_STATE_FORMAT)
+    throw new UsageError(`${option} ${path}: not a simulated SE state file (format ${JSON.stringify(j.format)})`);
   const field = (name: string, n: number): Uint8Array => {
     const v = j[name];
-    if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${2 * n}}$`).test(v)) throw new UsageError(`${option} ${path}: "${name}" must be ${2 * n} hex digits`);
+    if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${2 * n}}$`).test(v))
+      throw new UsageError(`${option} ${path}: "${name}" must be ${2 * n} hex digits`);
     return fromHex(v);
   };
   if (typeof j.locked !== "boolean") throw new UsageError(`${option} ${path}: "locked" must be true or false`);
@@ -91,7 +93,9 @@ export function readSimState(path: string, option = "--sim-state"): SimState {
   const psk = field("psk", PSK_SIZE);
   if (tooOpen(mode)) {
     psk.fill(0);
-    throw new Error(`${path}: mode ${mode.toString(8).padStart(3, "0")} lets others read the simulated SE's PSK; run \`chmod 600 ${path}\``);
+    throw new Error(
+      `${path}: mode ${mode.toString(8).padStart(3, "0")} lets others read the simulated SE's PSK; run \`chmod 600 ${path}\``,
+    );
   }
   return { tid, psk, locked: j.locked, ...(typeof j.board === "string" ? { board: j.board } : {}) };
 }

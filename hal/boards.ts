@@ -102,7 +102,8 @@ export function loadBoard(name?: string, options: LoadBoardOptions = {}): Board 
   const wanted = name ?? env.TID_BOARD;
   const dir = options.dir ?? boardsDir();
   const valid = () => listBoards(dir).join(", ");
-  if (wanted === undefined || wanted === "") throw new BoardError(`no board given (pass a name or set TID_BOARD); valid boards: ${valid()}`);
+  if (wanted === undefined || wanted === "")
+    throw new BoardError(`no board given (pass a name or set TID_BOARD); valid boards: ${valid()}`);
   let file: string;
   if (wanted.endsWith(".json") || wanted.includes("/")) {
     file = wanted;
@@ -162,9 +163,10 @@ export function parseBoard(json: unknown, source = "board"): Board {
   if (bus !== "i2c" && bus !== "spi") fail(source, "bus", `"i2c" or "spi"`, bus);
   const fields = bus === "i2c" ? I2C_FIELDS : SPI_FIELDS;
   for (const k of Object.keys(o)) {
-    if (!fields.includes(k) && k !== "$comment") throw new BoardError(`${source}: unknown field "${k}" for an ${bus} board; valid fields: ${fields.join(", ")}`);
+    if (!fields.includes(k) && k !== "$comment")
+      throw new BoardError(`${source}: unknown field "${k}" for an ${bus} board; valid fields: ${fields.join(", ")}`);
   }
-  if (typeof o.name !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(o.name)) fail(source, "name", "a lower-case name like \"rpi4-i2c\"", o.name);
+  if (typeof o.name !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(o.name)) fail(source, "name", 'a lower-case name like "rpi4-i2c"', o.name);
   const description = o.description ?? "";
   if (typeof description !== "string") fail(source, "description", "a string", description);
   const link = o.link ?? LINK_OF[bus];
@@ -173,7 +175,8 @@ export function parseBoard(json: unknown, source = "board"): Board {
   if (typeof sim !== "boolean") fail(source, "sim", "true or false", sim);
   let timing: Partial<LinkTiming> = {};
   if (o.timing !== undefined) {
-    if (typeof o.timing !== "object" || o.timing === null || Array.isArray(o.timing)) fail(source, "timing", "an object of LinkTiming fields", o.timing);
+    if (typeof o.timing !== "object" || o.timing === null || Array.isArray(o.timing))
+      fail(source, "timing", "an object of LinkTiming fields", o.timing);
     try {
       resolveTiming(o.timing as Partial<LinkTiming>, `${source}: "timing"`);
     } catch (e) {

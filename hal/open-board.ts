@@ -75,7 +75,10 @@ export function openBoard(board: Board | string, options: OpenBoardOptions = {})
       b.bus === "i2c"
         ? openI2cPort({ bus: b.busNumber, address: b.address, ...(options.i2cModule ? { module: options.i2cModule } : {}) })
         : openSpiPort({
-            bus: b.busNumber, chipSelect: b.chipSelect, mode: b.mode, speedHz: b.speedHz,
+            bus: b.busNumber,
+            chipSelect: b.chipSelect,
+            mode: b.mode,
+            speedHz: b.speedHz,
             ...(options.spiModule ? { module: options.spiModule } : {}),
           });
   }

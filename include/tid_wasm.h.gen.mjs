@@ -25,7 +25,8 @@ function statuses() {
     const m = /^export const (\w+): i32 = (-?\d+);\s*(?:\/\/\s*(.*))?$/.exec(line);
     if (m) out.push({ kind: "status", name: m[1] ?? "", value: Number(m[2]), note: (m[3] ?? "").trim() });
   }
-  if (out.filter((s) => s.kind === "status").length < 20) throw new Error("assembly/status.ts: fewer than 20 statuses found; has its format changed?");
+  if (out.filter((s) => s.kind === "status").length < 20)
+    throw new Error("assembly/status.ts: fewer than 20 statuses found; has its format changed?");
   return out;
 }
 
@@ -36,7 +37,7 @@ function statuses() {
 /** The abi/ modules assembly/index.ts re-exports, in order. */
 function entryModules() {
   const mods = [...read("assembly/index.ts").matchAll(/^export \* from "\.\/(abi\/[\w-]+)";$/gm)].map((m) => `assembly/${m[1]}.ts`);
-  if (mods.length === 0) throw new Error("assembly/index.ts: no `export * from \"./abi/…\"` lines found");
+  if (mods.length === 0) throw new Error('assembly/index.ts: no `export * from "./abi/…"` lines found');
   return mods;
 }
 
@@ -106,7 +107,11 @@ function initialPages() {
 
 /** @param {string[]} lines @param {string} indent */
 const comment = (lines, indent = "") =>
-  lines.length === 0 ? "" : lines.length === 1 ? `${indent}/* ${lines[0]} */\n` : `${indent}/*\n${lines.map((l) => `${indent} *${l ? ` ${l}` : ""}`).join("\n")}\n${indent} */\n`;
+  lines.length === 0
+    ? ""
+    : lines.length === 1
+      ? `${indent}/* ${lines[0]} */\n`
+      : `${indent}/*\n${lines.map((l) => `${indent} *${l ? ` ${l}` : ""}`).join("\n")}\n${indent} */\n`;
 
 function header() {
   const st = statuses();

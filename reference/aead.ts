@@ -51,7 +51,13 @@ function gcmOf(key: Uint8Array | Sm4Gcm): Sm4Gcm {
 }
 
 /** Seal one message with an explicit counter. */
-export function seal(token: Uint8Array | Sm4Gcm, direction: Direction, counter: bigint, plaintext: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array {
+export function seal(
+  token: Uint8Array | Sm4Gcm,
+  direction: Direction,
+  counter: bigint,
+  plaintext: Uint8Array,
+  aad: Uint8Array = EMPTY,
+): Uint8Array {
   const gcm = gcmOf(token);
   const { ciphertext, tag } = gcm.encrypt(aeadNonce(direction, counter), plaintext, aad);
   if (gcm !== token) gcm.destroy();
@@ -63,7 +69,12 @@ export function seal(token: Uint8Array | Sm4Gcm, direction: Direction, counter: 
 }
 
 /** Open one message without replay tracking: returns its counter and plaintext. */
-export function open(token: Uint8Array | Sm4Gcm, direction: Direction, message: Uint8Array, aad: Uint8Array = EMPTY): { counter: bigint; plaintext: Uint8Array } {
+export function open(
+  token: Uint8Array | Sm4Gcm,
+  direction: Direction,
+  message: Uint8Array,
+  aad: Uint8Array = EMPTY,
+): { counter: bigint; plaintext: Uint8Array } {
   if (!(message instanceof Uint8Array)) throw new TypeError("message must be a Uint8Array");
   if (message.length < AEAD_OVERHEAD) {
     throw new AeadError("BAD_FORMAT", `message is ${message.length} bytes, shorter than the ${AEAD_OVERHEAD}-byte overhead`);

@@ -195,17 +195,25 @@ function parseHeader(buf: Uint8Array, what: string, fixedTail: (flags: number) =
   const version = buf[OFFSET.version]!;
   if (version !== VERSION) throw new ProtocolError("UNSUPPORTED_VERSION", "VERSION", `${what} version 0x${hex8(version)}, expected 0x01`);
   const symAlg = buf[OFFSET.symAlg]!;
-  if (symAlg !== SYM_ALG_SM4) throw new ProtocolError("UNSUPPORTED_ALGORITHM", "SYM_ALG", `${what} symmetric algorithm 0x${hex8(symAlg)}, expected 0x10 (SM4)`);
+  if (symAlg !== SYM_ALG_SM4)
+    throw new ProtocolError("UNSUPPORTED_ALGORITHM", "SYM_ALG", `${what} symmetric algorithm 0x${hex8(symAlg)}, expected 0x10 (SM4)`);
   const keyAgreement = buf[OFFSET.keyAgreement]!;
   if (keyAgreement !== KEY_AGREEMENT_SM2_ECDH) {
-    throw new ProtocolError("UNSUPPORTED_ALGORITHM", "KEY_AGREEMENT", `${what} key agreement 0x${hex8(keyAgreement)}, expected 0x02 (SM2 ECDH)`);
+    throw new ProtocolError(
+      "UNSUPPORTED_ALGORITHM",
+      "KEY_AGREEMENT",
+      `${what} key agreement 0x${hex8(keyAgreement)}, expected 0x02 (SM2 ECDH)`,
+    );
   }
   const nonceLength = buf[OFFSET.nonceLength]!;
-  if (nonceLength !== NONCE_LENGTH) throw new ProtocolError("BAD_FORMAT", "NONCE_LENGTH", `${what} nonce length ${nonceLength}, expected 16`);
+  if (nonceLength !== NONCE_LENGTH)
+    throw new ProtocolError("BAD_FORMAT", "NONCE_LENGTH", `${what} nonce length ${nonceLength}, expected 16`);
   const flags = dv.getUint16(OFFSET.flags);
-  if (flags & RESERVED_FLAGS_MASK) throw new ProtocolError("BAD_FORMAT", "RESERVED_FLAGS", `${what} flags 0x${flags.toString(16)} has reserved bits set`);
+  if (flags & RESERVED_FLAGS_MASK)
+    throw new ProtocolError("BAD_FORMAT", "RESERVED_FLAGS", `${what} flags 0x${flags.toString(16)} has reserved bits set`);
   const extraLength = dv.getUint16(OFFSET.extraLength);
-  if (extraLength > MAX_EXTRA) throw new ProtocolError("BAD_FORMAT", "EXTRA_TOO_LONG", `${what} extra length ${extraLength} > ${MAX_EXTRA}`);
+  if (extraLength > MAX_EXTRA)
+    throw new ProtocolError("BAD_FORMAT", "EXTRA_TOO_LONG", `${what} extra length ${extraLength} > ${MAX_EXTRA}`);
   const expected = HEADER_SIZE + extraLength + fixedTail(flags);
   if (buf.length < expected) throw new ProtocolError("BAD_FORMAT", "TOO_SHORT", `${what} is ${buf.length} bytes, expected ${expected}`);
   if (buf.length > expected) throw new ProtocolError("BAD_FORMAT", "TOO_LONG", `${what} is ${buf.length} bytes, expected ${expected}`);
@@ -264,4 +272,3 @@ export function parseServerData(buf: Uint8Array): ServerDataFields {
     tagS: buf.slice(buf.length - TAG_SIZE),
   };
 }
-

@@ -1,13 +1,6 @@
 // Server half of TID protocol v1 (docs/protocol.md) on node:crypto: verify an authcode and
 // answer with server data and (optionally) a session token.
-import {
-  AUTH_FLAG_KEEP_SESSION,
-  DEFAULT_WINDOW_SECONDS,
-  NONCE_SIZE,
-  PSK_SIZE,
-  TAG_SIZE,
-  TID_SIZE,
-} from "./constants.js";
+import { AUTH_FLAG_KEEP_SESSION, DEFAULT_WINDOW_SECONDS, NONCE_SIZE, PSK_SIZE, TAG_SIZE, TID_SIZE } from "./constants.js";
 import { encodeServerDataBody, parseAuthcode, requireBytes, requireU32, type AuthcodeFields } from "./codec.js";
 import { computeTagD, computeTagS, deriveK, tokenOf } from "./derive.js";
 import { ProtocolError } from "./errors.js";
@@ -57,8 +50,10 @@ export function verifyAuthcode(authcode: Uint8Array, options: VerifyOptions): Ve
   const body = authcode.subarray(0, authcode.length - TAG_SIZE);
   if (!ctEqual(computeTagD(psk, body), fields.tagD)) throw new ProtocolError("VERIFY_FAILED", "TAG_D", "tag_d does not verify");
   if (!active) throw new ProtocolError("INACTIVE_TID", "DEACTIVATED", "TID is deactivated");
-  if (fields.time < now - window) throw new ProtocolError("STALE_TIME", "TOO_OLD", `device time ${fields.time} is more than ${window} s before ${now}`);
-  if (fields.time > now + window) throw new ProtocolError("STALE_TIME", "TOO_NEW", `device time ${fields.time} is more than ${window} s after ${now}`);
+  if (fields.time < now - window)
+    throw new ProtocolError("STALE_TIME", "TOO_OLD", `device time ${fields.time} is more than ${window} s before ${now}`);
+  if (fields.time > now + window)
+    throw new ProtocolError("STALE_TIME", "TOO_NEW", `device time ${fields.time} is more than ${window} s after ${now}`);
   checkPublicKey(fields.Qd);
   if (options.remember && !options.remember(fields.tid, fields.nd, fields.time + window + 1)) {
     throw new ProtocolError("REPLAY", "SEEN", "(TID, Nd) already seen inside the window");

@@ -22,7 +22,10 @@ class Ghash {
 
   constructor(h: Uint8Array) {
     const dv = new DataView(h.buffer, h.byteOffset, 16);
-    let v0 = dv.getUint32(0), v1 = dv.getUint32(4), v2 = dv.getUint32(8), v3 = dv.getUint32(12);
+    let v0 = dv.getUint32(0),
+      v1 = dv.getUint32(4),
+      v2 = dv.getUint32(8),
+      v3 = dv.getUint32(12);
     const t = this.t;
     t.set([v0, v1, v2, v3], 8 * 4);
     for (let i = 4; i > 0; i >>= 1) {
@@ -67,7 +70,10 @@ class Ghash {
     const y = this.y;
     const byteAt = (i: number) => (y[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
     let lo = byteAt(15) & 0xf;
-    let z0 = t[lo * 4]!, z1 = t[lo * 4 + 1]!, z2 = t[lo * 4 + 2]!, z3 = t[lo * 4 + 3]!;
+    let z0 = t[lo * 4]!,
+      z1 = t[lo * 4 + 1]!,
+      z2 = t[lo * 4 + 2]!,
+      z3 = t[lo * 4 + 3]!;
     for (let i = 15; i >= 0; i--) {
       const x = byteAt(i);
       lo = x & 0xf;
@@ -221,7 +227,12 @@ export class Sm4Gcm {
 }
 
 /** One-shot SM4-GCM encryption. */
-export function sm4GcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array } {
+export function sm4GcmEncrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): { ciphertext: Uint8Array; tag: Uint8Array } {
   const g = new Sm4Gcm(key);
   try {
     return g.encrypt(iv, plaintext, aad);
@@ -231,7 +242,13 @@ export function sm4GcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8A
 }
 
 /** One-shot SM4-GCM decryption; null when the tag does not verify. */
-export function sm4GcmDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad?: Uint8Array): Uint8Array | null {
+export function sm4GcmDecrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+  tag: Uint8Array,
+  aad?: Uint8Array,
+): Uint8Array | null {
   const g = new Sm4Gcm(key);
   try {
     return g.decrypt(iv, ciphertext, tag, aad);

@@ -50,7 +50,8 @@ function firstDifference(want, got) {
   const a = want.split("\n");
   const b = got.split("\n");
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return `line ${i + 1}: the generator writes ${JSON.stringify(a[i] ?? "<end of file>")}, the tree has ${JSON.stringify(b[i] ?? "<end of file>")}`;
+    if (a[i] !== b[i])
+      return `line ${i + 1}: the generator writes ${JSON.stringify(a[i] ?? "<end of file>")}, the tree has ${JSON.stringify(b[i] ?? "<end of file>")}`;
   }
   return "the texts differ";
 }
@@ -83,7 +84,9 @@ export function checkGenerated(root) {
       }
       const committed = readFileSync(target, "utf8");
       if (committed !== run.stdout) {
-        problems.push(`${relTarget} is not what ${rel} writes (${firstDifference(run.stdout, committed)}); regenerate it with \`node ${rel} > ${relTarget}\` and commit both`);
+        problems.push(
+          `${relTarget} is not what ${rel} writes (${firstDifference(run.stdout, committed)}); regenerate it with \`node ${rel} > ${relTarget}\` and commit both`,
+        );
       }
     }
   } catch (e) {
@@ -106,5 +109,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`check-generated: what the generators write today is in ${scratch}`);
     process.exit(1);
   }
-  console.log(`check-generated: the output of ${checked.length} generator${checked.length === 1 ? "" : "s"} is current (${checked.join(", ")})`);
+  console.log(
+    `check-generated: the output of ${checked.length} generator${checked.length === 1 ? "" : "s"} is current (${checked.join(", ")})`,
+  );
 }

@@ -39,7 +39,8 @@ for (let i = 0; i < 16; i++) emit(`    let w${i} = load<u32>(M, ${i * 4});`);
 emit(`    let ss1: u32, ss2: u32, a12: u32, x: u32;`);
 
 const w = (k) => `w${k % 16}`;
-const L = ["a", "b", "c", "d"], R = ["e", "f", "g", "h"];
+const L = ["a", "b", "c", "d"],
+  R = ["e", "f", "g", "h"];
 for (let j = 0; j < 64; j++) {
   const r = (k) => (k - (j % 4) + 4) % 4;
   const [A, B, C, D] = [0, 1, 2, 3].map((k) => L[r(k)]);

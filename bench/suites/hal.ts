@@ -33,7 +33,6 @@ function example(): Example {
   }
 }
 
-
 function authExchange(bus: "i2c" | "spi", ex: Example): Row {
   const s = createSimulatedStack({ bus, identity: { tid: fromHex(ex.TID), psk: fromHex(ex.PSK) } });
   s.sim.applet.injectNextAuth({ nd: fromHex(ex.Nd), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate) });

@@ -35,7 +35,6 @@ interface Entry {
   token: Uint8Array;
 }
 
-
 function makePool(tid: Uint8Array, psk: Uint8Array): Entry[] {
   const pool: Entry[] = [];
   for (let i = 0; i < POOL; i++) {
@@ -57,7 +56,13 @@ interface NodePending {
 }
 
 /** get_authcode on node:crypto; `qd`/`nd` given (pool) or fresh. */
-function nodeGetAuthcode(tid: Uint8Array, psk: Uint8Array, time: number, qd?: Uint8Array, nd?: Uint8Array): { authcode: Buffer; pending: NodePending } {
+function nodeGetAuthcode(
+  tid: Uint8Array,
+  psk: Uint8Array,
+  time: number,
+  qd?: Uint8Array,
+  nd?: Uint8Array,
+): { authcode: Buffer; pending: NodePending } {
   const ecdh = createECDH("SM2");
   if (qd) ecdh.setPrivateKey(qd);
   else ecdh.generateKeys();
@@ -110,7 +115,8 @@ export const suite: Suite = {
       if (toHex(client.validate(e.serverData)!) !== toHex(e.token)) throw new Error("tid-wasm token differs from the reference");
       const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
       if (toHex(n.authcode) !== toHex(e.authcode)) throw new Error("node:crypto authcode differs from the reference");
-      if (toHex(nodeValidate(tid, psk, n.pending, e.serverData)) !== toHex(e.token)) throw new Error("node:crypto token differs from the reference");
+      if (toHex(nodeValidate(tid, psk, n.pending, e.serverData)) !== toHex(e.token))
+        throw new Error("node:crypto token differs from the reference");
     }
     log(`  checked: both implementations reproduce the reference authcode and token on all ${POOL} pool entries`);
 
@@ -121,33 +127,59 @@ export const suite: Suite = {
       return () => i++ & (POOL - 1);
     };
     const pendings = pool.map((e) => nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd).pending);
-    const wasmHandshake = cycle(), nodeHandshake = cycle(), wasmValidate = cycle(), nodeValidateNext = cycle();
-    const rows: Row[] = measureInTurns([
-      { op: "tid-handshake-device", impl: "tid-wasm", size: AUTHCODE_SIZE, run: () => {
-        const e = pool[wasmHandshake()]!;
-        hooks.inject(e.nd, TIME, e.qd);
-        client.getAuthcode();
-        return client.validate(e.serverData);
-      } },
-      { op: "tid-handshake-device", impl: "node:crypto", size: AUTHCODE_SIZE, run: () => {
-        const e = pool[nodeHandshake()]!;
-        const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
-        return nodeValidate(tid, psk, n.pending, e.serverData);
-      } },
-      // Breakdown: get_authcode alone with fresh randomness (the pending request it leaves is
-      // simply replaced by the next call), and validate alone on a re-armed pending request.
-      { op: "tid-get-authcode", impl: "tid-wasm", size: AUTHCODE_SIZE, run: () => client.getAuthcode() },
-      { op: "tid-get-authcode", impl: "node:crypto", size: AUTHCODE_SIZE, run: () => nodeGetAuthcode(tid, psk, TIME).authcode },
-      { op: "tid-validate", impl: "tid-wasm", size: 132, run: () => {
-        const e = pool[wasmValidate()]!;
-        hooks.setPending(e.qd, e.nd, e.tagD);
-        return client.validate(e.serverData);
-      } },
-      { op: "tid-validate", impl: "node:crypto", size: 132, run: () => {
-        const k = nodeValidateNext();
-        return nodeValidate(tid, psk, pendings[k]!, pool[k]!.serverData);
-      } },
-    ], opt);
+    const wasmHandshake = cycle(),
+      nodeHandshake = cycle(),
+      wasmValidate = cycle(),
+      nodeValidateNext = cycle();
+    const rows: Row[] = measureInTurns(
+      [
+        {
+          op: "tid-handshake-device",
+          impl: "tid-wasm",
+          size: AUTHCODE_SIZE,
+          run: () => {
+            const e = pool[wasmHandshake()]!;
+            hooks.inject(e.nd, TIME, e.qd);
+            client.getAuthcode();
+            return client.validate(e.serverData);
+          },
+        },
+        {
+          op: "tid-handshake-device",
+          impl: "node:crypto",
+          size: AUTHCODE_SIZE,
+          run: () => {
+            const e = pool[nodeHandshake()]!;
+            const n = nodeGetAuthcode(tid, psk, TIME, e.qd, e.nd);
+            return nodeValidate(tid, psk, n.pending, e.serverData);
+          },
+        },
+        // Breakdown: get_authcode alone with fresh randomness (the pending request it leaves is
+        // simply replaced by the next call), and validate alone on a re-armed pending request.
+        { op: "tid-get-authcode", impl: "tid-wasm", size: AUTHCODE_SIZE, run: () => client.getAuthcode() },
+        { op: "tid-get-authcode", impl: "node:crypto", size: AUTHCODE_SIZE, run: () => nodeGetAuthcode(tid, psk, TIME).authcode },
+        {
+          op: "tid-validate",
+          impl: "tid-wasm",
+          size: 132,
+          run: () => {
+            const e = pool[wasmValidate()]!;
+            hooks.setPending(e.qd, e.nd, e.tagD);
+            return client.validate(e.serverData);
+          },
+        },
+        {
+          op: "tid-validate",
+          impl: "node:crypto",
+          size: 132,
+          run: () => {
+            const k = nodeValidateNext();
+            return nodeValidate(tid, psk, pendings[k]!, pool[k]!.serverData);
+          },
+        },
+      ],
+      opt,
+    );
     client.close();
     psk.fill(0);
     return rows;

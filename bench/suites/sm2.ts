@@ -29,7 +29,10 @@ interface SmCryptoSm2 {
   doVerifySignature(msg: number[] | string, sig: string, pub: string, opt?: { hash?: boolean; der?: boolean }): boolean;
   verifyPublicKey(pub: string): boolean;
 }
-interface JsbnPoint { multiply(k: unknown): JsbnPoint; getX(): { toBigInteger(): { toRadix(r: number): string } } }
+interface JsbnPoint {
+  multiply(k: unknown): JsbnPoint;
+  getX(): { toBigInteger(): { toRadix(r: number): string } };
+}
 const req = createRequire(import.meta.url);
 const smCrypto = (req("sm-crypto") as { sm2: SmCryptoSm2 }).sm2;
 const smReq = createRequire(req.resolve("sm-crypto"));
@@ -64,11 +67,17 @@ export const suite: Suite = {
     // One signer key pair (shared by every peer) and one ECDH peer key.
     const me = sm2.generateKeyPair();
     const peer = sm2.generateKeyPair();
-    const dHex = toHex(me.privateKey), pubHex = "04" + toHex(me.publicKey), peerHex = "04" + toHex(peer.publicKey);
+    const dHex = toHex(me.privateKey),
+      pubHex = "04" + toHex(me.publicKey),
+      peerHex = "04" + toHex(peer.publicKey);
     const peer65 = Buffer.from(peerHex, "hex");
     const nodeEcdh = createECDH("SM2");
     nodeEcdh.setPrivateKey(me.privateKey);
-    const nodePriv = createPrivateKey({ key: Buffer.concat([Buffer.from("30770201010420", "hex"), me.privateKey, SEC1_MID, me.publicKey]), format: "der", type: "sec1" });
+    const nodePriv = createPrivateKey({
+      key: Buffer.concat([Buffer.from("30770201010420", "hex"), me.privateKey, SEC1_MID, me.publicKey]),
+      format: "der",
+      type: "sec1",
+    });
     const nodePub = createPublicKey({ key: Buffer.concat([SPKI, me.publicKey]), format: "der", type: "spki" });
     const smCryptoEcdh = (): string => {
       if (!smCrypto.verifyPublicKey(peerHex)) throw new Error("bad point");
@@ -95,10 +104,34 @@ export const suite: Suite = {
       ["sm2-sign", "node:crypto", () => nodeSign("sm3", msg, nodePriv)],
       ["sm2-sign", "sm-crypto-v2", () => v2.doSignature(msg, dHex, { hash: true, publicKey: pubHex })],
       ["sm2-sign", "sm-crypto", () => smCrypto.doSignature(msgArr, dHex, { hash: true, publicKey: pubHex })],
-      ["sm2-verify", "tid-wasm", () => { if (!sm2.verify(me.publicKey, msg, sigWasm)) throw new Error("verify"); }],
-      ["sm2-verify", "node:crypto", () => { if (!nodeVerify("sm3", msg, nodePub, sigNode)) throw new Error("verify"); }],
-      ["sm2-verify", "sm-crypto-v2", () => { if (!v2.doVerifySignature(msg, sigV2, pubHex, { hash: true })) throw new Error("verify"); }],
-      ["sm2-verify", "sm-crypto", () => { if (!smCrypto.doVerifySignature(msgArr, sigSm, pubHex, { hash: true })) throw new Error("verify"); }],
+      [
+        "sm2-verify",
+        "tid-wasm",
+        () => {
+          if (!sm2.verify(me.publicKey, msg, sigWasm)) throw new Error("verify");
+        },
+      ],
+      [
+        "sm2-verify",
+        "node:crypto",
+        () => {
+          if (!nodeVerify("sm3", msg, nodePub, sigNode)) throw new Error("verify");
+        },
+      ],
+      [
+        "sm2-verify",
+        "sm-crypto-v2",
+        () => {
+          if (!v2.doVerifySignature(msg, sigV2, pubHex, { hash: true })) throw new Error("verify");
+        },
+      ],
+      [
+        "sm2-verify",
+        "sm-crypto",
+        () => {
+          if (!smCrypto.doVerifySignature(msgArr, sigSm, pubHex, { hash: true })) throw new Error("verify");
+        },
+      ],
     ];
 
     // Cross-checks before timing: one shared secret, every signature valid for the wasm.

@@ -28,8 +28,12 @@ export const suite: Suite = {
   run(opt: BenchOptions, log: (line: string) => void): Row[] {
     const wasm = TidWasm.create({ build: "release" });
     const { sm3, hmacSm3 } = sm3Api(wasm);
-    const big = bytes(MiB, 7), small = bytes(64, 8), key = bytes(32, 9);
-    const bigArr = Array.from(big), smallArr = Array.from(small), keyArr = Array.from(key);
+    const big = bytes(MiB, 7),
+      small = bytes(64, 8),
+      key = bytes(32, 9);
+    const bigArr = Array.from(big),
+      smallArr = Array.from(small),
+      keyArr = Array.from(key);
     const cases: Case[] = [
       ["sm3", "tid-wasm", MiB, () => sm3(big)],
       ["sm3", "node:crypto", MiB, () => createHash("sm3").update(big).digest()],
@@ -62,16 +66,25 @@ export const suite: Suite = {
 
     // Peers of one (op, size) are sampled in turns (bench/harness.ts measureInTurns).
     const timed = cases.filter((c) => !(c[1] === "sm-crypto" && c[2] === MiB)); // ~1 s per MiB: measured on its own below
-    const rows: Row[] = measureInTurns(timed.map(([op, impl, size, run]) => ({ op, impl, size, run })), opt);
+    const rows: Row[] = measureInTurns(
+      timed.map(([op, impl, size, run]) => ({ op, impl, size, run })),
+      opt,
+    );
     const mine = rows.find((r) => r.op === "sm3" && r.size === MiB && r.impl === "tid-wasm");
     const ref = rows.find((r) => r.op === "sm3" && r.size === MiB && r.impl === "node:crypto");
     if (mine?.extra && ref?.extra) {
       const ratio = Number(mine.extra.cpuMbps) / Number(ref.extra.cpuMbps);
-      log(`  sm3 1 MiB by process CPU time (less sensitive to other load): tid-wasm ${Number(mine.extra.cpuMbps).toFixed(1)} MB/s, node:crypto ${Number(ref.extra.cpuMbps).toFixed(1)} MB/s, ${ratio.toFixed(2)}x`);
+      log(
+        `  sm3 1 MiB by process CPU time (less sensitive to other load): tid-wasm ${Number(mine.extra.cpuMbps).toFixed(1)} MB/s, node:crypto ${Number(ref.extra.cpuMbps).toFixed(1)} MB/s, ${ratio.toFixed(2)}x`,
+      );
     }
     const slow = cases.find((c) => c[1] === "sm-crypto" && c[2] === MiB)!;
     rows.push(measure(slow[0], slow[1], slow[2], slow[3], { ...quickOptions, samples: 3 }));
-    rows.sort((a, b) => cases.findIndex((c) => c[0] === a.op && c[1] === a.impl && c[2] === a.size) - cases.findIndex((c) => c[0] === b.op && c[1] === b.impl && c[2] === b.size));
+    rows.sort(
+      (a, b) =>
+        cases.findIndex((c) => c[0] === a.op && c[1] === a.impl && c[2] === a.size) -
+        cases.findIndex((c) => c[0] === b.op && c[1] === b.impl && c[2] === b.size),
+    );
     return rows;
   },
 };

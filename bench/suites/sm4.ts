@@ -12,7 +12,11 @@ import { TidWasm } from "../../bindings/wasm.js";
 import { toHex } from "../../reference/bytes.js";
 
 interface SmCryptoSm4 {
-  encrypt(data: Uint8Array | number[], key: Uint8Array | number[], options: { mode?: "ecb" | "cbc"; iv?: Uint8Array | number[]; padding?: "none" | "pkcs#7"; output: "array" }): number[];
+  encrypt(
+    data: Uint8Array | number[],
+    key: Uint8Array | number[],
+    options: { mode?: "ecb" | "cbc"; iv?: Uint8Array | number[]; padding?: "none" | "pkcs#7"; output: "array" },
+  ): number[];
 }
 const smCrypto = (createRequire(import.meta.url)("sm-crypto") as { sm4: SmCryptoSm4 }).sm4;
 
@@ -38,7 +42,9 @@ export const suite: Suite = {
   ],
   run(opt: BenchOptions, log: (line: string) => void): Row[] {
     const wasm = TidWasm.create({ build: "release" });
-    const key = bytes(16, 1), iv = bytes(16, 2), nonce = iv.subarray(0, 12);
+    const key = bytes(16, 1),
+      iv = bytes(16, 2),
+      nonce = iv.subarray(0, 12);
     const k = new Sm4Key(wasm, key);
     const rows: Row[] = [];
 
@@ -84,10 +90,15 @@ export const suite: Suite = {
     }
     log(`  outputs agree: ${cases.length} cases (ECB/CBC/CTR vs OpenSSL, GCM vs sm-crypto-v2)`);
 
-    rows.push(...measureInTurns(cases.map(([op, impl, size, run]) => {
-      const d = input(size);
-      return { op, impl, size, run: () => run(d) };
-    }), opt));
+    rows.push(
+      ...measureInTurns(
+        cases.map(([op, impl, size, run]) => {
+          const d = input(size);
+          return { op, impl, size, run: () => run(d) };
+        }),
+        opt,
+      ),
+    );
     k.destroy();
     return rows;
   },

@@ -110,26 +110,37 @@ async function checkKeyFile(path: string): Promise<KeyFileHeader> {
 }
 
 /** The secret for a key file: as the options say, and of the kind the file is sealed with. */
-function secretFor(header: KeyFileHeader, values: Parameters<typeof keyFileSecret>[0], env: Record<string, string | undefined>, path: string): KeyFileSecret {
+function secretFor(
+  header: KeyFileHeader,
+  values: Parameters<typeof keyFileSecret>[0],
+  env: Record<string, string | undefined>,
+  path: string,
+): KeyFileSecret {
   if (header.source === "machine-bound" && !values["machine-bound"]) {
     throw new UsageError(`--key-file ${path} is sealed with this machine's id, not a passphrase: add --machine-bound`);
   }
   if (header.source === "passphrase" && values["machine-bound"]) {
-    throw new UsageError(`--key-file ${path} is sealed with a passphrase, not this machine's id: drop --machine-bound and set $TID_KEY_PASSPHRASE (or --passphrase-env VAR, --passphrase-file FILE)`);
+    throw new UsageError(
+      `--key-file ${path} is sealed with a passphrase, not this machine's id: drop --machine-bound and set $TID_KEY_PASSPHRASE (or --passphrase-env VAR, --passphrase-file FILE)`,
+    );
   }
   return keyFileSecret(values, env);
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs(argv, {
-    ...DEVICE_OPTIONS,
-    user: { type: "string" },
-    "user-key": { type: "string" },
-    extra: { type: "string" },
-    "keep-session": { type: "boolean" },
-    "show-token": { type: "boolean" },
-    trace: { type: "boolean" },
-  }, { positionals: false });
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      ...DEVICE_OPTIONS,
+      user: { type: "string" },
+      "user-key": { type: "string" },
+      extra: { type: "string" },
+      "keep-session": { type: "boolean" },
+      "show-token": { type: "boolean" },
+      trace: { type: "boolean" },
+    },
+    { positionals: false },
+  );
   const str = (k: keyof typeof values): string | undefined => values[k] as string | undefined;
   const url = serverUrl(str("server"), undefined, io.env);
   const user = str("user");
@@ -162,7 +173,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const simStatePath = str("sim-state");
       const board = loadBoardOrUsage(boardName, io.env);
       const sim = board.sim;
-      if (sim && simStatePath === undefined) throw new UsageError(`${boardName} is simulated: give --sim-state FILE (written by \`tid provision --board ${boardName} --sim-state FILE\`)`);
+      if (sim && simStatePath === undefined)
+        throw new UsageError(
+          `${boardName} is simulated: give --sim-state FILE (written by \`tid provision --board ${boardName} --sim-state FILE\`)`,
+        );
       if (!sim && simStatePath !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${boardName} is hardware`);
       const state = simStatePath !== undefined ? readSimState(simStatePath) : undefined;
       opened = openBoard(board, {
@@ -197,8 +211,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.serverDataLength = serverData.length;
     report.tokenIssued = serverToken !== null;
     const deviceToken = device(() => c.validate(serverData));
-    report.tokensMatch = (deviceToken === null && serverToken === null) || (deviceToken !== null && serverToken !== null && toHex(deviceToken) === toHex(serverToken));
-    if (!report.tokensMatch) throw new Error(`the device's token (${deviceToken ? "16 bytes" : "none"}) differs from the user server's (${serverToken ? "16 bytes" : "none"})`);
+    report.tokensMatch =
+      (deviceToken === null && serverToken === null) ||
+      (deviceToken !== null && serverToken !== null && toHex(deviceToken) === toHex(serverToken));
+    if (!report.tokensMatch)
+      throw new Error(
+        `the device's token (${deviceToken ? "16 bytes" : "none"}) differs from the user server's (${serverToken ? "16 bytes" : "none"})`,
+      );
     if (serverToken) {
       const session = new AeadSession(serverToken, "server");
       const up = new TextEncoder().encode(`tid auth uplink check from ${report.tid}`);
@@ -243,7 +262,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     ];
     if (report.aead) lines.push(`  AEAD       uplink and downlink check messages opened`);
     if (report.token) lines.push(`  token hex  ${report.token}`);
-    const bus = report.simulatedBusMs !== undefined ? `; simulated bus ${report.simulatedBusMs} ms, ${report.wireBytes} wire bytes` : report.wireBytes !== undefined ? `; ${report.wireBytes} wire bytes` : "";
+    const bus =
+      report.simulatedBusMs !== undefined
+        ? `; simulated bus ${report.simulatedBusMs} ms, ${report.wireBytes} wire bytes`
+        : report.wireBytes !== undefined
+          ? `; ${report.wireBytes} wire bytes`
+          : "";
     lines.push(`  time       device ${report.deviceMs} ms, auth server round trip ${report.serverMs} ms${bus}`);
     io.out(lines.join("\n"));
   }

@@ -35,7 +35,13 @@ Exit codes: 0 every step held, 1 a step failed, 2 usage error.`;
 function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean } {
   const { values } = parseCommandArgs(
     argv,
-    { backend: { type: "string" }, bus: { type: "string" }, json: { type: "boolean" }, build: { type: "string" }, tamper: { type: "boolean" } },
+    {
+      backend: { type: "string" },
+      bus: { type: "string" },
+      json: { type: "boolean" },
+      build: { type: "string" },
+      tamper: { type: "boolean" },
+    },
     { positionals: false },
   );
   const backend = values.backend ?? "se";

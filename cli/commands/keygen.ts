@@ -72,12 +72,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let bits = 2048;
   if (values.bits !== undefined) {
     bits = Number(values.bits);
-    if (!Number.isInteger(bits) || bits < 2048 || bits > 8192) throw new UsageError(`--bits must be an integer in 2048..8192, got ${values.bits}`);
+    if (!Number.isInteger(bits) || bits < 2048 || bits > 8192)
+      throw new UsageError(`--bits must be an integer in 2048..8192, got ${values.bits}`);
   }
   const server = values.server;
   const user = values.user;
   if ((server === undefined) !== (user === undefined)) throw new UsageError("--server and --user go together");
-  if (user !== undefined && !USER_UIN.test(user)) throw new UsageError(`--user must be 1..64 characters of [0-9A-Za-z_.-], got ${JSON.stringify(user)}`);
+  if (user !== undefined && !USER_UIN.test(user))
+    throw new UsageError(`--user must be 1..64 characters of [0-9A-Za-z_.-], got ${JSON.stringify(user)}`);
   const admin = server !== undefined ? adminOptions(serverUrl(server, undefined, io.env), values, io.env) : undefined;
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`DIR ${dir} is not a directory`);
   const force = values.force === true;
@@ -86,7 +88,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   let written = false;
   try {
     if (!force) {
-      for (const p of [report.publicKey, report.privateKey]) if (existsSync(p)) throw new Error(`${p} exists (use --force to replace the key pair)`);
+      for (const p of [report.publicKey, report.privateKey])
+        if (existsSync(p)) throw new Error(`${p} exists (use --force to replace the key pair)`);
     }
     if (admin && user !== undefined) await checkUserServerFree(admin, user, force);
     const made = writeKeyPair(dir, { bits, force });

@@ -27,7 +27,6 @@ Environment: TID_BOARD, TID_I2C_BUS, TID_I2C_ADDRESS, TID_SPI_DEVICE override th
 const DEMO_TID = "671007e10029b0a2";
 const DEMO_PSK = "00112233445566778899aabbccddeeff";
 
-
 /** Historical bytes of an ISO 7816-3 ATR (T0's low nibble, after the interface bytes). */
 export function historicalBytes(atr: Uint8Array): Uint8Array | null {
   if (atr.length < 2) return null;
@@ -91,9 +90,21 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const { board, link, channel, clock, se } = opened;
   const t0 = clock.now();
   const report: ProbeReport = {
-    board: board.name, simulated: board.sim, port: link.name, link: link.kind, speedHz: board.speedHz,
-    atr: null, atrHistorical: null, applet: null, tid: null, lifecycle: null, slots: null,
-    transactions: 0, wireBytes: 0, apduBytes: 0, elapsedMs: 0,
+    board: board.name,
+    simulated: board.sim,
+    port: link.name,
+    link: link.kind,
+    speedHz: board.speedHz,
+    atr: null,
+    atrHistorical: null,
+    applet: null,
+    tid: null,
+    lifecycle: null,
+    slots: null,
+    transactions: 0,
+    wireBytes: 0,
+    apduBytes: 0,
+    elapsedMs: 0,
   };
   let failed: unknown;
   try {
@@ -150,7 +161,8 @@ function round(x: number): number {
 
 function hint(e: unknown): string {
   const code = (e as { code?: unknown })?.code;
-  if (code === "NACK" || code === "TIMEOUT") return "\n  hint: is the SE powered and wired to this bus? `i2cdetect -y <bus>` should show it (docs/hal.md)";
+  if (code === "NACK" || code === "TIMEOUT")
+    return "\n  hint: is the SE powered and wired to this bus? `i2cdetect -y <bus>` should show it (docs/hal.md)";
   return "";
 }
 
@@ -183,4 +195,9 @@ function text(r: ProbeReport): string {
   return lines.join("\n");
 }
 
-export const probe: CliCommand = { name: "probe", summary: "find and identify the secure element on a board (ATR, TID applet, identity)", usage: USAGE, run };
+export const probe: CliCommand = {
+  name: "probe",
+  summary: "find and identify the secure element on a board (ATR, TID applet, identity)",
+  usage: USAGE,
+  run,
+};

@@ -116,7 +116,8 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   if (keyFile !== undefined && values["no-lock"]) throw new UsageError("--no-lock goes with --board");
   let tid: Uint8Array;
   if (values.tid !== undefined) {
-    if (!new RegExp(`^[0-9a-fA-F]{${2 * TID_SIZE}}$`).test(values.tid)) throw new UsageError(`--tid must be ${2 * TID_SIZE} hex digits, got ${JSON.stringify(values.tid)}`);
+    if (!new RegExp(`^[0-9a-fA-F]{${2 * TID_SIZE}}$`).test(values.tid))
+      throw new UsageError(`--tid must be ${2 * TID_SIZE} hex digits, got ${JSON.stringify(values.tid)}`);
     tid = fromHex(values.tid);
   } else {
     tid = new Uint8Array(randomBytes(TID_SIZE));
@@ -156,7 +157,9 @@ async function checkOwner(admin: AdminOptions, owner: string): Promise<void> {
     info = await getUserServer(admin, owner);
   } catch (e) {
     if (e instanceof TidServerError && e.code === "UNKNOWN_USER") {
-      throw new Error(`--owner ${owner}: ${admin.url} has no such user server; register it first with \`tid keygen DIR --server ${admin.url} --user ${owner}\``);
+      throw new Error(
+        `--owner ${owner}: ${admin.url} has no such user server; register it first with \`tid keygen DIR --server ${admin.url} --user ${owner}\``,
+      );
     }
     throw e;
   }
@@ -211,7 +214,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const { plan, json } = planFromArgs(argv, io.env);
   const { keyFile, simState, boardName } = plan;
   const report: ProvisionReport = {
-    ok: false, tid: toHex(plan.tid), backend: keyFile !== undefined ? "soft" : "se", server: plan.admin.url, registered: false, stored: false,
+    ok: false,
+    tid: toHex(plan.tid),
+    backend: keyFile !== undefined ? "soft" : "se",
+    server: plan.admin.url,
+    registered: false,
+    stored: false,
     ...(boardName !== undefined ? { board: boardName } : {}),
     ...(simState !== undefined ? { simState } : {}),
     ...(keyFile !== undefined ? { keyFile } : {}),
@@ -233,7 +241,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     // 3. register
     await registerDevice(plan.admin, {
-      tid: plan.tid, psk,
+      tid: plan.tid,
+      psk,
       ...(plan.label !== undefined ? { label: plan.label } : {}),
       ...(plan.owner !== undefined ? { owner: plan.owner } : {}),
       ...(plan.force ? { replace: true } : {}),
@@ -245,11 +254,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         await staged.commit();
       } else {
         report.locked = await writeSe(opened!, plan.tid, psk, plan.lock, () => (seHolds = true));
-        if (simState !== undefined) await writeSimState(simState, { tid: plan.tid, psk, locked: report.locked, board: opened!.board.name }, { overwrite: plan.force });
+        if (simState !== undefined)
+          await writeSimState(
+            simState,
+            { tid: plan.tid, psk, locked: report.locked, board: opened!.board.name },
+            { overwrite: plan.force },
+          );
       }
       report.stored = true;
     } catch (e) {
-      throw new Error(await rollBack(plan, report, `storing TID ${report.tid} failed: ${(e as Error).message}`, seHolds && simState === undefined), { cause: e });
+      throw new Error(
+        await rollBack(plan, report, `storing TID ${report.tid} failed: ${(e as Error).message}`, seHolds && simState === undefined),
+        { cause: e },
+      );
     }
     report.ok = true;
   } catch (e) {

@@ -84,7 +84,8 @@ interface ServerPlan {
 function integerOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -97,10 +98,13 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   const maxBodyBytes = integerOption("max-body", values["max-body"], 1024, 1 << 20);
   const host = values.host ?? "127.0.0.1";
   if (host.length === 0) throw new UsageError("--host must not be empty");
-  if ((values["tls-key"] === undefined) !== (values["tls-cert"] === undefined)) throw new UsageError("--tls-key and --tls-cert go together");
+  if ((values["tls-key"] === undefined) !== (values["tls-cert"] === undefined))
+    throw new UsageError("--tls-key and --tls-cert go together");
   const tls = values["tls-key"] !== undefined ? { key: values["tls-key"], cert: values["tls-cert"]! } : undefined;
   if (!tls && !isLoopbackHost(host) && env.TID_INSECURE_HTTP !== "1") {
-    throw new UsageError(`--host ${host}: plain http off loopback would carry admin tokens and device PSKs in clear; give --tls-key and --tls-cert (or set TID_INSECURE_HTTP=1 to allow it)`);
+    throw new UsageError(
+      `--host ${host}: plain http off loopback would carry admin tokens and device PSKs in clear; give --tls-key and --tls-cert (or set TID_INSECURE_HTTP=1 to allow it)`,
+    );
   }
   let masterKey: MasterKeySource;
   if (env.TID_SERVER_MASTER_KEY) {
@@ -108,11 +112,16 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     if (values["create-master-key"]) throw new UsageError("--create-master-key goes with --master-key-file");
     masterKey = { env: "TID_SERVER_MASTER_KEY" };
   } else {
-    if (values["master-key-file"] === undefined) throw new UsageError("give --master-key-file FILE (add --create-master-key on the first run) or set $TID_SERVER_MASTER_KEY");
+    if (values["master-key-file"] === undefined)
+      throw new UsageError("give --master-key-file FILE (add --create-master-key on the first run) or set $TID_SERVER_MASTER_KEY");
     masterKey = { file: values["master-key-file"], create: values["create-master-key"] === true };
   }
   return {
-    db: values.db, masterKey, host, port, log: values.log === true,
+    db: values.db,
+    masterKey,
+    host,
+    port,
+    log: values.log === true,
     ...(tls ? { tls } : {}),
     ...(windowSeconds !== undefined ? { windowSeconds } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
@@ -123,7 +132,8 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
 /** Read the TLS key and certificate: regular files, PEM. @throws UsageError */
 function readTls(tls: { key: string; cert: string }): { key: Buffer; cert: Buffer } {
   const key = readOptionFile("--tls-key", tls.key, { maxBytes: MAX_PEM_BYTES, what: "PEM private key" }).bytes;
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString("latin1"))) throw new UsageError(`--tls-key ${tls.key}: not a PEM private key`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString("latin1")))
+    throw new UsageError(`--tls-key ${tls.key}: not a PEM private key`);
   const cert = readOptionFile("--tls-cert", tls.cert, { maxBytes: MAX_PEM_BYTES, what: "PEM certificate" }).bytes;
   if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--tls-cert ${tls.cert}: not a PEM certificate`);
   return { key, cert };

@@ -113,7 +113,10 @@ export function addTotals(report: DemoReport, wallMs: number): void {
   report.totals.ms = round(wallMs);
   if (report.backend === "se") {
     const steps = report.steps;
-    report.totals.busUs = round(steps.reduce((s, x) => s + (x.busUs ?? 0), 0), 1);
+    report.totals.busUs = round(
+      steps.reduce((s, x) => s + (x.busUs ?? 0), 0),
+      1,
+    );
     report.totals.simMs = round(steps.reduce((s, x) => s + (x.simMs ?? 0), 0));
     report.totals.wireBytes = steps.reduce((s, x) => s + (x.wireBytes ?? 0), 0);
   }

@@ -11,8 +11,20 @@ import { destroyAgents } from "../../server/sdk/http-client.js";
 import { TidError } from "../../bindings/errors.js";
 import { addTotals, StepFailed, StepRunner, type DemoReport } from "./report.js";
 import {
-  compareTokens, downlink, getAuthcode, loadClient, makeUserServer, provisionDevice, relayToAuthServer, startServer,
-  symCryptoDown, symCryptoUp, uplink, validateOnDevice, type DemoContext, type DemoOptions,
+  compareTokens,
+  downlink,
+  getAuthcode,
+  loadClient,
+  makeUserServer,
+  provisionDevice,
+  relayToAuthServer,
+  startServer,
+  symCryptoDown,
+  symCryptoUp,
+  uplink,
+  validateOnDevice,
+  type DemoContext,
+  type DemoOptions,
 } from "./steps.js";
 
 /** The twelve steps, in order; a step that fails throws StepFailed and ends the run. */
@@ -82,7 +94,10 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
     await runSteps(ctx);
     report.ok = true;
   } catch (e) {
-    report.error = e instanceof StepFailed ? e.message : `${e instanceof TidError ? "" : "unexpected error: "}${e instanceof Error ? e.message : String(e)}`;
+    report.error =
+      e instanceof StepFailed
+        ? e.message
+        : `${e instanceof TidError ? "" : "unexpected error: "}${e instanceof Error ? e.message : String(e)}`;
   } finally {
     await cleanUp(ctx);
     process.off("SIGINT", onSignal);

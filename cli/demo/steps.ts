@@ -92,7 +92,12 @@ export async function makeUserServer(ctx: DemoContext, server: AuthServer): Prom
     (k) => {
       const der = createPublicKey(k.publicKeyPem).export({ type: "spki", format: "der" });
       const fp = createHash("sha256").update(der).digest("hex");
-      return { detail: [`RSA-2048, public key SHA-256 ${fp.slice(0, 16)}…, registered as user server "${DEMO_USER}"`, `private key ${k.privateKeyPath} (0600)`] };
+      return {
+        detail: [
+          `RSA-2048, public key SHA-256 ${fp.slice(0, 16)}…, registered as user server "${DEMO_USER}"`,
+          `private key ${k.privateKeyPath} (0600)`,
+        ],
+      };
     },
   );
   return { uin: DEMO_USER, privateKeyPath: made.privateKeyPath };
@@ -107,7 +112,8 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
   const psk = new Uint8Array(randomBytes(PSK_SIZE));
   ctx.report.tid = toHex(tid);
   const bus = ctx.options.bus;
-  const keyFile = ctx.options.backend === "soft" ? { path: join(ctx.tmp, "device.key"), passphrase: randomBytes(12).toString("base64url") } : undefined;
+  const keyFile =
+    ctx.options.backend === "soft" ? { path: join(ctx.tmp, "device.key"), passphrase: randomBytes(12).toString("base64url") } : undefined;
   if (!keyFile) {
     ctx.opened = openBoard(`sim-${bus}`, {});
     ctx.runner.board = ctx.opened;
@@ -123,7 +129,8 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
           await se.provision(tid, psk);
           await se.lock();
           const id = await se.identity();
-          if (!id.tid || toHex(id.tid) !== toHex(tid) || id.info.lifecycle !== "locked") throw new Error("the SE does not report the provisioned TID, locked");
+          if (!id.tid || toHex(id.tid) !== toHex(tid) || id.info.lifecycle !== "locked")
+            throw new Error("the SE does not report the provisioned TID, locked");
         } else {
           await writeKeyFile(keyFile!.path, { tid, psk }, { passphrase: keyFile!.passphrase });
         }
@@ -154,7 +161,12 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
     async () => {
       const client = opened
         ? await TidClient.create({ backend: "se", link: opened.link, build })
-        : await TidClient.create({ backend: "soft", keyFile: device.keyFile!.path, secret: { passphrase: device.keyFile!.passphrase }, build });
+        : await TidClient.create({
+            backend: "soft",
+            keyFile: device.keyFile!.path,
+            secret: { passphrase: device.keyFile!.passphrase },
+            build,
+          });
       ctx.client = client;
       client.init();
       const got = client.tid;
@@ -190,7 +202,12 @@ export async function getAuthcode(ctx: DemoContext, client: TidClient): Promise<
 }
 
 /** 6. The user server signs the request and sends the authcode to the auth server. */
-export async function relayToAuthServer(ctx: DemoContext, server: AuthServer, user: UserServer, authcode: Uint8Array): Promise<[Uint8Array, Uint8Array | null]> {
+export async function relayToAuthServer(
+  ctx: DemoContext,
+  server: AuthServer,
+  user: UserServer,
+  authcode: Uint8Array,
+): Promise<[Uint8Array, Uint8Array | null]> {
   const [serverData, serverToken] = await ctx.runner.step(
     "user server → TID auth server (authDevice)",
     () => authDevice(user.uin, readFileSync(user.privateKeyPath, "utf8"), authcode, { url: server.url }),
@@ -256,7 +273,10 @@ export async function uplink(ctx: DemoContext, client: TidClient, session: AeadS
     },
     (m) => ({
       bytes: m.length,
-      detail: [`${up.length} bytes ${dec(up)}`, `→ ${m.length} bytes (counter 8 ‖ SM4-GCM ciphertext ‖ tag 16, nonce 00000001 ‖ counter): ${shortHex(m)}`],
+      detail: [
+        `${up.length} bytes ${dec(up)}`,
+        `→ ${m.length} bytes (counter 8 ‖ SM4-GCM ciphertext ‖ tag 16, nonce 00000001 ‖ counter): ${shortHex(m)}`,
+      ],
     }),
   );
 }
@@ -272,7 +292,10 @@ export async function downlink(ctx: DemoContext, client: TidClient, session: Aea
       ctx.report.downlink = { plaintext: dec(down), message: toHex(m) };
       return m;
     },
-    (m) => ({ bytes: m.length, detail: [`${down.length} bytes ${dec(down)}`, `→ ${m.length} bytes (nonce prefix 00000002): ${shortHex(m)}`] }),
+    (m) => ({
+      bytes: m.length,
+      detail: [`${down.length} bytes ${dec(down)}`, `→ ${m.length} bytes (nonce prefix 00000002): ${shortHex(m)}`],
+    }),
   );
 }
 
@@ -290,7 +313,10 @@ export async function symCryptoUp(ctx: DemoContext, client: TidClient, token: Ui
       ctx.report.symCrypto = { plaintext: toHex(SYM_PLAIN), deviceCiphertext: toHex(ct), serverCiphertext: "" };
       return ct;
     },
-    (ct) => ({ bytes: ct.length, detail: [`raw SM4-ECB over 2 blocks with the slot 0 key${inSe ? " (inside the SE: SM4 CIPHER)" : ""}: ${toHex(ct)}`] }),
+    (ct) => ({
+      bytes: ct.length,
+      detail: [`raw SM4-ECB over 2 blocks with the slot 0 key${inSe ? " (inside the SE: SM4 CIPHER)" : ""}: ${toHex(ct)}`],
+    }),
   );
 }
 

@@ -34,7 +34,8 @@ export function encodeApdu(c: CommandApdu): Uint8Array {
   const data = c.data;
   if (data !== undefined) {
     if (!(data instanceof Uint8Array)) throw new TypeError(`APDU data must be a Uint8Array, got ${typeof data}`);
-    if (data.length < 1 || data.length > MAX_LC) throw new RangeError(`APDU data must be 1..${MAX_LC} bytes in one short APDU, got ${data.length}`);
+    if (data.length < 1 || data.length > MAX_LC)
+      throw new RangeError(`APDU data must be 1..${MAX_LC} bytes in one short APDU, got ${data.length}`);
   }
   if (c.le !== undefined && (!Number.isInteger(c.le) || c.le < 1 || c.le > MAX_LE)) {
     throw new RangeError(`APDU Le must be 1..${MAX_LE}, got ${JSON.stringify(c.le)}`);

@@ -126,7 +126,13 @@ export class ApduChannel {
     for (let off = 0; off < data.length; off += this.chunkSize) {
       const end = Math.min(off + this.chunkSize, data.length);
       const last = end === data.length;
-      const block: CommandApdu = { cla: last ? cmd.cla : cmd.cla | CLA_CHAIN, ins: cmd.ins, p1: cmd.p1, p2: cmd.p2, data: data.subarray(off, end) };
+      const block: CommandApdu = {
+        cla: last ? cmd.cla : cmd.cla | CLA_CHAIN,
+        ins: cmd.ins,
+        p1: cmd.p1,
+        p2: cmd.p2,
+        data: data.subarray(off, end),
+      };
       if (last && cmd.le !== undefined) block.le = cmd.le;
       if (!last) {
         const r = parseResponse(yield encodeApdu(block), this.where);

@@ -119,7 +119,8 @@ const TABLE: Record<number, [SwReason, string, Ctor]> = {
 export function apduError(sw: number, command?: CommandApdu, data?: Uint8Array): ApduError {
   const hit = TABLE[sw];
   if (hit) return new hit[2](sw, hit[0], hit[1], command, data);
-  if ((sw & 0xfff0) === 0x63c0) return new VerificationFailed(sw, "verification-failed", `verification failed, ${sw & 0x0f} tries left`, command, data);
+  if ((sw & 0xfff0) === 0x63c0)
+    return new VerificationFailed(sw, "verification-failed", `verification failed, ${sw & 0x0f} tries left`, command, data);
   if (sw >>> 8 === 0x6c) return new WrongLe(sw, "wrong-le", `wrong Le: ${sw & 0xff || 256} bytes available`, command, data);
   return new ApduError(sw, "unknown", "status word", command, data);
 }

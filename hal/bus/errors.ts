@@ -18,7 +18,17 @@
 
 export type BusErrorCode = "ENOENT" | "EACCES" | "NACK" | "EIO" | "TIMEOUT" | "EBUSY" | "CLOSED" | "NO_MODULE" | "EINVAL";
 
-export const BUS_ERROR_CODES: readonly BusErrorCode[] = ["ENOENT", "EACCES", "NACK", "EIO", "TIMEOUT", "EBUSY", "CLOSED", "NO_MODULE", "EINVAL"];
+export const BUS_ERROR_CODES: readonly BusErrorCode[] = [
+  "ENOENT",
+  "EACCES",
+  "NACK",
+  "EIO",
+  "TIMEOUT",
+  "EBUSY",
+  "CLOSED",
+  "NO_MODULE",
+  "EINVAL",
+];
 
 export interface BusErrorOptions {
   /** 7-bit I2C address, when the bus is I2C. */
@@ -58,8 +68,16 @@ export class BusError extends Error {
 
 /** Linux errno numbers seen from i2c-dev / spidev, for errors that carry only a number. */
 const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 5: "EIO", 6: "ENXIO", 13: "EACCES", 16: "EBUSY", 19: "ENODEV",
-  22: "EINVAL", 110: "ETIMEDOUT", 121: "EREMOTEIO",
+  1: "EPERM",
+  2: "ENOENT",
+  5: "EIO",
+  6: "ENXIO",
+  13: "EACCES",
+  16: "EBUSY",
+  19: "ENODEV",
+  22: "EINVAL",
+  110: "ETIMEDOUT",
+  121: "EREMOTEIO",
 };
 
 /** The errno name of a Node system error (`code` string, or negative/positive `errno` number). */

@@ -58,7 +58,9 @@ export function checkI2cAddress(address: unknown, name = "address"): number {
     );
   }
   if (address < 0x03 || address > 0x77) {
-    throw new RangeError(`${name} must be a 7-bit I2C address in 0x03..0x77 (as i2cdetect scans), got ${address < 0 || address > 0xff ? address : hex2(address)}`);
+    throw new RangeError(
+      `${name} must be a 7-bit I2C address in 0x03..0x77 (as i2cdetect scans), got ${address < 0 || address > 0xff ? address : hex2(address)}`,
+    );
   }
   return address;
 }
@@ -127,41 +129,45 @@ class NodeI2cPort implements I2cPort {
   }
 
   write(data: Uint8Array): Promise<void> {
-    return this.lock.run(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          this.checkOpen("write");
-          const buf = Buffer.from(data);
-          this.dev.i2cWrite(this.address, buf.length, buf, (err, n) => {
-            if (err) return reject(this.fail(err, "write"));
-            try {
-              this.checkCount("write", n, buf.length);
-              resolve();
-            } catch (e) {
-              reject(e);
-            }
-          });
-        }),
-    ).catch((e: unknown) => Promise.reject(e instanceof BusError ? e : this.fail(e, "write")));
+    return this.lock
+      .run(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            this.checkOpen("write");
+            const buf = Buffer.from(data);
+            this.dev.i2cWrite(this.address, buf.length, buf, (err, n) => {
+              if (err) return reject(this.fail(err, "write"));
+              try {
+                this.checkCount("write", n, buf.length);
+                resolve();
+              } catch (e) {
+                reject(e);
+              }
+            });
+          }),
+      )
+      .catch((e: unknown) => Promise.reject(e instanceof BusError ? e : this.fail(e, "write")));
   }
 
   read(length: number): Promise<Uint8Array> {
-    return this.lock.run(
-      () =>
-        new Promise<Uint8Array>((resolve, reject) => {
-          this.checkOpen("read");
-          const buf = Buffer.alloc(length);
-          this.dev.i2cRead(this.address, length, buf, (err, n) => {
-            if (err) return reject(this.fail(err, "read"));
-            try {
-              this.checkCount("read", n, length);
-              resolve(new Uint8Array(buf.buffer, buf.byteOffset, length));
-            } catch (e) {
-              reject(e);
-            }
-          });
-        }),
-    ).catch((e: unknown) => Promise.reject(e instanceof BusError ? e : this.fail(e, "read")));
+    return this.lock
+      .run(
+        () =>
+          new Promise<Uint8Array>((resolve, reject) => {
+            this.checkOpen("read");
+            const buf = Buffer.alloc(length);
+            this.dev.i2cRead(this.address, length, buf, (err, n) => {
+              if (err) return reject(this.fail(err, "read"));
+              try {
+                this.checkCount("read", n, length);
+                resolve(new Uint8Array(buf.buffer, buf.byteOffset, length));
+              } catch (e) {
+                reject(e);
+              }
+            });
+          }),
+      )
+      .catch((e: unknown) => Promise.reject(e instanceof BusError ? e : this.fail(e, "read")));
   }
 
   close(): void {
@@ -210,7 +216,10 @@ export function openI2cPort(options: I2cPortOptions): I2cPort {
   }
   if (!funcs.i2c) {
     dev.closeSync();
-    throw new BusError("EIO", path, "this adapter cannot do plain I2C transfers (I2C_FUNC_I2C missing; SMBus-only?)", { address, op: "open" });
+    throw new BusError("EIO", path, "this adapter cannot do plain I2C transfers (I2C_FUNC_I2C missing; SMBus-only?)", {
+      address,
+      op: "open",
+    });
   }
   return new NodeI2cPort(dev, address, path);
 }

@@ -29,7 +29,9 @@ export class BusLock {
    */
   runSync<T>(what: string, fn: () => T): T {
     if (this.busy) {
-      throw new BusError("EBUSY", this.bus, "another operation is using this bus (an async call is in flight; await it first)", { op: what });
+      throw new BusError("EBUSY", this.bus, "another operation is using this bus (an async call is in flight; await it first)", {
+        op: what,
+      });
     }
     this.running = true;
     try {

@@ -70,7 +70,7 @@ export function planSpiMessages(segments: SpiSegment[], maxBytes = 4096, maxTran
   let cur: Piece[] = [];
   let bytes = 0;
   segments.forEach((s, seg) => {
-    for (let offset = 0; offset < s.length; ) {
+    for (let offset = 0; offset < s.length;) {
       const n = Math.min(maxBytes, s.length - offset);
       if (cur.length === maxTransfers || bytes + n > maxBytes) {
         messages.push(cur);
@@ -98,8 +98,10 @@ function checkSegments(segments: SpiSegment[], bus: string): void {
     throw new BusError("EINVAL", bus, "transfer needs at least one segment", { op: "transfer" });
   }
   for (const [i, s] of segments.entries()) {
-    if (!Number.isInteger(s.length) || s.length < 1) throw new BusError("EINVAL", bus, `segment ${i}: length must be ≥ 1, got ${s.length}`, { op: "transfer" });
-    if (s.send && s.send.length !== s.length) throw new BusError("EINVAL", bus, `segment ${i}: send has ${s.send.length} bytes, length is ${s.length}`, { op: "transfer" });
+    if (!Number.isInteger(s.length) || s.length < 1)
+      throw new BusError("EINVAL", bus, `segment ${i}: length must be ≥ 1, got ${s.length}`, { op: "transfer" });
+    if (s.send && s.send.length !== s.length)
+      throw new BusError("EINVAL", bus, `segment ${i}: send has ${s.send.length} bytes, length is ${s.length}`, { op: "transfer" });
     if (s.delayUs !== undefined && (!Number.isInteger(s.delayUs) || s.delayUs < 0 || s.delayUs > 0xffff)) {
       throw new BusError("EINVAL", bus, `segment ${i}: delayUs must be 0..65535, got ${s.delayUs}`, { op: "transfer" });
     }

@@ -23,7 +23,8 @@
 export type LinkErrorCode = "TIMEOUT" | "NACK" | "CHECKSUM" | "LENGTH" | "RETRIES" | "PROTOCOL" | "UNSUPPORTED";
 
 /** Names from bindings/status.ts (kept as strings: hal does not import bindings). */
-export type SeStatusName = "ERR_SE_TIMEOUT" | "ERR_SE_NACK" | "ERR_SE_CHECKSUM" | "ERR_SE_STATUS_WORD" | "ERR_SE_IO" | "ERR_SE_NOT_CONFIGURED";
+export type SeStatusName =
+  "ERR_SE_TIMEOUT" | "ERR_SE_NACK" | "ERR_SE_CHECKSUM" | "ERR_SE_STATUS_WORD" | "ERR_SE_IO" | "ERR_SE_NOT_CONFIGURED";
 
 export abstract class LinkError extends Error {
   abstract readonly code: LinkErrorCode;

@@ -41,7 +41,13 @@ export function xorBytes(bytes: Uint8Array, start = 0, end = bytes.length): numb
  * @param maxLen largest LEN accepted by the SE (default 1024)
  * @throws LinkProtocol when data does not fit in one frame
  */
-export function encodeFmI2cFrame(cmd: number, data: Uint8Array = new Uint8Array(0), nad = FM_I2C_NAD, maxLen = FM_I2C_MAX_LEN, where = "fm-i2c"): Uint8Array {
+export function encodeFmI2cFrame(
+  cmd: number,
+  data: Uint8Array = new Uint8Array(0),
+  nad = FM_I2C_NAD,
+  maxLen = FM_I2C_MAX_LEN,
+  where = "fm-i2c",
+): Uint8Array {
   const len = data.length + 3;
   if (len > maxLen) throw new LinkProtocol(where, `command of ${data.length} bytes does not fit one FM I2C frame (LEN ${len} > ${maxLen})`);
   const f = new Uint8Array(len + 2);

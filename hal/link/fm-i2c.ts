@@ -23,8 +23,16 @@
 import type { I2cPort } from "../bus/port.js";
 import { LinkNack, LinkProtocol, LinkRetriesExhausted, LinkTimeout, LinkChecksum, LinkLength } from "./errors.js";
 import {
-  decodeFmI2cFrame, encodeFmI2cFrame, fmI2cFrameLength, FM_I2C_CMD_APDU, FM_I2C_CMD_ATR, FM_I2C_CMD_NAK,
-  FM_I2C_NAD, FM_I2C_NAK_FRAME, FM_I2C_STA_OK, FM_I2C_STA_WTX,
+  decodeFmI2cFrame,
+  encodeFmI2cFrame,
+  fmI2cFrameLength,
+  FM_I2C_CMD_APDU,
+  FM_I2C_CMD_ATR,
+  FM_I2C_CMD_NAK,
+  FM_I2C_NAD,
+  FM_I2C_NAK_FRAME,
+  FM_I2C_STA_OK,
+  FM_I2C_STA_WTX,
 } from "./fm-i2c-frame.js";
 import { read, sleep, write, type Exchange } from "./driver.js";
 import { BaseLink, isNack, isTransientBusError, type LinkOptions } from "./link.js";

@@ -19,8 +19,14 @@ import type { SpiPort, SpiSegment } from "../bus/port.js";
 import { SystemClock } from "../clock.js";
 import { LinkChecksum, LinkLength, LinkProtocol, LinkRetriesExhausted, LinkTimeout, LinkUnsupported } from "./errors.js";
 import {
-  decodeFmSpiFrame, encodeFmSpiFrame, fmSpiFrameLength, FM_SPI_CMD_DELAY_US, FM_SPI_CMD_RECEIVE, FM_SPI_CMD_SEND,
-  FM_SPI_CMD_STATUS, FM_SPI_STATUS_READY,
+  decodeFmSpiFrame,
+  encodeFmSpiFrame,
+  fmSpiFrameLength,
+  FM_SPI_CMD_DELAY_US,
+  FM_SPI_CMD_RECEIVE,
+  FM_SPI_CMD_SEND,
+  FM_SPI_CMD_STATUS,
+  FM_SPI_STATUS_READY,
 } from "./fm-spi-frame.js";
 import { sleep, transfer, type Exchange } from "./driver.js";
 import { BaseLink, isTransientBusError, type LinkOptions } from "./link.js";

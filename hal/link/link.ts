@@ -128,8 +128,19 @@ export interface LinkStats {
 
 export function emptyStats(): LinkStats {
   return {
-    exchanges: 0, failures: 0, apduBytesOut: 0, apduBytesIn: 0, wireBytesOut: 0, wireBytesIn: 0,
-    transactions: 0, nacks: 0, busyPolls: 0, wtx: 0, naks: 0, ioRetries: 0, waitMs: 0,
+    exchanges: 0,
+    failures: 0,
+    apduBytesOut: 0,
+    apduBytesIn: 0,
+    wireBytesOut: 0,
+    wireBytesIn: 0,
+    transactions: 0,
+    nacks: 0,
+    busyPolls: 0,
+    wtx: 0,
+    naks: 0,
+    ioRetries: 0,
+    waitMs: 0,
   };
 }
 

@@ -61,20 +61,40 @@ export class SeClient {
     return finish(c, await this.channel.transmit(c.apdu));
   }
 
-  selectSync(): SelectInfo { return this.runSync(cmd.select()); }
-  select(): Promise<SelectInfo> { return this.run(cmd.select()); }
+  selectSync(): SelectInfo {
+    return this.runSync(cmd.select());
+  }
+  select(): Promise<SelectInfo> {
+    return this.run(cmd.select());
+  }
 
-  getChallengeSync(n: number): Uint8Array { return this.runSync(cmd.getChallenge(n)); }
-  getChallenge(n: number): Promise<Uint8Array> { return this.run(cmd.getChallenge(n)); }
+  getChallengeSync(n: number): Uint8Array {
+    return this.runSync(cmd.getChallenge(n));
+  }
+  getChallenge(n: number): Promise<Uint8Array> {
+    return this.run(cmd.getChallenge(n));
+  }
 
-  getTidSync(): Uint8Array { return this.runSync(cmd.getTid()); }
-  getTid(): Promise<Uint8Array> { return this.run(cmd.getTid()); }
+  getTidSync(): Uint8Array {
+    return this.runSync(cmd.getTid());
+  }
+  getTid(): Promise<Uint8Array> {
+    return this.run(cmd.getTid());
+  }
 
-  getInfoSync(): AppletInfo { return this.runSync(cmd.getInfo()); }
-  getInfo(): Promise<AppletInfo> { return this.run(cmd.getInfo()); }
+  getInfoSync(): AppletInfo {
+    return this.runSync(cmd.getInfo());
+  }
+  getInfo(): Promise<AppletInfo> {
+    return this.run(cmd.getInfo());
+  }
 
-  getSlotsSync(): SlotState[] { return this.runSync(cmd.getSlots()); }
-  getSlots(): Promise<SlotState[]> { return this.run(cmd.getSlots()); }
+  getSlotsSync(): SlotState[] {
+    return this.runSync(cmd.getSlots());
+  }
+  getSlots(): Promise<SlotState[]> {
+    return this.run(cmd.getSlots());
+  }
 
   /** GET DATA info, then the TID unless the SE is blank. */
   identitySync(): SeIdentity {
@@ -86,22 +106,42 @@ export class SeClient {
     return { tid: info.lifecycle === "blank" ? null : await this.getTid(), info };
   }
 
-  provisionSync(tid: Uint8Array, psk: Uint8Array): void { this.runSync(cmd.provision(tid, psk)); }
-  provision(tid: Uint8Array, psk: Uint8Array): Promise<void> { return this.run(cmd.provision(tid, psk)); }
+  provisionSync(tid: Uint8Array, psk: Uint8Array): void {
+    this.runSync(cmd.provision(tid, psk));
+  }
+  provision(tid: Uint8Array, psk: Uint8Array): Promise<void> {
+    return this.run(cmd.provision(tid, psk));
+  }
 
-  lockSync(): void { this.runSync(cmd.lock()); }
-  lock(): Promise<void> { return this.run(cmd.lock()); }
+  lockSync(): void {
+    this.runSync(cmd.lock());
+  }
+  lock(): Promise<void> {
+    return this.run(cmd.lock());
+  }
 
   /** The SE builds the authcode (docs/protocol.md "The authcode") and keeps the pending request. */
-  authBeginSync(input: AuthBeginInput): Uint8Array { return this.runSync(cmd.authBegin(input)); }
-  authBegin(input: AuthBeginInput): Promise<Uint8Array> { return this.run(cmd.authBegin(input)); }
+  authBeginSync(input: AuthBeginInput): Uint8Array {
+    return this.runSync(cmd.authBegin(input));
+  }
+  authBegin(input: AuthBeginInput): Promise<Uint8Array> {
+    return this.run(cmd.authBegin(input));
+  }
 
   /** The SE checks the server data and installs the token in a slot; returns it only if asked. */
-  authFinishSync(serverData: Uint8Array, options?: AuthFinishOptions): Uint8Array | null { return this.runSync(cmd.authFinish(serverData, options)); }
-  authFinish(serverData: Uint8Array, options?: AuthFinishOptions): Promise<Uint8Array | null> { return this.run(cmd.authFinish(serverData, options)); }
+  authFinishSync(serverData: Uint8Array, options?: AuthFinishOptions): Uint8Array | null {
+    return this.runSync(cmd.authFinish(serverData, options));
+  }
+  authFinish(serverData: Uint8Array, options?: AuthFinishOptions): Promise<Uint8Array | null> {
+    return this.run(cmd.authFinish(serverData, options));
+  }
 
-  loadSessionKeySync(slot: number, key: Uint8Array): void { this.runSync(cmd.loadSessionKey(slot, key)); }
-  loadSessionKey(slot: number, key: Uint8Array): Promise<void> { return this.run(cmd.loadSessionKey(slot, key)); }
+  loadSessionKeySync(slot: number, key: Uint8Array): void {
+    this.runSync(cmd.loadSessionKey(slot, key));
+  }
+  loadSessionKey(slot: number, key: Uint8Array): Promise<void> {
+    return this.run(cmd.loadSessionKey(slot, key));
+  }
 
   /** SM4-ECB inside the SE with a slot's key; data = whole blocks, split into ≤ 1024-byte commands. */
   sm4CipherSync(slot: number, encrypt: boolean, data: Uint8Array): Uint8Array {
@@ -113,8 +153,12 @@ export class SeClient {
     return out;
   }
 
-  eraseSlotSync(slot: number | "all"): void { this.runSync(cmd.eraseSlot(slot)); }
-  eraseSlot(slot: number | "all"): Promise<void> { return this.run(cmd.eraseSlot(slot)); }
+  eraseSlotSync(slot: number | "all"): void {
+    this.runSync(cmd.eraseSlot(slot));
+  }
+  eraseSlot(slot: number | "all"): Promise<void> {
+    return this.run(cmd.eraseSlot(slot));
+  }
 }
 
 const SM4_CHUNK = 1024;

@@ -4,9 +4,28 @@
 // can compare their bytes with these.
 import type { CommandApdu } from "../apdu/apdu.js";
 import {
-  AUTH_BEGIN, AUTH_FINISH, AUTH_FINISH_RETURN_TOKEN, CLA_ISO, CLA_PROPRIETARY, DATA_TAG, ERASE_ALL_SLOTS, INS, LIFECYCLE, MAX_EXTRA,
-  MAX_SM4_DATA, PSK_SIZE, SERVER_DATA_MAX, SERVER_DATA_MIN, SESSION_KEY_SIZE, SLOT_COUNT, SLOT_STATE, SM4_DECRYPT, SM4_ENCRYPT, SW,
-  TID_APPLET_AID, TID_SIZE,
+  AUTH_BEGIN,
+  AUTH_FINISH,
+  AUTH_FINISH_RETURN_TOKEN,
+  CLA_ISO,
+  CLA_PROPRIETARY,
+  DATA_TAG,
+  ERASE_ALL_SLOTS,
+  INS,
+  LIFECYCLE,
+  MAX_EXTRA,
+  MAX_SM4_DATA,
+  PSK_SIZE,
+  SERVER_DATA_MAX,
+  SERVER_DATA_MIN,
+  SESSION_KEY_SIZE,
+  SLOT_COUNT,
+  SLOT_STATE,
+  SM4_DECRYPT,
+  SM4_ENCRYPT,
+  SW,
+  TID_APPLET_AID,
+  TID_SIZE,
 } from "./profile.js";
 
 export interface SeCommand<T> {
@@ -63,13 +82,17 @@ export interface AuthFinishOptions {
 
 function bytes(name: string, v: unknown, min: number, max: number, multipleOf = 1): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array, got ${v === null ? "null" : typeof v}`);
-  if (v.length < min || v.length > max) throw new RangeError(min === max ? `${name} must be ${min} bytes, got ${v.length}` : `${name} must be ${min}..${max} bytes, got ${v.length}`);
+  if (v.length < min || v.length > max)
+    throw new RangeError(
+      min === max ? `${name} must be ${min} bytes, got ${v.length}` : `${name} must be ${min}..${max} bytes, got ${v.length}`,
+    );
   if (v.length % multipleOf !== 0) throw new RangeError(`${name} length must be a multiple of ${multipleOf}, got ${v.length}`);
   return v;
 }
 
 function int(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${name} must be an integer, got ${typeof v === "number" ? v : typeof v}`);
+  if (typeof v !== "number" || !Number.isInteger(v))
+    throw new TypeError(`${name} must be an integer, got ${typeof v === "number" ? v : typeof v}`);
   if (v < min || v > max) throw new RangeError(`${name} must be in ${min}..${max}, got ${v}`);
   return v;
 }
@@ -86,7 +109,11 @@ function none(command: string): (data: Uint8Array) => void {
 }
 
 const slotNames: Record<number, SlotState> = { [SLOT_STATE.EMPTY]: "empty", [SLOT_STATE.LOADED]: "loaded", [SLOT_STATE.TOKEN]: "token" };
-const lifecycleNames: Record<number, Lifecycle> = { [LIFECYCLE.BLANK]: "blank", [LIFECYCLE.PERSONALISED]: "personalised", [LIFECYCLE.LOCKED]: "locked" };
+const lifecycleNames: Record<number, Lifecycle> = {
+  [LIFECYCLE.BLANK]: "blank",
+  [LIFECYCLE.PERSONALISED]: "personalised",
+  [LIFECYCLE.LOCKED]: "locked",
+};
 
 /** SELECT the TID applet: 00 A4 04 00 09 <AID> 00. */
 export function select(): SeCommand<SelectInfo> {
@@ -125,7 +152,11 @@ export function getChallenge(n: number): SeCommand<Uint8Array> {
 /** GET DATA 00 01: the TID (8 bytes). */
 export function getTid(): SeCommand<Uint8Array> {
   const name = "GET DATA (TID)";
-  return { name, apdu: { cla: CLA_PROPRIETARY, ins: INS.GET_DATA, p1: 0, p2: DATA_TAG.TID, le: 256 }, parse: (d) => exact(name, d, TID_SIZE).slice() };
+  return {
+    name,
+    apdu: { cla: CLA_PROPRIETARY, ins: INS.GET_DATA, p1: 0, p2: DATA_TAG.TID, le: 256 },
+    parse: (d) => exact(name, d, TID_SIZE).slice(),
+  };
 }
 
 /** GET DATA 00 02: applet info. */
@@ -220,7 +251,14 @@ export function authFinish(serverData: Uint8Array, options: AuthFinishOptions = 
   const name = "AUTH FINISH";
   return {
     name,
-    apdu: { cla: CLA_PROPRIETARY, ins: INS.AUTH, p1: AUTH_FINISH, p2: slot | (ret ? AUTH_FINISH_RETURN_TOKEN : 0), data: serverData.slice(), le: 256 },
+    apdu: {
+      cla: CLA_PROPRIETARY,
+      ins: INS.AUTH,
+      p1: AUTH_FINISH,
+      p2: slot | (ret ? AUTH_FINISH_RETURN_TOKEN : 0),
+      data: serverData.slice(),
+      le: 256,
+    },
     parse(d) {
       if (d.length === 0) return null;
       if (!ret || d.length !== SESSION_KEY_SIZE) throw new SeFormatError(name, `unexpected ${d.length}-byte response`);

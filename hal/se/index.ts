@@ -4,7 +4,14 @@
 export * from "./profile.js";
 export * as seCommands from "./commands.js";
 export {
-  SeFormatError, statusOfSw, type SeCommand, type SelectInfo, type AppletInfo, type Lifecycle, type SlotState, type AuthBeginInput,
+  SeFormatError,
+  statusOfSw,
+  type SeCommand,
+  type SelectInfo,
+  type AppletInfo,
+  type Lifecycle,
+  type SlotState,
+  type AuthBeginInput,
   type AuthFinishOptions,
 } from "./commands.js";
 export { SeClient, SeStatusError, type SeIdentity } from "./client.js";

@@ -12,9 +12,34 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { buildAuthcode, finishDevice, isProtocolError, SM2_N, type PendingRequest } from "../../reference/index.js";
 import {
-  APPLET_PROTOCOL, APPLET_VERSION, AUTH_BEGIN, AUTH_BEGIN_HEADER, AUTH_FINISH, AUTH_FINISH_RETURN_TOKEN, CLA_CHAIN, CLA_ISO,
-  CLA_PROPRIETARY, DATA_TAG, ERASE_ALL_SLOTS, INS, LIFECYCLE, MAX_CHAINED_DATA, MAX_EXTRA, MAX_RESPONSE_CHUNK, MAX_SM4_DATA, PSK_SIZE,
-  SERVER_DATA_MAX, SERVER_DATA_MIN, SESSION_KEY_SIZE, SLOT_COUNT, SLOT_STATE, SM4_DECRYPT, SM4_ENCRYPT, SW, TID_APPLET_AID, TID_SIZE,
+  APPLET_PROTOCOL,
+  APPLET_VERSION,
+  AUTH_BEGIN,
+  AUTH_BEGIN_HEADER,
+  AUTH_FINISH,
+  AUTH_FINISH_RETURN_TOKEN,
+  CLA_CHAIN,
+  CLA_ISO,
+  CLA_PROPRIETARY,
+  DATA_TAG,
+  ERASE_ALL_SLOTS,
+  INS,
+  LIFECYCLE,
+  MAX_CHAINED_DATA,
+  MAX_EXTRA,
+  MAX_RESPONSE_CHUNK,
+  MAX_SM4_DATA,
+  PSK_SIZE,
+  SERVER_DATA_MAX,
+  SERVER_DATA_MIN,
+  SESSION_KEY_SIZE,
+  SLOT_COUNT,
+  SLOT_STATE,
+  SM4_DECRYPT,
+  SM4_ENCRYPT,
+  SW,
+  TID_APPLET_AID,
+  TID_SIZE,
 } from "../se/profile.js";
 
 /** Work a command did, for the timing model. */
@@ -315,7 +340,7 @@ export class TidApplet {
   private respond(data: Uint8Array): Uint8Array {
     if (data.length <= MAX_RESPONSE_CHUNK) return withSw(data, SW.OK);
     this.longResponse = data.slice(MAX_RESPONSE_CHUNK);
-    return withSw(data.subarray(0, MAX_RESPONSE_CHUNK), 0x6100 | Math.min(this.longResponse.length, 256) % 256);
+    return withSw(data.subarray(0, MAX_RESPONSE_CHUNK), 0x6100 | (Math.min(this.longResponse.length, 256) % 256));
   }
 
   private select(p1: number, p2: number, aid: Uint8Array): Uint8Array {
@@ -344,7 +369,7 @@ export class TidApplet {
       return withSw(part, SW.OK);
     }
     this.longResponse = rest.slice(n);
-    return withSw(part, 0x6100 | Math.min(this.longResponse.length, 256) % 256);
+    return withSw(part, 0x6100 | (Math.min(this.longResponse.length, 256) % 256));
   }
 
   private getData(p1: number, p2: number, hasData: boolean): Uint8Array {
@@ -356,7 +381,16 @@ export class TidApplet {
       case DATA_TAG.INFO: {
         const lifecycle = this.nvm.locked ? LIFECYCLE.LOCKED : this.nvm.tid ? LIFECYCLE.PERSONALISED : LIFECYCLE.BLANK;
         return this.respond(
-          Uint8Array.of(APPLET_VERSION.major, APPLET_VERSION.minor, APPLET_PROTOCOL, this.slotCount, MAX_EXTRA >>> 8, MAX_EXTRA & 0xff, lifecycle, this.pending ? 1 : 0),
+          Uint8Array.of(
+            APPLET_VERSION.major,
+            APPLET_VERSION.minor,
+            APPLET_PROTOCOL,
+            this.slotCount,
+            MAX_EXTRA >>> 8,
+            MAX_EXTRA & 0xff,
+            lifecycle,
+            this.pending ? 1 : 0,
+          ),
         );
       }
       case DATA_TAG.SLOTS:

@@ -42,7 +42,19 @@ export interface SimStats {
 }
 
 export function emptySimStats(): SimStats {
-  return { busTimeMs: 0, busyMs: 0, transactions: 0, nacks: 0, bytesOut: 0, bytesIn: 0, apdus: 0, atrs: 0, badFrames: 0, wtx: 0, resets: 0 };
+  return {
+    busTimeMs: 0,
+    busyMs: 0,
+    transactions: 0,
+    nacks: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+    apdus: 0,
+    atrs: 0,
+    badFrames: 0,
+    wtx: 0,
+    resets: 0,
+  };
 }
 
 /** One APDU as the applet saw it, for tests: what it got and what it answered. */

@@ -102,7 +102,8 @@ export class FaultPlan {
     if (rate > 0 && this.kinds.length === 0) throw new RangeError("faults.kinds is empty but rate > 0");
     this.random = prng(options.seed ?? 1);
     this.script = (options.script ?? []).map((entry) => {
-      if (!FAULT_KINDS.includes(entry.kind)) throw new TypeError(`faults.script: unknown kind "${String(entry.kind)}"; valid: ${FAULT_KINDS.join(", ")}`);
+      if (!FAULT_KINDS.includes(entry.kind))
+        throw new TypeError(`faults.script: unknown kind "${String(entry.kind)}"; valid: ${FAULT_KINDS.join(", ")}`);
       return { entry, skip: entry.skip ?? 0, left: entry.count ?? 1 };
     });
   }

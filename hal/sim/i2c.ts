@@ -112,7 +112,11 @@ export class SimI2cPort implements I2cPort {
 
   readSync(length: number): Uint8Array {
     this.open("read");
-    if (!Number.isInteger(length) || length < 1) throw new BusError("EINVAL", this.bus, `read length must be a positive integer, got ${length}`, { address: this.address, op: "read" });
+    if (!Number.isInteger(length) || length < 1)
+      throw new BusError("EINVAL", this.bus, `read length must be a positive integer, got ${length}`, {
+        address: this.address,
+        op: "read",
+      });
     const f = this.faults?.next("read") ?? null;
     const chip = this.chip;
     if (f?.kind === "reset") chip.reset();
@@ -173,7 +177,11 @@ export class SimI2cPort implements I2cPort {
   private nack(op: string): never {
     this.spend(0, true);
     this.stats.nacks++;
-    throw new BusError("NACK", this.bus, "no ACK from the device (busy, absent or wrong address)", { address: this.address, errno: "EREMOTEIO", op });
+    throw new BusError("NACK", this.bus, "no ACK from the device (busy, absent or wrong address)", {
+      address: this.address,
+      errno: "EREMOTEIO",
+      op,
+    });
   }
 
   private ioError(f: Fault, op: string): BusError {

@@ -80,9 +80,24 @@ export function createSimulatedSe(options: SimulatedSeOptions): SimulatedSe {
 
 export { TidApplet, seededRandom, type AppletResult, type AppletWork, type Identity, type AppletOptions } from "./applet.js";
 export { SimChip, emptySimStats, type SimStats, type ChipLogEntry, type ChipOutput } from "./chip.js";
-export { FaultPlan, FAULT_KINDS, prng, type Fault, type FaultKind, type FaultPlanOptions, type ScriptedFault, type TransactionOp } from "./faults.js";
+export {
+  FaultPlan,
+  FAULT_KINDS,
+  prng,
+  type Fault,
+  type FaultKind,
+  type FaultPlanOptions,
+  type ScriptedFault,
+  type TransactionOp,
+} from "./faults.js";
 export { SimI2cPort, seI2cFrame } from "./i2c.js";
 export { SimSpiPort, seSpiFrame, type SpiOp } from "./spi.js";
 export {
-  DEFAULT_BUS_TIMING, DEFAULT_CHIP_TIMING, i2cTransactionMs, processingMs, spiMessageMs, type BusTiming, type ChipTiming,
+  DEFAULT_BUS_TIMING,
+  DEFAULT_CHIP_TIMING,
+  i2cTransactionMs,
+  processingMs,
+  spiMessageMs,
+  type BusTiming,
+  type ChipTiming,
 } from "./timing.js";

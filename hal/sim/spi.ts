@@ -87,14 +87,17 @@ export class SimSpiPort implements SpiPort {
 
   transferSync(segments: SpiSegment[]): Uint8Array[] {
     if (this.closed) throw new BusError("CLOSED", this.name, "the port was closed", { op: "transfer" });
-    if (!Array.isArray(segments) || segments.length === 0) throw new BusError("EINVAL", this.name, "a message needs at least one segment", { op: "transfer" });
+    if (!Array.isArray(segments) || segments.length === 0)
+      throw new BusError("EINVAL", this.name, "a message needs at least one segment", { op: "transfer" });
     let total = 0;
     let delayUs = 0;
     let sent = 0;
     for (const s of segments) {
       if (s.send) sent += s.length;
-      if (!Number.isInteger(s.length) || s.length < 1) throw new BusError("EINVAL", this.name, `segment length must be a positive integer, got ${s.length}`, { op: "transfer" });
-      if (s.send && s.send.length !== s.length) throw new BusError("EINVAL", this.name, `segment send is ${s.send.length} bytes, length says ${s.length}`, { op: "transfer" });
+      if (!Number.isInteger(s.length) || s.length < 1)
+        throw new BusError("EINVAL", this.name, `segment length must be a positive integer, got ${s.length}`, { op: "transfer" });
+      if (s.send && s.send.length !== s.length)
+        throw new BusError("EINVAL", this.name, `segment send is ${s.send.length} bytes, length says ${s.length}`, { op: "transfer" });
       total += s.length;
       delayUs += s.delayUs ?? 0;
     }

@@ -239,7 +239,13 @@ function buildRoutes(ctx: ServerContext): Route[] {
 }
 
 /** One request: route it, check admin rights, run the handler, answer JSON — errors included. */
-async function handleRequest(ctx: ServerContext, routes: Route[], state: { closing: boolean }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleRequest(
+  ctx: ServerContext,
+  routes: Route[],
+  state: { closing: boolean },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const started = Date.now();
   try {
     if (state.closing) throw new HttpError(503, "SHUTTING_DOWN", "the server is shutting down", { connection: "close" });
@@ -259,7 +265,10 @@ async function handleRequest(ctx: ServerContext, routes: Route[], state: { closi
     if (route.admin) requireAdmin(ctx, req);
     let params: string[];
     try {
-      params = route.pattern.exec(path)!.slice(1).map((s) => decodeURIComponent(s));
+      params = route.pattern
+        .exec(path)!
+        .slice(1)
+        .map((s) => decodeURIComponent(s));
     } catch {
       throw new HttpError(400, "BAD_REQUEST", "bad percent-encoding in the path");
     }
@@ -283,9 +292,13 @@ async function handleRequest(ctx: ServerContext, routes: Route[], state: { closi
 function requireAdmin(ctx: ServerContext, req: IncomingMessage): void {
   if (ctx.adminTokenHash) {
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
-    const given = createHash("sha256").update(m?.[1] ?? "").digest();
+    const given = createHash("sha256")
+      .update(m?.[1] ?? "")
+      .digest();
     if (!m || !timingSafeEqual(given, ctx.adminTokenHash)) {
-      throw new HttpError(401, "ADMIN_UNAUTHORIZED", "admin endpoints need Authorization: Bearer <admin token>", { "www-authenticate": "Bearer" });
+      throw new HttpError(401, "ADMIN_UNAUTHORIZED", "admin endpoints need Authorization: Bearer <admin token>", {
+        "www-authenticate": "Bearer",
+      });
     }
   } else if (!isLoopback(req.socket.remoteAddress)) {
     throw new HttpError(403, "ADMIN_FORBIDDEN", "admin endpoints are loopback-only when no admin token is configured");
@@ -346,8 +359,13 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[
   let sessionToken: string | null;
   try {
     built = buildServerData({
-      tid: verified.tid, psk: verified.psk, nd: verified.nd, tagD: verified.tagD, Qd: verified.Qd,
-      time: t, issueToken: verified.wantsToken,
+      tid: verified.tid,
+      psk: verified.psk,
+      nd: verified.nd,
+      tagD: verified.tagD,
+      Qd: verified.Qd,
+      time: t,
+      issueToken: verified.wantsToken,
     });
     sessionToken = built.token ? encryptToken(key, built.token) : null;
   } finally {
@@ -379,7 +397,8 @@ async function addDevice(ctx: ServerContext, req: IncomingMessage): Promise<[num
   const active = field.optionalBoolean(body, "active");
   const replace = field.optionalBoolean(body, "replace");
   const owner = field.optionalString(body, "owner", 64);
-  if (owner !== undefined && !USER_UIN.test(owner)) throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
+  if (owner !== undefined && !USER_UIN.test(owner))
+    throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
   const info = ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
   psk.fill(0);
   ctx.log({ event: "device-registered", tid: info.tid });
@@ -390,7 +409,12 @@ async function addDevice(ctx: ServerContext, req: IncomingMessage): Promise<[num
 async function addUserServer(ctx: ServerContext, req: IncomingMessage): Promise<[number, unknown]> {
   const body = await readJsonBody(req, ctx.limit);
   const userUin = field.string(body, "userUin", USER_UIN, "1..64 characters of [0-9A-Za-z_.-]");
-  const pem = field.string(body, "publicKeyPem", /^-----BEGIN [A-Z ]*PUBLIC KEY-----[\s\S]+-----END [A-Z ]*PUBLIC KEY-----\s*$/, "a PEM public key");
+  const pem = field.string(
+    body,
+    "publicKeyPem",
+    /^-----BEGIN [A-Z ]*PUBLIC KEY-----[\s\S]+-----END [A-Z ]*PUBLIC KEY-----\s*$/,
+    "a PEM public key",
+  );
   const replace = field.optionalBoolean(body, "replace");
   const info = ctx.registry.addUserServer(userUin, pem, { replace });
   ctx.log({ event: "user-server-registered", userUin });

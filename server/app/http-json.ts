@@ -79,7 +79,8 @@ export const field = {
   optionalString(body: Record<string, unknown>, name: string, max: number): string | undefined {
     const v = body[name];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "string" || v.length > max) throw new HttpError(400, "BAD_REQUEST", `${name} must be a string of at most ${max} characters`);
+    if (typeof v !== "string" || v.length > max)
+      throw new HttpError(400, "BAD_REQUEST", `${name} must be a string of at most ${max} characters`);
     return v;
   },
   integer(body: Record<string, unknown>, name: string, min: number, max: number): number {

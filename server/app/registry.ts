@@ -195,25 +195,31 @@ export class Registry {
   // ---- devices ------------------------------------------------------------------------------
 
   /** Register a device. DEVICE_EXISTS unless `replace` (which also re-activates it). */
-  addDevice(tid: Uint8Array, psk: Uint8Array, opts: { label?: string | null; active?: boolean; replace?: boolean; owner?: string | null } = {}): DeviceInfo {
+  addDevice(
+    tid: Uint8Array,
+    psk: Uint8Array,
+    opts: { label?: string | null; active?: boolean; replace?: boolean; owner?: string | null } = {},
+  ): DeviceInfo {
     const t = requireTid(tid);
     if (!(psk instanceof Uint8Array) || psk.length !== 16) throw new RangeError("psk must be 16 bytes");
     const now = this.now();
     const sealed = Buffer.from(sealPsk(this.masterKey, t, psk));
     const active = opts.active === false ? 0 : 1;
-    this.db.transaction(() => {
-      const exists = this.db.prepare("SELECT 1 FROM devices WHERE tid = ?").get(t);
-      if (exists && !opts.replace) throw new RegistryError("DEVICE_EXISTS", `device ${tidHex(t)} is already registered`);
-      if (exists) {
-        this.db
-          .prepare("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, owner_uin = ?, updated_at = ? WHERE tid = ?")
-          .run(sealed, active, opts.label ?? null, opts.owner ?? null, now, t);
-      } else {
-        this.db
-          .prepare("INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-          .run(t, sealed, active, opts.label ?? null, opts.owner ?? null, now, now);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const exists = this.db.prepare("SELECT 1 FROM devices WHERE tid = ?").get(t);
+        if (exists && !opts.replace) throw new RegistryError("DEVICE_EXISTS", `device ${tidHex(t)} is already registered`);
+        if (exists) {
+          this.db
+            .prepare("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, owner_uin = ?, updated_at = ? WHERE tid = ?")
+            .run(sealed, active, opts.label ?? null, opts.owner ?? null, now, t);
+        } else {
+          this.db
+            .prepare("INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .run(t, sealed, active, opts.label ?? null, opts.owner ?? null, now, now);
+        }
+      })
+      .immediate();
     return this.describeDevice(t)!;
   }
 
@@ -222,7 +228,8 @@ export class Registry {
    * by another user server is unknown too (its existence is not revealed).
    */
   getDevicePsk(tid: Uint8Array, forUser?: string): { psk: Uint8Array; active: boolean } | undefined {
-    const row = this.db.prepare("SELECT tid, psk_sealed, active, owner_uin FROM devices WHERE tid = ?").get(requireTid(tid)) as DeviceRow | undefined;
+    const row = this.db.prepare("SELECT tid, psk_sealed, active, owner_uin FROM devices WHERE tid = ?").get(requireTid(tid)) as
+      DeviceRow | undefined;
     if (!row) return undefined;
     if (forUser !== undefined && row.owner_uin !== null && row.owner_uin !== forUser) return undefined;
     return { psk: unsealPsk(this.masterKey, row.tid, row.psk_sealed), active: row.active === 1 };
@@ -230,21 +237,25 @@ export class Registry {
 
   describeDevice(tid: Uint8Array): DeviceInfo | undefined {
     const row = this.db.prepare("SELECT * FROM devices WHERE tid = ?").get(requireTid(tid)) as DeviceRow | undefined;
-    return row && {
-      tid: row.tid.toString("hex"),
-      active: row.active === 1,
-      owner: row.owner_uin,
-      label: row.label,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      lastAuthAt: row.last_auth_at,
-      authCount: row.auth_count,
-    };
+    return (
+      row && {
+        tid: row.tid.toString("hex"),
+        active: row.active === 1,
+        owner: row.owner_uin,
+        label: row.label,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+        lastAuthAt: row.last_auth_at,
+        authCount: row.auth_count,
+      }
+    );
   }
 
   setDeviceActive(tid: Uint8Array, active: boolean): DeviceInfo {
     const t = requireTid(tid);
-    const r = this.db.transaction(() => this.db.prepare("UPDATE devices SET active = ?, updated_at = ? WHERE tid = ?").run(active ? 1 : 0, this.now(), t)).immediate();
+    const r = this.db
+      .transaction(() => this.db.prepare("UPDATE devices SET active = ?, updated_at = ? WHERE tid = ?").run(active ? 1 : 0, this.now(), t))
+      .immediate();
     if (r.changes === 0) throw new RegistryError("UNKNOWN_DEVICE", `device ${tidHex(t)} is not registered`);
     return this.describeDevice(t)!;
   }
@@ -264,12 +275,20 @@ export class Registry {
       throw new RegistryError("BAD_PUBLIC_KEY", `publicKeyPem: ${(e as Error).message}`);
     }
     const now = this.now();
-    this.db.transaction(() => {
-      const exists = this.db.prepare("SELECT 1 FROM user_servers WHERE user_uin = ?").get(userUin);
-      if (exists && !opts.replace) throw new RegistryError("USER_EXISTS", `user server ${userUin} is already registered`);
-      if (exists) this.db.prepare("UPDATE user_servers SET public_key_pem = ?, active = 1, updated_at = ? WHERE user_uin = ?").run(pem, now, userUin);
-      else this.db.prepare("INSERT INTO user_servers (user_uin, public_key_pem, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)").run(userUin, pem, now, now);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const exists = this.db.prepare("SELECT 1 FROM user_servers WHERE user_uin = ?").get(userUin);
+        if (exists && !opts.replace) throw new RegistryError("USER_EXISTS", `user server ${userUin} is already registered`);
+        if (exists)
+          this.db
+            .prepare("UPDATE user_servers SET public_key_pem = ?, active = 1, updated_at = ? WHERE user_uin = ?")
+            .run(pem, now, userUin);
+        else
+          this.db
+            .prepare("INSERT INTO user_servers (user_uin, public_key_pem, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)")
+            .run(userUin, pem, now, now);
+      })
+      .immediate();
     return this.describeUserServer(userUin)!;
   }
 
@@ -293,9 +312,11 @@ export class Registry {
   }
 
   setUserServerActive(userUin: string, active: boolean): UserServerInfo {
-    const r = this.db.transaction(() =>
-      this.db.prepare("UPDATE user_servers SET active = ?, updated_at = ? WHERE user_uin = ?").run(active ? 1 : 0, this.now(), userUin),
-    ).immediate();
+    const r = this.db
+      .transaction(() =>
+        this.db.prepare("UPDATE user_servers SET active = ?, updated_at = ? WHERE user_uin = ?").run(active ? 1 : 0, this.now(), userUin),
+      )
+      .immediate();
     if (r.changes === 0) throw new RegistryError("UNKNOWN_USER", `user server ${userUin} is not registered`);
     return this.describeUserServer(userUin)!;
   }
@@ -309,23 +330,31 @@ export class Registry {
   recordAuthentication(tid: Uint8Array, nd: Uint8Array, expiresAt: number): boolean {
     const t = requireTid(tid);
     const now = this.now();
-    return this.db.transaction(() => {
-      this.pruneIfDue(now);
-      const r = this.db.prepare("INSERT OR IGNORE INTO seen_authcodes (tid, nd, expires_at) VALUES (?, ?, ?)").run(t, Buffer.from(nd), expiresAt);
-      if (r.changes === 0) return false;
-      this.db.prepare("UPDATE devices SET last_auth_at = ?, auth_count = auth_count + 1 WHERE tid = ?").run(now, t);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.pruneIfDue(now);
+        const r = this.db
+          .prepare("INSERT OR IGNORE INTO seen_authcodes (tid, nd, expires_at) VALUES (?, ?, ?)")
+          .run(t, Buffer.from(nd), expiresAt);
+        if (r.changes === 0) return false;
+        this.db.prepare("UPDATE devices SET last_auth_at = ?, auth_count = auth_count + 1 WHERE tid = ?").run(now, t);
+        return true;
+      })
+      .immediate();
   }
 
   /** Remember a signed request's (userUin, nonce) until `expiresAt`; false when already seen. */
   rememberRequestNonce(userUin: string, nonce: string, expiresAt: number): boolean {
     const now = this.now();
-    return this.db.transaction(() => {
-      this.pruneIfDue(now);
-      const r = this.db.prepare("INSERT OR IGNORE INTO seen_request_nonces (user_uin, nonce, expires_at) VALUES (?, ?, ?)").run(userUin, nonce, expiresAt);
-      return r.changes === 1;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.pruneIfDue(now);
+        const r = this.db
+          .prepare("INSERT OR IGNORE INTO seen_request_nonces (user_uin, nonce, expires_at) VALUES (?, ?, ?)")
+          .run(userUin, nonce, expiresAt);
+        return r.changes === 1;
+      })
+      .immediate();
   }
 
   /** Delete replay-cache rows that expired before `now`. */

@@ -17,19 +17,30 @@ function target(options: AdminOptions, path: string): [URL, HttpClientOptions] {
   return [u, { ...options, headers }];
 }
 
-
 export function registerDevice(
   options: AdminOptions,
   device: {
-    tid: Uint8Array; psk: Uint8Array; label?: string; active?: boolean; replace?: boolean;
+    tid: Uint8Array;
+    psk: Uint8Array;
+    label?: string;
+    active?: boolean;
+    replace?: boolean;
     /** the one user server allowed to authenticate the device (default: any registered one) */
     owner?: string;
   },
 ): Promise<Record<string, unknown>> {
   const [u, o] = target(options, "/v1/admin/devices");
   return requestJson(
-    "POST", u,
-    { tid: toHex(device.tid), psk: toHex(device.psk), label: device.label, active: device.active, replace: device.replace, owner: device.owner },
+    "POST",
+    u,
+    {
+      tid: toHex(device.tid),
+      psk: toHex(device.psk),
+      label: device.label,
+      active: device.active,
+      replace: device.replace,
+      owner: device.owner,
+    },
     o,
   );
 }
@@ -50,7 +61,12 @@ export function getUserServer(options: AdminOptions, userUin: string): Promise<R
   return requestJson("GET", u, undefined, o);
 }
 
-export function registerUserServer(options: AdminOptions, userUin: string, publicKeyPem: string, replace?: boolean): Promise<Record<string, unknown>> {
+export function registerUserServer(
+  options: AdminOptions,
+  userUin: string,
+  publicKeyPem: string,
+  replace?: boolean,
+): Promise<Record<string, unknown>> {
   const [u, o] = target(options, "/v1/admin/user-servers");
   return requestJson("POST", u, { userUin, publicKeyPem, replace }, o);
 }

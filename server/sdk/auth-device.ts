@@ -50,7 +50,12 @@ export async function authDevice(
   const nonce = randomBytes(18).toString("base64url");
   const deviceDataHex = Buffer.from(deviceData).toString("hex");
   const signature = signRequest(key, { method: "POST", path: "/v1/auth", userUin, timestamp, nonce, deviceDataHex });
-  const body = await requestJson("POST", endpoint(options.url, "/v1/auth"), { userUin, deviceData: deviceDataHex, timestamp, nonce, signature }, options);
+  const body = await requestJson(
+    "POST",
+    endpoint(options.url, "/v1/auth"),
+    { userUin, deviceData: deviceDataHex, timestamp, nonce, signature },
+    options,
+  );
   if (typeof body.serverData !== "string" || !/^([0-9a-f]{2})+$/i.test(body.serverData)) {
     throw new TidServerError("BAD_RESPONSE", 200, "serverData missing or not hex");
   }

@@ -31,7 +31,12 @@ export interface HttpClientOptions {
 const agents = new Map<string, HttpAgent>();
 
 function agentFor(url: URL, ca: HttpClientOptions["ca"]): HttpAgent {
-  const caKey = ca === undefined ? "" : createHash("sha256").update(([] as (string | Buffer)[]).concat(ca).join("\n")).digest("hex");
+  const caKey =
+    ca === undefined
+      ? ""
+      : createHash("sha256")
+          .update(([] as (string | Buffer)[]).concat(ca).join("\n"))
+          .digest("hex");
   const key = `${url.protocol}//${url.host}|${caKey}`;
   let a = agents.get(key);
   if (!a) {
@@ -52,7 +57,8 @@ const MAX_RESPONSE_BYTES = 1 << 20;
 
 /** POST/GET JSON; resolves with the parsed body of a 2xx answer, throws TidServerError otherwise. */
 export function requestJson(method: string, url: URL, body: unknown, options: HttpClientOptions = {}): Promise<Record<string, unknown>> {
-  if (url.protocol !== "http:" && url.protocol !== "https:") return Promise.reject(new TypeError(`url must be http(s), got ${url.protocol}`));
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return Promise.reject(new TypeError(`url must be http(s), got ${url.protocol}`));
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
   const timeoutMs = options.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
@@ -102,7 +108,13 @@ export function requestJson(method: string, url: URL, body: unknown, options: Ht
         if (status >= 200 && status < 300) resolve(obj);
         else {
           const err = (obj.error ?? {}) as { code?: unknown; message?: unknown };
-          reject(new TidServerError(typeof err.code === "string" ? err.code : "HTTP_ERROR", status, typeof err.message === "string" ? err.message : "request failed"));
+          reject(
+            new TidServerError(
+              typeof err.code === "string" ? err.code : "HTTP_ERROR",
+              status,
+              typeof err.message === "string" ? err.message : "request failed",
+            ),
+          );
         }
       });
     });

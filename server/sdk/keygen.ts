@@ -44,13 +44,15 @@ function writeFile(path: string, text: string, mode: number, force: boolean): vo
 
 export function keygen(dir: string, options: { bits?: number; force?: boolean } = {}): KeygenResult {
   const bits = options.bits ?? 2048;
-  if (!Number.isInteger(bits) || bits < MIN_RSA_BITS || bits > 8192) throw new RangeError(`bits must be an integer in [${MIN_RSA_BITS}, 8192], got ${bits}`);
+  if (!Number.isInteger(bits) || bits < MIN_RSA_BITS || bits > 8192)
+    throw new RangeError(`bits must be an integer in [${MIN_RSA_BITS}, 8192], got ${bits}`);
   const force = options.force ?? false;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const publicKeyPath = join(dir, "public_key.pem");
   const privateKeyPath = join(dir, "private_key.pem");
   if (!force) {
-    for (const p of [publicKeyPath, privateKeyPath]) if (existsSync(p)) throw new Error(`${p} exists; refusing to overwrite it (use force)`);
+    for (const p of [publicKeyPath, privateKeyPath])
+      if (existsSync(p)) throw new Error(`${p} exists; refusing to overwrite it (use force)`);
   }
   const { publicKey, privateKey } = generateKeyPairSync("rsa", {
     modulusLength: bits,

@@ -35,7 +35,9 @@ export interface SignedFields {
 
 /** The exact bytes that are signed. */
 export function canonicalString(f: SignedFields): string {
-  return [CANONICAL_PREFIX, f.method.toUpperCase(), f.path, f.userUin, String(f.timestamp), f.nonce, f.deviceDataHex.toLowerCase()].join("\n");
+  return [CANONICAL_PREFIX, f.method.toUpperCase(), f.path, f.userUin, String(f.timestamp), f.nonce, f.deviceDataHex.toLowerCase()].join(
+    "\n",
+  );
 }
 
 /** An RSA private key object from PEM text, DER bytes or a KeyObject. */

@@ -10,7 +10,10 @@ const run = fileURLToPath(new URL("../../dist/bench/run.js", import.meta.url));
 
 describe("bench", () => {
   it("--json prints one document with machine, wasm size and complete rows", () => {
-    const out = execFileSync(process.execPath, [run, "--quick", "--only", "hal", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync(process.execPath, [run, "--quick", "--only", "hal", "--json"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const doc = JSON.parse(out) as { machine: Record<string, unknown>; wasm: { releaseBytes: number }; rows: Record<string, unknown>[] };
     expect(doc.machine.node).toBe(process.version);
     expect(doc.wasm.releaseBytes).toBeGreaterThan(10_000);
@@ -22,11 +25,19 @@ describe("bench", () => {
   });
 
   it("measureInTurns returns one row per case, in order, with wall and CPU figures", () => {
-    let a = 0, b = 0;
+    let a = 0,
+      b = 0;
     const rows = measureInTurns(
       [
         { op: "x", impl: "tid-wasm", size: 64, run: () => a++ },
-        { op: "x", impl: "node:crypto", size: 64, run: () => { for (let i = 0; i < 50; i++) b++; } },
+        {
+          op: "x",
+          impl: "node:crypto",
+          size: 64,
+          run: () => {
+            for (let i = 0; i < 50; i++) b++;
+          },
+        },
       ],
       { sampleMs: 2, samples: 3, warmupMs: 1 },
     );

@@ -74,7 +74,14 @@ describe("tid keygen", () => {
   });
 
   it("usage errors exit 2 with the usage text", async () => {
-    for (const args of [["keygen"], ["keygen", "a", "b"], ["keygen", "d", "--bits", "1024"], ["keygen", "d", "--server", fx.url], ["keygen", "d", "--what"], ["keygen", "d", "--server", "ftp://x", "--user", "u"]]) {
+    for (const args of [
+      ["keygen"],
+      ["keygen", "a", "b"],
+      ["keygen", "d", "--bits", "1024"],
+      ["keygen", "d", "--server", fx.url],
+      ["keygen", "d", "--what"],
+      ["keygen", "d", "--server", "ftp://x", "--user", "u"],
+    ]) {
       const r = await tid(args);
       expect([args.join(" "), r.code]).toEqual([args.join(" "), 2]);
       expect(r.err).toMatch(/usage: tid keygen DIR/);
@@ -85,7 +92,20 @@ describe("tid keygen", () => {
 describe("tid provision and tid auth", () => {
   it("simulated SE: provision into a state file (0600, locked), then authenticate on sim-i2c and sim-spi", async () => {
     const state = join(dir, "se.json");
-    const p = await tid(["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state, "--label", "cli test", "--owner", USER, "--json"]);
+    const p = await tid([
+      "provision",
+      "--server",
+      fx.url,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      state,
+      "--label",
+      "cli test",
+      "--owner",
+      USER,
+      "--json",
+    ]);
     expect(p.code).toBe(0);
     const pj = p.json();
     expect(pj).toMatchObject({ ok: true, backend: "se", board: "sim-i2c", locked: true, registered: true, stored: true });
@@ -98,31 +118,108 @@ describe("tid provision and tid auth", () => {
     expect(dev.owner).toBe(USER);
 
     for (const board of ["sim-i2c", "sim-spi"]) {
-      const a = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", board, "--sim-state", state, "--json"]);
+      const a = await tid([
+        "auth",
+        "--server",
+        fx.url,
+        "--user",
+        USER,
+        "--user-key",
+        keys,
+        "--board",
+        board,
+        "--sim-state",
+        state,
+        "--json",
+      ]);
       expect([board, a.code, a.err]).toEqual([board, 0, ""]);
       const aj = a.json();
-      expect(aj).toMatchObject({ ok: true, backend: "se", board, simulated: true, tid: pj.tid, tokenIssued: true, tokensMatch: true, aead: { uplink: true, downlink: true } });
+      expect(aj).toMatchObject({
+        ok: true,
+        backend: "se",
+        board,
+        simulated: true,
+        tid: pj.tid,
+        tokenIssued: true,
+        tokensMatch: true,
+        aead: { uplink: true, downlink: true },
+      });
       expect(aj.authcodeLength).toBe(132);
       expect(aj.simulatedBusMs).toBeGreaterThan(0);
       expect(aj.wireBytes).toBeGreaterThan(300);
       expect(aj.token).toBeUndefined();
     }
     // text output, extra data, keep-session (no token), --show-token
-    const t = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-i2c", "--sim-state", state, "--extra", "c0ffee", "--show-token"]);
+    const t = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      state,
+      "--extra",
+      "c0ffee",
+      "--show-token",
+    ]);
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/^authenticated TID [0-9a-f]{16} with /);
     expect(t.out).toMatch(/authcode {3}135 bytes/);
     expect(t.out).toMatch(/token hex {2}[0-9a-f]{32}/);
-    const k = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-spi", "--sim-state", state, "--keep-session", "--json"]);
+    const k = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--board",
+      "sim-spi",
+      "--sim-state",
+      state,
+      "--keep-session",
+      "--json",
+    ]);
     expect(k.json()).toMatchObject({ ok: true, tokenIssued: false, tokensMatch: true, serverDataLength: 68 });
 
     // the same state file again: refused without --force; with --force the locked SE is new (a fresh simulated chip)
     const again = await tid(["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state]);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/exists/);
-    const forced = await tid(["provision", "--server", fx.url, "--board", "sim-spi", "--sim-state", state, "--force", "--tid", "00112233445566ff", "--no-lock", "--json"]);
+    const forced = await tid([
+      "provision",
+      "--server",
+      fx.url,
+      "--board",
+      "sim-spi",
+      "--sim-state",
+      state,
+      "--force",
+      "--tid",
+      "00112233445566ff",
+      "--no-lock",
+      "--json",
+    ]);
     expect(forced.json()).toMatchObject({ ok: true, tid: "00112233445566ff", locked: false });
-    const a2 = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-spi", "--sim-state", state, "--json"]);
+    const a2 = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--board",
+      "sim-spi",
+      "--sim-state",
+      state,
+      "--json",
+    ]);
     expect(a2.json()).toMatchObject({ ok: true, tid: "00112233445566ff" });
   });
 
@@ -141,12 +238,29 @@ describe("tid provision and tid auth", () => {
     // passphrase from another variable, and from a file
     const pwFile = join(dir, "pw.txt");
     writeFileSync(pwFile, `${PW.TID_KEY_PASSPHRASE}\n`, { mode: 0o600 });
-    const viaFile = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, "--passphrase-file", pwFile]);
+    const viaFile = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--key-file",
+      keyFile,
+      "--passphrase-file",
+      pwFile,
+    ]);
     expect(viaFile.code).toBe(0);
-    const viaEnv = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, "--passphrase-env", "MY_PW"], { MY_PW: PW.TID_KEY_PASSPHRASE });
+    const viaEnv = await tid(
+      ["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, "--passphrase-env", "MY_PW"],
+      { MY_PW: PW.TID_KEY_PASSPHRASE },
+    );
     expect(viaEnv.code).toBe(0);
 
-    const wrong = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, "--json"], { TID_KEY_PASSPHRASE: "wrong" });
+    const wrong = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, "--json"], {
+      TID_KEY_PASSPHRASE: "wrong",
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.json()).toMatchObject({ ok: false, errorCode: "BAD_SECRET" });
     expect(wrong.json().error).toMatch(/cannot unseal/);
@@ -157,7 +271,20 @@ describe("tid provision and tid auth", () => {
     const state = join(dir, "stranger.json");
     const id = newIdentity();
     await writeSimState(state, { ...id, locked: true });
-    const a = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-i2c", "--sim-state", state, "--json"]);
+    const a = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      state,
+      "--json",
+    ]);
     expect(a.code).toBe(1);
     expect(a.json()).toMatchObject({ ok: false, errorCode: "UNKNOWN_TID" });
     const text = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-i2c", "--sim-state", state]);
@@ -165,7 +292,20 @@ describe("tid provision and tid auth", () => {
 
     // a user server the auth server does not know
     const known = join(dir, "se.json");
-    const u = await tid(["auth", "--server", fx.url, "--user", "nobody", "--user-key", keys, "--board", "sim-i2c", "--sim-state", known, "--json"]);
+    const u = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      "nobody",
+      "--user-key",
+      keys,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      known,
+      "--json",
+    ]);
     expect(u.json()).toMatchObject({ ok: false, errorCode: "UNKNOWN_USER" });
 
     // hardware that is not there: nothing is registered
@@ -198,8 +338,14 @@ describe("tid provision and tid auth", () => {
       [["provision", "--server", fx.url, "--key-file", "x", "--frobnicate"], /Unknown option '--frobnicate'/],
       [["auth", "--server", fx.url, "--user-key", keys, "--key-file", "x"], /--user UIN is required/],
       [["auth", "--server", fx.url, "--user", USER, "--key-file", "x"], /--user-key DIR is required/],
-      [["auth", "--server", fx.url, "--user", USER, "--user-key", join(dir, "nope"), "--key-file", "x"], /--user-key .*nope: no such directory; make the key pair with `tid keygen/],
-      [["auth", "--server", fx.url, ...k, "--key-file", join(dir, "no.key")], /--key-file .*no\.key: no such file; write one with `tid provision/],
+      [
+        ["auth", "--server", fx.url, "--user", USER, "--user-key", join(dir, "nope"), "--key-file", "x"],
+        /--user-key .*nope: no such directory; make the key pair with `tid keygen/,
+      ],
+      [
+        ["auth", "--server", fx.url, ...k, "--key-file", join(dir, "no.key")],
+        /--key-file .*no\.key: no such file; write one with `tid provision/,
+      ],
       [["auth", "--server", fx.url, ...k, "--board", "sim-spi"], /give --sim-state FILE/],
       [["auth", "--server", fx.url, ...k, "--key-file", "x", "--extra", "zz"], /--extra must be hex/],
       [["auth", "--server", fx.url, ...k, "--key-file", "x", "--sim-state", "y"], /--sim-state goes with --board/],
@@ -219,7 +365,8 @@ describe("tid provision and tid auth", () => {
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^usage: tid provision --server URL/);
     const list = await tid(["help"]);
-    for (const c of ["probe", "keygen", "server", "provision", "auth", "demo", "version"]) expect(list.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const c of ["probe", "keygen", "server", "provision", "auth", "demo", "version"])
+      expect(list.out).toMatch(new RegExp(`^  ${c} `, "m"));
   });
 });
 

@@ -12,14 +12,12 @@ import { AeadSession } from "../../reference/aead.js";
 import { sm4Encrypt } from "../../server/sdk/auth-device.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-
 async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(["demo", ...args], { out: (t) => out.push(t), err: (t) => err.push(t), env: {} });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
-
 
 /** Check a successful --json report the way an outsider would. */
 function checkReport(r: DemoReport, backend: "se" | "soft"): void {
@@ -104,7 +102,14 @@ describe("tid demo", () => {
   });
 
   it("usage errors exit 2", async () => {
-    for (const args of [["--backend", "tee"], ["--bus", "uart"], ["--backend", "soft", "--bus", "spi"], ["--frob"], ["extra"], ["--build", "fast"]]) {
+    for (const args of [
+      ["--backend", "tee"],
+      ["--bus", "uart"],
+      ["--backend", "soft", "--bus", "spi"],
+      ["--frob"],
+      ["extra"],
+      ["--build", "fast"],
+    ]) {
       const { code, err } = await demo(args);
       expect([args.join(" "), code]).toEqual([args.join(" "), 2]);
       expect(err).toMatch(/^tid demo: .*\n\nusage: tid demo /);

@@ -77,22 +77,37 @@ describe("file options: usage errors (exit 2) that name the option, before anyth
       [[...soft, fifo], /--key-file .*fifo: not a regular file/],
       [[...soft, "/dev/urandom"], /--key-file \/dev\/urandom: not a regular file/],
       [[...soft, huge], /--key-file .*huge: a key file is 80 bytes, this one 1073741824/],
-      [[...soft, join(dir, "missing.key")], /--key-file .*missing\.key: no such file; write one with `tid provision --server URL --key-file/],
+      [
+        [...soft, join(dir, "missing.key")],
+        /--key-file .*missing\.key: no such file; write one with `tid provision --server URL --key-file/,
+      ],
       [[...soft, keyFile, "--machine-bound"], /sealed with a passphrase, not this machine's id: drop --machine-bound/],
-      [[...soft, keyFile, "--passphrase-file", "/dev/urandom"], /--passphrase-file \/dev\/urandom: a character device, not the passphrase file it should be/],
+      [
+        [...soft, keyFile, "--passphrase-file", "/dev/urandom"],
+        /--passphrase-file \/dev\/urandom: a character device, not the passphrase file it should be/,
+      ],
       [[...soft, keyFile, "--passphrase-file", fifo], /--passphrase-file .*fifo: a FIFO/],
-      [[...soft, keyFile, "--passphrase-file", big], /--passphrase-file .*big-passphrase: 5000 bytes, larger than a passphrase file can be \(4096 bytes at most\)/],
+      [
+        [...soft, keyFile, "--passphrase-file", big],
+        /--passphrase-file .*big-passphrase: 5000 bytes, larger than a passphrase file can be \(4096 bytes at most\)/,
+      ],
       [[...soft, keyFile, "--passphrase-file", binary], /--passphrase-file .*binary-passphrase: not UTF-8 text/],
       [[...soft, keyFile, "--passphrase-file", emptyLine], /--passphrase-file .*empty-passphrase: the first line is empty/],
       [[...soft, keyFile, "--passphrase-file", join(dir, "no-pw")], /--passphrase-file .*no-pw: no such file/],
-      [[...sim, join(dir, "missing.json")], /--sim-state .*missing\.json: no such file; write one with `tid provision --board sim-i2c --sim-state FILE`/],
+      [
+        [...sim, join(dir, "missing.json")],
+        /--sim-state .*missing\.json: no such file; write one with `tid provision --board sim-i2c --sim-state FILE`/,
+      ],
       [[...sim, fifo], /--sim-state .*fifo: a FIFO, not the simulated SE state file/],
       [[...sim, huge], /--sim-state .*huge: 1073741824 bytes, larger than a simulated SE state file can be/],
       [[...sim, notJson], /--sim-state .*not-json: not a simulated SE state file \(/],
       [[...sim, otherJson], /--sim-state .*other-json: not a simulated SE state file \(format "something else"\)/],
       [[...auth, "--user-key", keyFile, "--key-file", keyFile], /--user-key .*device\.key: not a directory/],
       [[...auth, "--user-key", badKeyDir, "--key-file", keyFile], /--user-key .*private_key\.pem: not a PEM private key/],
-      [[...auth, "--user-key", dir, "--key-file", keyFile], /--user-key .*private_key\.pem: no such file; make the key pair with `tid keygen/],
+      [
+        [...auth, "--user-key", dir, "--key-file", keyFile],
+        /--user-key .*private_key\.pem: no such file; make the key pair with `tid keygen/,
+      ],
       [[...soft, keyFile, "--ca", "/dev/urandom"], /--ca \/dev\/urandom: a character device/],
       [[...soft, keyFile, "--ca", notPem], /--ca .*not-pem\.crt: not a PEM certificate/],
     ];
@@ -109,7 +124,17 @@ describe("file options: usage errors (exit 2) that name the option, before anyth
 
   it("tid provision: the passphrase file is read the same way, before anything is registered", async () => {
     const tidHex = "0badf11e0badf11e";
-    const r = await tid(["provision", "--server", fx.url, "--key-file", join(dir, "p.key"), "--tid", tidHex, "--passphrase-file", "/dev/urandom"]);
+    const r = await tid([
+      "provision",
+      "--server",
+      fx.url,
+      "--key-file",
+      join(dir, "p.key"),
+      "--tid",
+      tidHex,
+      "--passphrase-file",
+      "/dev/urandom",
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--passphrase-file \/dev\/urandom: a character device/);
     await expect(getDevice({ url: fx.url }, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });

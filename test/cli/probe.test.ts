@@ -6,7 +6,13 @@ import { historicalBytes } from "../../cli/commands/probe.js";
 import { SIM_ATR } from "../../hal/se/profile.js";
 
 function io(env: Record<string, string | undefined> = {}): CliIo & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", env, out: (t: string) => void (o.stdout += t + "\n"), err: (t: string) => void (o.stderr += t + "\n") };
+  const o = {
+    stdout: "",
+    stderr: "",
+    env,
+    out: (t: string) => void (o.stdout += t + "\n"),
+    err: (t: string) => void (o.stderr += t + "\n"),
+  };
   return o;
 }
 
@@ -48,7 +54,14 @@ describe("tid probe", () => {
     const c = io({ TID_BOARD: "sim-spi" });
     expect(await main(["probe", "--json"], c)).toBe(0);
     const r = JSON.parse(c.stdout);
-    expect(r).toMatchObject({ board: "sim-spi", simulated: true, link: "fm-spi", atr: null, tid: "671007e10029b0a2", lifecycle: "personalised" });
+    expect(r).toMatchObject({
+      board: "sim-spi",
+      simulated: true,
+      link: "fm-spi",
+      atr: null,
+      tid: "671007e10029b0a2",
+      lifecycle: "personalised",
+    });
     expect(r.slots).toEqual({ total: 8, inUse: 0 });
     expect(r.simulatedBusMs).toBeGreaterThan(0);
     expect(r.wireBytes).toBeGreaterThan(r.apduBytes);

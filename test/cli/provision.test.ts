@@ -52,10 +52,11 @@ async function startProxy(target: string): Promise<Proxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return proxy;
 }
 
@@ -84,7 +85,10 @@ afterAll(async () => {
 describe("tid provision: the target is checked before the TID is registered", () => {
   it("key file: a missing directory, an existing file, a directory — exit 1, nothing registered or written", async () => {
     const cases: [string[], RegExp][] = [
-      [["--key-file", join(dir, "no-such-dir", "d.key")], /--key-file .*d\.key: the directory .*no-such-dir does not exist; create it first/],
+      [
+        ["--key-file", join(dir, "no-such-dir", "d.key")],
+        /--key-file .*d\.key: the directory .*no-such-dir does not exist; create it first/,
+      ],
       [["--key-file", join(dir, "exists.key")], /--key-file .*exists\.key exists \(use --force to replace it\)/],
       [["--key-file", join(dir, "a-dir"), "--force"], /--key-file .*a-dir: a directory; --force replaces a file only/],
       [["--key-file", `${dir}/`], /give a file name, not a directory/],
@@ -104,7 +108,17 @@ describe("tid provision: the target is checked before the TID is registered", ()
 
   it("simulated SE state file: a missing directory — exit 1, nothing registered", async () => {
     const tidHex = nextTid();
-    const r = await tid(["provision", "--server", fx.url, "--tid", tidHex, "--board", "sim-i2c", "--sim-state", join(dir, "nope", "se.json")]);
+    const r = await tid([
+      "provision",
+      "--server",
+      fx.url,
+      "--tid",
+      tidHex,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      join(dir, "nope", "se.json"),
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^tid provision: --sim-state .*se\.json: the directory .*nope does not exist/);
     await notRegistered(tidHex);
@@ -115,7 +129,9 @@ describe("tid provision: the target is checked before the TID is registered", ()
     const keyFile = join(dir, "owned.key");
     const r = await tid(["provision", "--server", fx.url, "--tid", tidHex, "--key-file", keyFile, "--owner", "nobody-here"], PW);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/--owner nobody-here: .* has no such user server; register it first with `tid keygen DIR --server .* --user nobody-here`/);
+    expect(r.err).toMatch(
+      /--owner nobody-here: .* has no such user server; register it first with `tid keygen DIR --server .* --user nobody-here`/,
+    );
     await notRegistered(tidHex);
     expect(existsSync(keyFile)).toBe(false);
     const bad = await tid(["provision", "--server", fx.url, "--key-file", keyFile, "--owner", "no spaces"], PW);
@@ -140,7 +156,11 @@ describe("tid provision: a failure to store after registering rolls the registra
       const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--json"], PW);
       expect(r.code).toBe(1);
       expect(r.json()).toMatchObject({ ok: false, registered: true, stored: false, rollback: "deactivated" });
-      expect(r.json().error).toMatch(new RegExp(`storing TID ${tidHex} failed: .*file exists.*; the registration was rolled back: TID ${tidHex} is deactivated on the server and cannot authenticate`));
+      expect(r.json().error).toMatch(
+        new RegExp(
+          `storing TID ${tidHex} failed: .*file exists.*; the registration was rolled back: TID ${tidHex} is deactivated on the server and cannot authenticate`,
+        ),
+      );
     } finally {
       proxy.before = () => false;
     }
@@ -172,7 +192,9 @@ describe("tid provision: a failure to store after registering rolls the registra
     proxy.before = (req, res) => {
       if (req.method === "POST" && req.url === "/v1/admin/devices") writeFileSync(keyFile, "someone else's");
       if (req.url?.endsWith("/deactivate")) {
-        res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "SHUTTING_DOWN", message: "going away" } }));
+        res
+          .writeHead(503, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { code: "SHUTTING_DOWN", message: "going away" } }));
         return true;
       }
       return false;
@@ -181,7 +203,11 @@ describe("tid provision: a failure to store after registering rolls the registra
       const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--json"], PW);
       expect(r.code).toBe(1);
       expect(r.json()).toMatchObject({ ok: false, registered: true, rollback: "failed" });
-      expect(r.json().error).toMatch(new RegExp(`deactivating TID ${tidHex} on the server failed too \\(SHUTTING_DOWN.*\\): deactivate it by hand \\(POST .*/v1/admin/devices/${tidHex}/deactivate\\)`));
+      expect(r.json().error).toMatch(
+        new RegExp(
+          `deactivating TID ${tidHex} on the server failed too \\(SHUTTING_DOWN.*\\): deactivate it by hand \\(POST .*/v1/admin/devices/${tidHex}/deactivate\\)`,
+        ),
+      );
     } finally {
       proxy.before = () => false;
     }
@@ -210,7 +236,9 @@ describe("tid keygen --server: asks the server first, takes back what it could n
     const keys = join(dir, "refused-keys");
     proxy.before = (req, res) => {
       if (req.method === "POST" && req.url === "/v1/admin/user-servers") {
-        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "INTERNAL", message: "disk full" } }));
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { code: "INTERNAL", message: "disk full" } }));
         return true;
       }
       return false;

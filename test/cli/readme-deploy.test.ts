@@ -63,7 +63,11 @@ describe("README deployment section", () => {
     const deployDir = join(dir, "tid-deploy");
 
     // terminal 1: the server, in its own process group (as a terminal's foreground job)
-    const server = spawn("bash", ["-c", substitute(blocks[0]!, deployDir, port)], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const server = spawn("bash", ["-c", substitute(blocks[0]!, deployDir, port)], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let serverErr = "";
     server.stderr.on("data", (d: Buffer) => (serverErr += d.toString()));
     const exited = new Promise<number | null>((resolve) => server.on("exit", (code) => resolve(code)));
@@ -81,12 +85,19 @@ describe("README deployment section", () => {
 
       // terminal 2: the user server, the device, one authentication
       const script = `set -euo pipefail\n${substitute(blocks[1]!, deployDir, port)}`;
-      const client = spawnSync("bash", ["-c", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, TID_KEY_PASSPHRASE: undefined } });
+      const client = spawnSync("bash", ["-c", script], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, TID_KEY_PASSPHRASE: undefined },
+      });
       expect(client.stderr).toBe("");
       expect(client.status).toBe(0);
       expect(client.stdout).toMatch(new RegExp(`^  registered with http://127\\.0\\.0\\.1:${port} as user server my-backend$`, "m"));
       expect(client.stdout).toMatch(/^provisioned TID [0-9a-f]{16}$/m);
-      expect(client.stdout).toMatch(new RegExp(`^authenticated TID [0-9a-f]{16} with http://127\\.0\\.0\\.1:${port} \\(user server my-backend\\)$`, "m"));
+      expect(client.stdout).toMatch(
+        new RegExp(`^authenticated TID [0-9a-f]{16} with http://127\\.0\\.0\\.1:${port} \\(user server my-backend\\)$`, "m"),
+      );
       expect(client.stdout).toMatch(/token {6}issued; the device and the user server hold the same 16-byte token/);
       expect(readdirSync(deployDir).sort()).toEqual(expect.arrayContaining(["device.key", "master.key", "tid.db", "user-server"]));
     } finally {

@@ -34,9 +34,13 @@ async function tid(args: string[], env: Record<string, string | undefined> = {})
 describe("tid server", () => {
   it("listens on loopback, answers /v1/health, exits 0 on SIGTERM", async () => {
     const dir = freshDir();
-    const child = spawn(process.execPath, [builtTid(), "server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [builtTid(), "server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const line = await new Promise<string>((resolve, reject) => {
       let buf = "";
@@ -73,10 +77,15 @@ describe("tid server", () => {
     mkdirSync(join(tree, "cli"));
     copyFileSync(join(ROOT, "dist", "cli", "server-app.js"), join(tree, "cli", "server-app.js"));
     writeFileSync(join(tree, "package.json"), '{"type":"module"}');
-    expect(loaded(tree)).toBe("error the reference auth server is not installed: it ships as its own package, `npm install @tid-wasm/server` (it builds SQLite)");
+    expect(loaded(tree)).toBe(
+      "error the reference auth server is not installed: it ships as its own package, `npm install @tid-wasm/server` (it builds SQLite)",
+    );
     const pkg = join(tree, "node_modules", "@tid-wasm", "server");
     mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@tid-wasm/server", type: "module", exports: { "./app": "./app.js" } }));
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "@tid-wasm/server", type: "module", exports: { "./app": "./app.js" } }),
+    );
     writeFileSync(join(pkg, "app.js"), "export const fromThePackage = true;\n");
     expect(loaded(tree)).toBe("loaded fromThePackage");
     mkdirSync(join(tree, "server", "app"), { recursive: true });
@@ -108,7 +117,10 @@ describe("tid server", () => {
       [["--tls-key", notKey, "--tls-cert", notKey], /--tls-key .*not-a-key: not a PEM private key/],
       [["--db", join(fifoDir, "no-dir", "r.db")], /--db .*r\.db: the directory .*no-dir does not exist; create it first/],
       [["--db", fifo], /--db .*fifo: a FIFO, not a registry file/],
-      [["--master-key-file", join(fifoDir, "missing.key")], /--master-key-file .*missing\.key: no such file; on the first run add --create-master-key/],
+      [
+        ["--master-key-file", join(fifoDir, "missing.key")],
+        /--master-key-file .*missing\.key: no such file; on the first run add --create-master-key/,
+      ],
       [["--master-key-file", fifo], /--master-key-file .*fifo: a FIFO/],
       [["--master-key-file", big], /--master-key-file .*big: 4096 bytes, larger than a master key file can be/],
       [["--master-key-file", notKey], /--master-key-file .*not-a-key: not a master key file \(64 hex digits\)/],
@@ -148,7 +160,16 @@ describe("tid server", () => {
     try {
       const port = (taken.address() as { port: number }).port;
       const dir = freshDir();
-      const r = await tid(["server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key", "--port", String(port)]);
+      const r = await tid([
+        "server",
+        "--db",
+        join(dir, "r.db"),
+        "--master-key-file",
+        join(dir, "mk"),
+        "--create-master-key",
+        "--port",
+        String(port),
+      ]);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/EADDRINUSE/);
       expect(readdirSync(dir)).toEqual([]);

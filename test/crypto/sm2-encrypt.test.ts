@@ -66,7 +66,10 @@ function fromAsn1(a: Uint8Array): Uint8Array {
     const t = v.length > 32 ? v.subarray(v.length - 32) : v;
     return cat(new Uint8Array(32 - t.length), t);
   };
-  const x = fix(read()), y = fix(read()), c3 = read(), c2 = read();
+  const x = fix(read()),
+    y = fix(read()),
+    c3 = read(),
+    c2 = read();
   return cat(new Uint8Array([4]), x, y, c3, c2);
 }
 
@@ -97,30 +100,36 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
     // Made once by sm-crypto-v2 1.15.1, which does not draw a new k when t = 0 (so C2 = M = eb);
     // \`openssl pkeyutl -decrypt\` (3.0.19) refuses it too (ossl_sm2_decrypt, reason 104).
     const d = fromHex("7496363fdb1832fa357273d42a198a866b26838c6cc2f55b355ea2f410f25cd7");
-    const c = fromHex("041925e7f9983b116cdee001386e15b2707707f07cc055cb26b3e3bba3cb9fd6d6470634c8ca387f615df7fe45ebef" +
-      "5098b1446a8d5420e16e185ece397bd94c751ba6c0df8e8c4c9faaf4a721741f764e0cfdf80cc1be75a1c830e70c36fef886eb");
+    const c = fromHex(
+      "041925e7f9983b116cdee001386e15b2707707f07cc055cb26b3e3bba3cb9fd6d6470634c8ca387f615df7fe45ebef" +
+        "5098b1446a8d5420e16e185ece397bd94c751ba6c0df8e8c4c9faaf4a721741f764e0cfdf80cc1be75a1c830e70c36fef886eb",
+    );
     expect(() => sm2.decrypt(d, c)).toThrow(TidError);
   });
 
   it("round-trips and interoperates with sm-crypto-v2 both ways", () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 400 }), (msg) => {
-      const kp = v2.generateKeyPairHex();
-      const d = fromHex(kp.privateKey.padStart(64, "0")), pub = fromHex(kp.publicKey.slice(2));
-      const c = sm2.encrypt(pub, msg);
-      expect(c.length).toBe(SM2_CIPHER_OVERHEAD + msg.length);
-      expect(toHex(sm2.decrypt(d, c))).toBe(toHex(msg));
-      // sm-crypto-v2 writes C1 without its 04 prefix (cipherMode 1 = C1 ‖ C3 ‖ C2)
-      expect(toHex(v2.doDecrypt(toHex(c.subarray(1)), kp.privateKey, 1, { output: "array" }))).toBe(toHex(msg));
-      const vc = fromHex("04" + v2.doEncrypt(msg, kp.publicKey, 1));
-      if (toHex(vc.subarray(97)) === toHex(msg)) {
-        // C2 = M: the KDF output t was all zero. GB/T 32918.4 §6.1 A5 says to draw a new k then,
-        // which sm-crypto-v2 does not do (about 1 in 256 one-byte messages); decryption step B4
-        // must refuse such a ciphertext, and the wasm does.
-        expect(() => sm2.decrypt(d, vc)).toThrow(TidError);
-      } else {
-        expect(toHex(sm2.decrypt(d, vc))).toBe(toHex(msg));
-      }
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 400 }), (msg) => {
+        const kp = v2.generateKeyPairHex();
+        const d = fromHex(kp.privateKey.padStart(64, "0")),
+          pub = fromHex(kp.publicKey.slice(2));
+        const c = sm2.encrypt(pub, msg);
+        expect(c.length).toBe(SM2_CIPHER_OVERHEAD + msg.length);
+        expect(toHex(sm2.decrypt(d, c))).toBe(toHex(msg));
+        // sm-crypto-v2 writes C1 without its 04 prefix (cipherMode 1 = C1 ‖ C3 ‖ C2)
+        expect(toHex(v2.doDecrypt(toHex(c.subarray(1)), kp.privateKey, 1, { output: "array" }))).toBe(toHex(msg));
+        const vc = fromHex("04" + v2.doEncrypt(msg, kp.publicKey, 1));
+        if (toHex(vc.subarray(97)) === toHex(msg)) {
+          // C2 = M: the KDF output t was all zero. GB/T 32918.4 §6.1 A5 says to draw a new k then,
+          // which sm-crypto-v2 does not do (about 1 in 256 one-byte messages); decryption step B4
+          // must refuse such a ciphertext, and the wasm does.
+          expect(() => sm2.decrypt(d, vc)).toThrow(TidError);
+        } else {
+          expect(toHex(sm2.decrypt(d, vc))).toBe(toHex(msg));
+        }
+      }),
+      { numRuns: 60 },
+    );
     const big = new Uint8Array(sm2.maxEncryptLength).fill(0x5a);
     const kp = sm2.generateKeyPair();
     expect(toHex(sm2.decrypt(kp.privateKey, sm2.encrypt(kp.publicKey, big)))).toBe(toHex(big));
@@ -132,10 +141,19 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
     for (const len of [1, 31, 32, 33, 100]) {
       const kp = sm2.generateKeyPair();
       const msg = crypto.getRandomValues(new Uint8Array(len));
-      const key = join(dir, `${build}.k.der`), pubf = join(dir, `${build}.p.der`);
-      const inf = join(dir, `${build}.in`), outf = join(dir, `${build}.out`);
-      writeFileSync(key, Buffer.concat([Buffer.from("30770201010420", "hex"), kp.privateKey,
-        Buffer.from("a00a06082a811ccf5501822da14403420004", "hex"), kp.publicKey]));
+      const key = join(dir, `${build}.k.der`),
+        pubf = join(dir, `${build}.p.der`);
+      const inf = join(dir, `${build}.in`),
+        outf = join(dir, `${build}.out`);
+      writeFileSync(
+        key,
+        Buffer.concat([
+          Buffer.from("30770201010420", "hex"),
+          kp.privateKey,
+          Buffer.from("a00a06082a811ccf5501822da14403420004", "hex"),
+          kp.publicKey,
+        ]),
+      );
       writeFileSync(pubf, Buffer.concat([Buffer.from("3059301306072a8648ce3d020106082a811ccf5501822d03420004", "hex"), kp.publicKey]));
       writeFileSync(inf, toAsn1(sm2.encrypt(kp.publicKey, msg)));
       execFileSync("openssl", ["pkeyutl", "-decrypt", "-keyform", "DER", "-inkey", key, "-in", inf, "-out", outf]);
@@ -155,7 +173,8 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
   });
 
   it("rejects altered ciphertexts with a distinct status and writes nothing", () => {
-    const kp = sm2.generateKeyPair(), other = sm2.generateKeyPair();
+    const kp = sm2.generateKeyPair(),
+      other = sm2.generateKeyPair();
     const msg = new TextEncoder().encode("attack at dawn, 33 bytes long...");
     const c = sm2.encrypt(kp.publicKey, msg);
     for (let i = 0; i < c.length; i++) {
@@ -166,7 +185,9 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
     }
     expect(statusOf(() => sm2.decrypt(other.privateKey, c))).toBe(Status.ERR_VERIFY_FAILED);
     // a valid point as C1 but not the sender's: C3 fails
-    expect(statusOf(() => sm2.decrypt(kp.privateKey, cat(new Uint8Array([4]), other.publicKey, c.subarray(65))))).toBe(Status.ERR_VERIFY_FAILED);
+    expect(statusOf(() => sm2.decrypt(kp.privateKey, cat(new Uint8Array([4]), other.publicKey, c.subarray(65))))).toBe(
+      Status.ERR_VERIFY_FAILED,
+    );
     for (const prefix of [0, 2, 3, 5]) {
       expect(statusOf(() => sm2.decrypt(kp.privateKey, cat(new Uint8Array([prefix]), c.subarray(1))))).toBe(Status.ERR_BAD_POINT);
     }
@@ -174,14 +195,21 @@ describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build
     expect(statusOf(() => sm2.decrypt(fromHex("00".repeat(32)), c))).toBe(Status.ERR_BAD_SCALAR);
     expect(statusOf(() => sm2.encrypt(new Uint8Array(64), msg))).toBe(Status.ERR_BAD_POINT);
     // the raw export writes nothing on failure, and checks lengths, ranges and overlap
-    const x = wasm.exports, io = wasm.ioPtr, out = io + 20000;
+    const x = wasm.exports,
+      io = wasm.ioPtr,
+      out = io + 20000;
     wasm.bytes().set(kp.privateKey, io);
     const bad = c.slice();
     bad[100]! ^= 1;
     wasm.bytes().set(bad, io + 1024);
     wasm.bytes().fill(0xee, out, out + msg.length);
     expect(x.sm2_decrypt!(io, io + 1024, bad.length, out)).toBe(Status.ERR_VERIFY_FAILED);
-    expect(wasm.bytes().subarray(out, out + msg.length).every((b) => b === 0xee)).toBe(true);
+    expect(
+      wasm
+        .bytes()
+        .subarray(out, out + msg.length)
+        .every((b) => b === 0xee),
+    ).toBe(true);
     expect(x.sm2_decrypt!(io, io + 1024, 97, out)).toBe(Status.ERR_BAD_LENGTH);
     expect(x.sm2_decrypt!(io, io + 1024, bad.length, io + 1030)).toBe(Status.ERR_BAD_PARAM);
     expect(x.sm2_decrypt!(io, wasm.memory.buffer.byteLength - 50, 100, out)).toBe(Status.ERR_OUT_OF_BOUNDS);

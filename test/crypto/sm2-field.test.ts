@@ -89,7 +89,7 @@ describe("SM2 field arithmetic mod p (against BigInt)", () => {
     for (const v of [p, p + 1n, 2n ** 256n - 1n]) {
       putBytes(slot(BYTES), v);
       expect(x.fromBytes!(slot(0), slot(BYTES))).toBe(0);
-      expect(read(0)).toBe(mod(v));   // still the residue
+      expect(read(0)).toBe(mod(v)); // still the residue
     }
   });
 
@@ -116,21 +116,30 @@ describe("SM2 field arithmetic mod p (against BigInt)", () => {
         const ok = x.fpSqrt!(slot(2), slot(0)) !== 0;
         const square = a === 0n || pow(a, (p - 1n) / 2n) === 1n;
         expect(ok).toBe(square);
-        if (ok) expect((read(2) ** 2n) % p).toBe(a);
+        if (ok) expect(read(2) ** 2n % p).toBe(a);
       }
     }
   });
 
   it("keeps the bounds of field.ts on extreme limbs (multiplication inputs)", () => {
     // (L_a, L_b) pairs with L_a·L_b ≤ 14, the documented limit (limbs are i32: L < 8)
-    const pairs: [number, number][] = [[1, 1], [2, 2], [2, 3.5], [3.5, 4], [1, 7.99], [1.75, 7.99], [3.7, 3.7]];
+    const pairs: [number, number][] = [
+      [1, 1],
+      [2, 2],
+      [2, 3.5],
+      [3.5, 4],
+      [1, 7.99],
+      [1.75, 7.99],
+      [3.7, 3.7],
+    ];
     for (let t = 0; t < 1200; t++) {
       const [La, Lb] = pairs[t % pairs.length]!;
       const extreme = t % 2 === 0;
-      const la = limbs(La, extreme), lb = limbs(Lb, extreme);
+      const la = limbs(La, extreme),
+        lb = limbs(Lb, extreme);
       // keep V_a·V_b ≤ 22 by shrinking the top limbs when needed
       const fp = Number(p);
-      while (Math.abs(Number(value(la)) / fp * Number(value(lb)) / fp) > 22) {
+      while (Math.abs(((Number(value(la)) / fp) * Number(value(lb))) / fp) > 22) {
         la[8] = la[8]! / 2n;
         lb[8] = lb[8]! / 2n;
       }
@@ -152,9 +161,10 @@ describe("SM2 field arithmetic mod p (against BigInt)", () => {
   });
 
   it("reduces any stored element to a tight one below 2^256", () => {
-    const max = 2n ** 31n - 1n, min = -(2n ** 31n);
+    const max = 2n ** 31n - 1n,
+      min = -(2n ** 31n);
     const cases: bigint[][] = [Array(9).fill(max), Array(9).fill(min), Array(9).fill(0n)];
-    for (let t = 0; t < 2000; t++) cases.push(Array.from({ length: 9 }, () => (rand(32) - 2n ** 31n)));
+    for (let t = 0; t < 2000; t++) cases.push(Array.from({ length: 9 }, () => rand(32) - 2n ** 31n));
     for (const ls of cases) {
       putLimbs(slot(0), ls);
       x.fpReduce!(slot(1), slot(0));

@@ -35,12 +35,19 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
     expect(wasm.memory.buffer.byteLength).toBe(memBytes);
   }
 
-  const X = alice.publicKey.subarray(0, 32), Y = alice.publicKey.subarray(32);
+  const X = alice.publicKey.subarray(0, 32),
+    Y = alice.publicKey.subarray(32);
   // (x + p or y + p with the same residue would need a coordinate below 2^256 − p ≈ 2^224; any
   // encoding ≥ p is refused by the same range check, exercised here with p and 2^256 − 1.)
   const badPoints: [string, Uint8Array][] = [
     ["all zero (no encoding of infinity)", new Uint8Array(64)],
-    ["y flipped in one bit (off the curve)", cat(X, Y.map((b, i) => (i === 31 ? b ^ 1 : b)))],
+    [
+      "y flipped in one bit (off the curve)",
+      cat(
+        X,
+        Y.map((b, i) => (i === 31 ? b ^ 1 : b)),
+      ),
+    ],
     ["x = p", cat(be32(p), Y)],
     ["y = p", cat(X, be32(p))],
     ["x = 2^256 − 1", cat(fromHex("ff".repeat(32)), Y)],
@@ -115,7 +122,8 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
   it("rejects r or s outside [1, n − 1] with ERR_BAD_SCALAR, distinct from a failed verification", () => {
     const msg = new Uint8Array([9]);
     const sig = sm2.sign(alice.privateKey, msg, { publicKey: alice.publicKey });
-    const r = sig.subarray(0, 32), s = sig.subarray(32);
+    const r = sig.subarray(0, 32),
+      s = sig.subarray(32);
     for (const bad of [0n, n, n + 1n, 2n ** 256n - 1n]) {
       expect(sm2.verifyStatus(alice.publicKey, msg, cat(be32(bad), s))).toBe(Status.ERR_BAD_SCALAR);
       expect(sm2.verifyStatus(alice.publicKey, msg, cat(r, be32(bad)))).toBe(Status.ERR_BAD_SCALAR);
@@ -163,7 +171,8 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
     const msg = new Uint8Array([7]);
     const raw = sm2.sign(alice.privateKey, msg, { publicKey: alice.publicKey });
     const der = sm2SignatureToDer(raw);
-    const r = raw.subarray(0, 32), s = raw.subarray(32);
+    const r = raw.subarray(0, 32),
+      s = raw.subarray(32);
     const int_ = (v: Uint8Array): Uint8Array => cat(new Uint8Array([2, v.length]), v);
     const seq = (...parts: Uint8Array[]): Uint8Array => {
       const body = cat(...parts);
@@ -199,7 +208,8 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
   });
 
   it("raw exports: out-of-bounds ranges and overlapping outputs return statuses, never trap", () => {
-    const end = wasm.memory.buffer.byteLength, io = wasm.ioPtr;
+    const end = wasm.memory.buffer.byteLength,
+      io = wasm.ioPtr;
     const huge = 0xffffffff;
     const calls: [string, () => number][] = [
       ["keygen d", () => x.sm2_keygen!(end - 31, io)],
@@ -217,7 +227,7 @@ describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build"
       ["verify_digest", () => x.sm2_verify_digest!(huge, io, io + 100)],
     ];
     for (const [what, call] of calls) expect(call(), what).toBe(Status.ERR_OUT_OF_BOUNDS);
-    expect(x.sm2_keygen!(io, io + 16)).toBe(Status.ERR_BAD_PARAM);   // d and pub overlap
+    expect(x.sm2_keygen!(io, io + 16)).toBe(Status.ERR_BAD_PARAM); // d and pub overlap
     expect(x.sm2_za!(io, io + 64, 8192, io + 200)).toBe(Status.ERR_BAD_LENGTH);
     // an over-long ID reaching the wasm directly
     wasm.bytes().set(alice.privateKey, io);

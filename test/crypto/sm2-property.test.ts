@@ -49,71 +49,117 @@ describe.each(["debug", "release"] as const)("SM2 differential (%s build)", (bui
   const sm2 = sm2Api(TidWasm.create({ build }));
 
   it("ECDH agrees with node:crypto both ways", () => {
-    fc.assert(fc.property(fc.constant(0), () => {
-      const w = sm2.generateKeyPair();
-      const n = nodePair();
-      const z1 = sm2.ecdh(w.privateKey, n.pub);
-      const z2 = n.ecdh.computeSecret(Buffer.concat([Buffer.from([4]), w.publicKey]));
-      expect(toHex(z1)).toBe(z2.toString("hex"));
-      // the node key's own public key, recomputed here
-      expect(toHex(sm2.publicKeyFromPrivate(n.d))).toBe(toHex(n.pub));
-    }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(fc.constant(0), () => {
+        const w = sm2.generateKeyPair();
+        const n = nodePair();
+        const z1 = sm2.ecdh(w.privateKey, n.pub);
+        const z2 = n.ecdh.computeSecret(Buffer.concat([Buffer.from([4]), w.publicKey]));
+        expect(toHex(z1)).toBe(z2.toString("hex"));
+        // the node key's own public key, recomputed here
+        expect(toHex(sm2.publicKeyFromPrivate(n.d))).toBe(toHex(n.pub));
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it("wasm signatures verify in node:crypto, node:crypto signatures verify here", () => {
-    fc.assert(fc.property(message, fc.boolean(), (msg, der) => {
-      const w = sm2.generateKeyPair();
-      const sig = sm2.sign(w.privateKey, msg, { id: "", der, publicKey: w.publicKey });
-      expect(nodeVerify("sm3", msg, nodePublic(w.publicKey), der ? sig : sm2SignatureToDer(sig))).toBe(true);
-      const n = nodePair();
-      const nsig = nodeSign("sm3", msg, nodePrivate(n.d, n.pub));
-      expect(sm2.verify(n.pub, msg, nsig, { id: "", der: true })).toBe(true);
-      expect(sm2.verify(n.pub, msg, sm2SignatureFromDer(nsig)!, { id: "" })).toBe(true);
-      // a different ID or message is rejected
-      expect(sm2.verify(n.pub, msg, nsig, { der: true })).toBe(false);
-      expect(sm2.verify(n.pub, new Uint8Array([...msg, 1]), nsig, { id: "", der: true })).toBe(false);
-    }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(message, fc.boolean(), (msg, der) => {
+        const w = sm2.generateKeyPair();
+        const sig = sm2.sign(w.privateKey, msg, { id: "", der, publicKey: w.publicKey });
+        expect(nodeVerify("sm3", msg, nodePublic(w.publicKey), der ? sig : sm2SignatureToDer(sig))).toBe(true);
+        const n = nodePair();
+        const nsig = nodeSign("sm3", msg, nodePrivate(n.d, n.pub));
+        expect(sm2.verify(n.pub, msg, nsig, { id: "", der: true })).toBe(true);
+        expect(sm2.verify(n.pub, msg, sm2SignatureFromDer(nsig)!, { id: "" })).toBe(true);
+        // a different ID or message is rejected
+        expect(sm2.verify(n.pub, msg, nsig, { der: true })).toBe(false);
+        expect(sm2.verify(n.pub, new Uint8Array([...msg, 1]), nsig, { id: "", der: true })).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it("random string IDs agree with sm-crypto-v2 both ways", () => {
-    fc.assert(fc.property(message, fc.string({ maxLength: 40, unit: "grapheme" }), (msg, id) => {
-      const w = sm2.generateKeyPair();
-      const sig = sm2.sign(w.privateKey, msg, { id, publicKey: w.publicKey });
-      expect(v2.doVerifySignature(msg, toHex(sig), "04" + toHex(w.publicKey), { hash: true, userId: id })).toBe(true);
-      const kp = v2.generateKeyPairHex();
-      const pub = new Uint8Array(Buffer.from(kp.publicKey.slice(2), "hex"));
-      const vsig = v2.doSignature(msg, kp.privateKey, { hash: true, userId: id, der: true });
-      expect(sm2.verify(pub, msg, new Uint8Array(Buffer.from(vsig, "hex")), { id, der: true })).toBe(true);
-      expect(toHex(sm2.za(pub, { id }))).toBe(toHex(v2.getZ(kp.publicKey, id)));
-    }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(message, fc.string({ maxLength: 40, unit: "grapheme" }), (msg, id) => {
+        const w = sm2.generateKeyPair();
+        const sig = sm2.sign(w.privateKey, msg, { id, publicKey: w.publicKey });
+        expect(v2.doVerifySignature(msg, toHex(sig), "04" + toHex(w.publicKey), { hash: true, userId: id })).toBe(true);
+        const kp = v2.generateKeyPairHex();
+        const pub = new Uint8Array(Buffer.from(kp.publicKey.slice(2), "hex"));
+        const vsig = v2.doSignature(msg, kp.privateKey, { hash: true, userId: id, der: true });
+        expect(sm2.verify(pub, msg, new Uint8Array(Buffer.from(vsig, "hex")), { id, der: true })).toBe(true);
+        expect(toHex(sm2.za(pub, { id }))).toBe(toHex(v2.getZ(kp.publicKey, id)));
+      }),
+      { numRuns: RUNS },
+    );
   });
 
   it.runIf(opensslOk)("random byte IDs agree with the openssl CLI both ways", () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.uint8Array({ maxLength: 200 }), (id, msg) => {
-      const w = sm2.generateKeyPair();
-      const keyFile = join(dir, `${build}.k.der`), pubFile = join(dir, `${build}.p.der`);
-      const msgFile = join(dir, `${build}.m.bin`), sigFile = join(dir, `${build}.s.der`);
-      writeFileSync(keyFile, sec1(w.privateKey, w.publicKey));
-      writeFileSync(pubFile, Buffer.concat([SPKI, w.publicKey]));
-      writeFileSync(msgFile, msg);
-      const distid = ["-pkeyopt", `hexdistid:${toHex(id)}`];
-      // wasm → openssl
-      writeFileSync(sigFile, sm2.sign(w.privateKey, msg, { id, der: true, publicKey: w.publicKey }));
-      execFileSync("openssl", ["pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-keyform", "DER",
-        "-inkey", pubFile, "-in", msgFile, "-sigfile", sigFile, ...distid]);
-      // openssl → wasm
-      execFileSync("openssl", ["pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-keyform", "DER", "-inkey", keyFile,
-        "-in", msgFile, "-out", sigFile, ...distid]);
-      expect(sm2.verify(w.publicKey, msg, new Uint8Array(readFileSync(sigFile)), { id, der: true })).toBe(true);
-    }), { numRuns: 4 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.uint8Array({ maxLength: 200 }), (id, msg) => {
+        const w = sm2.generateKeyPair();
+        const keyFile = join(dir, `${build}.k.der`),
+          pubFile = join(dir, `${build}.p.der`);
+        const msgFile = join(dir, `${build}.m.bin`),
+          sigFile = join(dir, `${build}.s.der`);
+        writeFileSync(keyFile, sec1(w.privateKey, w.publicKey));
+        writeFileSync(pubFile, Buffer.concat([SPKI, w.publicKey]));
+        writeFileSync(msgFile, msg);
+        const distid = ["-pkeyopt", `hexdistid:${toHex(id)}`];
+        // wasm → openssl
+        writeFileSync(sigFile, sm2.sign(w.privateKey, msg, { id, der: true, publicKey: w.publicKey }));
+        execFileSync("openssl", [
+          "pkeyutl",
+          "-verify",
+          "-rawin",
+          "-digest",
+          "sm3",
+          "-pubin",
+          "-keyform",
+          "DER",
+          "-inkey",
+          pubFile,
+          "-in",
+          msgFile,
+          "-sigfile",
+          sigFile,
+          ...distid,
+        ]);
+        // openssl → wasm
+        execFileSync("openssl", [
+          "pkeyutl",
+          "-sign",
+          "-rawin",
+          "-digest",
+          "sm3",
+          "-keyform",
+          "DER",
+          "-inkey",
+          keyFile,
+          "-in",
+          msgFile,
+          "-out",
+          sigFile,
+          ...distid,
+        ]);
+        expect(sm2.verify(w.publicKey, msg, new Uint8Array(readFileSync(sigFile)), { id, der: true })).toBe(true);
+      }),
+      { numRuns: 4 },
+    );
   });
 
   it("decodes node:crypto's compressed and uncompressed public keys", () => {
-    fc.assert(fc.property(fc.constant(0), () => {
-      const n = nodePair();
-      expect(toHex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "compressed")))).toBe(toHex(n.pub));
-      expect(toHex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "uncompressed")))).toBe(toHex(n.pub));
-      expect(toHex(sm2.encodePublicKey(n.pub, "compressed"))).toBe(n.ecdh.getPublicKey("hex", "compressed"));
-    }), { numRuns: RUNS });
+    fc.assert(
+      fc.property(fc.constant(0), () => {
+        const n = nodePair();
+        expect(toHex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "compressed")))).toBe(toHex(n.pub));
+        expect(toHex(sm2.decodePublicKey(n.ecdh.getPublicKey(null, "uncompressed")))).toBe(toHex(n.pub));
+        expect(toHex(sm2.encodePublicKey(n.pub, "compressed"))).toBe(n.ecdh.getPublicKey("hex", "compressed"));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });

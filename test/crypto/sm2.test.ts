@@ -36,13 +36,15 @@ function scripted(...chunks: Uint8Array[]): HostImports {
 function nodePublic(pub: Uint8Array) {
   return createPublicKey({
     key: Buffer.concat([Buffer.from("3059301306072a8648ce3d020106082a811ccf5501822d03420004", "hex"), pub]),
-    format: "der", type: "spki",
+    format: "der",
+    type: "spki",
   });
 }
 function nodePrivate(d: Uint8Array, pub: Uint8Array) {
   return createPrivateKey({
     key: Buffer.concat([Buffer.from("30770201010420", "hex"), d, Buffer.from("a00a06082a811ccf5501822da14403420004", "hex"), pub]),
-    format: "der", type: "sec1",
+    format: "der",
+    type: "sec1",
   });
 }
 
@@ -52,7 +54,9 @@ describe("SM2 ABI documentation", () => {
     const at = doc.indexOf("## SM2");
     const section = doc.slice(at, doc.indexOf("\n## ", at + 1));
     const documented = [...section.matchAll(/^\| `(sm2_\w*)` \|/gm)].map((m) => m[1]).sort();
-    const exported = Object.keys(TidWasm.create().exports).filter((k) => k.startsWith("sm2_")).sort();
+    const exported = Object.keys(TidWasm.create().exports)
+      .filter((k) => k.startsWith("sm2_"))
+      .sort();
     expect(documented).toEqual(exported);
   });
 });
@@ -96,7 +100,10 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
 
   it("verifies node:crypto signatures (empty ID) and openssl CLI signatures (with IDs)", () => {
     for (const c of [...kat.signaturesNode, ...kat.signaturesOpenssl]) {
-      const id = fromHex(c.id), msg = fromHex(c.msg), der = fromHex(c.der), pub = fromHex(c.pub);
+      const id = fromHex(c.id),
+        msg = fromHex(c.msg),
+        der = fromHex(c.der),
+        pub = fromHex(c.pub);
       expect(sm2.verify(pub, msg, der, { id, der: true })).toBe(true);
       const raw = sm2SignatureFromDer(der)!;
       expect(sm2.verify(pub, msg, raw, { id })).toBe(true);
@@ -112,7 +119,7 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
       const msg = crypto.getRandomValues(new Uint8Array(len));
       const der = sm2.sign(privateKey, msg, { id: "", der: true, publicKey });
       expect(nodeVerify("sm3", msg, key, der)).toBe(true);
-      const raw = sm2.sign(privateKey, msg, { id: new Uint8Array(0) });  // public key derived
+      const raw = sm2.sign(privateKey, msg, { id: new Uint8Array(0) }); // public key derived
       expect(nodeVerify("sm3", msg, key, sm2SignatureToDer(raw))).toBe(true);
     }
     // and node's own signatures verify here
@@ -167,7 +174,13 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
 
   it("reports a failing entropy source as ERR_RNG_FAILED", () => {
     const s2 = sm2Api(TidWasm.create({ build, imports: { random: () => -1 } }));
-    const err = (() => { try { s2.generateKeyPair(); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        s2.generateKeyPair();
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(TidError);
     expect((err as TidError).code).toBe(Status.ERR_RNG_FAILED);
     const v = std.signature;
@@ -201,7 +214,7 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
     const { publicKey } = sm2.generateKeyPair();
     const P = { x: BigInt("0x" + toHex(publicKey.subarray(0, 32))), y: BigInt("0x" + toHex(publicKey.subarray(32))) };
     for (const t of [n - 6n, n - 1n, n - 2n, 1n, 2n, 3n, 6n, 2n ** 255n]) {
-      const s = 0x1234567890abcdefn + t % 1000n;
+      const s = 0x1234567890abcdefn + (t % 1000n);
       const r = (((t - s) % n) + n) % n;
       const R = ecAdd(ecMul(s, G), ecMul(t, P))!;
       const e = (((r - R.x) % n) + n) % n;
@@ -224,11 +237,16 @@ describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (bu
 
 // A BigInt reference of the curve (affine, variable time), for building test cases only.
 const p = 2n ** 256n - 2n ** 224n - 2n ** 96n + 2n ** 64n - 1n;
-const G = { x: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n, y: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n };
+const G = {
+  x: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+  y: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+};
 type Pt = { x: bigint; y: bigint } | null;
 const md = (a: bigint): bigint => ((a % p) + p) % p;
 function inv(a: bigint): bigint {
-  let r = 1n, b = md(a), e = p - 2n;
+  let r = 1n,
+    b = md(a),
+    e = p - 2n;
   for (; e > 0n; e >>= 1n, b = (b * b) % p) if (e & 1n) r = (r * b) % p;
   return r;
 }

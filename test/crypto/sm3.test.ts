@@ -41,7 +41,9 @@ describe("SM3 ABI documentation", () => {
     const doc = readFileSync(new URL("../../docs/abi.md", import.meta.url), "utf8");
     const section = doc.slice(doc.indexOf("## SM3"), doc.indexOf("\n## ", doc.indexOf("## SM3") + 1));
     const documented = [...section.matchAll(/^\| `((?:sm3|hmac_sm3)\w*)` \|/gm)].map((m) => m[1]).sort();
-    const exported = Object.keys(TidWasm.create().exports).filter((n) => /^(sm3|hmac_sm3)/.test(n)).sort();
+    const exported = Object.keys(TidWasm.create().exports)
+      .filter((n) => /^(sm3|hmac_sm3)/.test(n))
+      .sort();
     expect(documented).toEqual(exported);
   });
 });
@@ -73,7 +75,9 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
 
     it("GB/T 32918.5 encryption example: C2 = M xor KDF(x2 || y2, 152 bits), C3 = SM3(x2 || M || y2)", () => {
       for (const v of V.kdf) {
-        const x2 = fromHex(v.x2), y2 = fromHex(v.y2), m = ascii(v.messageAscii);
+        const x2 = fromHex(v.x2),
+          y2 = fromHex(v.y2),
+          m = ascii(v.messageAscii);
         const t = sm3Kdf(Buffer.concat([x2, y2]), m.length);
         expect(toHex(m.map((b, i) => b ^ t[i]!)), v.source).toBe(v.c2);
         expect(toHex(sm3(Buffer.concat([x2, m, y2])))).toBe(v.c3);
@@ -135,7 +139,13 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
     });
 
     it("agrees with sm-crypto-v2's kdf (a third implementation)", () => {
-      for (const [zl, n] of [[0, 1], [32, 16], [64, 32], [65, 100], [300, 257]] as const) {
+      for (const [zl, n] of [
+        [0, 1],
+        [32, 16],
+        [64, 32],
+        [65, 100],
+        [300, 257],
+      ] as const) {
         const z = randomBytes(zl);
         expect(toHex(sm3Kdf(z, n)), `z ${zl} bytes, ${n} out`).toBe(toHex(smv2Kdf(z, n)));
       }
@@ -152,7 +162,17 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
   });
 
   describe("hostile input at the typed API", () => {
-    const notBytes: unknown[] = ["abc", 3, null, undefined, [1, 2, 3], new ArrayBuffer(4), new DataView(new ArrayBuffer(4)), new Uint16Array(2), {}];
+    const notBytes: unknown[] = [
+      "abc",
+      3,
+      null,
+      undefined,
+      [1, 2, 3],
+      new ArrayBuffer(4),
+      new DataView(new ArrayBuffer(4)),
+      new Uint16Array(2),
+      {},
+    ];
 
     it("wrong types throw a TypeError naming the argument", () => {
       for (const bad of notBytes) {
@@ -170,7 +190,8 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
     });
 
     it("bad KDF lengths throw naming `length`, a too-long Z names `z`", () => {
-      for (const bad of [1.5, NaN, "32", null, 2n]) expect(() => sm3Kdf(new Uint8Array(4), bad as number)).toThrow(/^length must be an integer/);
+      for (const bad of [1.5, NaN, "32", null, 2n])
+        expect(() => sm3Kdf(new Uint8Array(4), bad as number)).toThrow(/^length must be an integer/);
       for (const bad of [-1, (1 << 20) + 1, 2 ** 32]) expect(() => sm3Kdf(new Uint8Array(4), bad)).toThrow(RangeError);
       expect(() => sm3Kdf(new Uint8Array(4), -1)).toThrow(/^length must be in 0\.\.1048576/);
       expect(() => sm3Kdf(new Uint8Array(SM3_KDF_MAX_Z + 1), 16)).toThrow(/^z must be at most 32768 bytes/);
@@ -179,7 +200,12 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
 
     it("unaligned subarrays and Buffers are read exactly", () => {
       const backing = randomBytes(5000);
-      for (const [a, b] of [[1, 4], [3, 67], [5, 4096 + 5], [7, 4999]] as const) {
+      for (const [a, b] of [
+        [1, 4],
+        [3, 67],
+        [5, 4096 + 5],
+        [7, 4999],
+      ] as const) {
         const view = new Uint8Array(backing.buffer, backing.byteOffset + a, b - a);
         expect(toHex(sm3(view))).toBe(nodeSm3(view));
         expect(toHex(hmacSm3(view.subarray(0, 33), view))).toBe(nodeHmac(view.subarray(0, 33), view));
@@ -269,7 +295,13 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
         ["hmac output", () => x.hmac_sm3!(io, 3, io, 3, 0xffffffff)],
         ["kdf z", () => x.sm3_kdf!(memSize - 1, 2, io, 32)],
         ["kdf output", () => x.sm3_kdf!(io, 3, memSize - 31, 32)],
-        ["update range", () => { x.sm3_init!(5); return x.sm3_update!(5, memSize - 63, 64); }],
+        [
+          "update range",
+          () => {
+            x.sm3_init!(5);
+            return x.sm3_update!(5, memSize - 63, 64);
+          },
+        ],
         ["final output", () => x.sm3_final!(5, memSize - 1)],
         ["hmac init key", () => x.hmac_sm3_init!(6, 0xfffffffe, 4)],
       ];
@@ -320,7 +352,8 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
 
     it("hmac_sm3_init on a handle forgets the stream it held (no message bytes left behind)", () => {
       const w = TidWasm.create();
-      const wx = w.exports, wio = w.ioPtr;
+      const wx = w.exports,
+        wio = w.ioPtr;
       const msg = new Uint8Array(randomBytes(40)); // less than a block: it waits in the buffer
       w.bytes().set(msg, wio);
       expect(wx.sm3_init!(3)).toBe(Status.OK);
@@ -337,11 +370,17 @@ describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
       // The output runs over the KDF's own SM3 contexts: their fill cells get whatever the KDF
       // writes. Whatever that value, it must not index outside linear memory (a trap poisons the
       // instance). A fresh instance: this one's static data is garbage afterwards.
-      for (const [z, out, len] of [[0, 0, 1 << 17], [33, 31, memSize - 32], [0, 0, memSize]] as const) {
+      for (const [z, out, len] of [
+        [0, 0, 1 << 17],
+        [33, 31, memSize - 32],
+        [0, 0, memSize],
+      ] as const) {
         const w = TidWasm.create();
         const wx = w.exports;
         let st: number | undefined;
-        expect(() => { st = wx.sm3_kdf!(z, 64, out, len); }, `kdf(${z}, 64, ${out}, ${len})`).not.toThrow();
+        expect(() => {
+          st = wx.sm3_kdf!(z, 64, out, len);
+        }, `kdf(${z}, 64, ${out}, ${len})`).not.toThrow();
         expect(st).toBe(Status.OK);
       }
     });

@@ -60,8 +60,11 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     expect(() => k.sealGcm(new Uint8Array(65537), new Uint8Array(16))).toThrow(/iv must be at most/);
     expect(() => k.sealGcm(iv, new Uint8Array(16), "aad" as never)).toThrow(/aad must be a Uint8Array/);
     expect(() => k.openGcm(iv, new Uint8Array(15))).toThrow(/sealed must be at least 16 bytes/);
-    for (const t of [11, 17, 12.5, "16"]) expect(() => k.openGcm(iv, new Uint8Array(32), undefined, { tagLength: t as never })).toThrow(/options.tagLength/);
-    expect(() => k.encryptEcb(new Uint8Array(32), { padding: "none", out: new Uint8Array(31) })).toThrow(/options.out must be at least 32 bytes/);
+    for (const t of [11, 17, 12.5, "16"])
+      expect(() => k.openGcm(iv, new Uint8Array(32), undefined, { tagLength: t as never })).toThrow(/options.tagLength/);
+    expect(() => k.encryptEcb(new Uint8Array(32), { padding: "none", out: new Uint8Array(31) })).toThrow(
+      /options.out must be at least 32 bytes/,
+    );
     expect(() => k.encryptEcb(new Uint8Array(32), { padding: "none", out: [] as never })).toThrow(/options.out must be a Uint8Array/);
     expect(() => k.cmac("data" as never)).toThrow(/data must be a Uint8Array/);
     expect(() => k.verifyCmac(new Uint8Array(3), new Uint8Array(7))).toThrow(/mac must be at least 8 bytes/);
@@ -107,7 +110,10 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
           expect(out.every((b) => b === 0xa5)).toBe(true);
           // in place: the ciphertext is left as it was
           const copy = ct.slice();
-          expectStatus(() => (mode === "ecb" ? k.decryptEcb(copy, { out: copy }) : k.decryptCbc(iv, copy, { out: copy })), Status.ERR_BAD_PADDING);
+          expectStatus(
+            () => (mode === "ecb" ? k.decryptEcb(copy, { out: copy }) : k.decryptCbc(iv, copy, { out: copy })),
+            Status.ERR_BAD_PADDING,
+          );
           expect(toHex(copy)).toBe(toHex(ct));
         }
       }
@@ -122,14 +128,25 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
   });
 
   it("bad GCM tags, AAD, IV, key or ciphertext → ERR_VERIFY_FAILED every time, nothing released", () => {
-    const key = randomBytes(16), k = new Sm4Key(wasm, key), other = new Sm4Key(wasm, randomBytes(16));
+    const key = randomBytes(16),
+      k = new Sm4Key(wasm, key),
+      other = new Sm4Key(wasm, randomBytes(16));
     for (const size of [0, 1, 64, 65536 + 100]) {
-      const iv = randomBytes(12), aad = randomBytes(20), pt = randomBytes(size);
+      const iv = randomBytes(12),
+        aad = randomBytes(20),
+        pt = randomBytes(size);
       const sealed = k.sealGcm(iv, pt, aad);
       const out = new Uint8Array(size).fill(0x5a);
       const untouched = () => expect(out.every((b) => b === 0x5a)).toBe(true);
       const fails = (s: Uint8Array, opts: { iv?: Uint8Array; aad?: Uint8Array | undefined; key?: Sm4Key; tagLength?: number } = {}) => {
-        expectStatus(() => (opts.key ?? k).openGcm(opts.iv ?? iv, s, "aad" in opts ? opts.aad : aad, { out, ...(opts.tagLength ? { tagLength: opts.tagLength } : {}) }), Status.ERR_VERIFY_FAILED);
+        expectStatus(
+          () =>
+            (opts.key ?? k).openGcm(opts.iv ?? iv, s, "aad" in opts ? opts.aad : aad, {
+              out,
+              ...(opts.tagLength ? { tagLength: opts.tagLength } : {}),
+            }),
+          Status.ERR_VERIFY_FAILED,
+        );
         untouched();
       };
       // every tag byte flipped (low and high bit)
@@ -210,7 +227,9 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
 
   it("no plaintext, IV, AAD or tag stays in module memory after a call, successful or failed", () => {
     const k = new Sm4Key(wasm, randomBytes(16));
-    const iv = new Uint8Array(randomBytes(16)), nonce = new Uint8Array(randomBytes(12)), aad = new Uint8Array(randomBytes(40));
+    const iv = new Uint8Array(randomBytes(16)),
+      nonce = new Uint8Array(randomBytes(12)),
+      aad = new Uint8Array(randomBytes(40));
     for (const n of [16, 48, 1000, 70_000]) {
       const pt = new Uint8Array(randomBytes(n));
       const probe = pt.subarray(n - 16); // the last block: it stays in the data area longest
@@ -254,7 +273,11 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     function noOutput(out: number, len: number, fn: () => number): number {
       mem().fill(0xc3, out, out + len);
       const st = fn();
-      expect(mem().subarray(out, out + len).every((b) => b === 0xc3)).toBe(true);
+      expect(
+        mem()
+          .subarray(out, out + len)
+          .every((b) => b === 0xc3),
+      ).toBe(true);
       return st;
     }
 
@@ -317,9 +340,11 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
       expect(noOutput(out, 32, () => x.sm4_cbc_decrypt!(h, io + 256, io, out, 17))).toBe(Status.ERR_BAD_LENGTH);
       expect(noOutput(out, 32, () => x.sm4_ecb_decrypt_pkcs7!(h, io, out, 0, io + 512))).toBe(Status.ERR_BAD_LENGTH);
       expect(noOutput(out, 32, () => x.sm4_cbc_decrypt_pkcs7!(h, io + 256, io, out, 24, io + 512))).toBe(Status.ERR_BAD_LENGTH);
-      for (const bits of [0, 1, 64, 127, 129, 0xffffffff]) expect(noOutput(out, 32, () => x.sm4_ctr!(h, io + 256, io, out, 16, bits))).toBe(Status.ERR_BAD_PARAM);
+      for (const bits of [0, 1, 64, 127, 129, 0xffffffff])
+        expect(noOutput(out, 32, () => x.sm4_ctr!(h, io + 256, io, out, 16, bits))).toBe(Status.ERR_BAD_PARAM);
       expect(noOutput(out, 32, () => x.sm4_gcm_seal!(h, io + 256, 0, io, 0, io, out, 16, io + 512))).toBe(Status.ERR_BAD_LENGTH);
-      for (const t of [0, 11, 17, 0xffff]) expect(noOutput(out, 32, () => x.sm4_gcm_open!(h, io + 256, 12, io, 0, io, out, 16, io + 512, t))).toBe(Status.ERR_BAD_LENGTH);
+      for (const t of [0, 11, 17, 0xffff])
+        expect(noOutput(out, 32, () => x.sm4_gcm_open!(h, io + 256, 12, io, 0, io, out, 16, io + 512, t))).toBe(Status.ERR_BAD_LENGTH);
       // partial overlaps of in and out
       for (const d of [1, 8, 15, 16, -16, -1]) {
         expect(x.sm4_ecb_encrypt!(h, io + 1024, io + 1024 + d, 64)).toBe(Status.ERR_BAD_PARAM);
@@ -339,7 +364,9 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     });
 
     it("the GCM stream refuses calls out of order and misaligned pieces", () => {
-      const iv = io + 256, tag = io + 512, d = io + 1024;
+      const iv = io + 256,
+        tag = io + 512,
+        d = io + 1024;
       expect(x.sm4_gcm_finish!(h, tag)).toBe(Status.ERR_NOT_INITIALISED);
       expect(x.sm4_gcm_decrypt!(h, d, d, 16)).toBe(Status.ERR_NOT_INITIALISED);
       expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.ERR_NOT_INITIALISED);
@@ -375,7 +402,9 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
     });
 
     it("CMAC: lengths, overlaps, bounds and a wrong MAC", () => {
-      const x0 = io + 256, d = io + 1024, mac = io + 512;
+      const x0 = io + 256,
+        d = io + 1024,
+        mac = io + 512;
       const zero = () => mem().fill(0, x0, x0 + 16);
       zero();
       expect(x.sm4_cmac_update!(h, x0, d, 15)).toBe(Status.ERR_BAD_LENGTH);
@@ -389,7 +418,11 @@ describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build"
       for (const t of [0, 7, 17]) expect(x.sm4_cmac_verify!(h, x0, d, 10, mac, t)).toBe(Status.ERR_BAD_LENGTH);
       zero();
       expect(x.sm4_cmac_final!(h, x0, d, 40, mac)).toBe(Status.OK);
-      expect(mem().subarray(x0, x0 + 16).every((b) => b === 0)).toBe(true); // chaining cell wiped
+      expect(
+        mem()
+          .subarray(x0, x0 + 16)
+          .every((b) => b === 0),
+      ).toBe(true); // chaining cell wiped
       expect(x.sm4_cmac_verify!(h, x0, d, 40, mac, 16)).toBe(Status.OK);
       mem()[mac + 15]! ^= 1;
       expect(x.sm4_cmac_verify!(h, x0, d, 40, mac, 16)).toBe(Status.ERR_VERIFY_FAILED);

@@ -10,7 +10,14 @@ import { TidWasm } from "../../bindings/wasm.js";
 
 const RUNS = 300;
 
-function node(mode: "ecb" | "cbc" | "ctr", key: Uint8Array, iv: Uint8Array | null, data: Uint8Array, encrypt: boolean, padding: boolean): Buffer {
+function node(
+  mode: "ecb" | "cbc" | "ctr",
+  key: Uint8Array,
+  iv: Uint8Array | null,
+  data: Uint8Array,
+  encrypt: boolean,
+  padding: boolean,
+): Buffer {
   const c = encrypt ? createCipheriv(`sm4-${mode}`, key, iv) : createDecipheriv(`sm4-${mode}`, key, iv);
   c.setAutoPadding(padding);
   return Buffer.concat([c.update(data), c.final()]);
@@ -25,7 +32,8 @@ function refCmac(key: Uint8Array, msg: Uint8Array): string {
     return o;
   };
   const L = node("ecb", key, null, new Uint8Array(16), true, false);
-  const k1 = dbl(L), k2 = dbl(k1);
+  const k1 = dbl(L),
+    k2 = dbl(k1);
   const n = Math.max(1, Math.ceil(msg.length / 16));
   const complete = msg.length > 0 && msg.length % 16 === 0;
   const last = Buffer.alloc(16);
@@ -52,7 +60,8 @@ const data = fc
   .oneof(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 4096 }))
   .chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
 const offset = fc.integer({ min: 0, max: 15 });
-const same = (a: Uint8Array, b: Uint8Array) => expect(Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))).toBe(true);
+const same = (a: Uint8Array, b: Uint8Array) =>
+  expect(Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))).toBe(true);
 
 describe.each(["debug", "release"] as const)("SM4 vs node:crypto on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
@@ -151,7 +160,8 @@ describe.each(["debug", "release"] as const)("SM4 vs node:crypto on the %s build
   });
 
   it("CMAC of messages longer than the I/O region (pieces) equals the construction", () => {
-    const k = randomBytes(16), sk = new Sm4Key(wasm, k);
+    const k = randomBytes(16),
+      sk = new Sm4Key(wasm, k);
     for (const len of [65536, 65537, 65536 * 2, 150_001]) {
       const msg = randomBytes(len);
       expect(Buffer.from(sk.cmac(msg)).toString("hex"), `length ${len}`).toBe(refCmac(k, msg));
@@ -161,17 +171,24 @@ describe.each(["debug", "release"] as const)("SM4 vs node:crypto on the %s build
 
   it("GCM: ciphertext = node:crypto CTR from J0+1; open inverts seal", () => {
     fc.assert(
-      fc.property(key, fc.uint8Array({ minLength: 12, maxLength: 12 }), data, fc.uint8Array({ maxLength: 100 }), offset, (k, n, d, aad, off) => {
-        const sk = new Sm4Key(wasm, k);
-        try {
-          const sealed = sk.sealGcm(shifted(n, off), shifted(d, off), shifted(aad, off));
-          const j1 = Buffer.concat([n, Buffer.from([0, 0, 0, 2])]);
-          same(sealed.subarray(0, d.length), node("ctr", k, j1, d, true, false));
-          same(sk.openGcm(n, shifted(sealed, off), aad), d);
-        } finally {
-          sk.destroy();
-        }
-      }),
+      fc.property(
+        key,
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        data,
+        fc.uint8Array({ maxLength: 100 }),
+        offset,
+        (k, n, d, aad, off) => {
+          const sk = new Sm4Key(wasm, k);
+          try {
+            const sealed = sk.sealGcm(shifted(n, off), shifted(d, off), shifted(aad, off));
+            const j1 = Buffer.concat([n, Buffer.from([0, 0, 0, 2])]);
+            same(sealed.subarray(0, d.length), node("ctr", k, j1, d, true, false));
+            same(sk.openGcm(n, shifted(sealed, off), aad), d);
+          } finally {
+            sk.destroy();
+          }
+        },
+      ),
       { numRuns: 80 },
     );
   });

@@ -10,13 +10,31 @@ import { Sm4Key } from "../../bindings/sm4.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-interface Vec { source: string; key: string; iv?: string; aad?: string; plaintext: string; ciphertext: string; tag?: string; iterations?: number }
-const V = JSON.parse(readFileSync(new URL("../vectors/sm4.json", import.meta.url), "utf8")) as Record<"block" | "iterated" | "cbc" | "ctr" | "gcm", Vec[]> & {
+interface Vec {
+  source: string;
+  key: string;
+  iv?: string;
+  aad?: string;
+  plaintext: string;
+  ciphertext: string;
+  tag?: string;
+  iterations?: number;
+}
+const V = JSON.parse(readFileSync(new URL("../vectors/sm4.json", import.meta.url), "utf8")) as Record<
+  "block" | "iterated" | "cbc" | "ctr" | "gcm",
+  Vec[]
+> & {
   cmac: { source: string; key: string; message: string; mac: string }[];
 };
 
-
-function nodeCipher(mode: "ecb" | "cbc" | "ctr", key: Uint8Array, iv: Uint8Array | null, data: Uint8Array, encrypt: boolean, padding: boolean): string {
+function nodeCipher(
+  mode: "ecb" | "cbc" | "ctr",
+  key: Uint8Array,
+  iv: Uint8Array | null,
+  data: Uint8Array,
+  encrypt: boolean,
+  padding: boolean,
+): string {
   const c = encrypt ? createCipheriv(`sm4-${mode}`, key, iv) : createDecipheriv(`sm4-${mode}`, key, iv);
   c.setAutoPadding(padding);
   return Buffer.concat([c.update(data), c.final()]).toString("hex");
@@ -83,10 +101,14 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
 
   it("GCM agrees with sm-crypto-v2 (ciphertext and tag) and with node:crypto sm4-ctr from J0+1", () => {
     for (const len of [0, 1, 15, 16, 17, 63, 64, 65, 255, 1000, 4096]) {
-      const key = randomBytes(16), iv = randomBytes(12), aad = randomBytes(len % 37), pt = randomBytes(len);
+      const key = randomBytes(16),
+        iv = randomBytes(12),
+        aad = randomBytes(len % 37),
+        pt = randomBytes(len);
       const k = new Sm4Key(wasm, key);
       const sealed = k.sealGcm(iv, pt, aad);
-      const ct = sealed.subarray(0, len), tag = sealed.subarray(len);
+      const ct = sealed.subarray(0, len),
+        tag = sealed.subarray(len);
       expect(toHex(ct)).toBe(gcmCtrFromNode(key, iv, pt));
       if (len > 0) {
         // sm-crypto-v2 cannot take an empty plaintext
@@ -101,7 +123,10 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
 
   it("GCM with IVs other than 12 bytes agrees with sm-crypto-v2", () => {
     for (const ivLen of [1, 8, 11, 13, 16, 60, 64, 200]) {
-      const key = randomBytes(16), iv = randomBytes(ivLen), pt = randomBytes(77), aad = randomBytes(20);
+      const key = randomBytes(16),
+        iv = randomBytes(ivLen),
+        pt = randomBytes(77),
+        aad = randomBytes(20);
       const k = new Sm4Key(wasm, key);
       const sealed = k.sealGcm(iv, pt, aad);
       const ref = smv2.encrypt(pt, key, { mode: "gcm", iv, associatedData: aad, output: "array", outputTag: true });
@@ -112,12 +137,17 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
   });
 
   it("inputs larger than the I/O region go through in pieces (all modes, both directions)", () => {
-    const key = randomBytes(16), iv = randomBytes(16), k = new Sm4Key(wasm, key);
+    const key = randomBytes(16),
+      iv = randomBytes(16),
+      k = new Sm4Key(wasm, key);
     for (const len of [65536, 65536 + 16, 65536 * 2 + 5, 200_003]) {
-      const pt = randomBytes(len), whole = pt.subarray(0, len & ~15);
+      const pt = randomBytes(len),
+        whole = pt.subarray(0, len & ~15);
       for (const mode of ["ecb", "cbc"] as const) {
-        const enc = (d: Uint8Array, p: "none" | "pkcs7") => (mode === "ecb" ? k.encryptEcb(d, { padding: p }) : k.encryptCbc(iv, d, { padding: p }));
-        const dec = (d: Uint8Array, p: "none" | "pkcs7") => (mode === "ecb" ? k.decryptEcb(d, { padding: p }) : k.decryptCbc(iv, d, { padding: p }));
+        const enc = (d: Uint8Array, p: "none" | "pkcs7") =>
+          mode === "ecb" ? k.encryptEcb(d, { padding: p }) : k.encryptCbc(iv, d, { padding: p });
+        const dec = (d: Uint8Array, p: "none" | "pkcs7") =>
+          mode === "ecb" ? k.decryptEcb(d, { padding: p }) : k.decryptCbc(iv, d, { padding: p });
         const civ = mode === "ecb" ? null : iv;
         const c1 = enc(whole, "none");
         expect(toHex(c1)).toBe(nodeCipher(mode, key, civ, whole, true, false));
@@ -131,7 +161,8 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
         if (bits === 128) expect(toHex(c)).toBe(nodeCipher("ctr", key, iv, pt, true, false));
         expect(toHex(k.ctr(iv, c, { counterBits: bits }))).toBe(pt.toString("hex"));
       }
-      const nonce = iv.subarray(0, 12), aad = randomBytes(70_000);
+      const nonce = iv.subarray(0, 12),
+        aad = randomBytes(70_000);
       const sealed = k.sealGcm(nonce, pt, aad);
       expect(toHex(sealed.subarray(0, len))).toBe(gcmCtrFromNode(key, nonce, pt));
       expect(toHex(k.openGcm(nonce, sealed, aad))).toBe(pt.toString("hex"));
@@ -145,14 +176,17 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
   });
 
   it("32-bit counter wraps in the low 32 bits only; 128-bit carries into the high bits", () => {
-    const key = randomBytes(16), k = new Sm4Key(wasm, key);
+    const key = randomBytes(16),
+      k = new Sm4Key(wasm, key);
     const iv = fromHex("00112233445566778899aabbfffffffe");
     const zeros = new Uint8Array(64);
     const ks32 = k.ctr(iv, zeros, { counterBits: 32 });
     const ecb = (b: string) => toHex(k.encryptEcb(fromHex(b), { padding: "none" }));
     expect(toHex(ks32)).toBe(
-      ecb("00112233445566778899aabbfffffffe") + ecb("00112233445566778899aabbffffffff") +
-      ecb("00112233445566778899aabb00000000") + ecb("00112233445566778899aabb00000001"),
+      ecb("00112233445566778899aabbfffffffe") +
+        ecb("00112233445566778899aabbffffffff") +
+        ecb("00112233445566778899aabb00000000") +
+        ecb("00112233445566778899aabb00000001"),
     );
     const ks128 = k.ctr(iv, zeros, { counterBits: 128 });
     expect(toHex(ks128)).toBe(nodeCipher("ctr", key, iv, zeros, true, false));
@@ -169,7 +203,8 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
       expect(k.verifyCmac(fromHex(v.message), fromHex(v.mac))).toBe(true);
       k.destroy();
     }
-    const key = randomBytes(16), k = new Sm4Key(wasm, key);
+    const key = randomBytes(16),
+      k = new Sm4Key(wasm, key);
     for (const len of [0, 1, 15, 16, 17, 32, 33, 1000, 65537]) {
       const msg = randomBytes(len);
       const mac = k.cmac(msg);
@@ -189,7 +224,9 @@ describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
 
   it("64-byte calls allocate nothing off the V8 heap (measured with a control)", () => {
     const k = new Sm4Key(wasm, randomBytes(16));
-    const host = new Uint8Array(100), data = host.subarray(3, 67), iv = host.subarray(50, 66);
+    const host = new Uint8Array(100),
+      data = host.subarray(3, 67),
+      iv = host.subarray(50, 66);
     const N = 2000;
     // The measure is the net change of all array buffers in the process, so a GC during the loop
     // that frees garbage left by earlier tests would pull it down (seen: −2.8 MB), and the control

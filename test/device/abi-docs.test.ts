@@ -10,7 +10,8 @@ const names = (list: { name: string }[]) => list.map((e) => e.name).sort();
 
 const HOOKS_START = "### Test hooks (build/test.wasm only)";
 const HOOKS_END = "<!-- end of test hooks -->";
-const hooksAt = doc.indexOf(HOOKS_START), hooksEnd = doc.indexOf(HOOKS_END);
+const hooksAt = doc.indexOf(HOOKS_START),
+  hooksEnd = doc.indexOf(HOOKS_END);
 const hooksSection = doc.slice(hooksAt, hooksEnd);
 const mainText = doc.slice(0, hooksAt) + doc.slice(hooksEnd);
 
@@ -18,7 +19,9 @@ const mainText = doc.slice(0, hooksAt) + doc.slice(hooksEnd);
 const documented = (text: string) => [...new Set([...text.matchAll(/`((?:tid|sm2|sm3|sm4|hmac)_[a-z0-9_]+)`/g)].map((m) => m[1]!))].sort();
 
 describe("docs/abi.md", () => {
-  const release = moduleOf("release"), debug = moduleOf("debug"), test = moduleOf("test");
+  const release = moduleOf("release"),
+    debug = moduleOf("debug"),
+    test = moduleOf("test");
 
   it("has a test hooks section", () => {
     expect(hooksAt).toBeGreaterThan(0);
@@ -52,14 +55,24 @@ describe("docs/abi.md", () => {
 
   it("the memory map prints the offsets of build/release.wasm and build/test.wasm", () => {
     const num = (re: RegExp) => Number(re.exec(doc)?.[1]?.replace(/,/g, ""));
-    const io = num(/`tid_io_ptr\(\)` = ([\d,]+)/), ioCap = num(/`tid_io_cap\(\)` = ([\d,]+) bytes/);
+    const io = num(/`tid_io_ptr\(\)` = ([\d,]+)/),
+      ioCap = num(/`tid_io_cap\(\)` = ([\d,]+) bytes/);
     const staticStart = num(/\| static data \| ([\d,]+) \.\./);
-    const host = num(/`tid_host_ptr\(\)` = ([\d,]+)/), hostCap = num(/`tid_host_cap\(\)` = ([\d,]+) bytes/);
+    const host = num(/`tid_host_ptr\(\)` = ([\d,]+)/),
+      hostCap = num(/`tid_host_cap\(\)` = ([\d,]+) bytes/);
     expect(doc).toContain("**4 pages (256 KiB)**");
     for (const m of [release, test]) {
-      const x = new WebAssembly.Instance(m, { env: { random: () => 0, now: () => 0n, transceive: () => -505 } }).exports as Record<string, () => number>;
-      expect({ io: x.tid_io_ptr!(), ioCap: x.tid_io_cap!(), staticStart: x.tid_io_ptr!() + x.tid_io_cap!(), host: x.tid_host_ptr!(), hostCap: x.tid_host_cap!() })
-        .toEqual({ io, ioCap, staticStart, host, hostCap });
+      const x = new WebAssembly.Instance(m, { env: { random: () => 0, now: () => 0n, transceive: () => -505 } }).exports as Record<
+        string,
+        () => number
+      >;
+      expect({
+        io: x.tid_io_ptr!(),
+        ioCap: x.tid_io_cap!(),
+        staticStart: x.tid_io_ptr!() + x.tid_io_cap!(),
+        host: x.tid_host_ptr!(),
+        hostCap: x.tid_host_cap!(),
+      }).toEqual({ io, ioCap, staticStart, host, hostCap });
       expect((x.memory as unknown as WebAssembly.Memory).buffer.byteLength).toBe(4 * 65536);
     }
   });

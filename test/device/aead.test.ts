@@ -63,8 +63,8 @@ describe.each(BUILDS)("AEAD messages (%s)", (build) => {
     const m1 = server.seal(new Uint8Array([1]));
     const m2 = server.seal(new Uint8Array([2]));
     expect(client.open(0, m1)[0]).toBe(1);
-    expect(statusOf(() => client.open(0, m1))).toBe("ERR_REPLAY");   // replayed
-    expect(statusOf(() => client.open(0, m0))).toBe("ERR_REPLAY");   // reordered (older)
+    expect(statusOf(() => client.open(0, m1))).toBe("ERR_REPLAY"); // replayed
+    expect(statusOf(() => client.open(0, m0))).toBe("ERR_REPLAY"); // reordered (older)
     const forged = m2.slice();
     forged[10]! ^= 1;
     expect(statusOf(() => client.open(0, forged))).toBe("ERR_VERIFY_FAILED");

@@ -14,7 +14,9 @@ const exportsOf = (build: "release" | "debug" | "test") =>
 
 describe("build targets", () => {
   it("release and debug export no tid_test_* hook; test exports the release ABI plus exactly the two hooks", () => {
-    const release = exportsOf("release"), debug = exportsOf("debug"), test = exportsOf("test");
+    const release = exportsOf("release"),
+      debug = exportsOf("debug"),
+      test = exportsOf("test");
     expect(release.filter((n) => n.startsWith("tid_test_"))).toEqual([]);
     expect(debug.filter((n) => n.startsWith("tid_test_"))).toEqual([]);
     expect(release.length).toBeGreaterThan(60);
@@ -27,7 +29,9 @@ describe("build targets", () => {
     expect(TidWasm.create().hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "debug" }).hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "test" }).hasTestHooks).toBe(true);
-    expect(() => TidWasm.create({ build: "tests" as never })).toThrow(/options\.build must be one of "release", "debug", "test", got "tests"/);
+    expect(() => TidWasm.create({ build: "tests" as never })).toThrow(
+      /options\.build must be one of "release", "debug", "test", got "tests"/,
+    );
     expect(() => wasmPath("x" as never)).toThrow(TypeError);
     expect(() => wasmModule(1 as never)).toThrow(TypeError);
   });

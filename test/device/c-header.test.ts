@@ -12,14 +12,19 @@ import { afterAll, describe, expect, it } from "vitest";
 const path = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 const committed = readFileSync(path("include/tid_wasm.h"), "utf8");
 const statusTable = Object.fromEntries(
-  [...readFileSync(path("assembly/status.ts"), "utf8").matchAll(/export const (\w+): i32 = (-?\d+);/g)].map((m) => [`TID_${m[1]}`, Number(m[2])]),
+  [...readFileSync(path("assembly/status.ts"), "utf8").matchAll(/export const (\w+): i32 = (-?\d+);/g)].map((m) => [
+    `TID_${m[1]}`,
+    Number(m[2]),
+  ]),
 );
 
 /** Function exports of a wasm binary with their value types, read from its type, import, function and export sections. */
 function exportSignatures(bytes: Uint8Array): Map<string, { params: string[]; results: string[] }> {
   let p = 8;
   const u32 = () => {
-    let v = 0, shift = 0, b: number;
+    let v = 0,
+      shift = 0,
+      b: number;
     do {
       b = bytes[p++]!;
       v |= (b & 0x7f) << shift;
@@ -105,7 +110,9 @@ describe("include/tid_wasm.h", () => {
   });
 
   it("defines every status of assembly/status.ts with its value", () => {
-    const defined = Object.fromEntries([...committed.matchAll(/^#define (TID_(?:OK|ERR_\w+)) +\(?(-?\d+)\)?/gm)].map((m) => [m[1]!, Number(m[2])]));
+    const defined = Object.fromEntries(
+      [...committed.matchAll(/^#define (TID_(?:OK|ERR_\w+)) +\(?(-?\d+)\)?/gm)].map((m) => [m[1]!, Number(m[2])]),
+    );
     expect(defined).toEqual(statusTable);
   });
 
@@ -119,16 +126,28 @@ describe("include/tid_wasm.h", () => {
   for (const { cc, args } of compilers) {
     const available = spawnSync(cc, ["--version"]).status === 0;
     if (!available) console.warn(`c-header: ${cc} not found, skipping the ${cc} compile check of include/tid_wasm.h`);
-    it.skipIf(!available)(`compiles with ${cc} (${args.at(-1)}, -Wall -Wextra -Wpedantic -Werror); the macros print the status table`, () => {
-      const exe = join(scratch, `tid_wasm_h_${cc.replace(/\W/g, "x")}`);
-      execFileSync(cc, [...args, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I", path("include"), path("test/device/c/tid_wasm_h.c"), "-o", exe], { stdio: "pipe" });
-      const run = spawnSync(exe, { encoding: "utf8" });
-      expect(run.status).toBe(0);
-      const lines = run.stdout.trim().split("\n");
-      const printed = Object.fromEntries(lines.filter((l) => l.startsWith("TID_")).map((l) => l.split(" ")).map(([n, v]) => [n!, Number(v)]));
-      expect(printed).toEqual(statusTable);
-      expect(lines).toContain("abi 1 pages 4");
-      expect(lines).toContain(`imports 0 -1 ${statusTable.TID_ERR_SE_NOT_CONFIGURED}`);
-    });
+    it.skipIf(!available)(
+      `compiles with ${cc} (${args.at(-1)}, -Wall -Wextra -Wpedantic -Werror); the macros print the status table`,
+      () => {
+        const exe = join(scratch, `tid_wasm_h_${cc.replace(/\W/g, "x")}`);
+        execFileSync(
+          cc,
+          [...args, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I", path("include"), path("test/device/c/tid_wasm_h.c"), "-o", exe],
+          { stdio: "pipe" },
+        );
+        const run = spawnSync(exe, { encoding: "utf8" });
+        expect(run.status).toBe(0);
+        const lines = run.stdout.trim().split("\n");
+        const printed = Object.fromEntries(
+          lines
+            .filter((l) => l.startsWith("TID_"))
+            .map((l) => l.split(" "))
+            .map(([n, v]) => [n!, Number(v)]),
+        );
+        expect(printed).toEqual(statusTable);
+        expect(lines).toContain("abi 1 pages 4");
+        expect(lines).toContain(`imports 0 -1 ${statusTable.TID_ERR_SE_NOT_CONFIGURED}`);
+      },
+    );
   }
 });

@@ -34,8 +34,8 @@ describe.each(["test"] as const)("TidClient secrets in wasm memory (%s build)", 
     client.testHooks.inject(new Uint8Array(randomBytes(16)), EXAMPLE.deviceTime, qd);
     const authcode = client.getAuthcode();
     const mem = () => client.wasm.bytes();
-    expect(find(mem(), id.psk)).toHaveLength(1);     // the identity
-    expect(find(mem(), qd)).toHaveLength(1);         // the pending request only
+    expect(find(mem(), id.psk)).toHaveLength(1); // the identity
+    expect(find(mem(), qd)).toHaveLength(1); // the pending request only
     const v = verifyAuthcode(authcode, { lookupPsk: () => id.psk, now: EXAMPLE.deviceTime });
     const sd = buildServerData({ tid: id.tid, psk: id.psk, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: EXAMPLE.deviceTime, issueToken: true });
     const token = client.validate(sd.serverData)!;
@@ -44,7 +44,7 @@ describe.each(["test"] as const)("TidClient secrets in wasm memory (%s build)", 
     expect(find(mem(), sd.z!)).toHaveLength(0);
     expect(find(mem(), sd.k!)).toHaveLength(0);
     expect(find(mem(), sd.k!.subarray(16))).toHaveLength(0);
-    expect(find(mem(), token)).toHaveLength(0);      // slot 0 keeps only its key schedules
+    expect(find(mem(), token)).toHaveLength(0); // slot 0 keeps only its key schedules
     // Messages and sym_crypto leave no plaintext in the I/O region.
     const secret = new Uint8Array(randomBytes(48));
     client.symCrypto(0, secret, true);
@@ -89,9 +89,13 @@ describe("TidClient creation and lifecycle", () => {
     const { serverData, token } = answer(client.getAuthcode(), id);
     expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     client.close();
-    await expect(TidClient.create({ backend: "soft", keyFile: path, secret: { passphrase: "wrong" } })).rejects.toThrow(/BAD_SECRET|wrong passphrase/);
+    await expect(TidClient.create({ backend: "soft", keyFile: path, secret: { passphrase: "wrong" } })).rejects.toThrow(
+      /BAD_SECRET|wrong passphrase/,
+    );
     await expect(TidClient.create({ backend: "soft", keyFile: path } as never)).rejects.toThrow(/secret is required/);
-    await expect(TidClient.create({ backend: "soft", keyFile: path, identity: id, secret: { passphrase: "x" } })).rejects.toThrow(/not both/);
+    await expect(TidClient.create({ backend: "soft", keyFile: path, identity: id, secret: { passphrase: "x" } })).rejects.toThrow(
+      /not both/,
+    );
   });
 
   it("each client is its own instance: keys do not leak between clients", async () => {

@@ -31,13 +31,13 @@ function statusOf(fn: () => unknown): string {
 function expectedForFlip(i: number, mask: number): string {
   if (i === 0) return "ERR_UNSUPPORTED_VERSION";
   if (i === 1 || i === 2) return "ERR_UNSUPPORTED_ALGORITHM";
-  if (i === 3) return "ERR_BAD_FORMAT";                 // nonce-length byte
-  if (i === 4) return "ERR_BAD_FORMAT";                 // reserved flag bits
-  if (i === 5) return "ERR_BAD_FORMAT";                 // reserved bits, or token bit cleared → length no longer fits
+  if (i === 3) return "ERR_BAD_FORMAT"; // nonce-length byte
+  if (i === 4) return "ERR_BAD_FORMAT"; // reserved flag bits
+  if (i === 5) return "ERR_BAD_FORMAT"; // reserved bits, or token bit cleared → length no longer fits
   if (i >= 10 && i < 18) return "ERR_TID_MISMATCH";
-  if (i === 34) return "ERR_BAD_FORMAT";                // L' > 512
+  if (i === 34) return "ERR_BAD_FORMAT"; // L' > 512
   if (i === 35) return mask === 0xff ? "ERR_BAD_FORMAT" : "ERR_BAD_FORMAT"; // L' ≠ 0: fields no longer fit
-  return "ERR_VERIFY_FAILED";                           // time, Ns, Qs, tag_s: all under tag_s
+  return "ERR_VERIFY_FAILED"; // time, Ns, Qs, tag_s: all under tag_s
 }
 
 const qd = fromHex(EXAMPLE.deviceEphemeralPrivate);
@@ -103,7 +103,11 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     const x = client.wasm.exports;
     const io = client.wasm.ioPtr;
     const dv = () => new DataView(client.wasm.bytes().buffer);
-    for (const [extra, need] of [[0, 132], [10, 142], [512, 644]] as const) {
+    for (const [extra, need] of [
+      [0, 132],
+      [10, 142],
+      [512, 644],
+    ] as const) {
       client.wasm.bytes().fill(1, io + 16, io + 16 + extra);
       expect(x.tid_set_authcode_options!(0, io + 16, extra)).toBe(S.OK);
       dv().setUint32(io, need - 1, true);
@@ -151,7 +155,9 @@ describe.each(BUILDS)("device failure paths (%s)", (build) => {
     const seen: number[] = [];
     let client: TidClient | undefined;
     client = await TidClient.create({
-      backend: "soft", identity: EXAMPLE_IDENTITY, build,
+      backend: "soft",
+      identity: EXAMPLE_IDENTITY,
+      build,
       random: (out) => {
         const x = client!.wasm.exports;
         seen.push(x.tid_close!(), x.tid_client_init!(), x.tid_client_get_authcode!(0, 0), x.tid_set_backend!(1));
@@ -309,7 +315,7 @@ describe("device failure paths through the test hooks (test build)", () => {
     expect(x.tid_set_backend!(2)).toBe(S.OK);
     expect(x.tid_soft_load_identity!(io, 24)).toBe(S.ERR_BAD_PARAM); // SE backend has no soft identity
     expect(x.tid_test_inject!(io, 0, io)).toBe(S.ERR_BAD_PARAM);
-    expect(x.tid_client_init!()).toBe(S.ERR_SE_NOT_CONFIGURED);      // no transceive given
+    expect(x.tid_client_init!()).toBe(S.ERR_SE_NOT_CONFIGURED); // no transceive given
     expect(x.tid_set_backend!(1)).toBe(S.OK);
     expect(x.tid_soft_load_identity!(io, 23)).toBe(S.ERR_BAD_LENGTH);
     expect(x.tid_set_authcode_options!(2, io, 0)).toBe(S.ERR_BAD_PARAM);
@@ -323,7 +329,9 @@ describe("device failure paths through the test hooks (test build)", () => {
   it("RNG failure: ERR_RNG_FAILED from get_authcode, and no pending request", async () => {
     let fail = false;
     const client = await TidClient.create({
-      backend: "soft", identity: EXAMPLE_IDENTITY, build,
+      backend: "soft",
+      identity: EXAMPLE_IDENTITY,
+      build,
       random: (out) => (fail ? -1 : (out.set(randomBytes(out.length)), 0)),
     });
     client.init();
@@ -352,7 +360,9 @@ describe("device failure paths through the test hooks (test build)", () => {
     expect(() => client.open(0, new Uint8Array(23))).toThrow(/message must be at least 24 bytes, got 23/);
     expect(() => client.testHooks.inject(new Uint8Array(15), 0, new Uint8Array(32))).toThrow(/nd must be 16 bytes/);
     await expect(TidClient.create({ backend: "soft" } as never)).rejects.toThrow(/needs identity or keyFile/);
-    await expect(TidClient.create({ backend: "soft", identity: { tid: new Uint8Array(7), psk: new Uint8Array(16) } })).rejects.toThrow(/identity.tid must be 8 bytes, got 7/);
+    await expect(TidClient.create({ backend: "soft", identity: { tid: new Uint8Array(7), psk: new Uint8Array(16) } })).rejects.toThrow(
+      /identity.tid must be 8 bytes, got 7/,
+    );
     await expect(TidClient.create({ backend: "tee" } as never)).rejects.toThrow(TypeError);
     await expect(TidClient.create({ backend: "se", link: {} } as never)).rejects.toThrow(/transceiveSync/);
     client.close();

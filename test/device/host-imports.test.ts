@@ -38,7 +38,12 @@ const THROW = () => {
 describe("a host import that throws or returns a bad value becomes a status; the module stays usable", () => {
   const nowCases: [string, () => unknown][] = [
     ["throws", THROW],
-    ["throws a non-Error", () => { throw "nope"; }],
+    [
+      "throws a non-Error",
+      () => {
+        throw "nope";
+      },
+    ],
     ["returns NaN", () => NaN],
     ["returns -1", () => -1],
     ["returns 1.5", () => 1.5],
@@ -68,7 +73,9 @@ describe("a host import that throws or returns a bad value becomes a status; the
 
   it("TidWasm.create({ imports: { now } }) with a now that throws: the raw call returns ERR_CLOCK_FAILED, not ERR_BUSY forever", () => {
     const wasm = TidWasm.create({ imports: { now: THROW } });
-    const x = wasm.exports, io = wasm.ioPtr, dv = () => new DataView(wasm.bytes().buffer);
+    const x = wasm.exports,
+      io = wasm.ioPtr,
+      dv = () => new DataView(wasm.bytes().buffer);
     expect(x.tid_set_backend!(1)).toBe(Status.OK);
     wasm.bytes().set([...tid, ...psk], io);
     expect(x.tid_soft_load_identity!(io, 24)).toBe(Status.OK);
@@ -100,7 +107,7 @@ describe("a host import that throws or returns a bad value becomes a status; the
     ["returns -1", () => -1],
     ["returns NaN", () => NaN],
     ["returns undefined (no return)", (out) => void randomFillSync(out)],
-    ["returns the string \"0\"", (out) => (randomFillSync(out), "0")],
+    ['returns the string "0"', (out) => (randomFillSync(out), "0")],
     ["returns false", (out) => (randomFillSync(out), false)],
     ["returns null", (out) => (randomFillSync(out), null)],
   ];
@@ -111,7 +118,8 @@ describe("a host import that throws or returns a bad value becomes a status; the
     client.init();
     expect(statusOf(() => client.getAuthcode())).toBe("ERR_RNG_FAILED");
     // The raw SM2 exports draw through the same import.
-    const x = client.wasm.exports, io = client.wasm.ioPtr;
+    const x = client.wasm.exports,
+      io = client.wasm.ioPtr;
     expect(x.sm2_keygen!(io, io + 64)).toBe(Status.ERR_RNG_FAILED);
     r = (out) => (randomFillSync(out), 0);
     const { serverData, token } = answer(client.getAuthcode(), EXAMPLE_IDENTITY);
@@ -165,7 +173,11 @@ describe("a host import that throws or returns a bad value becomes a status; the
     expect(() => TidWasm.create({ imports: { random: {} } as never })).toThrow(TypeError);
     const wasm = TidWasm.create();
     expect(() => wasm.setImports({ transceive: 1 } as never)).toThrow(/imports\.transceive must be a function/);
-    await expect(TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, random: 1 } as never)).rejects.toThrow(/options\.random must be a function/);
-    await expect(TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, now: 1 } as never)).rejects.toThrow(/options\.now must be a function/);
+    await expect(TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, random: 1 } as never)).rejects.toThrow(
+      /options\.random must be a function/,
+    );
+    await expect(TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, now: 1 } as never)).rejects.toThrow(
+      /options\.now must be a function/,
+    );
   });
 });

@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  decodeKeyFile, encodeKeyFile, inspectKeyFile, readKeyFile, stageKeyFile, writeKeyFile, KeyFileError, KEYFILE_SIZE, type KeyFileSecret,
+  decodeKeyFile,
+  encodeKeyFile,
+  inspectKeyFile,
+  readKeyFile,
+  stageKeyFile,
+  writeKeyFile,
+  KeyFileError,
+  KEYFILE_SIZE,
+  type KeyFileSecret,
 } from "../../bindings/keyfile.js";
 import { randomIdentity } from "../support/tid.js";
 import { toHex } from "../../reference/bytes.js";
@@ -209,7 +217,9 @@ describe("soft key file", () => {
   it("argument errors name the argument", async () => {
     const id = randomIdentity();
     await expect(encodeKeyFile({ tid: new Uint8Array(7), psk: id.psk }, PASS)).rejects.toThrow(/identity.tid must be 8 bytes/);
-    await expect(encodeKeyFile(id, PASS, { scrypt: { logN: 9, r: 8, p: 1 } })).rejects.toThrow(/options.scrypt.logN must be in 10..20, got 9/);
+    await expect(encodeKeyFile(id, PASS, { scrypt: { logN: 9, r: 8, p: 1 } })).rejects.toThrow(
+      /options.scrypt.logN must be in 10..20, got 9/,
+    );
     await expect(encodeKeyFile(id, {} as never)).rejects.toThrow(TypeError);
     await expect(readKeyFile("", PASS)).rejects.toThrow(TypeError);
   });

@@ -16,8 +16,9 @@ const EXAMPLE = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json"
 
 /** The status table, read from its one source (assembly/status.ts), as a plain host would from the C header. */
 const S: Record<string, number> = Object.fromEntries(
-  [...readFileSync(new URL("../../assembly/status.ts", import.meta.url), "utf8").matchAll(/export const (\w+): i32 = (-?\d+);/g)]
-    .map((m) => [m[1]!, Number(m[2])]),
+  [...readFileSync(new URL("../../assembly/status.ts", import.meta.url), "utf8").matchAll(/export const (\w+): i32 = (-?\d+);/g)].map(
+    (m) => [m[1]!, Number(m[2])],
+  ),
 );
 
 /** The documented imports of docs/abi.md, and nothing else. */
@@ -38,10 +39,12 @@ async function instantiate(env: PlainEnv = {}, build: "release" | "test" = "rele
   const bytes = readFileSync(wasmFile(build));
   let memory: WebAssembly.Memory | undefined;
   const full = {
-    random: env.random ?? ((ptr: number, len: number): number => {
-      randomFillSync(new Uint8Array(memory!.buffer, ptr, len));
-      return 0;
-    }),
+    random:
+      env.random ??
+      ((ptr: number, len: number): number => {
+        randomFillSync(new Uint8Array(memory!.buffer, ptr, len));
+        return 0;
+      }),
     now: env.now ?? (() => BigInt(Math.floor(Date.now() / 1000))),
     // What docs/abi.md tells a host without a secure element to supply.
     transceive: env.transceive ?? ((): number => S.ERR_SE_NOT_CONFIGURED!),
@@ -79,14 +82,30 @@ function getAuthcode(h: Awaited<ReturnType<typeof instantiate>>): [number, Uint8
 describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
   it("imports only env.random, env.now and env.transceive; the release build has no test hooks", async () => {
     const module = await WebAssembly.compile(readFileSync(wasmFile("release")));
-    const imports = WebAssembly.Module.imports(module).map((i) => ({ ...i })).sort((a, b) => a.name.localeCompare(b.name));
+    const imports = WebAssembly.Module.imports(module)
+      .map((i) => ({ ...i }))
+      .sort((a, b) => a.name.localeCompare(b.name));
     expect(imports).toEqual(DOCUMENTED_IMPORTS);
     const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
     for (const name of [
-      "memory", "tid_io_ptr", "tid_io_cap", "tid_host_ptr", "tid_host_cap", "tid_client_init", "tid_client_get_authcode",
-      "tid_client_validate_authcode", "tid_client_import_sesskey", "tid_client_sym_crypto",
-      "tid_seal", "tid_open", "tid_set_backend", "tid_soft_load_identity", "tid_close", "tid_last_sw",
-    ]) expect(exports.has(name), name).toBe(true);
+      "memory",
+      "tid_io_ptr",
+      "tid_io_cap",
+      "tid_host_ptr",
+      "tid_host_cap",
+      "tid_client_init",
+      "tid_client_get_authcode",
+      "tid_client_validate_authcode",
+      "tid_client_import_sesskey",
+      "tid_client_sym_crypto",
+      "tid_seal",
+      "tid_open",
+      "tid_set_backend",
+      "tid_soft_load_identity",
+      "tid_close",
+      "tid_last_sw",
+    ])
+      expect(exports.has(name), name).toBe(true);
     expect([...exports].filter((n) => n.startsWith("tid_test_"))).toEqual([]);
   });
 
@@ -122,7 +141,8 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
     const h = await instantiate();
     const { x, memory, u8, io } = h;
     expect(memory.buffer.byteLength).toBe(4 * 65536);
-    const hostPtr = x.tid_host_ptr!(), hostCap = x.tid_host_cap!();
+    const hostPtr = x.tid_host_ptr!(),
+      hostCap = x.tid_host_cap!();
     expect(io % 16).toBe(0);
     expect(hostPtr % 16).toBe(0);
     expect(io + x.tid_io_cap!()).toBeLessThanOrEqual(hostPtr);
@@ -168,9 +188,16 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
     const { x } = h;
     expect(x.tid_set_backend!(2)).toBe(0);
     for (const [ret, want] of [
-      [S.ERR_SE_TIMEOUT, S.ERR_SE_TIMEOUT], [S.ERR_SE_NACK, S.ERR_SE_NACK], [S.ERR_SE_CHECKSUM, S.ERR_SE_CHECKSUM],
-      [S.ERR_SE_IO, S.ERR_SE_IO], [-599, -599], [-1, S.ERR_SE_IO], [S.ERR_BAD_PARAM, S.ERR_SE_IO], [-600, S.ERR_SE_IO],
-      [1, S.ERR_SE_IO], [0x7fffffff, S.ERR_SE_IO],
+      [S.ERR_SE_TIMEOUT, S.ERR_SE_TIMEOUT],
+      [S.ERR_SE_NACK, S.ERR_SE_NACK],
+      [S.ERR_SE_CHECKSUM, S.ERR_SE_CHECKSUM],
+      [S.ERR_SE_IO, S.ERR_SE_IO],
+      [-599, -599],
+      [-1, S.ERR_SE_IO],
+      [S.ERR_BAD_PARAM, S.ERR_SE_IO],
+      [-600, S.ERR_SE_IO],
+      [1, S.ERR_SE_IO],
+      [0x7fffffff, S.ERR_SE_IO],
       // OK with no response length written: an R-APDU shorter than 2 bytes.
       [0, S.ERR_SE_IO],
     ] as const) {

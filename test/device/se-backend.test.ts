@@ -33,7 +33,9 @@ async function seClient(bus: "i2c" | "spi", options: Partial<SimulatedStackOptio
   const { returnToken, now, ...stackOptions } = options;
   const stack = createSimulatedStack({ bus, identity: EXAMPLE_IDENTITY, ...stackOptions });
   const client = await TidClient.create({
-    backend: "se", link: stack.link, build: "release",
+    backend: "se",
+    link: stack.link,
+    build: "release",
     ...(returnToken !== undefined ? { returnToken } : {}),
     ...(now ? { now } : {}),
   });
@@ -73,7 +75,12 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     const stack = createSimulatedStack({ bus, identity: id });
     const client = await TidClient.create({ backend: "se", link: stack.link });
     client.init();
-    for (const [n, m] of [[0, 0], [300, 400], [512, 512], [10, 0]] as const) {
+    for (const [n, m] of [
+      [0, 0],
+      [300, 400],
+      [512, 512],
+      [10, 0],
+    ] as const) {
       const extra = new Uint8Array(randomBytes(n));
       const authcode = client.getAuthcode(extra);
       expect(authcode.length).toBe(132 + n);
@@ -192,8 +199,15 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
       expect(errorOf(() => client.validate(good)).status).toBe("ERR_NO_PENDING_REQUEST");
     }
     const want = (i: number) =>
-      i === 0 ? "ERR_UNSUPPORTED_VERSION" : i < 3 ? "ERR_UNSUPPORTED_ALGORITHM" : i < 6 || i === 34 || i === 35 ? "ERR_BAD_FORMAT"
-      : i >= 10 && i < 18 ? "ERR_TID_MISMATCH" : "ERR_VERIFY_FAILED";
+      i === 0
+        ? "ERR_UNSUPPORTED_VERSION"
+        : i < 3
+          ? "ERR_UNSUPPORTED_ALGORITHM"
+          : i < 6 || i === 34 || i === 35
+            ? "ERR_BAD_FORMAT"
+            : i >= 10 && i < 18
+              ? "ERR_TID_MISMATCH"
+              : "ERR_VERIFY_FAILED";
     expect(results).toEqual(Array.from(good, (_, i) => want(i)));
     expect(stack.sim.applet.inspect().slots[0]).toBe(1); // still the imported key
     expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(ecb(new Uint8Array(16).fill(0x33), new Uint8Array(16)));
@@ -250,7 +264,11 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     client.init();
     const dead = await TidClient.create({
       backend: "se",
-      link: { transceiveSync: () => { throw Object.assign(new Error("gone"), { status: "ERR_SE_TIMEOUT" }); } },
+      link: {
+        transceiveSync: () => {
+          throw Object.assign(new Error("gone"), { status: "ERR_SE_TIMEOUT" });
+        },
+      },
     });
     const e = errorOf(() => dead.init());
     expect(e.status).toBe("ERR_SE_TIMEOUT");

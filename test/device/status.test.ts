@@ -4,9 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Status, statusLayer, statusName } from "../../bindings/status.js";
 
 const source = readFileSync(new URL("../../assembly/status.ts", import.meta.url), "utf8");
-const table = Object.fromEntries(
-  [...source.matchAll(/export const (\w+): i32 = (-?\d+);/g)].map((m) => [m[1]!, Number(m[2])]),
-);
+const table = Object.fromEntries([...source.matchAll(/export const (\w+): i32 = (-?\d+);/g)].map((m) => [m[1]!, Number(m[2])]));
 
 describe("status table", () => {
   it("TypeScript mirror equals the assembly table", () => {

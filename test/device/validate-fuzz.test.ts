@@ -109,7 +109,14 @@ describe.each(["test"] as const)("validate fuzz (%s build)", (build) => {
     const ms = performance.now() - t0;
 
     // Each class of rejection was reached, and nothing else came back.
-    for (const s of ["ERR_BAD_LENGTH", "ERR_BAD_FORMAT", "ERR_UNSUPPORTED_VERSION", "ERR_UNSUPPORTED_ALGORITHM", "ERR_TID_MISMATCH", "ERR_VERIFY_FAILED"]) {
+    for (const s of [
+      "ERR_BAD_LENGTH",
+      "ERR_BAD_FORMAT",
+      "ERR_UNSUPPORTED_VERSION",
+      "ERR_UNSUPPORTED_ALGORITHM",
+      "ERR_TID_MISMATCH",
+      "ERR_VERIFY_FAILED",
+    ]) {
       expect(counts.get(s) ?? 0, s).toBeGreaterThan(0);
     }
     expect([...counts.keys()].every((k) => k.startsWith("ERR_") && k !== "ERR_OUT_OF_BOUNDS")).toBe(true);

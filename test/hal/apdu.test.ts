@@ -5,14 +5,23 @@ import fc from "fast-check";
 import { decodeApdu, encodeApdu, parseResponse, type CommandApdu } from "../../hal/apdu/apdu.js";
 import { ApduChannel, type Transceiver } from "../../hal/apdu/channel.js";
 import {
-  ApduError, ApduProtocolError, apduError, ChainingError, ConditionsNotSatisfied, IncorrectP1P2, InsNotSupported,
-  ReferenceNotFound, SecurityStatusNotSatisfied, VerificationFailed, WrongLength, WrongLe,
+  ApduError,
+  ApduProtocolError,
+  apduError,
+  ChainingError,
+  ConditionsNotSatisfied,
+  IncorrectP1P2,
+  InsNotSupported,
+  ReferenceNotFound,
+  SecurityStatusNotSatisfied,
+  VerificationFailed,
+  WrongLength,
+  WrongLe,
 } from "../../hal/apdu/errors.js";
 import { seStatusOf } from "../../hal/apdu/status.js";
 import { BusError } from "../../hal/bus/errors.js";
 import { LinkTimeout } from "../../hal/link/errors.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
-
 
 describe("short APDU encoding", () => {
   it("cases 1–4 and Le = 256", () => {
@@ -34,16 +43,22 @@ describe("short APDU encoding", () => {
   it("decode(encode(c)) = c for every short APDU", () => {
     const cmd = fc.record(
       {
-        cla: fc.integer({ min: 0, max: 255 }), ins: fc.integer({ min: 0, max: 255 }),
-        p1: fc.integer({ min: 0, max: 255 }), p2: fc.integer({ min: 0, max: 255 }),
-        data: fc.uint8Array({ minLength: 1, maxLength: 255 }), le: fc.integer({ min: 1, max: 256 }),
+        cla: fc.integer({ min: 0, max: 255 }),
+        ins: fc.integer({ min: 0, max: 255 }),
+        p1: fc.integer({ min: 0, max: 255 }),
+        p2: fc.integer({ min: 0, max: 255 }),
+        data: fc.uint8Array({ minLength: 1, maxLength: 255 }),
+        le: fc.integer({ min: 1, max: 256 }),
       },
       { requiredKeys: ["cla", "ins", "p1", "p2"] },
     );
-    fc.assert(fc.property(cmd, (c) => {
-      const back = decodeApdu(encodeApdu(c));
-      expect(back).toEqual(c);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(cmd, (c) => {
+        const back = decodeApdu(encodeApdu(c));
+        expect(back).toEqual(c);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("parses responses and refuses one without SW", () => {
@@ -67,7 +82,8 @@ function scripted(script: [string, string][]): Transceiver & { log: string[]; le
 }
 
 describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
-  const transmit = (ch: ApduChannel, c: CommandApdu) => (mode === "sync" ? Promise.resolve().then(() => ch.transmitSync(c)) : ch.transmit(c));
+  const transmit = (ch: ApduChannel, c: CommandApdu) =>
+    mode === "sync" ? Promise.resolve().then(() => ch.transmitSync(c)) : ch.transmit(c);
   const send = (ch: ApduChannel, c: CommandApdu) => (mode === "sync" ? Promise.resolve().then(() => ch.sendSync(c)) : ch.send(c));
 
   it("a plain command", async () => {
@@ -90,7 +106,10 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
   it("exactly 255 bytes is one APDU; 256 is two blocks", async () => {
     const t1 = scripted([[`80 da 01 00 ff ${toHex(new Uint8Array(255), " ")}`, "90 00"]]);
     await send(new ApduChannel(t1), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: new Uint8Array(255) });
-    const t2 = scripted([[`90 da 01 00 ff ${toHex(new Uint8Array(255), " ")}`, "90 00"], ["80 da 01 00 01 00", "90 00"]]);
+    const t2 = scripted([
+      [`90 da 01 00 ff ${toHex(new Uint8Array(255), " ")}`, "90 00"],
+      ["80 da 01 00 01 00", "90 00"],
+    ]);
     await send(new ApduChannel(t2), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: new Uint8Array(256) });
     expect(t2.left()).toBe(0);
   });
@@ -105,7 +124,11 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
   });
 
   it("a smaller chunk size", async () => {
-    const t = scripted([["90 da 01 00 02 01 02", "90 00"], ["90 da 01 00 02 03 04", "90 00"], ["80 da 01 00 01 05", "90 00"]]);
+    const t = scripted([
+      ["90 da 01 00 02 01 02", "90 00"],
+      ["90 da 01 00 02 03 04", "90 00"],
+      ["80 da 01 00 01 05", "90 00"],
+    ]);
     await send(new ApduChannel(t, { chunkSize: 2 }), { cla: 0x80, ins: 0xda, p1: 1, p2: 0, data: fromHex("01 02 03 04 05") });
   });
 
@@ -123,33 +146,52 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
   });
 
   it("61xx with no data in the first part (T=0 style)", async () => {
-    const t = scripted([["00 a4 04 00 01 f0", "61 04"], ["00 c0 00 00 04", "de ad be ef 90 00"]]);
+    const t = scripted([
+      ["00 a4 04 00 01 f0", "61 04"],
+      ["00 c0 00 00 04", "de ad be ef 90 00"],
+    ]);
     expect(toHex(await send(new ApduChannel(t), { cla: 0, ins: 0xa4, p1: 4, p2: 0, data: fromHex("f0") }), " ")).toBe("de ad be ef");
   });
 
   it("endless 61xx stops at maxResponseParts", async () => {
-    const t = scripted([["00 84 00 00 08", "61 01"], ...Array.from({ length: 3 }, () => ["00 c0 00 00 01", "00 61 01"] as [string, string])]);
+    const t = scripted([
+      ["00 84 00 00 08", "61 01"],
+      ...Array.from({ length: 3 }, () => ["00 c0 00 00 01", "00 61 01"] as [string, string]),
+    ]);
     const e = await transmit(new ApduChannel(t, { maxResponseParts: 4 }), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }).catch((x) => x);
     expect(e).toBeInstanceOf(ApduProtocolError);
     expect(seStatusOf(e)).toBe("ERR_SE_IO");
   });
 
   it("6Cxx → the same command again with Le = xx, once", async () => {
-    const t = scripted([["00 84 00 00 08", "6c 10"], ["00 84 00 00 10", `${toHex(new Uint8Array(16), " ")} 90 00`]]);
+    const t = scripted([
+      ["00 84 00 00 08", "6c 10"],
+      ["00 84 00 00 10", `${toHex(new Uint8Array(16), " ")} 90 00`],
+    ]);
     expect((await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 })).length).toBe(16);
-    const t2 = scripted([["00 84 00 00 08", "6c 10"], ["00 84 00 00 10", "6c 20"]]);
+    const t2 = scripted([
+      ["00 84 00 00 08", "6c 10"],
+      ["00 84 00 00 10", "6c 20"],
+    ]);
     const e = await send(new ApduChannel(t2), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }).catch((x) => x);
     expect(e).toBeInstanceOf(WrongLe);
     expect(e.sw).toBe(0x6c20);
   });
 
   it("6C00 means Le = 256; 6Cxx then 61xx are both resolved", async () => {
-    const t = scripted([["00 84 00 00 08", "6c 00"], ["00 84 00 00 00", "01 61 01"], ["00 c0 00 00 01", "02 90 00"]]);
+    const t = scripted([
+      ["00 84 00 00 08", "6c 00"],
+      ["00 84 00 00 00", "01 61 01"],
+      ["00 c0 00 00 01", "02 90 00"],
+    ]);
     expect(toHex(await send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 }), " ")).toBe("01 02");
   });
 
   it("transmit returns a failing SW; send throws it", async () => {
-    const t = scripted([["80 ca 00 01 00", "6a 88"], ["80 ca 00 01 00", "6a 88"]]);
+    const t = scripted([
+      ["80 ca 00 01 00", "6a 88"],
+      ["80 ca 00 01 00", "6a 88"],
+    ]);
     const ch = new ApduChannel(t);
     const c = { cla: 0x80, ins: 0xca, p1: 0, p2: 1, le: 256 };
     expect(await transmit(ch, c)).toEqual({ data: new Uint8Array(0), sw: 0x6a88 });
@@ -162,7 +204,14 @@ describe.each(["sync", "async"] as const)("ApduChannel (%s)", (mode) => {
 
   it("transport errors pass through unchanged", async () => {
     const boom = new LinkTimeout("x", "busy", 16000, 16000);
-    const t: Transceiver = { transceiveSync: () => { throw boom; }, transceive: async () => { throw boom; } };
+    const t: Transceiver = {
+      transceiveSync: () => {
+        throw boom;
+      },
+      transceive: async () => {
+        throw boom;
+      },
+    };
     await expect(send(new ApduChannel(t), { cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 })).rejects.toBe(boom);
   });
 });
@@ -179,7 +228,16 @@ describe("ApduChannel: one command at a time", () => {
     };
     const t: Transceiver = {
       transceiveSync: step,
-      transceive: (a) => new Promise((resolve, reject) => setTimeout(() => { try { resolve(step(a)); } catch (e) { reject(e); } }, 0)),
+      transceive: (a) =>
+        new Promise((resolve, reject) =>
+          setTimeout(() => {
+            try {
+              resolve(step(a));
+            } catch (e) {
+              reject(e);
+            }
+          }, 0),
+        ),
     };
     return { t, log };
   }
@@ -203,7 +261,10 @@ describe("ApduChannel: one command at a time", () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const t: Transceiver = {
-      transceiveSync: (a) => { log.push(`sync ${toHex(a, " ")}`); return fromHex("90 00"); },
+      transceiveSync: (a) => {
+        log.push(`sync ${toHex(a, " ")}`);
+        return fromHex("90 00");
+      },
       transceive: async (a) => {
         log.push(toHex(a, " "));
         if (toHex(a, " ") === A) return fromHex("01 02 61 02");
@@ -215,7 +276,13 @@ describe("ApduChannel: one command at a time", () => {
     const p = ch.send({ cla: 0, ins: 0x84, p1: 0, p2: 0, le: 8 });
     await new Promise((r) => setTimeout(r, 0)); // A's first APDU is done, its GET RESPONSE waits
     expect(log).toEqual([A, "00 c0 00 00 02"]);
-    const e = (() => { try { ch.sendSync({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 }); } catch (x) { return x; } })();
+    const e = (() => {
+      try {
+        ch.sendSync({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 });
+      } catch (x) {
+        return x;
+      }
+    })();
     expect(e).toBeInstanceOf(BusError);
     expect((e as BusError).code).toBe("EBUSY");
     release();
@@ -228,7 +295,10 @@ describe("ApduChannel: one command at a time", () => {
     let n = 0;
     const t: Transceiver = {
       transceiveSync: () => fromHex("90 00"),
-      transceive: async () => { if (n++ === 0) throw boom; return fromHex("90 00"); },
+      transceive: async () => {
+        if (n++ === 0) throw boom;
+        return fromHex("90 00");
+      },
     };
     const ch = new ApduChannel(t);
     await expect(ch.send({ cla: 0x80, ins: 0xea, p1: 0, p2: 0 })).rejects.toBe(boom);
@@ -238,19 +308,23 @@ describe("ApduChannel: one command at a time", () => {
 });
 
 describe("status words → typed errors", () => {
-  it.each(([
-    [0x6300, VerificationFailed, "verification-failed"],
-    [0x63c2, VerificationFailed, "verification-failed"],
-    [0x6700, WrongLength, "wrong-length"],
-    [0x6982, SecurityStatusNotSatisfied, "security-status"],
-    [0x6985, ConditionsNotSatisfied, "conditions-not-satisfied"],
-    [0x6a86, IncorrectP1P2, "incorrect-p1p2"],
-    [0x6a88, ReferenceNotFound, "reference-not-found"],
-    [0x6d00, InsNotSupported, "ins-not-supported"],
-    [0x6883, ChainingError, "chain-broken"],
-    [0x6c10, WrongLe, "wrong-le"],
-    [0x6b00, ApduError, "unknown"],
-  ] as const).map(([sw, c, r]) => [sw.toString(16).toUpperCase(), sw, c, r] as const))("SW %s", (_label, sw, cls, reason) => {
+  it.each(
+    (
+      [
+        [0x6300, VerificationFailed, "verification-failed"],
+        [0x63c2, VerificationFailed, "verification-failed"],
+        [0x6700, WrongLength, "wrong-length"],
+        [0x6982, SecurityStatusNotSatisfied, "security-status"],
+        [0x6985, ConditionsNotSatisfied, "conditions-not-satisfied"],
+        [0x6a86, IncorrectP1P2, "incorrect-p1p2"],
+        [0x6a88, ReferenceNotFound, "reference-not-found"],
+        [0x6d00, InsNotSupported, "ins-not-supported"],
+        [0x6883, ChainingError, "chain-broken"],
+        [0x6c10, WrongLe, "wrong-le"],
+        [0x6b00, ApduError, "unknown"],
+      ] as const
+    ).map(([sw, c, r]) => [sw.toString(16).toUpperCase(), sw, c, r] as const),
+  )("SW %s", (_label, sw, cls, reason) => {
     const e = apduError(sw);
     expect(e).toBeInstanceOf(cls);
     expect(e.sw).toBe(sw);

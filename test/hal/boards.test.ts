@@ -14,7 +14,6 @@ import { LinkUnsupported } from "../../hal/link/errors.js";
 import type { I2cBusModule } from "../../hal/bus/i2c.js";
 import { toHex } from "../../reference/bytes.js";
 
-
 const NO_ENV = { env: {} };
 const ALL = ["rpi3-i2c", "rpi4-i2c", "rpi4-spi", "rpi5-i2c", "sim-i2c", "sim-spi"];
 
@@ -83,7 +82,10 @@ describe("loader errors name what is valid", () => {
     [{ ...I2C_BASE, link: "fm-spi" }, /"link" must be "fm-i2c" for an i2c board/],
     [{ ...I2C_BASE, busNumber: -1 }, /"busNumber" must be an integer 0..255, got -1/],
     [{ ...I2C_BASE, speedHz: "fast" }, /"speedHz" must be an integer/],
-    [{ ...I2C_BASE, chipSelect: 0 }, /unknown field "chipSelect" for an i2c board; valid fields: name, description, sim, bus, link, busNumber, speedHz, resetGpio, powerGpio, timing, address/],
+    [
+      { ...I2C_BASE, chipSelect: 0 },
+      /unknown field "chipSelect" for an i2c board; valid fields: name, description, sim, bus, link, busNumber, speedHz, resetGpio, powerGpio, timing, address/,
+    ],
     [{ ...I2C_BASE, resetGpio: "17" }, /"resetGpio" must be an integer 0..1023/],
     [{ ...I2C_BASE, sim: "yes" }, /"sim" must be true or false/],
     [{ ...I2C_BASE, timing: { pollIntervalMs: 20 } }, /"timing": pollIntervalMs must be in 1..9, got 20/],

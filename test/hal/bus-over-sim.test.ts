@@ -53,8 +53,22 @@ function i2cBusOver(sim: I2cPort, address: number, log: string[]): I2cBusModule 
     i2cFuncsSync: () => ({ i2c: true }),
     i2cReadSync: readInto,
     i2cWriteSync: writeFrom,
-    i2cRead: (a, n, b, cb) => setImmediate(() => { try { cb(null, readInto(a, n, b), b); } catch (e) { cb(e as Error, 0, b); } }),
-    i2cWrite: (a, n, b, cb) => setImmediate(() => { try { cb(null, writeFrom(a, n, b), b); } catch (e) { cb(e as Error, 0, b); } }),
+    i2cRead: (a, n, b, cb) =>
+      setImmediate(() => {
+        try {
+          cb(null, readInto(a, n, b), b);
+        } catch (e) {
+          cb(e as Error, 0, b);
+        }
+      }),
+    i2cWrite: (a, n, b, cb) =>
+      setImmediate(() => {
+        try {
+          cb(null, writeFrom(a, n, b), b);
+        } catch (e) {
+          cb(e as Error, 0, b);
+        }
+      }),
     closeSync: () => {},
   };
   return { openSync: () => bus };
@@ -66,7 +80,13 @@ function spiDeviceOver(sim: SpiPort, log: string[]): SpiDeviceModule {
     let rx: Uint8Array[];
     try {
       // what the chip sees on MOSI: every byte, the adapter's 0xFF filler included
-      rx = sim.transferSync(m.map((t) => ({ send: Uint8Array.from(t.sendBuffer!), length: t.byteLength, ...(t.microSecondDelay ? { delayUs: t.microSecondDelay } : {}) })));
+      rx = sim.transferSync(
+        m.map((t) => ({
+          send: Uint8Array.from(t.sendBuffer!),
+          length: t.byteLength,
+          ...(t.microSecondDelay ? { delayUs: t.microSecondDelay } : {}),
+        })),
+      );
     } catch (e) {
       throw asErrno(e);
     }
@@ -75,7 +95,15 @@ function spiDeviceOver(sim: SpiPort, log: string[]): SpiDeviceModule {
   };
   const dev: SpiDeviceLike = {
     transferSync: (m) => run(m),
-    transfer: (m, cb) => setImmediate(() => { try { run(m); cb(null, m); } catch (e) { cb(e as Error, m); } }),
+    transfer: (m, cb) =>
+      setImmediate(() => {
+        try {
+          run(m);
+          cb(null, m);
+        } catch (e) {
+          cb(e as Error, m);
+        }
+      }),
     closeSync: () => {},
   };
   return { openSync: () => dev };
@@ -111,10 +139,25 @@ describe.each(["sync", "async"] as const)("adapters over the simulator (%s)", (m
 
   it("i2c-bus adapter: simulated I/O errors arrive as EIO / ETIMEDOUT and are mapped back", async () => {
     const clock = new VirtualClock();
-    const se = createSimulatedSe({ bus: "i2c", clock, seed: 3, faults: { script: [{ kind: "io", error: "EIO", op: "read" }, { kind: "io", error: "TIMEOUT", op: "read" }] } });
+    const se = createSimulatedSe({
+      bus: "i2c",
+      clock,
+      seed: 3,
+      faults: {
+        script: [
+          { kind: "io", error: "EIO", op: "read" },
+          { kind: "io", error: "TIMEOUT", op: "read" },
+        ],
+      },
+    });
     const port = openI2cPort({ bus: 1, address: 0x71, module: i2cBusOver(se.port, 0x71, []) });
     const errors: string[] = [];
-    const link = new FmI2cLink(port, { clock, trace: (l) => { if (l.startsWith("ERR")) errors.push(l); } });
+    const link = new FmI2cLink(port, {
+      clock,
+      trace: (l) => {
+        if (l.startsWith("ERR")) errors.push(l);
+      },
+    });
     const ch = new ApduChannel(link);
     const cmd = { cla: 0x00, ins: 0x84, p1: 0, p2: 0, le: 8 };
     expect((mode === "sync" ? ch.sendSync(cmd) : await ch.send(cmd)).length).toBe(8);

@@ -10,7 +10,6 @@ import { loadNative } from "../../hal/bus/native.js";
 import { BusLock } from "../../hal/bus/lock.js";
 import { toHex } from "../../reference/bytes.js";
 
-
 /** A Node-style system error as fs / Nan::ErrnoException make them. */
 function sysErr(code: string, errno: number, syscall = "write"): Error {
   return Object.assign(new Error(`${code}: ${syscall}`), { code, errno: -errno, syscall });
@@ -45,8 +44,22 @@ function fakeI2c(opts: { openFault?: Fault; funcsFault?: Fault; plain?: boolean 
     },
     i2cReadSync: doRead,
     i2cWriteSync: doWrite,
-    i2cRead: (a, l, b, cb) => setImmediate(() => { try { cb(null, doRead(a, l, b), b); } catch (e) { cb(e as Error, 0, b); } }),
-    i2cWrite: (a, l, b, cb) => setImmediate(() => { try { cb(null, doWrite(a, l, b), b); } catch (e) { cb(e as Error, 0, b); } }),
+    i2cRead: (a, l, b, cb) =>
+      setImmediate(() => {
+        try {
+          cb(null, doRead(a, l, b), b);
+        } catch (e) {
+          cb(e as Error, 0, b);
+        }
+      }),
+    i2cWrite: (a, l, b, cb) =>
+      setImmediate(() => {
+        try {
+          cb(null, doWrite(a, l, b), b);
+        } catch (e) {
+          cb(e as Error, 0, b);
+        }
+      }),
     closeSync: () => void calls.push("close"),
   };
   const module: I2cBusModule = {
@@ -137,7 +150,9 @@ describe("i2c-bus adapter", () => {
     const port = openI2cPort({ bus: 1, address: 0x71, module: f.module });
     port.writeSync(Uint8Array.of(1, 2, 3));
     f.setShort(true);
-    expect(() => port.readSync(3)).toThrow(expect.objectContaining({ code: "EIO", message: expect.stringContaining("short read: 2 of 3") }));
+    expect(() => port.readSync(3)).toThrow(
+      expect.objectContaining({ code: "EIO", message: expect.stringContaining("short read: 2 of 3") }),
+    );
     await expect(port.read(3)).rejects.toMatchObject({ code: "EIO" });
   });
 
@@ -179,7 +194,15 @@ function fakeSpi(opts: { openFault?: Fault; answer?: (t: SpiTransfer[]) => void 
   };
   const dev: SpiDeviceLike = {
     transferSync: (m) => run(m),
-    transfer: (m, cb) => setImmediate(() => { try { run(m); cb(null, m); } catch (e) { cb(e as Error, m); } }),
+    transfer: (m, cb) =>
+      setImmediate(() => {
+        try {
+          run(m);
+          cb(null, m);
+        } catch (e) {
+          cb(e as Error, m);
+        }
+      }),
     closeSync: () => {},
   };
   const opened: unknown[] = [];
@@ -196,7 +219,12 @@ function fakeSpi(opts: { openFault?: Fault; answer?: (t: SpiTransfer[]) => void 
 describe("spi-device adapter", () => {
   it("opens with mode, speed and chip select; one message per transfer with the pause and 0xFF filler", async () => {
     // a device that answers every read with 0x00, 0x01, 0x02, …
-    const f = fakeSpi({ answer: (m) => m.forEach((t) => { if (t.sendBuffer![0] === 0xff) t.receiveBuffer!.forEach((_, i, b) => (b[i] = i)); }) });
+    const f = fakeSpi({
+      answer: (m) =>
+        m.forEach((t) => {
+          if (t.sendBuffer![0] === 0xff) t.receiveBuffer!.forEach((_, i, b) => (b[i] = i));
+        }),
+    });
     const port = openSpiPort({ bus: 0, chipSelect: 1, mode: 3, speedHz: 2_000_000, module: f.module });
     expect(port.name).toBe("/dev/spidev0.1");
     expect(f.opened).toEqual([[0, 1, { mode: 3, maxSpeedHz: 2_000_000 }]]);
@@ -235,7 +263,9 @@ describe("spi-device adapter", () => {
     ["EACCES", 13, "EACCES", /spi group/],
   ] as const)("open %s → %s", (code, errno, want, msg) => {
     const f = fakeSpi({ openFault: sysErr(code, errno, "open") });
-    expect(() => openSpiPort({ bus: 0, chipSelect: 0, mode: 3, speedHz: 1e6, module: f.module })).toThrow(expect.objectContaining({ code: want, message: expect.stringMatching(msg) }));
+    expect(() => openSpiPort({ bus: 0, chipSelect: 0, mode: 3, speedHz: 1e6, module: f.module })).toThrow(
+      expect.objectContaining({ code: want, message: expect.stringMatching(msg) }),
+    );
   });
 
   it.each([
@@ -253,7 +283,9 @@ describe("spi-device adapter", () => {
 
   it("checks segments, options and the closed state", async () => {
     const f = fakeSpi();
-    expect(() => openSpiPort({ bus: 0, chipSelect: 0, mode: 4 as 3, speedHz: 1e6, module: f.module })).toThrow(/mode must be an integer 0..3/);
+    expect(() => openSpiPort({ bus: 0, chipSelect: 0, mode: 4 as 3, speedHz: 1e6, module: f.module })).toThrow(
+      /mode must be an integer 0..3/,
+    );
     const port = openSpiPort({ bus: 0, chipSelect: 0, mode: 0, speedHz: 1e6, module: f.module });
     expect(() => port.transferSync([])).toThrow(expect.objectContaining({ code: "EINVAL" }));
     expect(() => port.transferSync([{ send: Uint8Array.of(1, 2), length: 1 }])).toThrow(/send has 2 bytes/);
@@ -268,7 +300,12 @@ describe("native modules", () => {
     const req = () => {
       throw Object.assign(new Error("Cannot find module 'i2c-bus'"), { code: "MODULE_NOT_FOUND" });
     };
-    expect(() => loadNative("i2c-bus", "/dev/i2c-1", req)).toThrow(expect.objectContaining({ code: "NO_MODULE", message: expect.stringMatching(/optional dependency "i2c-bus" is not installed.*npm install i2c-bus/) }));
+    expect(() => loadNative("i2c-bus", "/dev/i2c-1", req)).toThrow(
+      expect.objectContaining({
+        code: "NO_MODULE",
+        message: expect.stringMatching(/optional dependency "i2c-bus" is not installed.*npm install i2c-bus/),
+      }),
+    );
     const broken = () => {
       throw Object.assign(new Error("was compiled against a different Node.js version"), { code: "ERR_DLOPEN_FAILED" });
     };
@@ -280,7 +317,9 @@ describe("native modules", () => {
   });
 
   it("the real spi-device module: a device that does not exist is ENOENT naming /dev/spidev250.0", () => {
-    expect(() => openSpiPort({ bus: 250, chipSelect: 0, mode: 3, speedHz: 2e6 })).toThrow(expect.objectContaining({ code: "ENOENT", bus: "/dev/spidev250.0" }));
+    expect(() => openSpiPort({ bus: 250, chipSelect: 0, mode: 3, speedHz: 2e6 })).toThrow(
+      expect.objectContaining({ code: "ENOENT", bus: "/dev/spidev250.0" }),
+    );
   });
 });
 
@@ -288,8 +327,13 @@ describe("BusLock", () => {
   it("runs async work FIFO and refuses sync work while busy", async () => {
     const lock = new BusLock("/dev/test");
     const order: number[] = [];
-    const a = lock.run(async () => { await new Promise((r) => setTimeout(r, 5)); order.push(1); });
-    const b = lock.run(async () => { order.push(2); });
+    const a = lock.run(async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(1);
+    });
+    const b = lock.run(async () => {
+      order.push(2);
+    });
     expect(lock.busy).toBe(true);
     expect(() => lock.runSync("x", () => 0)).toThrow(expect.objectContaining({ code: "EBUSY", bus: "/dev/test" }));
     await Promise.all([a, b]);
@@ -299,8 +343,16 @@ describe("BusLock", () => {
 
   it("releases after a failure", async () => {
     const lock = new BusLock("/dev/test");
-    await expect(lock.run(async () => { throw new Error("boom"); })).rejects.toThrow("boom");
-    expect(() => lock.runSync("x", () => { throw new Error("sync boom"); })).toThrow("sync boom");
+    await expect(
+      lock.run(async () => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(() =>
+      lock.runSync("x", () => {
+        throw new Error("sync boom");
+      }),
+    ).toThrow("sync boom");
     expect(lock.busy).toBe(false);
   });
 });

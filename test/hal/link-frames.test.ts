@@ -3,12 +3,16 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  decodeFmI2cFrame, encodeFmI2cFrame, fmI2cFrameLength, FM_I2C_NAK_FRAME, FM_I2C_CMD_APDU, FM_I2C_CMD_ATR,
+  decodeFmI2cFrame,
+  encodeFmI2cFrame,
+  fmI2cFrameLength,
+  FM_I2C_NAK_FRAME,
+  FM_I2C_CMD_APDU,
+  FM_I2C_CMD_ATR,
 } from "../../hal/link/fm-i2c-frame.js";
 import { decodeFmSpiFrame, encodeFmSpiFrame, encodeFmSpiSend, fmSpiFrameLength } from "../../hal/link/fm-spi-frame.js";
 import { LinkChecksum, LinkLength, LinkProtocol } from "../../hal/link/errors.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
-
 
 const GET_CHALLENGE_8 = fromHex("00 84 00 00 08");
 

@@ -51,14 +51,25 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
     expect(port.remaining).toBe(0);
     expect(clock.now()).toBe(5);
     expect(link.stats).toMatchObject({
-      exchanges: 1, failures: 0, apduBytesOut: 5, apduBytesIn: 10, wireBytesOut: 10, wireBytesIn: 2 + 15, transactions: 3,
+      exchanges: 1,
+      failures: 0,
+      apduBytesOut: 5,
+      apduBytesIn: 10,
+      wireBytesOut: 10,
+      wireBytesIn: 2 + 15,
+      transactions: 3,
     });
   });
 
   it("polls while the SE NACKs, on write and on read", async () => {
     const { port, link, clock } = setup([
-      { nack: "w" }, { nack: "w" }, { w: CMD },
-      { nack: "r" }, { nack: "r" }, { nack: "r" }, ...reply(RESP),
+      { nack: "w" },
+      { nack: "w" },
+      { w: CMD },
+      { nack: "r" },
+      { nack: "r" },
+      { nack: "r" },
+      ...reply(RESP),
     ]);
     expect(toHex(await run(mode, link), " ")).toBe(RESP_DATA);
     expect(port.transcript.slice(0, 4)).toEqual(["W NACK", "W NACK", `W ${CMD}`, "R2 NACK"]);
@@ -154,7 +165,10 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
   });
 
   it("an SE that never ACKs the command: LinkNack", async () => {
-    const { link } = setup(Array.from({ length: 60 }, () => ({ nack: "w" as const })), { timeoutMs: 100 });
+    const { link } = setup(
+      Array.from({ length: 60 }, () => ({ nack: "w" as const })),
+      { timeoutMs: 100 },
+    );
     const e = await fails(mode, link);
     expect(e).toBeInstanceOf(LinkNack);
     expect((e as LinkNack).status).toBe("ERR_SE_NACK");
@@ -178,7 +192,9 @@ describe.each(["sync", "async"] as const)("FM I2C driver (%s)", (mode) => {
   });
 
   it("EIO on reads beyond ioRetries: LinkRetriesExhausted(io)", async () => {
-    const { link } = setup([{ w: CMD }, { fail: "r", code: "EIO" }, { fail: "r", code: "EIO" }, { fail: "r", code: "EIO" }], { ioRetries: 2 });
+    const { link } = setup([{ w: CMD }, { fail: "r", code: "EIO" }, { fail: "r", code: "EIO" }, { fail: "r", code: "EIO" }], {
+      ioRetries: 2,
+    });
     const e = await fails(mode, link);
     expect(e).toBeInstanceOf(LinkRetriesExhausted);
     expect((e as LinkRetriesExhausted).what).toBe("io");
@@ -286,7 +302,6 @@ describe("FM I2C link: bus lock", () => {
     expect(() => new FmI2cLink(port, { timing: { bogus: 1 } as never })).toThrow(/unknown field "bogus"/);
     expect(() => new FmI2cLink(port, { timing: { maxNaks: 1.5 } })).toThrow(/integer/);
   });
-
 });
 
 describe("FM I2C link: private lock", () => {

@@ -28,8 +28,15 @@ function setup(script: SpiStep[], timing: Partial<LinkTiming> = {}) {
 }
 
 describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
-  const run = (link: FmSpiLink, apdu = APDU) => (mode === "sync" ? Promise.resolve().then(() => link.transceiveSync(apdu)) : link.transceive(apdu));
-  const fails = async (link: FmSpiLink): Promise<unknown> => run(link).then(() => { throw new Error("expected failure"); }, (e) => e);
+  const run = (link: FmSpiLink, apdu = APDU) =>
+    mode === "sync" ? Promise.resolve().then(() => link.transceiveSync(apdu)) : link.transceive(apdu);
+  const fails = async (link: FmSpiLink): Promise<unknown> =>
+    run(link).then(
+      () => {
+        throw new Error("expected failure");
+      },
+      (e) => e,
+    );
 
   it("sends the golden SEND message with a 16 µs pause after the command byte", () => {
     const segs = fmSpiSendSegments(encodeFmSpiFrame(APDU));
@@ -40,14 +47,15 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
   it("happy path: SEND, status, length, whole frame", async () => {
     const { link, port, clock } = setup([SEND, ...reply(RESP)]);
     expect(toHex(await run(link), " ")).toBe(RESP_DATA);
-    expect(port.transcript).toEqual([
-      "02 | 00 05 00 84 00 00 08 76 → ",
-      "05 | ?1 → 00",
-      "03 | ?2 → 00 0a",
-      `03 | ?13 → ${RESP}`,
-    ]);
+    expect(port.transcript).toEqual(["02 | 00 05 00 84 00 00 08 76 → ", "05 | ?1 → 00", "03 | ?2 → 00 0a", `03 | ?13 → ${RESP}`]);
     expect(clock.now()).toBe(5);
-    expect(link.stats).toMatchObject({ apduBytesOut: 5, apduBytesIn: 10, wireBytesOut: 1 + 8 + 1 + 1 + 1, wireBytesIn: 1 + 2 + 13, transactions: 4 });
+    expect(link.stats).toMatchObject({
+      apduBytesOut: 5,
+      apduBytesIn: 10,
+      wireBytesOut: 1 + 8 + 1 + 1 + 1,
+      wireBytesIn: 1 + 2 + 13,
+      transactions: 4,
+    });
   });
 
   it("polls the status byte while the SE is busy", async () => {
@@ -148,7 +156,10 @@ describe.each(["sync", "async"] as const)("FM SPI driver (%s)", (mode) => {
 
   it("has no ATR: LinkUnsupported", async () => {
     const { link } = setup([]);
-    const e = await (mode === "sync" ? Promise.resolve().then(() => link.atrSync()) : link.atr()).then(() => null, (x) => x);
+    const e = await (mode === "sync" ? Promise.resolve().then(() => link.atrSync()) : link.atr()).then(
+      () => null,
+      (x) => x,
+    );
     expect(e).toBeInstanceOf(LinkUnsupported);
   });
 });

@@ -10,7 +10,8 @@ import { createCipheriv } from "node:crypto";
 import { createSimulatedStack } from "../../hal/sim/stack.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-const bytesOf = <T>(cmd: c.SeCommand<T>): string => toHex(encodeApdu(cmd.apdu.data && cmd.apdu.data.length > 255 ? { ...cmd.apdu, data: cmd.apdu.data.subarray(0, 1) } : cmd.apdu));
+const bytesOf = <T>(cmd: c.SeCommand<T>): string =>
+  toHex(encodeApdu(cmd.apdu.data && cmd.apdu.data.length > 255 ? { ...cmd.apdu, data: cmd.apdu.data.subarray(0, 1) } : cmd.apdu));
 
 describe("command bytes (docs/se-profile.md)", () => {
   test("each command", () => {
@@ -20,7 +21,9 @@ describe("command bytes (docs/se-profile.md)", () => {
     expect(bytesOf(c.getTid())).toBe("80ca000100");
     expect(bytesOf(c.getInfo())).toBe("80ca000200");
     expect(bytesOf(c.getSlots())).toBe("80ca000300");
-    expect(bytesOf(c.provision(fromHex("0102030405060708"), new Uint8Array(16).fill(0xaa)))).toBe("80d8000018" + "0102030405060708" + "aa".repeat(16));
+    expect(bytesOf(c.provision(fromHex("0102030405060708"), new Uint8Array(16).fill(0xaa)))).toBe(
+      "80d8000018" + "0102030405060708" + "aa".repeat(16),
+    );
     expect(bytesOf(c.lock())).toBe("80ea0000");
     expect(bytesOf(c.authBegin({ time: 1561977519 }))).toBe("80dc0100060000" + "5d19e2af" + "00");
     expect(bytesOf(c.authBegin({ time: 1, flags: 1, extra: fromHex("abcd") }))).toBe("80dc010008" + "0001" + "00000001" + "abcd" + "00");
@@ -46,7 +49,14 @@ describe("command bytes (docs/se-profile.md)", () => {
     expect(() => c.provision("x" as unknown as Uint8Array, new Uint8Array(16))).toThrow(TypeError);
   });
   test("response parsing", () => {
-    expect(c.getInfo().parse(fromHex("0100010802000201"))).toEqual({ version: { major: 1, minor: 0 }, protocol: 1, slots: 8, maxExtra: 512, lifecycle: "locked", pending: true });
+    expect(c.getInfo().parse(fromHex("0100010802000201"))).toEqual({
+      version: { major: 1, minor: 0 },
+      protocol: 1,
+      slots: 8,
+      maxExtra: 512,
+      lifecycle: "locked",
+      pending: true,
+    });
     expect(c.getSlots().parse(fromHex("00010200"))).toEqual(["empty", "loaded", "token", "empty"]);
     expect(c.authFinish(new Uint8Array(68)).parse(new Uint8Array(0))).toBeNull();
     expect(() => c.authFinish(new Uint8Array(68)).parse(new Uint8Array(16))).toThrow(c.SeFormatError); // token not asked for
@@ -133,14 +143,19 @@ describe("SeClient over a scripted link", () => {
 
 describe("SeClient: concurrent async calls on one simulated SE", () => {
   test("chained commands and long responses of two calls do not mix", async () => {
-    const { client, sim } = createSimulatedStack({ bus: "i2c", seed: 3, identity: { tid: fromHex("0102030405060708"), psk: new Uint8Array(16).fill(7) } });
+    const { client, sim } = createSimulatedStack({
+      bus: "i2c",
+      seed: 3,
+      identity: { tid: fromHex("0102030405060708"), psk: new Uint8Array(16).fill(7) },
+    });
     const k0 = new Uint8Array(16).fill(1);
     const k1 = new Uint8Array(16).fill(2);
     await client.loadSessionKey(0, k0);
     await client.loadSessionKey(1, k1);
     const a = new Uint8Array(640).fill(0xaa);
     const b = new Uint8Array(640).fill(0xbb);
-    const ecb = (k: Uint8Array, d: Uint8Array) => toHex(Buffer.concat([createCipheriv("sm4-ecb", k, null).setAutoPadding(false).update(d)]));
+    const ecb = (k: Uint8Array, d: Uint8Array) =>
+      toHex(Buffer.concat([createCipheriv("sm4-ecb", k, null).setAutoPadding(false).update(d)]));
     const [ca, cb] = await Promise.all([client.sm4Cipher(0, true, a), client.sm4Cipher(1, true, b)]);
     expect([toHex(ca), toHex(cb)]).toEqual([ecb(k0, a), ecb(k1, b)]);
     // Two AUTH BEGINs with 200-byte extras: 332-byte authcodes, each in two parts (61xx).

@@ -64,7 +64,13 @@ function readmeSnippet(): string {
   return m[1]!;
 }
 
-const REQUIRED_BUILD = ["build/release.wasm", "dist/bindings/index.js", "dist/hal/index.js", "dist/cli/main.js", "server/dist/server/sdk/index.js"];
+const REQUIRED_BUILD = [
+  "build/release.wasm",
+  "dist/bindings/index.js",
+  "dist/hal/index.js",
+  "dist/cli/main.js",
+  "server/dist/server/sdk/index.js",
+];
 
 let work = "";
 let device: PackResult;
@@ -88,7 +94,18 @@ describe("the device package (tid-wasm)", () => {
       (f) => f.startsWith("dist/bench/") || f.endsWith(".map") || f.startsWith("dist/server/app/") || /(^|\/)test(\/|\.wasm$)/.test(f),
     );
     expect(unwanted, "files that must not be in the device package").toEqual([]);
-    for (const f of ["package.json", "README.md", "bin/tid.js", "build/release.wasm", "build/debug.wasm", "dist/bindings/index.js", "dist/bindings/index.d.ts", "dist/hal/index.js", "dist/cli/main.js", "dist/server/sdk/index.js"]) {
+    for (const f of [
+      "package.json",
+      "README.md",
+      "bin/tid.js",
+      "build/release.wasm",
+      "build/debug.wasm",
+      "dist/bindings/index.js",
+      "dist/bindings/index.d.ts",
+      "dist/hal/index.js",
+      "dist/cli/main.js",
+      "dist/server/sdk/index.js",
+    ]) {
       expect(device.files, `the device package must contain ${f}`).toContain(f);
     }
   });
@@ -114,7 +131,10 @@ describe("the device package (tid-wasm)", () => {
       expect(existsSync(join(app, "node_modules", "tid-wasm", "package.json")), "tid-wasm installed").toBe(true);
       expect(existsSync(join(app, "node_modules", "better-sqlite3")), "node_modules/better-sqlite3 in a device install").toBe(false);
       const lock = JSON.parse(readFileSync(join(app, "package-lock.json"), "utf8")) as { packages: Record<string, unknown> };
-      expect(Object.keys(lock.packages).filter((p) => p.endsWith("/better-sqlite3")), "better-sqlite3 in the app's lock").toEqual([]);
+      expect(
+        Object.keys(lock.packages).filter((p) => p.endsWith("/better-sqlite3")),
+        "better-sqlite3 in the app's lock",
+      ).toEqual([]);
     });
 
     it("keeps i2c-bus and spi-device optional in the installed manifest", () => {
@@ -166,7 +186,14 @@ describe("the server package (@tid-wasm/server)", () => {
   it("packs the SDK, the auth server and the reference/ modules they import, without source maps", () => {
     expect(server.manifest.name).toBe("@tid-wasm/server");
     expect(server.files.filter((f) => f.endsWith(".map") || f.startsWith("test/") || f.startsWith("dist/bench/"))).toEqual([]);
-    for (const f of ["package.json", "dist/server/sdk/index.js", "dist/server/sdk/index.d.ts", "dist/server/app/index.js", "dist/server/app/index.d.ts", "dist/reference/index.js"]) {
+    for (const f of [
+      "package.json",
+      "dist/server/sdk/index.js",
+      "dist/server/sdk/index.d.ts",
+      "dist/server/app/index.js",
+      "dist/server/app/index.d.ts",
+      "dist/reference/index.js",
+    ]) {
       expect(server.files, `the server package must contain ${f}`).toContain(f);
     }
     expect(server.manifest.dependencies).toEqual({ "better-sqlite3": expect.stringMatching(/^\^?12\./) });

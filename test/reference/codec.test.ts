@@ -2,13 +2,7 @@
 // rejected with its own code and reason, in the documented check order.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  encodeAuthcode,
-  encodeServerData,
-  parseAuthcode,
-  parseServerData,
-  ProtocolError,
-} from "../../reference/index.js";
+import { encodeAuthcode, encodeServerData, parseAuthcode, parseServerData, ProtocolError } from "../../reference/index.js";
 import { fromHex } from "../../reference/bytes.js";
 
 const ex = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string>;
@@ -149,10 +143,16 @@ describe("properties (fast-check)", async () => {
 
   it("encode ∘ parse is the identity on built authcodes", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.uint8Array({ maxLength: 512 }), fc.integer({ min: 0, max: 1 }), fc.nat(), (tid, extra, flags, time) => {
-        const { authcode: a } = buildAuthcode({ tid, psk: new Uint8Array(16), time: time >>> 0, extra, flags });
-        expect(Buffer.from(encodeAuthcode(parseAuthcode(a))).equals(Buffer.from(a))).toBe(true);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 8, maxLength: 8 }),
+        fc.uint8Array({ maxLength: 512 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.nat(),
+        (tid, extra, flags, time) => {
+          const { authcode: a } = buildAuthcode({ tid, psk: new Uint8Array(16), time: time >>> 0, extra, flags });
+          expect(Buffer.from(encodeAuthcode(parseAuthcode(a))).equals(Buffer.from(a))).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -160,7 +160,13 @@ describe("properties (fast-check)", async () => {
   it("mutated server data into finishDevice: only ProtocolError, never a token", () => {
     const tid = fromHex("671007e10029b0a2");
     const psk = fromHex("00112233445566778899aabbccddeeff");
-    const { pending } = buildAuthcode({ tid, psk, time: 1561977519, nd: fromHex(ex.Nd!), ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate!) });
+    const { pending } = buildAuthcode({
+      tid,
+      psk,
+      time: 1561977519,
+      nd: fromHex(ex.Nd!),
+      ephemeralPrivate: fromHex(ex.deviceEphemeralPrivate!),
+    });
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
         const bad = serverData.slice();

@@ -48,8 +48,15 @@ describe("worked example (tid-v1-example.json)", () => {
     expect(hex(v.tid)).toBe(ex.TID);
     expect(v.wantsToken).toBe(true);
     const s = buildServerData({
-      tid: v.tid, psk, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: ex.serverTime as number,
-      ns: h(ex.Ns!), ephemeralPrivate: h(ex.serverEphemeralPrivate!), issueToken: true,
+      tid: v.tid,
+      psk,
+      nd: v.nd,
+      tagD: v.tagD,
+      Qd: v.Qd,
+      time: ex.serverTime as number,
+      ns: h(ex.Ns!),
+      ephemeralPrivate: h(ex.serverEphemeralPrivate!),
+      issueToken: true,
     });
     expect(hex(s.serverData)).toBe(ex.serverData);
     expect(s.serverData.length).toBe(ex.serverDataLength);
@@ -80,7 +87,8 @@ describe("worked example (tid-v1-example.json)", () => {
 
   it("the guide's 132-byte authcode parses as v1 (its tag is not ours to check)", () => {
     const guide = h(
-      "0110021000005d19e2af671007e10029b0a2ec8f9eabc6fbab64689bef2cf4efec9c0000b4d064e6a59187bc7d08821a03e28184ca0ab30eaa210a74fa9a1122e716cf79f02b310f2ecda3959bc99546dbbe39a7a31328090e9d5da9aa394ba1d84dd040de08573a57d2ef8143df1a4efdb6bf2e7d9d2d08be70e31391932813" + "26efd26e",
+      "0110021000005d19e2af671007e10029b0a2ec8f9eabc6fbab64689bef2cf4efec9c0000b4d064e6a59187bc7d08821a03e28184ca0ab30eaa210a74fa9a1122e716cf79f02b310f2ecda3959bc99546dbbe39a7a31328090e9d5da9aa394ba1d84dd040de08573a57d2ef8143df1a4efdb6bf2e7d9d2d08be70e31391932813" +
+        "26efd26e",
     );
     const f = parseAuthcode(guide);
     expect(f.time).toBe(1561977519);
@@ -197,7 +205,9 @@ describe("round trips", () => {
     const otherTid = tid.slice();
     otherTid[0]! ^= 1;
     expect(codeOf(() => finishDevice({ tid: otherTid, psk, pending: first.pending, serverData: s.serverData }))).toBe("TID_MISMATCH");
-    expect(codeOf(() => finishDevice({ tid, psk: new Uint8Array(16), pending: first.pending, serverData: s.serverData }))).toBe("VERIFY_FAILED");
+    expect(codeOf(() => finishDevice({ tid, psk: new Uint8Array(16), pending: first.pending, serverData: s.serverData }))).toBe(
+      "VERIFY_FAILED",
+    );
     const second = buildAuthcode({ tid, psk, time: now });
     expect(codeOf(() => finishDevice({ tid, psk, pending: second.pending, serverData: s.serverData }))).toBe("VERIFY_FAILED");
     expect(codeOf(() => finishDevice({ tid, psk, pending: first.pending, serverData: s.serverData }))).toBe("OK");

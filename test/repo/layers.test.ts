@@ -37,15 +37,21 @@ const GOOD: Record<string, string> = {
   "reference/bytes.ts": 'import { createHash } from "node:crypto";\nexport const h = createHash;\n',
   "reference/constants.ts": "export const TID_SIZE = 8;\n",
   "reference/index.ts": 'export * from "./bytes.js";\nexport * from "./constants.js";\n',
-  "hal/link/link.ts": 'import { h } from "../../reference/bytes.js";\nimport { TID_SIZE } from "../../reference/constants.js";\nexport const l = [h, TID_SIZE];\n',
-  "hal/sim/applet.ts": 'import * as ref from "../../reference/index.js";\nimport { l } from "../link/link.js";\nexport const a = [ref, l];\n',
-  "bindings/client.ts": 'import { TID_SIZE } from "../reference/constants.js";\nimport loader from "@assemblyscript/loader";\nexport const c = [TID_SIZE, loader];\n',
+  "hal/link/link.ts":
+    'import { h } from "../../reference/bytes.js";\nimport { TID_SIZE } from "../../reference/constants.js";\nexport const l = [h, TID_SIZE];\n',
+  "hal/sim/applet.ts":
+    'import * as ref from "../../reference/index.js";\nimport { l } from "../link/link.js";\nexport const a = [ref, l];\n',
+  "bindings/client.ts":
+    'import { TID_SIZE } from "../reference/constants.js";\nimport loader from "@assemblyscript/loader";\nexport const c = [TID_SIZE, loader];\n',
   "server/sdk/index.ts": 'import * as ref from "../../reference/index.js";\nexport const s = ref;\n',
-  "server/app/index.ts": 'import { s } from "../sdk/index.js";\nimport Database from "better-sqlite3";\nexport const app = [s, Database];\n',
-  "cli/main.ts": 'import { c } from "../bindings/client.js";\nimport { a } from "../hal/sim/applet.js";\nimport { app } from "../server/app/index.js";\nexport const m = [c, a, app];\n',
+  "server/app/index.ts":
+    'import { s } from "../sdk/index.js";\nimport Database from "better-sqlite3";\nexport const app = [s, Database];\n',
+  "cli/main.ts":
+    'import { c } from "../bindings/client.js";\nimport { a } from "../hal/sim/applet.js";\nimport { app } from "../server/app/index.js";\nexport const m = [c, a, app];\n',
   "bench/run.ts": 'import { m } from "../cli/main.js";\nimport { a } from "../hal/sim/applet.js";\nexport const b = [m, a];\n',
   "test/support/t.ts": 'import { a } from "../../hal/sim/applet.js";\nexport const t = a;\n',
-  "test/x.test.ts": 'import { t } from "./support/t.js";\nimport { b } from "../bench/run.js";\nimport { describe } from "vitest";\nexport const x = [t, b, describe];\n',
+  "test/x.test.ts":
+    'import { t } from "./support/t.js";\nimport { b } from "../bench/run.js";\nimport { describe } from "vitest";\nexport const x = [t, b, describe];\n',
   "assembly/index.ts": 'import { f } from "./f";\nexport const y = f;\n',
   "assembly/f.ts": "export const f = 1;\n",
   "scripts/tool.mjs": 'import { readFileSync } from "node:fs";\nexport const r = readFileSync;\n',
@@ -150,7 +156,10 @@ function tree(modules: Record<string, string>): string {
   const serverManifest = JSON.parse(readFileSync(join(ROOT, "server", "package.json"), "utf8"));
   write("package.json", JSON.stringify(rootManifest, null, 2));
   write("server/package.json", JSON.stringify(serverManifest, null, 2));
-  write("tsconfig.json", JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, allowJs: true } }));
+  write(
+    "tsconfig.json",
+    JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, allowJs: true } }),
+  );
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   for (const [path, source] of Object.entries(modules)) write(path, source);
   return dir;

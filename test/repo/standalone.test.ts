@@ -124,10 +124,7 @@ describe("no reference leaves the repo", () => {
 
 const TOP_FOLDERS = ["assembly", "bindings", "hal", "reference", "server", "cli", "bench", "test", "boards", "docs", "bin", "include"];
 /** A repo path with a file extension, starting at a token boundary (not inside dist/… or a URL). */
-const REPO_PATH = new RegExp(
-  `(?<![\\w./@-])((?:${TOP_FOLDERS.join("|")})/[\\w./-]*?\\.(?:ts|mts|js|mjs|cjs|md|json|h))(?![\\w.-])`,
-  "g",
-);
+const REPO_PATH = new RegExp(`(?<![\\w./@-])((?:${TOP_FOLDERS.join("|")})/[\\w./-]*?\\.(?:ts|mts|js|mjs|cjs|md|json|h))(?![\\w.-])`, "g");
 
 describe("paths named in comments and documents exist", () => {
   it("every repo path in a comment or in a document's prose exists", () => {
@@ -201,7 +198,7 @@ const normalise = (s: string) => s.replace(/`/g, "").replace(/\s+/g, " ").trim()
 const SECTION_CITATION = /(?<![\w./-])(docs\/[\w-]+\.md|README\.md),?\s+("[^"\n]+"(?:(?:,\s*|\s+(?:and|to|or)\s+)"[^"\n]+")*)/g;
 
 describe("section citations name sections that exist", () => {
-  it("every docs/<name>.md \"Section\" citation matches a heading of that document", () => {
+  it('every docs/<name>.md "Section" citation matches a heading of that document', () => {
     const wrong: string[] = [];
     for (const file of FILES) {
       file.lines.forEach((text, i) => {

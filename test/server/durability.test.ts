@@ -80,7 +80,9 @@ describe("SIGKILL mid-write", () => {
       await expect(authDevice("100000000001", privateKey, replay.authcode, { url: second.url })).rejects.toMatchObject({ code: "REPLAY" });
       const { authcode, pending } = buildAuthcode({ tid: replay.tid, psk: replay.psk, time: Math.floor(Date.now() / 1000) });
       const [serverData, token] = await authDevice("100000000001", privateKey, authcode, { url: second.url });
-      expect(Buffer.from(finishDevice({ tid: replay.tid, psk: replay.psk, pending, serverData }).token!).equals(Buffer.from(token!))).toBe(true);
+      expect(Buffer.from(finishDevice({ tid: replay.tid, psk: replay.psk, pending, serverData }).token!).equals(Buffer.from(token!))).toBe(
+        true,
+      );
     } finally {
       second.child.kill("SIGTERM");
       await new Promise((r) => second.child.once("exit", r));

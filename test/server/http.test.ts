@@ -9,7 +9,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authDevice, destroyAgents, getDevice, keygen, registerDevice, registerUserServer, setDeviceActive, signRequest, TidServerError } from "../../server/sdk/index.js";
+import {
+  authDevice,
+  destroyAgents,
+  getDevice,
+  keygen,
+  registerDevice,
+  registerUserServer,
+  setDeviceActive,
+  signRequest,
+  TidServerError,
+} from "../../server/sdk/index.js";
 import { startAuthServer, type AuthServer } from "../../server/app/index.js";
 import { buildAuthcode, finishDevice } from "../../reference/index.js";
 import { toHex } from "../../reference/bytes.js";
@@ -65,13 +75,19 @@ async function rejection(p: Promise<unknown>): Promise<string> {
 
 /** A raw HTTP exchange for the malformed-request tests. */
 function raw(method: string, path: string, body: string | Buffer | undefined, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; json: { error?: { code: string; message: string } } & Record<string, unknown> }>((resolve, reject) => {
+  return new Promise<{
+    status: number;
+    headers: Record<string, unknown>;
+    json: { error?: { code: string; message: string } } & Record<string, unknown>;
+  }>((resolve, reject) => {
     const req = httpRequest(new URL(path, server.url), { method, headers });
     req.on("error", reject);
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || "{}") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, headers: res.headers, json: JSON.parse(Buffer.concat(chunks).toString() || "{}") }),
+      );
     });
     req.end(body);
   });
@@ -114,7 +130,13 @@ describe("auth server over HTTP", () => {
       expect(r, `byte ${i}`).not.toBe("accepted");
       codes.add(r);
     }
-    expect([...codes].sort()).toEqual(["401 VERIFY_FAILED", "403 UNKNOWN_TID", "422 BAD_FORMAT", "422 UNSUPPORTED_ALGORITHM", "422 UNSUPPORTED_VERSION"]);
+    expect([...codes].sort()).toEqual([
+      "401 VERIFY_FAILED",
+      "403 UNKNOWN_TID",
+      "422 BAD_FORMAT",
+      "422 UNSUPPORTED_ALGORITHM",
+      "422 UNSUPPORTED_VERSION",
+    ]);
     const [serverData, token] = await auth(authcode);
     expect(hex(finishDevice({ tid, psk, pending, serverData }).token)).toBe(hex(token));
   });
@@ -148,14 +170,17 @@ describe("auth server over HTTP", () => {
     const info = await registerDevice({ url: server.url }, { tid: ownedTid, psk, owner: userUin, label: "owned" });
     expect(info.owner).toBe(userUin);
     const code = () => device({ tid: ownedTid }).authcode;
-    const asOther = (a: Uint8Array) => authDevice("other-maker", readFileSync(otherKeys.privateKeyPath, "utf8"), a, { url: server.url, now });
+    const asOther = (a: Uint8Array) =>
+      authDevice("other-maker", readFileSync(otherKeys.privateKeyPath, "utf8"), a, { url: server.url, now });
     const spent = code();
     expect(await rejection(asOther(spent))).toBe("403 UNKNOWN_TID");
     expect(await rejection(auth(spent))).toBe("accepted"); // the other's attempt did not burn it
     expect(await rejection(auth(code()))).toBe("accepted");
     // unowned devices stay open to every registered user server
     expect(await rejection(asOther(device().authcode))).toBe("accepted");
-    const bad = await raw("POST", "/v1/admin/devices", JSON.stringify({ tid: "0e".repeat(8), psk: hex(psk), owner: "no spaces allowed" }), { "content-type": "application/json" });
+    const bad = await raw("POST", "/v1/admin/devices", JSON.stringify({ tid: "0e".repeat(8), psk: hex(psk), owner: "no spaces allowed" }), {
+      "content-type": "application/json",
+    });
     expect([bad.status, bad.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
   });
 
@@ -189,7 +214,13 @@ describe("auth server over HTTP", () => {
     const cases: [string, string | undefined, Record<string, string>, number, string][] = [
       ["POST", JSON.stringify(signedBody(device().authcode)), { "content-type": "text/plain" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
       ["POST", JSON.stringify(signedBody(device().authcode)), {}, 415, "UNSUPPORTED_MEDIA_TYPE"],
-      ["POST", JSON.stringify(signedBody(device().authcode)), { "content-type": "application/json; charset=latin1" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+      [
+        "POST",
+        JSON.stringify(signedBody(device().authcode)),
+        { "content-type": "application/json; charset=latin1" },
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      ],
       ["POST", "{not json", json, 400, "MALFORMED_JSON"],
       ["POST", "", json, 400, "MALFORMED_JSON"],
       ["POST", "[1,2]", json, 400, "BAD_REQUEST"],
@@ -217,7 +248,9 @@ describe("auth server over HTTP", () => {
     expect(await rejection(registerDevice({ url: server.url }, { tid, psk }))).toBe("409 DEVICE_EXISTS");
     expect(await rejection(getDevice({ url: server.url }, new Uint8Array(8)))).toBe("404 UNKNOWN_DEVICE");
     expect(await rejection(setDeviceActive({ url: server.url }, new Uint8Array(8), false))).toBe("404 UNKNOWN_DEVICE");
-    expect(await rejection(registerUserServer({ url: server.url }, "u-x", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))).toBe("400 BAD_PUBLIC_KEY");
+    expect(
+      await rejection(registerUserServer({ url: server.url }, "u-x", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")),
+    ).toBe("400 BAD_PUBLIC_KEY");
     const r = await raw("GET", "/v1/admin/devices/zz", undefined);
     expect([r.status, r.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
     const pct = await raw("GET", "/v1/admin/user-servers/%E0%A4%A", undefined);
@@ -228,7 +261,9 @@ describe("auth server over HTTP", () => {
     const slow = await startServer({ dbPath: join(dir, "slow.db"), requestTimeoutMs: 300 });
     try {
       const answer = await new Promise<string>((resolve, reject) => {
-        const s = connect(slow.port, "127.0.0.1", () => s.write("POST /v1/auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
+        const s = connect(slow.port, "127.0.0.1", () =>
+          s.write("POST /v1/auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"),
+        );
         let text = "";
         s.on("data", (d) => (text += d.toString()));
         s.on("close", () => resolve(text));
@@ -265,9 +300,31 @@ describe("auth server over HTTP", () => {
 
 describe("HTTPS", () => {
   it("authDevice with a private CA", async () => {
-    const key = join(dir, "tls-key.pem"), cert = join(dir, "tls-cert.pem");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-      "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    const key = join(dir, "tls-key.pem"),
+      cert = join(dir, "tls-cert.pem");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { stdio: "ignore" },
+    );
     const secure = await startServer({ dbPath: join(dir, "tls.db"), tls: { key: readFileSync(key), cert: readFileSync(cert) } });
     try {
       expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

@@ -59,7 +59,10 @@ describe("Registry", () => {
     r.addDevice(other, new Uint8Array(16).fill(1));
     r.close();
     const db = new Database(path);
-    db.prepare("UPDATE devices SET psk_sealed = (SELECT psk_sealed FROM devices WHERE tid = ?) WHERE tid = ?").run(Buffer.from(tid), Buffer.from(other));
+    db.prepare("UPDATE devices SET psk_sealed = (SELECT psk_sealed FROM devices WHERE tid = ?) WHERE tid = ?").run(
+      Buffer.from(tid),
+      Buffer.from(other),
+    );
     db.close();
     const r2 = Registry.open(path, { masterKey });
     expect(() => r2.getDevicePsk(other)).toThrow(/does not open/);

@@ -2,15 +2,40 @@
 // sym_crypto), AEAD seal/open (SM4-GCM, nonce = direction prefix ‖ counter) with replay and
 // reorder rejection, request signing, token encryption and keygen.
 import { createCipheriv, generateKeyPairSync, randomBytes } from "node:crypto";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sm4 as smv2 } from "sm-crypto-v2";
 import { afterAll, describe, expect, it } from "vitest";
-import { AEAD_OVERHEAD, AeadError, AeadSession, aeadNonce, canonicalString, decryptToken, encryptToken, keygen, open, seal, signRequest, sm4Decrypt, sm4Encrypt, verifyRequest } from "../../server/sdk/index.js";
+import {
+  AEAD_OVERHEAD,
+  AeadError,
+  AeadSession,
+  aeadNonce,
+  canonicalString,
+  decryptToken,
+  encryptToken,
+  keygen,
+  open,
+  seal,
+  signRequest,
+  sm4Decrypt,
+  sm4Encrypt,
+  verifyRequest,
+} from "../../server/sdk/index.js";
 import { createPublicKey } from "node:crypto";
 import { fromHex, toHex } from "../../reference/bytes.js";
-
 
 describe("sm4Encrypt / sm4Decrypt (raw SM4-ECB)", () => {
   it("GB/T 32907 example: key = plaintext = 0123…3210", () => {
@@ -21,7 +46,8 @@ describe("sm4Encrypt / sm4Decrypt (raw SM4-ECB)", () => {
 
   it("matches node:crypto sm4-ecb and sm-crypto-v2 for 1..64 blocks", () => {
     for (let blocks = 1; blocks <= 64; blocks += 7) {
-      const token = randomBytes(16), data = randomBytes(16 * blocks);
+      const token = randomBytes(16),
+        data = randomBytes(16 * blocks);
       const c = createCipheriv("sm4-ecb", token, null).setAutoPadding(false);
       const want = Buffer.concat([c.update(data), c.final()]);
       const got = sm4Encrypt(token, data);
@@ -58,14 +84,25 @@ describe("AEAD messages (SM4-GCM, prefix ‖ counter)", () => {
     expect(msg.length).toBe(pt.length + AEAD_OVERHEAD);
     expect(toHex(msg.subarray(0, 8))).toBe("0000000000000005");
     const v2 = smv2.encrypt(pt, token, {
-      mode: "gcm", iv: aeadNonce("downlink", 5n), associatedData: new Uint8Array([0xaa]), output: "array", padding: "none", outputTag: true,
+      mode: "gcm",
+      iv: aeadNonce("downlink", 5n),
+      associatedData: new Uint8Array([0xaa]),
+      output: "array",
+      padding: "none",
+      outputTag: true,
     });
     expect(toHex(msg.subarray(8))).toBe(toHex(v2.output) + toHex(v2.tag!));
   });
 
   it("pinned vector (regression): example token, uplink, counter 0, no AAD", () => {
     const msg = seal(token, "uplink", 0n, pt);
-    const again = smv2.encrypt(pt, token, { mode: "gcm", iv: fromHex("000000010000000000000000"), output: "array", padding: "none", outputTag: true });
+    const again = smv2.encrypt(pt, token, {
+      mode: "gcm",
+      iv: fromHex("000000010000000000000000"),
+      output: "array",
+      padding: "none",
+      outputTag: true,
+    });
     expect(toHex(msg)).toBe("0000000000000000" + toHex(again.output) + toHex(again.tag!));
     expect(toHex(open(token, "uplink", msg).plaintext)).toBe(toHex(pt));
   });
@@ -109,7 +146,14 @@ describe("AEAD messages (SM4-GCM, prefix ‖ counter)", () => {
 
 describe("request signing and token encryption", () => {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const f = { method: "POST", path: "/v1/auth", userUin: "100000000001", timestamp: 1700000000, nonce: "abcdefghijklmnop", deviceDataHex: "ABCD" };
+  const f = {
+    method: "POST",
+    path: "/v1/auth",
+    userUin: "100000000001",
+    timestamp: 1700000000,
+    nonce: "abcdefghijklmnop",
+    deviceDataHex: "ABCD",
+  };
 
   it("canonical string", () => {
     expect(canonicalString(f)).toBe("TID-AUTH-V1\nPOST\n/v1/auth\n100000000001\n1700000000\nabcdefghijklmnop\nabcd");
@@ -118,7 +162,13 @@ describe("request signing and token encryption", () => {
   it("RSA-PSS signature verifies, and fails for any changed field", () => {
     const sig = signRequest(privateKey, f);
     expect(verifyRequest(publicKey, f, sig)).toBe(true);
-    for (const [k, v] of Object.entries({ userUin: "100000000002", timestamp: 1700000001, nonce: "abcdefghijklmnoq", deviceDataHex: "abce", path: "/v1/other" })) {
+    for (const [k, v] of Object.entries({
+      userUin: "100000000002",
+      timestamp: 1700000001,
+      nonce: "abcdefghijklmnoq",
+      deviceDataHex: "abce",
+      path: "/v1/other",
+    })) {
       expect(verifyRequest(publicKey, { ...f, [k]: v }, sig), k).toBe(false);
     }
     expect(verifyRequest(publicKey, f, "not base64!")).toBe(false);

@@ -16,7 +16,9 @@ const PSK = fromHex(ex.PSK as string);
 const TIME = ex.deviceTime as number;
 
 function fresh(opts: { provisioned?: boolean; locked?: boolean } = {}): TidApplet {
-  return new TidApplet(opts.provisioned === false ? { seed: 7 } : { seed: 7, identity: { tid: TID, psk: PSK, locked: opts.locked ?? false } });
+  return new TidApplet(
+    opts.provisioned === false ? { seed: 7 } : { seed: 7, identity: { tid: TID, psk: PSK, locked: opts.locked ?? false } },
+  );
 }
 
 /** Run one APDU; return [data hex, SW hex]. */
@@ -34,7 +36,8 @@ function apdu(cla: number, ins: number, p1: number, p2: number, data?: Uint8Arra
 }
 
 const be32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
-const beginData = (flags = 0, time = TIME, extra: number[] = []): Uint8Array => Uint8Array.from([flags >> 8, flags & 255, ...be32(time), ...extra]);
+const beginData = (flags = 0, time = TIME, extra: number[] = []): Uint8Array =>
+  Uint8Array.from([flags >> 8, flags & 255, ...be32(time), ...extra]);
 
 function sm4Ecb(key: Uint8Array, data: Uint8Array): string {
   const c = createCipheriv("sm4-ecb", key, null);
@@ -43,7 +46,10 @@ function sm4Ecb(key: Uint8Array, data: Uint8Array): string {
 }
 
 /** A complete AUTH BEGIN on `a`, then server data for it from the reference server half. */
-function serverDataFor(a: TidApplet, opts: { issueToken?: boolean; extra?: number[] } = {}): { authcode: Uint8Array; serverData: Uint8Array; token: Uint8Array | null } {
+function serverDataFor(
+  a: TidApplet,
+  opts: { issueToken?: boolean; extra?: number[] } = {},
+): { authcode: Uint8Array; serverData: Uint8Array; token: Uint8Array | null } {
   const authcode = readLong(a, apdu(0x80, 0xdc, 1, 0, beginData(opts.issueToken === false ? 1 : 0, TIME, opts.extra), 0));
   const f = parseAuthcode(authcode);
   const s = buildServerData({ tid: TID, psk: PSK, nd: f.nd, tagD: f.tagD, Qd: f.Qd, time: TIME + 1, issueToken: opts.issueToken ?? true });
@@ -251,7 +257,16 @@ describe("AUTH FINISH", () => {
     const a = fresh();
     const authcode = readLong(a, apdu(0x80, 0xdc, 1, 0, beginData(), 0));
     const f = parseAuthcode(authcode);
-    const s = buildServerData({ tid: TID, psk: PSK, nd: f.nd, tagD: f.tagD, Qd: f.Qd, time: TIME, issueToken: true, extra: new Uint8Array(512).fill(3) });
+    const s = buildServerData({
+      tid: TID,
+      psk: PSK,
+      nd: f.nd,
+      tagD: f.tagD,
+      Qd: f.Qd,
+      time: TIME,
+      issueToken: true,
+      extra: new Uint8Array(512).fill(3),
+    });
     expect(s.serverData.length).toBe(644);
     const r = chained(a, 0x80, 0xdc, 2, 0x80, s.serverData, 0);
     expect(toHex(r)).toBe(toHex(s.token!) + "9000");
@@ -273,14 +288,70 @@ describe("AUTH FINISH", () => {
   });
   test("every failure has its own SW (profile table)", () => {
     const cases: [string, (d: Uint8Array) => Uint8Array, string][] = [
-      ["tag_s", (d) => { d[d.length - 1]! ^= 0x80; return d; }, "6300"],
-      ["version", (d) => { d[0] = 2; return d; }, "6a81"],
-      ["symmetric algorithm", (d) => { d[1] = 0x11; return d; }, "9484"],
-      ["key agreement", (d) => { d[2] = 0x03; return d; }, "9484"],
-      ["nonce length", (d) => { d[3] = 0x0f; return d; }, "6a80"],
-      ["reserved flags", (d) => { d[4] = 0x80; return d; }, "6a80"],
-      ["L' inconsistent", (d) => { d[35] = 1; return d; }, "6a80"],
-      ["TID", (d) => { d[10]! ^= 1; return d; }, "6984"],
+      [
+        "tag_s",
+        (d) => {
+          d[d.length - 1]! ^= 0x80;
+          return d;
+        },
+        "6300",
+      ],
+      [
+        "version",
+        (d) => {
+          d[0] = 2;
+          return d;
+        },
+        "6a81",
+      ],
+      [
+        "symmetric algorithm",
+        (d) => {
+          d[1] = 0x11;
+          return d;
+        },
+        "9484",
+      ],
+      [
+        "key agreement",
+        (d) => {
+          d[2] = 0x03;
+          return d;
+        },
+        "9484",
+      ],
+      [
+        "nonce length",
+        (d) => {
+          d[3] = 0x0f;
+          return d;
+        },
+        "6a80",
+      ],
+      [
+        "reserved flags",
+        (d) => {
+          d[4] = 0x80;
+          return d;
+        },
+        "6a80",
+      ],
+      [
+        "L' inconsistent",
+        (d) => {
+          d[35] = 1;
+          return d;
+        },
+        "6a80",
+      ],
+      [
+        "TID",
+        (d) => {
+          d[10]! ^= 1;
+          return d;
+        },
+        "6984",
+      ],
       ["too short", (d) => d.subarray(0, 67), "6700"],
     ];
     for (const [what, mutate, want] of cases) {

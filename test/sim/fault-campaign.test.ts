@@ -69,8 +69,15 @@ interface Tally {
   maxExchangeMs: number;
 }
 
-function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>; stats: Record<string, number>; simMs: number; wallMs: number } {
-  const s = createSimulatedStack({ bus, identity: { tid: TID, psk: PSK }, seed: SEED, faults: { rate: RATE, seed: SEED + (bus === "spi" ? 1 : 0) } });
+function campaign(
+  bus: "i2c" | "spi",
+): Tally & { faults: Record<string, number>; stats: Record<string, number>; simMs: number; wallMs: number } {
+  const s = createSimulatedStack({
+    bus,
+    identity: { tid: TID, psk: PSK },
+    seed: SEED,
+    faults: { rate: RATE, seed: SEED + (bus === "spi" ? 1 : 0) },
+  });
   const chip = s.sim.chip;
   const t: Tally = { commands: 0, apdus: 0, outcomes: {}, wrong: [], maxExchangeMs: 0 };
   const deadline = s.link.timing.deadlineMs;
@@ -86,7 +93,9 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
       const r = inner(apdu);
       const last = chip.log[chip.log.length - 1];
       if (chip.log.length === before || !last || toHex(last.capdu) !== toHex(apdu) || toHex(last.rapdu) !== toHex(r)) {
-        t.wrong.push(`link accepted ${toHex(r)} for ${toHex(apdu)}; the SE's last answer was ${last ? toHex(last.rapdu) : "none"} to ${last ? toHex(last.capdu) : "none"}`);
+        t.wrong.push(
+          `link accepted ${toHex(r)} for ${toHex(apdu)}; the SE's last answer was ${last ? toHex(last.rapdu) : "none"} to ${last ? toHex(last.capdu) : "none"}`,
+        );
       }
       return r;
     } finally {
@@ -150,9 +159,20 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
         count("authBegin ok");
         kind = "authFinish";
         const issue = pick(5) !== 0;
-        const sd = buildServerData({ tid: TID, psk: PSK, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time, issueToken: issue, ns: srvBytes(16), ephemeralPrivate: srvBytes(32) });
+        const sd = buildServerData({
+          tid: TID,
+          psk: PSK,
+          nd: v.nd,
+          tagD: v.tagD,
+          Qd: v.Qd,
+          time,
+          issueToken: issue,
+          ns: srvBytes(16),
+          ephemeralPrivate: srvBytes(32),
+        });
         const token = s.client.authFinishSync(sd.serverData, { slot: 7, returnToken: true });
-        if ((token ? toHex(token) : null) !== (sd.token ? toHex(sd.token) : null)) t.wrong.push(`AUTH FINISH → token ${token ? toHex(token) : "none"}, server says ${sd.token ? toHex(sd.token) : "none"}`);
+        if ((token ? toHex(token) : null) !== (sd.token ? toHex(sd.token) : null))
+          t.wrong.push(`AUTH FINISH → token ${token ? toHex(token) : "none"}, server says ${sd.token ? toHex(sd.token) : "none"}`);
       }
       count(`${kind} ok`);
     } catch (e) {
@@ -172,7 +192,13 @@ function campaign(bus: "i2c" | "spi"): Tally & { faults: Record<string, number>;
       count(l);
     }
   }
-  return { ...t, faults: { ...s.sim.faults!.counts }, stats: { ...s.sim.stats } as unknown as Record<string, number>, simMs: s.clock.now(), wallMs: Date.now() - wall0 };
+  return {
+    ...t,
+    faults: { ...s.sim.faults!.counts },
+    stats: { ...s.sim.stats } as unknown as Record<string, number>,
+    simMs: s.clock.now(),
+    wallMs: Date.now() - wall0,
+  };
 }
 
 describe.each(["i2c", "spi"] as const)("fault campaign over FM %s", (bus) => {
@@ -185,7 +211,12 @@ describe.each(["i2c", "spi"] as const)("fault campaign over FM %s", (bus) => {
       [
         `fault campaign, FM ${bus}, seed 0x${SEED.toString(16)}, rate ${RATE}: ${r.commands} commands, ${r.apdus} APDU exchanges,`,
         `  ${r.stats.transactions} bus transactions, ${Object.values(r.faults).reduce((a, b) => a + b, 0)} faults injected: ${FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(", ")}`,
-        `  outcomes: ${okCount} correct (${r.outcomes["sm4 slot empty (correct)"] ?? 0} of them 6A88 for a slot a reset emptied); typed errors: ${outcomes.filter(([k]) => !isOk(k) && k !== "authBegin ok").map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+        `  outcomes: ${okCount} correct (${r.outcomes["sm4 slot empty (correct)"] ?? 0} of them 6A88 for a slot a reset emptied); typed errors: ${
+          outcomes
+            .filter(([k]) => !isOk(k) && k !== "authBegin ok")
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ") || "none"
+        }`,
         `  wrong responses accepted: ${r.wrong.length}; longest exchange ${r.maxExchangeMs.toFixed(1)} ms simulated; ${(r.simMs / 1000).toFixed(1)} s simulated in ${r.wallMs} ms`,
       ].join("\n"),
     );

@@ -39,11 +39,7 @@ describe("golden frames on the simulated bus (docs/hal.md)", () => {
     const body = [0x0d, 0x00, 0x00, 0x00, ...fromHex(ex.TID as string), 0x90, 0x00];
     const bcc = body.reduce((a, b) => a ^ b, 0);
     const frame = x(Uint8Array.from([...body, bcc])).replace(/(..)(?!$)/g, "$1 ");
-    expect(s.lines.filter((l) => /^(Tx|Rx|NACK)/.test(l))).toEqual([
-      "Tx> 08 00 00 02 80 ca 00 01 00 41",
-      "Rx< 0d 00",
-      `Rx< ${frame}`,
-    ]);
+    expect(s.lines.filter((l) => /^(Tx|Rx|NACK)/.test(l))).toEqual(["Tx> 08 00 00 02 80 ca 00 01 00 41", "Rx< 0d 00", `Rx< ${frame}`]);
   });
   test("SPI: GET CHALLENGE(8) is sent as 02 | 00 05 00 84 00 00 08 76", () => {
     const s = stack("spi");
@@ -80,7 +76,8 @@ describe.each(BUSES)("worked example over %s", (bus) => {
 
 describe.each(BUSES)("host stack over %s", (bus) => {
   test("two simulated SEs are on buses of their own: a sync call on one while the other is busy", async () => {
-    const a = stack(bus), b = stack(bus);
+    const a = stack(bus),
+      b = stack(bus);
     expect(a.sim.port.bus).not.toBe(b.sim.port.bus);
     expect(a.sim.port.name).toBe(b.sim.port.name); // the display name stays the board's
     const pending = a.client.getChallenge(8);
@@ -168,7 +165,8 @@ describe("timing model", () => {
     const t0 = s.clock.now();
     s.client.getTidSync();
     // write 10 bytes, (5 ms frame delay: the chip is done in 0.5 ms), read 2, read 15
-    const want = i2cTransactionMs(DEFAULT_BUS_TIMING, 10) + i2cTransactionMs(DEFAULT_BUS_TIMING, 2) + i2cTransactionMs(DEFAULT_BUS_TIMING, 15);
+    const want =
+      i2cTransactionMs(DEFAULT_BUS_TIMING, 10) + i2cTransactionMs(DEFAULT_BUS_TIMING, 2) + i2cTransactionMs(DEFAULT_BUS_TIMING, 15);
     expect(s.sim.stats.busTimeMs).toBeCloseTo(want, 9);
     expect(s.clock.now() - t0).toBeCloseTo(want + 5, 9);
   });

@@ -15,7 +15,6 @@ import { TidClient, type SoftIdentity } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
 import { toHex } from "../../reference/bytes.js";
 
-
 /** The three device set-ups every end-to-end test runs on. */
 export const DEVICES = [
   { name: "soft backend", backend: "soft" },

@@ -4,13 +4,8 @@ import { BusError, type BusErrorCode } from "../../hal/bus/errors.js";
 import type { I2cPort, SpiPort, SpiSegment } from "../../hal/bus/port.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-
 /** One expected I2C call: a write of exactly these bytes, a read answered with these bytes, or a failure. */
-export type I2cStep =
-  | { w: string }
-  | { r: string }
-  | { nack: "w" | "r" }
-  | { fail: "w" | "r"; code: BusErrorCode };
+export type I2cStep = { w: string } | { r: string } | { nack: "w" | "r" } | { fail: "w" | "r"; code: BusErrorCode };
 
 export class ScriptedI2cPort implements I2cPort {
   readonly kind = "i2c" as const;
@@ -19,7 +14,10 @@ export class ScriptedI2cPort implements I2cPort {
   closed = false;
   private i = 0;
 
-  constructor(private readonly script: I2cStep[], name = "fake-i2c@0x71") {
+  constructor(
+    private readonly script: I2cStep[],
+    name = "fake-i2c@0x71",
+  ) {
     this.name = name;
   }
 
@@ -44,7 +42,8 @@ export class ScriptedI2cPort implements I2cPort {
       throw new BusError(s.code, this.name, "scripted failure", { op: "write" });
     }
     if (!("w" in s)) throw new Error(`expected ${JSON.stringify(s)}, got write ${toHex(data, " ")}`);
-    if (toHex(data, " ") !== toHex(fromHex(s.w), " ")) throw new Error(`expected write ${toHex(fromHex(s.w), " ")}, got ${toHex(data, " ")}`);
+    if (toHex(data, " ") !== toHex(fromHex(s.w), " "))
+      throw new Error(`expected write ${toHex(fromHex(s.w), " ")}, got ${toHex(data, " ")}`);
     this.transcript.push(`W ${toHex(data, " ")}`);
   }
 
@@ -92,7 +91,10 @@ export class ScriptedSpiPort implements SpiPort {
   closed = false;
   private i = 0;
 
-  constructor(private readonly script: SpiStep[], name = "fake-spidev0.0") {
+  constructor(
+    private readonly script: SpiStep[],
+    name = "fake-spidev0.0",
+  ) {
     this.name = name;
   }
 
@@ -108,7 +110,11 @@ export class ScriptedSpiPort implements SpiPort {
       this.transcript.push(`${sent} → ${s.fail}`);
       throw new BusError(s.fail, this.name, "scripted failure", { op: "transfer" });
     }
-    const want = s.tx.split("|").map((x) => x.trim()).map((x) => (x.startsWith("?") ? x : toHex(fromHex(x), " "))).join(" | ");
+    const want = s.tx
+      .split("|")
+      .map((x) => x.trim())
+      .map((x) => (x.startsWith("?") ? x : toHex(fromHex(x), " ")))
+      .join(" | ");
     if (sent !== want) throw new Error(`expected message ${want}, got ${sent}`);
     let k = 0;
     const out = segments.map((g) => {
@@ -118,7 +124,12 @@ export class ScriptedSpiPort implements SpiPort {
       o.set(r.subarray(0, g.length));
       return o;
     });
-    this.transcript.push(`${sent} → ${out.filter((_, j) => !segments[j]!.send).map((b) => toHex(b, " ")).join(" | ")}`);
+    this.transcript.push(
+      `${sent} → ${out
+        .filter((_, j) => !segments[j]!.send)
+        .map((b) => toHex(b, " "))
+        .join(" | ")}`,
+    );
     return out;
   }
 

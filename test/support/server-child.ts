@@ -26,7 +26,8 @@ export function builtTid(): string {
   for (const file of SOURCES.flatMap((d) => listTs(join(ROOT, d)))) {
     const compiled = join(ROOT, "dist", relative(ROOT, file)).replace(/\.ts$/, ".js");
     if (!existsSync(compiled)) throw new Error(`${relative(ROOT, compiled)} is missing: run \`npm run build\` first`);
-    if (statSync(compiled).mtimeMs < statSync(file).mtimeMs) throw new Error(`${relative(ROOT, file)} is newer than its build: run \`npm run build\` first`);
+    if (statSync(compiled).mtimeMs < statSync(file).mtimeMs)
+      throw new Error(`${relative(ROOT, file)} is newer than its build: run \`npm run build\` first`);
   }
   return join(ROOT, "bin", "tid.js");
 }
@@ -40,7 +41,10 @@ export interface ChildServer {
 
 /** Start `tid server args…` (bin/tid.js) and wait for its {"listening": url} line. */
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [builtTid(), "server", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [builtTid(), "server", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {

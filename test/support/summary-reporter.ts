@@ -4,7 +4,9 @@ import type { Reporter, TestModule } from "vitest/node";
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    let passed = 0, failed = 0, skipped = 0;
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
     for (const m of testModules) {
       // a file that failed to load has no tests to count: count the file itself as one failure
       if (m.state() === "failed" && [...m.children.allTests()].every((t) => t.result().state !== "failed")) failed++;

@@ -10,15 +10,25 @@ import { fromHex, toHex } from "../../reference/bytes.js";
 
 export const BUILDS = ["debug", "release"] as const satisfies readonly WasmBuild[];
 
-
 export interface WorkedExample {
-  TID: string; PSK: string; deviceTime: number; serverTime: number; Nd: string; Ns: string; extra: string;
-  deviceEphemeralPrivate: string; serverEphemeralPrivate: string; authcode: string; tagD: string;
-  serverData: string; tagS: string; Z: string; K: string; sessionToken: string;
+  TID: string;
+  PSK: string;
+  deviceTime: number;
+  serverTime: number;
+  Nd: string;
+  Ns: string;
+  extra: string;
+  deviceEphemeralPrivate: string;
+  serverEphemeralPrivate: string;
+  authcode: string;
+  tagD: string;
+  serverData: string;
+  tagS: string;
+  Z: string;
+  K: string;
+  sessionToken: string;
 }
-export const EXAMPLE: WorkedExample = JSON.parse(
-  readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8"),
-);
+export const EXAMPLE: WorkedExample = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8"));
 export const EXAMPLE_IDENTITY: SoftIdentity = { tid: fromHex(EXAMPLE.TID), psk: fromHex(EXAMPLE.PSK) };
 
 export function randomIdentity(): SoftIdentity {
@@ -45,7 +55,13 @@ export function answer(
   });
   const issueToken = options.issueToken ?? v.wantsToken;
   const built = buildServerData({
-    tid: v.tid, psk: v.psk, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: now, issueToken,
+    tid: v.tid,
+    psk: v.psk,
+    nd: v.nd,
+    tagD: v.tagD,
+    Qd: v.Qd,
+    time: now,
+    issueToken,
     ...(options.extra ? { extra: options.extra } : {}),
   });
   return { serverData: built.serverData, token: built.token };

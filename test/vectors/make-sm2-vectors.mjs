@@ -30,13 +30,20 @@ function ecdhOf(d) {
 }
 function keyObjects(d) {
   const pub = ecdhOf(d).getPublicKey(); // 04 ‖ x ‖ y
-  const sec1 = Buffer.concat([Buffer.from("30770201010420", "hex"), d, Buffer.from("a00a", "hex"), OID,
-    Buffer.from("a144034200", "hex"), pub]);
+  const sec1 = Buffer.concat([
+    Buffer.from("30770201010420", "hex"),
+    d,
+    Buffer.from("a00a", "hex"),
+    OID,
+    Buffer.from("a144034200", "hex"),
+    pub,
+  ]);
   const spki = Buffer.concat([Buffer.from("3059301306072a8648ce3d0201", "hex"), OID, Buffer.from("034200", "hex"), pub]);
   return {
     privateKey: crypto.createPrivateKey({ key: sec1, format: "der", type: "sec1" }),
     publicKey: crypto.createPublicKey({ key: spki, format: "der", type: "spki" }),
-    sec1, spki,
+    sec1,
+    spki,
   };
 }
 function randomPrivate() {
@@ -84,22 +91,60 @@ for (const len of [0, 1, 14, 32, 64, 100, 1000]) {
 const dir = mkdtempSync(join(tmpdir(), "sm2-vectors-"));
 const signaturesOpenssl = [];
 try {
-  const ids = [Buffer.from("1234567812345678"), Buffer.from("1234567812345678"), Buffer.from("ALICE123@YAHOO.COM"),
-    crypto.randomBytes(1), crypto.randomBytes(33), crypto.randomBytes(200)];
+  const ids = [
+    Buffer.from("1234567812345678"),
+    Buffer.from("1234567812345678"),
+    Buffer.from("ALICE123@YAHOO.COM"),
+    crypto.randomBytes(1),
+    crypto.randomBytes(33),
+    crypto.randomBytes(200),
+  ];
   ids.forEach((id, i) => {
     const d = randomPrivate();
     const { sec1, publicKey } = keyObjects(d);
     const msg = crypto.randomBytes([0, 5, 32, 77, 150, 1024][i]);
-    const keyFile = join(dir, "k.der"), msgFile = join(dir, "m.bin"), sigFile = join(dir, "s.der");
+    const keyFile = join(dir, "k.der"),
+      msgFile = join(dir, "m.bin"),
+      sigFile = join(dir, "s.der");
     writeFileSync(keyFile, sec1);
     writeFileSync(msgFile, msg);
-    execFileSync("openssl", ["pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-keyform", "DER", "-inkey", keyFile,
-      "-in", msgFile, "-out", sigFile, "-pkeyopt", `hexdistid:${hex(id)}`]);
+    execFileSync("openssl", [
+      "pkeyutl",
+      "-sign",
+      "-rawin",
+      "-digest",
+      "sm3",
+      "-keyform",
+      "DER",
+      "-inkey",
+      keyFile,
+      "-in",
+      msgFile,
+      "-out",
+      sigFile,
+      "-pkeyopt",
+      `hexdistid:${hex(id)}`,
+    ]);
     const sig = readFileSync(sigFile);
     // the same signature must fail under node's empty ID unless the ID is empty (it never is here)
     if (crypto.verify("sm3", msg, publicKey, sig)) throw new Error("ID was not applied");
-    execFileSync("openssl", ["pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-keyform", "DER", "-inkey", keyFile,
-      "-in", msgFile, "-sigfile", sigFile, "-pkeyopt", `hexdistid:${hex(id)}`]);
+    execFileSync("openssl", [
+      "pkeyutl",
+      "-verify",
+      "-rawin",
+      "-digest",
+      "sm3",
+      "-keyform",
+      "DER",
+      "-inkey",
+      keyFile,
+      "-in",
+      msgFile,
+      "-sigfile",
+      sigFile,
+      "-pkeyopt",
+      `hexdistid:${hex(id)}`,
+    ]);
     signaturesOpenssl.push({ pub: hex(ecdhOf(d).getPublicKey().subarray(1)), id: hex(id), msg: hex(msg), der: hex(sig) });
   });
 } finally {
@@ -110,7 +155,10 @@ const out = {
   generator: "test/vectors/make-sm2-vectors.mjs",
   generated: new Date().toISOString().slice(0, 10),
   tools: { node: process.version, openssl: process.versions.openssl, opensslCli: execFileSync("openssl", ["version"]).toString().trim() },
-  note: "Hex strings. pub = x ‖ y (64 bytes); compressed = 02/03 ‖ x; signatures are DER as produced; id is hex (\"\" = empty ID).",
-  keys, ecdh, signaturesNode, signaturesOpenssl,
+  note: 'Hex strings. pub = x ‖ y (64 bytes); compressed = 02/03 ‖ x; signatures are DER as produced; id is hex ("" = empty ID).',
+  keys,
+  ecdh,
+  signaturesNode,
+  signaturesOpenssl,
 };
 process.stdout.write(JSON.stringify(out, null, 1) + "\n");
