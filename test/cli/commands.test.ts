@@ -8,27 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
-import type { CliIo } from "../../cli/command.js";
+import { tid } from "../support/cli.js";
 import { writeSimState } from "../../cli/sim-state.js";
 import { getDevice } from "../../server/sdk/admin-client.js";
 import { newIdentity, startFixture, type Fixture } from "../support/e2e.js";
 import { builtTid, ROOT } from "../support/server-child.js";
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  json: () => Record<string, unknown>;
-}
-
-async function tid(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env };
-  const code = await main(args, io);
-  return { code, out: out.join("\n"), err: err.join("\n"), json: () => JSON.parse(out.join("\n")) as Record<string, unknown> };
-}
 
 let fx: Fixture;
 let dir: string;

@@ -5,19 +5,14 @@
 // (exit 2). The compiled bin/tid.js runs it once too, as `npm run demo` does.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { tid } from "../support/cli.js";
 import type { DemoReport } from "../../cli/commands/demo.js";
 import { builtTid } from "../support/server-child.js";
 import { AeadSession } from "../../reference/aead.js";
 import { sm4Encrypt } from "../../server/sdk/auth-device.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-async function demo(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(["demo", ...args], { out: (t) => out.push(t), err: (t) => err.push(t), env: {} });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const demo = (args: string[]) => tid(["demo", ...args]);
 
 /** Check a successful --json report the way an outsider would. */
 function checkReport(r: DemoReport, backend: "se" | "soft"): void {

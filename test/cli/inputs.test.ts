@@ -9,20 +9,13 @@ import { chmodSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { tid } from "../support/cli.js";
 import { writeSimState } from "../../cli/sim-state.js";
 import { writeKeyFile } from "../../bindings/keyfile.js";
 import { getDevice } from "../../server/sdk/admin-client.js";
 import { keygen } from "../../server/sdk/keygen.js";
 import { fromHex } from "../../reference/bytes.js";
 import { newIdentity, startFixture, type Fixture } from "../support/e2e.js";
-
-async function tid(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t), env });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 let fx: Fixture;
 let dir: string;

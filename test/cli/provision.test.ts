@@ -12,25 +12,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { tid } from "../support/cli.js";
 import { getDevice, getUserServer } from "../../server/sdk/admin-client.js";
 import { destroyAgents } from "../../server/sdk/http-client.js";
 import { fromHex } from "../../reference/bytes.js";
 import { startFixture, type Fixture } from "../support/e2e.js";
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  json: () => Record<string, unknown>;
-}
-
-async function tid(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => out.push(t), err: (t) => err.push(t), env });
-  return { code, out: out.join("\n"), err: err.join("\n"), json: () => JSON.parse(out.join("\n")) as Record<string, unknown> };
-}
 
 /** A proxy to the auth server; `before` runs as each request arrives and may answer it instead. */
 interface Proxy {

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { tid } from "../support/cli.js";
 import { loadServerApp, SERVER_APP_CANDIDATES } from "../../cli/server-app.js";
 import { builtTid, ROOT } from "../support/server-child.js";
 
@@ -24,12 +24,6 @@ const freshDir = (): string => {
   mkdirSync(d);
   return d;
 };
-
-async function tid(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; err: string }> {
-  const err: string[] = [];
-  const code = await main(args, { out: () => {}, err: (t) => err.push(t), env });
-  return { code, err: err.join("\n") };
-}
 
 describe("tid server", () => {
   it("listens on loopback, answers /v1/health, exits 0 on SIGTERM", async () => {
