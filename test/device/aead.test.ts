@@ -9,16 +9,7 @@ import { AeadSession, seal as serverSeal } from "../../reference/aead.js";
 import { TidError } from "../../bindings/errors.js";
 import { BUILDS, answer, randomIdentity, softClient } from "../support/tid.js";
 import { toHex } from "../../reference/bytes.js";
-
-function statusOf(fn: () => unknown): string {
-  try {
-    fn();
-    return "OK";
-  } catch (e) {
-    if (e instanceof TidError) return e.status;
-    throw e;
-  }
-}
+import { statusOf } from "../support/assertions.js";
 
 describe.each(BUILDS)("AEAD messages (%s)", (build) => {
   async function session() {

@@ -12,20 +12,10 @@ import { Status, statusName } from "../../bindings/status.js";
 import { BUILDS, EXAMPLE, EXAMPLE_IDENTITY, answer, randomIdentity, softClient } from "../support/tid.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
+import { statusOf } from "../support/assertions.js";
 
 const S = Status;
 const MARKER = new Uint8Array(16).fill(0x5a);
-
-/** The status a call threw (as a name), or "OK". */
-function statusOf(fn: () => unknown): string {
-  try {
-    fn();
-    return "OK";
-  } catch (e) {
-    if (e instanceof TidError) return e.status;
-    throw e;
-  }
-}
 
 /** Expected status when byte i of the worked example's server data is XORed with `mask`. */
 function expectedForFlip(i: number, mask: number): string {

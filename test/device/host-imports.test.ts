@@ -11,23 +11,13 @@ import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
 import { EXAMPLE_IDENTITY, answer } from "../support/tid.js";
+import { statusOf } from "../support/assertions.js";
 
 const { tid, psk } = EXAMPLE_IDENTITY;
 
 /** Offset of `needle` in the module's memory, or -1. */
 function findIn(wasm: TidWasm, needle: Uint8Array): number {
   return Buffer.from(wasm.bytes().buffer).indexOf(Buffer.from(needle));
-}
-
-/** The status name a call threw as TidError, or "OK". */
-function statusOf(fn: () => unknown): string {
-  try {
-    fn();
-    return "OK";
-  } catch (e) {
-    if (e instanceof TidError) return e.status;
-    throw e;
-  }
 }
 
 /** A callback that throws. */

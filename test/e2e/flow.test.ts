@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AeadSession } from "../../reference/aead.js";
 import { sm4Decrypt, sm4Encrypt } from "../../server/sdk/auth-device.js";
 import type { TidClient } from "../../bindings/client.js";
-import { DEVICES, newDevice, startFixture, statusOf, type Fixture } from "../support/e2e.js";
+import { DEVICES, newDevice, startFixture, type Fixture } from "../support/e2e.js";
+import { statusOf } from "../support/assertions.js";
 import { toHex } from "../../reference/bytes.js";
 
 let fx: Fixture;

@@ -14,6 +14,17 @@ export function expectStatus(fn: () => unknown, code: number): void {
   expect((err as TidError).code).toBe(code);
 }
 
+/** The status name of the TidError `fn` throws, or "OK" when it returns (any other error is rethrown). */
+export function statusOf(fn: () => unknown): string {
+  try {
+    fn();
+    return "OK";
+  } catch (e) {
+    if (e instanceof TidError) return e.status;
+    throw e;
+  }
+}
+
 /** Does `needle` occur anywhere in `hay`? (Scans wasm memory for secrets left behind.) */
 export function contains(hay: Uint8Array, needle: Uint8Array): boolean {
   const first = needle[0]!;

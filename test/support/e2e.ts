@@ -12,7 +12,6 @@ import { startAuthServer, type AuthServer } from "../../server/app/auth-server.j
 import { registerDevice, registerUserServer } from "../../server/sdk/admin-client.js";
 import { authDevice, destroyAgents, type AuthDeviceResult } from "../../server/sdk/auth-device.js";
 import { TidClient, type SoftIdentity } from "../../bindings/client.js";
-import { TidError } from "../../bindings/errors.js";
 import { toHex } from "../../reference/bytes.js";
 
 /** The three device set-ups every end-to-end test runs on. */
@@ -102,17 +101,6 @@ export async function newDevice(
       stack?.link.close();
     },
   };
-}
-
-/** The status name of the TidError `fn` throws. */
-export function statusOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TidError) return e.status;
-    throw e;
-  }
-  throw new Error("expected a TidError, nothing was thrown");
 }
 
 /** The TidServerError code of a rejected promise. */
