@@ -27,9 +27,9 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from "node:crypto";
 import { constants } from "node:fs";
-import { link, lstat, open, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
-import { dirname, basename, join } from "node:path";
+import { lstat, open, readFile, type FileHandle } from "node:fs/promises";
 import { requireBytes } from "./errors.js";
+import { stagePrivateFile } from "./private-file.js";
 
 export const KEYFILE_SIZE = 80;
 export const KEYFILE_VERSION = 1;
@@ -266,48 +266,20 @@ export async function stageKeyFile(
   if (existing && !options.overwrite) throw new KeyFileError("EXISTS", "file exists (pass overwrite: true to replace it)", path);
   if (existing?.isDirectory()) throw new KeyFileError("NOT_A_FILE", "a directory", path);
   const bytes = await encodeKeyFile(identity, secret, options);
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx", 0o600);
-  try {
-    await fh.chmod(0o600);
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-  await fh.close();
-  let done = false;
+  const staged = await stagePrivateFile(path, bytes, options);
   return {
     path,
     async commit() {
-      if (done) throw new Error("this staged key file was already committed or discarded");
-      done = true;
       try {
-        if (options.overwrite) await rename(tmp, path);
-        else await link(tmp, path); // atomic: fails with EEXIST instead of replacing
+        await staged.commit();
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "EEXIST") {
           throw new KeyFileError("EXISTS", "file exists (pass overwrite: true to replace it)", path);
         }
         throw e;
-      } finally {
-        await unlink(tmp).catch(() => undefined); // after a rename it is already gone
-      }
-      try {
-        const dir = await open(dirname(path), "r");
-        await dir.sync().catch(() => undefined);
-        await dir.close();
-      } catch {
-        // directory fsync is best effort (not supported everywhere)
       }
     },
-    async discard() {
-      if (done) return;
-      done = true;
-      await unlink(tmp).catch(() => undefined);
-    },
+    discard: () => staged.discard(),
   };
 }
 

@@ -3,10 +3,8 @@
 // is saved to a JSON file (mode 0600) that `tid auth` loads into a new simulated SE. The file
 // holds the PSK in clear: it stands for the chip's NVM and is for tests and demos only
 // (docs/protocol.md "Running it").
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { link, open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { writePrivateFile } from "../bindings/private-file.js";
 import { fromHex, toHex } from "../reference/bytes.js";
 import { PSK_SIZE, TID_SIZE } from "../reference/constants.js";
 import { UsageError } from "./command.js";
@@ -25,7 +23,7 @@ export interface SimState {
   board?: string;
 }
 
-/** Write a simulated SE's state file: JSON, mode 0600, atomically (temporary file, then link or rename). */
+/** Write a simulated SE's state file: JSON, mode 0600, atomically (bindings/private-file.ts). */
 export async function writeSimState(path: string, state: SimState, options: { overwrite?: boolean } = {}): Promise<void> {
   if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
   const text =
@@ -41,21 +39,7 @@ export async function writeSimState(path: string, state: SimState, options: { ov
       null,
       2,
     ) + "\n";
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const fh = await open(tmp, "wx", 0o600);
-  try {
-    await fh.chmod(0o600);
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    if (options.overwrite) await rename(tmp, path);
-    else await link(tmp, path); // fails with EEXIST instead of replacing a file made meanwhile
-  } finally {
-    await unlink(tmp).catch(() => undefined); // after a rename it is already gone
-  }
+  await writePrivateFile(path, text, options); // a link that fails with EEXIST rather than replace a file made meanwhile
 }
 
 /**
