@@ -62,8 +62,6 @@ const OPTIONS = {
 
 /** A TLS key or certificate is a few KiB; a chain of several certificates stays well under this. */
 const MAX_PEM_BYTES = 1 << 20;
-/** The master key file: 64 hex digits and whitespace. */
-const MAX_MASTER_KEY_FILE_BYTES = 1024;
 
 /** Where the master key comes from. */
 type MasterKeySource = { env: string } | { file: string; create: boolean };
@@ -171,10 +169,14 @@ function existingMasterKey(app: ServerAppModule, source: MasterKeySource, env: R
   }
   // a regular file of at most 1 KiB holding 64 hex digits (usage errors); then the app reads it
   // for real and checks its mode
-  const { bytes } = readOptionFile("--master-key-file", source.file, { maxBytes: MAX_MASTER_KEY_FILE_BYTES, what: "master key file" });
-  const wellFormed = /^\s*[0-9a-fA-F]{64}\s*$/.test(bytes.toString("latin1"));
-  bytes.fill(0);
-  if (!wellFormed) throw new UsageError(`--master-key-file ${source.file}: not a master key file (64 hex digits)`);
+  const { bytes } = readOptionFile("--master-key-file", source.file, { maxBytes: app.MAX_MASTER_KEY_FILE_BYTES, what: "master key file" });
+  try {
+    app.parseMasterKey(bytes.toString("latin1"), source.file).fill(0);
+  } catch {
+    throw new UsageError(`--master-key-file ${source.file}: not a master key file (64 hex digits)`);
+  } finally {
+    bytes.fill(0);
+  }
   return app.readMasterKeyFile(source.file);
 }
 

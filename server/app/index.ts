@@ -4,4 +4,12 @@
 export * as protocol from "../../reference/index.js";
 export { startAuthServer, PROTOCOL_HTTP_STATUS, AUTH_PATH, type AuthServer, type AuthServerOptions } from "./auth-server.js";
 export { Registry, RegistryError, SCHEMA_VERSION, type DeviceInfo, type UserServerInfo, type RegistryOptions } from "./registry.js";
-export { createMasterKeyFile, readMasterKeyFile, masterKeyFromEnv, MASTER_KEY_ENV, MASTER_KEY_SIZE } from "./master-key.js";
+export {
+  createMasterKeyFile,
+  readMasterKeyFile,
+  parseMasterKey,
+  masterKeyFromEnv,
+  MASTER_KEY_ENV,
+  MASTER_KEY_SIZE,
+  MAX_MASTER_KEY_FILE_BYTES,
+} from "./master-key.js";

@@ -13,7 +13,8 @@ const SEAL_VERSION = 0x01;
 const AAD_LABEL = Buffer.from("TID-PSK-V1", "utf8");
 export const SEALED_PSK_SIZE = 1 + 12 + 16 + 16;
 
-function parseHexKey(text: string, where: string): Uint8Array {
+/** The master key written as `text` (64 hex characters, surrounding whitespace ignored); `where` names the source in errors. */
+export function parseMasterKey(text: string, where: string): Uint8Array {
   const t = text.trim();
   if (!/^[0-9a-fA-F]{64}$/.test(t)) throw new Error(`${where}: the master key must be 64 hex characters (32 bytes)`);
   return new Uint8Array(Buffer.from(t, "hex"));
@@ -35,7 +36,7 @@ export function readMasterKeyFile(path: string): Uint8Array {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${path}: the master key file is not a regular file`);
     if (st.size > MAX_MASTER_KEY_FILE_BYTES) throw new Error(`${path}: ${st.size} bytes is not a master key file (64 hex characters)`);
-    const key = parseHexKey(readFileSync(fd, "utf8"), path);
+    const key = parseMasterKey(readFileSync(fd, "utf8"), path);
     if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
       key.fill(0);
       const mode = (st.mode & 0o777).toString(8).padStart(3, "0");
@@ -50,7 +51,7 @@ export function readMasterKeyFile(path: string): Uint8Array {
 /** The master key from `TID_SERVER_MASTER_KEY`, or undefined when it is not set. */
 export function masterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Uint8Array | undefined {
   const v = env[MASTER_KEY_ENV];
-  return v === undefined || v === "" ? undefined : parseHexKey(v, MASTER_KEY_ENV);
+  return v === undefined || v === "" ? undefined : parseMasterKey(v, MASTER_KEY_ENV);
 }
 
 /** Create a new random master key file (mode 0600; fails if the file exists). */
