@@ -25,8 +25,8 @@ async function loadSuites(only: string[] | null): Promise<Suite[]> {
   return suites;
 }
 
-function ratioOf(rows: Row[], row: Row, metric: "mbps" | "us", peer = "node:crypto"): number | undefined {
-  const ref = rows.find((r) => r.op === row.op && r.size === row.size && r.impl === peer);
+function ratioOf(rows: Row[], row: Row, metric: "mbps" | "us", peer = "node:crypto", peerOp = row.op): number | undefined {
+  const ref = rows.find((r) => r.op === peerOp && r.size === row.size && r.impl === peer);
   if (!ref || ref === row || !ref[metric]) return undefined;
   return row[metric] / ref[metric];
 }
@@ -34,9 +34,9 @@ function ratioOf(rows: Row[], row: Row, metric: "mbps" | "us", peer = "node:cryp
 function checkTarget(rows: Row[], t: Target): { label: string; ratio: number | undefined; ok: boolean } {
   const peer = t.peer ?? "node:crypto";
   const mine = rows.find((r) => r.op === t.op && r.size === t.size && r.impl === "tid-wasm");
-  const ratio = mine ? ratioOf(rows, mine, t.metric, peer) : undefined;
+  const ratio = mine ? ratioOf(rows, mine, t.metric, peer, t.peerOp ?? t.op) : undefined;
   const bound = t.atLeast !== undefined ? `>= ${t.atLeast}x` : `<= ${t.atMost}x`;
-  const label = `${t.op} ${t.size} B ${t.metric === "mbps" ? "throughput" : "time"} vs ${peer} ${bound}`;
+  const label = `${t.op} ${t.size} B ${t.metric === "mbps" ? "throughput" : "time"} vs ${peer}${t.peerOp ? ` ${t.peerOp}` : ""} ${bound}`;
   const ok = ratio !== undefined && (t.atLeast === undefined || ratio >= t.atLeast) && (t.atMost === undefined || ratio <= t.atMost);
   return { label, ratio, ok };
 }

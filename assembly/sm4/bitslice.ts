@@ -4,20 +4,12 @@
 // (32 AND, 86 XOR) over them, derived and checked on all 256 inputs by the generator.
 // Constant time: no table look-ups, no memory address or branch depends on key or data.
 
-// SWAPMOVE masks, key-bit lane masks per plane, output byte permutation (16-byte aligned).
+// SWAPMOVE masks and the output byte permutation (16-byte aligned).
 const K: usize = memory.data<u32>(
   [
     0x55555555, 0x55555555, 0x55555555, 0x55555555,
     0x33333333, 0x33333333, 0x33333333, 0x33333333,
     0x0f0f0f0f, 0x0f0f0f0f, 0x0f0f0f0f, 0x0f0f0f0f,
-    0x01000000, 0x00010000, 0x00000100, 0x00000001,
-    0x02000000, 0x00020000, 0x00000200, 0x00000002,
-    0x04000000, 0x00040000, 0x00000400, 0x00000004,
-    0x08000000, 0x00080000, 0x00000800, 0x00000008,
-    0x10000000, 0x00100000, 0x00001000, 0x00000010,
-    0x20000000, 0x00200000, 0x00002000, 0x00000020,
-    0x40000000, 0x00400000, 0x00004000, 0x00000040,
-    0x80000000, 0x00800000, 0x00008000, 0x00000080,
     0x0c080400, 0x0d090501, 0x0e0a0602, 0x0f0b0703,
   ],
   16,
@@ -256,15 +248,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
   for (let r: usize = 0; r < 128; r += 32) {
     {
       // round 8n+0: w0_* ^= L(S(w1_* ^ w2_* ^ w3_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 0) ^ 0x75757575);
-      const s0 = v128.xor(v128.xor(v128.xor(w1_0, w2_0), w3_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w1_1, w2_1), w3_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w1_2, w2_2), w3_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w1_3, w2_3), w3_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w1_4, w2_4), w3_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w1_5, w2_5), w3_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w1_6, w2_6), w3_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w1_7, w2_7), w3_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 0) ^ 0x75757575);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w1_0, w2_0), w3_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w1_1, w2_1), w3_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w1_2, w2_2), w3_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w1_3, w2_3), w3_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w1_4, w2_4), w3_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w1_5, w2_5), w3_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w1_6, w2_6), w3_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w1_7, w2_7), w3_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -410,15 +405,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+1: w1_* ^= L(S(w2_* ^ w3_* ^ w0_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 4) ^ 0x3a3a3a3a);
-      const s0 = v128.xor(v128.xor(v128.xor(w2_0, w3_0), w0_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w2_1, w3_1), w0_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w2_2, w3_2), w0_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w2_3, w3_3), w0_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w2_4, w3_4), w0_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w2_5, w3_5), w0_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w2_6, w3_6), w0_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w2_7, w3_7), w0_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 4) ^ 0x3a3a3a3a);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w2_0, w3_0), w0_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w2_1, w3_1), w0_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w2_2, w3_2), w0_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w2_3, w3_3), w0_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w2_4, w3_4), w0_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w2_5, w3_5), w0_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w2_6, w3_6), w0_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w2_7, w3_7), w0_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -564,15 +562,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+2: w2_* ^= L(S(w3_* ^ w0_* ^ w1_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 8) ^ 0x75757575);
-      const s0 = v128.xor(v128.xor(v128.xor(w3_0, w0_0), w1_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w3_1, w0_1), w1_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w3_2, w0_2), w1_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w3_3, w0_3), w1_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w3_4, w0_4), w1_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w3_5, w0_5), w1_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w3_6, w0_6), w1_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w3_7, w0_7), w1_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 8) ^ 0x75757575);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w3_0, w0_0), w1_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w3_1, w0_1), w1_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w3_2, w0_2), w1_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w3_3, w0_3), w1_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w3_4, w0_4), w1_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w3_5, w0_5), w1_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w3_6, w0_6), w1_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w3_7, w0_7), w1_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -718,15 +719,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+3: w3_* ^= L(S(w0_* ^ w1_* ^ w2_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 12) ^ 0x3a3a3a3a);
-      const s0 = v128.xor(v128.xor(v128.xor(w0_0, w1_0), w2_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w0_1, w1_1), w2_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w0_2, w1_2), w2_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w0_3, w1_3), w2_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w0_4, w1_4), w2_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w0_5, w1_5), w2_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w0_6, w1_6), w2_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w0_7, w1_7), w2_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 12) ^ 0x3a3a3a3a);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w0_0, w1_0), w2_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w0_1, w1_1), w2_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w0_2, w1_2), w2_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w0_3, w1_3), w2_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w0_4, w1_4), w2_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w0_5, w1_5), w2_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w0_6, w1_6), w2_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w0_7, w1_7), w2_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -872,15 +876,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+4: w0_* ^= L(S(w1_* ^ w2_* ^ w3_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 16) ^ 0x3a3a3a3a);
-      const s0 = v128.xor(v128.xor(v128.xor(w1_0, w2_0), w3_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w1_1, w2_1), w3_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w1_2, w2_2), w3_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w1_3, w2_3), w3_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w1_4, w2_4), w3_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w1_5, w2_5), w3_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w1_6, w2_6), w3_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w1_7, w2_7), w3_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 16) ^ 0x3a3a3a3a);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w1_0, w2_0), w3_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w1_1, w2_1), w3_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w1_2, w2_2), w3_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w1_3, w2_3), w3_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w1_4, w2_4), w3_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w1_5, w2_5), w3_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w1_6, w2_6), w3_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w1_7, w2_7), w3_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -1026,15 +1033,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+5: w1_* ^= L(S(w2_* ^ w3_* ^ w0_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 20) ^ 0x75757575);
-      const s0 = v128.xor(v128.xor(v128.xor(w2_0, w3_0), w0_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w2_1, w3_1), w0_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w2_2, w3_2), w0_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w2_3, w3_3), w0_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w2_4, w3_4), w0_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w2_5, w3_5), w0_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w2_6, w3_6), w0_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w2_7, w3_7), w0_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 20) ^ 0x75757575);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w2_0, w3_0), w0_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w2_1, w3_1), w0_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w2_2, w3_2), w0_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w2_3, w3_3), w0_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w2_4, w3_4), w0_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w2_5, w3_5), w0_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w2_6, w3_6), w0_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w2_7, w3_7), w0_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -1180,15 +1190,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+6: w2_* ^= L(S(w3_* ^ w0_* ^ w1_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 24) ^ 0x3a3a3a3a);
-      const s0 = v128.xor(v128.xor(v128.xor(w3_0, w0_0), w1_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w3_1, w0_1), w1_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w3_2, w0_2), w1_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w3_3, w0_3), w1_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w3_4, w0_4), w1_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w3_5, w0_5), w1_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w3_6, w0_6), w1_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w3_7, w0_7), w1_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 24) ^ 0x3a3a3a3a);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w3_0, w0_0), w1_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w3_1, w0_1), w1_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w3_2, w0_2), w1_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w3_3, w0_3), w1_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w3_4, w0_4), w1_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w3_5, w0_5), w1_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w3_6, w0_6), w1_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w3_7, w0_7), w1_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -1334,15 +1347,18 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
     }
     {
       // round 8n+7: w3_* ^= L(S(w0_* ^ w1_* ^ w2_* ^ rk))
-      const k = i32x4.splat(load<u32>(rk + r, 28) ^ 0x75757575);
-      const s0 = v128.xor(v128.xor(v128.xor(w0_0, w1_0), w2_0), i32x4.eq(v128.and(k, v128.load(K, 48)), v128.load(K, 48)));
-      const s1 = v128.xor(v128.xor(v128.xor(w0_1, w1_1), w2_1), i32x4.eq(v128.and(k, v128.load(K, 64)), v128.load(K, 64)));
-      const s2 = v128.xor(v128.xor(v128.xor(w0_2, w1_2), w2_2), i32x4.eq(v128.and(k, v128.load(K, 80)), v128.load(K, 80)));
-      const s3 = v128.xor(v128.xor(v128.xor(w0_3, w1_3), w2_3), i32x4.eq(v128.and(k, v128.load(K, 96)), v128.load(K, 96)));
-      const s4 = v128.xor(v128.xor(v128.xor(w0_4, w1_4), w2_4), i32x4.eq(v128.and(k, v128.load(K, 112)), v128.load(K, 112)));
-      const s5 = v128.xor(v128.xor(v128.xor(w0_5, w1_5), w2_5), i32x4.eq(v128.and(k, v128.load(K, 128)), v128.load(K, 128)));
-      const s6 = v128.xor(v128.xor(v128.xor(w0_6, w1_6), w2_6), i32x4.eq(v128.and(k, v128.load(K, 144)), v128.load(K, 144)));
-      const s7 = v128.xor(v128.xor(v128.xor(w0_7, w1_7), w2_7), i32x4.eq(v128.and(k, v128.load(K, 160)), v128.load(K, 160)));
+      // lane q of k holds rk's byte position 3 - q in its top byte; plane b's mask is its bit 24 + b
+      // copied to all 32 bits (shift left, then arithmetic shift right): constant time, no table
+      const x = i32x4.splat(load<u32>(rk + r, 28) ^ 0x75757575);
+      const k = i8x16.shuffle(x, x, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+      const s0 = v128.xor(v128.xor(v128.xor(w0_0, w1_0), w2_0), i32x4.shr_s(i32x4.shl(k, 7), 31));
+      const s1 = v128.xor(v128.xor(v128.xor(w0_1, w1_1), w2_1), i32x4.shr_s(i32x4.shl(k, 6), 31));
+      const s2 = v128.xor(v128.xor(v128.xor(w0_2, w1_2), w2_2), i32x4.shr_s(i32x4.shl(k, 5), 31));
+      const s3 = v128.xor(v128.xor(v128.xor(w0_3, w1_3), w2_3), i32x4.shr_s(i32x4.shl(k, 4), 31));
+      const s4 = v128.xor(v128.xor(v128.xor(w0_4, w1_4), w2_4), i32x4.shr_s(i32x4.shl(k, 3), 31));
+      const s5 = v128.xor(v128.xor(v128.xor(w0_5, w1_5), w2_5), i32x4.shr_s(i32x4.shl(k, 2), 31));
+      const s6 = v128.xor(v128.xor(v128.xor(w0_6, w1_6), w2_6), i32x4.shr_s(i32x4.shl(k, 1), 31));
+      const s7 = v128.xor(v128.xor(v128.xor(w0_7, w1_7), w2_7), i32x4.shr_s(i32x4.shl(k, 0), 31));
       const s8 = v128.xor(s4, s7);
       const s9 = v128.xor(s0, s3);
       const s10 = v128.xor(s1, s5);
@@ -1489,7 +1505,7 @@ export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
   }
   {
     // Out: the inverse transposition of (W35, W34, W33, W32), now in slots 3, 2, 1, 0.
-    const perm = v128.load(K, 176);
+    const perm = v128.load(K, 48);
     let t: v128, a: v128, c: v128, p: v128, q: v128, z0: v128, z1: v128, z2: v128, z3: v128, l: v128, h: v128;
     let o0_0: v128, o1_0: v128, o2_0: v128, o3_0: v128;
     a = i8x16.shuffle(w3_0, w2_0, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);

@@ -3,13 +3,13 @@
 // Chaining values live in 16-byte cells the caller owns and are updated on return, so a long
 // message can be processed in pieces of whole blocks: CBC leaves the last ciphertext block in
 // `iv`; CTR leaves the next unused counter block in `ctr`.
-import { SM4_DEC, sm4Crypt1, sm4Crypt4 } from "./sm4";
+import { SM4_DEC, sm4Crypt1, sm4Crypt4, sm4Crypt8 } from "./sm4";
 import { wipe } from "../mem";
 
-// Scratch: chaining value / saved ciphertext (64 B) and keystream (64 B). Single-threaded module.
+// Scratch: chaining value, saved ciphertext (128 B) and keystream (128 B). Single-threaded module.
 const CHAIN: usize = memory.data(16, 16);
-const SAVE: usize = memory.data(64, 16);
-const KS: usize = memory.data(64, 16);
+const SAVE: usize = memory.data(128, 16);
+const KS: usize = memory.data(128, 16);
 
 /** CBC encryption of `len` bytes (multiple of 16); src may equal dst. */
 export function sm4CbcEncrypt(ctx: usize, iv: usize, src: usize, dst: usize, len: usize): void {
@@ -29,15 +29,21 @@ export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
   const rk = ctx + SM4_DEC;
   let c = v128.load(iv);
   let i: usize = 0;
-  for (; i + 64 <= len; i += 64) {
+  for (; i + 128 <= len; i += 128) {
     // keep the ciphertext in memory, not in locals, so the block code keeps its registers
+    memory.copy(SAVE, src + i, 128);
+    sm4Crypt8(rk, SAVE, dst + i);
+    v128.store(dst + i, v128.xor(v128.load(dst + i), c));
+    for (let j: usize = 16; j < 128; j += 16) v128.store(dst + i + j, v128.xor(v128.load(dst + i + j), v128.load(SAVE + j - 16)));
+    c = v128.load(SAVE, 112);
+  }
+  if (i + 64 <= len) {
     memory.copy(SAVE, src + i, 64);
     sm4Crypt4(rk, SAVE, dst + i);
     v128.store(dst + i, v128.xor(v128.load(dst + i), c));
-    v128.store(dst + i, v128.xor(v128.load(dst + i, 16), v128.load(SAVE)), 16);
-    v128.store(dst + i, v128.xor(v128.load(dst + i, 32), v128.load(SAVE, 16)), 32);
-    v128.store(dst + i, v128.xor(v128.load(dst + i, 48), v128.load(SAVE, 32)), 48);
+    for (let j: usize = 16; j < 64; j += 16) v128.store(dst + i + j, v128.xor(v128.load(dst + i + j), v128.load(SAVE + j - 16)));
     c = v128.load(SAVE, 48);
+    i += 64;
   }
   for (; i < len; i += 16) {
     const s = v128.load(src + i);
@@ -46,7 +52,7 @@ export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
     c = s;
   }
   v128.store(iv, c);
-  wipe(SAVE, 64);
+  wipe(SAVE, 128);
 }
 
 /**
@@ -59,7 +65,7 @@ export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usiz
   let hi = bswap<u64>(load<u64>(ctr));
   let lo = bswap<u64>(load<u64>(ctr, 8));
   for (let i: usize = 0; i < len; ) {
-    const n = min<usize>(len - i, 64);
+    const n = min<usize>(len - i, 128);
     // one counter block per (partial) block of this slice
     for (let k: usize = 0; k < n; k += 16) {
       store<u64>(KS + k, bswap<u64>(hi));
@@ -68,7 +74,9 @@ export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usiz
       hi += <u64>(wide & (next == 0));
       lo = wide ? next : (lo & 0xffffffff00000000) | (next & 0xffffffff);
     }
-    if (n > 16) sm4Crypt4(ctx, KS, KS); // unused trailing counter blocks are harmless
+    // unused trailing counter blocks are harmless
+    if (n > 64) sm4Crypt8(ctx, KS, KS);
+    else if (n > 16) sm4Crypt4(ctx, KS, KS);
     else sm4Crypt1(ctx, KS, KS);
     let j: usize = 0;
     for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
@@ -77,7 +85,7 @@ export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usiz
   }
   store<u64>(ctr, bswap<u64>(hi));
   store<u64>(ctr, bswap<u64>(lo), 8);
-  wipe(KS, 64);
+  wipe(KS, 128);
 }
 
 /** Fill the 16-byte block at `dst` with the `rem` (0..15) bytes at `src` and PKCS#7 padding. */
