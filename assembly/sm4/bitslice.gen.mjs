@@ -9,7 +9,8 @@
 //   S(X)                    one evaluation of a Boolean circuit for the S-box on the 8 planes;
 //   L(B)                    rotations by 2 move bits to the next plane (bits 6, 7 wrap into the
 //                           next byte position), rotations by multiples of 8 are lane rotations
-//                           (i32x4.shuffle of one vector): 16 lane rotations and 42 XORs.
+//                           (i32x4.shuffle of one vector): 26 lane rotations and 32 XORs,
+//                           including the XOR into W0.
 // Transposition in and out (SWAPMOVE on the bits of 8 blocks, then byte and lane interleaving
 // shuffles with constant lanes) is done once per 32 blocks.
 //
