@@ -35,6 +35,9 @@ export function median(xs: number[]): number {
 
 /** Run `fn` for at least `ms`; wall-clock and process CPU time per call, in µs. */
 export function sample(fn: () => unknown, ms: number): { wallUs: number; cpuUs: number } {
+  // start from a collected heap (node --expose-gc, as `npm run bench` runs): the JavaScript
+  // peers leave megabytes of garbage, and the next sample must not pay for its collection
+  (globalThis as { gc?: () => void }).gc?.();
   const limit = BigInt(Math.round(ms * 1e6));
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();

@@ -151,9 +151,12 @@ function runtimeOf(wasm: TidWasm): Sm4Runtime {
   return rt;
 }
 
-/** A new result array of n bytes: on the V8 heap up to 64 bytes, Node's Buffer pool below 4 KiB. */
+/**
+ * A new result array of n bytes: on the V8 heap up to 64 bytes; above, an uninitialised Buffer
+ * (from Node's pool below 4 KiB), since every byte is written before the array is returned.
+ */
 function allocResult(n: number): Uint8Array {
-  if (n > 64 && n < POOL_MAX) {
+  if (n > 64) {
     const b = Buffer.allocUnsafe(n);
     return new Uint8Array(b.buffer, b.byteOffset, n);
   }

@@ -7,8 +7,12 @@
 // W_j holds word j of four blocks (lane b = block b, as a native u32), and one τ call maps the
 // 16 bytes of the four round inputs. Eight blocks interleave two such groups, which keeps both
 // of the CPU's vector pipes busy; one block uses the same code with its words in every lane.
+// Runs of 32 blocks (512 bytes) go to the bitsliced kernel of bitslice.ts, about twice as fast.
 import { sm4Tau16 } from "./sbox";
+import { sm4Crypt32 } from "./bitslice";
 import { wipe } from "../mem";
+
+export { sm4Crypt32 };
 
 /** Encrypt round keys (32 x u32, native values) at +0, decrypt round keys (reversed) at +128. */
 export const SM4_KEY_CTX_SIZE: usize = 256;
@@ -207,6 +211,7 @@ export function sm4DecryptBlock(ctx: usize, src: usize, dst: usize): void {
 /** ECB over `len` bytes (a multiple of 16) with the round keys at `rk`; src may equal dst. */
 export function sm4Ecb(rk: usize, src: usize, dst: usize, len: usize): void {
   let i: usize = 0;
+  for (; i + 512 <= len; i += 512) sm4Crypt32(rk, src + i, dst + i);
   for (; i + 128 <= len; i += 128) sm4Crypt8(rk, src + i, dst + i);
   if (i + 64 <= len) {
     sm4Crypt4(rk, src + i, dst + i);
