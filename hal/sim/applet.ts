@@ -220,6 +220,11 @@ export class TidApplet {
     };
   }
 
+  /** Test and tool hook: a copy of the NVM, PSK included (a real chip never shows it); for state files. */
+  exportNvm(): AppletNvm {
+    return { tid: this.nvm.tid?.slice() ?? null, psk: this.nvm.psk?.slice() ?? null, locked: this.nvm.locked };
+  }
+
   /** Test hook: the key in a slot (a real chip never shows it). */
   peekSlot(slot: number): Uint8Array | null {
     return this.slots[slot]?.slice() ?? null;
