@@ -23,6 +23,7 @@
  *   Unknown ioctls fail with ENOTTY, as in both drivers. The shim checks what the kernel checks
  *   in user memory (null pointers → EFAULT, counts → EINVAL); the server checks the rest and models
  *   the bus, the controller and the device.
+ * close(2) is also seen when it comes as syscall(SYS_close, fd), as libuv issues it.
  * Not tracked: dup/dup2/fcntl(F_DUPFD) copies of a device fd, fstat (the fd is the socket), mmap,
  * poll, and I2C_M_RECV_LEN (EOPNOTSUPP: the modelled adapter, like the Pi's, lacks it).
  *
@@ -65,6 +66,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -120,6 +122,7 @@ static ssize_t (*real_pwritev64)(int, const struct iovec *, int, off64_t);
 static ssize_t (*real___read_chk)(int, void *, size_t, size_t);
 static ssize_t (*real___pread64_chk)(int, void *, size_t, off64_t, size_t);
 static int (*real_ioctl)(int, unsigned long, ...);
+static long (*real_syscall)(long, ...);
 
 #define RESOLVE(name) real_##name = (__typeof__(real_##name))dlsym(RTLD_NEXT, #name)
 
@@ -148,6 +151,7 @@ static void resolve_all(void) {
   RESOLVE(__read_chk);
   RESOLVE(__pread64_chk);
   RESOLVE(ioctl);
+  RESOLVE(syscall);
 }
 
 static pthread_once_t resolved = PTHREAD_ONCE_INIT;
@@ -438,9 +442,25 @@ int __openat64_2(int dirfd, const char *path, int flags) {
   return handled ? fd : REAL(__openat64_2)(dirfd, path, flags);
 }
 
-int close(int fd) {
+static void forget(int fd) {
   if (fake_of(fd) != NULL) __atomic_store_n(&fakes[fd], NULL, __ATOMIC_RELEASE);
+}
+
+int close(int fd) {
+  forget(fd);
   return REAL(close)(fd);
+}
+
+/* libuv closes files with syscall(SYS_close, fd), past close(): forget the fd there too, or a
+ * regular file that gets its number next would be taken for the device. */
+long syscall(long number, ...) {
+  va_list ap;
+  long a[6];
+  va_start(ap, number);
+  for (int i = 0; i < 6; i++) a[i] = va_arg(ap, long);
+  va_end(ap);
+  if (number == SYS_close) forget((int)a[0]);
+  return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 /* ---- read / write ---------------------------------------------------------------------------- */
