@@ -1,5 +1,5 @@
-// Loads a build of the module (docs/abi.md "Build targets": build/release.wasm, debug.wasm, or
-// test.wasm with the test hooks) and wires the host imports of docs/abi.md "Imports" (random, now,
+// Loads a build of the module (docs/abi.md "Build targets": build/release.wasm, debug.wasm,
+// portable.wasm without SIMD, or test.wasm with the test hooks) and wires the host imports of docs/abi.md "Imports" (random, now,
 // transceive) through bindings/host-imports.ts, which keeps host exceptions out of the wasm.
 // Every typed binding (sm4, sm3, sm2, client) sits on one TidWasm instance.
 //
@@ -14,11 +14,12 @@ export type { HostImports } from "./host-imports.js";
 
 /**
  * Which build of the module: "release" (optimised; what a product embeds), "debug" (the same
- * exports, with names and a source map), "test" (release plus the TEST HOOKS; tests and the
+ * exports, with names and a source map), "portable" (the release exports, optimised, without
+ * wasm SIMD: for hosts that lack it), "test" (release plus the TEST HOOKS; tests and the
  * benchmark only, not in the package).
  */
-export type WasmBuild = "release" | "debug" | "test";
-export const WASM_BUILDS: readonly WasmBuild[] = ["release", "debug", "test"];
+export type WasmBuild = "release" | "debug" | "portable" | "test";
+export const WASM_BUILDS: readonly WasmBuild[] = ["release", "debug", "portable", "test"];
 
 /** The module's linear memory (a WebAssembly.Memory). */
 export interface WasmMemory {

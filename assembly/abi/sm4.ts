@@ -152,16 +152,27 @@ function decPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize
       || (cbc && (overlaps(iv, 16, out, len) || overlaps(outLenPtr, 4, iv, 16)))) return ERR_BAD_PARAM;
   const last = len - 16;
   sm4Crypt1(ctx + SM4_DEC, inp + last, LAST);
-  if (cbc) v128.store(LAST, v128.xor(v128.load(LAST), v128.load(last != 0 ? inp + last - 16 : iv)));
+  if (cbc) {
+    const prev = last != 0 ? inp + last - 16 : iv;
+    if (ASC_FEATURE_SIMD) {
+      v128.store(LAST, v128.xor(v128.load(LAST), v128.load(prev)));
+    } else {
+      store<u64>(LAST, load<u64>(LAST) ^ load<u64>(prev));
+      store<u64>(LAST, load<u64>(LAST, 8) ^ load<u64>(prev, 8), 8);
+    }
+  }
   const pad = pkcs7Check(LAST);
   if (pad == 0) {
     wipe(LAST, 16);
     return ERR_BAD_PADDING;
   }
   if (cbc) {
-    v128.store(LAST, v128.load(inp + last), 16); // next chaining value, saved before in-place writes
+    // next chaining value, saved before in-place writes
+    if (ASC_FEATURE_SIMD) v128.store(LAST, v128.load(inp + last), 16);
+    else memory.copy(LAST + 16, inp + last, 16);
     sm4CbcDecrypt(ctx, iv, inp, out, last);
-    v128.store(iv, v128.load(LAST, 16));
+    if (ASC_FEATURE_SIMD) v128.store(iv, v128.load(LAST, 16));
+    else memory.copy(iv, LAST + 16, 16);
   } else {
     sm4Ecb(ctx + SM4_DEC, inp, out, last);
   }

@@ -36,23 +36,35 @@ const C: usize = memory.data(40, 16);   // canonical limbs
 
 /** r = a + b (limb-wise, not reduced). */
 export function fpAdd(r: usize, a: usize, b: usize): void {
-  v128.store(r, i32x4.add(v128.load(a), v128.load(b)));
-  v128.store(r, i32x4.add(v128.load(a, 16), v128.load(b, 16)), 16);
-  store<i32>(r, load<i32>(a, 32) + load<i32>(b, 32), 32);
+  if (ASC_FEATURE_SIMD) {
+    v128.store(r, i32x4.add(v128.load(a), v128.load(b)));
+    v128.store(r, i32x4.add(v128.load(a, 16), v128.load(b, 16)), 16);
+    store<i32>(r, load<i32>(a, 32) + load<i32>(b, 32), 32);
+  } else {
+    for (let i: usize = 0; i < 36; i += 4) store<i32>(r + i, load<i32>(a + i) + load<i32>(b + i));
+  }
 }
 
 /** r = a − b (limb-wise, not reduced). */
 export function fpSub(r: usize, a: usize, b: usize): void {
-  v128.store(r, i32x4.sub(v128.load(a), v128.load(b)));
-  v128.store(r, i32x4.sub(v128.load(a, 16), v128.load(b, 16)), 16);
-  store<i32>(r, load<i32>(a, 32) - load<i32>(b, 32), 32);
+  if (ASC_FEATURE_SIMD) {
+    v128.store(r, i32x4.sub(v128.load(a), v128.load(b)));
+    v128.store(r, i32x4.sub(v128.load(a, 16), v128.load(b, 16)), 16);
+    store<i32>(r, load<i32>(a, 32) - load<i32>(b, 32), 32);
+  } else {
+    for (let i: usize = 0; i < 36; i += 4) store<i32>(r + i, load<i32>(a + i) - load<i32>(b + i));
+  }
 }
 
 /** r = −a. */
 export function fpNeg(r: usize, a: usize): void {
-  v128.store(r, i32x4.neg(v128.load(a)));
-  v128.store(r, i32x4.neg(v128.load(a, 16)), 16);
-  store<i32>(r, -load<i32>(a, 32), 32);
+  if (ASC_FEATURE_SIMD) {
+    v128.store(r, i32x4.neg(v128.load(a)));
+    v128.store(r, i32x4.neg(v128.load(a, 16)), 16);
+    store<i32>(r, -load<i32>(a, 32), 32);
+  } else {
+    for (let i: usize = 0; i < 36; i += 4) store<i32>(r + i, -load<i32>(a + i));
+  }
 }
 
 /** r = a (FE_SIZE bytes). */

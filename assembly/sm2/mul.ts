@@ -67,6 +67,15 @@ function eqMask(a: u32, b: u32): u64 {
 
 /** ENTRY = row[mag − 1] (entries `stride` bytes apart), or zeros when mag = 0; scans all 8. */
 function select(row: usize, stride: usize, mag: u32): void {
+  if (!ASC_FEATURE_SIMD) {
+    // the portable build: the same scan with u64 words and masks
+    for (let off: usize = 0; off < stride; off += 8) {
+      let acc: u64 = 0;
+      for (let j: u32 = 0; j < 8; j++) acc |= load<u64>(row + <usize>j * stride + off) & eqMask(j + 1, mag);
+      store<u64>(ENTRY + off, acc);
+    }
+    return;
+  }
   for (let off: usize = 0; off < stride; off += 16) {
     let acc = i64x2.splat(0);
     for (let j: u32 = 0; j < 8; j++) {

@@ -2,9 +2,8 @@
 // SM3 compression function (GB/T 32905-2016 §5.3), 64 rounds unrolled; see the generator for the
 // design. Words are big-endian; W[j] for j >= 16 is expanded four rounds ahead of its first use.
 
-// The block's 16 words in host order, byte-swapped 16 bytes at a time.
+// The block's 16 words in host order, byte-swapped 16 bytes at a time (word by word without SIMD).
 const M: usize = memory.data(64, 16);
-const BSWAP = i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
 
 /** Compress `n` consecutive 64-byte blocks at `src` into the eight state words at `state`. */
 export function sm3Compress(state: usize, src: usize, n: usize): void {
@@ -12,10 +11,30 @@ export function sm3Compress(state: usize, src: usize, n: usize): void {
   let e = load<u32>(state, 16), f = load<u32>(state, 20), g = load<u32>(state, 24), h = load<u32>(state, 28);
   const end = src + (n << 6);
   while (src < end) {
-    v128.store(M, i8x16.swizzle(v128.load(src, 0), BSWAP), 0);
-    v128.store(M, i8x16.swizzle(v128.load(src, 16), BSWAP), 16);
-    v128.store(M, i8x16.swizzle(v128.load(src, 32), BSWAP), 32);
-    v128.store(M, i8x16.swizzle(v128.load(src, 48), BSWAP), 48);
+    if (ASC_FEATURE_SIMD) {
+      const BSWAP = i8x16(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+      v128.store(M, i8x16.swizzle(v128.load(src, 0), BSWAP), 0);
+      v128.store(M, i8x16.swizzle(v128.load(src, 16), BSWAP), 16);
+      v128.store(M, i8x16.swizzle(v128.load(src, 32), BSWAP), 32);
+      v128.store(M, i8x16.swizzle(v128.load(src, 48), BSWAP), 48);
+    } else {
+      store<u32>(M, bswap<u32>(load<u32>(src, 0)), 0);
+      store<u32>(M, bswap<u32>(load<u32>(src, 4)), 4);
+      store<u32>(M, bswap<u32>(load<u32>(src, 8)), 8);
+      store<u32>(M, bswap<u32>(load<u32>(src, 12)), 12);
+      store<u32>(M, bswap<u32>(load<u32>(src, 16)), 16);
+      store<u32>(M, bswap<u32>(load<u32>(src, 20)), 20);
+      store<u32>(M, bswap<u32>(load<u32>(src, 24)), 24);
+      store<u32>(M, bswap<u32>(load<u32>(src, 28)), 28);
+      store<u32>(M, bswap<u32>(load<u32>(src, 32)), 32);
+      store<u32>(M, bswap<u32>(load<u32>(src, 36)), 36);
+      store<u32>(M, bswap<u32>(load<u32>(src, 40)), 40);
+      store<u32>(M, bswap<u32>(load<u32>(src, 44)), 44);
+      store<u32>(M, bswap<u32>(load<u32>(src, 48)), 48);
+      store<u32>(M, bswap<u32>(load<u32>(src, 52)), 52);
+      store<u32>(M, bswap<u32>(load<u32>(src, 56)), 56);
+      store<u32>(M, bswap<u32>(load<u32>(src, 60)), 60);
+    }
     let w0 = load<u32>(M, 0);
     let w1 = load<u32>(M, 4);
     let w2 = load<u32>(M, 8);

@@ -11,6 +11,15 @@ const LASTB: usize = SUB + 16;
 
 /** X = E(X ^ M_i) over `len` bytes of whole blocks (len % 16 == 0, checked by the caller). */
 export function sm4CmacUpdate(ctx: usize, x: usize, src: usize, len: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    // the portable build: the same, with the block XOR as two u64
+    for (let i: usize = 0; i < len; i += 16) {
+      store<u64>(x, load<u64>(x) ^ load<u64>(src + i));
+      store<u64>(x, load<u64>(x, 8) ^ load<u64>(src + i, 8), 8);
+      sm4Crypt1(ctx, x, x);
+    }
+    return;
+  }
   let c = v128.load(x);
   for (let i: usize = 0; i < len; i += 16) {
     v128.store(x, v128.xor(c, v128.load(src + i)));
@@ -42,13 +51,20 @@ export function sm4CmacFinal(ctx: usize, x: usize, src: usize, len: usize, mac: 
   sm4CmacUpdate(ctx, x, src, body);
   const rem = len - body; // 0..16
   // L = E(0); K1 = dbl(L) for a whole last block, K2 = dbl(K1) for a padded one
-  v128.store(SUB, i64x2.splat(0));
+  if (ASC_FEATURE_SIMD) v128.store(SUB, i64x2.splat(0));
+  else wipe(SUB, 16);
   sm4Crypt1(ctx, SUB, SUB);
   for (let d: usize = rem < 16 ? 2 : 1; d > 0; d--) dbl(SUB);
-  v128.store(LASTB, i64x2.splat(0));
+  if (ASC_FEATURE_SIMD) v128.store(LASTB, i64x2.splat(0));
+  else wipe(LASTB, 16);
   memory.copy(LASTB, src + body, rem);
   if (rem < 16) store<u8>(LASTB + rem, 0x80); // M* ‖ 10…0
-  v128.store(LASTB, v128.xor(v128.xor(v128.load(LASTB), v128.load(SUB)), v128.load(x)));
+  if (ASC_FEATURE_SIMD) {
+    v128.store(LASTB, v128.xor(v128.xor(v128.load(LASTB), v128.load(SUB)), v128.load(x)));
+  } else {
+    store<u64>(LASTB, load<u64>(LASTB) ^ load<u64>(SUB) ^ load<u64>(x));
+    store<u64>(LASTB, load<u64>(LASTB, 8) ^ load<u64>(SUB, 8) ^ load<u64>(x, 8), 8);
+  }
   sm4Crypt1(ctx, LASTB, mac);
   wipe(SUB, 32);
   wipe(x, 16);

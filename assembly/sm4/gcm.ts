@@ -39,7 +39,8 @@ const TAG: usize = SCRATCH + 48;
 /** Key the GCM context `gctx` with the 16 raw key bytes at `key`. */
 export function sm4GcmInit(gctx: usize, key: usize): void {
   sm4SetKey(gctx, key);
-  v128.store(TAG, i64x2.splat(0));
+  if (ASC_FEATURE_SIMD) v128.store(TAG, i64x2.splat(0));
+  else wipe(TAG, 16);
   sm4Crypt1(gctx, TAG, TAG);
   ghashSetKey(gctx + HK, TAG);
   wipe(TAG, 16);
@@ -69,7 +70,12 @@ function inc32(cb: usize): void {
 function finishTag(gctx: usize, y: usize, ej0: usize, aadLen: u64, ctLen: u64, out: usize): void {
   ghashWords(gctx + HK, y, aadLen << 3, ctLen << 3);
   ghashOutput(y, out);
-  v128.store(out, v128.xor(v128.load(out), v128.load(ej0)));
+  if (ASC_FEATURE_SIMD) {
+    v128.store(out, v128.xor(v128.load(out), v128.load(ej0)));
+  } else {
+    store<u64>(out, load<u64>(out) ^ load<u64>(ej0));
+    store<u64>(out, load<u64>(out, 8) ^ load<u64>(ej0, 8), 8);
+  }
 }
 
 /** CTR over [src, src+len) into dst with GHASH of the ciphertext; `encrypt` picks which side is hashed. */

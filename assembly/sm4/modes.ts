@@ -3,7 +3,10 @@
 // Chaining values live in 16-byte cells the caller owns and are updated on return, so a long
 // message can be processed in pieces of whole blocks: CBC leaves the last ciphertext block in
 // `iv`; CTR leaves the next unused counter block in `ctr`.
+// The portable build (ASC_FEATURE_SIMD false) XORs blocks as two u64 and batches blocks for the
+// scalar kernels of bitslice-scalar.ts instead.
 import { SM4_DEC, sm4Crypt1, sm4Crypt4, sm4Crypt8, sm4Crypt32 } from "./sm4";
+import { sm4Crypt8Scalar, sm4Crypt16Scalar } from "./bitslice-scalar";
 import { wipe } from "../mem";
 
 // Scratch: chaining value, saved ciphertext and keystream (512 B: one bitsliced batch of 32
@@ -14,6 +17,23 @@ const KS: usize = memory.data(512, 16);
 
 /** CBC encryption of `len` bytes (multiple of 16); src may equal dst. */
 export function sm4CbcEncrypt(ctx: usize, iv: usize, src: usize, dst: usize, len: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    let c0 = load<u64>(iv),
+      c1 = load<u64>(iv, 8);
+    for (let i: usize = 0; i < len; i += 16) {
+      store<u64>(CHAIN, c0 ^ load<u64>(src + i));
+      store<u64>(CHAIN, c1 ^ load<u64>(src + i, 8), 8);
+      sm4Crypt1(ctx, CHAIN, CHAIN);
+      c0 = load<u64>(CHAIN);
+      c1 = load<u64>(CHAIN, 8);
+      store<u64>(dst + i, c0);
+      store<u64>(dst + i, c1, 8);
+    }
+    store<u64>(iv, c0);
+    store<u64>(iv, c1, 8);
+    wipe(CHAIN, 16);
+    return;
+  }
   let c = v128.load(iv);
   for (let i: usize = 0; i < len; i += 16) {
     v128.store(CHAIN, v128.xor(c, v128.load(src + i)));
@@ -28,6 +48,29 @@ export function sm4CbcEncrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
 /** CBC decryption of `len` bytes (multiple of 16); src may equal dst. */
 export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len: usize): void {
   const rk = ctx + SM4_DEC;
+  if (!ASC_FEATURE_SIMD) {
+    // pieces of up to 16 blocks: ciphertext saved, decrypted into KS, XORed with the previous one
+    let c0 = load<u64>(iv),
+      c1 = load<u64>(iv, 8);
+    for (let i: usize = 0; i < len; ) {
+      const n = min<usize>(len - i, 256);
+      memory.copy(SAVE, src + i, n);
+      if (n > 128) sm4Crypt16Scalar(rk, SAVE, KS);
+      else sm4Crypt8Scalar(rk, SAVE, KS);
+      for (let j: usize = 0; j < n; j += 16) {
+        store<u64>(dst + i + j, load<u64>(KS + j) ^ c0);
+        store<u64>(dst + i + j, load<u64>(KS + j, 8) ^ c1, 8);
+        c0 = load<u64>(SAVE + j);
+        c1 = load<u64>(SAVE + j, 8);
+      }
+      i += n;
+    }
+    store<u64>(iv, c0);
+    store<u64>(iv, c1, 8);
+    wipe(SAVE, 512);
+    wipe(KS, 512);
+    return;
+  }
   let c = v128.load(iv);
   let i: usize = 0;
   for (; i + 512 <= len; i += 512) {
@@ -82,13 +125,21 @@ export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usiz
       hi += <u64>(wide & (next == 0));
       lo = wide ? next : (lo & 0xffffffff00000000) | (next & 0xffffffff);
     }
-    // unused trailing counter blocks are harmless; a bitsliced batch costs about two 8-block passes
-    if (n > 256) sm4Crypt32(ctx, KS, KS);
-    else if (n > 64) for (let k: usize = 0; k < n; k += 128) sm4Crypt8(ctx, KS + k, KS + k);
-    else if (n > 16) sm4Crypt4(ctx, KS, KS);
-    else sm4Crypt1(ctx, KS, KS);
+    if (ASC_FEATURE_SIMD) {
+      // unused trailing counter blocks are harmless; a bitsliced batch costs about two 8-block passes
+      if (n > 256) sm4Crypt32(ctx, KS, KS);
+      else if (n > 64) for (let k: usize = 0; k < n; k += 128) sm4Crypt8(ctx, KS + k, KS + k);
+      else if (n > 16) sm4Crypt4(ctx, KS, KS);
+      else sm4Crypt1(ctx, KS, KS);
+    } else {
+      // batches of 16 or 8 counter blocks (the unused ones are harmless)
+      if (n > 256) sm4Crypt32(ctx, KS, KS);
+      else if (n > 128) sm4Crypt16Scalar(ctx, KS, KS);
+      else sm4Crypt8Scalar(ctx, KS, KS);
+    }
     let j: usize = 0;
-    for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
+    if (ASC_FEATURE_SIMD) for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
+    else for (; j + 8 <= n; j += 8) store<u64>(dst + i + j, load<u64>(src + i + j) ^ load<u64>(KS + j));
     for (; j < n; j++) store<u8>(dst + i + j, load<u8>(src + i + j) ^ load<u8>(KS + j));
     i += n;
   }

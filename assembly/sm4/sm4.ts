@@ -8,11 +8,15 @@
 // 16 bytes of the four round inputs. Eight blocks interleave two such groups, which keeps both
 // of the CPU's vector pipes busy; one block uses the same code with its words in every lane.
 // Runs of 32 blocks (512 bytes) go to the bitsliced kernel of bitslice.ts, about twice as fast.
+//
+// The portable build (no SIMD; ASC_FEATURE_SIMD is false, and the SIMD code below is not
+// compiled into it) runs every path on the bitsliced scalar kernels of bitslice-scalar.ts:
+// 8 blocks on u32 planes, 16 on u64 planes; one to seven blocks go through a scratch batch of
+// eight, and the key schedule uses the same S-box circuit on one word. Still constant time.
 import { sm4Tau16 } from "./sbox";
-import { sm4Crypt32 } from "./bitslice";
+import { sm4Crypt32 as sm4Crypt32Simd } from "./bitslice";
+import { sm4Crypt8Scalar, sm4Crypt16Scalar, sm4TauScalar } from "./bitslice-scalar";
 import { wipe } from "../mem";
-
-export { sm4Crypt32 };
 
 /** Encrypt round keys (32 x u32, native values) at +0, decrypt round keys (reversed) at +128. */
 export const SM4_KEY_CTX_SIZE: usize = 256;
@@ -90,7 +94,8 @@ function scatter4(st: usize, dst: usize): void {
   v128.store(dst, bswapLanes(i64x2.shuffle(t2, t3, 1, 3)), 48);
 }
 
-// Transposed state of up to eight blocks (single-threaded module), wiped after each use.
+// Transposed state of up to eight blocks (single-threaded module), wiped after each use; the
+// portable build's batch of one to seven blocks.
 const STATE: usize = memory.data(128, 16);
 
 const FK0: u32 = 0xa3b1bac6;
@@ -109,7 +114,9 @@ export function sm4SetKey(ctx: usize, key: usize): void {
     const c = i * 28;
     const ck = ((c & 255) << 24) | (((c + 7) & 255) << 16) | (((c + 14) & 255) << 8) | ((c + 21) & 255);
     // τ of one word: the same constant-time S-box, in every lane
-    const b = i32x4.extract_lane(sm4Tau16(i32x4.splat(k1 ^ k2 ^ k3 ^ ck)), 0);
+    let b: u32;
+    if (ASC_FEATURE_SIMD) b = i32x4.extract_lane(sm4Tau16(i32x4.splat(k1 ^ k2 ^ k3 ^ ck)), 0);
+    else b = sm4TauScalar(k1 ^ k2 ^ k3 ^ ck);
     const rk = k0 ^ b ^ rotl<u32>(b, 13) ^ rotl<u32>(b, 23);
     k0 = k1;
     k1 = k2;
@@ -122,6 +129,10 @@ export function sm4SetKey(ctx: usize, key: usize): void {
 
 /** One block with the round keys at `rk` (encrypt or decrypt: SM4 is its own inverse with reversed keys). */
 export function sm4Crypt1(rk: usize, src: usize, dst: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    cryptFewScalar(rk, src, dst, 16);
+    return;
+  }
   let w0 = i32x4.splat(bswap<u32>(load<u32>(src)));
   let w1 = i32x4.splat(bswap<u32>(load<u32>(src, 4)));
   let w2 = i32x4.splat(bswap<u32>(load<u32>(src, 8)));
@@ -140,6 +151,10 @@ export function sm4Crypt1(rk: usize, src: usize, dst: usize): void {
 
 /** Four consecutive blocks (64 bytes); src may equal dst. */
 export function sm4Crypt4(rk: usize, src: usize, dst: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    cryptFewScalar(rk, src, dst, 64);
+    return;
+  }
   gather4(src, STATE);
   let w0 = v128.load(STATE),
     w1 = v128.load(STATE, 16),
@@ -161,6 +176,10 @@ export function sm4Crypt4(rk: usize, src: usize, dst: usize): void {
 
 /** Eight consecutive blocks (128 bytes), two groups of four interleaved; src may equal dst. */
 export function sm4Crypt8(rk: usize, src: usize, dst: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    sm4Crypt8Scalar(rk, src, dst);
+    return;
+  }
   gather4(src, STATE);
   gather4(src + 64, STATE + 64);
   let w0 = v128.load(STATE),
@@ -198,6 +217,29 @@ export function sm4Crypt8(rk: usize, src: usize, dst: usize): void {
   wipe(STATE, 128);
 }
 
+/** Thirty-two consecutive blocks (512 bytes); src may equal dst. */
+// @ts-ignore: decorator
+@inline
+export function sm4Crypt32(rk: usize, src: usize, dst: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    sm4Crypt32Simd(rk, src, dst);
+  } else {
+    sm4Crypt16Scalar(rk, src, dst);
+    sm4Crypt16Scalar(rk, src + 256, dst + 256);
+  }
+}
+
+/**
+ * Portable build: `len` bytes (16 … 112, whole blocks) through one eight-block scalar pass over
+ * the STATE scratch (the unused blocks are zeros: STATE is wiped after every use).
+ */
+function cryptFewScalar(rk: usize, src: usize, dst: usize, len: usize): void {
+  memory.copy(STATE, src, len);
+  sm4Crypt8Scalar(rk, STATE, STATE);
+  memory.copy(dst, STATE, len);
+  wipe(STATE, 128);
+}
+
 /** Encrypt one 16-byte block; src may equal dst. */
 export function sm4EncryptBlock(ctx: usize, src: usize, dst: usize): void {
   sm4Crypt1(ctx, src, dst);
@@ -211,6 +253,15 @@ export function sm4DecryptBlock(ctx: usize, src: usize, dst: usize): void {
 /** ECB over `len` bytes (a multiple of 16) with the round keys at `rk`; src may equal dst. */
 export function sm4Ecb(rk: usize, src: usize, dst: usize, len: usize): void {
   let i: usize = 0;
+  if (!ASC_FEATURE_SIMD) {
+    for (; i + 256 <= len; i += 256) sm4Crypt16Scalar(rk, src + i, dst + i);
+    if (i + 128 <= len) {
+      sm4Crypt8Scalar(rk, src + i, dst + i);
+      i += 128;
+    }
+    if (i < len) cryptFewScalar(rk, src + i, dst + i, len - i);
+    return;
+  }
   for (; i + 512 <= len; i += 512) sm4Crypt32(rk, src + i, dst + i);
   for (; i + 128 <= len; i += 128) sm4Crypt8(rk, src + i, dst + i);
   if (i + 64 <= len) {
