@@ -1,10 +1,10 @@
-// Constant-time memory access, proved by recording it: build/release.wasm is instrumented with
-// binaryen's --instrument-memory (plus memory.copy/fill lowered to plain byte loops and
-// --log-execution for function entries and loop heads; see test/support/memory-trace.ts for what
-// is and is not seen), and every call that handles a secret is traced under several secrets of the
-// same size. The traces — every load and store address and size, every function entry and loop
-// iteration, in order — must be identical: then no cache line, page or branch the module takes
-// depends on the secret.
+// Constant-time memory access, proved by recording it: build/release.wasm (and portable.wasm) is
+// instrumented with binaryen's --instrument-memory (plus memory.copy/fill lowered to plain byte
+// loops and --log-execution for function entries and loop heads; see test/support/memory-trace.ts
+// for what is and is not seen), and every call that handles a secret is traced under several
+// secrets of the same size. The traces — every load and store address and size, every function
+// entry and loop iteration, in order — must be identical: then no cache line, page or branch the
+// module takes depends on the secret.
 //   - SM4: the key schedule, ECB and CBC (both ways), CTR (32- and 128-bit counters), GCM seal and
 //     open (good tags, and bad tags wrong in the first or the last byte), and CMAC; keys and data
 //     change together, lengths 16 … 1024 bytes;
@@ -22,6 +22,7 @@
 // secret branch, and that instrumentation refuses a module with a memory access it cannot see.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -38,10 +39,15 @@ import {
   type WasmFn,
 } from "../support/memory-trace.js";
 
-// TID_CT_WASM=path/to/other.wasm runs the same proof on another build (e.g. an older one, to see
-// how it fails); function names come from the .wat beside the binary when there is one.
-const RELEASE = process.env.TID_CT_WASM ?? fileURLToPath(new URL("../../build/release.wasm", import.meta.url));
-const RELEASE_WAT = RELEASE.replace(/\.wasm$/, ".wat");
+// The proof runs on build/release.wasm and on build/portable.wasm (no SIMD: its own bitsliced
+// scalar SM4, scalar SM3 byte swaps and SM2 table scans). TID_CT_WASM=path/to/other.wasm runs it
+// on that build only (e.g. an older one, to see how it fails); function names come from the .wat
+// beside the binary when there is one.
+const CT_BUILDS = (
+  process.env.TID_CT_WASM
+    ? [process.env.TID_CT_WASM]
+    : ["release", "portable"].map((b) => fileURLToPath(new URL(`../../build/${b}.wasm`, import.meta.url)))
+).map((file) => ({ file, name: basename(file) }));
 
 /** The status table, read from its one source. */
 const STATUS_TS = readFileSync(new URL("../../assembly/status.ts", import.meta.url), "utf8");
@@ -154,33 +160,35 @@ function expectConstantTime(traced: Traced[], secretAt?: { off: number; len: num
   assertSameTraces(traced, inst);
 }
 
-beforeAll(() => {
-  const names = existsSync(RELEASE_WAT) ? functionNamesFromWat(readFileSync(RELEASE_WAT, "utf8")) : undefined;
-  inst = instrument(readFileSync(RELEASE), names);
-  mod = new TracedInstance(inst, {
-    random: (ptr, len) => {
-      const next = randomQueue.shift() ?? det(`random/${randomCounter++}`, len);
-      if (next.length !== len) throw new Error(`random: asked for ${len} bytes, the test queued ${next.length}`);
-      mod.bytes().set(next, ptr);
-      return 0;
-    },
-    now: () => 1_700_000_000n,
-    transceive: () => ERR_SE_NOT_CONFIGURED,
-  });
-  x = mod.exports;
-  HOST = x.tid_host_ptr!();
-  expect(x.tid_host_cap!()).toBeGreaterThan(MSG + 2048);
-});
-
-describe("the instrumentation", () => {
-  it("sees every load and store of the module and answers every import it adds", () => {
-    // instrument() throws when some access is not wrapped by a hook; these are sanity figures
-    expect(inst.memSiteCount).toBeGreaterThan(1000);
-    const names = WebAssembly.Module.imports(inst.module).map((i) => i.name);
-    expect(names).toEqual(expect.arrayContaining(["load_ptr", "store_ptr", "log_execution", "random", "now", "transceive"]));
+describe.each(CT_BUILDS)("$name", ({ file }) => {
+  beforeAll(() => {
+    const wat = file.replace(/\.wasm$/, ".wat");
+    const names = existsSync(wat) ? functionNamesFromWat(readFileSync(wat, "utf8")) : undefined;
+    inst = instrument(readFileSync(file), names);
+    mod = new TracedInstance(inst, {
+      random: (ptr, len) => {
+        const next = randomQueue.shift() ?? det(`random/${randomCounter++}`, len);
+        if (next.length !== len) throw new Error(`random: asked for ${len} bytes, the test queued ${next.length}`);
+        mod.bytes().set(next, ptr);
+        return 0;
+      },
+      now: () => 1_700_000_000n,
+      transceive: () => ERR_SE_NOT_CONFIGURED,
+    });
+    x = mod.exports;
+    HOST = x.tid_host_ptr!();
+    expect(x.tid_host_cap!()).toBeGreaterThan(MSG + 2048);
   });
 
-  const SELF_TEST = `(module
+  describe("the instrumentation", () => {
+    it("sees every load and store of the module and answers every import it adds", () => {
+      // instrument() throws when some access is not wrapped by a hook; these are sanity figures
+      expect(inst.memSiteCount).toBeGreaterThan(1000);
+      const names = WebAssembly.Module.imports(inst.module).map((i) => i.name);
+      expect(names).toEqual(expect.arrayContaining(["load_ptr", "store_ptr", "log_execution", "random", "now", "transceive"]));
+    });
+
+    const SELF_TEST = `(module
     (memory (export "memory") 1)
     (func $leaf (result i32) (i32.const 7))
     ;; a byte table read at a secret index: the classic leak
@@ -208,389 +216,390 @@ describe("the instrumentation", () => {
     (func (export "branch") (param $s i32) (result i32)
       (if (result i32) (i32.and (local.get $s) (i32.const 1)) (then (call $leaf)) (else (i32.const 7)))))`;
 
-  it("catches secret-dependent accesses (self-test on a small module)", () => {
-    const self = instrumentText(SELF_TEST);
-    const m = new TracedInstance(self);
-    const ex = m.exports;
-    m.bytes().set(det("table", 256), 256);
-    const traceOf = (name: string, s: number) => m.record(() => void ex[name]!(s));
-    for (const leaky of ["lookup", "lookup_v128", "lookup_splat", "copy", "branch"]) {
-      const a = traceOf(leaky, 3);
-      const b = traceOf(leaky, 4);
-      const diff = compareTraces(`${leaky}(3)`, a, `${leaky}(4)`, b, self);
-      expect(diff, leaky).not.toBeNull();
-      expect(diff).toMatch(/first at event \d+/);
-    }
-    // the constant-time scan: 256 loads, the same whatever the index
-    const scans = [0, 3, 200, 255].map((s) => ({ label: `scan(${s})`, trace: traceOf("scan", s) }));
-    expect(scans[0]!.trace.count(LOAD)).toBe(256);
-    assertSameTraces(scans, self);
-    // the report names the access and both addresses
-    const msg = compareTraces("lookup(3)", traceOf("lookup", 3), "lookup(4)", traceOf("lookup", 4), self)!;
-    expect(msg).toContain("load #");
-    expect(msg).toContain("i32.load8_u");
-    expect(msg).toContain("at 0x103");
-    expect(msg).toContain("at 0x104");
-    expect(traceOf("copy", 5).count(STORE)).toBe(5); // memory.copy seen byte by byte
-  });
+    it("catches secret-dependent accesses (self-test on a small module)", () => {
+      const self = instrumentText(SELF_TEST);
+      const m = new TracedInstance(self);
+      const ex = m.exports;
+      m.bytes().set(det("table", 256), 256);
+      const traceOf = (name: string, s: number) => m.record(() => void ex[name]!(s));
+      for (const leaky of ["lookup", "lookup_v128", "lookup_splat", "copy", "branch"]) {
+        const a = traceOf(leaky, 3);
+        const b = traceOf(leaky, 4);
+        const diff = compareTraces(`${leaky}(3)`, a, `${leaky}(4)`, b, self);
+        expect(diff, leaky).not.toBeNull();
+        expect(diff).toMatch(/first at event \d+/);
+      }
+      // the constant-time scan: 256 loads, the same whatever the index
+      const scans = [0, 3, 200, 255].map((s) => ({ label: `scan(${s})`, trace: traceOf("scan", s) }));
+      expect(scans[0]!.trace.count(LOAD)).toBe(256);
+      assertSameTraces(scans, self);
+      // the report names the access and both addresses
+      const msg = compareTraces("lookup(3)", traceOf("lookup", 3), "lookup(4)", traceOf("lookup", 4), self)!;
+      expect(msg).toContain("load #");
+      expect(msg).toContain("i32.load8_u");
+      expect(msg).toContain("at 0x103");
+      expect(msg).toContain("at 0x104");
+      expect(traceOf("copy", 5).count(STORE)).toBe(5); // memory.copy seen byte by byte
+    });
 
-  it("refuses a module with a memory access the trace would not see", () => {
-    const lane = `(module (memory 1)
+    it("refuses a module with a memory access the trace would not see", () => {
+      const lane = `(module (memory 1)
       (func (export "f") (param i32) (result i32)
         (i32x4.extract_lane 0 (v128.load32_lane 0 (local.get 0) (v128.const i32x4 0 0 0 0)))))`;
-    expect(() => instrumentText(lane)).toThrow(/v128\.load32_lane/);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// SM4
-
-const SM4_KEYS: [string, Uint8Array][] = [
-  ["key A", det("sm4 key A", 16)],
-  ["key B", det("sm4 key B", 16)],
-  ["key 00…00", new Uint8Array(16)],
-  ["key ff…ff", new Uint8Array(16).fill(0xff)],
-];
-
-/** One run per key, each with its own data (`len` bytes at INP) and AAD / IV as the mode needs. */
-function sm4Runs(len: number, call: () => number, extra?: (i: number) => void): Run[] {
-  return SM4_KEYS.map(([label, key], i) => ({
-    label: `${label}, data ${i}`,
-    setup: () => {
-      put(KEY, key);
-      expect(x.sm4_key_set!(0, at(KEY))).toBe(OK);
-      put(INP, det(`data ${i}`, len));
-      extra?.(i);
-    },
-    call,
-  }));
-}
-
-describe("SM4: the same memory-access trace for every key and every data of one length", () => {
-  it("sm4_key_set (the key schedule, and the GCM hash key H = E_K(0))", () => {
-    const runs = SM4_KEYS.map(([label, key]) => ({
-      label,
-      setup: () => put(KEY, key),
-      call: () => x.sm4_key_set!(0, at(KEY)),
-    }));
-    expectConstantTime(traceRuns(runs), { off: KEY, len: 16 });
+      expect(() => instrumentText(lane)).toThrow(/v128\.load32_lane/);
+    });
   });
 
-  for (const len of [16, 64, 1024]) {
-    it(`ECB encrypt and decrypt, ${len} bytes`, () => {
-      expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_ecb_encrypt!(0, at(INP), at(OUT), len))), { off: INP, len });
-      expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_ecb_decrypt!(0, at(INP), at(OUT), len))), { off: INP, len });
-    });
+  // ---------------------------------------------------------------------------------------------
+  // SM4
 
-    it(`CBC encrypt and decrypt, ${len} bytes`, () => {
-      const iv = (i: number) => put(IV, det(`iv ${i}`, 16));
-      expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_cbc_encrypt!(0, at(IV), at(INP), at(OUT), len), iv)), { off: INP, len });
-      expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_cbc_decrypt!(0, at(IV), at(INP), at(OUT), len), iv)), { off: INP, len });
-    });
-  }
-
-  for (const len of [16, 64, 100, 1024]) {
-    it(`CTR, ${len} bytes, 32- and 128-bit counters`, () => {
-      // the counter block is public (a nonce); only key and data change
-      const ctr = () => put(CTR, Uint8Array.from(Buffer.from("00112233445566778899aabbfffffff0", "hex")));
-      for (const bits of [32, 128]) {
-        const runs = sm4Runs(len, () => x.sm4_ctr!(0, at(CTR), at(INP), at(OUT), len, bits), ctr);
-        expectConstantTime(traceRuns(runs), { off: INP, len });
-      }
-    });
-  }
-
-  const GCM_SIZES: [number, number][] = [
-    [0, 16],
-    [13, 64],
-    [20, 100],
-    [16, 1024],
+  const SM4_KEYS: [string, Uint8Array][] = [
+    ["key A", det("sm4 key A", 16)],
+    ["key B", det("sm4 key B", 16)],
+    ["key 00…00", new Uint8Array(16)],
+    ["key ff…ff", new Uint8Array(16).fill(0xff)],
   ];
-  const GCM_IV = det("gcm iv", 12); // public, fixed per case
 
-  /** Seal `len` bytes of data i under key i with `aadLen` bytes of AAD i: ciphertext at OUT, tag at TAG. */
-  const seal = (aadLen: number, len: number) => x.sm4_gcm_seal!(0, at(IV), 12, at(AAD), aadLen, at(INP), at(OUT), len, at(TAG));
-
-  for (const [aadLen, len] of GCM_SIZES) {
-    it(`GCM seal, ${aadLen} bytes of AAD, ${len} bytes of data`, () => {
-      const setup = (i: number) => {
-        put(IV, GCM_IV);
-        put(AAD, det(`aad ${i}`, aadLen));
-      };
-      expectConstantTime(traceRuns(sm4Runs(len, () => seal(aadLen, len), setup)), { off: INP, len });
-    });
-
-    it(`GCM open with the right tag, ${aadLen} bytes of AAD, ${len} bytes of data`, () => {
-      // each run opens what its own key sealed (sealed in setup, unrecorded), so every tag verifies
-      const setup = (i: number) => {
-        put(IV, GCM_IV);
-        put(AAD, det(`aad ${i}`, aadLen));
-        expect(seal(aadLen, len)).toBe(OK);
-        put(INP, get(OUT, len));
-      };
-      const open = () => x.sm4_gcm_open!(0, at(IV), 12, at(AAD), aadLen, at(INP), at(OUT), len, at(TAG), 16);
-      expectConstantTime(traceRuns(sm4Runs(len, open, setup)), { off: INP, len });
-    });
-  }
-
-  it("GCM open with a wrong tag: the same trace whichever byte of the tag is wrong", () => {
-    const len = 64;
-    const open = () => x.sm4_gcm_open!(0, at(IV), 12, at(AAD), 16, at(INP), at(OUT), len, at(TAG), 16);
-    const runs = [0, 7, 15].flatMap((wrong) =>
-      sm4Runs(len, open, (i) => {
-        put(IV, GCM_IV);
-        put(AAD, det(`aad ${i}`, 16));
-        expect(seal(16, len)).toBe(OK);
-        put(INP, get(OUT, len));
-        const tag = get(TAG, 16);
-        tag[wrong]! ^= 0x01;
-        put(TAG, tag);
-      }).map((r) => ({ ...r, label: `${r.label}, tag byte ${wrong} wrong` })),
-    );
-    expectConstantTime(traceRuns(runs, ERR_VERIFY_FAILED), { off: INP, len });
-  });
-
-  it("GCM streaming: start, aad, encrypt, finish", () => {
-    const len = 100;
-    const call = () => {
-      let st = x.sm4_gcm_start!(0, at(IV), 12);
-      if (st === OK) st = x.sm4_gcm_aad!(0, at(AAD), 20);
-      if (st === OK) st = x.sm4_gcm_encrypt!(0, at(INP), at(OUT), 64);
-      if (st === OK) st = x.sm4_gcm_encrypt!(0, at(INP + 64), at(OUT + 64), len - 64);
-      return st === OK ? x.sm4_gcm_finish!(0, at(TAG)) : st;
-    };
-    const setup = (i: number) => {
-      put(IV, GCM_IV);
-      put(AAD, det(`aad ${i}`, 20));
-    };
-    expectConstantTime(traceRuns(sm4Runs(len, call, setup)), { off: INP, len });
-  });
-
-  for (const len of [16, 64, 100]) {
-    it(`CMAC over ${len} bytes (update + final), and verify against wrong MACs`, () => {
-      const whole = len > 16 ? (len - 1) & ~15 : 0; // the last piece keeps 1..16 bytes
-      const mac = () => {
-        const st = whole > 0 ? x.sm4_cmac_update!(0, at(X_CELL), at(INP), whole) : OK;
-        return st === OK ? x.sm4_cmac_final!(0, at(X_CELL), at(INP + whole), len - whole, at(TAG)) : st;
-      };
-      const zeroCell = () => put(X_CELL, new Uint8Array(16));
-      expectConstantTime(traceRuns(sm4Runs(len, mac, zeroCell)), { off: INP, len });
-
-      const verify = () => {
-        const st = whole > 0 ? x.sm4_cmac_update!(0, at(X_CELL), at(INP), whole) : OK;
-        return st === OK ? x.sm4_cmac_verify!(0, at(X_CELL), at(INP + whole), len - whole, at(TAG), 16) : st;
-      };
-      const wrongMac = [0, 15].flatMap((wrong) =>
-        sm4Runs(len, verify, () => {
-          zeroCell();
-          expect(mac()).toBe(OK); // the right MAC (unrecorded), then one byte of it wrong
-          const tag = get(TAG, 16);
-          tag[wrong]! ^= 0x80;
-          put(TAG, tag);
-          zeroCell();
-        }).map((r) => ({ ...r, label: `${r.label}, MAC byte ${wrong} wrong` })),
-      );
-      expectConstantTime(traceRuns(wrongMac, ERR_VERIFY_FAILED), { off: INP, len });
-    });
-  }
-});
-
-describe("GHASH (through GCM): the same trace for every hash key H and every data", () => {
-  it("different keys, so different H, over the same AAD and data", () => {
-    const len = 256;
-    const runs = SM4_KEYS.map(([label, key]) => ({
-      label,
+  /** One run per key, each with its own data (`len` bytes at INP) and AAD / IV as the mode needs. */
+  function sm4Runs(len: number, call: () => number, extra?: (i: number) => void): Run[] {
+    return SM4_KEYS.map(([label, key], i) => ({
+      label: `${label}, data ${i}`,
       setup: () => {
         put(KEY, key);
         expect(x.sm4_key_set!(0, at(KEY))).toBe(OK);
-        put(IV, det("gcm iv", 12));
-        put(AAD, det("aad", 32));
-        put(INP, det("data", len));
+        put(INP, det(`data ${i}`, len));
+        extra?.(i);
       },
-      call: () => x.sm4_gcm_seal!(0, at(IV), 12, at(AAD), 32, at(INP), at(OUT), len, at(TAG)),
+      call,
     }));
-    expectConstantTime(traceRuns(runs), { off: AAD, len: 32 });
-  });
+  }
 
-  it("one key, different AAD and data of the same lengths (GHASH input only)", () => {
-    const len = 256;
-    const data: [string, Uint8Array, Uint8Array][] = [
-      ["zeros", new Uint8Array(48), new Uint8Array(len)],
-      ["ones", new Uint8Array(48).fill(0xff), new Uint8Array(len).fill(0xff)],
-      ["random 1", det("aad 1", 48), det("data 1", len)],
-      ["random 2", det("aad 2", 48), det("data 2", len)],
+  describe("SM4: the same memory-access trace for every key and every data of one length", () => {
+    it("sm4_key_set (the key schedule, and the GCM hash key H = E_K(0))", () => {
+      const runs = SM4_KEYS.map(([label, key]) => ({
+        label,
+        setup: () => put(KEY, key),
+        call: () => x.sm4_key_set!(0, at(KEY)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: KEY, len: 16 });
+    });
+
+    for (const len of [16, 64, 1024]) {
+      it(`ECB encrypt and decrypt, ${len} bytes`, () => {
+        expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_ecb_encrypt!(0, at(INP), at(OUT), len))), { off: INP, len });
+        expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_ecb_decrypt!(0, at(INP), at(OUT), len))), { off: INP, len });
+      });
+
+      it(`CBC encrypt and decrypt, ${len} bytes`, () => {
+        const iv = (i: number) => put(IV, det(`iv ${i}`, 16));
+        expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_cbc_encrypt!(0, at(IV), at(INP), at(OUT), len), iv)), { off: INP, len });
+        expectConstantTime(traceRuns(sm4Runs(len, () => x.sm4_cbc_decrypt!(0, at(IV), at(INP), at(OUT), len), iv)), { off: INP, len });
+      });
+    }
+
+    for (const len of [16, 64, 100, 1024]) {
+      it(`CTR, ${len} bytes, 32- and 128-bit counters`, () => {
+        // the counter block is public (a nonce); only key and data change
+        const ctr = () => put(CTR, Uint8Array.from(Buffer.from("00112233445566778899aabbfffffff0", "hex")));
+        for (const bits of [32, 128]) {
+          const runs = sm4Runs(len, () => x.sm4_ctr!(0, at(CTR), at(INP), at(OUT), len, bits), ctr);
+          expectConstantTime(traceRuns(runs), { off: INP, len });
+        }
+      });
+    }
+
+    const GCM_SIZES: [number, number][] = [
+      [0, 16],
+      [13, 64],
+      [20, 100],
+      [16, 1024],
     ];
-    const runs = data.map(([label, aad, pt]) => ({
-      label,
-      setup: () => {
-        put(KEY, SM4_KEYS[0]![1]);
-        expect(x.sm4_key_set!(0, at(KEY))).toBe(OK);
-        put(IV, det("gcm iv", 12));
-        put(AAD, aad);
-        put(INP, pt);
-      },
-      call: () => x.sm4_gcm_seal!(0, at(IV), 12, at(AAD), 48, at(INP), at(OUT), len, at(TAG)),
-    }));
-    expectConstantTime(traceRuns(runs), { off: AAD, len: 48 });
+    const GCM_IV = det("gcm iv", 12); // public, fixed per case
+
+    /** Seal `len` bytes of data i under key i with `aadLen` bytes of AAD i: ciphertext at OUT, tag at TAG. */
+    const seal = (aadLen: number, len: number) => x.sm4_gcm_seal!(0, at(IV), 12, at(AAD), aadLen, at(INP), at(OUT), len, at(TAG));
+
+    for (const [aadLen, len] of GCM_SIZES) {
+      it(`GCM seal, ${aadLen} bytes of AAD, ${len} bytes of data`, () => {
+        const setup = (i: number) => {
+          put(IV, GCM_IV);
+          put(AAD, det(`aad ${i}`, aadLen));
+        };
+        expectConstantTime(traceRuns(sm4Runs(len, () => seal(aadLen, len), setup)), { off: INP, len });
+      });
+
+      it(`GCM open with the right tag, ${aadLen} bytes of AAD, ${len} bytes of data`, () => {
+        // each run opens what its own key sealed (sealed in setup, unrecorded), so every tag verifies
+        const setup = (i: number) => {
+          put(IV, GCM_IV);
+          put(AAD, det(`aad ${i}`, aadLen));
+          expect(seal(aadLen, len)).toBe(OK);
+          put(INP, get(OUT, len));
+        };
+        const open = () => x.sm4_gcm_open!(0, at(IV), 12, at(AAD), aadLen, at(INP), at(OUT), len, at(TAG), 16);
+        expectConstantTime(traceRuns(sm4Runs(len, open, setup)), { off: INP, len });
+      });
+    }
+
+    it("GCM open with a wrong tag: the same trace whichever byte of the tag is wrong", () => {
+      const len = 64;
+      const open = () => x.sm4_gcm_open!(0, at(IV), 12, at(AAD), 16, at(INP), at(OUT), len, at(TAG), 16);
+      const runs = [0, 7, 15].flatMap((wrong) =>
+        sm4Runs(len, open, (i) => {
+          put(IV, GCM_IV);
+          put(AAD, det(`aad ${i}`, 16));
+          expect(seal(16, len)).toBe(OK);
+          put(INP, get(OUT, len));
+          const tag = get(TAG, 16);
+          tag[wrong]! ^= 0x01;
+          put(TAG, tag);
+        }).map((r) => ({ ...r, label: `${r.label}, tag byte ${wrong} wrong` })),
+      );
+      expectConstantTime(traceRuns(runs, ERR_VERIFY_FAILED), { off: INP, len });
+    });
+
+    it("GCM streaming: start, aad, encrypt, finish", () => {
+      const len = 100;
+      const call = () => {
+        let st = x.sm4_gcm_start!(0, at(IV), 12);
+        if (st === OK) st = x.sm4_gcm_aad!(0, at(AAD), 20);
+        if (st === OK) st = x.sm4_gcm_encrypt!(0, at(INP), at(OUT), 64);
+        if (st === OK) st = x.sm4_gcm_encrypt!(0, at(INP + 64), at(OUT + 64), len - 64);
+        return st === OK ? x.sm4_gcm_finish!(0, at(TAG)) : st;
+      };
+      const setup = (i: number) => {
+        put(IV, GCM_IV);
+        put(AAD, det(`aad ${i}`, 20));
+      };
+      expectConstantTime(traceRuns(sm4Runs(len, call, setup)), { off: INP, len });
+    });
+
+    for (const len of [16, 64, 100]) {
+      it(`CMAC over ${len} bytes (update + final), and verify against wrong MACs`, () => {
+        const whole = len > 16 ? (len - 1) & ~15 : 0; // the last piece keeps 1..16 bytes
+        const mac = () => {
+          const st = whole > 0 ? x.sm4_cmac_update!(0, at(X_CELL), at(INP), whole) : OK;
+          return st === OK ? x.sm4_cmac_final!(0, at(X_CELL), at(INP + whole), len - whole, at(TAG)) : st;
+        };
+        const zeroCell = () => put(X_CELL, new Uint8Array(16));
+        expectConstantTime(traceRuns(sm4Runs(len, mac, zeroCell)), { off: INP, len });
+
+        const verify = () => {
+          const st = whole > 0 ? x.sm4_cmac_update!(0, at(X_CELL), at(INP), whole) : OK;
+          return st === OK ? x.sm4_cmac_verify!(0, at(X_CELL), at(INP + whole), len - whole, at(TAG), 16) : st;
+        };
+        const wrongMac = [0, 15].flatMap((wrong) =>
+          sm4Runs(len, verify, () => {
+            zeroCell();
+            expect(mac()).toBe(OK); // the right MAC (unrecorded), then one byte of it wrong
+            const tag = get(TAG, 16);
+            tag[wrong]! ^= 0x80;
+            put(TAG, tag);
+            zeroCell();
+          }).map((r) => ({ ...r, label: `${r.label}, MAC byte ${wrong} wrong` })),
+        );
+        expectConstantTime(traceRuns(wrongMac, ERR_VERIFY_FAILED), { off: INP, len });
+      });
+    }
   });
-});
 
-// ---------------------------------------------------------------------------------------------
-// SM3 (keyed uses: HMAC-SM3 with the PSK, the KDF over a shared secret)
+  describe("GHASH (through GCM): the same trace for every hash key H and every data", () => {
+    it("different keys, so different H, over the same AAD and data", () => {
+      const len = 256;
+      const runs = SM4_KEYS.map(([label, key]) => ({
+        label,
+        setup: () => {
+          put(KEY, key);
+          expect(x.sm4_key_set!(0, at(KEY))).toBe(OK);
+          put(IV, det("gcm iv", 12));
+          put(AAD, det("aad", 32));
+          put(INP, det("data", len));
+        },
+        call: () => x.sm4_gcm_seal!(0, at(IV), 12, at(AAD), 32, at(INP), at(OUT), len, at(TAG)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: AAD, len: 32 });
+    });
 
-describe("SM3 keyed: the same trace for every key", () => {
-  it("hmac_sm3 with different 16-byte keys and 100-byte messages, and sm3_kdf with different Z", () => {
-    const hmacRuns = SM4_KEYS.map(([label, key], i) => ({
-      label,
-      setup: () => {
-        put(KEY, key);
-        put(MSG, det(`hmac message ${i}`, 100));
-      },
-      call: () => x.hmac_sm3!(at(KEY), 16, at(MSG), 100, at(OUT)),
-    }));
-    expectConstantTime(traceRuns(hmacRuns), { off: KEY, len: 16 });
-    const kdfRuns = ["Z 1", "Z 2", "Z 3"].map((label) => ({
-      label,
-      setup: () => put(MSG, det(label, 64)),
-      call: () => x.sm3_kdf!(at(MSG), 64, at(OUT), 100),
-    }));
-    expectConstantTime(traceRuns(kdfRuns), { off: MSG, len: 64 });
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// SM2
-
-/** The public key x ‖ y of d (computed unrecorded). */
-function publicOf(d: bigint): Uint8Array {
-  put(D, be32(d));
-  expect(x.sm2_public_from_private!(at(D), at(PUB))).toBe(OK);
-  return get(PUB, 64);
-}
-
-describe("SM2: the same memory-access trace for every secret scalar", () => {
-  it("sm2_keygen: d drawn from the random import", () => {
-    const runs = PRIVATE_KEYS.map(([label, d]) => ({
-      label,
-      setup: () => void randomQueue.splice(0, randomQueue.length, be32(d)),
-      call: () => x.sm2_keygen!(at(D), at(PUB)),
-    }));
-    const traced = traceRuns(runs);
-    expect(randomQueue).toHaveLength(0);
-    expectConstantTime(traced);
+    it("one key, different AAD and data of the same lengths (GHASH input only)", () => {
+      const len = 256;
+      const data: [string, Uint8Array, Uint8Array][] = [
+        ["zeros", new Uint8Array(48), new Uint8Array(len)],
+        ["ones", new Uint8Array(48).fill(0xff), new Uint8Array(len).fill(0xff)],
+        ["random 1", det("aad 1", 48), det("data 1", len)],
+        ["random 2", det("aad 2", 48), det("data 2", len)],
+      ];
+      const runs = data.map(([label, aad, pt]) => ({
+        label,
+        setup: () => {
+          put(KEY, SM4_KEYS[0]![1]);
+          expect(x.sm4_key_set!(0, at(KEY))).toBe(OK);
+          put(IV, det("gcm iv", 12));
+          put(AAD, aad);
+          put(INP, pt);
+        },
+        call: () => x.sm4_gcm_seal!(0, at(IV), 12, at(AAD), 48, at(INP), at(OUT), len, at(TAG)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: AAD, len: 48 });
+    });
   });
 
-  it("sm2_public_from_private", () => {
-    const runs = PRIVATE_KEYS.map(([label, d]) => ({
-      label,
-      setup: () => put(D, be32(d)),
-      call: () => x.sm2_public_from_private!(at(D), at(PUB)),
-    }));
-    expectConstantTime(traceRuns(runs), { off: D, len: 32 });
+  // ---------------------------------------------------------------------------------------------
+  // SM3 (keyed uses: HMAC-SM3 with the PSK, the KDF over a shared secret)
+
+  describe("SM3 keyed: the same trace for every key", () => {
+    it("hmac_sm3 with different 16-byte keys and 100-byte messages, and sm3_kdf with different Z", () => {
+      const hmacRuns = SM4_KEYS.map(([label, key], i) => ({
+        label,
+        setup: () => {
+          put(KEY, key);
+          put(MSG, det(`hmac message ${i}`, 100));
+        },
+        call: () => x.hmac_sm3!(at(KEY), 16, at(MSG), 100, at(OUT)),
+      }));
+      expectConstantTime(traceRuns(hmacRuns), { off: KEY, len: 16 });
+      const kdfRuns = ["Z 1", "Z 2", "Z 3"].map((label) => ({
+        label,
+        setup: () => put(MSG, det(label, 64)),
+        call: () => x.sm3_kdf!(at(MSG), 64, at(OUT), 100),
+      }));
+      expectConstantTime(traceRuns(kdfRuns), { off: MSG, len: 64 });
+    });
   });
 
-  it("sm2_ecdh: different private keys, one peer", () => {
-    const peer = publicOf(randomScalar("peer"));
-    const runs = PRIVATE_KEYS.map(([label, d]) => ({
+  // ---------------------------------------------------------------------------------------------
+  // SM2
+
+  /** The public key x ‖ y of d (computed unrecorded). */
+  function publicOf(d: bigint): Uint8Array {
+    put(D, be32(d));
+    expect(x.sm2_public_from_private!(at(D), at(PUB))).toBe(OK);
+    return get(PUB, 64);
+  }
+
+  describe("SM2: the same memory-access trace for every secret scalar", () => {
+    it("sm2_keygen: d drawn from the random import", () => {
+      const runs = PRIVATE_KEYS.map(([label, d]) => ({
+        label,
+        setup: () => void randomQueue.splice(0, randomQueue.length, be32(d)),
+        call: () => x.sm2_keygen!(at(D), at(PUB)),
+      }));
+      const traced = traceRuns(runs);
+      expect(randomQueue).toHaveLength(0);
+      expectConstantTime(traced);
+    });
+
+    it("sm2_public_from_private", () => {
+      const runs = PRIVATE_KEYS.map(([label, d]) => ({
+        label,
+        setup: () => put(D, be32(d)),
+        call: () => x.sm2_public_from_private!(at(D), at(PUB)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: D, len: 32 });
+    });
+
+    it("sm2_ecdh: different private keys, one peer", () => {
+      const peer = publicOf(randomScalar("peer"));
+      const runs = PRIVATE_KEYS.map(([label, d]) => ({
+        label,
+        setup: () => {
+          put(D, be32(d));
+          put(PEER, peer);
+        },
+        call: () => x.sm2_ecdh!(at(D), at(PEER), at(OUT)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: D, len: 32 });
+    });
+
+    it("sm2_ecdh: one private key, different peers", () => {
+      const peers = ["peer 1", "peer 2", "peer 3"].map((l) => [l, publicOf(randomScalar(l))] as const);
+      const peers2 = [["peer = G", publicOf(1n)] as const, ...peers];
+      const d = randomScalar("ecdh d");
+      const runs = peers2.map(([label, peer]) => ({
+        label,
+        setup: () => {
+          put(D, be32(d));
+          put(PEER, peer);
+        },
+        call: () => x.sm2_ecdh!(at(D), at(PEER), at(OUT)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: D, len: 32 });
+    });
+
+    it("sm2_sign_digest: different private keys, nonces and digests", () => {
+      const runs: Run[] = [];
+      const e0 = det("digest", 32);
+      for (const [label, d] of PRIVATE_KEYS) runs.push(signDigestRun(label, d, NONCES[3]![1], e0));
+      for (const [label, k] of NONCES) runs.push(signDigestRun(label, PRIVATE_KEYS[6]![1], k, e0));
+      for (const i of [1, 2]) runs.push(signDigestRun(`digest ${i}`, PRIVATE_KEYS[6]![1], NONCES[3]![1], det(`digest ${i}`, 32)));
+      const traced = traceRuns(runs);
+      expect(randomQueue).toHaveLength(0);
+      expectConstantTime(traced, { off: D, len: 32 });
+    });
+
+    it("sm2_sign: different key pairs, nonces and messages of one length", () => {
+      const runs: Run[] = [];
+      const msg0 = det("message", 100);
+      for (const [label, d] of PRIVATE_KEYS.slice(0, 5)) runs.push(signRun(label, d, NONCES[3]![1], msg0));
+      for (const [label, k] of NONCES.slice(0, 3)) runs.push(signRun(label, PRIVATE_KEYS[6]![1], k, msg0));
+      runs.push(signRun("message 2", PRIVATE_KEYS[6]![1], NONCES[3]![1], det("message 2", 100)));
+      const traced = traceRuns(runs);
+      expect(randomQueue).toHaveLength(0);
+      expectConstantTime(traced, { off: D, len: 32 });
+    });
+
+    it("sm2_encrypt: different nonces k, to one public key", () => {
+      const pub = publicOf(randomScalar("enc recipient"));
+      const runs = NONCES.map(([label, k]) => ({
+        label,
+        setup: () => {
+          put(PUB, pub);
+          put(MSG, det("plaintext", 64));
+          randomQueue.splice(0, randomQueue.length, be32(k));
+        },
+        call: () => x.sm2_encrypt!(at(PUB), at(MSG), 64, at(OUT)),
+      }));
+      expectConstantTime(traceRuns(runs));
+    });
+
+    it("sm2_decrypt: different private keys (each with a ciphertext to it)", () => {
+      const runs = PRIVATE_KEYS.map(([label, d], i) => ({
+        label,
+        setup: () => {
+          put(PUB, publicOf(d));
+          put(MSG, det(`plaintext ${i}`, 64));
+          randomQueue.splice(0, randomQueue.length, be32(randomScalar(`enc k ${i}`)));
+          expect(x.sm2_encrypt!(at(PUB), at(MSG), 64, at(INP))).toBe(OK);
+          put(D, be32(d));
+        },
+        call: () => x.sm2_decrypt!(at(D), at(INP), 97 + 64, at(OUT)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: D, len: 32 });
+    });
+  });
+
+  function signDigestRun(label: string, d: bigint, k: bigint, e: Uint8Array): Run {
+    return {
       label,
       setup: () => {
         put(D, be32(d));
-        put(PEER, peer);
-      },
-      call: () => x.sm2_ecdh!(at(D), at(PEER), at(OUT)),
-    }));
-    expectConstantTime(traceRuns(runs), { off: D, len: 32 });
-  });
-
-  it("sm2_ecdh: one private key, different peers", () => {
-    const peers = ["peer 1", "peer 2", "peer 3"].map((l) => [l, publicOf(randomScalar(l))] as const);
-    const peers2 = [["peer = G", publicOf(1n)] as const, ...peers];
-    const d = randomScalar("ecdh d");
-    const runs = peers2.map(([label, peer]) => ({
-      label,
-      setup: () => {
-        put(D, be32(d));
-        put(PEER, peer);
-      },
-      call: () => x.sm2_ecdh!(at(D), at(PEER), at(OUT)),
-    }));
-    expectConstantTime(traceRuns(runs), { off: D, len: 32 });
-  });
-
-  it("sm2_sign_digest: different private keys, nonces and digests", () => {
-    const runs: Run[] = [];
-    const e0 = det("digest", 32);
-    for (const [label, d] of PRIVATE_KEYS) runs.push(signDigestRun(label, d, NONCES[3]![1], e0));
-    for (const [label, k] of NONCES) runs.push(signDigestRun(label, PRIVATE_KEYS[6]![1], k, e0));
-    for (const i of [1, 2]) runs.push(signDigestRun(`digest ${i}`, PRIVATE_KEYS[6]![1], NONCES[3]![1], det(`digest ${i}`, 32)));
-    const traced = traceRuns(runs);
-    expect(randomQueue).toHaveLength(0);
-    expectConstantTime(traced, { off: D, len: 32 });
-  });
-
-  it("sm2_sign: different key pairs, nonces and messages of one length", () => {
-    const runs: Run[] = [];
-    const msg0 = det("message", 100);
-    for (const [label, d] of PRIVATE_KEYS.slice(0, 5)) runs.push(signRun(label, d, NONCES[3]![1], msg0));
-    for (const [label, k] of NONCES.slice(0, 3)) runs.push(signRun(label, PRIVATE_KEYS[6]![1], k, msg0));
-    runs.push(signRun("message 2", PRIVATE_KEYS[6]![1], NONCES[3]![1], det("message 2", 100)));
-    const traced = traceRuns(runs);
-    expect(randomQueue).toHaveLength(0);
-    expectConstantTime(traced, { off: D, len: 32 });
-  });
-
-  it("sm2_encrypt: different nonces k, to one public key", () => {
-    const pub = publicOf(randomScalar("enc recipient"));
-    const runs = NONCES.map(([label, k]) => ({
-      label,
-      setup: () => {
-        put(PUB, pub);
-        put(MSG, det("plaintext", 64));
+        put(E, e);
         randomQueue.splice(0, randomQueue.length, be32(k));
       },
-      call: () => x.sm2_encrypt!(at(PUB), at(MSG), 64, at(OUT)),
-    }));
-    expectConstantTime(traceRuns(runs));
-  });
+      call: () => x.sm2_sign_digest!(at(D), at(E), at(SIG)),
+    };
+  }
 
-  it("sm2_decrypt: different private keys (each with a ciphertext to it)", () => {
-    const runs = PRIVATE_KEYS.map(([label, d], i) => ({
+  function signRun(label: string, d: bigint, k: bigint, msg: Uint8Array): Run {
+    return {
       label,
       setup: () => {
         put(PUB, publicOf(d));
-        put(MSG, det(`plaintext ${i}`, 64));
-        randomQueue.splice(0, randomQueue.length, be32(randomScalar(`enc k ${i}`)));
-        expect(x.sm2_encrypt!(at(PUB), at(MSG), 64, at(INP))).toBe(OK);
         put(D, be32(d));
+        put(ID, det("signer id", 16));
+        put(MSG, msg);
+        randomQueue.splice(0, randomQueue.length, be32(k));
       },
-      call: () => x.sm2_decrypt!(at(D), at(INP), 97 + 64, at(OUT)),
-    }));
-    expectConstantTime(traceRuns(runs), { off: D, len: 32 });
-  });
+      call: () => x.sm2_sign!(at(D), at(PUB), at(ID), 16, at(MSG), msg.length, at(SIG)),
+    };
+  }
 });
-
-function signDigestRun(label: string, d: bigint, k: bigint, e: Uint8Array): Run {
-  return {
-    label,
-    setup: () => {
-      put(D, be32(d));
-      put(E, e);
-      randomQueue.splice(0, randomQueue.length, be32(k));
-    },
-    call: () => x.sm2_sign_digest!(at(D), at(E), at(SIG)),
-  };
-}
-
-function signRun(label: string, d: bigint, k: bigint, msg: Uint8Array): Run {
-  return {
-    label,
-    setup: () => {
-      put(PUB, publicOf(d));
-      put(D, be32(d));
-      put(ID, det("signer id", 16));
-      put(MSG, msg);
-      randomQueue.splice(0, randomQueue.length, be32(k));
-    },
-    call: () => x.sm2_sign!(at(D), at(PUB), at(ID), 16, at(MSG), msg.length, at(SIG)),
-  };
-}

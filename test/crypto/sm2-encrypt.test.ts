@@ -82,7 +82,7 @@ try {
 const dir = mkdtempSync(join(tmpdir(), "sm2-enc-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(["debug", "release"] as const)("SM2 encryption (%s build)", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM2 encryption (%s build)", (build) => {
   const wasm = TidWasm.create({ build });
   const sm2 = sm2Api(wasm);
 

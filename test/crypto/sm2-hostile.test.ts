@@ -19,7 +19,7 @@ const be32 = (v: bigint): Uint8Array => fromHex((((v % 2n ** 256n) + 2n ** 256n)
 const int = (b: Uint8Array): bigint => BigInt("0x" + (toHex(b) || "0"));
 const cat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
-describe.each(["debug", "release"] as const)("SM2 hostile input on the %s build", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM2 hostile input on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
   const x = wasm.exports;
   const sm2 = sm2Api(wasm);

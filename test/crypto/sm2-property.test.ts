@@ -45,7 +45,7 @@ try {
 const dir = mkdtempSync(join(tmpdir(), "sm2-prop-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.each(["debug", "release"] as const)("SM2 differential (%s build)", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM2 differential (%s build)", (build) => {
   const sm2 = sm2Api(TidWasm.create({ build }));
 
   it("ECDH agrees with node:crypto both ways", () => {

@@ -61,7 +61,7 @@ describe("SM2 ABI documentation", () => {
   });
 });
 
-describe.each(["debug", "release"] as const)("SM2 known answers (%s build)", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM2 known answers (%s build)", (build) => {
   const sm2 = sm2Api(TidWasm.create({ build }));
 
   it("reproduces the GM/T 0003.5 signature example (public key, Z_A, r, s)", () => {

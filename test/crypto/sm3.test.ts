@@ -48,7 +48,7 @@ describe("SM3 ABI documentation", () => {
   });
 });
 
-describe.each(["debug", "release"] as const)("SM3 on the %s build", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM3 on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
   const { sm3, createSm3, hmacSm3, createHmacSm3, sm3Kdf } = sm3Api(wasm);
   const x = wasm.exports;

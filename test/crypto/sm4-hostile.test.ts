@@ -15,7 +15,7 @@ import { fromHex, toHex } from "../../reference/bytes.js";
 const GB_KEY = fromHex("0123456789abcdeffedcba9876543210");
 const GB_CT = "681edf34d206965e86b3e94f536e4246";
 
-describe.each(["debug", "release"] as const)("SM4 hostile input on the %s build", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM4 hostile input on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
   const x = wasm.exports;
   const memBytes = wasm.memory.buffer.byteLength;

@@ -63,7 +63,7 @@ const offset = fc.integer({ min: 0, max: 15 });
 const same = (a: Uint8Array, b: Uint8Array) =>
   expect(Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))).toBe(true);
 
-describe.each(["debug", "release"] as const)("SM4 vs node:crypto on the %s build", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM4 vs node:crypto on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
 
   it("ECB, PKCS#7 and none, both directions", () => {

@@ -46,7 +46,7 @@ function gcmCtrFromNode(key: Uint8Array, iv12: Uint8Array, data: Uint8Array): st
   return nodeCipher("ctr", key, j1, data, true, false);
 }
 
-describe.each(["debug", "release"] as const)("SM4 on the %s build", (build) => {
+describe.each(["debug", "release", "portable"] as const)("SM4 on the %s build", (build) => {
   const wasm = TidWasm.create({ build });
 
   it("GB/T 32907 single block, both directions", () => {

@@ -1,15 +1,18 @@
 // The build targets of docs/abi.md "Build targets": build/release.wasm (what products embed) and
 // build/debug.wasm export no TEST HOOK; build/test.wasm exports exactly the release ABI plus the two
-// hooks. The TypeScript host knows which build has hooks, and TidClient.testHooks refuses clearly
-// on a build without them instead of failing on a missing export.
+// hooks; build/portable.wasm exports exactly the release ABI and uses no SIMD at all (no v128
+// type, no SIMD opcode: it validates with the SIMD feature off). The TypeScript host knows which
+// build has hooks, and TidClient.testHooks refuses clearly on a build without them instead of
+// failing on a missing export.
 import { readFileSync } from "node:fs";
+import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { TidWasm, WASM_BUILDS, wasmModule, wasmPath } from "../../bindings/wasm.js";
 import { TidClient } from "../../bindings/client.js";
 import { EXAMPLE, EXAMPLE_IDENTITY } from "../support/tid.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-const exportsOf = (build: "release" | "debug" | "test") =>
+const exportsOf = (build: "release" | "debug" | "portable" | "test") =>
   WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasmPath(build)))).map((e) => e.name);
 
 describe("build targets", () => {
@@ -19,25 +22,66 @@ describe("build targets", () => {
       test = exportsOf("test");
     expect(release.filter((n) => n.startsWith("tid_test_"))).toEqual([]);
     expect(debug.filter((n) => n.startsWith("tid_test_"))).toEqual([]);
+    expect(exportsOf("portable").filter((n) => n.startsWith("tid_test_"))).toEqual([]);
     expect(release.length).toBeGreaterThan(60);
     expect(test.filter((n) => !release.includes(n)).sort()).toEqual(["tid_test_inject", "tid_test_set_pending"]);
     expect(release.filter((n) => !test.includes(n))).toEqual([]);
   });
 
+  it("portable exports exactly what release exports, with the same signatures", () => {
+    const sigs = (build: "release" | "portable") => {
+      const m = new WebAssembly.Module(readFileSync(wasmPath(build)));
+      return {
+        exports: WebAssembly.Module.exports(m),
+        imports: WebAssembly.Module.imports(m),
+      };
+    };
+    expect(sigs("portable")).toEqual(sigs("release"));
+    expect(exportsOf("portable")).toEqual(exportsOf("release"));
+  });
+
+  it("portable uses no SIMD: no v128 anywhere, and it validates with every feature but SIMD off", () => {
+    const bytes = readFileSync(wasmPath("portable"));
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const text = (features: number) => {
+      const m = binaryen.readBinary(bytes);
+      try {
+        m.setFeatures(features);
+        return { valid: m.validate() === 1, wat: m.emitText() };
+      } finally {
+        m.dispose();
+      }
+    };
+    const F = binaryen.Features;
+    // what docs/abi.md lets a host lack SIMD for: the MVP plus bulk memory (and the features every
+    // such host has had for years: mutable globals, sign extension, saturating conversions)
+    const portable = text(F.MVP | F.BulkMemory | F.BulkMemoryOpt | F.MutableGlobals | F.SignExt | F.NontrappingFPToInt);
+    expect(portable.valid, "portable.wasm validates without SIMD").toBe(true);
+    expect(portable.wat.match(/\b(v128|[if](8x16|16x8|32x4|64x2)\.)\S*/g) ?? [], "SIMD types or opcodes in portable.wasm").toEqual([]);
+    // the check itself sees SIMD: release.wasm fails it
+    const release = binaryen.readBinary(readFileSync(wasmPath("release")));
+    release.setFeatures(F.MVP | F.BulkMemory | F.BulkMemoryOpt | F.MutableGlobals | F.SignExt | F.NontrappingFPToInt);
+    const releaseValid = release.validate() === 1;
+    expect(/\bv128\b/.test(release.emitText())).toBe(true);
+    release.dispose();
+    expect(releaseValid, "release.wasm must fail validation without SIMD").toBe(false);
+  });
+
   it("TidWasm: hasTestHooks only on the test build; the build name is checked", () => {
-    expect(WASM_BUILDS).toEqual(["release", "debug", "test"]);
+    expect(WASM_BUILDS).toEqual(["release", "debug", "portable", "test"]);
     expect(TidWasm.create().hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "debug" }).hasTestHooks).toBe(false);
+    expect(TidWasm.create({ build: "portable" }).hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "test" }).hasTestHooks).toBe(true);
     expect(() => TidWasm.create({ build: "tests" as never })).toThrow(
-      /options\.build must be one of "release", "debug", "test", got "tests"/,
+      /options\.build must be one of "release", "debug", "portable", "test", got "tests"/,
     );
     expect(() => wasmPath("x" as never)).toThrow(TypeError);
     expect(() => wasmModule(1 as never)).toThrow(TypeError);
   });
 
-  it("TidClient.testHooks throws a TypeError naming options.build on release and debug, and works on test", async () => {
-    for (const build of ["release", "debug"] as const) {
+  it("TidClient.testHooks throws a TypeError naming options.build on release, debug and portable, and works on test", async () => {
+    for (const build of ["release", "debug", "portable"] as const) {
       const client = await TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, build });
       client.init();
       expect(() => client.testHooks).toThrow(TypeError);

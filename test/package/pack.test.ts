@@ -66,6 +66,7 @@ function readmeSnippet(): string {
 
 const REQUIRED_BUILD = [
   "build/release.wasm",
+  "build/portable.wasm",
   "dist/bindings/index.js",
   "dist/hal/index.js",
   "dist/cli/main.js",
@@ -100,6 +101,7 @@ describe("the device package (tid-wasm)", () => {
       "bin/tid.js",
       "build/release.wasm",
       "build/debug.wasm",
+      "build/portable.wasm",
       "dist/bindings/index.js",
       "dist/bindings/index.d.ts",
       "dist/hal/index.js",
@@ -119,6 +121,12 @@ describe("the device package (tid-wasm)", () => {
     expect(Object.keys(m.dependencies ?? {})).not.toContain("i2c-bus");
     expect(Object.keys(m.dependencies ?? {})).not.toContain("spi-device");
     expect(Object.keys(m.exports)).not.toContain("./server");
+    // the wasm builds a host may load directly (docs/abi.md "Build targets")
+    expect(m.exports).toMatchObject({
+      "./wasm/release": "./build/release.wasm",
+      "./wasm/debug": "./build/debug.wasm",
+      "./wasm/portable": "./build/portable.wasm",
+    });
   });
 
   describe("installed in a fresh app", () => {

@@ -8,7 +8,7 @@ import { TidClient, type SoftIdentity } from "../../bindings/client.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-export const BUILDS = ["debug", "release"] as const satisfies readonly WasmBuild[];
+export const BUILDS = ["debug", "release", "portable"] as const satisfies readonly WasmBuild[];
 
 export interface WorkedExample {
   TID: string;
