@@ -14,6 +14,8 @@
 // are summed (XOR) before one Karatsuba recombination and one reduction per four blocks.
 //
 // Neither path has table look-ups or branches on data: timing does not depend on H or the input.
+// The portable build (no SIMD: ASC_FEATURE_SIMD is false) has only the one-block path; the
+// four-block one is not compiled into it.
 //
 // A hash key is 96 bytes: H as two u64 (high, low) and their bit-reversals, then H^4, H^3, H^2,
 // H as 128-bit little-endian integers (u64 low, u64 high). The running value Y is 16 bytes: two
@@ -72,7 +74,8 @@ export function ghashSetKey(hk: usize, h: usize): void {
   store<u64>(hk, h1, 16);
   store<u64>(hk, h0, 24);
   rev64x2(hk + 16);
-  // H^1 .. H^4 for the four-block path, highest power first
+  // H^1 .. H^4 for the four-block path, highest power first (the portable build keeps the same
+  // hash-key format, though it does not use them)
   store<u64>(POW, h1);
   store<u64>(POW, h0, 8);
   for (let k: usize = 0; k < 4; k++) {
@@ -81,7 +84,8 @@ export function ghashSetKey(hk: usize, h: usize): void {
     store<u64>(p, load<u64>(POW), 8);
     if (k < 3) ghashWords(hk, POW, 0, 0); // POW = POW * H
   }
-  v128.store(POW, i64x2.splat(0));
+  if (ASC_FEATURE_SIMD) v128.store(POW, i64x2.splat(0));
+  else wipe(POW, 16);
 }
 
 // Scratch for the powers of H (single-threaded module).
@@ -136,7 +140,8 @@ export function ghashWords(hk: usize, y: usize, b1: u64, b0: u64): void {
   v2 ^= (v1 << 63) ^ (v1 << 62) ^ (v1 << 57);
   store<u64>(y, v3);
   store<u64>(y, v2, 8);
-  v128.store(REV, i64x2.splat(0));
+  if (ASC_FEATURE_SIMD) v128.store(REV, i64x2.splat(0));
+  else wipe(REV, 16);
 }
 
 // ---- four blocks at a time ----
@@ -292,8 +297,8 @@ function ghashBlocks4(hk: usize, y: usize, src: usize, n: usize): void {
 
 /** Absorb `len` bytes at `src`; a final partial block is zero-padded (SP 800-38D §7.1 step 5). */
 export function ghashUpdate(hk: usize, y: usize, src: usize, len: usize): void {
-  let i: usize = len & ~(<usize>63);
-  if (i != 0) ghashBlocks4(hk, y, src, i);
+  let i: usize = ASC_FEATURE_SIMD ? len & ~(<usize>63) : 0;
+  if (ASC_FEATURE_SIMD && i != 0) ghashBlocks4(hk, y, src, i);
   for (; i + 16 <= len; i += 16) {
     ghashWords(hk, y, bswap<u64>(load<u64>(src + i)), bswap<u64>(load<u64>(src + i, 8)));
   }
