@@ -2,7 +2,8 @@ import { toHex } from "../reference/bytes.js";
 // Benchmark harness: every implementation runs in this one process on the same inputs; each
 // figure is the median of several samples taken after a warm-up (docs/benchmarks.md).
 
-export type Impl = "tid-wasm" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
+/** "tid-wasm" is build/release.wasm; "tid-wasm-portable" is build/portable.wasm (no SIMD). */
+export type Impl = "tid-wasm" | "tid-wasm-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
 
 export interface Row {
   op: string;

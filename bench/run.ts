@@ -58,10 +58,14 @@ async function main(argv: string[]): Promise<number> {
     kernel: release(),
     date: new Date().toISOString(),
   };
-  const wasm = { releaseBytes: statSync(wasmPath("release")).size, debugBytes: statSync(wasmPath("debug")).size };
+  const wasm = {
+    releaseBytes: statSync(wasmPath("release")).size,
+    debugBytes: statSync(wasmPath("debug")).size,
+    portableBytes: statSync(wasmPath("portable")).size,
+  };
   log(`tid-wasm benchmark — node ${machine.node}, OpenSSL ${machine.openssl}, ${machine.cpu} x${machine.cores}`);
   log(
-    `build/release.wasm ${wasm.releaseBytes} bytes (${(wasm.releaseBytes / 1024).toFixed(1)} KiB); build/debug.wasm ${wasm.debugBytes} bytes`,
+    `build/release.wasm ${wasm.releaseBytes} bytes (${(wasm.releaseBytes / 1024).toFixed(1)} KiB); build/debug.wasm ${wasm.debugBytes} bytes; build/portable.wasm ${wasm.portableBytes} bytes`,
   );
   log(`each figure: median of ${opt.samples} samples of >= ${opt.sampleMs} ms after a ${opt.warmupMs} ms warm-up`);
   const rows: Row[] = [];
@@ -74,7 +78,10 @@ async function main(argv: string[]): Promise<number> {
       const ratio = ratioOf(got, r, metric);
       const fig = metric === "mbps" ? `${r.mbps.toFixed(1).padStart(9)} MB/s` : `${r.us.toFixed(2).padStart(9)} µs `;
       const rs = ratio === undefined ? "" : `  ${ratio.toFixed(2)}x node:crypto${metric === "us" ? " time" : ""}`;
-      log(`  ${r.op.padEnd(22)} ${String(r.size).padStart(8)} B  ${r.impl.padEnd(13)} ${fig}${rs}`);
+      // the portable build (no SIMD) against the release build on the same row
+      const vs = r.impl === "tid-wasm-portable" ? ratioOf(got, r, metric, "tid-wasm") : undefined;
+      const rp = vs === undefined ? "" : `  ${vs.toFixed(2)}x release${metric === "us" ? " time" : ""}`;
+      log(`  ${r.op.padEnd(22)} ${String(r.size).padStart(8)} B  ${r.impl.padEnd(17)} ${fig}${rs}${rp}`);
     }
     rows.push(...got);
     targets.push(...(suite.targets ?? []));

@@ -15,6 +15,7 @@
 //   many verifications) is not used: no other peer gets a per-key precomputation.
 // Every peer's keys, shared secrets and signatures are cross-checked before timing, and the
 // peers of one op are sampled in turns so a change in machine load hits all of them alike.
+// tid-wasm-portable rows: the same API on build/portable.wasm (no SIMD).
 import { createECDH, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm2 as v2 } from "sm-crypto-v2";
@@ -45,7 +46,7 @@ const SEC1_MID = Buffer.from("a00a06082a811ccf5501822da14403420004", "hex");
 type Impl = Row["impl"];
 type Op = "sm2-keygen" | "sm2-ecdh" | "sm2-sign" | "sm2-verify";
 type Case = [op: Op, impl: Impl, run: () => unknown];
-const IMPLS: Impl[] = ["tid-wasm", "node:crypto", "sm-crypto-v2", "sm-crypto"];
+const IMPLS: Impl[] = ["tid-wasm", "tid-wasm-portable", "node:crypto", "sm-crypto-v2", "sm-crypto"];
 
 export const suite: Suite = {
   name: "SM2 (GB/T 32918, sm2p256v1): key pair, ECDH, sign and verify a 32-byte message (µs per operation)",
@@ -61,6 +62,7 @@ export const suite: Suite = {
   ],
   run(opt: BenchOptions, log: (line: string) => void): Row[] {
     const sm2 = sm2Api(TidWasm.create({ build: "release" }));
+    const sm2p = sm2Api(TidWasm.create({ build: "portable" }));
     const msg = new Uint8Array(32).map((_, i) => (i * 29 + 7) & 255);
     const msgArr = Array.from(msg);
 
@@ -93,14 +95,17 @@ export const suite: Suite = {
 
     const cases: Case[] = [
       ["sm2-keygen", "tid-wasm", () => sm2.generateKeyPair()],
+      ["sm2-keygen", "tid-wasm-portable", () => sm2p.generateKeyPair()],
       ["sm2-keygen", "node:crypto", () => createECDH("SM2").generateKeys()],
       ["sm2-keygen", "sm-crypto-v2", () => v2.generateKeyPairHex()],
       ["sm2-keygen", "sm-crypto", () => smCrypto.generateKeyPairHex()],
       ["sm2-ecdh", "tid-wasm", () => sm2.ecdh(me.privateKey, peer.publicKey)],
+      ["sm2-ecdh", "tid-wasm-portable", () => sm2p.ecdh(me.privateKey, peer.publicKey)],
       ["sm2-ecdh", "node:crypto", () => nodeEcdh.computeSecret(peer65)],
       ["sm2-ecdh", "sm-crypto-v2", () => v2.ecdh(dHex, peerHex)],
       ["sm2-ecdh", "sm-crypto", smCryptoEcdh],
       ["sm2-sign", "tid-wasm", () => sm2.sign(me.privateKey, msg, { publicKey: me.publicKey })],
+      ["sm2-sign", "tid-wasm-portable", () => sm2p.sign(me.privateKey, msg, { publicKey: me.publicKey })],
       ["sm2-sign", "node:crypto", () => nodeSign("sm3", msg, nodePriv)],
       ["sm2-sign", "sm-crypto-v2", () => v2.doSignature(msg, dHex, { hash: true, publicKey: pubHex })],
       ["sm2-sign", "sm-crypto", () => smCrypto.doSignature(msgArr, dHex, { hash: true, publicKey: pubHex })],
@@ -109,6 +114,13 @@ export const suite: Suite = {
         "tid-wasm",
         () => {
           if (!sm2.verify(me.publicKey, msg, sigWasm)) throw new Error("verify");
+        },
+      ],
+      [
+        "sm2-verify",
+        "tid-wasm-portable",
+        () => {
+          if (!sm2p.verify(me.publicKey, msg, sigWasm)) throw new Error("verify");
         },
       ],
       [
@@ -139,6 +151,10 @@ export const suite: Suite = {
     if (nodeEcdh.computeSecret(peer65).toString("hex") !== z) throw new Error("node:crypto ECDH disagrees");
     if (toHex(v2.ecdh(dHex, peerHex)).slice(2) !== z) throw new Error("sm-crypto-v2 ECDH disagrees");
     if (smCryptoEcdh() !== z) throw new Error("sm-crypto ECDH disagrees");
+    if (toHex(sm2p.ecdh(me.privateKey, peer.publicKey)) !== z) throw new Error("the portable build's ECDH disagrees");
+    if (!sm2.verify(me.publicKey, msg, sm2p.sign(me.privateKey, msg, { publicKey: me.publicKey }))) {
+      throw new Error("the release build rejects a portable-build signature");
+    }
     if (!nodeVerify("sm3", msg, nodePub, sm2SignatureToDer(sm2.sign(me.privateKey, msg, { id: "", publicKey: me.publicKey })))) {
       throw new Error("node:crypto rejects a tid-wasm signature");
     }

@@ -6,6 +6,7 @@
 // 64-byte message (µs per call). Every implementation's output is compared before timing, and the
 // implementations of one row group are sampled in turns (see below). Rows carry the harness's
 // wall-clock figures; `extra.cpuUs` / `extra.cpuMbps` give the same samples by process CPU time.
+// tid-wasm-portable rows: the same API on build/portable.wasm (no SIMD).
 import { createHash, createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import { sm3 as smv2 } from "sm-crypto-v2";
@@ -28,6 +29,7 @@ export const suite: Suite = {
   run(opt: BenchOptions, log: (line: string) => void): Row[] {
     const wasm = TidWasm.create({ build: "release" });
     const { sm3, hmacSm3 } = sm3Api(wasm);
+    const portable = sm3Api(TidWasm.create({ build: "portable" }));
     const big = bytes(MiB, 7),
       small = bytes(64, 8),
       key = bytes(32, 9);
@@ -36,14 +38,17 @@ export const suite: Suite = {
       keyArr = Array.from(key);
     const cases: Case[] = [
       ["sm3", "tid-wasm", MiB, () => sm3(big)],
+      ["sm3", "tid-wasm-portable", MiB, () => portable.sm3(big)],
       ["sm3", "node:crypto", MiB, () => createHash("sm3").update(big).digest()],
       ["sm3", "sm-crypto-v2", MiB, () => smv2(big)],
       ["sm3", "sm-crypto", MiB, () => smCrypto(bigArr)],
       ["sm3", "tid-wasm", 64, () => sm3(small)],
+      ["sm3", "tid-wasm-portable", 64, () => portable.sm3(small)],
       ["sm3", "node:crypto", 64, () => createHash("sm3").update(small).digest()],
       ["sm3", "sm-crypto-v2", 64, () => smv2(small)],
       ["sm3", "sm-crypto", 64, () => smCrypto(smallArr)],
       ["hmac-sm3", "tid-wasm", 64, () => hmacSm3(key, small)],
+      ["hmac-sm3", "tid-wasm-portable", 64, () => portable.hmacSm3(key, small)],
       ["hmac-sm3", "node:crypto", 64, () => createHmac("sm3", key).update(small).digest()],
       ["hmac-sm3", "sm-crypto-v2", 64, () => smv2(small, { key, mode: "hmac" })],
       ["hmac-sm3", "sm-crypto", 64, () => smCrypto(smallArr, { key: keyArr })],
