@@ -209,6 +209,8 @@ static int cmd_probe(struct app *a, const char *identity_file) {
   if (set_up(a, identity_file)) return 1;
   CHECK(a, Z_tidZ_tid_get_tid(W(a), a->io + SYM));
   print_hex("tid", tid_mem(&a->host) + a->io + SYM, 8);
+  if (a->backend == BACKEND_SE)
+    printf("link nacks=%lu naks=%lu wtx=%lu io-retries=%lu\n", a->link.nacks, a->link.naks, a->link.wtx, a->link.io_retries);
   return 0;
 }
 
