@@ -2,8 +2,11 @@ import { toHex } from "../reference/bytes.js";
 // Benchmark harness: every implementation runs in this one process on the same inputs; each
 // figure is the median of several samples taken after a warm-up (docs/benchmarks.md).
 
-/** "tid-wasm" is build/release.wasm; "tid-wasm-portable" is build/portable.wasm (no SIMD). */
-export type Impl = "tid-wasm" | "tid-wasm-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
+/**
+ * "tid-wasm" is build/release.wasm; "tid-wasm-portable" is build/portable.wasm (no SIMD);
+ * "tid-wasm-c-portable" is build/portable.wasm translated to C by wasm2c (examples/c-host).
+ */
+export type Impl = "tid-wasm" | "tid-wasm-portable" | "tid-wasm-c-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
 
 export interface Row {
   op: string;

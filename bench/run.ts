@@ -79,9 +79,14 @@ async function main(argv: string[]): Promise<number> {
       const fig = metric === "mbps" ? `${r.mbps.toFixed(1).padStart(9)} MB/s` : `${r.us.toFixed(2).padStart(9)} µs `;
       const rs = ratio === undefined ? "" : `  ${ratio.toFixed(2)}x node:crypto${metric === "us" ? " time" : ""}`;
       // the portable build (no SIMD) against the release build on the same row
-      const vs = r.impl === "tid-wasm-portable" ? ratioOf(got, r, metric, "tid-wasm") : undefined;
-      const rp = vs === undefined ? "" : `  ${vs.toFixed(2)}x release${metric === "us" ? " time" : ""}`;
-      log(`  ${r.op.padEnd(22)} ${String(r.size).padStart(8)} B  ${r.impl.padEnd(17)} ${fig}${rs}${rp}`);
+      // (and the C host's portable build, examples/c-host, against both)
+      const portable = r.impl === "tid-wasm-portable" || r.impl === "tid-wasm-c-portable";
+      const vs = portable ? ratioOf(got, r, metric, "tid-wasm") : undefined;
+      const vsNode = r.impl === "tid-wasm-c-portable" ? ratioOf(got, r, metric, "tid-wasm-portable") : undefined;
+      const rp =
+        (vs === undefined ? "" : `  ${vs.toFixed(2)}x release${metric === "us" ? " time" : ""}`) +
+        (vsNode === undefined ? "" : `  ${vsNode.toFixed(2)}x Node portable${metric === "us" ? " time" : ""}`);
+      log(`  ${r.op.padEnd(22)} ${String(r.size).padStart(8)} B  ${r.impl.padEnd(19)} ${fig}${rs}${rp}`);
     }
     rows.push(...got);
     targets.push(...(suite.targets ?? []));
