@@ -6,7 +6,8 @@ import { toHex } from "../reference/bytes.js";
  * "tid-wasm" is build/release.wasm; "tid-wasm-portable" is build/portable.wasm (no SIMD);
  * "tid-wasm-c-portable" is build/portable.wasm translated to C by wasm2c (examples/c-host).
  */
-export type Impl = "tid-wasm" | "tid-wasm-portable" | "tid-wasm-c-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
+export type Impl =
+  "tid-wasm" | "tid-wasm-in-memory" | "tid-wasm-portable" | "tid-wasm-c-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
 
 export interface Row {
   op: string;
