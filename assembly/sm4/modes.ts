@@ -45,6 +45,23 @@ export function sm4CbcEncrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
   v128.store(CHAIN, i64x2.splat(0));
 }
 
+/**
+ * CBC decryption of one run of n = 64, 128 or 512 bytes (4, 8 or 32 blocks, decrypted side by
+ * side) after the chaining value `c`; returns the run's last ciphertext block, the next one.
+ */
+// @ts-ignore: decorator
+@inline
+function cbcDecryptRun(rk: usize, src: usize, dst: usize, n: usize, c: v128): v128 {
+  // keep the ciphertext in memory, not in locals, so the block code keeps its registers
+  memory.copy(SAVE, src, n);
+  if (n == 512) sm4Crypt32(rk, SAVE, dst);
+  else if (n == 128) sm4Crypt8(rk, SAVE, dst);
+  else sm4Crypt4(rk, SAVE, dst);
+  v128.store(dst, v128.xor(v128.load(dst), c));
+  for (let j: usize = 16; j < n; j += 16) v128.store(dst + j, v128.xor(v128.load(dst + j), v128.load(SAVE + j - 16)));
+  return v128.load(SAVE + n - 16);
+}
+
 /** CBC decryption of `len` bytes (multiple of 16); src may equal dst. */
 export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len: usize): void {
   const rk = ctx + SM4_DEC;
@@ -73,27 +90,10 @@ export function sm4CbcDecrypt(ctx: usize, iv: usize, src: usize, dst: usize, len
   }
   let c = v128.load(iv);
   let i: usize = 0;
-  for (; i + 512 <= len; i += 512) {
-    // keep the ciphertext in memory, not in locals, so the block code keeps its registers
-    memory.copy(SAVE, src + i, 512);
-    sm4Crypt32(rk, SAVE, dst + i);
-    v128.store(dst + i, v128.xor(v128.load(dst + i), c));
-    for (let j: usize = 16; j < 512; j += 16) v128.store(dst + i + j, v128.xor(v128.load(dst + i + j), v128.load(SAVE + j - 16)));
-    c = v128.load(SAVE, 496);
-  }
-  for (; i + 128 <= len; i += 128) {
-    memory.copy(SAVE, src + i, 128);
-    sm4Crypt8(rk, SAVE, dst + i);
-    v128.store(dst + i, v128.xor(v128.load(dst + i), c));
-    for (let j: usize = 16; j < 128; j += 16) v128.store(dst + i + j, v128.xor(v128.load(dst + i + j), v128.load(SAVE + j - 16)));
-    c = v128.load(SAVE, 112);
-  }
+  for (; i + 512 <= len; i += 512) c = cbcDecryptRun(rk, src + i, dst + i, 512, c);
+  for (; i + 128 <= len; i += 128) c = cbcDecryptRun(rk, src + i, dst + i, 128, c);
   if (i + 64 <= len) {
-    memory.copy(SAVE, src + i, 64);
-    sm4Crypt4(rk, SAVE, dst + i);
-    v128.store(dst + i, v128.xor(v128.load(dst + i), c));
-    for (let j: usize = 16; j < 64; j += 16) v128.store(dst + i + j, v128.xor(v128.load(dst + i + j), v128.load(SAVE + j - 16)));
-    c = v128.load(SAVE, 48);
+    c = cbcDecryptRun(rk, src + i, dst + i, 64, c);
     i += 64;
   }
   for (; i < len; i += 16) {

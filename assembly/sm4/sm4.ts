@@ -127,26 +127,43 @@ export function sm4SetKey(ctx: usize, key: usize): void {
   }
 }
 
-/** One block with the round keys at `rk` (encrypt or decrypt: SM4 is its own inverse with reversed keys). */
-export function sm4Crypt1(rk: usize, src: usize, dst: usize): void {
-  if (!ASC_FEATURE_SIMD) {
-    cryptFewScalar(rk, src, dst, 16);
-    return;
-  }
-  let w0 = i32x4.splat(bswap<u32>(load<u32>(src)));
-  let w1 = i32x4.splat(bswap<u32>(load<u32>(src, 4)));
-  let w2 = i32x4.splat(bswap<u32>(load<u32>(src, 8)));
-  let w3 = i32x4.splat(bswap<u32>(load<u32>(src, 12)));
+/** The 32 rounds on the four-lane words W0..W3 at st .. st + 48, in place (X32..X35 on return). */
+// @ts-ignore: decorator
+@inline
+function rounds4(rk: usize, st: usize): void {
+  let w0 = v128.load(st),
+    w1 = v128.load(st, 16),
+    w2 = v128.load(st, 32),
+    w3 = v128.load(st, 48);
   for (let end = rk + 128; rk < end; rk += 16) {
     w0 = v128.xor(w0, roundT(v128.xor(v128.xor(w1, w2), v128.xor(w3, v128.load32_splat(rk)))));
     w1 = v128.xor(w1, roundT(v128.xor(v128.xor(w2, w3), v128.xor(w0, v128.load32_splat(rk, 4)))));
     w2 = v128.xor(w2, roundT(v128.xor(v128.xor(w3, w0), v128.xor(w1, v128.load32_splat(rk, 8)))));
     w3 = v128.xor(w3, roundT(v128.xor(v128.xor(w0, w1), v128.xor(w2, v128.load32_splat(rk, 12)))));
   }
-  store<u32>(dst, bswap<u32>(i32x4.extract_lane(w3, 0)));
-  store<u32>(dst, bswap<u32>(i32x4.extract_lane(w2, 0)), 4);
-  store<u32>(dst, bswap<u32>(i32x4.extract_lane(w1, 0)), 8);
-  store<u32>(dst, bswap<u32>(i32x4.extract_lane(w0, 0)), 12);
+  v128.store(st, w0);
+  v128.store(st, w1, 16);
+  v128.store(st, w2, 32);
+  v128.store(st, w3, 48);
+}
+
+/** One block with the round keys at `rk` (encrypt or decrypt: SM4 is its own inverse with reversed keys). */
+export function sm4Crypt1(rk: usize, src: usize, dst: usize): void {
+  if (!ASC_FEATURE_SIMD) {
+    cryptFewScalar(rk, src, dst, 16);
+    return;
+  }
+  // the block's words in every lane: the four-lane rounds, lane 0 read back
+  v128.store(STATE, i32x4.splat(bswap<u32>(load<u32>(src))));
+  v128.store(STATE, i32x4.splat(bswap<u32>(load<u32>(src, 4))), 16);
+  v128.store(STATE, i32x4.splat(bswap<u32>(load<u32>(src, 8))), 32);
+  v128.store(STATE, i32x4.splat(bswap<u32>(load<u32>(src, 12))), 48);
+  rounds4(rk, STATE);
+  store<u32>(dst, bswap<u32>(load<u32>(STATE, 48)));
+  store<u32>(dst, bswap<u32>(load<u32>(STATE, 32)), 4);
+  store<u32>(dst, bswap<u32>(load<u32>(STATE, 16)), 8);
+  store<u32>(dst, bswap<u32>(load<u32>(STATE)), 12);
+  wipe(STATE, 64);
 }
 
 /** Four consecutive blocks (64 bytes); src may equal dst. */
@@ -156,20 +173,7 @@ export function sm4Crypt4(rk: usize, src: usize, dst: usize): void {
     return;
   }
   gather4(src, STATE);
-  let w0 = v128.load(STATE),
-    w1 = v128.load(STATE, 16),
-    w2 = v128.load(STATE, 32),
-    w3 = v128.load(STATE, 48);
-  for (let end = rk + 128; rk < end; rk += 16) {
-    w0 = v128.xor(w0, roundT(v128.xor(v128.xor(w1, w2), v128.xor(w3, v128.load32_splat(rk)))));
-    w1 = v128.xor(w1, roundT(v128.xor(v128.xor(w2, w3), v128.xor(w0, v128.load32_splat(rk, 4)))));
-    w2 = v128.xor(w2, roundT(v128.xor(v128.xor(w3, w0), v128.xor(w1, v128.load32_splat(rk, 8)))));
-    w3 = v128.xor(w3, roundT(v128.xor(v128.xor(w0, w1), v128.xor(w2, v128.load32_splat(rk, 12)))));
-  }
-  v128.store(STATE, w0);
-  v128.store(STATE, w1, 16);
-  v128.store(STATE, w2, 32);
-  v128.store(STATE, w3, 48);
+  rounds4(rk, STATE);
   scatter4(STATE, dst);
   wipe(STATE, 64);
 }
