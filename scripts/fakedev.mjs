@@ -112,12 +112,10 @@ async function main() {
     const before = identity
       ? JSON.stringify([Buffer.from(identity.tid).toString("hex"), Buffer.from(identity.psk).toString("hex"), identity.locked])
       : JSON.stringify([null, null, false]);
-    const preload = [shim, process.env.LD_PRELOAD].filter(Boolean).join(" ");
     const [cmd, ...args] = opts.command;
     const child = spawn(/** @type {string} */ (cmd), args, {
       stdio: "inherit",
-      // io_uring would take file I/O past libc (and the shim); libuv uses it only when asked, keep it off
-      env: { ...process.env, LD_PRELOAD: preload, TID_FAKEDEV_SOCKET: socketPath, UV_USE_IO_URING: "0" },
+      env: { ...process.env, ...build.shimEnv(shim, socketPath, process.env.LD_PRELOAD) },
     });
     /** @type {NodeJS.Signals[]} */
     const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCHost, cHostToolsMissing } from "../../bench/c-host-build.js";
-import { buildShim } from "../../hal/sim/fakedev/build.js";
+import { buildShim, shimEnv } from "../../hal/sim/fakedev/build.js";
 import { startFakedevServer, type FakedevOptions, type FakedevServer } from "../../hal/sim/fakedev/server.js";
 import { AeadSession } from "../../reference/aead.js";
 import { buildServerData, verifyAuthcode } from "../../reference/index.js";
@@ -90,7 +90,7 @@ function host(
   } = {},
 ): Promise<HostRun> {
   const env: NodeJS.ProcessEnv = { ...process.env, TID_C_HOST_TEST_RANDOM: "", TID_C_HOST_TEST_NOW: "", ...options.env };
-  if (options.shim) Object.assign(env, { LD_PRELOAD: shim, TID_FAKEDEV_SOCKET: options.shim.socketPath });
+  if (options.shim) Object.assign(env, shimEnv(shim, options.shim.socketPath));
   const child = spawn(exe, args, { env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -345,7 +345,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
           process.execPath,
           [join(ROOT, "bin", "tid.js"), "provision", "--board", "rpi4-i2c", "--server", server.url, "--owner", user, "--json"],
           {
-            env: { ...process.env, TID_BOARD: "", LD_PRELOAD: shim, TID_FAKEDEV_SOCKET: srv.socketPath, UV_USE_IO_URING: "0" },
+            env: { ...process.env, TID_BOARD: "", ...shimEnv(shim, srv.socketPath) },
             stdio: ["ignore", "pipe", "pipe"],
           },
         );

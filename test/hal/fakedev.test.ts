@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildShim, findCompiler, NO_COMPILER_HINT } from "../../hal/sim/fakedev/build.js";
+import { buildShim, findCompiler, NO_COMPILER_HINT, shimEnv } from "../../hal/sim/fakedev/build.js";
 import {
   ERRNO,
   SIM_ERRNO,
@@ -71,7 +71,7 @@ interface Run {
 function underShim(server: FakedevServer, argv: string[], env: Record<string, string> = {}): Promise<Run> {
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, TID_BOARD: "", ...env, LD_PRELOAD: shim, TID_FAKEDEV_SOCKET: server.socketPath, UV_USE_IO_URING: "0" },
+    env: { ...process.env, TID_BOARD: "", ...env, ...shimEnv(shim, server.socketPath) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

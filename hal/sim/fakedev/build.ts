@@ -35,6 +35,19 @@ export function findCompiler(env: NodeJS.ProcessEnv = process.env): string | nul
   return null;
 }
 
+/**
+ * The environment a process needs to run under the shim: the shim preloaded (before any
+ * preload `inherited` already names), the server's socket, and io_uring off, since libuv would
+ * otherwise take file I/O past libc and the shim.
+ */
+export function shimEnv(shim: string, socketPath: string, inherited?: string): Record<string, string> {
+  return {
+    LD_PRELOAD: [shim, inherited].filter(Boolean).join(" "),
+    TID_FAKEDEV_SOCKET: socketPath,
+    UV_USE_IO_URING: "0",
+  };
+}
+
 /** The compiler command line (also shown in docs/hal.md). */
 export function shimCompileArgs(out: string, source = shimSource()): string[] {
   return ["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", out, source, "-ldl"];
