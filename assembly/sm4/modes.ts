@@ -125,18 +125,14 @@ export function sm4Ctr(ctx: usize, ctr: usize, src: usize, dst: usize, len: usiz
       hi += <u64>(wide & (next == 0));
       lo = wide ? next : (lo & 0xffffffff00000000) | (next & 0xffffffff);
     }
-    if (ASC_FEATURE_SIMD) {
-      // unused trailing counter blocks are harmless; a bitsliced batch costs about two 8-block passes
-      if (n > 256) sm4Crypt32(ctx, KS, KS);
-      else if (n > 64) for (let k: usize = 0; k < n; k += 128) sm4Crypt8(ctx, KS + k, KS + k);
+    // unused trailing counter blocks are harmless; a 32-block batch costs about two 8-block passes
+    if (n > 256) sm4Crypt32(ctx, KS, KS);
+    else if (ASC_FEATURE_SIMD) {
+      if (n > 64) for (let k: usize = 0; k < n; k += 128) sm4Crypt8(ctx, KS + k, KS + k);
       else if (n > 16) sm4Crypt4(ctx, KS, KS);
       else sm4Crypt1(ctx, KS, KS);
-    } else {
-      // batches of 16 or 8 counter blocks (the unused ones are harmless)
-      if (n > 256) sm4Crypt32(ctx, KS, KS);
-      else if (n > 128) sm4Crypt16Scalar(ctx, KS, KS);
-      else sm4Crypt8Scalar(ctx, KS, KS);
-    }
+    } else if (n > 128) sm4Crypt16Scalar(ctx, KS, KS);
+    else sm4Crypt8Scalar(ctx, KS, KS);
     let j: usize = 0;
     if (ASC_FEATURE_SIMD) for (; j + 16 <= n; j += 16) v128.store(dst + i + j, v128.xor(v128.load(src + i + j), v128.load(KS + j)));
     else for (; j + 8 <= n; j += 8) store<u64>(dst + i + j, load<u64>(src + i + j) ^ load<u64>(KS + j));
