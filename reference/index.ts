@@ -40,6 +40,11 @@
 //   buildServerData({tid, psk, nd, tagD, Qd?, time, ns?, ephemeralPrivate?, issueToken, extra?})
 //     → {serverData, token | null, k, z, ns, Qs, tagS}
 //   MemoryReplayCache — an in-memory `remember` (the auth server persists its own in SQLite).
+// Shielded SE link (secure-link.ts, secure-messaging.ts, sm4-cmac.ts; docs/se-profile.md "The
+// shielded link"): hostOpen(pinnedPk, {ephemeralPrivate?, challenge?}) → {commandData,
+//   finish(answer) → SecureSession}; seOpen(skSe, commandData, {ephemeralPrivate?}) → {answer,
+//   session}; deriveLinkKeys; SecureSession.wrapCommand / unwrapResponse (host), unwrapCommand /
+//   wrapResponse (SE), keys(), wipe(); failures throw SecureLinkError {code, reason}; sm4Cmac.
 export * from "./constants.js";
 export * from "./errors.js";
 export * from "./primitives.js";
@@ -47,3 +52,4 @@ export * from "./codec.js";
 export * from "./derive.js";
 export * from "./device-half.js";
 export * from "./server-half.js";
+export * from "./secure-link.js";
