@@ -59,7 +59,16 @@ export interface SimI2cPortOptions {
   address?: number;
   /** bus name; SEs given the same name share a bus and its lock (default: a bus of its own) */
   bus?: string;
+  /** bus tap: every byte the host writes ("out") and reads ("in"), one call per transaction */
+  tap?: BusTap;
 }
+
+/**
+ * A probe on the wires: called once per transaction that moved data, with the bytes the host
+ * drove ("out", before any fault damaged them in flight) or the bytes it read ("in", as it got
+ * them). NACKed transactions move no data and are not reported.
+ */
+export type BusTap = (dir: "out" | "in", bytes: Uint8Array) => void;
 
 let simBusSerial = 0;
 /** A fresh number for a simulated bus of its own (shared by the I2C and SPI models). */
@@ -72,6 +81,8 @@ export class SimI2cPort implements I2cPort {
   readonly name: string;
   readonly bus: string;
   readonly address: number;
+  /** the bus tap (options.tap); may be set or replaced at any time */
+  tap: BusTap | null;
   private closed = false;
 
   constructor(
@@ -82,6 +93,8 @@ export class SimI2cPort implements I2cPort {
     options: SimI2cPortOptions = {},
   ) {
     this.address = options.address ?? 0x71;
+    if (options.tap !== undefined && typeof options.tap !== "function") throw new TypeError("tap must be a function");
+    this.tap = options.tap ?? null;
     // Each simulated SE sits on a simulated bus of its own unless told to share one, so two
     // simulators in one process never wait for each other's bus lock (hal/bus/lock.ts).
     this.bus = options.bus ?? `sim:i2c#${nextSimBus()}`;
@@ -97,6 +110,7 @@ export class SimI2cPort implements I2cPort {
     if (f?.kind === "nack" || chip.busy()) return this.nack("write");
     this.spend(data.length, false);
     this.stats.bytesOut += data.length;
+    this.tap?.("out", data.slice());
     if (f?.kind === "io") {
       if (f.delivered) this.receive(data);
       throw this.ioError(f, "write");
@@ -135,6 +149,7 @@ export class SimI2cPort implements I2cPort {
     if (f?.kind === "corrupt") out = corrupt(out, f);
     else if (f?.kind === "truncate") out = truncateRead(out, f);
     else if (f?.kind === "garbage") out = this.faults!.bytes(length);
+    this.tap?.("in", out.slice());
     return out;
   }
 

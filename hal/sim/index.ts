@@ -13,7 +13,7 @@ import { VirtualClock } from "../clock.js";
 import { TidApplet, type Identity } from "./applet.js";
 import { emptySimStats, SimChip, type SimStats } from "./chip.js";
 import { FaultPlan, type FaultPlanOptions } from "./faults.js";
-import { SimI2cPort } from "./i2c.js";
+import { SimI2cPort, type BusTap } from "./i2c.js";
 import { SimSpiPort } from "./spi.js";
 import { resolveBusTiming, resolveChipTiming, type BusTiming, type ChipTiming } from "./timing.js";
 
@@ -37,6 +37,11 @@ export interface SimulatedSeOptions<B extends "i2c" | "spi" = "i2c" | "spi"> {
   name?: string;
   /** session slots (default 8) */
   slots?: number;
+  /**
+   * a probe on the wires: (dir, bytes) once per bus transaction that moved data, "out" = what the
+   * host drove, "in" = what it read (the wiretap tests and the demo's bus capture use it)
+   */
+  tap?: BusTap;
 }
 
 export interface SimulatedSe<P extends SimI2cPort | SimSpiPort = SimI2cPort | SimSpiPort> {
@@ -73,8 +78,12 @@ export function createSimulatedSe(options: SimulatedSeOptions): SimulatedSe {
       ? new SimI2cPort(chip, busTiming, faults, stats, {
           ...(options.address !== undefined ? { address: options.address } : {}),
           ...(options.name !== undefined ? { bus: options.name } : {}),
+          ...(options.tap !== undefined ? { tap: options.tap } : {}),
         })
-      : new SimSpiPort(chip, busTiming, faults, stats, options.name !== undefined ? { name: options.name } : {});
+      : new SimSpiPort(chip, busTiming, faults, stats, {
+          ...(options.name !== undefined ? { name: options.name } : {}),
+          ...(options.tap !== undefined ? { tap: options.tap } : {}),
+        });
   return { port, chip, applet, clock, faults, stats, busTiming, chipTiming };
 }
 
@@ -90,7 +99,7 @@ export {
   type ScriptedFault,
   type TransactionOp,
 } from "./faults.js";
-export { SimI2cPort, seI2cFrame } from "./i2c.js";
+export { SimI2cPort, seI2cFrame, type BusTap } from "./i2c.js";
 export { SimSpiPort, seSpiFrame, type SpiOp } from "./spi.js";
 export {
   DEFAULT_BUS_TIMING,

@@ -21,7 +21,7 @@ import { BusError } from "../bus/errors.js";
 import { charge, type SimChip, type SimStats } from "./chip.js";
 import { corrupt, truncateRead, truncateWrite, type Fault, type FaultPlan, type SpiOp } from "./faults.js";
 import { spiMessageMs, type BusTiming } from "./timing.js";
-import { nextSimBus } from "./i2c.js";
+import { nextSimBus, type BusTap } from "./i2c.js";
 
 export type { SpiOp } from "./faults.js";
 
@@ -64,12 +64,16 @@ function opOf(cmd: number | undefined): SpiOp {
 export interface SimSpiPortOptions {
   /** device name (default "sim:spi0.0", on a bus of its own) */
   name?: string;
+  /** bus tap: per message, the bytes of the host's send segments ("out") and what it read in the others ("in") */
+  tap?: BusTap;
 }
 
 export class SimSpiPort implements SpiPort {
   readonly kind = "spi" as const;
   readonly name: string;
   readonly bus: string;
+  /** the bus tap (options.tap); may be set or replaced at any time */
+  tap: BusTap | null;
   private closed = false;
 
   constructor(
@@ -80,6 +84,8 @@ export class SimSpiPort implements SpiPort {
     options: SimSpiPortOptions = {},
   ) {
     this.name = options.name ?? "sim:spi0.0";
+    if (options.tap !== undefined && typeof options.tap !== "function") throw new TypeError("tap must be a function");
+    this.tap = options.tap ?? null;
     // A named device shares its bus (and lock) with the other chip selects of that name; by
     // default each simulated SE has a bus of its own.
     this.bus = options.name !== undefined ? this.name.replace(/\.\d+$/, "") : `sim:spi#${nextSimBus()}`;
@@ -151,6 +157,12 @@ export class SimSpiPort implements SpiPort {
     for (const s of segments) {
       res.push(out.slice(o, o + s.length));
       o += s.length;
+    }
+    if (this.tap) {
+      const sentBytes = segments.filter((s) => s.send).map((s) => s.send!);
+      const readBytes = res.filter((_, i) => !segments[i]!.send);
+      if (sentBytes.length > 0) this.tap("out", Uint8Array.from(sentBytes.flatMap((b) => [...b])));
+      if (readBytes.length > 0) this.tap("in", Uint8Array.from(readBytes.flatMap((b) => [...b])));
     }
     return res;
   }
