@@ -39,3 +39,6 @@ export const ERR_SE_CHECKSUM: i32 = -502;
 export const ERR_SE_STATUS_WORD: i32 = -503;
 export const ERR_SE_IO: i32 = -504;
 export const ERR_SE_NOT_CONFIGURED: i32 = -505; // SE backend chosen but the host gave no transceive
+export const ERR_SE_NOT_AUTHENTIC: i32 = -506;  // shielded link: the SE did not prove the pinned link key
+export const ERR_SE_SESSION_LOST: i32 = -507;   // shielded link: the session ended and the command could not be repeated safely
+export const ERR_SE_BAD_MAC: i32 = -508;        // shielded link: a response failed its R-MAC or was malformed

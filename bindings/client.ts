@@ -72,7 +72,28 @@ export interface SeOptions extends CommonOptions {
    * runs in the SE) can use it.
    */
   returnToken?: boolean;
+  /**
+   * PK.SE, the SE's public link key (64 bytes x ‖ y), pinned when the SE was paired (`tid
+   * provision` records it). Every command then goes through the shielded link (docs/se-profile.md
+   * "The shielded link"): the wasm opens a secure session, checks the SE's receipt against this
+   * key (another key: TidError ERR_SE_NOT_AUTHENTIC, and nothing is sent in clear) and protects
+   * every APDU; the session keys never leave the wasm's memory.
+   */
+  linkKey?: Uint8Array;
+  /**
+   * Talk to the SE without the shielded link: every APDU, the token returned by AUTH FINISH and
+   * the keys of LOAD SESSION KEY cross the bus in clear. Must be said explicitly (true) when no
+   * linkKey is given.
+   */
+  unshielded?: boolean;
+  /** Entropy source for the link's ephemeral keys (default node:crypto). Tests only. */
+  random?: (out: Uint8Array) => number;
 }
+
+/** The SE link as the wasm sees it (tid_se_link_state). */
+export type SeLinkState = "unshielded" | "shielded" | "session-open";
+const LINK_STATES: readonly SeLinkState[] = ["unshielded", "shielded", "session-open"];
+const LINK_KEY_SIZE = 64;
 
 export type TidClientOptions = SoftOptions | SeOptions;
 
@@ -130,6 +151,16 @@ export class TidClient {
       if (typeof link !== "object" || link === null || typeof (link as ApduLink).transceiveSync !== "function") {
         throw new TypeError("options.link must have a transceiveSync(apdu) method");
       }
+      if (options.linkKey !== undefined) {
+        requireBytes("options.linkKey", options.linkKey, { length: LINK_KEY_SIZE });
+        if (options.unshielded !== undefined && options.unshielded !== false) {
+          throw new TypeError("options: give either linkKey (shielded) or unshielded: true, not both");
+        }
+      } else if (options.unshielded !== true) {
+        throw new TypeError(
+          "options.linkKey (the SE's pinned public link key, 64 bytes) is required; pass unshielded: true to talk to the SE in clear",
+        );
+      }
     } else {
       throw new TypeError(`options.backend must be "soft" or "se", got ${String((options as { backend?: unknown }).backend)}`);
     }
@@ -141,7 +172,7 @@ export class TidClient {
       if (typeof options.now !== "function") throw new TypeError("options.now must be a function returning Unix seconds");
       imports.now = options.now;
     }
-    if (options.backend === "soft" && options.random !== undefined) {
+    if (options.random !== undefined) {
       if (typeof options.random !== "function")
         throw new TypeError("options.random must be a function filling its argument and returning 0");
       imports.random = options.random;
@@ -156,6 +187,14 @@ export class TidClient {
     if (options.backend === "se" && options.returnToken !== undefined) {
       if (typeof options.returnToken !== "boolean") throw new TypeError("options.returnToken must be a boolean");
       client.call(client.x.tid_se_return_token!(options.returnToken ? 1 : 0), "set returnToken");
+    }
+    if (options.backend === "se" && options.linkKey !== undefined) {
+      const io = client.wasm.ioPtr;
+      client.mem().set(options.linkKey, io);
+      const st = client.x.tid_se_pin_link_key!(io, LINK_KEY_SIZE);
+      client.mem().fill(0, io, io + LINK_KEY_SIZE);
+      if (st === Status.ERR_BAD_POINT) throw new RangeError("options.linkKey is not a point of the SM2 curve");
+      client.call(st, "pin link key");
     }
     if (options.activeSlot !== undefined) client.activeSlot = options.activeSlot;
     return client;
@@ -354,6 +393,19 @@ export class TidClient {
     this.open_();
     requireInt("slot", slot, 0, this.slotCount - 1);
     this.call(this.x.tid_erase_slot!(slot), "erase slot");
+  }
+
+  /**
+   * SE backend: whether the link is shielded and a secure session is open ("unshielded" for the
+   * soft backend and for an SE client created with unshielded: true).
+   */
+  get linkState(): SeLinkState {
+    return LINK_STATES[this.x.tid_se_link_state!()] ?? "unshielded";
+  }
+
+  /** True when every APDU to the SE goes through the shielded link. */
+  get shielded(): boolean {
+    return this.linkState !== "unshielded";
   }
 
   /** The last ISO 7816 status word from the SE (0 when the last call sent no APDU). */

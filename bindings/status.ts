@@ -29,6 +29,9 @@ export const Status = {
   ERR_SE_STATUS_WORD: -503,
   ERR_SE_IO: -504,
   ERR_SE_NOT_CONFIGURED: -505,
+  ERR_SE_NOT_AUTHENTIC: -506,
+  ERR_SE_SESSION_LOST: -507,
+  ERR_SE_BAD_MAC: -508,
 } as const;
 
 export type StatusName = keyof typeof Status;

@@ -1,14 +1,17 @@
 // The state file of a simulated SE (`tid provision --sim-state FILE`, `tid auth --sim-state FILE`).
 // A simulated SE lives only as long as the process, so its non-volatile memory — TID, PSK, lock —
 // is saved to a JSON file (mode 0600) that `tid auth` loads into a new simulated SE. The file
-// holds the PSK in clear: it stands for the chip's NVM and is for tests and demos only
-// (docs/protocol.md "Running it").
+// holds the PSK (and the SE's private link key) in clear: it stands for the chip's NVM and is for
+// tests and demos only (docs/protocol.md "Running it"). Beside the chip's NVM it keeps the host's
+// pin of the SE's public link key (docs/se-profile.md "The shielded link"), so one file is the
+// whole simulated board.
 import { existsSync } from "node:fs";
 import { writePrivateFile } from "../bindings/private-file.js";
 import { fromHex, toHex } from "../reference/bytes.js";
 import { PSK_SIZE, TID_SIZE } from "../reference/constants.js";
 import { UsageError } from "./command.js";
 import { readOptionFile, tooOpen, utf8Text } from "./option-file.js";
+import { linkKeyFromHex } from "./link-pin.js";
 
 export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
 /** A state file is a few hundred bytes; anything much larger is some other file. */
@@ -19,6 +22,10 @@ export interface SimState {
   tid: Uint8Array;
   psk: Uint8Array;
   locked: boolean;
+  /** the chip's private link key SK.SE (32 bytes; NVM), when the SE was paired */
+  linkPrivate?: Uint8Array;
+  /** the host's pin: PK.SE (64 bytes), when the SE was paired */
+  linkKey?: Uint8Array;
   /** the board it was provisioned on (informational) */
   board?: string;
 }
@@ -35,6 +42,8 @@ export async function writeSimState(path: string, state: SimState, options: { ov
         tid: toHex(state.tid),
         psk: toHex(state.psk),
         locked: state.locked,
+        ...(state.linkPrivate ? { linkPrivate: toHex(state.linkPrivate) } : {}),
+        ...(state.linkKey ? { linkKey: toHex(state.linkKey) } : {}),
       },
       null,
       2,
@@ -75,11 +84,21 @@ export function readSimState(path: string, option = "--sim-state"): SimState {
   if (typeof j.locked !== "boolean") throw new UsageError(`${option} ${path}: "locked" must be true or false`);
   const tid = field("tid", TID_SIZE);
   const psk = field("psk", PSK_SIZE);
+  const paired = j.linkPrivate !== undefined || j.linkKey !== undefined;
+  const linkPrivate = paired ? field("linkPrivate", 32) : undefined;
+  const linkKey = paired ? linkKeyFromHex(`${option} ${path}: "linkKey"`, j.linkKey) : undefined;
   if (tooOpen(mode)) {
     psk.fill(0);
+    linkPrivate?.fill(0);
     throw new Error(
       `${path}: mode ${mode.toString(8).padStart(3, "0")} lets others read the simulated SE's PSK; run \`chmod 600 ${path}\``,
     );
   }
-  return { tid, psk, locked: j.locked, ...(typeof j.board === "string" ? { board: j.board } : {}) };
+  return {
+    tid,
+    psk,
+    locked: j.locked,
+    ...(linkPrivate && linkKey ? { linkPrivate, linkKey } : {}),
+    ...(typeof j.board === "string" ? { board: j.board } : {}),
+  };
 }

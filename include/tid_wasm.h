@@ -67,6 +67,9 @@ typedef uint32_t tid_ptr_t;
 #define TID_ERR_SE_STATUS_WORD           (-503)
 #define TID_ERR_SE_IO                    (-504)
 #define TID_ERR_SE_NOT_CONFIGURED        (-505) /* SE backend chosen but the host gave no transceive */
+#define TID_ERR_SE_NOT_AUTHENTIC         (-506) /* shielded link: the SE did not prove the pinned link key */
+#define TID_ERR_SE_SESSION_LOST          (-507) /* shielded link: the session ended and the command could not be repeated safely */
+#define TID_ERR_SE_BAD_MAC               (-508) /* shielded link: a response failed its R-MAC or was malformed */
 
 /* Every status as X(name, value), e.g. to build a table of names. */
 #define TID_WASM_STATUS_LIST(X) \
@@ -96,7 +99,10 @@ typedef uint32_t tid_ptr_t;
   X(TID_ERR_SE_CHECKSUM, (-502)) \
   X(TID_ERR_SE_STATUS_WORD, (-503)) \
   X(TID_ERR_SE_IO, (-504)) \
-  X(TID_ERR_SE_NOT_CONFIGURED, (-505))
+  X(TID_ERR_SE_NOT_CONFIGURED, (-505)) \
+  X(TID_ERR_SE_NOT_AUTHENTIC, (-506)) \
+  X(TID_ERR_SE_SESSION_LOST, (-507)) \
+  X(TID_ERR_SE_BAD_MAC, (-508))
 
 /* ---------------------------------------------------------------- imports (module "env") */
 
@@ -371,6 +377,12 @@ int32_t tid_set_active_slot(int32_t key_index);
 
 /* SE backend: 1 = AUTH FINISH returns the token over the bus (default), 0 = it stays in the SE. */
 int32_t tid_se_return_token(int32_t on);
+
+/* SE backend: pin the SE's public link key (64 bytes x ‖ y): every command is then shielded; len 0 unpins. */
+int32_t tid_se_pin_link_key(tid_ptr_t key_ptr, uint32_t key_len);
+
+/* SE link: 0 = unshielded, 1 = shielded (a key is pinned), 2 = shielded with a session open. */
+int32_t tid_se_link_state(void);
 
 /* Write the device TID (8 bytes) to out_ptr. */
 int32_t tid_get_tid(tid_ptr_t out_ptr);

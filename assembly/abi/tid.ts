@@ -6,7 +6,7 @@
 import {
   clientInit, clientGetAuthcode, clientValidate, clientImportSessionKey, clientSymCrypto,
   clientSeal, clientOpen, clientClose, setBackendKind, softLoadIdentity, setAuthcodeOptions,
-  setActiveSlotIndex, setSeReturnToken, getTid, slotCount, eraseSlot, lastStatusWord,
+  setActiveSlotIndex, setSeReturnToken, setSeLinkKey, seLinkState, getTid, slotCount, eraseSlot, lastStatusWord,
 } from "../tid/client";
 
 // ---- the five calls of the original SDK ------------------------------------------------------
@@ -73,6 +73,16 @@ export function tid_set_active_slot(keyIndex: i32): i32 {
 /** SE backend: 1 = AUTH FINISH returns the token over the bus (default), 0 = it stays in the SE. */
 export function tid_se_return_token(on: i32): i32 {
   return setSeReturnToken(on);
+}
+
+/** SE backend: pin the SE's public link key (64 bytes x ‖ y): every command is then shielded; len 0 unpins. */
+export function tid_se_pin_link_key(keyPtr: usize, keyLen: u32): i32 {
+  return setSeLinkKey(keyPtr, keyLen);
+}
+
+/** SE link: 0 = unshielded, 1 = shielded (a key is pinned), 2 = shielded with a session open. */
+export function tid_se_link_state(): i32 {
+  return seLinkState();
 }
 
 /** Write the device TID (8 bytes) to out_ptr. */

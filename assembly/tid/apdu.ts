@@ -13,8 +13,11 @@ const INS_GET_RESPONSE: u8 = 0xc0;
 const MAX_BLOCK: u32 = 255;          // data bytes per short APDU
 const RAPDU_MAX: u32 = 256 + 2;      // data + SW
 const MAX_PARTS: u32 = 8;            // GET RESPONSE rounds per command (1024 bytes need 4)
-/** Largest response data this layer assembles (SM4 CIPHER over 1024 bytes). */
-export const SE_RSP_MAX: u32 = 1024;
+/**
+ * Largest response data this layer assembles: a protected SM4 CIPHER answer over 1024 bytes
+ * (its padded ciphertext, 1040 bytes, and the 8-byte R-MAC).
+ */
+export const SE_RSP_MAX: u32 = 1048;
 
 const cmdBuf: usize = memory.data(8 + 255 + 1, 16);
 const rapdu: usize = memory.data(<i32>RAPDU_MAX, 16);
@@ -121,6 +124,11 @@ export function seCommand(cla: u8, ins: u8, p1: u8, p2: u8, data: usize, len: u3
     if (st != OK) return st;
   }
   return sw == SW_OK ? OK : ERR_SE_STATUS_WORD;
+}
+
+/** Shorten the assembled response (after secure messaging unwrapped it in place). */
+export function seSetRspLen(n: u32): void {
+  seRspLen = n;
 }
 
 /** Status word of the last R-APDU seCommand received. */

@@ -31,6 +31,7 @@ import {
   seInit, seBuildAuthcode, seResponse, seValidate, seAbortPending, seImportKey, seSymCrypto,
   seEraseSlot, SE_ERASE_ALL,
 } from "./se";
+import { linkPin, linkPinned, linkOpen, LINK_KEY_SIZE } from "./se-link";
 import { seWipeResponse } from "./apdu";
 import { aeadSeal, aeadOpen, AEAD_OVERHEAD, AEAD_COUNTER_SIZE } from "./aead";
 
@@ -122,6 +123,23 @@ export function setSeReturnToken(on: i32): i32 {
   return OK;
 }
 
+/**
+ * SE backend: pin the SE's public link key (64 bytes x ‖ y) so every command goes through the
+ * shielded link (docs/se-profile.md "The shielded link"); len 0 unpins. Any session ends.
+ */
+export function setSeLinkKey(ptr: usize, len: u32): i32 {
+  if (busy) return ERR_BUSY;
+  if (backend != BACKEND_SE) return backend == BACKEND_SOFT ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
+  if (len != 0 && len != LINK_KEY_SIZE) return ERR_BAD_LENGTH;
+  if (!inBounds(ptr, len)) return ERR_OUT_OF_BOUNDS;
+  return linkPin(ptr, len);
+}
+
+/** 0 = unshielded (no key pinned), 1 = shielded (a key is pinned), 2 = shielded with a session open. */
+export function seLinkState(): i32 {
+  return !linkPinned() ? 0 : linkOpen() ? 2 : 1;
+}
+
 /** Write the device TID (8 bytes) to `out`. */
 export function getTid(out: usize): i32 {
   if (busy) return ERR_BUSY;
@@ -150,6 +168,7 @@ function closeLocal(): void {
   softWipeAuthcode();
   seWipeResponse();
   seReturnToken = true;
+  linkPin(0, 0);
 }
 
 /** Zero everything; with the SE backend, also erase every SE session slot (best effort). */

@@ -2,11 +2,13 @@
 // pending request and the session slots live in the secure element; the wasm builds the APDUs
 // and sends them through `transceive`. The wire bytes of authcode and server data are those of
 // the soft backend. Status words map to the statuses the soft backend reports (profile table).
+// With a pinned link key every command after SELECT goes through the shielded link (se-link.ts);
+// a lost session is reopened once and the command repeated only when that is safe (`run`).
 import {
   OK, ERR_SE_IO, ERR_SE_STATUS_WORD, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_BAD_KEY_INDEX,
   ERR_SLOT_EMPTY, ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_VERIFY_FAILED,
   ERR_TID_MISMATCH, ERR_BAD_FORMAT, ERR_BAD_POINT, ERR_UNSUPPORTED_VERSION,
-  ERR_UNSUPPORTED_ALGORITHM, ERR_CLOCK_FAILED,
+  ERR_UNSUPPORTED_ALGORITHM, ERR_CLOCK_FAILED, ERR_SE_SESSION_LOST,
 } from "../status";
 import { wipe } from "../mem";
 import { hostTime } from "../host";
@@ -15,6 +17,7 @@ import {
   TID_NONCE_LEN_CODE, OFF_TID, OFF_FLAGS, authcodeSize, storeBe16, storeBe32, loadBe16,
 } from "./wire";
 import { seCommand, seRsp, seRspLen, seLastSw, seWipeResponse } from "./apdu";
+import { linkPinned, linkOpen, linkOpenSession, linkCommand, linkEnd } from "./se-link";
 import { identity, IDENTITY_TID, setHasIdentity, authFlags, extraLen, extraData } from "./state";
 
 const CLA_ISO: u8 = 0x00;
@@ -29,8 +32,13 @@ const AUTH_BEGIN: u8 = 0x01;
 const AUTH_FINISH: u8 = 0x02;
 const FINISH_RETURN_TOKEN: u8 = 0x80;
 const TAG_TID: u8 = 0x01;
-/** SM4 CIPHER data per command: 15 blocks fit one short APDU and its response. */
+/** SM4 CIPHER data per command: 15 blocks fit one short APDU and its response (14 when shielded). */
 const SM4_CHUNK: u32 = 240;
+const SM4_CHUNK_SHIELDED: u32 = 224;
+
+// When a shielded command may be sent again after its session was lost (docs/hal.md).
+const REPEAT_IF_NOT_RUN: i32 = 1;  // only when the SE said it did not run it (a bare 6982)
+const REPEAT_SAFE: i32 = 2;        // repeating it has the same effect, or its answer was never seen
 export const SE_ERASE_ALL: i32 = 0xff;
 
 /** AID of the TID applet: F0 ‖ "TIDAPPv1". */
@@ -39,6 +47,28 @@ const AID_SIZE: u32 = 9;
 
 const req: usize = memory.data(<i32>(6 + MAX_EXTRA), 16);  // AUTH BEGIN data: flags ‖ time ‖ extra
 const one: usize = memory.data(1, 1);                        // the 1-byte AUTH FINISH that only erases
+
+/**
+ * One command of the profile: in clear when no link key is pinned, otherwise protected, opening
+ * the secure session first when none is open. When the session is lost during the command (a
+ * bare 6982, a response that fails its R-MAC, a link fault), a new session is opened once and the
+ * command repeated if `repeat` allows; otherwise the loss is the result (ERR_SE_SESSION_LOST for
+ * the SE's 6982, else ERR_SE_BAD_MAC or the link's status).
+ */
+function run(cla: u8, ins: u8, p1: u8, p2: u8, data: usize, len: u32, withLe: bool, repeat: i32): i32 {
+  if (!linkPinned()) return seCommand(cla, ins, p1, p2, data, len, withLe);
+  for (let attempt = 0; ; attempt++) {
+    if (!linkOpen()) {
+      const st = linkOpenSession();
+      if (st != OK) return st;
+    }
+    const st = linkCommand(cla, ins, p1, p2, data, len);
+    if (st == OK || linkOpen()) return st;           // 9000, or another SW with a valid R-MAC
+    const notRun = st == ERR_SE_SESSION_LOST;
+    if (attempt == 0 && (repeat == REPEAT_SAFE || (notRun && repeat == REPEAT_IF_NOT_RUN))) continue;
+    return st;
+  }
+}
 
 /** Map the SW of a failed command to the soft backend's status (docs/se-profile.md table). */
 function swStatus(st: i32, slotField: bool, finish: bool): i32 {
@@ -61,10 +91,12 @@ function swStatus(st: i32, slotField: bool, finish: bool): i32 {
 
 /** SELECT the applet and read the TID (GET DATA 00 01) into the identity. */
 export function seInit(): i32 {
+  // SELECT is never protected; it ends the SE's secure session, so the host forgets its own
+  linkEnd();
   let st = seCommand(CLA_ISO, INS_SELECT, 0x04, 0x00, AID, AID_SIZE, true);
   seWipeResponse();
   if (st != OK) return swStatus(st, false, false);
-  st = seCommand(CLA_PROP, INS_GET_DATA, 0x00, TAG_TID, 0, 0, true);
+  st = run(CLA_PROP, INS_GET_DATA, 0x00, TAG_TID, 0, 0, true, REPEAT_SAFE);
   if (st == OK && seRspLen != TID_SIZE) st = ERR_SE_IO;
   if (st == OK) {
     memory.copy(identity + IDENTITY_TID, seRsp, TID_SIZE);
@@ -85,7 +117,8 @@ export function seBuildAuthcode(): i32 {
   storeBe16(req, authFlags);
   storeBe32(req + 2, <u32>time);
   if (extraLen > 0) memory.copy(req + 6, extraData, extraLen);
-  const st = seCommand(CLA_PROP, INS_AUTH, AUTH_BEGIN, 0x00, req, 6 + extraLen, true);
+  // repeatable: an AUTH BEGIN whose answer was lost leaves a pending request the host never saw
+  const st = run(CLA_PROP, INS_AUTH, AUTH_BEGIN, 0x00, req, 6 + extraLen, true, REPEAT_SAFE);
   wipe(req, 6 + MAX_EXTRA);
   if (st != OK) {
     seWipeResponse();
@@ -120,7 +153,8 @@ export function seResponse(): usize {
  */
 export function seValidate(sd: usize, len: u32, slot: i32, returnToken: bool, tokenIssued: bool, tokenOut: usize): i32 {
   const p2 = <u8>slot | (returnToken ? FINISH_RETURN_TOKEN : 0);
-  let st = seCommand(CLA_PROP, INS_AUTH, AUTH_FINISH, p2, sd, len, true);
+  // AUTH FINISH erases the pending request whatever its outcome: repeated only when it did not run
+  let st = run(CLA_PROP, INS_AUTH, AUTH_FINISH, p2, sd, len, true, REPEAT_IF_NOT_RUN);
   if (st == OK) {
     const expected: u32 = returnToken && tokenIssued ? TOKEN_SIZE : 0;
     if (seRspLen != expected) {
@@ -142,7 +176,7 @@ export function seValidate(sd: usize, len: u32, slot: i32, returnToken: bool, to
  */
 export function seAbortPending(slot: i32): i32 {
   store<u8>(one, 0);
-  const st = seCommand(CLA_PROP, INS_AUTH, AUTH_FINISH, <u8>slot, one, 1, false);
+  const st = run(CLA_PROP, INS_AUTH, AUTH_FINISH, <u8>slot, one, 1, false, REPEAT_IF_NOT_RUN);
   seWipeResponse();
   if (st == OK || st == ERR_SE_STATUS_WORD) return OK;  // 6700 / 6985 expected: the request is gone
   return st;
@@ -150,7 +184,7 @@ export function seAbortPending(slot: i32): i32 {
 
 /** LOAD SESSION KEY: install the 16-byte key at `key` into SE slot `slot`. */
 export function seImportKey(slot: i32, key: usize): i32 {
-  const st = seCommand(CLA_PROP, INS_LOAD_KEY, 0x00, <u8>slot, key, TOKEN_SIZE, false);
+  const st = run(CLA_PROP, INS_LOAD_KEY, 0x00, <u8>slot, key, TOKEN_SIZE, false, REPEAT_SAFE);
   seWipeResponse();
   return swStatus(st, true, false);
 }
@@ -161,10 +195,11 @@ export function seImportKey(slot: i32, key: usize): i32 {
  * so a failed call never releases part of a result.
  */
 export function seSymCrypto(src: usize, dst: usize, len: u32, slot: i32, encrypt: bool): i32 {
+  const chunk = linkPinned() ? SM4_CHUNK_SHIELDED : SM4_CHUNK;
   let off: u32 = 0;
   while (off < len) {
-    const n = min<u32>(SM4_CHUNK, len - off);
-    let st = seCommand(CLA_PROP, INS_SM4, encrypt ? 0x01 : 0x00, <u8>slot, src + off, n, true);
+    const n = min<u32>(chunk, len - off);
+    let st = run(CLA_PROP, INS_SM4, encrypt ? 0x01 : 0x00, <u8>slot, src + off, n, true, REPEAT_SAFE);
     if (st == OK && seRspLen != n) st = ERR_SE_IO;
     if (st != OK) {
       seWipeResponse();
@@ -180,7 +215,7 @@ export function seSymCrypto(src: usize, dst: usize, len: u32, slot: i32, encrypt
 
 /** ERASE SLOT: wipe SE slot `slot` (0..7), or every slot with SE_ERASE_ALL. */
 export function seEraseSlot(slot: i32): i32 {
-  const st = seCommand(CLA_PROP, INS_ERASE, 0x00, <u8>slot, 0, 0, false);
+  const st = run(CLA_PROP, INS_ERASE, 0x00, <u8>slot, 0, 0, false, REPEAT_SAFE);
   seWipeResponse();
   return swStatus(st, true, false);
 }

@@ -185,7 +185,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       });
       state?.psk.fill(0);
       report.simulated = opened.board.sim;
-      client = await TidClient.create({ backend: "se", link: opened.link });
+      client = await TidClient.create({ backend: "se", unshielded: true, link: opened.link });
     } else {
       client = await TidClient.create({ backend: "soft", keyFile: keyFile!, secret: secret! });
     }

@@ -160,7 +160,7 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
     "device: load the wasm, tid_client_init",
     async () => {
       const client = opened
-        ? await TidClient.create({ backend: "se", link: opened.link, build })
+        ? await TidClient.create({ backend: "se", unshielded: true, link: opened.link, build })
         : await TidClient.create({
             backend: "soft",
             keyFile: device.keyFile!.path,

@@ -34,6 +34,7 @@ async function seClient(bus: "i2c" | "spi", options: Partial<SimulatedStackOptio
   const stack = createSimulatedStack({ bus, identity: EXAMPLE_IDENTITY, ...stackOptions });
   const client = await TidClient.create({
     backend: "se",
+    unshielded: true,
     link: stack.link,
     build: "release",
     ...(returnToken !== undefined ? { returnToken } : {}),
@@ -73,7 +74,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
   it("handshakes against the reference server half with long extra data (chained AUTH BEGIN/FINISH, 61xx)", async () => {
     const id = randomIdentity();
     const stack = createSimulatedStack({ bus, identity: id });
-    const client = await TidClient.create({ backend: "se", link: stack.link });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link });
     client.init();
     for (const [n, m] of [
       [0, 0],
@@ -109,7 +110,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
         return forge === "add" ? new Uint8Array([...new Uint8Array(16).fill(0x5a), 0x90, 0x00]) : new Uint8Array([0x90, 0x00]);
       },
     };
-    const client = await TidClient.create({ backend: "se", link });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link });
     client.init();
     const key = new Uint8Array(randomBytes(16));
     client.importSessionKey(0, key);
@@ -128,7 +129,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
   it("returnToken false: the token stays in the SE; sym_crypto uses it there, seal has no copy", async () => {
     const id = randomIdentity();
     const stack = createSimulatedStack({ bus, identity: id });
-    const client = await TidClient.create({ backend: "se", link: stack.link, returnToken: false });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, returnToken: false });
     client.init();
     client.activeSlot = 2;
     const { serverData, token } = answer(client.getAuthcode(), id);
@@ -163,7 +164,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
         return stack.link.transceiveSync(apdu);
       },
     };
-    const client = await TidClient.create({ backend: "se", link, build: "release" });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link, build: "release" });
     client.init();
     client.importSessionKey(3, new Uint8Array(randomBytes(16)));
     const x = client.wasm.exports;
@@ -229,7 +230,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
 
   it("state and identity errors: unprovisioned SE, calls before init", async () => {
     const stack = createSimulatedStack({ bus });
-    const client = await TidClient.create({ backend: "se", link: stack.link });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link });
     expect(errorOf(() => client.getAuthcode()).status).toBe("ERR_NOT_INITIALISED");
     const e = errorOf(() => client.init());
     expect([e.status, e.sw]).toEqual(["ERR_NOT_INITIALISED", 0x6a88]);
@@ -264,6 +265,7 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     client.init();
     const dead = await TidClient.create({
       backend: "se",
+      unshielded: true,
       link: {
         transceiveSync: () => {
           throw Object.assign(new Error("gone"), { status: "ERR_SE_TIMEOUT" });
@@ -273,12 +275,20 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
     const e = errorOf(() => dead.init());
     expect(e.status).toBe("ERR_SE_TIMEOUT");
     expect((e.cause as Error).message).toBe("gone");
-    const garbage = await TidClient.create({ backend: "se", link: { transceiveSync: () => new Uint8Array([0x90]) } });
+    const garbage = await TidClient.create({ backend: "se", unshielded: true, link: { transceiveSync: () => new Uint8Array([0x90]) } });
     expect(errorOf(() => garbage.init()).status).toBe("ERR_SE_IO");
-    const huge = await TidClient.create({ backend: "se", link: { transceiveSync: () => new Uint8Array(300).fill(0x90) } });
+    const huge = await TidClient.create({
+      backend: "se",
+      unshielded: true,
+      link: { transceiveSync: () => new Uint8Array(300).fill(0x90) },
+    });
     expect(errorOf(() => huge.init()).status).toBe("ERR_SE_IO");
     // An SE that answers 61xx forever cannot hold the call.
-    const looping = await TidClient.create({ backend: "se", link: { transceiveSync: () => new Uint8Array([0x61, 0x10]) } });
+    const looping = await TidClient.create({
+      backend: "se",
+      unshielded: true,
+      link: { transceiveSync: () => new Uint8Array([0x61, 0x10]) },
+    });
     expect(errorOf(() => looping.init()).status).toBe("ERR_SE_IO");
     client.close();
   });

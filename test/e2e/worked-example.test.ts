@@ -39,7 +39,7 @@ describe("the worked example end to end", () => {
       client.testHooks.inject(fromHex(EX.Nd), EX.deviceTime, fromHex(EX.deviceEphemeralPrivate));
     } else {
       const stack = createSimulatedStack({ bus: kind.bus, identity });
-      client = await TidClient.create({ backend: "se", link: stack.link, now: () => EX.deviceTime });
+      client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, now: () => EX.deviceTime });
       client.init();
       stack.sim.applet.injectNextAuth({ nd: fromHex(EX.Nd), ephemeralPrivate: fromHex(EX.deviceEphemeralPrivate) });
     }

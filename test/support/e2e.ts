@@ -89,7 +89,7 @@ export async function newDevice(
     client = await TidClient.create({ backend: "soft", identity, ...(options.now ? { now: options.now } : {}) });
   } else {
     stack = createSimulatedStack({ bus: kind.bus, identity: { ...identity, locked: true } });
-    client = await TidClient.create({ backend: "se", link: stack.link, ...(options.now ? { now: options.now } : {}) });
+    client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, ...(options.now ? { now: options.now } : {}) });
   }
   client.init();
   return {

@@ -1,0 +1,82 @@
+// The pinned SE link key on the host (docs/se-profile.md "The shielded link", "Pairing"): the SE's
+// public link key PK.SE as `tid provision` records it, and its fingerprint for `tid probe`.
+// A pin file is JSON with no secret in it, but whoever can rewrite it can make the host trust
+// another SE, so one that group or others may write is refused.
+import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { writePrivateFile } from "../bindings/private-file.js";
+import { fromHex, toHex } from "../reference/bytes.js";
+import { UsageError } from "./command.js";
+import { readOptionFile, utf8Text } from "./option-file.js";
+
+export const LINK_PIN_FORMAT = "tid-wasm pinned SE link key v1";
+export const LINK_KEY_SIZE = 64;
+const MAX_PIN_BYTES = 4096;
+
+export interface LinkPin {
+  /** PK.SE, 64 bytes x ‖ y */
+  linkKey: Uint8Array;
+  /** the TID the SE held when it was paired */
+  tid?: string;
+  board?: string;
+}
+
+/** "sm3:" and the first 8 bytes of SM3(PK.SE) in hex: short enough to compare by eye. */
+export function linkKeyFingerprint(linkKey: Uint8Array): string {
+  return `sm3:${createHash("sm3").update(linkKey).digest("hex").slice(0, 16)}`;
+}
+
+/** PK.SE from hex (128 digits), or a UsageError naming `what`. */
+export function linkKeyFromHex(what: string, hex: unknown): Uint8Array {
+  if (typeof hex !== "string" || !new RegExp(`^[0-9a-fA-F]{${2 * LINK_KEY_SIZE}}$`).test(hex)) {
+    throw new UsageError(`${what} must be ${2 * LINK_KEY_SIZE} hex digits (the SE's public link key x ‖ y)`);
+  }
+  return fromHex(hex);
+}
+
+/** Write a pin file (0600, atomically; not over an existing file unless `overwrite`). */
+export async function writeLinkPin(path: string, pin: LinkPin, options: { overwrite?: boolean } = {}): Promise<void> {
+  if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
+  const text =
+    JSON.stringify(
+      {
+        format: LINK_PIN_FORMAT,
+        note: "The public link key of a paired secure element: the host trusts the SE that proves this key.",
+        ...(pin.board ? { board: pin.board } : {}),
+        ...(pin.tid ? { tid: pin.tid } : {}),
+        linkKey: toHex(pin.linkKey),
+        fingerprint: linkKeyFingerprint(pin.linkKey),
+      },
+      null,
+      2,
+    ) + "\n";
+  await writePrivateFile(path, text, options);
+}
+
+/** Read a pin file given as `option`; refuses one that group or others may write. */
+export function readLinkPin(path: string, option = "--link-key"): LinkPin {
+  const { bytes, mode } = readOptionFile(option, path, {
+    maxBytes: MAX_PIN_BYTES,
+    what: "pinned link key file",
+    hint: "`tid provision --board NAME --link-key FILE` writes one",
+  });
+  let j: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(utf8Text(option, path, bytes));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+    j = parsed as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${option} ${path}: not a pinned link key file (${(e as Error).message})`);
+  }
+  if (j.format !== LINK_PIN_FORMAT)
+    throw new UsageError(`${option} ${path}: not a pinned link key file (format ${JSON.stringify(j.format)})`);
+  if ((mode & 0o022) !== 0) {
+    throw new Error(`${path}: mode ${mode.toString(8).padStart(3, "0")} lets others replace the pinned key; run \`chmod 600 ${path}\``);
+  }
+  return {
+    linkKey: linkKeyFromHex(`${option} ${path}: "linkKey"`, j.linkKey),
+    ...(typeof j.tid === "string" ? { tid: j.tid } : {}),
+    ...(typeof j.board === "string" ? { board: j.board } : {}),
+  };
+}
