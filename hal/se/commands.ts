@@ -11,8 +11,11 @@ import {
   CLA_PROPRIETARY,
   DATA_TAG,
   ERASE_ALL_SLOTS,
+  INFO_STATE,
   INS,
   LIFECYCLE,
+  LINK_KEY_SIZE,
+  LINK_OPEN_SIZE,
   MAX_EXTRA,
   MAX_SM4_DATA,
   PSK_SIZE,
@@ -60,6 +63,10 @@ export interface AppletInfo {
   lifecycle: Lifecycle;
   /** an authentication request is pending (AUTH BEGIN done, AUTH FINISH not yet) */
   pending: boolean;
+  /** the SE has a link key: it is shielded (docs/se-profile.md "The shielded link") */
+  linkKey: boolean;
+  /** a secure session is open */
+  session: boolean;
 }
 
 export type SlotState = "empty" | "loaded" | "token";
@@ -175,7 +182,9 @@ export function getInfo(): SeCommand<AppletInfo> {
         slots: d[3]!,
         maxExtra: (d[4]! << 8) | d[5]!,
         lifecycle,
-        pending: (d[7]! & 1) === 1,
+        pending: (d[7]! & INFO_STATE.PENDING) !== 0,
+        linkKey: (d[7]! & INFO_STATE.LINK_KEY) !== 0,
+        session: (d[7]! & INFO_STATE.SESSION) !== 0,
       };
     },
   };
@@ -195,6 +204,37 @@ export function getSlots(): SeCommand<SlotState[]> {
         return s;
       });
     },
+  };
+}
+
+/** GET DATA 00 04: PK.SE, the SE's public link key X ‖ Y (64 bytes); 6A88 while it has none. */
+export function getLinkKey(): SeCommand<Uint8Array> {
+  const name = "GET DATA (link key)";
+  return {
+    name,
+    apdu: { cla: CLA_PROPRIETARY, ins: INS.GET_DATA, p1: 0, p2: DATA_TAG.LINK_KEY, le: 256 },
+    parse: (d) => exact(name, d, LINK_KEY_SIZE).slice(),
+  };
+}
+
+/** GENERATE LINK KEY: 80 46 00 00 00 → PK.SE (64 bytes). Pairing: run it in a trusted place. */
+export function generateLinkKey(): SeCommand<Uint8Array> {
+  const name = "GENERATE LINK KEY";
+  return {
+    name,
+    apdu: { cla: CLA_PROPRIETARY, ins: INS.GENERATE_LINK_KEY, p1: 0, p2: 0, le: 256 },
+    parse: (d) => exact(name, d, LINK_KEY_SIZE).slice(),
+  };
+}
+
+/** OPEN SECURE SESSION: 80 88 00 00 50 ePK.host ‖ challenge 00 → ePK.SE ‖ receipt (80 bytes). */
+export function openSecureSession(data: Uint8Array): SeCommand<Uint8Array> {
+  bytes("data", data, LINK_OPEN_SIZE, LINK_OPEN_SIZE);
+  const name = "OPEN SECURE SESSION";
+  return {
+    name,
+    apdu: { cla: CLA_PROPRIETARY, ins: INS.OPEN_SECURE_SESSION, p1: 0, p2: 0, data: data.slice(), le: 256 },
+    parse: (d) => exact(name, d, LINK_OPEN_SIZE).slice(),
   };
 }
 

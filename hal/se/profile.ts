@@ -13,6 +13,8 @@ export const CLA_ISO = 0x00;
 export const CLA_PROPRIETARY = 0x80;
 /** CLA bit: more blocks of this command follow (ISO/IEC 7816-4 command chaining). */
 export const CLA_CHAIN = 0x10;
+/** CLA bit: the command is protected by secure messaging (the shielded link). */
+export const CLA_SM = 0x04;
 
 export const INS = {
   SELECT: 0xa4,
@@ -25,6 +27,8 @@ export const INS = {
   LOAD_SESSION_KEY: 0x5a,
   SM4_CIPHER: 0xda,
   ERASE_SLOT: 0xec,
+  GENERATE_LINK_KEY: 0x46,
+  OPEN_SECURE_SESSION: 0x88,
 } as const;
 
 /** AUTH P1 values. */
@@ -34,7 +38,10 @@ export const AUTH_FINISH = 0x02;
 export const AUTH_FINISH_RETURN_TOKEN = 0x80;
 
 /** GET DATA tags (P1P2). */
-export const DATA_TAG = { TID: 0x0001, INFO: 0x0002, SLOTS: 0x0003 } as const;
+export const DATA_TAG = { TID: 0x0001, INFO: 0x0002, SLOTS: 0x0003, LINK_KEY: 0x0004 } as const;
+
+/** State byte of GET DATA 00 02 (applet info). */
+export const INFO_STATE = { PENDING: 0x01, LINK_KEY: 0x02, SESSION: 0x04 } as const;
 
 /** SM4 CIPHER P1. */
 export const SM4_DECRYPT = 0x00;
@@ -52,6 +59,12 @@ export const MAX_CHAINED_DATA = 1024;
 export const MAX_RESPONSE_CHUNK = 256;
 /** Largest command data per short C-APDU. */
 export const MAX_SHORT_LC = 255;
+/** Largest protected command or response data (secure messaging of 1024 bytes). */
+export const MAX_PROTECTED_DATA = 1048;
+/** OPEN SECURE SESSION data and answer: a public key (64) ‖ challenge or receipt (16). */
+export const LINK_OPEN_SIZE = 80;
+/** PK.SE: X ‖ Y. */
+export const LINK_KEY_SIZE = 64;
 /** Largest SM4 CIPHER data (whole blocks). */
 export const MAX_SM4_DATA = 1024;
 export const AUTH_BEGIN_HEADER = 6; // flags(2) ‖ time(4)

@@ -8,9 +8,23 @@
 // Each process() also reports the work done (SM2 operations, HMAC bytes, SM4 blocks, NVM writes)
 // so the timing model (timing.ts) can charge processing time.
 // Test hook: injectNextAuth({nd, ephemeralPrivate}) fixes the next AUTH BEGIN's nonce and key so
-// the worked example (test/vectors/tid-v1-example.json) comes out byte for byte.
+// the worked example (test/vectors/tid-v1-example.json) comes out byte for byte;
+// injectNextOpen(ephemeralPrivate) does the same for OPEN SECURE SESSION
+// (test/vectors/se-link-example.json).
+// The shielded link (docs/se-profile.md "The shielded link"): the link key and the session are in
+// secure-session.ts; here, the gate (which commands run outside / inside a session) and secure
+// messaging around the commands, with a bare 6982 and the session ended on every failure.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { buildAuthcode, finishDevice, isProtocolError, SM2_N, type PendingRequest } from "../../reference/index.js";
+import {
+  buildAuthcode,
+  finishDevice,
+  isOnCurve,
+  isProtocolError,
+  SM2_N,
+  type PendingRequest,
+  type SessionKeys,
+} from "../../reference/index.js";
+import { SessionEnded, SimLinkState } from "./secure-session.js";
 import {
   APPLET_PROTOCOL,
   APPLET_VERSION,
@@ -21,7 +35,11 @@ import {
   CLA_CHAIN,
   CLA_ISO,
   CLA_PROPRIETARY,
+  CLA_SM,
   DATA_TAG,
+  INFO_STATE,
+  LINK_OPEN_SIZE,
+  MAX_PROTECTED_DATA,
   ERASE_ALL_SLOTS,
   INS,
   LIFECYCLE,
@@ -81,6 +99,8 @@ export interface AppletOptions {
   seed?: number | string;
   /** number of session slots (≥ 8 per the profile; default 8) */
   slots?: number;
+  /** SK.SE already in NVM (as if GENERATE LINK KEY had run): the SE is shielded */
+  linkKey?: Uint8Array;
 }
 
 /** Non-volatile part of the chip. */
@@ -88,9 +108,12 @@ export interface AppletNvm {
   tid: Uint8Array | null;
   psk: Uint8Array | null;
   locked: boolean;
+  /** SK.SE, the link's static private key (32 bytes), or null while the SE has none */
+  linkKey: Uint8Array | null;
 }
 
 interface Chain {
+  /** CLA without the chaining bit (the secure-messaging bit kept) */
   cla: number;
   ins: number;
   p1: number;
@@ -167,13 +190,19 @@ export class TidApplet {
   readonly slotCount: number;
   private readonly random: (n: number) => Uint8Array;
   /** NVM: survives reset(). */
-  private nvm: AppletNvm = { tid: null, psk: null, locked: false };
+  private nvm: Omit<AppletNvm, "linkKey"> = { tid: null, psk: null, locked: false };
+  /** link key (NVM) and secure session (RAM) */
+  private readonly link: SimLinkState;
   // RAM: lost on reset()
   private slots: (Uint8Array | null)[];
   private slotState: number[];
   private pending: PendingRequest | null = null;
   private chain: Chain | null = null;
   private longResponse: Uint8Array | null = null;
+  /** the SW that ends the long response (a protected response carries its command's SW) */
+  private longSw: number = SW.OK;
+  /** inside secure messaging: respond() returns the whole data, the wrapped response is split */
+  private whole = false;
   private injected: { nd?: Uint8Array; ephemeralPrivate?: Uint8Array } | null = null;
   private work: AppletWork = zeroWork();
 
@@ -191,6 +220,7 @@ export class TidApplet {
       if (!(psk instanceof Uint8Array) || psk.length !== PSK_SIZE) throw new RangeError(`identity.psk must be ${PSK_SIZE} bytes`);
       this.nvm = { tid: tid.slice(), psk: psk.slice(), locked: options.identity.locked ?? false };
     }
+    this.link = new SimLinkState(options.linkKey);
   }
 
   /** Power cycle / reset pin: RAM is lost, NVM stays. */
@@ -202,6 +232,22 @@ export class TidApplet {
     this.chain = null;
     this.longResponse = null;
     this.injected = null;
+    this.link.reset();
+  }
+
+  /** Test hook: the next OPEN SECURE SESSION uses this ephemeral private key (once). */
+  injectNextOpen(ephemeralPrivate: Uint8Array): void {
+    this.link.injectNextOpen(ephemeralPrivate);
+  }
+
+  /** Test hook: copies of the open secure session's keys (S-ENC, S-MAC, S-RMAC), or null. */
+  linkSessionKeys(): SessionKeys | null {
+    return this.link.sessionKeys();
+  }
+
+  /** PK.SE (64 bytes X ‖ Y), or null while the SE has no link key. Public: GET DATA 00 04 reads it too. */
+  linkPublicKey(): Uint8Array | null {
+    return this.link.publicKey();
   }
 
   /** Test hook: the next AUTH BEGIN uses this nonce and/or ephemeral private key (once). */
@@ -210,19 +256,34 @@ export class TidApplet {
   }
 
   /** Read-only view for tests and the CLI (copies). */
-  inspect(): { tid: Uint8Array | null; locked: boolean; provisioned: boolean; pending: boolean; slots: number[] } {
+  inspect(): {
+    tid: Uint8Array | null;
+    locked: boolean;
+    provisioned: boolean;
+    pending: boolean;
+    slots: number[];
+    shielded: boolean;
+    sessionOpen: boolean;
+  } {
     return {
       tid: this.nvm.tid?.slice() ?? null,
       locked: this.nvm.locked,
       provisioned: this.nvm.tid !== null,
       pending: this.pending !== null,
       slots: [...this.slotState],
+      shielded: this.link.hasKey,
+      sessionOpen: this.link.sessionOpen,
     };
   }
 
-  /** Test and tool hook: a copy of the NVM, PSK included (a real chip never shows it); for state files. */
+  /** Test and tool hook: a copy of the NVM, PSK and SK.SE included (a real chip never shows them); for state files. */
   exportNvm(): AppletNvm {
-    return { tid: this.nvm.tid?.slice() ?? null, psk: this.nvm.psk?.slice() ?? null, locked: this.nvm.locked };
+    return {
+      tid: this.nvm.tid?.slice() ?? null,
+      psk: this.nvm.psk?.slice() ?? null,
+      locked: this.nvm.locked,
+      linkKey: this.link.exportKey(),
+    };
   }
 
   /** Test hook: the key in a slot (a real chip never shows it). */
@@ -256,48 +317,120 @@ export class TidApplet {
       le = capdu[4] === 0 ? 256 : capdu[4]!;
     } else if (capdu.length > 5) {
       const lc = capdu[4]!;
-      if (lc === 0) throw new SwError(SW.WRONG_LENGTH); // extended length: not supported
+      if (lc === 0) return this.refuse(cla, SW.WRONG_LENGTH); // extended length: not supported
       if (capdu.length === 5 + lc) data = capdu.slice(5);
       else if (capdu.length === 6 + lc) {
         data = capdu.slice(5, 5 + lc);
         le = capdu[5 + lc] === 0 ? 256 : capdu[5 + lc]!;
-      } else throw new SwError(SW.WRONG_LENGTH);
+      } else return this.refuse(cla, SW.WRONG_LENGTH);
     }
     const hasData = capdu.length > 5;
 
     const chained = (cla & CLA_CHAIN) !== 0;
-    const baseCla = cla & ~CLA_CHAIN;
-    if (baseCla !== CLA_ISO && baseCla !== CLA_PROPRIETARY) throw new SwError(SW.CLA_NOT_SUPPORTED);
+    const sm = (cla & CLA_SM) !== 0;
+    const blockCla = cla & ~CLA_CHAIN; // the command's CLA, secure-messaging bit kept
+    const plainCla = blockCla & ~CLA_SM;
+    if (plainCla !== CLA_ISO && plainCla !== CLA_PROPRIETARY) return this.refuse(cla, SW.CLA_NOT_SUPPORTED);
 
     // Any command but GET RESPONSE discards an unread long response.
-    if (!(baseCla === CLA_ISO && ins === INS.GET_RESPONSE)) this.longResponse = null;
+    if (!(blockCla === CLA_ISO && ins === INS.GET_RESPONSE)) this.longResponse = null;
 
-    // Command chaining (docs/se-profile.md, "Command chaining").
+    // Command chaining (docs/se-profile.md, "Command chaining"); a protected command that cannot
+    // be collected ends the session (bare 6982) instead of 6883 / 6884 / 6700.
+    const limit = sm ? MAX_PROTECTED_DATA : MAX_CHAINED_DATA;
     if (this.chain) {
       const c = this.chain;
-      if (c.ins === ins && c.p1 === p1 && c.p2 === p2 && c.cla === baseCla) {
+      if (c.ins === ins && c.p1 === p1 && c.p2 === p2 && c.cla === blockCla) {
         c.size += data.length;
         c.parts.push(data);
-        if (c.size > MAX_CHAINED_DATA) {
+        if (c.size > limit) {
           this.chain = null;
-          throw new SwError(SW.WRONG_LENGTH);
+          return this.refuse(cla, SW.WRONG_LENGTH);
         }
         if (chained) return withSw(new Uint8Array(0), SW.OK);
         this.chain = null;
         data = concat(c.parts);
-        return this.command(baseCla, ins, p1, p2, data, true, le);
+        return this.execute(blockCla, ins, p1, p2, data, true, le);
       }
       this.chain = null;
-      if (chained) throw new SwError(SW.LAST_COMMAND_OF_CHAIN_EXPECTED);
+      if ((c.cla & CLA_SM) !== 0 && this.link.sessionOpen) return this.endSession();
+      if (chained) return this.refuse(cla, SW.LAST_COMMAND_OF_CHAIN_EXPECTED);
     }
     if (chained) {
-      const chainable = baseCla === CLA_PROPRIETARY && (ins === INS.AUTH || ins === INS.SM4_CIPHER);
-      if (!chainable) throw new SwError(SW.CHAINING_NOT_SUPPORTED);
-      if (!hasData) throw new SwError(SW.WRONG_LENGTH);
-      this.chain = { cla: baseCla, ins, p1, p2, parts: [data], size: data.length };
+      if (!sm && this.link.sessionOpen) return this.endSession(); // unprotected in a session: nothing runs
+      const chainable = plainCla === CLA_PROPRIETARY && (ins === INS.AUTH || ins === INS.SM4_CIPHER);
+      if (!chainable) return this.refuse(cla, SW.CHAINING_NOT_SUPPORTED);
+      if (!hasData) return this.refuse(cla, SW.WRONG_LENGTH);
+      this.chain = { cla: blockCla, ins, p1, p2, parts: [data], size: data.length };
       return withSw(new Uint8Array(0), SW.OK);
     }
-    return this.command(baseCla, ins, p1, p2, data, hasData, le);
+    return this.execute(blockCla, ins, p1, p2, data, hasData, le);
+  }
+
+  /** A framing error: its SW, or, for a protected command, the session ended and a bare 6982. */
+  private refuse(cla: number, sw: number): Uint8Array {
+    if ((cla & CLA_SM) !== 0 && this.link.sessionOpen) return this.endSession();
+    throw new SwError(sw);
+  }
+
+  /** End the secure session: wipe it, answer a bare 6982, run nothing. */
+  private endSession(): Uint8Array {
+    this.link.end();
+    return withSw(new Uint8Array(0), SW.SECURITY_STATUS);
+  }
+
+  /**
+   * The shielded-link gate and secure messaging around one whole command
+   * (docs/se-profile.md "Secure messaging on every later command", "What ends the session").
+   */
+  private execute(cla: number, ins: number, p1: number, p2: number, data: Uint8Array, hasData: boolean, le: number | null): Uint8Array {
+    const plainCla = cla & ~CLA_SM;
+    const iso = plainCla === CLA_ISO;
+    const neverProtected = (iso && (ins === INS.SELECT || ins === INS.GET_RESPONSE)) || (!iso && ins === INS.OPEN_SECURE_SESSION);
+    if ((cla & CLA_SM) !== 0) {
+      if (!this.link.sessionOpen || neverProtected) return this.endSession();
+      let d: Uint8Array;
+      try {
+        d = this.link.unwrap({ cla, ins, p1, p2 }, data, this.work);
+      } catch (e) {
+        if (e instanceof SessionEnded) return withSw(new Uint8Array(0), SW.SECURITY_STATUS);
+        throw e;
+      }
+      // The command runs on its plain data; its whole response (any SW) is wrapped, then split.
+      this.whole = true;
+      let r: Uint8Array;
+      try {
+        r = this.run(plainCla, ins, p1, p2, d, d.length > 0, iso && ins === INS.GET_CHALLENGE ? le : null);
+      } finally {
+        this.whole = false;
+        d.fill(0);
+      }
+      const sw = (r[r.length - 2]! << 8) | r[r.length - 1]!;
+      const body = r.subarray(0, r.length - 2);
+      const wrapped = this.link.wrap(body, sw, this.work);
+      body.fill(0);
+      // GENERATE LINK KEY in a session: the new key is answered under the old session, which ends.
+      if (!iso && ins === INS.GENERATE_LINK_KEY && sw === SW.OK) this.link.end();
+      return this.split(wrapped, sw);
+    }
+    if (this.link.sessionOpen && !neverProtected) return this.endSession();
+    if (this.link.hasKey && !neverProtected) {
+      const clearOk = iso ? ins === INS.GET_CHALLENGE : ins === INS.GET_DATA;
+      if (!clearOk) return withSw(new Uint8Array(0), SW.SECURITY_STATUS);
+    }
+    // SELECT and OPEN SECURE SESSION end a session in progress, then run normally.
+    if ((iso && ins === INS.SELECT) || (!iso && ins === INS.OPEN_SECURE_SESSION)) this.link.end();
+    return this.command(plainCla, ins, p1, p2, data, hasData, le);
+  }
+
+  /** command() with its SwError turned into an R-APDU (for wrapping). */
+  private run(cla: number, ins: number, p1: number, p2: number, data: Uint8Array, hasData: boolean, le: number | null): Uint8Array {
+    try {
+      return this.command(cla, ins, p1, p2, data, hasData, le);
+    } catch (e) {
+      if (e instanceof SwError) return withSw(new Uint8Array(0), e.sw);
+      throw e;
+    }
   }
 
   private command(cla: number, ins: number, p1: number, p2: number, data: Uint8Array, hasData: boolean, le: number | null): Uint8Array {
@@ -316,6 +449,8 @@ export class TidApplet {
       case INS.LOAD_SESSION_KEY:
       case INS.SM4_CIPHER:
       case INS.ERASE_SLOT:
+      case INS.GENERATE_LINK_KEY:
+      case INS.OPEN_SECURE_SESSION:
         if (iso) return fail(SW.CLA_NOT_SUPPORTED);
         break;
       default:
@@ -336,6 +471,10 @@ export class TidApplet {
         return this.loadSessionKey(p1, p2, data);
       case INS.SM4_CIPHER:
         return this.sm4Cipher(p1, p2, data);
+      case INS.GENERATE_LINK_KEY:
+        return this.generateLinkKey(p1, p2, hasData);
+      case INS.OPEN_SECURE_SESSION:
+        return this.openSecureSession(p1, p2, data);
       default:
         return this.eraseSlot(p1, p2, hasData);
     }
@@ -343,8 +482,14 @@ export class TidApplet {
 
   /** Response data of any length: ≤ 256 bytes direct, longer ones through 61xx. */
   private respond(data: Uint8Array): Uint8Array {
-    if (data.length <= MAX_RESPONSE_CHUNK) return withSw(data, SW.OK);
+    return this.whole ? withSw(data, SW.OK) : this.split(data, SW.OK);
+  }
+
+  /** Response data and its SW: ≤ 256 bytes direct, longer ones through 61xx, the SW at the end. */
+  private split(data: Uint8Array, sw: number): Uint8Array {
+    if (data.length <= MAX_RESPONSE_CHUNK) return withSw(data, sw);
     this.longResponse = data.slice(MAX_RESPONSE_CHUNK);
+    this.longSw = sw;
     return withSw(data.subarray(0, MAX_RESPONSE_CHUNK), 0x6100 | (Math.min(this.longResponse.length, 256) % 256));
   }
 
@@ -371,7 +516,7 @@ export class TidApplet {
     const part = rest.slice(0, n);
     if (n === rest.length) {
       this.longResponse = null;
-      return withSw(part, SW.OK);
+      return withSw(part, this.longSw);
     }
     this.longResponse = rest.slice(n);
     return withSw(part, 0x6100 | (Math.min(this.longResponse.length, 256) % 256));
@@ -394,12 +539,19 @@ export class TidApplet {
             MAX_EXTRA >>> 8,
             MAX_EXTRA & 0xff,
             lifecycle,
-            this.pending ? 1 : 0,
+            (this.pending ? INFO_STATE.PENDING : 0) |
+              (this.link.hasKey ? INFO_STATE.LINK_KEY : 0) |
+              (this.link.sessionOpen ? INFO_STATE.SESSION : 0),
           ),
         );
       }
       case DATA_TAG.SLOTS:
         return this.respond(Uint8Array.from(this.slotState));
+      case DATA_TAG.LINK_KEY: {
+        const pk = this.link.publicKey();
+        if (!pk) return fail(SW.DATA_NOT_FOUND);
+        return this.respond(pk);
+      }
       default:
         return fail(SW.WRONG_P1P2);
     }
@@ -508,6 +660,21 @@ export class TidApplet {
     if (p2 === ERASE_ALL_SLOTS) this.eraseAll();
     else this.erase(p2);
     return withSw(new Uint8Array(0), SW.OK);
+  }
+
+  private generateLinkKey(p1: number, p2: number, hasData: boolean): Uint8Array {
+    if (hasData) return fail(SW.WRONG_LENGTH);
+    if (p1 !== 0 || p2 !== 0) return fail(SW.WRONG_P1P2);
+    if (this.nvm.locked) return fail(SW.SECURITY_STATUS);
+    return this.respond(this.link.generate(() => this.drawScalar(), this.work));
+  }
+
+  private openSecureSession(p1: number, p2: number, data: Uint8Array): Uint8Array {
+    if (p1 !== 0 || p2 !== 0) return fail(SW.WRONG_P1P2);
+    if (!this.link.hasKey) return fail(SW.CONDITIONS_OF_USE);
+    if (data.length !== LINK_OPEN_SIZE) return fail(SW.WRONG_LENGTH);
+    if (!isOnCurve(data.subarray(0, 64))) return fail(SW.WRONG_DATA);
+    return this.respond(this.link.open(data, () => this.drawScalar(), this.work));
   }
 
   private install(slot: number, key: Uint8Array, state: number): void {

@@ -6,6 +6,7 @@
 //   …                                                     // se.stats: bus time, busy time, …
 //   se.chip.reset();                                      // simulated reset (identity kept)
 //   se.applet.injectNextAuth({ nd, ephemeralPrivate });   // worked-example test hook
+//   createSimulatedSe({ bus, linkKey: skSe, tap })        // a paired (shielded) SE; a bus probe
 //
 // Without a clock a VirtualClock is made (se.clock); pass the same clock to the link driver.
 import type { Clock } from "../clock.js";
@@ -37,6 +38,8 @@ export interface SimulatedSeOptions<B extends "i2c" | "spi" = "i2c" | "spi"> {
   name?: string;
   /** session slots (default 8) */
   slots?: number;
+  /** SK.SE, the link's static private key, already in NVM: a paired, shielded SE (default: none) */
+  linkKey?: Uint8Array;
   /**
    * a probe on the wires: (dir, bytes) once per bus transaction that moved data, "out" = what the
    * host drove, "in" = what it read (the wiretap tests and the demo's bus capture use it)
@@ -69,6 +72,7 @@ export function createSimulatedSe(options: SimulatedSeOptions): SimulatedSe {
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.slots !== undefined ? { slots: options.slots } : {}),
+    ...(options.linkKey !== undefined ? { linkKey: options.linkKey } : {}),
   });
   const stats = emptySimStats();
   const chip = new SimChip(applet, clock, chipTiming, stats);
@@ -87,7 +91,15 @@ export function createSimulatedSe(options: SimulatedSeOptions): SimulatedSe {
   return { port, chip, applet, clock, faults, stats, busTiming, chipTiming };
 }
 
-export { TidApplet, seededRandom, type AppletResult, type AppletWork, type Identity, type AppletOptions } from "./applet.js";
+export {
+  TidApplet,
+  seededRandom,
+  type AppletResult,
+  type AppletWork,
+  type AppletNvm,
+  type Identity,
+  type AppletOptions,
+} from "./applet.js";
 export { SimChip, emptySimStats, type SimStats, type ChipLogEntry, type ChipOutput } from "./chip.js";
 export {
   FaultPlan,

@@ -56,7 +56,10 @@ describe("command bytes (docs/se-profile.md)", () => {
       maxExtra: 512,
       lifecycle: "locked",
       pending: true,
+      linkKey: false,
+      session: false,
     });
+    expect(c.getInfo().parse(fromHex("0100010802000206"))).toMatchObject({ pending: false, linkKey: true, session: true });
     expect(c.getSlots().parse(fromHex("00010200"))).toEqual(["empty", "loaded", "token", "empty"]);
     expect(c.authFinish(new Uint8Array(68)).parse(new Uint8Array(0))).toBeNull();
     expect(() => c.authFinish(new Uint8Array(68)).parse(new Uint8Array(16))).toThrow(c.SeFormatError); // token not asked for

@@ -156,7 +156,8 @@ describe("GET DATA", () => {
   });
   test("SW paths", () => {
     expect(sw(fresh({ provisioned: false }), "80 CA 00 01 00")).toBe("6a88");
-    expect(sw(fresh(), "80 CA 00 04 00")).toBe("6a86");
+    expect(sw(fresh(), "80 CA 00 04 00")).toBe("6a88"); // PK.SE: this SE has no link key
+    expect(sw(fresh(), "80 CA 00 05 00")).toBe("6a86");
     expect(sw(fresh(), "80 CA 01 01 00")).toBe("6a86");
     expect(sw(fresh(), "80 CA 00 01 01 00")).toBe("6700");
     expect(sw(fresh(), "00 CA 00 01 00")).toBe("6e00");
