@@ -6,7 +6,7 @@
 // here, in linear memory, and nowhere else; every scratch that held a secret is wiped.
 import {
   OK, ERR_BAD_POINT, ERR_BAD_LENGTH, ERR_RNG_FAILED, ERR_SE_STATUS_WORD, ERR_SE_NOT_AUTHENTIC,
-  ERR_SE_BAD_MAC,
+  ERR_SE_BAD_MAC, ERR_SE_SESSION_LOST,
 } from "../status";
 import { wipe } from "../mem";
 import { ctEqual } from "../ct";
@@ -176,9 +176,8 @@ function icv(prefix: u8): void {
  * Send `CLA INS P1 P2 data` protected and leave the plain response data in seRsp (seRspLen) with
  * its SW in seLastSw(). Returns OK (SW 9000), ERR_SE_STATUS_WORD (another SW, authenticated by
  * its R-MAC), ERR_SE_BAD_MAC (a response that does not verify: the session is ended), or the
- * link's status (the session is ended). A bare SW with no R-MAC (the SE's 6982 when it ended the
- * session) comes back as ERR_SE_STATUS_WORD with seRspLen 0 and the session ended: the caller
- * decides whether to open a new one and repeat.
+ * link's status (the session is ended), or ERR_SE_SESSION_LOST for a bare 6982 (the SE ended the
+ * session and ran nothing): the caller decides whether to open a new one and repeat.
  */
 export function linkCommand(cla: u8, ins: u8, p1: u8, p2: u8, data: usize, len: u32): i32 {
   const claSm = cla | CLA_SM;
@@ -213,9 +212,10 @@ export function linkCommand(cla: u8, ins: u8, p1: u8, p2: u8, data: usize, len: 
     return st;
   }
   if (seRspLen == 0) {
-    // no R-MAC: the SE ended the session (6982), or something that is not the SE answered
+    // no R-MAC: a bare 6982 is the SE ending the session without running the command; any other
+    // bare SW cannot be the SE's answer to a protected command
     linkEnd();
-    return ERR_SE_STATUS_WORD;
+    return st == ERR_SE_STATUS_WORD && seLastSw() == 0x6982 ? ERR_SE_SESSION_LOST : ERR_SE_BAD_MAC;
   }
   const st2 = unwrapResponse(seLastSw());
   if (st2 != OK) {
@@ -224,6 +224,7 @@ export function linkCommand(cla: u8, ins: u8, p1: u8, p2: u8, data: usize, len: 
     return st2;
   }
   counter++;
+  if (counter == 0) linkEnd();   // all 2^32 − 1 counters used: the next command opens a new session
   return st;
 }
 

@@ -3,6 +3,7 @@
 // test/vectors/se-link-example.json (made with node:crypto alone) byte for byte on every build,
 // and the node:crypto SE half of reference/secure-link.ts answering as an SE with another static
 // key (an impostor: refused before any command is sent).
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TidClient } from "../../bindings/client.js";
@@ -10,7 +11,8 @@ import { TidError } from "../../bindings/errors.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { seOpen, sm2Keygen } from "../../reference/index.js";
-import { BUILDS } from "../support/tid.js";
+import { createSimulatedStack } from "../../hal/index.js";
+import { BUILDS, answer, randomIdentity } from "../support/tid.js";
 
 interface LinkCommand {
   name: string;
@@ -196,5 +198,219 @@ describe("shielded link options", () => {
     expect(x.tid_se_link_state!()).toBe(1);
     expect(x.tid_se_pin_link_key!(io, 0)).toBe(0);
     expect(x.tid_se_link_state!()).toBe(0);
+  });
+});
+
+// ---- the wasm host against the simulated SE (its node:crypto half of the link), on both buses ----
+
+const BUSES = ["i2c", "spi"] as const;
+
+/** A paired simulated SE behind a link the test can tamper with, and a shielded wasm client on it. */
+async function shieldedPair(bus: "i2c" | "spi", options: { returnToken?: boolean } = {}) {
+  const identity = randomIdentity();
+  const linkPrivate = sm2Keygen().privateKey;
+  const stack = createSimulatedStack({ bus, identity, linkKey: linkPrivate });
+  const pk = stack.sim.applet.linkPublicKey()!;
+  /** a man in the middle at the APDU level: sees and may replace each command and answer */
+  const mitm: {
+    onCommand?: (apdu: Uint8Array) => Uint8Array | "drop";
+    onResponse?: (rsp: Uint8Array, apdu: Uint8Array) => Uint8Array;
+    log: { apdu: string; rsp: string }[];
+  } = { log: [] };
+  const link = {
+    transceiveSync(apdu: Uint8Array): Uint8Array {
+      const cmd = mitm.onCommand ? mitm.onCommand(apdu) : apdu;
+      if (cmd === "drop") throw Object.assign(new Error("dropped in flight"), { status: "ERR_SE_TIMEOUT" });
+      let rsp = stack.link.transceiveSync(cmd);
+      if (mitm.onResponse) rsp = mitm.onResponse(rsp, cmd);
+      mitm.log.push({ apdu: toHex(cmd), rsp: toHex(rsp) });
+      return rsp;
+    },
+  };
+  const client = await TidClient.create({
+    backend: "se",
+    link,
+    linkKey: pk,
+    build: "release",
+    ...(options.returnToken !== undefined ? { returnToken: options.returnToken } : {}),
+  });
+  return { identity, stack, client, mitm, pk };
+}
+
+const opens = (log: { apdu: string }[]): number => log.filter((e) => e.apdu.startsWith("8088")).length;
+
+function authenticate(client: TidClient, identity: { tid: Uint8Array; psk: Uint8Array }) {
+  const authcode = client.getAuthcode();
+  const { serverData, token } = answer(authcode, identity);
+  return { serverData, token: token! };
+}
+
+describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) => {
+  it("authenticates, keeps the token and the slot keys out of clear APDUs, and uses the slot inside the SE", async () => {
+    const { identity, stack, client, mitm } = await shieldedPair(bus);
+    client.init();
+    expect(toHex(client.tid)).toBe(toHex(identity.tid));
+    const { serverData, token } = authenticate(client, identity);
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token));
+    expect(toHex(stack.sim.applet.peekSlot(0)!)).toBe(toHex(token));
+    const pt = randomBytes(480);
+    const ct = client.symCrypto(0, pt, true);
+    expect(toHex(client.symCrypto(0, ct, false))).toBe(toHex(pt));
+    client.importSessionKey(3, token);
+    expect(toHex(stack.sim.applet.peekSlot(3)!)).toBe(toHex(token));
+    // after SELECT and OPEN every APDU went protected (CLA 84), and the token is in none of them
+    const after = mitm.log.slice(2);
+    expect(after.every((e) => e.apdu.startsWith("84") || e.apdu.startsWith("94"))).toBe(true);
+    const all = mitm.log.map((e) => e.apdu + e.rsp).join("");
+    expect(all).not.toContain(toHex(token));
+    expect(all).not.toContain(toHex(identity.tid) + toHex(identity.psk));
+    expect(opens(mitm.log)).toBe(1);
+    expect(client.linkState).toBe("session-open");
+  });
+
+  it("a reset of the SE ends its session: the next command opens a new one and runs (GET DATA, SM4 CIPHER)", async () => {
+    const { identity, stack, client, mitm } = await shieldedPair(bus);
+    client.init();
+    client.importSessionKey(1, identity.psk);
+    stack.sim.chip.reset();
+    // the slot is gone with the reset (RAM): the repeated SM4 CIPHER is refused by the SE, authentically
+    expect(errorOf(() => client.symCrypto(1, new Uint8Array(16), true)).status).toBe("ERR_SLOT_EMPTY");
+    expect(opens(mitm.log)).toBe(2);
+    client.importSessionKey(1, identity.psk);
+    expect(client.symCrypto(1, new Uint8Array(16), true)).toHaveLength(16);
+  });
+
+  it("a response altered in flight: a repeatable command is repeated in a new session, AUTH FINISH fails typed and installs nothing", async () => {
+    const { identity, stack, client, mitm } = await shieldedPair(bus);
+    client.init();
+    let flip = true;
+    mitm.onResponse = (rsp, apdu) => {
+      if (flip && apdu[0] === 0x84 && apdu[1] === 0x5a) {
+        flip = false;
+        const bad = rsp.slice();
+        bad[0]! ^= 0x01;
+        return bad;
+      }
+      return rsp;
+    };
+    client.importSessionKey(2, identity.psk); // repeated after ERR_SE_BAD_MAC on the first answer
+    expect(opens(mitm.log)).toBe(2);
+    const authcode = client.getAuthcode();
+    const { serverData } = answer(authcode, identity);
+    mitm.onResponse = (rsp, apdu) => {
+      if (apdu[1] === 0xdc && apdu[2] === 0x02 && (apdu[0] & 0x10) === 0) {
+        const bad = rsp.slice();
+        bad[3]! ^= 0x80; // inside the encrypted token
+        return bad;
+      }
+      return rsp;
+    };
+    expect(errorOf(() => client.validate(serverData)).status).toBe("ERR_SE_BAD_MAC");
+    expect(() => client.seal(0, new Uint8Array(4))).toThrow(/ERR_SLOT_EMPTY/); // nothing installed in the wasm
+    mitm.onResponse = undefined;
+    expect(client.getAuthcode()).toHaveLength(132); // the link recovers with a new session
+    expect(stack.sim.applet.inspect().pending).toBe(true);
+  });
+
+  it("a replayed or reordered answer never verifies", async () => {
+    const { identity, client, mitm } = await shieldedPair(bus);
+    client.init();
+    client.importSessionKey(0, identity.psk);
+    const old = fromHex(mitm.log.at(-1)!.rsp); // the protected 9000 of that LOAD SESSION KEY
+    const authcode = client.getAuthcode();
+    const { serverData } = answer(authcode, identity);
+    mitm.onResponse = (rsp, apdu) => (apdu[1] === 0xdc && apdu[2] === 0x02 && (apdu[0] & 0x10) === 0 ? old : rsp);
+    expect(errorOf(() => client.validate(serverData)).status).toBe("ERR_SE_BAD_MAC");
+  });
+
+  it("a command altered in flight is refused by the SE before it runs (bare 6982); the host opens again and repeats it", async () => {
+    const { identity, stack, client, mitm } = await shieldedPair(bus);
+    client.init();
+    let flip = true;
+    mitm.onCommand = (apdu) => {
+      if (flip && apdu[0] === 0x84 && apdu[1] === 0x5a) {
+        flip = false;
+        const bad = apdu.slice();
+        bad[7]! ^= 0x04; // in the ciphertext of the key
+        return bad;
+      }
+      return apdu;
+    };
+    client.importSessionKey(4, identity.psk);
+    const sws = mitm.log.filter((e) => e.apdu.startsWith("845a")).map((e) => e.rsp.slice(-4));
+    expect(sws[0]).toBe("6982");
+    expect(mitm.log.find((e) => e.apdu.startsWith("845a"))!.rsp).toBe("6982"); // bare: no R-MAC
+    expect(toHex(stack.sim.applet.peekSlot(4)!)).toBe(toHex(identity.psk));
+    expect(opens(mitm.log)).toBe(2);
+  });
+
+  it("an AUTH FINISH altered in flight did not run (bare 6982), so it is repeated in a new session and succeeds", async () => {
+    const { identity, client, mitm } = await shieldedPair(bus);
+    client.init();
+    const { serverData, token } = authenticate(client, identity);
+    let flip = true;
+    mitm.onCommand = (apdu) => {
+      if (flip && apdu[1] === 0xdc && apdu[2] === 0x02 && (apdu[0] & 0x10) === 0) {
+        flip = false;
+        const bad = apdu.slice();
+        bad[bad.length - 3]! ^= 0x10; // in the C-MAC
+        return bad;
+      }
+      return apdu;
+    };
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token));
+    expect(opens(mitm.log)).toBe(2);
+  });
+
+  it("an AUTH FINISH dropped in flight is not repeated blindly: a typed error, and the next authentication works", async () => {
+    const { identity, client, mitm } = await shieldedPair(bus);
+    client.init();
+    const authcode = client.getAuthcode();
+    const { serverData } = answer(authcode, identity);
+    mitm.onCommand = (apdu) => (apdu[1] === 0xdc && apdu[2] === 0x02 ? "drop" : apdu);
+    expect(errorOf(() => client.validate(serverData)).status).toBe("ERR_SE_TIMEOUT");
+    mitm.onCommand = undefined;
+    const again = authenticate(client, identity);
+    expect(toHex(client.validate(again.serverData)!)).toBe(toHex(again.token));
+  });
+
+  it("an unprotected command injected after the session opened runs nothing and ends the session; the host recovers", async () => {
+    const { identity, stack, client, mitm } = await shieldedPair(bus);
+    client.init();
+    // the intruder's LOAD SESSION KEY in clear, straight onto the bus
+    const rsp = stack.link.transceiveSync(fromHex("805a000510" + "11".repeat(16)));
+    expect(toHex(rsp)).toBe("6982");
+    expect(stack.sim.applet.peekSlot(5)).toBeNull();
+    expect(stack.sim.applet.inspect().sessionOpen).toBe(false);
+    // the host's next command meets the ended session (bare 6982), opens again and repeats
+    expect(toHex(client.tid)).toBe(toHex(identity.tid)); // local: no APDU
+    client.eraseSlot(5);
+    expect(opens(mitm.log)).toBe(2);
+  });
+
+  it("every byte of a protected AUTH FINISH answer flipped, and every shorter data length: ERR_SE_BAD_MAC, nothing installed", async () => {
+    const { identity, client, mitm } = await shieldedPair(bus);
+    client.init();
+    const isFinish = (apdu: Uint8Array): boolean => apdu[1] === 0xdc && apdu[2] === 0x02 && (apdu[0] & 0x10) === 0;
+    // the genuine answer's shape: E (the token, padded: 32) ‖ R-MAC (8) ‖ 9000
+    const first = authenticate(client, identity);
+    let size = 0;
+    mitm.onResponse = (rsp, apdu) => ((size = isFinish(apdu) ? rsp.length : size), rsp);
+    expect(toHex(client.validate(first.serverData)!)).toBe(toHex(first.token));
+    expect(size).toBe(32 + 8 + 2);
+    client.eraseSlot(0);
+    const damage: ((r: Uint8Array) => Uint8Array)[] = [];
+    for (let i = 0; i < size; i++) damage.push((r) => ((r = r.slice()), (r[i]! ^= 1 << (i % 8)), r));
+    for (let n = 0; n < size - 2; n++) damage.push((r) => Uint8Array.from([...r.subarray(0, n), ...r.subarray(-2)]));
+    for (const [k, hurt] of damage.entries()) {
+      const { serverData } = authenticate(client, identity);
+      mitm.onResponse = (rsp, apdu) => (isFinish(apdu) ? hurt(rsp) : rsp);
+      const e = errorOf(() => client.validate(serverData));
+      mitm.onResponse = undefined;
+      // a flipped SW byte may read as a bare 6982 (the SE's "session ended"): AUTH FINISH is then
+      // repeated, and the SE, whose pending request that first run consumed, answers 6985
+      expect(["ERR_SE_BAD_MAC", "ERR_NO_PENDING_REQUEST"], `damage ${k}`).toContain(e.status);
+      expect(() => client.seal(0, new Uint8Array(1)), `damage ${k}`).toThrow(/ERR_SLOT_EMPTY/);
+    }
   });
 });
