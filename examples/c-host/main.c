@@ -32,7 +32,7 @@
 #define MAX_LINE 16384
 
 static const char USAGE[] =
-    "usage: tid-c-host (--soft IDENTITY_FILE | --se /dev/i2c-N [--address 0x71]) COMMAND\n"
+    "usage: tid-c-host (--soft IDENTITY_FILE | --se /dev/i2c-N [--address 0x71] (--link-key HEX | --unshielded)) COMMAND\n"
     "       tid-c-host bench [--ms N] [--samples N] [--warmup-ms N] [--ops sm4-ctr,sm2-sign,sm2-keygen,sm2-ecdh]\n"
     "commands:\n"
     "  probe                 the backend: ABI version and TID; on an SE also its ATR and applet info\n"
@@ -40,6 +40,8 @@ static const char USAGE[] =
     "  auth [--message TEXT] authcode to stdout, server data (hex line) from stdin, validate;\n"
     "                        print token, sym-ecb, uplink; then one downlink message (hex line) from stdin\n"
     "IDENTITY_FILE: lines `tid <16 hex digits>` and `psk <32 hex digits>`, mode 0600\n"
+    "--link-key HEX: the SE's pinned public link key (128 hex digits): every APDU goes through the shielded link\n"
+    "--unshielded: talk to the SE in clear (the token and session keys then cross the bus readable)\n"
     "environment: TID_DEBUG=hal traces the bus; TID_C_HOST_TEST_RANDOM / TID_C_HOST_TEST_NOW: TEST MODE\n";
 
 /* Offsets in the module's I/O region (tid_io_ptr(), 66,560 bytes) for this program's buffers. */
@@ -51,6 +53,7 @@ enum {
   SYM = 2112,         /* 16 */
   IDENTITY = 2176,    /* TID ‖ PSK, 24 */
   APDU = 2304,        /* probe's raw APDUs: ≤ 261, response ≤ 258 */
+  LINK_KEY = 3072,    /* the pinned PK.SE, 64; then its SM3, 32 */
   PLAIN = 4096,       /* ≤ MAX_MESSAGE */
   SEALED = 12288,     /* ≤ MAX_MESSAGE + 24 */
   DOWN = 20480,       /* ≤ MAX_MESSAGE + 24 */
@@ -62,6 +65,8 @@ struct app {
   struct fm_i2c link;
   int backend;
   uint32_t io;
+  int pinned;           /* --link-key given: the shielded link */
+  uint8_t link_key[64]; /* PK.SE */
 };
 
 static Z_tid_instance_t *W(struct app *a) { return &a->host.wasm; }
@@ -155,6 +160,10 @@ static int read_identity(const char *path, uint8_t identity[24]) {
 /* Choose the backend in the module; soft: load TID ‖ PSK and wipe every copy. */
 static int set_up(struct app *a, const char *identity_file) {
   CHECK(a, Z_tidZ_tid_set_backend(W(a), (u32)a->backend));
+  if (a->pinned) {
+    memcpy(tid_mem(&a->host) + a->io + LINK_KEY, a->link_key, 64);
+    CHECK(a, Z_tidZ_tid_se_pin_link_key(W(a), a->io + LINK_KEY, 64));
+  }
   if (a->backend == BACKEND_SOFT) {
     uint8_t *mem = tid_mem(&a->host);
     if (read_identity(identity_file, mem + a->io + IDENTITY) != 0) return 1;
@@ -209,8 +218,19 @@ static int cmd_probe(struct app *a, const char *identity_file) {
   if (set_up(a, identity_file)) return 1;
   CHECK(a, Z_tidZ_tid_get_tid(W(a), a->io + SYM));
   print_hex("tid", tid_mem(&a->host) + a->io + SYM, 8);
-  if (a->backend == BACKEND_SE)
+  if (a->backend == BACKEND_SE) {
+    if (a->pinned) {
+      /* the fingerprint `tid probe` shows: the first 8 bytes of SM3(PK.SE) */
+      uint8_t *mem = tid_mem(&a->host);
+      CHECK(a, Z_tidZ_sm3_digest(W(a), a->io + LINK_KEY, 64, a->io + LINK_KEY + 64));
+      printf("shielded yes sm3:");
+      for (int i = 0; i < 8; i++) printf("%02x", mem[a->io + LINK_KEY + 64 + i]);
+      putchar('\n');
+    } else {
+      printf("shielded no\n");
+    }
     printf("link nacks=%lu naks=%lu wtx=%lu io-retries=%lu\n", a->link.nacks, a->link.naks, a->link.wtx, a->link.io_retries);
+  }
   return 0;
 }
 
@@ -474,7 +494,8 @@ static int usage(const char *why) {
 }
 
 struct options {
-  const char *identity, *device, *command, *message, *ops;
+  const char *identity, *device, *command, *message, *ops, *link_key;
+  int unshielded;
   unsigned address;
   double ms, warmup_ms;
   int samples;
@@ -513,7 +534,8 @@ int main(int argc, char **argv) {
       return 0;
     }
     int takes = !strcmp(arg, "--soft") || !strcmp(arg, "--se") || !strcmp(arg, "--address") || !strcmp(arg, "--message") ||
-                !strcmp(arg, "--ms") || !strcmp(arg, "--samples") || !strcmp(arg, "--warmup-ms") || !strcmp(arg, "--ops");
+                !strcmp(arg, "--ms") || !strcmp(arg, "--samples") || !strcmp(arg, "--warmup-ms") || !strcmp(arg, "--ops") ||
+                !strcmp(arg, "--link-key");
     if (takes && !val) return usage("an option needs a value");
     if (!strcmp(arg, "--soft")) o.identity = val;
     else if (!strcmp(arg, "--se")) o.device = val;
@@ -526,6 +548,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(arg, "--warmup-ms")) o.warmup_ms = atof(val);
     else if (!strcmp(arg, "--samples")) o.samples = atoi(val);
     else if (!strcmp(arg, "--ops")) o.ops = val;
+    else if (!strcmp(arg, "--link-key")) o.link_key = val;
+    else if (!strcmp(arg, "--unshielded")) o.unshielded = 1;
     else if (arg[0] == '-') return usage("unknown option");
     else if (!o.command) o.command = arg;
     else return usage("one command only");
@@ -536,10 +560,17 @@ int main(int argc, char **argv) {
   if (!bench && strcmp(o.command, "probe") && strcmp(o.command, "authcode") && strcmp(o.command, "auth"))
     return usage("unknown command");
   if (!bench && !o.identity == !o.device) return usage("choose one backend: --soft IDENTITY_FILE or --se /dev/i2c-N");
+  if (o.device && !o.link_key == !o.unshielded)
+    return usage("--se needs --link-key HEX (the SE's pinned public link key) or, to talk in clear, --unshielded");
+  if (!o.device && (o.link_key || o.unshielded)) return usage("--link-key / --unshielded go with --se");
   if (bench && (o.ms <= 0 || o.warmup_ms < 0 || o.samples < 1 || o.samples > 64)) return usage("bench: --ms > 0, --samples 1..64");
 
   static struct app a; /* static: the instance and the link's buffers are not small */
   a.link.fd = -1;
+  if (o.link_key) {
+    if (from_hex(o.link_key, a.link_key, sizeof a.link_key) != 64) return usage("--link-key: 128 hex digits (x || y of PK.SE)");
+    a.pinned = 1;
+  }
   a.backend = o.device ? BACKEND_SE : BACKEND_SOFT;
   if (o.device && fm_i2c_open(&a.link, o.device, o.address) != 0) {
     fprintf(stderr, "tid-c-host: %s\n", a.link.err);

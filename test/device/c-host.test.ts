@@ -216,7 +216,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
 
     it("probe: ATR, applet info and TID through open/ioctl(I2C_SLAVE)/write/read on /dev/i2c-1", async () => {
       const srv = await serve({ identity });
-      const r = await host(["--se", "/dev/i2c-1", "probe"], { shim: srv });
+      const r = await host(["--se", "/dev/i2c-1", "--unshielded", "probe"], { shim: srv });
       expect(r.code, r.stderr).toBe(0);
       expect(r.out).toMatchObject({
         backend: "se",
@@ -232,10 +232,10 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       expect(srv.counts.ops.I2C_READ).toBeGreaterThan(0);
 
       const blank = await serve();
-      const b = await host(["--se", "/dev/i2c-1", "probe"], { shim: blank });
+      const b = await host(["--se", "/dev/i2c-1", "--unshielded", "probe"], { shim: blank });
       expect(b.code, b.stderr).toBe(0);
       expect(b.out).toMatchObject({ lifecycle: "blank", tid: "none" });
-      const ac = await host(["--se", "/dev/i2c-1", "authcode"], { shim: blank });
+      const ac = await host(["--se", "/dev/i2c-1", "--unshielded", "authcode"], { shim: blank });
       expect(ac.code).toBe(1);
       expect(ac.stderr).toMatch(/tid_client_init.*: TID_ERR_NOT_INITIALISED \(-200\), SE status word 6A88\n.*provision it first/);
     });
@@ -246,7 +246,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       let token: Uint8Array | undefined;
       const message = "door opened";
       const downlink = "close the door";
-      const r = await host(["--se", "/dev/i2c-1", "auth", "--message", message], {
+      const r = await host(["--se", "/dev/i2c-1", "--unshielded", "auth", "--message", message], {
         shim: srv,
         answer: (key, value) => {
           if (key === "authcode") {
@@ -287,7 +287,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
           },
         },
       });
-      const r = await host(["--se", "/dev/i2c-1", "probe"], { shim: srv });
+      const r = await host(["--se", "/dev/i2c-1", "--unshielded", "probe"], { shim: srv });
       expect(r.code, r.stderr).toBe(0);
       expect(r.out.tid).toBe(EXAMPLE.TID);
       const stats = Object.fromEntries(r.out.link!.split(" ").map((kv) => kv.split("=") as [string, string]));
@@ -297,11 +297,11 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       expect(Number(stats.wtx)).toBe(3);
 
       const failing = await serve({ identity, wire: [{ device: "i2c", op: "read", errno: "EIO", count: 3 }] });
-      const f = await host(["--se", "/dev/i2c-1", "probe"], { shim: failing });
+      const f = await host(["--se", "/dev/i2c-1", "--unshielded", "probe"], { shim: failing });
       expect(f.code).toBe(1);
       expect(f.stderr).toMatch(/GET ATR: TID_ERR_SE_IO \(-504\)\n {2}\/dev\/i2c-1@0x71: 3 read errors in a row/);
 
-      const none = await host(["--se", "/dev/i2c-9", "probe"], { shim: srv });
+      const none = await host(["--se", "/dev/i2c-9", "--unshielded", "probe"], { shim: srv });
       expect(none.code).toBe(1);
       expect(none.stderr).toMatch(/\/dev\/i2c-9@0x71: no such bus/);
     });
@@ -360,7 +360,10 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       expect(se).toMatchObject({ provisioned: true, locked: true });
 
       const result: { token?: Uint8Array } = {};
-      const r = await host(["--se", "/dev/i2c-1", "auth", "--message", "first boot"], { shim: srv, answer: userServer(result, "welcome") });
+      const r = await host(["--se", "/dev/i2c-1", "--unshielded", "auth", "--message", "first boot"], {
+        shim: srv,
+        answer: userServer(result, "welcome"),
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.out.tid).toBe(toHex(se.tid!));
       expect(r.out.token).toBe(toHex(result.token!));
