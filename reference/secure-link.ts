@@ -89,6 +89,11 @@ export function deriveLinkKeys(input: {
   return { info, km, receiptKey, sEnc: km.slice(16, 32), sMac: km.slice(32, 48), sRmac: km.slice(48, 64), receipt };
 }
 
+/** True when `pk` is 64 bytes X ‖ Y on the SM2 curve: a key that can be pinned. */
+export function isLinkPublicKey(pk: unknown): boolean {
+  return pk instanceof Uint8Array && pk.length === PUBLIC_KEY_SIZE && isOnCurve(pk);
+}
+
 function wipeDerivation(d: LinkDerivation): void {
   for (const b of [d.km, d.receiptKey, d.sEnc, d.sMac, d.sRmac, d.receipt]) b.fill(0);
 }

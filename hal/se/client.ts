@@ -6,28 +6,29 @@
 // Errors: a status word other than 9000 → SeStatusError (sw, reason, the wasm status it maps to,
 // the command's name; the channel's ApduError is its cause). Transport errors (BusError,
 // LinkError, ApduProtocolError) pass through unchanged. A 9000 with malformed data → SeFormatError.
+//
+// Shielded (docs/se-profile.md "The shielded link"): with `pinnedKey` (PK.SE, pinned at pairing)
+// every command goes through the secure channel (secure-channel.ts): a session is opened on first
+// use, every command is protected, a lost session is reopened once; SeImpostorError,
+// SeSessionLostError and SeSecureMessagingError (link-errors.ts) are its failures. pair() is the
+// pairing step: GENERATE LINK KEY, and the returned PK.SE is pinned on this client.
 import { ApduChannel, type Transceiver } from "../apdu/channel.js";
-import { apduError, type ApduError, type SwReason } from "../apdu/errors.js";
-import { swHex, type ResponseApdu } from "../apdu/apdu.js";
+import { apduError } from "../apdu/errors.js";
+import type { CommandApdu, ResponseApdu } from "../apdu/apdu.js";
+import { isLinkPublicKey, type SessionKeys } from "../../reference/secure-link.js";
 import * as cmd from "./commands.js";
 import type { AppletInfo, AuthBeginInput, AuthFinishOptions, SelectInfo, SeCommand, SlotState } from "./commands.js";
+import { SecureChannel } from "./secure-channel.js";
+import { SeStatusError } from "./status-error.js";
 
-export class SeStatusError extends Error {
-  readonly sw: number;
-  readonly reason: SwReason;
-  /** the wasm status this SW stands for in this command (commands.ts statusOfSw) */
-  readonly status: string;
-  /** "AUTH FINISH" */
-  readonly command: string;
+export { SeStatusError } from "./status-error.js";
 
-  constructor(command: string, sw: number, status: string, cause: ApduError) {
-    super(`${command}: SE answered ${swHex(sw)} (${cause.reason}) → ${status}`, { cause });
-    this.name = "SeStatusError";
-    this.command = command;
-    this.sw = sw;
-    this.reason = cause.reason;
-    this.status = status;
-  }
+export interface SeClientOptions {
+  /**
+   * PK.SE (64 bytes X ‖ Y) pinned at pairing: the client then talks to the SE only through the
+   * shielded link, and refuses an SE that cannot prove it holds the matching key.
+   */
+  pinnedKey?: Uint8Array;
 }
 
 /** Identity as read from the SE (GET DATA). */
@@ -46,19 +47,84 @@ function finish<T>(c: SeCommand<T>, r: ResponseApdu): T {
 
 export class SeClient {
   readonly channel: ApduChannel;
+  private secureChannel: SecureChannel | null = null;
 
   /** Over an ApduChannel, or a link (one is made). */
-  constructor(channelOrLink: ApduChannel | Transceiver) {
+  constructor(channelOrLink: ApduChannel | Transceiver, options: SeClientOptions = {}) {
     this.channel = channelOrLink instanceof ApduChannel ? channelOrLink : new ApduChannel(channelOrLink);
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    if (options.pinnedKey !== undefined) this.pin(options.pinnedKey);
+  }
+
+  /** True when a link key is pinned: every command goes over the shielded link. */
+  get shielded(): boolean {
+    return this.secureChannel !== null;
+  }
+
+  /** The secure channel (null when unshielded): its session, test hooks, explicit open / end. */
+  get secure(): SecureChannel | null {
+    return this.secureChannel;
+  }
+
+  /** Copies of the open session's keys (host side), or null: for wiretap tests. */
+  sessionKeys(): SessionKeys | null {
+    return this.secureChannel?.sessionKeys() ?? null;
+  }
+
+  /**
+   * Pin PK.SE (64 bytes X ‖ Y): from now on every command is shielded. Replaces an earlier pin
+   * (and ends its session).
+   * @throws TypeError / RangeError (pinnedKey) when it is not a point of the curve
+   */
+  pin(pinnedKey: Uint8Array): void {
+    const next = new SecureChannel(this.channel, pinnedKey);
+    this.secureChannel?.end();
+    this.secureChannel = next;
   }
 
   /** Run any profile command (commands.ts) synchronously. */
   runSync<T>(c: SeCommand<T>): T {
-    return finish(c, this.channel.transmitSync(c.apdu));
+    return finish(c, this.exchangeSync(c.apdu, c.name));
   }
 
   async run<T>(c: SeCommand<T>): Promise<T> {
-    return finish(c, await this.channel.transmit(c.apdu));
+    return finish(c, await this.exchange(c.apdu, c.name));
+  }
+
+  private exchangeSync(apdu: CommandApdu, name: string): ResponseApdu {
+    return this.secureChannel ? this.secureChannel.transmitSync(apdu, name) : this.channel.transmitSync(apdu);
+  }
+
+  private exchange(apdu: CommandApdu, name: string): Promise<ResponseApdu> {
+    return this.secureChannel ? this.secureChannel.transmit(apdu, name) : this.channel.transmit(apdu);
+  }
+
+  /** GET DATA 00 04: PK.SE (public; null-free: 6A88 → SeStatusError while the SE has none). */
+  getLinkKeySync(): Uint8Array {
+    return this.runSync(cmd.getLinkKey());
+  }
+  getLinkKey(): Promise<Uint8Array> {
+    return this.run(cmd.getLinkKey());
+  }
+
+  /**
+   * Pairing: GENERATE LINK KEY, then pin the PK.SE it returns on this client, and return it for
+   * the device's configuration. Do it in a trusted place (factory, bench): on a first pairing the
+   * key crosses the bus in clear and nothing proves where it came from — that is what pinning it
+   * there means. On a client already pinned it runs inside the session (the SE then ends it).
+   * Refused after LOCK (6982).
+   */
+  pairSync(): Uint8Array {
+    return this.pinned(this.runSync(cmd.generateLinkKey()));
+  }
+  async pair(): Promise<Uint8Array> {
+    return this.pinned(await this.run(cmd.generateLinkKey()));
+  }
+
+  private pinned(pk: Uint8Array): Uint8Array {
+    if (!isLinkPublicKey(pk)) throw new cmd.SeFormatError("GENERATE LINK KEY", "PK.SE is not a point of the SM2 curve");
+    this.pin(pk);
+    return pk;
   }
 
   selectSync(): SelectInfo {

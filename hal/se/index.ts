@@ -1,6 +1,6 @@
 // The SE command profile "TID applet v1" (docs/se-profile.md): constants (profile.ts), the one
 // APDU encoder (commands.ts, exported as the `seCommands` namespace) and the typed sync/async
-// calls over an APDU channel (client.ts).
+// calls over an APDU channel (client.ts), shielded when a link key is pinned (secure-channel.ts).
 export * from "./profile.js";
 export * as seCommands from "./commands.js";
 export {
@@ -14,4 +14,6 @@ export {
   type AuthBeginInput,
   type AuthFinishOptions,
 } from "./commands.js";
-export { SeClient, SeStatusError, type SeIdentity } from "./client.js";
+export { SeClient, SeStatusError, type SeIdentity, type SeClientOptions } from "./client.js";
+export { SecureChannel, repeatPolicy, type RepeatPolicy } from "./secure-channel.js";
+export { SeImpostorError, SeSessionLostError, SeSecureMessagingError } from "./link-errors.js";

@@ -25,6 +25,9 @@ import {
   type SessionKeys,
 } from "../../reference/index.js";
 import { SessionEnded, SimLinkState } from "./secure-session.js";
+import type { AppletWork } from "./work.js";
+
+export type { AppletWork } from "./work.js";
 import {
   APPLET_PROTOCOL,
   APPLET_VERSION,
@@ -59,22 +62,6 @@ import {
   TID_APPLET_AID,
   TID_SIZE,
 } from "../se/profile.js";
-
-/** Work a command did, for the timing model. */
-export interface AppletWork {
-  /** SM2 key-pair generations (one scalar multiplication each) */
-  sm2Keygen: number;
-  /** SM2 ECDH computations (point check + scalar multiplication) */
-  sm2Ecdh: number;
-  /** bytes through HMAC-SM3 / SM3 (KDF included) */
-  sm3Bytes: number;
-  /** SM4 blocks */
-  sm4Blocks: number;
-  /** NVM writes */
-  nvmWrites: number;
-  /** TRNG bytes drawn */
-  randomBytes: number;
-}
 
 export interface AppletResult {
   /** the whole R-APDU: data ‖ SW1 SW2 */
@@ -381,7 +368,7 @@ export class TidApplet {
 
   /**
    * The shielded-link gate and secure messaging around one whole command
-   * (docs/se-profile.md "Secure messaging on every later command", "What ends the session").
+   * (docs/se-profile.md "Secure messaging on every later command").
    */
   private execute(cla: number, ins: number, p1: number, p2: number, data: Uint8Array, hasData: boolean, le: number | null): Uint8Array {
     const plainCla = cla & ~CLA_SM;

@@ -12,7 +12,7 @@ import {
   type SecureSession,
   type SessionKeys,
 } from "../../reference/index.js";
-import type { AppletWork } from "./applet.js";
+import type { AppletWork } from "./work.js";
 
 /** Blocks one CMAC of `n` bytes costs: the subkey block plus one per (started) block. */
 function cmacBlocks(n: number): number {

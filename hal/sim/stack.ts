@@ -14,6 +14,8 @@ export interface SimulatedStackOptions extends SimulatedSeOptions {
   linkTiming?: Partial<LinkTiming>;
   /** link debug trace */
   trace?: (line: string) => void;
+  /** PK.SE to pin on the client: it then uses the shielded link (pair the chip with `linkKey`) */
+  pinnedKey?: Uint8Array;
 }
 
 export interface SimulatedStack {
@@ -34,5 +36,6 @@ export function createSimulatedStack(options: SimulatedStackOptions): SimulatedS
   };
   const link: Link = sim.port.kind === "i2c" ? new FmI2cLink(sim.port, linkOptions) : new FmSpiLink(sim.port, linkOptions);
   const channel = new ApduChannel(link);
-  return { sim, clock, link, channel, client: new SeClient(channel) };
+  const client = new SeClient(channel, options.pinnedKey !== undefined ? { pinnedKey: options.pinnedKey } : {});
+  return { sim, clock, link, channel, client };
 }
