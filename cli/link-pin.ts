@@ -80,3 +80,26 @@ export function readLinkPin(path: string, option = "--link-key"): LinkPin {
     ...(typeof j.board === "string" ? { board: j.board } : {}),
   };
 }
+
+/**
+ * The link a device command uses on an SE board: the pin in the simulated board's state file, or
+ * the --link-key FILE of a hardware board, or no pin when --unshielded says so explicitly. A
+ * usage error when neither (or both) is given.
+ */
+export function chooseLink(input: { simStatePin?: Uint8Array; linkKeyFile?: string; unshielded?: boolean; simulated: boolean }): {
+  linkKey?: Uint8Array;
+} {
+  const { simStatePin, linkKeyFile, unshielded, simulated } = input;
+  if (linkKeyFile !== undefined && simulated)
+    throw new UsageError("--link-key is for hardware boards: a simulated board's --sim-state file holds its pin");
+  const linkKey = simStatePin ?? (linkKeyFile !== undefined ? readLinkPin(linkKeyFile).linkKey : undefined);
+  if (linkKey && unshielded) throw new UsageError("--unshielded contradicts the pinned link key: drop one");
+  if (!linkKey && !unshielded) {
+    throw new UsageError(
+      simulated
+        ? "the simulated SE in --sim-state was not paired (no link key): provision it again, or pass --unshielded to talk to it in clear"
+        : "the SE's link key is not pinned: give --link-key FILE (written by `tid provision --link-key FILE`), or --unshielded to talk to the SE in clear",
+    );
+  }
+  return linkKey ? { linkKey } : {};
+}

@@ -26,6 +26,8 @@ export const DEVICE_OPTIONS = {
   "passphrase-env": { type: "string" },
   "passphrase-file": { type: "string" },
   "machine-bound": { type: "boolean" },
+  "link-key": { type: "string" },
+  unshielded: { type: "boolean" },
   ca: { type: "string" },
   json: { type: "boolean" },
 } as const;

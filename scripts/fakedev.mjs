@@ -6,11 +6,11 @@
 // TID_FAKEDEV_SOCKET set, forwards its stdio, signals and exit code, then stops the server.
 //
 //   npm run fakedev -- node bin/tid.js probe --board rpi4-i2c
-//   npm run fakedev -- --state /tmp/se.json node bin/tid.js provision --board rpi4-spi --server URL
-//   npm run fakedev -- --state /tmp/se.json node bin/tid.js auth --board rpi4-spi --server URL …
+//   npm run fakedev -- --state /tmp/se.json node bin/tid.js provision --board rpi4-spi --server URL --link-key /tmp/se-link.json
+//   npm run fakedev -- --state /tmp/se.json node bin/tid.js auth --board rpi4-spi --server URL --link-key /tmp/se-link.json …
 //
 // Options (before COMMAND; `--` ends them):
-//   --state FILE   load the SEs' NVM (TID, PSK, lock) from FILE, a `tid … --sim-state` file, when it
+//   --state FILE   load the SEs' NVM (TID, PSK, lock, link key) from FILE, a `tid … --sim-state` file, when it
 //                  exists, and save it there (mode 0600) when COMMAND ends; otherwise the SEs live
 //                  only as long as this command
 //   --trace        one line per device request on stderr
@@ -74,10 +74,15 @@ function parseArgs(argv) {
  * @param {string} before hex of the NVM it started with
  */
 function changedNvm(server, before) {
-  const hex = (/** @type {any} */ n) =>
-    JSON.stringify([n.tid && Buffer.from(n.tid).toString("hex"), n.psk && Buffer.from(n.psk).toString("hex"), n.locked]);
-  const nvms = [server.i2c, server.spi].filter(Boolean).map((se) => se.applet.exportNvm());
-  return nvms.find((n) => hex(n) !== before) ?? nvms[0];
+  const ses = [server.i2c, server.spi].filter(Boolean);
+  const nvms = ses.map((se) => ({ ...se.applet.exportNvm(), linkPublic: se.applet.linkPublicKey() }));
+  return nvms.find((n) => nvmHex(n) !== before) ?? nvms[0];
+}
+
+/** The NVM (TID, PSK, lock, link key) as one string, to see whether a run changed it. */
+function nvmHex(/** @type {any} */ n) {
+  const h = (/** @type {Uint8Array | null | undefined} */ b) => (b ? Buffer.from(b).toString("hex") : null);
+  return JSON.stringify([h(n.tid), h(n.psk), n.locked, h(n.linkKey)]);
 }
 
 async function main() {
@@ -100,18 +105,17 @@ async function main() {
   try {
     const shim = build.buildShim(dir, { cc });
     const socketPath = join(dir, "fakedev.sock");
-    /** @type {{ tid: Uint8Array, psk: Uint8Array, locked: boolean } | undefined} */
+    /** @type {{ tid: Uint8Array, psk: Uint8Array, locked: boolean, linkPrivate?: Uint8Array } | undefined} */
     let identity;
     if (opts.state && existsSync(opts.state)) identity = simState.readSimState(opts.state, "--state");
     const server = await startFakedevServer({
       socketPath,
       busTime: opts.busTime,
-      ...(identity ? { identity } : {}),
+      ...(identity ? { identity: { tid: identity.tid, psk: identity.psk, locked: identity.locked } } : {}),
+      ...(identity?.linkPrivate ? { linkKey: identity.linkPrivate } : {}),
       ...(opts.trace ? { trace: (/** @type {string} */ l) => process.stderr.write(`[fakedev] ${l}\n`) } : {}),
     });
-    const before = identity
-      ? JSON.stringify([Buffer.from(identity.tid).toString("hex"), Buffer.from(identity.psk).toString("hex"), identity.locked])
-      : JSON.stringify([null, null, false]);
+    const before = nvmHex(identity ? { ...identity, linkKey: identity.linkPrivate } : { tid: null, psk: null, locked: false });
     const [cmd, ...args] = opts.command;
     const child = spawn(/** @type {string} */ (cmd), args, {
       stdio: "inherit",
@@ -130,8 +134,19 @@ async function main() {
     });
     if (opts.state) {
       const nvm = changedNvm(server, before);
+      // the chip's NVM; with a link key also its public half (the pin itself is the host's:
+      // `tid provision --link-key FILE` writes it)
       if (nvm.tid && nvm.psk)
-        await simState.writeSimState(opts.state, { tid: nvm.tid, psk: nvm.psk, locked: nvm.locked }, { overwrite: true });
+        await simState.writeSimState(
+          opts.state,
+          {
+            tid: nvm.tid,
+            psk: nvm.psk,
+            locked: nvm.locked,
+            ...(nvm.linkKey && nvm.linkPublic ? { linkPrivate: nvm.linkKey, linkKey: nvm.linkPublic } : {}),
+          },
+          { overwrite: true },
+        );
     }
     await server.close();
     return code;

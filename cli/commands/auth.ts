@@ -22,6 +22,7 @@ import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../co
 import { DEVICE_OPTIONS, caFile, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
 import { readOptionFile } from "../option-file.js";
 import { readSimState } from "../sim-state.js";
+import { chooseLink, linkKeyFingerprint } from "../link-pin.js";
 
 const USAGE = `usage: tid auth --server URL --user UIN --user-key DIR (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
@@ -36,6 +37,10 @@ token. Then one AEAD message goes each way with it.
   --board NAME            the device is the SE on this board (boards/; sim-i2c, sim-spi simulate one;
                           default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): the SE state written by \`tid provision\`
+                          (it holds the pinned link key too)
+  --link-key FILE         hardware boards: the SE's pinned public link key (\`tid provision --link-key\`);
+                          every APDU then goes through the shielded link
+  --unshielded            talk to the SE in clear (no pinned key): the token crosses the bus readable
   --key-file FILE         the device is a soft identity in this key file
   --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
   --passphrase-file FILE  key file passphrase from the first line of FILE
@@ -67,6 +72,9 @@ export interface AuthReport {
   /** wall-clock ms of the device calls and of the round trip to the auth server */
   deviceMs?: number;
   serverMs?: number;
+  /** SE backend: whether every APDU went through the shielded link, and the pinned key's fingerprint */
+  shielded?: boolean;
+  linkKeyFingerprint?: string;
   /** SE on a simulated board: simulated bus time and link traffic of the whole run */
   simulatedBusMs?: number;
   wireBytes?: number;
@@ -151,6 +159,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const keyFile = str("key-file");
   if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
   if (keyFile !== undefined && str("sim-state") !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
+  if (keyFile !== undefined && (str("link-key") !== undefined || values.unshielded))
+    throw new UsageError("--link-key / --unshielded go with --board (the soft backend has no bus)");
   let extra: Uint8Array = new Uint8Array(0);
   if (str("extra") !== undefined) {
     const x = str("extra")!;
@@ -179,13 +189,29 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         );
       if (!sim && simStatePath !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${boardName} is hardware`);
       const state = simStatePath !== undefined ? readSimState(simStatePath) : undefined;
+      const { linkKey } = chooseLink({
+        ...(state?.linkKey ? { simStatePin: state.linkKey } : {}),
+        ...(str("link-key") !== undefined ? { linkKeyFile: str("link-key")! } : {}),
+        unshielded: values.unshielded === true,
+        simulated: sim,
+      });
       opened = openBoard(board, {
         ...(values.trace ? { trace: (l: string) => io.err(`[tid:hal] ${l}`) } : {}),
-        ...(state ? { simulator: { identity: { tid: state.tid, psk: state.psk, locked: state.locked } } } : {}),
+        ...(state
+          ? {
+              simulator: {
+                identity: { tid: state.tid, psk: state.psk, locked: state.locked },
+                ...(state.linkPrivate ? { linkKey: state.linkPrivate } : {}),
+              },
+            }
+          : {}),
       });
       state?.psk.fill(0);
+      state?.linkPrivate?.fill(0);
       report.simulated = opened.board.sim;
-      client = await TidClient.create({ backend: "se", unshielded: true, link: opened.link });
+      report.shielded = linkKey !== undefined;
+      if (linkKey) report.linkKeyFingerprint = linkKeyFingerprint(linkKey);
+      client = await TidClient.create({ backend: "se", link: opened.link, ...(linkKey ? { linkKey } : { unshielded: true }) });
     } else {
       client = await TidClient.create({ backend: "soft", keyFile: keyFile!, secret: secret! });
     }
@@ -257,6 +283,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const lines = [
       `authenticated TID ${report.tid} with ${url} (user server ${user})`,
       `  device     ${report.backend === "soft" ? `soft backend, key file ${keyFile}` : `SE on ${boardName}${report.simulated ? " (simulated)" : ""}`}`,
+      ...(report.backend === "se"
+        ? [
+            report.shielded
+              ? `  link       shielded (secure session with the pinned SE, key ${report.linkKeyFingerprint})`
+              : `  link       UNSHIELDED: APDUs and the token crossed the bus in clear (--unshielded)`,
+          ]
+        : []),
       `  authcode   ${report.authcodeLength} bytes   server data ${report.serverDataLength} bytes`,
       `  token      ${report.tokenIssued ? "issued; the device and the user server hold the same 16-byte token" : "none issued (the device keeps its session key)"}`,
     ];

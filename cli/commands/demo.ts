@@ -15,7 +15,7 @@ import type { DemoOptions } from "../demo/steps.js";
 
 export type { DemoReport, DemoStep } from "../demo/report.js";
 
-const USAGE = `usage: tid demo [--backend se|soft] [--bus i2c|spi] [--json] [--build release|debug] [--tamper]
+const USAGE = `usage: tid demo [--backend se|soft] [--bus i2c|spi] [--unshielded] [--json] [--build release|debug] [--tamper]
        (npm run demo -- [options] from a clone of the repository)
 
 Run the whole TID flow locally: a reference TID auth server on loopback, a user server, and a
@@ -25,7 +25,10 @@ The auth server comes from @tid-wasm/server (in a clone of the repository it is 
 
   --backend se|soft   where the device keys live (default se)
   --bus i2c|spi       the simulated bus for the SE backend: board sim-i2c or sim-spi (default i2c)
-  --json              print one JSON document (authcode, serverData, deviceToken, serverToken, steps)
+  --unshielded        SE backend: do not pair the SE, so every APDU (the PSK and the token too)
+                      crosses the simulated bus in clear — to compare with the shielded default
+  --json              print one JSON document (authcode, serverData, deviceToken, serverToken,
+                      shielded, busCapture: every frame on the simulated bus, steps)
   --build NAME        which wasm build to run (default release)
   --tamper            flip one bit of the server data on its way to the device, to watch the device
                       refuse it (the demo then fails at validate and exits 1)
@@ -41,6 +44,7 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
       json: { type: "boolean" },
       build: { type: "string" },
       tamper: { type: "boolean" },
+      unshielded: { type: "boolean" },
     },
     { positionals: false },
   );
@@ -50,8 +54,12 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
   if (backend !== "se" && backend !== "soft") throw new UsageError(`--backend must be se or soft, got ${JSON.stringify(backend)}`);
   if (bus !== "i2c" && bus !== "spi") throw new UsageError(`--bus must be i2c or spi, got ${JSON.stringify(bus)}`);
   if (values.bus !== undefined && backend === "soft") throw new UsageError("--bus goes with the SE backend (the soft backend has no bus)");
+  if (values.unshielded && backend === "soft") throw new UsageError("--unshielded goes with the SE backend (the soft backend has no bus)");
   if (build !== "release" && build !== "debug") throw new UsageError(`--build must be release or debug, got ${JSON.stringify(build)}`);
-  return { options: { backend, bus, build, tamper: values.tamper === true }, json: values.json === true };
+  return {
+    options: { backend, bus, build, tamper: values.tamper === true, unshielded: values.unshielded === true },
+    json: values.json === true,
+  };
 }
 
 /** The closing lines of the text output. */
@@ -61,9 +69,18 @@ function summary(report: DemoReport): string[] {
     report.totals.busUs !== undefined
       ? `; simulated bus time ${round(report.totals.busUs / 1000)} ms (${report.totals.simMs} ms simulated with SE processing and polling), ${report.totals.wireBytes} wire bytes`
       : "";
+  const link =
+    report.backend !== "se"
+      ? []
+      : report.shielded
+        ? [
+            `link: shielded — after SELECT and OPEN SECURE SESSION every APDU was protected; ${report.busCapture?.length ?? 0} bus frames captured (--json shows them).`,
+          ]
+        : [`link: UNSHIELDED (--unshielded) — the PSK, the token and SM4 CIPHER data crossed the simulated bus in clear.`];
   return [
     "",
     `all ${report.steps.length} steps held: TID ${report.tid} authenticated, token ${report.deviceToken} on both sides, messages both ways.`,
+    ...link,
     `wall time ${round(report.totals.ms, 1)} ms${sim}; server stopped, temporary files removed.`,
   ];
 }

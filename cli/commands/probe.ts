@@ -2,7 +2,11 @@
 // (FM I2C GET ATR; FM SPI has none), SELECT the TID applet and read its identity with GET DATA
 // (docs/se-profile.md), and print them — with the simulated bus time on sim boards.
 // On sim-i2c / sim-spi the simulated SE starts with the worked-example identity (TID
-// 671007e10029b0a2) so there is something to show; --blank starts it empty.
+// 671007e10029b0a2), paired with the link key of the shielded-link worked example, whose public
+// half the simulated board pins, so there is something to show; --blank starts it empty and
+// unpaired. The link (docs/se-profile.md "The shielded link"): the SE's public link key (GET
+// DATA 00 04) and, when a pin is given (--link-key FILE, or the simulated board's), a secure
+// session opened with it — shown as shielded only when the SE proved the pinned key.
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { BoardError, listBoards } from "../../hal/boards.js";
 import { LinkUnsupported } from "../../hal/link/errors.js";
@@ -10,12 +14,15 @@ import { SeClient, SeStatusError, type SeIdentity } from "../../hal/se/client.js
 import type { SelectInfo } from "../../hal/se/commands.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
 import { toHex } from "../../reference/bytes.js";
+import { linkKeyFingerprint, readLinkPin } from "../link-pin.js";
 
-const USAGE = `usage: tid probe --board NAME [--json] [--blank] [--trace]
+const USAGE = `usage: tid probe --board NAME [--link-key FILE] [--json] [--blank] [--trace]
 
 Open the board, read the secure element's ATR and the TID applet's identity, and print them.
 
   --board NAME   a board of boards/ (default: $TID_BOARD); sim-i2c and sim-spi need no hardware
+  --link-key FILE  the SE's pinned public link key (\`tid provision --link-key\`): open a secure
+                 session with it to show the link is shielded
   --json         print one JSON document instead of text
   --blank        sim boards only: start the simulated SE without an identity
   --trace        log every bus transaction to stderr (same as TID_DEBUG=hal)
@@ -26,6 +33,8 @@ Environment: TID_BOARD, TID_I2C_BUS, TID_I2C_ADDRESS, TID_SPI_DEVICE override th
 /** The worked example's identity (test/vectors/tid-v1-example.json), for simulated boards. */
 const DEMO_TID = "671007e10029b0a2";
 const DEMO_PSK = "00112233445566778899aabbccddeeff";
+/** SK.SE of the shielded-link worked example (test/vectors/se-link-example.json), for simulated boards. */
+const DEMO_LINK_PRIVATE = "8c1fe519bf088046e4b9b634d730908f0712be1eb797bf951c803875b8270626";
 
 /** Historical bytes of an ISO 7816-3 ATR (T0's low nibble, after the interface bytes). */
 export function historicalBytes(atr: Uint8Array): Uint8Array | null {
@@ -58,6 +67,12 @@ export interface ProbeReport {
   tid: string | null;
   lifecycle: string | null;
   slots: { total: number; inUse: number } | null;
+  /** the SE's public link key (GET DATA 00 04), as a fingerprint; null when it has none */
+  linkKey: string | null;
+  /** the pin this probe used, as a fingerprint; null when none was given */
+  pinned: string | null;
+  /** a secure session was opened with the pinned key: every APDU would be shielded */
+  shielded: boolean;
   /** simulated boards: bus time and SE busy time, ms */
   simulatedBusMs?: number;
   simulatedSeBusyMs?: number;
@@ -71,21 +86,44 @@ export interface ProbeReport {
 async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    { board: { type: "string" }, json: { type: "boolean" }, blank: { type: "boolean" }, trace: { type: "boolean" } },
+    {
+      board: { type: "string" },
+      "link-key": { type: "string" },
+      json: { type: "boolean" },
+      blank: { type: "boolean" },
+      trace: { type: "boolean" },
+    },
     { positionals: false },
   );
   const name = values.board ?? io.env.TID_BOARD;
   if (!name) throw new UsageError(`--board NAME is required (or set TID_BOARD); boards: ${listBoards().join(", ")}`);
 
   let opened: OpenedBoard;
+  let pin: Uint8Array | null = null;
   try {
     opened = openBoard(name, {
       ...(values.trace ? { trace: (l: string) => io.err(`[tid:hal] ${l}`) } : {}),
-      ...(values.blank ? {} : { simulator: { identity: { tid: Buffer.from(DEMO_TID, "hex"), psk: Buffer.from(DEMO_PSK, "hex") } } }),
+      ...(values.blank
+        ? {}
+        : {
+            simulator: {
+              identity: { tid: Buffer.from(DEMO_TID, "hex"), psk: Buffer.from(DEMO_PSK, "hex") },
+              linkKey: Buffer.from(DEMO_LINK_PRIVATE, "hex"),
+            },
+          }),
     });
   } catch (e) {
     if (e instanceof BoardError) throw new UsageError(e.message);
     throw e;
+  }
+  if (values["link-key"] !== undefined) {
+    if (opened.board.sim) {
+      opened.close();
+      throw new UsageError("--link-key is for hardware boards: the simulated board pins its SE's key itself");
+    }
+    pin = readLinkPin(values["link-key"]).linkKey;
+  } else if (opened.se && !values.blank) {
+    pin = opened.se.applet.linkPublicKey();
   }
   const { board, link, channel, clock, se } = opened;
   const t0 = clock.now();
@@ -101,6 +139,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     tid: null,
     lifecycle: null,
     slots: null,
+    linkKey: null,
+    pinned: pin ? linkKeyFingerprint(pin) : null,
+    shielded: false,
     transactions: 0,
     wireBytes: 0,
     apduBytes: 0,
@@ -130,6 +171,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.lifecycle = id.info.lifecycle;
     const slots = await client.getSlots();
     report.slots = { total: slots.length, inUse: slots.filter((s) => s !== "empty").length };
+    const seKey = id.info.linkKey ? await client.getLinkKey() : null;
+    report.linkKey = seKey ? linkKeyFingerprint(seKey) : null;
+    if (pin) {
+      // the proof is the session, not the key the SE reports: open one with the pinned key
+      await new SeClient(channel, { pinnedKey: pin }).getInfo();
+      report.shielded = true;
+    }
   } catch (e) {
     failed = e;
     report.error = e instanceof Error ? e.message : String(e);
@@ -153,6 +201,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function linkLine(r: ProbeReport): string {
+  if (r.shielded) return `shielded: secure session opened with the pinned link key ${r.pinned}`;
+  if (r.pinned) return `NOT shielded: the SE did not prove the pinned link key ${r.pinned}${r.linkKey ? ` (it reports ${r.linkKey})` : ""}`;
+  if (r.linkKey)
+    return `the SE has link key ${r.linkKey}; no pin given (--link-key FILE), so it was not checked and commands would run unshielded`;
+  return "UNSHIELDED: the SE has no link key (pair it: tid provision)";
 }
 
 function round(x: number): number {
@@ -184,6 +240,7 @@ function text(r: ProbeReport): string {
     lines.push(`identity  ${r.tid ? `TID ${r.tid}` : "none (blank SE: provision it first)"}, ${r.lifecycle}`);
   }
   if (r.slots) lines.push(`sessions  ${r.slots.inUse} of ${r.slots.total} slots in use`);
+  if (r.lifecycle) lines.push(`link      ${linkLine(r)}`);
   const bus = `${r.transactions} bus transactions, ${r.wireBytes} wire bytes for ${r.apduBytes} APDU bytes`;
   if (r.simulated) {
     lines.push(`bus       simulated bus time ${r.simulatedBusMs} ms; SE busy ${r.simulatedSeBusyMs} ms; ${bus}`);

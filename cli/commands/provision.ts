@@ -10,8 +10,10 @@
 //      file unless --force), the SE is blank; the owner (--owner) is a user server the auth
 //      server knows; the key file is sealed and written to a temporary file beside its path;
 //   3. register the identity with the auth server;
-//   4. store it: put the key file in place, or PROVISION (+ LOCK) the SE and save the simulated
-//      SE's state. If this fails, the registration is rolled back: the TID is deactivated on the
+//   4. store it: put the key file in place, or pair the SE (GENERATE LINK KEY: the SE's public
+//      link key is pinned, docs/se-profile.md "The shielded link"), PROVISION (+ LOCK) it through
+//      the shielded link, and save the pin (--link-key FILE) or the simulated SE's state (which
+//      holds the pin). If this fails, the registration is rolled back: the TID is deactivated on the
 //      server (the admin API has no delete; a deactivated TID cannot authenticate, and can be
 //      reactivated if the SE did get the identity).
 // Simulated boards keep their SE's memory in a state file (cli/sim-state.ts).
@@ -28,6 +30,7 @@ import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../co
 import { DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
 import { checkDestination } from "../option-file.js";
 import { writeSimState } from "../sim-state.js";
+import { linkKeyFingerprint, writeLinkPin } from "../link-pin.js";
 
 const USAGE = `usage: tid provision --server URL (--board NAME [--sim-state FILE] | --key-file FILE) [options]
 
@@ -40,7 +43,12 @@ of the identity; if storing it fails after all, the registration is rolled back 
   --board NAME            store the identity in the SE on this board (boards/; sim-i2c, sim-spi simulate
                           one; default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): save the simulated SE's memory to FILE
-                          (JSON, 0600, PSK in clear: tests and demos only) for \`tid auth --sim-state\`
+                          (JSON, 0600, PSK in clear: tests and demos only) for \`tid auth --sim-state\`,
+                          with the pinned link key
+  --link-key FILE         hardware boards (required there unless --unshielded): pair the SE and write
+                          its public link key to FILE, the pin \`tid auth --link-key FILE\` checks
+  --unshielded            do not pair: PROVISION sends the PSK over the bus in clear, and later
+                          commands run unshielded (only for SEs that cannot be paired)
   --key-file FILE         soft backend: write the identity to this key file instead (its directory
                           must exist)
   --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
@@ -67,6 +75,10 @@ export interface ProvisionReport {
   simState?: string;
   keyFile?: string;
   locked?: boolean;
+  /** SE: paired and provisioned through the shielded link; the pinned key's fingerprint and file */
+  shielded?: boolean;
+  linkKeyFingerprint?: string;
+  linkKeyFile?: string;
   server: string;
   registered: boolean;
   stored: boolean;
@@ -90,6 +102,10 @@ interface ProvisionPlan {
   board?: Board;
   boardName?: string;
   simState?: string;
+  /** SE: pair and write the pin here (hardware boards) */
+  linkKeyFile?: string;
+  /** SE: do not pair (everything in clear) */
+  unshielded?: boolean;
 }
 
 const OPTIONS = {
@@ -114,6 +130,8 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     throw new UsageError("--machine-bound / --passphrase-env / --passphrase-file go with --key-file");
   }
   if (keyFile !== undefined && values["no-lock"]) throw new UsageError("--no-lock goes with --board");
+  if (keyFile !== undefined && (values["link-key"] !== undefined || values.unshielded))
+    throw new UsageError("--link-key / --unshielded go with --board (a key file has no bus)");
   let tid: Uint8Array;
   if (values.tid !== undefined) {
     if (!new RegExp(`^[0-9a-fA-F]{${2 * TID_SIZE}}$`).test(values.tid))
@@ -143,6 +161,17 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
       throw new UsageError(`${board.name} is simulated: give --sim-state FILE to keep the provisioned SE for \`tid auth\``);
     }
     if (!board.sim && simState !== undefined) throw new UsageError(`--sim-state is for simulated boards; ${board.name} is hardware`);
+    const linkKeyFile = values["link-key"];
+    if (board.sim && linkKeyFile !== undefined)
+      throw new UsageError("--link-key is for hardware boards: a simulated board keeps its pin in the --sim-state file");
+    if (linkKeyFile !== undefined && values.unshielded) throw new UsageError("--link-key pairs the SE, --unshielded does not: give one");
+    if (!board.sim && linkKeyFile === undefined && !values.unshielded) {
+      throw new UsageError(
+        `${board.name}: give --link-key FILE to pair the SE and keep its public link key there (or --unshielded not to pair it)`,
+      );
+    }
+    if (linkKeyFile !== undefined) plan.linkKeyFile = linkKeyFile;
+    if (values.unshielded) plan.unshielded = true;
     plan.board = board;
     plan.boardName = boardName!;
     if (simState !== undefined) plan.simState = simState;
@@ -177,17 +206,32 @@ async function checkSeBlank(opened: OpenedBoard, force: boolean): Promise<void> 
   if (info.lifecycle === "personalised" && !force) {
     throw new Error(`the SE already holds TID ${present ? toHex(present) : "?"} (not locked; --force provisions it again)`);
   }
+  if (info.linkKey) {
+    throw new Error(
+      "the SE is already paired (it has a link key): only a host holding its pin can talk to it, and tid provision starts from an unpaired SE",
+    );
+  }
 }
 
-/** PROVISION (+ LOCK) the SE and check it reports the TID; returns whether it is locked. */
-async function writeSe(opened: OpenedBoard, tid: Uint8Array, psk: Uint8Array, lock: boolean, written: () => void): Promise<boolean> {
+/**
+ * Pair the SE unless told not to (GENERATE LINK KEY; the client pins the key it answers), then
+ * PROVISION (+ LOCK) it — through the shielded link when paired — and check it reports the TID.
+ */
+async function writeSe(
+  opened: OpenedBoard,
+  plan: ProvisionPlan,
+  psk: Uint8Array,
+  written: () => void,
+): Promise<{ locked: boolean; linkKey: Uint8Array | null }> {
+  const { tid, lock } = plan;
   const se = new SeClient(opened.channel);
+  const linkKey = plan.unshielded ? null : await se.pair();
   await se.provision(tid, psk);
   written();
   if (lock) await se.lock();
   const { tid: got, info } = await se.identity();
   if (!got || toHex(got) !== toHex(tid)) throw new Error(`the SE reports TID ${got ? toHex(got) : "none"} after PROVISION`);
-  return info.lifecycle === "locked";
+  return { locked: info.lifecycle === "locked", linkKey };
 }
 
 /** Undo the registration after a failure to store: deactivate the TID; the message says what happened. */
@@ -232,6 +276,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     // 2. the target, before the server hears of the identity
     if (keyFile !== undefined) checkDestination("--key-file", keyFile, { force: plan.force });
     if (simState !== undefined) checkDestination("--sim-state", simState, { force: plan.force });
+    if (plan.linkKeyFile !== undefined) checkDestination("--link-key", plan.linkKeyFile, { force: plan.force });
     if (plan.owner !== undefined) await checkOwner(plan.admin, plan.owner);
     if (keyFile !== undefined) {
       staged = await stageKeyFile(keyFile, { tid: plan.tid, psk }, plan.secret!, { overwrite: plan.force });
@@ -253,13 +298,37 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (staged) {
         await staged.commit();
       } else {
-        report.locked = await writeSe(opened!, plan.tid, psk, plan.lock, () => (seHolds = true));
-        if (simState !== undefined)
-          await writeSimState(
-            simState,
-            { tid: plan.tid, psk, locked: report.locked, board: opened!.board.name },
+        const written = await writeSe(opened!, plan, psk, () => (seHolds = true));
+        report.locked = written.locked;
+        report.shielded = written.linkKey !== null;
+        if (written.linkKey) report.linkKeyFingerprint = linkKeyFingerprint(written.linkKey);
+        if (simState !== undefined) {
+          const nvm = opened!.se!.applet.exportNvm();
+          try {
+            await writeSimState(
+              simState,
+              {
+                tid: plan.tid,
+                psk,
+                locked: report.locked,
+                ...(written.linkKey && nvm.linkKey ? { linkPrivate: nvm.linkKey, linkKey: written.linkKey } : {}),
+                board: opened!.board.name,
+              },
+              { overwrite: plan.force },
+            );
+          } finally {
+            nvm.psk?.fill(0);
+            nvm.linkKey?.fill(0);
+          }
+        }
+        if (plan.linkKeyFile !== undefined && written.linkKey) {
+          await writeLinkPin(
+            plan.linkKeyFile,
+            { linkKey: written.linkKey, tid: report.tid, board: opened!.board.name },
             { overwrite: plan.force },
           );
+          report.linkKeyFile = plan.linkKeyFile;
+        }
       }
       report.stored = true;
     } catch (e) {
@@ -285,8 +354,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       report.backend === "soft"
         ? `key file ${keyFile} (sealed, 0600)`
         : `SE on ${boardName}${report.locked ? " (locked)" : " (not locked)"}${simState ? `, simulated SE state in ${simState}` : ""}`;
+    const link =
+      report.backend === "se"
+        ? report.shielded
+          ? `\n  paired     link key ${report.linkKeyFingerprint} pinned${report.linkKeyFile ? ` in ${report.linkKeyFile}` : simState ? ` in ${simState}` : ""}; PROVISION went through the shielded link`
+          : "\n  UNSHIELDED the SE was not paired: the PSK crossed the bus in clear, and so will every APDU (--unshielded)"
+        : "";
     const owner = plan.owner !== undefined ? `, owned by user server ${plan.owner}` : "";
-    io.out(`provisioned TID ${report.tid}\n  stored in  ${where}\n  registered with ${plan.admin.url}${owner}`);
+    io.out(`provisioned TID ${report.tid}\n  stored in  ${where}${link}\n  registered with ${plan.admin.url}${owner}`);
   }
   if (!report.ok) {
     if (!json) io.err(`tid provision: ${report.error}`);

@@ -27,9 +27,19 @@ export interface DemoStep {
   error?: string;
 }
 
+/** One bus transaction as a probe on the simulated wires saw it: "out" = host → SE, "in" = SE → host. */
+export interface BusFrame {
+  dir: "out" | "in";
+  hex: string;
+}
+
 export interface DemoReport {
   ok: boolean;
   backend: "se" | "soft";
+  /** SE backend: every APDU after SELECT went through the shielded link (false: --unshielded, or the soft backend) */
+  shielded: boolean;
+  /** SE backend: every frame on the simulated bus, both directions, in order (check it for secrets yourself) */
+  busCapture?: BusFrame[];
   board?: string;
   build: WasmBuild;
   server?: string;

@@ -67,7 +67,14 @@ async function cleanUp(ctx: DemoContext): Promise<void> {
 
 /** Run the demo, printing each step with `say` (text mode); resolves with the report. */
 export async function runDemo(options: DemoOptions, say: (line: string) => void): Promise<DemoReport> {
-  const report: DemoReport = { ok: false, backend: options.backend, build: options.build, steps: [], totals: { ms: 0 } };
+  const report: DemoReport = {
+    ok: false,
+    backend: options.backend,
+    shielded: options.backend === "se" && !options.unshielded,
+    build: options.build,
+    steps: [],
+    totals: { ms: 0 },
+  };
   const boardName = `sim-${options.bus}`;
   if (options.backend === "se") report.board = boardName;
   const ctx: DemoContext = { options, tmp: mkdtempSync(join(tmpdir(), "tid-demo-")), report, runner: new StepRunner(report, say), say };

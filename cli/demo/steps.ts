@@ -19,7 +19,8 @@ import { TidClient } from "../../bindings/client.js";
 import { writeKeyFile } from "../../bindings/keyfile.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
 import { loadServerApp } from "../server-app.js";
-import { shortHex, type DemoReport, type StepRunner } from "./report.js";
+import { linkKeyFingerprint } from "../link-pin.js";
+import { shortHex, type BusFrame, type DemoReport, type StepRunner } from "./report.js";
 
 export interface DemoOptions {
   backend: "se" | "soft";
@@ -27,6 +28,8 @@ export interface DemoOptions {
   build: WasmBuild;
   /** flip one bit of the server data on its way to the device */
   tamper: boolean;
+  /** SE backend: do not pair the SE; every APDU crosses the simulated bus in clear */
+  unshielded: boolean;
 }
 
 /** What the steps share: options, the temporary directory, the report, and what they open. */
@@ -40,6 +43,8 @@ export interface DemoContext {
   server?: AuthServer;
   /** SE backend: the simulated board */
   opened?: OpenedBoard;
+  /** SE backend: PK.SE as pinned when the SE was paired (null: unshielded) */
+  linkKey?: Uint8Array | null;
   client?: TidClient;
 }
 
@@ -115,17 +120,26 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
   const keyFile =
     ctx.options.backend === "soft" ? { path: join(ctx.tmp, "device.key"), passphrase: randomBytes(12).toString("base64url") } : undefined;
   if (!keyFile) {
-    ctx.opened = openBoard(`sim-${bus}`, {});
+    // a probe on the simulated wires: every frame, both directions, goes into the report
+    const capture: BusFrame[] = [];
+    ctx.report.busCapture = capture;
+    ctx.opened = openBoard(`sim-${bus}`, { simulator: { tap: (dir, bytes) => capture.push({ dir, hex: toHex(bytes) }) } });
     ctx.runner.board = ctx.opened;
   }
   const opened = ctx.opened;
   try {
+    const shielded = !ctx.options.unshielded;
     await ctx.runner.step(
-      opened ? "provision the SE (PROVISION + LOCK), register" : "provision a soft key file, register",
+      opened
+        ? shielded
+          ? "pair the SE (GENERATE LINK KEY), provision it (PROVISION + LOCK, shielded), register"
+          : "provision the SE (PROVISION + LOCK, UNSHIELDED), register"
+        : "provision a soft key file, register",
       async () => {
         if (opened) {
           const se = new SeClient(opened.channel);
           await se.select();
+          ctx.linkKey = shielded ? await se.pair() : null;
           await se.provision(tid, psk);
           await se.lock();
           const id = await se.identity();
@@ -140,7 +154,9 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
         detail: [
           `fresh TID ${toHex(tid)}, PSK 16 random bytes (never shown)`,
           opened
-            ? `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) and registered with the auth server, owned by "${user.uin}"`
+            ? ctx.linkKey
+              ? `the SE made its link key pair and the host pinned the public half, ${linkKeyFingerprint(ctx.linkKey)}; then, inside a secure session, PROVISION, LOCK, GET DATA over ${bus.toUpperCase()}; registered with the auth server, owned by "${user.uin}"`
+              : `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) IN CLEAR — the PSK crossed the bus readable (--unshielded); registered with the auth server, owned by "${user.uin}"`
             : `sealed into ${keyFile!.path} (scrypt + AES-256-GCM, 0600) and registered with the auth server, owned by "${user.uin}"`,
         ],
       }),
@@ -159,8 +175,9 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
   return ctx.runner.step(
     "device: load the wasm, tid_client_init",
     async () => {
+      const linkKey = ctx.linkKey;
       const client = opened
-        ? await TidClient.create({ backend: "se", unshielded: true, link: opened.link, build })
+        ? await TidClient.create({ backend: "se", link: opened.link, build, ...(linkKey ? { linkKey } : { unshielded: true }) })
         : await TidClient.create({
             backend: "soft",
             keyFile: device.keyFile!.path,
@@ -176,7 +193,9 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
     () => ({
       detail: [
         opened
-          ? `wasm SE backend: SELECT the TID applet, GET DATA → TID ${tidHex}`
+          ? ctx.linkKey
+            ? `wasm SE backend, shielded: SELECT, OPEN SECURE SESSION (the SE's receipt proves the pinned key), protected GET DATA → TID ${tidHex}`
+            : `wasm SE backend, UNSHIELDED: SELECT the TID applet, GET DATA → TID ${tidHex}`
           : `wasm soft backend: key file unsealed, TID ${tidHex} and PSK loaded into the wasm`,
       ],
     }),

@@ -267,12 +267,30 @@ describe("tid provision and tid auth", () => {
       "sim-i2c",
       "--sim-state",
       state,
+      "--unshielded", // a state file written without pairing
       "--json",
     ]);
     expect(a.code).toBe(1);
     expect(a.json()).toMatchObject({ ok: false, errorCode: "UNKNOWN_TID" });
-    const text = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-i2c", "--sim-state", state]);
+    const text = await tid([
+      "auth",
+      "--server",
+      fx.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      state,
+      "--unshielded",
+    ]);
     expect(text.err).toMatch(/^tid auth: UNKNOWN_TID \(HTTP 403\)/);
+    // an unpaired SE is used in clear only when asked to
+    const clear = await tid(["auth", "--server", fx.url, "--user", USER, "--user-key", keys, "--board", "sim-i2c", "--sim-state", state]);
+    expect(clear.code).toBe(2);
+    expect(clear.err).toMatch(/was not paired \(no link key\).*--unshielded/);
 
     // a user server the auth server does not know
     const known = join(dir, "se.json");
@@ -294,7 +312,9 @@ describe("tid provision and tid auth", () => {
 
     // hardware that is not there: nothing is registered
     const tidHex = "feedfacecafebeef";
-    const h = await tid(["provision", "--server", fx.url, "--board", "rpi4-i2c", "--tid", tidHex, "--json"], { TID_I2C_BUS: "97" });
+    const h = await tid(["provision", "--server", fx.url, "--board", "rpi4-i2c", "--unshielded", "--tid", tidHex, "--json"], {
+      TID_I2C_BUS: "97",
+    });
     expect(h.code).toBe(1);
     expect(h.json()).toMatchObject({ ok: false, registered: false, stored: false });
     await expect(getDevice({ url: fx.url }, new Uint8Array(Buffer.from(tidHex, "hex")))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });

@@ -70,6 +70,28 @@ describe("tid demo", () => {
     const r = JSON.parse(out) as DemoReport;
     checkReport(r, backend);
     if (bus) expect(r.board).toBe(`sim-${bus}`);
+    expect(r.shielded).toBe(backend === "se");
+    if (backend === "se") {
+      // the bus capture: every frame both ways; the token (shown in the report) is in none of them
+      expect(r.busCapture!.length).toBeGreaterThan(30);
+      expect(new Set(r.busCapture!.map((f) => f.dir))).toEqual(new Set(["out", "in"]));
+      const wire = r.busCapture!.map((f) => f.hex).join(" ");
+      expect(wire).toMatch(/^[0-9a-f ]+$/);
+      expect(wire).not.toContain(r.deviceToken!);
+    } else {
+      expect(r.busCapture).toBeUndefined();
+    }
+  });
+
+  it("--unshielded: the SE is not paired, and the token the report shows is there on the captured bus", async () => {
+    const { code, out } = await demo(["--json", "--unshielded"]);
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as DemoReport;
+    checkReport(r, "se");
+    expect(r.shielded).toBe(false);
+    expect(r.busCapture!.map((f) => f.hex).join("")).toContain(r.deviceToken!);
+    const text = await demo(["--unshielded"]);
+    expect(text.out).toMatch(/^link: UNSHIELDED/m);
   });
 
   it("text mode: every step as it goes, then the summary", async () => {
@@ -80,6 +102,7 @@ describe("tid demo", () => {
     for (let n = 1; n <= 12; n++) expect(out).toMatch(new RegExp(`^\\[ ?${n}/12\\] .* ok `, "m"));
     expect(out).toMatch(/simulated: bus \d+\.\d\d ms, [\d.]+ ms with SE work, \d+ wire B/);
     expect(out).toMatch(/^all 12 steps held: TID [0-9a-f]{16} authenticated/m);
+    expect(out).toMatch(/^link: shielded — after SELECT and OPEN SECURE SESSION every APDU was protected; \d+ bus frames captured/m);
     expect(out).toMatch(/server stopped, temporary files removed\.$/);
   });
 
@@ -101,6 +124,7 @@ describe("tid demo", () => {
       ["--backend", "tee"],
       ["--bus", "uart"],
       ["--backend", "soft", "--bus", "spi"],
+      ["--backend", "soft", "--unshielded"],
       ["--frob"],
       ["extra"],
       ["--build", "fast"],

@@ -49,6 +49,8 @@ describe("tid probe", () => {
     expect(c.stdout).toMatch(/TID applet v1\.0, AID F0 54 49 44 41 50 50 76 31/);
     expect(c.stdout).toMatch(/identity {2}TID 671007e10029b0a2, personalised/);
     expect(c.stdout).toMatch(/simulated bus time \d+(\.\d+)? ms/);
+    // the simulated board is paired with the shielded link's worked-example key, and pins it
+    expect(c.stdout).toMatch(/^link {6}shielded: secure session opened with the pinned link key sm3:[0-9a-f]{16}$/m);
   });
   test("sim-spi via TID_BOARD, --json", async () => {
     const c = io({ TID_BOARD: "sim-spi" });
@@ -63,6 +65,9 @@ describe("tid probe", () => {
       lifecycle: "personalised",
     });
     expect(r.slots).toEqual({ total: 8, inUse: 0 });
+    expect(r.shielded).toBe(true);
+    expect(r.linkKey).toMatch(/^sm3:[0-9a-f]{16}$/);
+    expect(r.pinned).toBe(r.linkKey);
     expect(r.simulatedBusMs).toBeGreaterThan(0);
     expect(r.wireBytes).toBeGreaterThan(r.apduBytes);
   });
@@ -70,6 +75,7 @@ describe("tid probe", () => {
     const c = io();
     expect(await main(["probe", "--board", "sim-i2c", "--blank"], c)).toBe(0);
     expect(c.stdout).toMatch(/identity {2}none \(blank SE: provision it first\), blank/);
+    expect(c.stdout).toMatch(/^link {6}UNSHIELDED: the SE has no link key/m);
   });
   test("--trace logs the bus on stderr", async () => {
     const c = io();

@@ -22,7 +22,7 @@ import { buildCHost, cHostToolsMissing } from "../../bench/c-host-build.js";
 import { buildShim, shimEnv } from "../../hal/sim/fakedev/build.js";
 import { startFakedevServer, type FakedevOptions, type FakedevServer } from "../../hal/sim/fakedev/server.js";
 import { AeadSession } from "../../reference/aead.js";
-import { buildServerData, verifyAuthcode } from "../../reference/index.js";
+import { buildServerData, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { registerDevice } from "../../server/sdk/admin-client.js";
 import { authDevice, destroyAgents, sm4Encrypt } from "../../server/sdk/auth-device.js";
@@ -240,38 +240,53 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       expect(ac.stderr).toMatch(/tid_client_init.*: TID_ERR_NOT_INITIALISED \(-200\), SE status word 6A88\n.*provision it first/);
     });
 
-    it("a handshake: the SE makes the authcode, validates the server data, the token works both ways", async () => {
-      const srv = await serve({ identity });
-      const now = Math.floor(Date.now() / 1000);
-      let token: Uint8Array | undefined;
-      const message = "door opened";
-      const downlink = "close the door";
-      const r = await host(["--se", "/dev/i2c-1", "--unshielded", "auth", "--message", message], {
-        shim: srv,
-        answer: (key, value) => {
-          if (key === "authcode") {
-            const v = verifyAuthcode(fromHex(value), { lookupPsk: () => identity.psk, now });
-            const sd = buildServerData({
-              tid: identity.tid,
-              psk: identity.psk,
-              nd: v.nd,
-              tagD: v.tagD,
-              Qd: v.Qd,
-              time: now,
-              issueToken: true,
-            });
-            token = sd.token!;
-            return toHex(sd.serverData);
-          }
-          if (key === "uplink") return toHex(new AeadSession(token!, "server").seal(utf8(downlink)));
-          return undefined;
-        },
-      });
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.out.token).toBe(toHex(token!));
-      expectSessionWorks(r, token!, message, downlink);
-      expect(srv.counts.errors.EREMOTEIO ?? 0).toBeGreaterThan(0); // polls NACKed while the SE computed
-    });
+    it.each(["unshielded", "shielded"] as const)(
+      "a handshake (%s link): the SE makes the authcode, validates the server data, the token works both ways",
+      async (mode) => {
+        const pair = mode === "shielded" ? sm2Keygen() : null;
+        const srv = await serve({ identity, ...(pair ? { linkKey: pair.privateKey } : {}) });
+        const now = Math.floor(Date.now() / 1000);
+        let token: Uint8Array | undefined;
+        const message = "door opened";
+        const downlink = "close the door";
+        const link = pair ? ["--link-key", toHex(pair.publicKey)] : ["--unshielded"];
+        const r = await host(["--se", "/dev/i2c-1", ...link, "auth", "--message", message], {
+          shim: srv,
+          answer: (key, value) => {
+            if (key === "authcode") {
+              const v = verifyAuthcode(fromHex(value), { lookupPsk: () => identity.psk, now });
+              const sd = buildServerData({
+                tid: identity.tid,
+                psk: identity.psk,
+                nd: v.nd,
+                tagD: v.tagD,
+                Qd: v.Qd,
+                time: now,
+                issueToken: true,
+              });
+              token = sd.token!;
+              return toHex(sd.serverData);
+            }
+            if (key === "uplink") return toHex(new AeadSession(token!, "server").seal(utf8(downlink)));
+            return undefined;
+          },
+        });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.out.token).toBe(toHex(token!));
+        expectSessionWorks(r, token!, message, downlink);
+        expect(srv.counts.errors.EREMOTEIO ?? 0).toBeGreaterThan(0); // polls NACKed while the SE computed
+        if (pair) {
+          const probe = await host(["--se", "/dev/i2c-1", "--link-key", toHex(pair.publicKey), "probe"], { shim: srv });
+          expect(probe.code, probe.stderr).toBe(0);
+          expect(probe.out.shielded).toMatch(/^yes sm3:[0-9a-f]{16}$/);
+          // another SE (another link key) is refused before any command goes in clear
+          const impostor = await serve({ identity, linkKey: sm2Keygen().privateKey });
+          const refused = await host(["--se", "/dev/i2c-1", "--link-key", toHex(pair.publicKey), "probe"], { shim: impostor });
+          expect(refused.code).toBe(1);
+          expect(refused.stderr).toMatch(/TID_ERR_SE_NOT_AUTHENTIC/);
+        }
+      },
+    );
 
     it("bus faults: NACK, EIO, a corrupted frame (NAK) and WTX are ridden out; three read errors in a row are TID_ERR_SE_IO", async () => {
       const srv = await serve({

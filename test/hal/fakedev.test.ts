@@ -10,7 +10,7 @@
 // The shim is compiled with the system C compiler; without one the suite is skipped and says how
 // to get one.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -153,6 +153,7 @@ suite(
       for (const board of ["rpi4-i2c", "rpi4-spi"] as const) {
         it(`tid provision, then tid auth, on ${board}`, async () => {
           const srv = await serve();
+          const pin = join(dir, `${board}-link.json`);
           const prov = await underShim(srv, [
             process.execPath,
             tid,
@@ -163,12 +164,17 @@ suite(
             fx.url,
             "--owner",
             fx.userUin,
+            "--link-key",
+            pin,
             "--json",
           ]);
           expect(prov.code, prov.stdout + prov.stderr).toBe(0);
+          expect(prov.json()).toMatchObject({ ok: true, shielded: true, linkKeyFile: pin });
           const se = (board === "rpi4-i2c" ? srv.i2c : srv.spi)!;
           const state = se.applet.inspect();
-          expect(state).toMatchObject({ provisioned: true, locked: true });
+          expect(state).toMatchObject({ provisioned: true, locked: true, shielded: true });
+          // the pin file holds the SE's public link key, nothing secret
+          expect(JSON.parse(readFileSync(pin, "utf8")).linkKey).toBe(Buffer.from(se.applet.linkPublicKey()!).toString("hex"));
           const auth = await underShim(srv, [
             process.execPath,
             tid,
@@ -181,11 +187,19 @@ suite(
             fx.userUin,
             "--user-key",
             keyDir,
+            "--link-key",
+            pin,
             "--json",
           ]);
           expect(auth.code, auth.stdout + auth.stderr).toBe(0);
           const report = auth.json();
-          expect(report).toMatchObject({ ok: true, tokenIssued: true, tokensMatch: true, aead: { uplink: true, downlink: true } });
+          expect(report).toMatchObject({
+            ok: true,
+            shielded: true,
+            tokenIssued: true,
+            tokensMatch: true,
+            aead: { uplink: true, downlink: true },
+          });
           expect(report.tid).toBe(Buffer.from(state.tid!).toString("hex"));
           if (board === "rpi4-i2c") expect(srv.counts.errors.EREMOTEIO ?? 0).toBeGreaterThan(0); // polls NACKed while the SE computed
         });

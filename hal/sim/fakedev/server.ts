@@ -155,6 +155,8 @@ export interface FakedevOptions {
   spi?: FakedevSpiOptions | false;
   /** identity both SEs start with (default: blank) */
   identity?: Identity;
+  /** SK.SE both SEs hold (paired, shielded; default: none) */
+  linkKey?: Uint8Array;
   /** seed of the SEs' TRNG (default: node:crypto) */
   seed?: number | string;
   /** the simulator's fault plans, per SE */
@@ -300,6 +302,7 @@ export async function startFakedevServer(options: FakedevOptions): Promise<Faked
   const common = {
     clock,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.linkKey ? { linkKey: options.linkKey } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.chipTiming ? { chipTiming: options.chipTiming } : {}),
   };
