@@ -353,12 +353,25 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       };
     }
 
-    it("SE: `tid provision --board rpi4-i2c` through the fake i2c-dev, then the C host authenticates on the same SE", async () => {
+    it("SE: `tid provision --board rpi4-i2c` (paired) through the fake i2c-dev, then the C host authenticates on the same SE, shielded", async () => {
       const srv = await serve();
+      const pin = join(dir, `link-${++serial}.json`);
       const prov = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
         const child = spawn(
           process.execPath,
-          [join(ROOT, "bin", "tid.js"), "provision", "--board", "rpi4-i2c", "--server", server.url, "--owner", user, "--json"],
+          [
+            join(ROOT, "bin", "tid.js"),
+            "provision",
+            "--board",
+            "rpi4-i2c",
+            "--server",
+            server.url,
+            "--owner",
+            user,
+            "--link-key",
+            pin,
+            "--json",
+          ],
           {
             env: { ...process.env, TID_BOARD: "", ...shimEnv(shim, srv.socketPath) },
             stdio: ["ignore", "pipe", "pipe"],
@@ -375,7 +388,8 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       expect(se).toMatchObject({ provisioned: true, locked: true });
 
       const result: { token?: Uint8Array } = {};
-      const r = await host(["--se", "/dev/i2c-1", "--unshielded", "auth", "--message", "first boot"], {
+      const linkKey = JSON.parse(readFileSync(pin, "utf8")).linkKey as string;
+      const r = await host(["--se", "/dev/i2c-1", "--link-key", linkKey, "auth", "--message", "first boot"], {
         shim: srv,
         answer: userServer(result, "welcome"),
       });
