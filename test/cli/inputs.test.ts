@@ -151,4 +151,20 @@ describe("secret files that others may read: exit 1 with the chmod to run, after
     expect(s.code).toBe(1);
     expect(s.err).toMatch(/^tid auth: .*open\.json: mode 644 lets others read the simulated SE's PSK; run `chmod 600 /);
   });
+
+  it("the user server's private key (--user-key DIR/private_key.pem), mode 0644 or 0640", async () => {
+    const openKeys = join(dir, "open-user-keys");
+    keygen(openKeys);
+    for (const m of [0o644, 0o640]) {
+      chmodSync(join(openKeys, "private_key.pem"), m);
+      const r = await tid(["auth", "--server", fx.url, "--user", fx.userUin, "--user-key", openKeys, "--key-file", keyFile], PW);
+      expect(r.code).toBe(1);
+      const octal = m.toString(8);
+      expect(r.err).toMatch(
+        new RegExp(
+          `private_key\\.pem: mode ${octal} lets others read the user server's private key; run \`chmod 600 .*private_key\\.pem\``,
+        ),
+      );
+    }
+  });
 });
