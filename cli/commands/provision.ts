@@ -25,7 +25,7 @@ import { stageKeyFile, type KeyFileSecret, type StagedKeyFile } from "../../bind
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { PSK_SIZE, TID_SIZE } from "../../reference/constants.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
-import { DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
+import { ADMIN_TOKEN_USAGE, DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
 import { checkDestination } from "../option-file.js";
 import { writeSimState } from "../sim-state.js";
 
@@ -36,7 +36,7 @@ Create a device identity (a random 8-byte TID and 16-byte PSK), register it with
 file (sealed, mode 0600). The PSK is never printed. Everything is checked before the server hears
 of the identity; if storing it fails after all, the registration is rolled back (deactivated).
 
-  --server URL            the TID auth server (its admin API answers loopback clients, or needs a token)
+  --server URL            the TID auth server (its admin API needs the admin token, below)
   --board NAME            store the identity in the SE on this board (boards/; sim-i2c, sim-spi simulate
                           one; default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): save the simulated SE's memory to FILE
@@ -53,7 +53,7 @@ of the identity; if storing it fails after all, the registration is rolled back 
                           Without it, any registered user server may
   --no-lock               leave the SE unlocked (it can be provisioned again)
   --force                 replace an existing --sim-state / --key-file and the server's record of the TID
-  --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
+${ADMIN_TOKEN_USAGE}
   --ca FILE               trust this CA certificate (PEM) for an https server
   --json                  print one JSON document
 
@@ -100,6 +100,7 @@ const OPTIONS = {
   "no-lock": { type: "boolean" },
   force: { type: "boolean" },
   "admin-token-env": { type: "string" },
+  "admin-token-file": { type: "string" },
 } as const;
 
 function planFromArgs(argv: string[], env: Record<string, string | undefined>): { plan: ProvisionPlan; json: boolean } {

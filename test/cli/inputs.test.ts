@@ -117,20 +117,13 @@ describe("file options: usage errors (exit 2) that name the option, before anyth
 
   it("tid provision: the passphrase file is read the same way, before anything is registered", async () => {
     const tidHex = "0badf11e0badf11e";
-    const r = await tid([
-      "provision",
-      "--server",
-      fx.url,
-      "--key-file",
-      join(dir, "p.key"),
-      "--tid",
-      tidHex,
-      "--passphrase-file",
-      "/dev/urandom",
-    ]);
+    const r = await tid(
+      ["provision", "--server", fx.url, "--key-file", join(dir, "p.key"), "--tid", tidHex, "--passphrase-file", "/dev/urandom"],
+      fx.adminEnv,
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--passphrase-file \/dev\/urandom: a character device/);
-    await expect(getDevice({ url: fx.url }, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
+    await expect(getDevice(fx.admin, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
   });
 });
 
