@@ -127,8 +127,7 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     throw new UsageError(`--owner must be a user server's UIN (1..64 characters of [0-9A-Za-z_.-]), got ${JSON.stringify(values.owner)}`);
   }
   if (values.label !== undefined && values.label.length > 200) throw new UsageError("--label is 200 characters at most");
-  const plan: ProvisionPlan = {
-    admin: adminOptions(url, values, env),
+  const plan: Omit<ProvisionPlan, "admin"> = {
     tid,
     force: values.force === true,
     lock: !values["no-lock"],
@@ -148,7 +147,8 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     plan.boardName = boardName!;
     if (simState !== undefined) plan.simState = simState;
   }
-  return { plan, json: values.json === true };
+  // the admin token last: every other mistake in the command line is reported first
+  return { plan: { ...plan, admin: adminOptions(url, values, env) }, json: values.json === true };
 }
 
 /** --owner must name a user server the auth server knows, and an active one. */

@@ -43,8 +43,8 @@ once it listens.
   --tls-key PEM, --tls-cert PEM   serve https with this key and certificate
   --window SECONDS        accepted |device clock − server clock|, 1..86400 (default 300)
   --host-name NAME        a name clients reach this server by (repeatable): admin calls and /metrics
-                          must carry one in Host, signed requests may name it (default: the
-                          listen address's names; loopback: localhost, 127.0.0.1, ::1)
+                          must carry one in Host, signed requests may name it (the listen
+                          address's names are always accepted; loopback: localhost, 127.0.0.1, ::1)
   --public-url URL        a base URL user servers reach this server by, e.g. a load balancer's
                           https://tid.example.com (repeatable): its origin is an accepted audience
   --admin-token-file FILE the admin token (default: REGISTRY.admin-token); made (0600) and printed

@@ -63,7 +63,8 @@ export interface AuthServerOptions {
   /**
    * the names this server answers to: admin calls and /metrics must carry one of them in Host,
    * and each (with the scheme and port) is an audience a signed /v1/auth request may name.
-   * Default: the listen address's names (loopback: localhost, 127.0.0.1, ::1)
+   * Always accepted besides these: the listen address's names (loopback: localhost, 127.0.0.1,
+   * ::1; a wildcard address: those and the addresses of this machine's interfaces)
    */
   hostNames?: string[];
   /** the base URLs user servers reach this server by (a load balancer's, say): more audiences and Host names */
@@ -186,7 +187,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   const host = options.host ?? "127.0.0.1";
   const publicUrls = (options.publicUrls ?? []).map((u) => new URL(u));
   const hostNames = new Set(
-    [...(options.hostNames ?? defaultHostNames(host)), ...publicUrls.map((u) => u.hostname)].map(normalizeHostName),
+    [...defaultHostNames(host), ...(options.hostNames ?? []), ...publicUrls.map((u) => u.hostname)].map(normalizeHostName),
   );
   const limiters = createLimiters(options.rateLimit);
   const logger = createLogger(options);

@@ -283,7 +283,7 @@ describe("tid provision and tid auth", () => {
       known,
       "--json",
     ]);
-    expect(u.json()).toMatchObject({ ok: false, errorCode: "UNKNOWN_USER" });
+    expect(u.json()).toMatchObject({ ok: false, errorCode: "BAD_SIGNATURE" }); // an unknown user server looks like a bad signature
 
     // hardware that is not there: nothing is registered
     const tidHex = "feedfacecafebeef";
