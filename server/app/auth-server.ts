@@ -412,8 +412,9 @@ async function handleRequest(
   } catch (e) {
     const failure = clientFailureOf(e, req);
     if (failure) {
-      // the client hung up or was too slow: nobody to answer, nothing wrong with the server
-      logClientEvent(ctx, failure, { reqId: rs.reqId, method: req.method, path: path ?? req.url });
+      // the client hung up or was too slow: nobody to answer, nothing wrong with the server (a
+      // timeout was logged already, where node reported it: watchClientErrors)
+      if (failure === "client-aborted") logClientEvent(ctx, failure, { reqId: rs.reqId, method: req.method, path: path ?? req.url });
       if (routeName === "auth") ctx.metrics.auth(failure);
       return;
     }
