@@ -117,12 +117,13 @@ describe("admin API: the token always, a Host naming the server, no cross-site O
 
   it("a cross-site page (Origin elsewhere, or Sec-Fetch-Site cross-site) is refused; the server's own origin is not", async () => {
     const host = `127.0.0.1:${s.port}`;
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { origin: "https://attacker.example" },
       { origin: "null" },
       { "sec-fetch-site": "cross-site" },
       { origin: `http://localhost:${s.port}`, "sec-fetch-site": "same-site" },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const r = await raw(s, "GET", path(), undefined, { ...bearer(), host, ...headers });
       expect([headers, r.status, r.json.error?.code]).toEqual([headers, 403, "ORIGIN_NOT_ALLOWED"]);
     }
