@@ -5,14 +5,19 @@ import { BoardError, loadBoard, type Board } from "../hal/boards.js";
 import type { KeyFileSecret } from "../bindings/keyfile.js";
 import type { AdminOptions } from "../server/sdk/admin-client.js";
 import { UsageError } from "./command.js";
-import { readOptionFile, utf8Text } from "./option-file.js";
+import { readOptionFile, tooOpen, utf8Text } from "./option-file.js";
 
 /** The options of the commands that call the auth server's admin API (keygen, provision). */
 export const ADMIN_OPTIONS = {
   server: { type: "string" },
   "admin-token-env": { type: "string" },
+  "admin-token-file": { type: "string" },
   ca: { type: "string" },
 } as const;
+
+/** The usage lines of the two admin token options (keygen, provision). */
+export const ADMIN_TOKEN_USAGE = `  --admin-token-env VAR   the server's admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN) …
+  --admin-token-file FILE … or from FILE (mode 0600): \`tid server\` keeps it in REGISTRY.admin-token`;
 
 /**
  * The options provision and auth share: which server, which device (an SE on a board, or a soft
@@ -66,12 +71,39 @@ export function serverUrl(v: string | undefined, what = "--server URL", env: Rec
   return v;
 }
 
-/** Admin token for the server's admin API: $VAR (--admin-token-env VAR, default TID_SERVER_ADMIN_TOKEN). */
+/** An admin token file holds one token (43 characters from `tid server`) and a newline. */
+const MAX_ADMIN_TOKEN_FILE_BYTES = 1024;
+
+/**
+ * The admin token for the server's admin API (every admin call needs it): from FILE
+ * (--admin-token-file, a file only its owner may read: the one `tid server` writes next to its
+ * registry) or $VAR (--admin-token-env VAR, default TID_SERVER_ADMIN_TOKEN).
+ * @throws UsageError when there is none, or the file is not a token file
+ */
 export function adminToken(
-  values: { "admin-token-env"?: string | undefined },
+  values: { "admin-token-env"?: string | undefined; "admin-token-file"?: string | undefined },
   env: Record<string, string | undefined>,
-): string | undefined {
-  return env[values["admin-token-env"] ?? "TID_SERVER_ADMIN_TOKEN"] || undefined;
+): string {
+  const file = values["admin-token-file"];
+  if (file !== undefined) {
+    if (values["admin-token-env"] !== undefined) throw new UsageError("give --admin-token-env or --admin-token-file, not both");
+    const { bytes, mode } = readOptionFile("--admin-token-file", file, { maxBytes: MAX_ADMIN_TOKEN_FILE_BYTES, what: "admin token file" });
+    const token = utf8Text("--admin-token-file", file, bytes).trim();
+    if (!/^[A-Za-z0-9_-]{16,256}$/.test(token)) throw new UsageError(`--admin-token-file ${file}: not an admin token file`);
+    if (tooOpen(mode))
+      throw new UsageError(
+        `--admin-token-file ${file}: mode ${mode.toString(8).padStart(3, "0")} lets others read the admin token; run \`chmod 600 ${file}\``,
+      );
+    return token;
+  }
+  const name = values["admin-token-env"] ?? "TID_SERVER_ADMIN_TOKEN";
+  const token = env[name];
+  if (!token) {
+    throw new UsageError(
+      `the auth server's admin token is needed: set $${name}${values["admin-token-env"] ? "" : " or give --admin-token-file FILE"} (\`tid server\` keeps it in REGISTRY.admin-token)`,
+    );
+  }
+  return token;
 }
 
 /** Read a --ca FILE: a regular file of at most 1 MiB holding PEM certificates. */
@@ -86,12 +118,12 @@ export function caFile(path: string | undefined): Buffer | undefined {
 /** How to reach the admin API: --server URL, the admin token, the --ca file. */
 export function adminOptions(
   url: string,
-  values: { "admin-token-env"?: string | undefined; ca?: string | undefined },
+  values: { "admin-token-env"?: string | undefined; "admin-token-file"?: string | undefined; ca?: string | undefined },
   env: Record<string, string | undefined>,
 ): AdminOptions {
   const token = adminToken(values, env);
   const ca = caFile(values.ca);
-  return { url, ...(token ? { adminToken: token } : {}), ...(ca ? { ca } : {}) };
+  return { url, adminToken: token, ...(ca ? { ca } : {}) };
 }
 
 /** Load a board description by name (boards/, env overrides); a bad name is a usage error. */

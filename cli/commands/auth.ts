@@ -20,7 +20,7 @@ import { fromHex, toHex } from "../../reference/bytes.js";
 import { MAX_EXTRA } from "../../reference/constants.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
 import { DEVICE_OPTIONS, caFile, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
-import { readOptionFile } from "../option-file.js";
+import { readOptionFile, tooOpen } from "../option-file.js";
 import { readSimState } from "../sim-state.js";
 import { chooseLink, linkKeyFingerprint } from "../link-pin.js";
 
@@ -86,21 +86,29 @@ export interface AuthReport {
 /** A PEM private key is a few KiB (RSA-8192 PKCS#8: under 7 KiB). */
 const MAX_PRIVATE_KEY_BYTES = 64 * 1024;
 
-/** The user server's private key, DIR/private_key.pem (from `tid keygen DIR`). */
+/** The user server's private key, DIR/private_key.pem (from `tid keygen DIR`): a PEM key only its owner may read. */
 function loadPrivateKey(dir: string): KeyObject {
   const made = "make the key pair with `tid keygen DIR --server URL --user UIN`";
   const st = statSync(dir, { throwIfNoEntry: false });
   if (!st) throw new UsageError(`--user-key ${dir}: no such directory; ${made}`);
   if (!st.isDirectory()) throw new UsageError(`--user-key ${dir}: not a directory (it names the directory \`tid keygen DIR\` wrote)`);
   const path = join(dir, "private_key.pem");
-  const { bytes } = readOptionFile("--user-key", path, { maxBytes: MAX_PRIVATE_KEY_BYTES, what: "PEM private key", hint: made });
+  const { bytes, mode } = readOptionFile("--user-key", path, { maxBytes: MAX_PRIVATE_KEY_BYTES, what: "PEM private key", hint: made });
+  let key: KeyObject;
   try {
-    return createPrivateKey(bytes);
+    key = createPrivateKey(bytes);
   } catch (e) {
     throw new UsageError(`--user-key ${path}: not a PEM private key (${(e as Error).message})`);
   } finally {
     bytes.fill(0);
   }
+  // as with the device's key file and the simulated SE's state: a key others may read is refused
+  if (tooOpen(mode)) {
+    throw new Error(
+      `${path}: mode ${mode.toString(8).padStart(3, "0")} lets others read the user server's private key; run \`chmod 600 ${path}\``,
+    );
+  }
+  return key;
 }
 
 /**

@@ -14,7 +14,7 @@ import { keygen as writeKeyPair } from "../../server/sdk/keygen.js";
 import { getUserServer, registerUserServer, type AdminOptions } from "../../server/sdk/admin-client.js";
 import { destroyAgents, TidServerError } from "../../server/sdk/http-client.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
-import { ADMIN_OPTIONS, adminOptions, serverUrl } from "../options.js";
+import { ADMIN_OPTIONS, ADMIN_TOKEN_USAGE, adminOptions, serverUrl } from "../options.js";
 
 const USAGE = `usage: tid keygen DIR [--bits N] [--force] [--server URL --user UIN] [--json]
 
@@ -27,7 +27,7 @@ DIR is created (0700) if needed; existing keys are never replaced without --forc
   --server URL            also register the public key with this TID auth server (admin API) …
   --user UIN              … as this user server (1..64 characters of [0-9A-Za-z_.-]); \`tid auth
                           --user UIN\` and \`tid provision --owner UIN\` then name it
-  --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
+${ADMIN_TOKEN_USAGE}
   --ca FILE               trust this CA certificate (PEM) for an https server
   --json                  print one JSON document
 

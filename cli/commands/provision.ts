@@ -27,7 +27,7 @@ import { stageKeyFile, type KeyFileSecret, type StagedKeyFile } from "../../bind
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { PSK_SIZE, TID_SIZE } from "../../reference/constants.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
-import { DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
+import { ADMIN_TOKEN_USAGE, DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
 import { checkDestination } from "../option-file.js";
 import { writeSimState } from "../sim-state.js";
 import { linkKeyFingerprint, writeLinkPin } from "../link-pin.js";
@@ -39,7 +39,7 @@ Create a device identity (a random 8-byte TID and 16-byte PSK), register it with
 file (sealed, mode 0600). The PSK is never printed. Everything is checked before the server hears
 of the identity; if storing it fails after all, the registration is rolled back (deactivated).
 
-  --server URL            the TID auth server (its admin API answers loopback clients, or needs a token)
+  --server URL            the TID auth server (its admin API needs the admin token, below)
   --board NAME            store the identity in the SE on this board (boards/; sim-i2c, sim-spi simulate
                           one; default $TID_BOARD)
   --sim-state FILE        simulated boards (required there): save the simulated SE's memory to FILE
@@ -61,7 +61,7 @@ of the identity; if storing it fails after all, the registration is rolled back 
                           Without it, any registered user server may
   --no-lock               leave the SE unlocked (it can be provisioned again)
   --force                 replace an existing --sim-state / --key-file and the server's record of the TID
-  --admin-token-env VAR   admin token from $VAR (default: $TID_SERVER_ADMIN_TOKEN), if the server needs one
+${ADMIN_TOKEN_USAGE}
   --ca FILE               trust this CA certificate (PEM) for an https server
   --json                  print one JSON document
 
@@ -116,6 +116,7 @@ const OPTIONS = {
   "no-lock": { type: "boolean" },
   force: { type: "boolean" },
   "admin-token-env": { type: "string" },
+  "admin-token-file": { type: "string" },
 } as const;
 
 function planFromArgs(argv: string[], env: Record<string, string | undefined>): { plan: ProvisionPlan; json: boolean } {
@@ -144,8 +145,7 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     throw new UsageError(`--owner must be a user server's UIN (1..64 characters of [0-9A-Za-z_.-]), got ${JSON.stringify(values.owner)}`);
   }
   if (values.label !== undefined && values.label.length > 200) throw new UsageError("--label is 200 characters at most");
-  const plan: ProvisionPlan = {
-    admin: adminOptions(url, values, env),
+  const plan: Omit<ProvisionPlan, "admin"> = {
     tid,
     force: values.force === true,
     lock: !values["no-lock"],
@@ -176,7 +176,8 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     plan.boardName = boardName!;
     if (simState !== undefined) plan.simState = simState;
   }
-  return { plan, json: values.json === true };
+  // the admin token last: every other mistake in the command line is reported first
+  return { plan: { ...plan, admin: adminOptions(url, values, env) }, json: values.json === true };
 }
 
 /** --owner must name a user server the auth server knows, and an active one. */

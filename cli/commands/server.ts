@@ -9,12 +9,14 @@
 // (--create-master-key) and the registry opened. If the server then fails to start, a master key
 // and a registry created by this run are removed again.
 //
-// The master key may come from $TID_SERVER_MASTER_KEY instead of a file; an admin token (optional)
-// only from $TID_SERVER_ADMIN_TOKEN, never from argv. Prints one JSON line
-// {"listening": url, "port": n} on stdout once it listens.
+// The master key may come from $TID_SERVER_MASTER_KEY instead of a file. The admin token (always
+// required by the admin API) comes from $TID_SERVER_ADMIN_TOKEN, never from argv, or else from the
+// token file (--admin-token-file, default REGISTRY.admin-token), which the first start makes
+// (0600) and announces once on stderr. Prints one JSON line
+// {"listening": url, "port": n, "adminTokenFile": path} on stdout once it listens.
 import { rmSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { AuthServerOptions } from "../../server/app/index.js";
+import type { AuthServerOptions, BucketRate, RateLimitOptions } from "../../server/app/index.js";
 import { EXIT_OK, UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
 import { isLoopbackHost } from "../options.js";
 import { fileKind, readOptionFile } from "../option-file.js";
@@ -22,6 +24,8 @@ import { loadServerApp, type ServerAppModule } from "../server-app.js";
 
 const USAGE = `usage: tid server --db FILE (--master-key-file FILE [--create-master-key] | $TID_SERVER_MASTER_KEY)
                   [--host 127.0.0.1] [--port 0] [--tls-key PEM --tls-cert PEM] [--window 300]
+                  [--host-name NAME]… [--public-url URL]… [--admin-token-file FILE]
+                  [--failure-rate N[:BURST]] [--user-rate N[:BURST]] [--max-connections N]
                   [--max-body 16384] [--log]
 
 Run the reference TID auth server until Ctrl-C. Prints one JSON line {"listening": URL, "port": N}
@@ -38,12 +42,24 @@ once it listens.
   --port N                0..65535 (default 0: a free port, printed in the JSON line)
   --tls-key PEM, --tls-cert PEM   serve https with this key and certificate
   --window SECONDS        accepted |device clock − server clock|, 1..86400 (default 300)
+  --host-name NAME        a name clients reach this server by (repeatable): admin calls and /metrics
+                          must carry one in Host, signed requests may name it (the listen
+                          address's names are always accepted; loopback: localhost, 127.0.0.1, ::1)
+  --public-url URL        a base URL user servers reach this server by, e.g. a load balancer's
+                          https://tid.example.com (repeatable): its origin is an accepted audience
+  --admin-token-file FILE the admin token (default: REGISTRY.admin-token); made (0600) and printed
+                          once on stderr on the first start. $TID_SERVER_ADMIN_TOKEN overrides it
+  --failure-rate N[:B]    unauthenticated 4xx answers per client address and second before 429
+                          (default 20:200; 0 = no limit)
+  --user-rate N[:B]       authenticated /v1/auth requests per userUin and second (default 5000:10000;
+                          0 = no limit)
+  --max-connections N     concurrent connections, 1..1000000 (default 1024)
   --max-body BYTES        largest request body, 1024..1048576 (default 16384)
-  --log                   one JSON line per request on stderr
+  --log                   JSON log lines (pino) on stderr, one per request, with its request id
 
-Admin calls need $TID_SERVER_ADMIN_TOKEN when it is set, and come from loopback only when it is
-not. Set TID_INSECURE_HTTP=1 to serve plain http on another address anyway (a lab network, at your
-own risk). See docs/server.md.
+Admin calls and GET /metrics need the admin token (Authorization: Bearer); set
+$TID_SERVER_METRICS_TOKEN for a second token good for /metrics only. Set TID_INSECURE_HTTP=1 to
+serve plain http on another address anyway (a lab network, at your own risk). See docs/server.md.
 
 Exit codes: 0 stopped cleanly, 1 failed, 2 usage error.`;
 
@@ -57,8 +73,17 @@ const OPTIONS = {
   "tls-cert": { type: "string" },
   window: { type: "string" },
   "max-body": { type: "string" },
+  "host-name": { type: "string", multiple: true },
+  "public-url": { type: "string", multiple: true },
+  "admin-token-file": { type: "string" },
+  "failure-rate": { type: "string" },
+  "user-rate": { type: "string" },
+  "max-connections": { type: "string" },
   log: { type: "boolean" },
 } as const;
+
+/** What an admin or metrics token looks like (server/app/admin-token.ts). */
+const ADMIN_TOKEN = /^[A-Za-z0-9_-]{32,256}$/;
 
 /** A TLS key or certificate is a few KiB; a chain of several certificates stays well under this. */
 const MAX_PEM_BYTES = 1 << 20;
@@ -76,7 +101,25 @@ interface ServerPlan {
   windowSeconds?: number;
   maxBodyBytes?: number;
   log: boolean;
-  adminToken?: string;
+  /** the admin token from the environment, or the file that holds it (made if missing) */
+  adminToken: { env: string } | { file: string } | { fresh: true };
+  metricsToken?: string;
+  hostNames?: string[];
+  publicUrls?: string[];
+  rateLimit: RateLimitOptions;
+  maxConnections?: number;
+}
+
+/** --failure-rate / --user-rate: "N" or "N:BURST" (burst default 10 × N for failures, 2 × N per user); "0": no limit. */
+function rateOption(name: string, v: string | undefined, burstFactor: number): BucketRate | false | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,7})(?::(\d{1,8}))?$/.exec(v);
+  if (!m) throw new UsageError(`--${name} must be N or N:BURST (whole numbers; 0 = no limit), got ${JSON.stringify(v)}`);
+  const perSecond = Number(m[1]);
+  if (perSecond === 0) return false;
+  const burst = m[2] !== undefined ? Number(m[2]) : perSecond * burstFactor;
+  if (burst < 1) throw new UsageError(`--${name}: the burst must be at least 1`);
+  return { perSecond, burst };
 }
 
 function integerOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
@@ -94,6 +137,40 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   const port = integerOption("port", values.port, 0, 65535) ?? 0;
   const windowSeconds = integerOption("window", values.window, 1, 86400);
   const maxBodyBytes = integerOption("max-body", values["max-body"], 1024, 1 << 20);
+  const maxConnections = integerOption("max-connections", values["max-connections"], 1, 1_000_000);
+  const failures = rateOption("failure-rate", values["failure-rate"], 10);
+  const perUser = rateOption("user-rate", values["user-rate"], 2);
+  for (const name of values["host-name"] ?? []) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[0-9A-Za-z.:-]{1,253})$/.test(name))
+      throw new UsageError(`--host-name ${JSON.stringify(name)}: not a host name or address`);
+  }
+  for (const u of values["public-url"] ?? []) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(u);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
+      throw new UsageError(`--public-url ${JSON.stringify(u)}: not an http(s) URL`);
+  }
+  let adminToken: ServerPlan["adminToken"];
+  if (env.TID_SERVER_ADMIN_TOKEN) {
+    if (values["admin-token-file"] !== undefined) throw new UsageError("give --admin-token-file or set $TID_SERVER_ADMIN_TOKEN, not both");
+    if (!ADMIN_TOKEN.test(env.TID_SERVER_ADMIN_TOKEN))
+      throw new UsageError("$TID_SERVER_ADMIN_TOKEN: an admin token is 32..256 characters of [A-Za-z0-9_-]");
+    adminToken = { env: "TID_SERVER_ADMIN_TOKEN" };
+  } else if (values["admin-token-file"] !== undefined) {
+    adminToken = { file: values["admin-token-file"] };
+  } else if (values.db === ":memory:") {
+    adminToken = { fresh: true };
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(values.db)) {
+    throw new UsageError("--db is not a file: give --admin-token-file FILE (or set $TID_SERVER_ADMIN_TOKEN) for the admin token");
+  } else {
+    adminToken = { file: `${values.db}.admin-token` };
+  }
+  if (env.TID_SERVER_METRICS_TOKEN !== undefined && !ADMIN_TOKEN.test(env.TID_SERVER_METRICS_TOKEN))
+    throw new UsageError("$TID_SERVER_METRICS_TOKEN: a token is 32..256 characters of [A-Za-z0-9_-]");
   const host = values.host ?? "127.0.0.1";
   if (host.length === 0) throw new UsageError("--host must not be empty");
   if ((values["tls-key"] === undefined) !== (values["tls-cert"] === undefined))
@@ -123,8 +200,30 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     ...(tls ? { tls } : {}),
     ...(windowSeconds !== undefined ? { windowSeconds } : {}),
     ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
-    ...(env.TID_SERVER_ADMIN_TOKEN ? { adminToken: env.TID_SERVER_ADMIN_TOKEN } : {}),
+    adminToken,
+    ...(env.TID_SERVER_METRICS_TOKEN ? { metricsToken: env.TID_SERVER_METRICS_TOKEN } : {}),
+    ...(values["host-name"] ? { hostNames: values["host-name"] } : {}),
+    ...(values["public-url"] ? { publicUrls: values["public-url"] } : {}),
+    rateLimit: { ...(failures !== undefined ? { failuresPerAddress: failures } : {}), ...(perUser !== undefined ? { perUser } : {}) },
+    ...(maxConnections !== undefined ? { maxConnections } : {}),
   };
+}
+
+/** The admin token as the plan says; a token file made now is announced once on stderr. */
+function adminTokenOf(app: ServerAppModule, plan: ServerPlan, io: CliIo, created: { adminTokenFile?: string }): string {
+  const source = plan.adminToken;
+  if ("env" in source) return io.env[source.env]!;
+  if ("fresh" in source) {
+    const token = app.generateAdminToken();
+    io.err(`tid server: admin token for this in-memory registry (not stored; shown only now): ${token}`);
+    return token;
+  }
+  const { token, created: made } = app.loadOrCreateAdminToken(source.file);
+  if (made) {
+    created.adminTokenFile = source.file;
+    io.err(`tid server: made the admin token, stored in ${source.file} (mode 0600; shown only now): ${token}`);
+  }
+  return token;
 }
 
 /** Read the TLS key and certificate: regular files, PEM. @throws UsageError */
@@ -180,9 +279,10 @@ function existingMasterKey(app: ServerAppModule, source: MasterKeySource, env: R
   return app.readMasterKeyFile(source.file);
 }
 
-/** Remove what a failed start created: the new master key, and the registry if it is new too. */
-function removeCreated(created: { masterKeyFile?: string; db?: string }): void {
+/** Remove what a failed start created: the new master key and admin token, and the registry if it is new too. */
+function removeCreated(created: { masterKeyFile?: string; adminTokenFile?: string; db?: string }): void {
   if (created.masterKeyFile) rmSync(created.masterKeyFile, { force: true });
+  if (created.adminTokenFile) rmSync(created.adminTokenFile, { force: true });
   if (created.db) for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(created.db + suffix, { force: true });
 }
 
@@ -207,7 +307,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const found = existingMasterKey(app, plan.masterKey, io.env);
 
   // 2. create what is missing, start; on failure take back what this run created
-  const created: { masterKeyFile?: string; db?: string } = {};
+  const created: { masterKeyFile?: string; adminTokenFile?: string; db?: string } = {};
   let masterKey: Uint8Array;
   if (found === "create") {
     const file = (plan.masterKey as { file: string }).file;
@@ -217,6 +317,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     masterKey = found;
   }
   if (!dbExisted && plan.db !== ":memory:") created.db = plan.db;
+  let adminToken: string;
+  try {
+    adminToken = adminTokenOf(app, plan, io, created);
+  } catch (e) {
+    masterKey.fill(0);
+    removeCreated(created);
+    throw e;
+  }
   const options: AuthServerOptions = {
     dbPath: plan.db,
     masterKey,
@@ -225,8 +333,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     ...(tls ? { tls } : {}),
     ...(plan.windowSeconds !== undefined ? { windowSeconds: plan.windowSeconds } : {}),
     ...(plan.maxBodyBytes !== undefined ? { maxBodyBytes: plan.maxBodyBytes } : {}),
-    ...(plan.adminToken ? { adminToken: plan.adminToken } : {}),
-    ...(plan.log ? { log: (r: Record<string, unknown>) => io.err(JSON.stringify({ t: new Date().toISOString(), ...r })) } : {}),
+    adminToken,
+    ...(plan.metricsToken ? { metricsToken: plan.metricsToken } : {}),
+    ...(plan.hostNames ? { hostNames: plan.hostNames } : {}),
+    ...(plan.publicUrls ? { publicUrls: plan.publicUrls } : {}),
+    rateLimit: plan.rateLimit,
+    ...(plan.maxConnections !== undefined ? { maxConnections: plan.maxConnections } : {}),
+    ...(plan.log ? { logger: app.jsonLinesLogger((line) => io.err(line)) } : {}),
   };
   let server;
   try {
@@ -239,7 +352,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   // 3. serve until Ctrl-C / SIGTERM
-  io.out(JSON.stringify({ listening: server.url, port: server.port }));
+  const tokenFile = "file" in plan.adminToken ? plan.adminToken.file : undefined;
+  io.out(JSON.stringify({ listening: server.url, port: server.port, ...(tokenFile ? { adminTokenFile: tokenFile } : {}) }));
   await waitForSignal();
   await server.close();
   return EXIT_OK;

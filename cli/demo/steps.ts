@@ -91,7 +91,7 @@ export async function makeUserServer(ctx: DemoContext, server: AuthServer): Prom
     "user server key pair (tid keygen), registered",
     async () => {
       const k = keygen(join(ctx.tmp, "user-server"));
-      await registerUserServer({ url: server.url }, DEMO_USER, k.publicKeyPem);
+      await registerUserServer({ url: server.url, adminToken: server.adminToken }, DEMO_USER, k.publicKeyPem);
       return k;
     },
     (k) => {
@@ -148,7 +148,10 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
         } else {
           await writeKeyFile(keyFile!.path, { tid, psk }, { passphrase: keyFile!.passphrase });
         }
-        await registerDevice({ url: server.url }, { tid, psk, label: "tid-wasm demo device", owner: user.uin });
+        await registerDevice(
+          { url: server.url, adminToken: server.adminToken },
+          { tid, psk, label: "tid-wasm demo device", owner: user.uin },
+        );
       },
       () => ({
         detail: [

@@ -2,15 +2,32 @@
 // loopback by default. POST /v1/auth takes a device authcode relayed and signed by a registered
 // user server, verifies it (docs/protocol.md "Rules") and answers with the server data and the
 // session token encrypted to the user server's RSA key. Admin endpoints register devices and user
-// servers. State lives in the durable Registry (registry.ts).
+// servers; they and GET /metrics need a bearer token and a Host naming this server
+// (admin-token.ts, host-check.ts). Rate limits (limits.ts), structured logs (logging.ts) and
+// metrics (metrics.ts) wrap every request. State lives in the durable Registry (registry.ts).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { timingSafeEqual, createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { buildServerData, DEFAULT_WINDOW_SECONDS, ProtocolError, verifyAuthcode, type ProtocolErrorCode } from "../../reference/index.js";
+import {
+  AUTHCODE_MAX_SIZE,
+  AUTHCODE_MIN_SIZE,
+  buildServerData,
+  DEFAULT_WINDOW_SECONDS,
+  ProtocolError,
+  verifyAuthcode,
+  type ProtocolErrorCode,
+} from "../../reference/index.js";
 import { HttpError, field, readJsonBody, sendError, sendJson } from "./http-json.js";
 import { Registry, RegistryError } from "./registry.js";
 import { encryptToken, rsaPublicKey, TOKEN_ENCRYPTION, verifyRequest } from "../sdk/signing.js";
+import { AdminAuth, generateAdminToken } from "./admin-token.js";
+import { clientFailureOf, watchClientErrors } from "./client-errors.js";
+import { DECOY_PUBLIC_KEY_PEM } from "./decoy-key.js";
+import { defaultHostNames, hostOrOriginProblem, normalizeHostName, originOf } from "./host-check.js";
+import { createLimiters, DEFAULT_MAX_CONNECTIONS, type RateLimitOptions } from "./limits.js";
+import { createLogger, LogThrottle, requestIdOf, type LogFunction, type Logger } from "./logging.js";
+import { ServerMetrics, type Route as MetricRoute } from "./metrics.js";
+import type { RateLimiter } from "./rate-limit.js";
 
 export const AUTH_PATH = "/v1/auth";
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
@@ -36,12 +53,32 @@ export interface AuthServerOptions {
   maxBodyBytes?: number;
   /** time to receive a whole request, ms (default 10 s) */
   requestTimeoutMs?: number;
-  /** when set, admin endpoints need `Authorization: Bearer <adminToken>`; else loopback peers only */
+  /**
+   * the token every admin call (and /metrics) must carry as `Authorization: Bearer <token>`,
+   * whoever the peer is; default a new random one for this server (`adminToken` of the result)
+   */
   adminToken?: string;
+  /** a second token accepted on GET /metrics only (for a scraper that must not hold the admin token) */
+  metricsToken?: string;
+  /**
+   * the names this server answers to: admin calls and /metrics must carry one of them in Host,
+   * and each (with the scheme and port) is an audience a signed /v1/auth request may name.
+   * Always accepted besides these: the listen address's names (loopback: localhost, 127.0.0.1,
+   * ::1; a wildcard address: those and the addresses of this machine's interfaces)
+   */
+  hostNames?: string[];
+  /** the base URLs user servers reach this server by (a load balancer's, say): more audiences and Host names */
+  publicUrls?: string[];
+  /** rate limits (limits.ts; default DEFAULT_FAILURES_PER_ADDRESS and DEFAULT_PER_USER); false: none */
+  rateLimit?: RateLimitOptions | false;
+  /** concurrent connections at most (default 1,024); more are closed as they arrive */
+  maxConnections?: number;
   /** Unix seconds (test hook); default the system clock */
   now?: () => number;
-  /** one JSON-able record per request / error (default: none) */
-  log?: (record: Record<string, unknown>) => void;
+  /** the pino logger for the server's JSON log records (default: none) … */
+  logger?: Logger;
+  /** … or a function given each record, parsed */
+  log?: LogFunction;
 }
 
 export interface AuthServer {
@@ -50,6 +87,12 @@ export interface AuthServer {
   readonly port: number;
   readonly registry: Registry;
   readonly server: Server;
+  /** the admin token (as given, or made for this server) */
+  readonly adminToken: string;
+  /** the audiences a signed /v1/auth request may name: origins scheme://host[:port] */
+  readonly audiences: readonly string[];
+  /** the server's metrics (GET /metrics renders them) */
+  readonly metrics: ServerMetrics;
   /** Stop accepting, finish in-flight requests, close the registry if the server opened it. */
   close(): Promise<void>;
 }
@@ -73,10 +116,7 @@ const USER_UIN = /^[0-9A-Za-z_.-]{1,64}$/;
 const NONCE = /^[0-9A-Za-z_-]{16,64}$/;
 const BASE64 = /^[A-Za-z0-9+/]{1,2048}={0,2}$/;
 const TID_HEX = /^[0-9a-fA-F]{16}$/;
-
-function isLoopback(addr: string | undefined): boolean {
-  return addr === "127.0.0.1" || addr === "::1" || addr === "::ffff:127.0.0.1" || (addr?.startsWith("127.") ?? false);
-}
+const AUDIENCE = /^https?:\/\/[^\s/]{1,255}$/;
 
 /** What every request handler needs: the registry, the clock and the limits. */
 interface ServerContext {
@@ -88,16 +128,47 @@ interface ServerContext {
   requestWindow: number;
   /** largest request body, bytes */
   limit: number;
-  log: (record: Record<string, unknown>) => void;
-  /** SHA-256 of the admin token, when one is configured */
-  adminTokenHash: Buffer | undefined;
+  logger: Logger;
+  /** info records wanted (false: skip building them) */
+  logging: boolean;
+  /** the events clients cause by the thousand, at most EVENT_BURST per kind and second */
+  throttle: LogThrottle;
+  admin: AdminAuth;
+  /** admin token or metrics token */
+  metricsAuth: AdminAuth;
+  /** lowercase names accepted in Host (admin, /metrics) */
+  hostNames: Set<string>;
+  /** origins a signed request may name (filled in once the port is known) */
+  audiences: Set<string>;
+  failures: RateLimiter | undefined;
+  perUser: RateLimiter | undefined;
+  metrics: ServerMetrics;
 }
 
-type Handler = (req: IncomingMessage, params: string[]) => Promise<[number, unknown]> | [number, unknown];
+/** What the handling of one request knows about it. */
+interface RequestState {
+  reqId: string;
+  /** a valid admin token or request signature was seen: its 4xx answers are not charged to the address */
+  authenticated: boolean;
+  /** /v1/auth: the result counted in the metrics */
+  result?: string;
+}
+
+/** A non-JSON answer (the metrics text). */
+class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
+type Handler = (req: IncomingMessage, params: string[], rs: RequestState) => Promise<[number, unknown]> | [number, unknown];
 interface Route {
+  name: MetricRoute;
   pattern: RegExp;
   methods: Record<string, Handler>;
-  admin?: boolean;
+  /** who may call it: everyone (undefined), admin token holders, or metrics/admin token holders */
+  guard?: "admin" | "metrics";
 }
 
 const REGISTRY_STATUS: Record<RegistryError["code"], number> = {
@@ -111,6 +182,15 @@ const REGISTRY_STATUS: Record<RegistryError["code"], number> = {
 /** Start the auth server; resolves once it listens. */
 export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  if (options.adminToken !== undefined && options.adminToken.length < 16) throw new RangeError("adminToken must be at least 16 characters");
+  const adminToken = options.adminToken ?? generateAdminToken();
+  const host = options.host ?? "127.0.0.1";
+  const publicUrls = (options.publicUrls ?? []).map((u) => new URL(u));
+  const hostNames = new Set(
+    [...defaultHostNames(host), ...(options.hostNames ?? []), ...publicUrls.map((u) => u.hostname)].map(normalizeHostName),
+  );
+  const limiters = createLimiters(options.rateLimit);
+  const logger = createLogger(options);
   const { registry, ownsRegistry } = openRegistry(options, now);
   const ctx: ServerContext = {
     registry,
@@ -118,13 +198,22 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     window: options.windowSeconds ?? DEFAULT_WINDOW_SECONDS,
     requestWindow: options.requestWindowSeconds ?? DEFAULT_WINDOW_SECONDS,
     limit: options.maxBodyBytes ?? DEFAULT_BODY_LIMIT,
-    log: options.log ?? (() => {}),
-    adminTokenHash: options.adminToken ? Buffer.from(createHash("sha256").update(options.adminToken).digest()) : undefined,
+    logger,
+    logging: logger.isLevelEnabled("info"),
+    throttle: new LogThrottle(),
+    admin: new AdminAuth([adminToken]),
+    metricsAuth: new AdminAuth(options.metricsToken ? [adminToken, options.metricsToken] : [adminToken]),
+    hostNames,
+    audiences: new Set(publicUrls.map((u) => u.origin)),
+    failures: limiters.failures,
+    perUser: limiters.perUser,
+    metrics: new ServerMetrics(registry),
   };
   const state = { closing: false };
   const routes = buildRoutes(ctx);
   const server = createListener(options, (req, res) => void handleRequest(ctx, routes, state, req, res));
-  const host = options.host ?? "127.0.0.1";
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  watchClientErrors(server, (event, code) => logClientEvent(ctx, event, { code }));
   try {
     await listen(server, options.port ?? 0, host);
   } catch (e) {
@@ -132,13 +221,18 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
+  const scheme = options.tls ? "https" : "http";
+  for (const name of hostNames) ctx.audiences.add(originOf(scheme, name, port));
   const urlHost = host.includes(":") ? `[${host}]` : host;
   return {
-    url: `${options.tls ? "https" : "http"}://${urlHost}:${port}`,
+    url: `${scheme}://${urlHost}:${port}`,
     host,
     port,
     registry,
     server,
+    adminToken,
+    audiences: [...ctx.audiences],
+    metrics: ctx.metrics,
     close: async () => {
       if (state.closing) return;
       state.closing = true;
@@ -199,12 +293,24 @@ function closeGracefully(server: Server): Promise<void> {
 function buildRoutes(ctx: ServerContext): Route[] {
   const { registry } = ctx;
   return [
-    { pattern: /^\/v1\/health$/, methods: { GET: () => [200, { status: "ok", schemaVersion: registry.schemaVersion }] } },
-    { pattern: /^\/v1\/auth$/, methods: { POST: (req) => authenticate(ctx, req) } },
-    { pattern: /^\/v1\/admin\/devices$/, admin: true, methods: { POST: (req) => addDevice(ctx, req) } },
+    { name: "health", pattern: /^\/v1\/health$/, methods: { GET: () => [200, { status: "ok", schemaVersion: registry.schemaVersion }] } },
+    { name: "auth", pattern: /^\/v1\/auth$/, methods: { POST: (req, _params, rs) => authenticate(ctx, req, rs) } },
     {
+      name: "metrics",
+      pattern: /^\/metrics$/,
+      guard: "metrics",
+      methods: {
+        GET: async () => {
+          const { text, contentType } = await ctx.metrics.render();
+          return [200, new RawBody(text, contentType)];
+        },
+      },
+    },
+    { name: "admin", pattern: /^\/v1\/admin\/devices$/, guard: "admin", methods: { POST: (req, _params, rs) => addDevice(ctx, req, rs) } },
+    {
+      name: "admin",
       pattern: /^\/v1\/admin\/devices\/([^/]+)$/,
-      admin: true,
+      guard: "admin",
       methods: {
         GET: (_req, [tid]) => {
           const info = registry.describeDevice(tidFrom(tid!));
@@ -214,14 +320,21 @@ function buildRoutes(ctx: ServerContext): Route[] {
       },
     },
     {
+      name: "admin",
       pattern: /^\/v1\/admin\/devices\/([^/]+)\/(activate|deactivate)$/,
-      admin: true,
+      guard: "admin",
       methods: { POST: (_req, [tid, op]) => [200, registry.setDeviceActive(tidFrom(tid!), op === "activate")] },
     },
-    { pattern: /^\/v1\/admin\/user-servers$/, admin: true, methods: { POST: (req) => addUserServer(ctx, req) } },
     {
+      name: "admin",
+      pattern: /^\/v1\/admin\/user-servers$/,
+      guard: "admin",
+      methods: { POST: (req, _params, rs) => addUserServer(ctx, req, rs) },
+    },
+    {
+      name: "admin",
       pattern: /^\/v1\/admin\/user-servers\/([^/]+)$/,
-      admin: true,
+      guard: "admin",
       methods: {
         GET: (_req, [uin]) => {
           const info = registry.describeUserServer(uin!);
@@ -231,8 +344,9 @@ function buildRoutes(ctx: ServerContext): Route[] {
       },
     },
     {
+      name: "admin",
       pattern: /^\/v1\/admin\/user-servers\/([^/]+)\/(activate|deactivate)$/,
-      admin: true,
+      guard: "admin",
       methods: { POST: (_req, [uin, op]) => [200, registry.setUserServerActive(uin!, op === "activate")] },
     },
   ];
@@ -246,23 +360,34 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
+  const rs: RequestState = { reqId: requestIdOf(req), authenticated: false };
+  res.setHeader("x-request-id", rs.reqId);
+  const address = req.socket.remoteAddress ?? "";
+  let routeName: MetricRoute = "other";
+  let path: string | undefined;
   try {
     if (state.closing) throw new HttpError(503, "SHUTTING_DOWN", "the server is shutting down", { connection: "close" });
-    let path: string;
+    // a client address whose unauthenticated requests keep failing is turned away before any work
+    const wait = ctx.failures?.retryAfter(address) ?? 0;
+    if (wait > 0) throw rateLimited(ctx, "address", wait);
     try {
       path = new URL(req.url ?? "/", "http://localhost").pathname;
     } catch {
       throw new HttpError(400, "BAD_REQUEST", "bad request target");
     }
-    const route = routes.find((r) => r.pattern.test(path));
+    const route = routes.find((r) => r.pattern.test(path!));
     if (!route) throw new HttpError(404, "NOT_FOUND", `no endpoint ${path}`);
+    routeName = route.name;
     const handler = route.methods[req.method ?? ""];
     if (!handler) {
       const allow = Object.keys(route.methods).join(", ");
       throw new HttpError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed on ${path}; use ${allow}`, { allow });
     }
-    if (route.admin) requireAdmin(ctx, req);
+    if (route.guard) {
+      requireToken(ctx, req, route.guard);
+      rs.authenticated = true;
+    }
     let params: string[];
     try {
       params = route.pattern
@@ -272,36 +397,85 @@ async function handleRequest(
     } catch {
       throw new HttpError(400, "BAD_REQUEST", "bad percent-encoding in the path");
     }
-    const [status, body] = await handler(req, params);
-    sendJson(res, status, body);
-    ctx.log({ event: "request", method: req.method, path, status, ms: Date.now() - started });
+    const [status, body] = await handler(req, params, rs);
+    if (body instanceof RawBody) {
+      res.writeHead(status, {
+        "content-type": body.contentType,
+        "content-length": Buffer.byteLength(body.text),
+        "cache-control": "no-store",
+      });
+      res.end(body.text);
+    } else sendJson(res, status, body);
+    if (routeName === "auth") ctx.metrics.auth("ok");
+    if (ctx.logging)
+      ctx.logger.info({ event: "request", reqId: rs.reqId, method: req.method, path, status, ms: elapsed(started) }, "request");
   } catch (e) {
+    const failure = clientFailureOf(e, req);
+    if (failure) {
+      // the client hung up or was too slow: nobody to answer, nothing wrong with the server (a
+      // timeout was logged already, where node reported it: watchClientErrors)
+      if (failure === "client-aborted") logClientEvent(ctx, failure, { reqId: rs.reqId, method: req.method, path: path ?? req.url });
+      if (routeName === "auth") ctx.metrics.auth(failure);
+      return;
+    }
     let err: HttpError;
     if (e instanceof HttpError) err = e;
     else if (e instanceof RegistryError) err = new HttpError(REGISTRY_STATUS[e.code], e.code, e.message);
     else {
-      ctx.log({ event: "internal-error", message: (e as Error).message, stack: (e as Error).stack });
+      ctx.logger.error(
+        { event: "internal-error", reqId: rs.reqId, message: (e as Error).message, stack: (e as Error).stack },
+        "internal-error",
+      );
       err = new HttpError(500, "INTERNAL", "internal server error");
     }
-    if (err.status === 413) req.resume(); // drain what the client still sends, then close
+    if (err.status === 413 || err.status === 429) req.resume(); // drain what the client still sends
+    if (err.status >= 400 && err.status < 500 && err.status !== 429 && !rs.authenticated) ctx.failures?.take(address);
     sendError(res, err);
-    ctx.log({ event: "request", method: req.method, path: req.url, status: err.status, code: err.code, ms: Date.now() - started });
+    if (routeName === "auth") ctx.metrics.auth(err.code);
+    if (ctx.logging)
+      ctx.logger.info(
+        {
+          event: "request",
+          reqId: rs.reqId,
+          method: req.method,
+          path: path ?? req.url,
+          status: err.status,
+          code: err.code,
+          ms: elapsed(started),
+        },
+        "request",
+      );
+  } finally {
+    ctx.metrics.observe(routeName, (performance.now() - started) / 1000);
   }
 }
 
-function requireAdmin(ctx: ServerContext, req: IncomingMessage): void {
-  if (ctx.adminTokenHash) {
-    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
-    const given = createHash("sha256")
-      .update(m?.[1] ?? "")
-      .digest();
-    if (!m || !timingSafeEqual(given, ctx.adminTokenHash)) {
-      throw new HttpError(401, "ADMIN_UNAUTHORIZED", "admin endpoints need Authorization: Bearer <admin token>", {
-        "www-authenticate": "Bearer",
-      });
-    }
-  } else if (!isLoopback(req.socket.remoteAddress)) {
-    throw new HttpError(403, "ADMIN_FORBIDDEN", "admin endpoints are loopback-only when no admin token is configured");
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}
+
+/** 429 RATE_LIMITED with Retry-After, counted. */
+function rateLimited(ctx: ServerContext, scope: "address" | "user", seconds: number): HttpError {
+  ctx.metrics.rateLimited(scope);
+  const what = scope === "address" ? "too many failed requests from this address" : "too many requests for this userUin";
+  return new HttpError(429, "RATE_LIMITED", `${what}; retry in ${seconds} s`, { "retry-after": String(seconds) });
+}
+
+/** Log an event a client caused (aborted, timed out, malformed), throttled. */
+function logClientEvent(ctx: ServerContext, event: string, fields: Record<string, unknown>): void {
+  const suppressed = ctx.throttle.admit(event);
+  if (suppressed === undefined) return;
+  ctx.logger.warn({ event, ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, event);
+}
+
+/** Admin calls and /metrics: a Host naming this server, no cross-site Origin, the bearer token. */
+function requireToken(ctx: ServerContext, req: IncomingMessage, guard: "admin" | "metrics"): void {
+  const problem = hostOrOriginProblem(req, ctx.hostNames);
+  if (problem) throw new HttpError(403, problem.code, problem.message);
+  const auth = guard === "admin" ? ctx.admin : ctx.metricsAuth;
+  if (!auth.accepts(req.headers.authorization)) {
+    const what = guard === "admin" ? "admin endpoints need" : "/metrics needs";
+    throw new HttpError(401, "ADMIN_UNAUTHORIZED", `${what} Authorization: Bearer <admin token>`, { "www-authenticate": "Bearer" });
   }
 }
 
@@ -313,24 +487,46 @@ function tidFrom(s: string): Uint8Array {
 // ---- handlers ---------------------------------------------------------------------------------
 
 /** POST /v1/auth: check the user server's signed request, verify the authcode, answer. */
-async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[number, unknown]> {
-  const { registry, now, window, requestWindow, limit, log } = ctx;
+async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: RequestState): Promise<[number, unknown]> {
+  const { registry, now, window, requestWindow, limit, logger } = ctx;
+  // cheap checks first: shape and sizes, audience, timestamp — no key is touched before them
   const body = await readJsonBody(req, limit);
   const userUin = field.string(body, "userUin", USER_UIN, "1..64 characters of [0-9A-Za-z_.-]");
+  const audience = field.string(body, "audience", AUDIENCE, "the auth server's origin, scheme://host[:port]");
   const deviceData = field.hex(body, "deviceData", 1, limit);
   const timestamp = field.integer(body, "timestamp", 0, 0xffff_ffff);
   const nonce = field.string(body, "nonce", NONCE, "16..64 characters of [0-9A-Za-z_-]");
   const signature = field.string(body, "signature", BASE64, "a base64 string");
-
-  const user = registry.getUserServer(userUin);
-  if (!user || !user.active) throw new HttpError(401, "UNKNOWN_USER", `user server ${userUin} is not registered or not active`);
+  if (deviceData.length < AUTHCODE_MIN_SIZE || deviceData.length > AUTHCODE_MAX_SIZE) {
+    throw new HttpError(422, "BAD_FORMAT", `an authcode is ${AUTHCODE_MIN_SIZE}..${AUTHCODE_MAX_SIZE} bytes, got ${deviceData.length}`);
+  }
+  if (!ctx.audiences.has(audience)) {
+    throw new HttpError(401, "WRONG_AUDIENCE", `the request is signed for ${audience}, not for this auth server`);
+  }
   const t = now();
   if (Math.abs(timestamp - t) > requestWindow) {
     throw new HttpError(401, "STALE_REQUEST", `request timestamp ${timestamp} is more than ${requestWindow} s from server time ${t}`);
   }
-  const key = rsaPublicKey(user.publicKeyPem);
-  const signed = { method: "POST", path: AUTH_PATH, userUin, timestamp, nonce, deviceDataHex: Buffer.from(deviceData).toString("hex") };
-  if (!verifyRequest(key, signed, signature)) throw new HttpError(401, "BAD_SIGNATURE", "request signature does not verify");
+
+  // an unknown or inactive userUin is answered as a bad signature, after as much work
+  const user = registry.getUserServer(userUin);
+  const known = user !== undefined && user.active;
+  const key = rsaPublicKey(known ? user.publicKeyPem : DECOY_PUBLIC_KEY_PEM);
+  const signed = {
+    method: "POST",
+    path: AUTH_PATH,
+    audience,
+    userUin,
+    timestamp,
+    nonce,
+    deviceDataHex: Buffer.from(deviceData).toString("hex"),
+  };
+  if (!verifyRequest(key, signed, signature) || !known) {
+    throw new HttpError(401, "BAD_SIGNATURE", "the request signature does not verify for this userUin (or it is no active user server)");
+  }
+  rs.authenticated = true;
+  const wait = ctx.perUser?.take(userUin) ?? 0;
+  if (wait > 0) throw rateLimited(ctx, "user", wait);
   if (!registry.rememberRequestNonce(userUin, nonce, timestamp + requestWindow + 1)) {
     throw new HttpError(409, "REPLAYED_REQUEST", "this request nonce was already used");
   }
@@ -374,7 +570,11 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[
     built?.z?.fill(0);
     verified.psk.fill(0);
   }
-  log({ event: "auth", userUin, tid: Buffer.from(verified.tid).toString("hex"), tokenIssued: sessionToken !== null });
+  if (ctx.logging)
+    logger.info(
+      { event: "auth", reqId: rs.reqId, userUin, tid: Buffer.from(verified.tid).toString("hex"), tokenIssued: sessionToken !== null },
+      "auth",
+    );
   return [
     200,
     {
@@ -389,7 +589,7 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[
 }
 
 /** POST /v1/admin/devices: register (or, with replace, re-register) a device. */
-async function addDevice(ctx: ServerContext, req: IncomingMessage): Promise<[number, unknown]> {
+async function addDevice(ctx: ServerContext, req: IncomingMessage, rs: RequestState): Promise<[number, unknown]> {
   const body = await readJsonBody(req, ctx.limit);
   const tid = field.hex(body, "tid", 8, 8);
   const psk = field.hex(body, "psk", 16, 16);
@@ -401,12 +601,12 @@ async function addDevice(ctx: ServerContext, req: IncomingMessage): Promise<[num
     throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
   const info = ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
   psk.fill(0);
-  ctx.log({ event: "device-registered", tid: info.tid });
+  ctx.logger.info({ event: "device-registered", reqId: rs.reqId, tid: info.tid }, "device-registered");
   return [201, info];
 }
 
 /** POST /v1/admin/user-servers: register (or, with replace, re-key) a user server. */
-async function addUserServer(ctx: ServerContext, req: IncomingMessage): Promise<[number, unknown]> {
+async function addUserServer(ctx: ServerContext, req: IncomingMessage, rs: RequestState): Promise<[number, unknown]> {
   const body = await readJsonBody(req, ctx.limit);
   const userUin = field.string(body, "userUin", USER_UIN, "1..64 characters of [0-9A-Za-z_.-]");
   const pem = field.string(
@@ -417,6 +617,6 @@ async function addUserServer(ctx: ServerContext, req: IncomingMessage): Promise<
   );
   const replace = field.optionalBoolean(body, "replace");
   const info = ctx.registry.addUserServer(userUin, pem, { replace });
-  ctx.log({ event: "user-server-registered", userUin });
+  ctx.logger.info({ event: "user-server-registered", reqId: rs.reqId, userUin }, "user-server-registered");
   return [201, info];
 }

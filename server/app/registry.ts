@@ -23,6 +23,7 @@ function loadSqlite(): typeof Database {
 }
 import { createHash, createPublicKey } from "node:crypto";
 import { masterKeyCheck, sealPsk, unsealPsk } from "./master-key.js";
+import { protectRegistryFiles } from "./file-mode.js";
 import { rsaPublicKey } from "../sdk/signing.js";
 
 export const SCHEMA_VERSION = 2;
@@ -157,6 +158,7 @@ export class Registry {
   static open(path: string, options: RegistryOptions): Registry {
     const check = masterKeyCheck(options.masterKey);
     const Sqlite = loadSqlite();
+    protectRegistryFiles(path);
     const db = new Sqlite(path);
     try {
       if (path !== ":memory:") {

@@ -1,19 +1,22 @@
 // Client side of the auth server's admin endpoints (docs/server.md "Admin API"), for
-// provisioning tools and tests: register devices and user servers, look them up, (de)activate a device.
+// provisioning tools and tests: register devices and user servers, look them up, (de)activate a
+// device. Every call carries the admin token (`tid server` keeps it in REGISTRY.admin-token).
 import { requestJson, type HttpClientOptions } from "./http-client.js";
 import { toHex } from "../../reference/bytes.js";
 
 export interface AdminOptions extends HttpClientOptions {
   /** the auth server's base URL */
   url: string;
-  /** sent as Authorization: Bearer … when the server is configured with one */
-  adminToken?: string;
+  /** the auth server's admin token, sent as Authorization: Bearer … */
+  adminToken: string;
 }
 
 function target(options: AdminOptions, path: string): [URL, HttpClientOptions] {
   const u = new URL(options.url);
   u.pathname = u.pathname.replace(/\/+$/, "") + path;
-  const headers = { ...options.headers, ...(options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {}) };
+  if (typeof options.adminToken !== "string" || options.adminToken.length === 0)
+    throw new TypeError("adminToken must be the auth server's admin token (tid server keeps it in REGISTRY.admin-token)");
+  const headers = { ...options.headers, authorization: `Bearer ${options.adminToken}` };
   return [u, { ...options, headers }];
 }
 

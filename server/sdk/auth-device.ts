@@ -8,7 +8,7 @@
 // (SM4-GCM messages, the device's tid_seal / tid_open).
 import { randomBytes, type KeyLike, type KeyObject } from "node:crypto";
 import { requestJson, TidServerError, type HttpClientOptions } from "./http-client.js";
-import { decryptToken, rsaPrivateKey, signRequest } from "./signing.js";
+import { audienceOf, decryptToken, rsaPrivateKey, signRequest } from "./signing.js";
 
 export { sm4Encrypt, sm4Decrypt } from "../../reference/sm4-ecb.js";
 export { seal, open, AeadSession, AeadError, aeadNonce, PREFIX_UPLINK, PREFIX_DOWNLINK, AEAD_OVERHEAD } from "../../reference/aead.js";
@@ -20,6 +20,12 @@ export interface AuthDeviceOptions extends HttpClientOptions {
   url: string;
   /** Unix seconds for the request timestamp (test hook); default the system clock */
   now?: () => number;
+  /**
+   * the auth server's name in the signed request (default: the origin of `url`); set it when the
+   * user server reaches the auth server by another URL than the one the server knows itself by
+   * (a tunnel, say)
+   */
+  audience?: string;
 }
 
 /** Result of authDevice: server data for the device, and the session token or null. */
@@ -49,11 +55,12 @@ export async function authDevice(
   const timestamp = options.now ? options.now() : Math.floor(Date.now() / 1000);
   const nonce = randomBytes(18).toString("base64url");
   const deviceDataHex = Buffer.from(deviceData).toString("hex");
-  const signature = signRequest(key, { method: "POST", path: "/v1/auth", userUin, timestamp, nonce, deviceDataHex });
+  const audience = options.audience ?? audienceOf(options.url);
+  const signature = signRequest(key, { method: "POST", path: "/v1/auth", audience, userUin, timestamp, nonce, deviceDataHex });
   const body = await requestJson(
     "POST",
     endpoint(options.url, "/v1/auth"),
-    { userUin, deviceData: deviceDataHex, timestamp, nonce, signature },
+    { userUin, audience, deviceData: deviceDataHex, timestamp, nonce, signature },
     options,
   );
   if (typeof body.serverData !== "string" || !/^([0-9a-f]{2})+$/i.test(body.serverData)) {

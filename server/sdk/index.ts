@@ -26,5 +26,14 @@ export {
   type AuthDeviceResult,
 } from "./auth-device.js";
 export { Sm4Gcm, sm4GcmEncrypt, sm4GcmDecrypt } from "../../reference/sm4-gcm.js";
-export { canonicalString, signRequest, verifyRequest, encryptToken, decryptToken, SIGNATURE_SCHEME, TOKEN_ENCRYPTION } from "./signing.js";
+export {
+  canonicalString,
+  audienceOf,
+  signRequest,
+  verifyRequest,
+  encryptToken,
+  decryptToken,
+  SIGNATURE_SCHEME,
+  TOKEN_ENCRYPTION,
+} from "./signing.js";
 export { registerDevice, registerUserServer, setDeviceActive, getDevice, getUserServer, type AdminOptions } from "./admin-client.js";

@@ -1,11 +1,13 @@
 // Request signing between a user server and the TID auth server (docs/server.md "Request
 // signing"). The user server signs the canonical string
 //
-//   TID-AUTH-V1 \n POST \n /v1/auth \n <userUin> \n <timestamp> \n <nonce> \n <deviceData hex, lowercase>
+//   TID-AUTH-V2 \n POST \n /v1/auth \n <audience> \n <userUin> \n <timestamp> \n <nonce> \n <deviceData hex, lowercase>
 //
 // (UTF-8, fields joined by a single LF, no trailing LF) with RSA-PSS, SHA-256, MGF1-SHA-256,
-// salt length 32, and sends the signature base64-encoded. The session token comes back
-// encrypted to the same key pair with RSA-OAEP (SHA-256, MGF1-SHA-256, empty label).
+// salt length 32, and sends the signature base64-encoded. The audience is the auth server's
+// origin as the user server addresses it (scheme://host[:port], audienceOf): a request signed for
+// one auth server does not verify at another that knows the same user key. The session token
+// comes back encrypted to the same key pair with RSA-OAEP (SHA-256, MGF1-SHA-256, empty label).
 import {
   constants,
   createPrivateKey,
@@ -20,13 +22,15 @@ import {
 
 export const SIGNATURE_SCHEME = "RSA-PSS-SHA256";
 export const TOKEN_ENCRYPTION = "RSA-OAEP-SHA256";
-export const CANONICAL_PREFIX = "TID-AUTH-V1";
+export const CANONICAL_PREFIX = "TID-AUTH-V2";
 export const PSS_SALT_LENGTH = 32;
 export const MIN_RSA_BITS = 2048;
 
 export interface SignedFields {
   method: string;
   path: string;
+  /** the auth server's origin, scheme://host[:port] (audienceOf) */
+  audience: string;
   userUin: string;
   timestamp: number;
   nonce: string;
@@ -35,9 +39,28 @@ export interface SignedFields {
 
 /** The exact bytes that are signed. */
 export function canonicalString(f: SignedFields): string {
-  return [CANONICAL_PREFIX, f.method.toUpperCase(), f.path, f.userUin, String(f.timestamp), f.nonce, f.deviceDataHex.toLowerCase()].join(
-    "\n",
-  );
+  return [
+    CANONICAL_PREFIX,
+    f.method.toUpperCase(),
+    f.path,
+    f.audience,
+    f.userUin,
+    String(f.timestamp),
+    f.nonce,
+    f.deviceDataHex.toLowerCase(),
+  ].join("\n");
+}
+
+/**
+ * The audience of requests to the auth server at `url`: its origin — lowercase scheme and host,
+ * IPv6 in brackets, the port left out when it is the scheme's default (http 80, https 443).
+ * "https://TID.example:443/base/" → "https://tid.example".
+ * @throws TypeError when `url` is not an http(s) URL
+ */
+export function audienceOf(url: string | URL): string {
+  const u = new URL(url);
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new TypeError(`url must be http(s), got ${u.protocol}`);
+  return u.origin;
 }
 
 /** An RSA private key object from PEM text, DER bytes or a KeyObject. */

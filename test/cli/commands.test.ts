@@ -34,7 +34,7 @@ const mode = (p: string): number => statSync(p).mode & 0o777;
 
 describe("tid keygen", () => {
   it("writes public_key.pem (0644) and private_key.pem (0600), registers the key, refuses to overwrite", async () => {
-    const r = await tid(["keygen", keys, "--server", fx.url, "--user", USER, "--json"]);
+    const r = await tid(["keygen", keys, "--server", fx.url, "--user", USER, "--json"], fx.adminEnv);
     expect(r.code).toBe(0);
     const j = r.json();
     expect(j.ok).toBe(true);
@@ -76,20 +76,10 @@ describe("tid keygen", () => {
 describe("tid provision and tid auth", () => {
   it("simulated SE: provision into a state file (0600, locked), then authenticate on sim-i2c and sim-spi", async () => {
     const state = join(dir, "se.json");
-    const p = await tid([
-      "provision",
-      "--server",
-      fx.url,
-      "--board",
-      "sim-i2c",
-      "--sim-state",
-      state,
-      "--label",
-      "cli test",
-      "--owner",
-      USER,
-      "--json",
-    ]);
+    const p = await tid(
+      ["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state, "--label", "cli test", "--owner", USER, "--json"],
+      fx.adminEnv,
+    );
     expect(p.code).toBe(0);
     const pj = p.json();
     expect(pj).toMatchObject({ ok: true, backend: "se", board: "sim-i2c", locked: true, registered: true, stored: true });
@@ -97,7 +87,7 @@ describe("tid provision and tid auth", () => {
     const saved = JSON.parse(readFileSync(state, "utf8")) as Record<string, unknown>;
     expect(saved.tid).toBe(pj.tid);
     expect(p.out).not.toContain(saved.psk as string); // the PSK is never printed
-    const dev = await getDevice({ url: fx.url }, new Uint8Array(Buffer.from(pj.tid as string, "hex")));
+    const dev = await getDevice(fx.admin, new Uint8Array(Buffer.from(pj.tid as string, "hex")));
     expect(dev.label).toBe("cli test");
     expect(dev.owner).toBe(USER);
 
@@ -172,23 +162,26 @@ describe("tid provision and tid auth", () => {
     expect(k.json()).toMatchObject({ ok: true, tokenIssued: false, tokensMatch: true, serverDataLength: 68 });
 
     // the same state file again: refused without --force; with --force the locked SE is new (a fresh simulated chip)
-    const again = await tid(["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state]);
+    const again = await tid(["provision", "--server", fx.url, "--board", "sim-i2c", "--sim-state", state], fx.adminEnv);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/exists/);
-    const forced = await tid([
-      "provision",
-      "--server",
-      fx.url,
-      "--board",
-      "sim-spi",
-      "--sim-state",
-      state,
-      "--force",
-      "--tid",
-      "00112233445566ff",
-      "--no-lock",
-      "--json",
-    ]);
+    const forced = await tid(
+      [
+        "provision",
+        "--server",
+        fx.url,
+        "--board",
+        "sim-spi",
+        "--sim-state",
+        state,
+        "--force",
+        "--tid",
+        "00112233445566ff",
+        "--no-lock",
+        "--json",
+      ],
+      fx.adminEnv,
+    );
     expect(forced.json()).toMatchObject({ ok: true, tid: "00112233445566ff", locked: false });
     const a2 = await tid([
       "auth",
@@ -209,7 +202,7 @@ describe("tid provision and tid auth", () => {
 
   it("soft key file: provision (sealed, 0600), authenticate; a wrong passphrase fails with the reason", async () => {
     const keyFile = join(dir, "device.key");
-    const p = await tid(["provision", "--server", fx.url, "--key-file", keyFile, "--json"], PW);
+    const p = await tid(["provision", "--server", fx.url, "--key-file", keyFile, "--json"], { ...PW, ...fx.adminEnv });
     expect(p.code).toBe(0);
     expect(p.json()).toMatchObject({ ok: true, backend: "soft", keyFile, registered: true, stored: true });
     expect(mode(keyFile)).toBe(0o600);
@@ -308,19 +301,23 @@ describe("tid provision and tid auth", () => {
       known,
       "--json",
     ]);
-    expect(u.json()).toMatchObject({ ok: false, errorCode: "UNKNOWN_USER" });
+    expect(u.json()).toMatchObject({ ok: false, errorCode: "BAD_SIGNATURE" }); // an unknown user server looks like a bad signature
 
     // hardware that is not there: nothing is registered
     const tidHex = "feedfacecafebeef";
     const h = await tid(["provision", "--server", fx.url, "--board", "rpi4-i2c", "--unshielded", "--tid", tidHex, "--json"], {
       TID_I2C_BUS: "97",
+      ...fx.adminEnv,
     });
     expect(h.code).toBe(1);
     expect(h.json()).toMatchObject({ ok: false, registered: false, stored: false });
-    await expect(getDevice({ url: fx.url }, new Uint8Array(Buffer.from(tidHex, "hex")))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
+    await expect(getDevice(fx.admin, new Uint8Array(Buffer.from(tidHex, "hex")))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
 
     // a server that is not there
-    const down = await tid(["provision", "--server", "http://127.0.0.1:9", "--key-file", join(dir, "never.key"), "--json"], PW);
+    const down = await tid(["provision", "--server", "http://127.0.0.1:9", "--key-file", join(dir, "never.key"), "--json"], {
+      ...PW,
+      ...fx.adminEnv,
+    });
     expect(down.code).toBe(1);
     expect(down.json()).toMatchObject({ ok: false, registered: false });
     expect(existsSync(join(dir, "never.key"))).toBe(false);

@@ -117,20 +117,13 @@ describe("file options: usage errors (exit 2) that name the option, before anyth
 
   it("tid provision: the passphrase file is read the same way, before anything is registered", async () => {
     const tidHex = "0badf11e0badf11e";
-    const r = await tid([
-      "provision",
-      "--server",
-      fx.url,
-      "--key-file",
-      join(dir, "p.key"),
-      "--tid",
-      tidHex,
-      "--passphrase-file",
-      "/dev/urandom",
-    ]);
+    const r = await tid(
+      ["provision", "--server", fx.url, "--key-file", join(dir, "p.key"), "--tid", tidHex, "--passphrase-file", "/dev/urandom"],
+      fx.adminEnv,
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--passphrase-file \/dev\/urandom: a character device/);
-    await expect(getDevice({ url: fx.url }, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
+    await expect(getDevice(fx.admin, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
   });
 });
 
@@ -150,5 +143,21 @@ describe("secret files that others may read: exit 1 with the chmod to run, after
     const s = await tid(["auth", "--server", fx.url, "--user", fx.userUin, "--user-key", keys, "--board", "sim-i2c", "--sim-state", state]);
     expect(s.code).toBe(1);
     expect(s.err).toMatch(/^tid auth: .*open\.json: mode 644 lets others read the simulated SE's PSK; run `chmod 600 /);
+  });
+
+  it("the user server's private key (--user-key DIR/private_key.pem), mode 0644 or 0640", async () => {
+    const openKeys = join(dir, "open-user-keys");
+    keygen(openKeys);
+    for (const m of [0o644, 0o640]) {
+      chmodSync(join(openKeys, "private_key.pem"), m);
+      const r = await tid(["auth", "--server", fx.url, "--user", fx.userUin, "--user-key", openKeys, "--key-file", keyFile], PW);
+      expect(r.code).toBe(1);
+      const octal = m.toString(8);
+      expect(r.err).toMatch(
+        new RegExp(
+          `private_key\\.pem: mode ${octal} lets others read the user server's private key; run \`chmod 600 .*private_key\\.pem\``,
+        ),
+      );
+    }
   });
 });

@@ -53,7 +53,7 @@ const PW = { TID_KEY_PASSPHRASE: "correct horse battery staple" };
 let n = 0;
 const nextTid = (): string => `7e57${String(++n).padStart(12, "0")}`;
 const notRegistered = async (tidHex: string): Promise<void> => {
-  await expect(getDevice({ url: fx.url }, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
+  await expect(getDevice(fx.admin, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
 };
 
 beforeAll(async () => {
@@ -83,7 +83,7 @@ describe("tid provision: the target is checked before the TID is registered", ()
     mkdirSync(join(dir, "a-dir"));
     for (const [target, why] of cases) {
       const tidHex = nextTid();
-      const r = await tid(["provision", "--server", fx.url, "--tid", tidHex, ...target, "--json"], PW);
+      const r = await tid(["provision", "--server", fx.url, "--tid", tidHex, ...target, "--json"], { ...PW, ...fx.adminEnv });
       expect([target.join(" "), r.code]).toEqual([target.join(" "), 1]);
       expect(r.json()).toMatchObject({ ok: false, registered: false, stored: false });
       expect(r.json().error).toMatch(why);
@@ -94,17 +94,10 @@ describe("tid provision: the target is checked before the TID is registered", ()
 
   it("simulated SE state file: a missing directory — exit 1, nothing registered", async () => {
     const tidHex = nextTid();
-    const r = await tid([
-      "provision",
-      "--server",
-      fx.url,
-      "--tid",
-      tidHex,
-      "--board",
-      "sim-i2c",
-      "--sim-state",
-      join(dir, "nope", "se.json"),
-    ]);
+    const r = await tid(
+      ["provision", "--server", fx.url, "--tid", tidHex, "--board", "sim-i2c", "--sim-state", join(dir, "nope", "se.json")],
+      fx.adminEnv,
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^tid provision: --sim-state .*se\.json: the directory .*nope does not exist/);
     await notRegistered(tidHex);
@@ -113,20 +106,26 @@ describe("tid provision: the target is checked before the TID is registered", ()
   it("--owner must be a user server the auth server knows", async () => {
     const tidHex = nextTid();
     const keyFile = join(dir, "owned.key");
-    const r = await tid(["provision", "--server", fx.url, "--tid", tidHex, "--key-file", keyFile, "--owner", "nobody-here"], PW);
+    const r = await tid(["provision", "--server", fx.url, "--tid", tidHex, "--key-file", keyFile, "--owner", "nobody-here"], {
+      ...PW,
+      ...fx.adminEnv,
+    });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
       /--owner nobody-here: .* has no such user server; register it first with `tid keygen DIR --server .* --user nobody-here`/,
     );
     await notRegistered(tidHex);
     expect(existsSync(keyFile)).toBe(false);
-    const bad = await tid(["provision", "--server", fx.url, "--key-file", keyFile, "--owner", "no spaces"], PW);
+    const bad = await tid(["provision", "--server", fx.url, "--key-file", keyFile, "--owner", "no spaces"], { ...PW, ...fx.adminEnv });
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--owner must be a user server's UIN/);
 
-    const ok = await tid(["provision", "--server", fx.url, "--tid", tidHex, "--key-file", keyFile, "--owner", fx.userUin, "--json"], PW);
+    const ok = await tid(["provision", "--server", fx.url, "--tid", tidHex, "--key-file", keyFile, "--owner", fx.userUin, "--json"], {
+      ...PW,
+      ...fx.adminEnv,
+    });
     expect(ok.json()).toMatchObject({ ok: true, registered: true, stored: true });
-    expect(await getDevice({ url: fx.url }, fromHex(tidHex))).toMatchObject({ owner: fx.userUin, active: true });
+    expect(await getDevice(fx.admin, fromHex(tidHex))).toMatchObject({ owner: fx.userUin, active: true });
   });
 });
 
@@ -139,7 +138,10 @@ describe("tid provision: a failure to store after registering rolls the registra
       return false;
     };
     try {
-      const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--json"], PW);
+      const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--json"], {
+        ...PW,
+        ...fx.adminEnv,
+      });
       expect(r.code).toBe(1);
       expect(r.json()).toMatchObject({ ok: false, registered: true, stored: false, rollback: "deactivated" });
       expect(r.json().error).toMatch(
@@ -150,7 +152,7 @@ describe("tid provision: a failure to store after registering rolls the registra
     } finally {
       proxy.before = () => false;
     }
-    expect(await getDevice({ url: fx.url }, fromHex(tidHex))).toMatchObject({ active: false });
+    expect(await getDevice(fx.admin, fromHex(tidHex))).toMatchObject({ active: false });
     expect(readdirSync(dir).filter((f) => f.includes("raced"))).toEqual(["raced.key"]); // no temporary file left
     expect(existsSync(keyFile)).toBe(true);
   });
@@ -163,13 +165,16 @@ describe("tid provision: a failure to store after registering rolls the registra
       return false;
     };
     try {
-      const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--board", "sim-spi", "--sim-state", state, "--json"]);
+      const r = await tid(
+        ["provision", "--server", proxy.url, "--tid", tidHex, "--board", "sim-spi", "--sim-state", state, "--json"],
+        fx.adminEnv,
+      );
       expect(r.code).toBe(1);
       expect(r.json()).toMatchObject({ ok: false, registered: true, stored: false, rollback: "deactivated" });
     } finally {
       proxy.before = () => false;
     }
-    expect(await getDevice({ url: fx.url }, fromHex(tidHex))).toMatchObject({ active: false });
+    expect(await getDevice(fx.admin, fromHex(tidHex))).toMatchObject({ active: false });
   });
 
   it("when the rollback fails too, it says so and what to do by hand", async () => {
@@ -186,7 +191,10 @@ describe("tid provision: a failure to store after registering rolls the registra
       return false;
     };
     try {
-      const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--json"], PW);
+      const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--json"], {
+        ...PW,
+        ...fx.adminEnv,
+      });
       expect(r.code).toBe(1);
       expect(r.json()).toMatchObject({ ok: false, registered: true, rollback: "failed" });
       expect(r.json().error).toMatch(
@@ -197,14 +205,14 @@ describe("tid provision: a failure to store after registering rolls the registra
     } finally {
       proxy.before = () => false;
     }
-    expect(await getDevice({ url: fx.url }, fromHex(tidHex))).toMatchObject({ active: true }); // as the message says
+    expect(await getDevice(fx.admin, fromHex(tidHex))).toMatchObject({ active: true }); // as the message says
   });
 });
 
 describe("tid keygen --server: asks the server first, takes back what it could not register", () => {
   it("an existing user server needs --force; nothing is written without it", async () => {
     const keys = join(dir, "dup-keys");
-    const r = await tid(["keygen", keys, "--server", fx.url, "--user", fx.userUin]);
+    const r = await tid(["keygen", keys, "--server", fx.url, "--user", fx.userUin], fx.adminEnv);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`user server ${fx.userUin} is already registered with .* \\(use --force to replace its key\\)`));
     expect(existsSync(join(keys, "private_key.pem"))).toBe(false);
@@ -212,7 +220,7 @@ describe("tid keygen --server: asks the server first, takes back what it could n
 
   it("a server that is not there: exit 1, no key pair left behind", async () => {
     const keys = join(dir, "down-keys");
-    const r = await tid(["keygen", keys, "--server", "http://127.0.0.1:9", "--user", "down-user", "--json"]);
+    const r = await tid(["keygen", keys, "--server", "http://127.0.0.1:9", "--user", "down-user", "--json"], fx.adminEnv);
     expect(r.code).toBe(1);
     expect(r.json()).toMatchObject({ ok: false });
     expect(existsSync(join(keys, "private_key.pem"))).toBe(false);
@@ -230,13 +238,13 @@ describe("tid keygen --server: asks the server first, takes back what it could n
       return false;
     };
     try {
-      const r = await tid(["keygen", keys, "--server", proxy.url, "--user", "refused-user"]);
+      const r = await tid(["keygen", keys, "--server", proxy.url, "--user", "refused-user"], fx.adminEnv);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/INTERNAL \(HTTP 500\): disk full; the new key pair was removed from /);
     } finally {
       proxy.before = () => false;
     }
     expect(readdirSync(keys)).toEqual([]);
-    await expect(getUserServer({ url: fx.url }, "refused-user")).rejects.toMatchObject({ code: "UNKNOWN_USER" });
+    await expect(getUserServer(fx.admin, "refused-user")).rejects.toMatchObject({ code: "UNKNOWN_USER" });
   });
 });

@@ -81,7 +81,8 @@ describe("README deployment section", () => {
         });
         server.once("exit", (code) => reject(new Error(`the server block exited with ${code}: ${serverErr}`)));
       });
-      expect(JSON.parse(listening)).toEqual({ listening: `http://127.0.0.1:${port}`, port });
+      const tokenFile = join(deployDir, "tid.db.admin-token");
+      expect(JSON.parse(listening)).toEqual({ listening: `http://127.0.0.1:${port}`, port, adminTokenFile: tokenFile });
 
       // terminal 2: the user server, the device, one authentication
       const script = `set -euo pipefail\n${substitute(blocks[1]!, deployDir, port)}`;
@@ -99,11 +100,16 @@ describe("README deployment section", () => {
         new RegExp(`^authenticated TID [0-9a-f]{16} with http://127\\.0\\.0\\.1:${port} \\(user server my-backend\\)$`, "m"),
       );
       expect(client.stdout).toMatch(/token {6}issued; the device and the user server hold the same 16-byte token/);
-      expect(readdirSync(deployDir).sort()).toEqual(expect.arrayContaining(["device.key", "master.key", "tid.db", "user-server"]));
+      expect(readdirSync(deployDir).sort()).toEqual(
+        expect.arrayContaining(["device.key", "master.key", "tid.db", "tid.db.admin-token", "user-server"]),
+      );
     } finally {
       process.kill(-server.pid!, "SIGINT"); // Ctrl-C
     }
     expect(await exited).toBe(0);
-    expect(serverErr).toBe("");
+    // the first start's one line: the admin token it made, shown once
+    expect(serverErr).toMatch(
+      /^tid server: made the admin token, stored in .*tid\.db\.admin-token \(mode 0600; shown only now\): [A-Za-z0-9_-]{43}\n$/,
+    );
   });
 });

@@ -4,9 +4,10 @@
 // ranges, pairs, the plain-http rule, input files that are missing, not regular files (a FIFO
 // must not hang it), too large or of the wrong format; a master key that others may read fails
 // (exit 1) after its format was checked; a server that cannot start (port taken) removes the master
-// key and the registry it had just created.
+// key, the admin token file and the registry it had just created. The first start makes the admin
+// token file (0600, next to the registry) and prints the token once; later starts use it.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,15 +27,11 @@ const freshDir = (): string => {
 };
 
 describe("tid server", () => {
-  it("listens on loopback, answers /v1/health, exits 0 on SIGTERM", async () => {
-    const dir = freshDir();
-    const child = spawn(
-      process.execPath,
-      [builtTid(), "server", "--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+  /** Run `tid server ARGS` until it listens; then SIGTERM it. Its first stdout line, its stderr, its exit code. */
+  async function runServer(args: string[], whileUp: (listening: string) => Promise<void> = async () => {}) {
+    const child = spawn(process.execPath, [builtTid(), "server", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const line = await new Promise<string>((resolve, reject) => {
       let buf = "";
@@ -43,15 +40,53 @@ describe("tid server", () => {
         const nl = buf.indexOf("\n");
         if (nl >= 0) resolve(buf.slice(0, nl));
       });
-      child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)));
+      child.on("exit", (code) => reject(new Error(`server exited early with ${code}: ${err}`)));
     });
-    const { listening } = JSON.parse(line) as { listening: string };
-    expect(listening).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const res = await fetch(`${listening}/v1/health`);
-    expect(res.status).toBe(200);
+    const parsed = JSON.parse(line) as { listening: string; port: number; adminTokenFile?: string };
+    await whileUp(parsed.listening);
     child.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    expect(readdirSync(dir)).toEqual(expect.arrayContaining(["mk", "r.db"]));
+    return { ...parsed, code: await exited, err };
+  }
+
+  it("listens on loopback, answers /v1/health, exits 0 on SIGTERM; the admin token: made 0600 next to the registry, printed once", async () => {
+    const dir = freshDir();
+    const args = ["--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key"];
+    const first = await runServer(args, async (listening) => {
+      const res = await fetch(`${listening}/v1/health`);
+      expect(res.status).toBe(200);
+    });
+    expect(first.listening).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.code).toBe(0);
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(["mk", "r.db", "r.db.admin-token"]));
+    const tokenFile = join(dir, "r.db.admin-token");
+    expect(first.adminTokenFile).toBe(tokenFile);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokenFile, "utf8").trim();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.err).toContain(`made the admin token, stored in ${tokenFile} (mode 0600; shown only now): ${token}`);
+
+    const second = await runServer(args, async (listening) => {
+      const unauthorized = await fetch(`${listening}/v1/admin/user-servers/nobody`);
+      expect(unauthorized.status).toBe(401);
+      const known = await fetch(`${listening}/v1/admin/user-servers/nobody`, { headers: { authorization: `Bearer ${token}` } });
+      expect([known.status, ((await known.json()) as { error: { code: string } }).error.code]).toEqual([404, "UNKNOWN_USER"]);
+    });
+    expect(second.code).toBe(0);
+    expect(second.err).not.toContain(token); // printed once only
+    expect(readFileSync(tokenFile, "utf8").trim()).toBe(token);
+  });
+
+  it("an admin token file others may read fails (exit 1) with the chmod to run", async () => {
+    const dir = freshDir();
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "t".repeat(43) + "\n");
+    chmodSync(tokenFile, 0o644);
+    const key = join(dir, "mk");
+    writeFileSync(key, "ab".repeat(32) + "\n", { mode: 0o600 });
+    const r = await tid(["server", "--db", join(dir, "r.db"), "--master-key-file", key, "--admin-token-file", tokenFile]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/token: mode 644 lets others read the admin token; run `chmod 600 .*token`/);
+    expect(readdirSync(dir).sort()).toEqual(["mk", "token"]);
   });
 
   it("loads the auth server app through its one loader, first from the compiled tree", async () => {
@@ -122,6 +157,12 @@ describe("tid server", () => {
       [[], /TID_SERVER_MASTER_KEY: the master key must be 64 hex characters/, { TID_SERVER_MASTER_KEY: "abc" }],
       [["--master-key-file", notKey], /not both/, { TID_SERVER_MASTER_KEY: "00".repeat(32) }],
       [["--unknown"], /Unknown option '--unknown'/],
+      [["--failure-rate", "fast"], /--failure-rate must be N or N:BURST/],
+      [["--user-rate", "10:0"], /--user-rate: the burst must be at least 1/],
+      [["--max-connections", "0"], /--max-connections must be an integer in 1\.\.1000000/],
+      [["--host-name", "a b"], /--host-name "a b": not a host name or address/],
+      [["--public-url", "ftp://tid.example"], /--public-url "ftp:\/\/tid\.example": not an http\(s\) URL/],
+      [[], /\$TID_SERVER_ADMIN_TOKEN: an admin token is 32\.\.256 characters/, { TID_SERVER_ADMIN_TOKEN: "short" }],
     ];
     for (const [extra, why, env] of cases) {
       const dir = freshDir();

@@ -331,7 +331,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
       builtTid(); // the children run dist/: refuse a stale build
       server = await spawnServer(["--db", join(dir, "tid.db"), "--master-key-file", join(dir, "master.key"), "--create-master-key"]);
       keyDir = join(dir, "user-server");
-      const k = await tid(["keygen", keyDir, "--server", server.url, "--user", user]);
+      const k = await tid(["keygen", keyDir, "--server", server.url, "--user", user], server.adminEnv);
       expect(k.code, k.err).toBe(0);
     });
     afterAll(() => {
@@ -373,7 +373,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
             "--json",
           ],
           {
-            env: { ...process.env, TID_BOARD: "", ...shimEnv(shim, srv.socketPath) },
+            env: { ...process.env, TID_BOARD: "", ...shimEnv(shim, srv.socketPath), ...server.adminEnv },
             stdio: ["ignore", "pipe", "pipe"],
           },
         );
@@ -402,7 +402,7 @@ suite(missing ? `examples/c-host: skipped, ${missing}` : "examples/c-host: build
     it("soft: a device registered through the admin API authenticates with its identity file", async () => {
       const tidHex = "c0ffee0000000001";
       const pskHex = "0123456789abcdef0123456789abcdef";
-      await registerDevice({ url: server.url }, { tid: fromHex(tidHex), psk: fromHex(pskHex), label: "c-host soft", owner: user });
+      await registerDevice(server.admin, { tid: fromHex(tidHex), psk: fromHex(pskHex), label: "c-host soft", owner: user });
       const result: { token?: Uint8Array } = {};
       const r = await host(["--soft", identityFile(tidHex, pskHex), "auth"], { answer: userServer(result, "ok") });
       expect(r.code, r.stderr).toBe(0);

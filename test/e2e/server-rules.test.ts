@@ -35,9 +35,9 @@ describe.each(DEVICES)("server-side rejections: $name", (kind) => {
     stranger.close();
 
     const dev = await newDevice(fx, kind);
-    await setDeviceActive({ url: fx.url }, dev.identity.tid, false);
+    await setDeviceActive(fx.admin, dev.identity.tid, false);
     expect(await serverCodeOf(fx.auth(dev.client.getAuthcode()))).toBe("INACTIVE_TID");
-    await setDeviceActive({ url: fx.url }, dev.identity.tid, true);
+    await setDeviceActive(fx.admin, dev.identity.tid, true);
     const [sd, tok] = await fx.auth(dev.client.getAuthcode());
     expect(toHex(dev.client.validate(sd)!)).toBe(toHex(tok!));
     dev.close();

@@ -23,7 +23,7 @@ const fixtures: Fixture[] = [];
 async function exampleServer(): Promise<Fixture> {
   const fx = await startFixture({ now: () => EX.serverTime });
   fixtures.push(fx);
-  await registerDevice({ url: fx.url }, { ...identity, label: "worked example" });
+  await registerDevice(fx.admin, { ...identity, label: "worked example" });
   return fx;
 }
 afterAll(async () => {

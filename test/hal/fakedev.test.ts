@@ -154,20 +154,11 @@ suite(
         it(`tid provision, then tid auth, on ${board}`, async () => {
           const srv = await serve();
           const pin = join(dir, `${board}-link.json`);
-          const prov = await underShim(srv, [
-            process.execPath,
-            tid,
-            "provision",
-            "--board",
-            board,
-            "--server",
-            fx.url,
-            "--owner",
-            fx.userUin,
-            "--link-key",
-            pin,
-            "--json",
-          ]);
+          const prov = await underShim(
+            srv,
+            [process.execPath, tid, "provision", "--board", board, "--server", fx.url, "--owner", fx.userUin, "--link-key", pin, "--json"],
+            fx.adminEnv,
+          );
           expect(prov.code, prov.stdout + prov.stderr).toBe(0);
           expect(prov.json()).toMatchObject({ ok: true, shielded: true, linkKeyFile: pin });
           const se = (board === "rpi4-i2c" ? srv.i2c : srv.spi)!;

@@ -27,7 +27,7 @@ describe("SIGKILL mid-write", () => {
     const first = await spawnServer(args);
     const keys = keygen(join(dir, "keys"));
     const privateKey = readFileSync(keys.privateKeyPath, "utf8");
-    await registerUserServer({ url: first.url }, "100000000001", keys.publicKeyPem);
+    await registerUserServer(first.admin, "100000000001", keys.publicKeyPem);
 
     const registered = new Map<string, Uint8Array>(); // acknowledged TID → PSK
     const authenticated: { tid: Uint8Array; psk: Uint8Array; authcode: Uint8Array }[] = [];
@@ -39,7 +39,7 @@ describe("SIGKILL mid-write", () => {
         const tid = new Uint8Array(randomBytes(8));
         const psk = new Uint8Array(randomBytes(16));
         try {
-          await registerDevice({ url: first.url, timeoutMs: 5_000 }, { tid, psk, label: `w${w}-${i}` });
+          await registerDevice({ ...first.admin, timeoutMs: 5_000 }, { tid, psk, label: `w${w}-${i}` });
           registered.set(Buffer.from(tid).toString("hex"), psk);
           const { authcode, pending } = buildAuthcode({ tid, psk, time: Math.floor(Date.now() / 1000) });
           const [serverData, token] = await authDevice("100000000001", privateKey, authcode, { url: first.url, timeoutMs: 5_000 });

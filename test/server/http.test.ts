@@ -36,6 +36,9 @@ let server: AuthServer;
 let privateKey: string;
 
 const hex = (b: Uint8Array | null) => (b ? toHex(b) : "null");
+/** The admin API of the server under test. */
+const admin = () => ({ url: server.url, adminToken: server.adminToken });
+const bearer = () => ({ authorization: `Bearer ${server.adminToken}` });
 
 async function startServer(extra: Partial<Parameters<typeof startAuthServer>[0]> = {}): Promise<AuthServer> {
   return startAuthServer({ dbPath: join(dir, "tid.db"), masterKey, now, ...extra });
@@ -45,8 +48,8 @@ beforeAll(async () => {
   const keys = keygen(join(dir, "keys"));
   privateKey = readFileSync(keys.privateKeyPath, "utf8");
   server = await startServer();
-  await registerUserServer({ url: server.url }, userUin, keys.publicKeyPem);
-  await registerDevice({ url: server.url }, { tid, psk, label: "door lock" });
+  await registerUserServer(admin(), userUin, keys.publicKeyPem);
+  await registerDevice(admin(), { tid, psk, label: "door lock" });
 });
 
 afterAll(async () => {
@@ -93,10 +96,10 @@ function raw(method: string, path: string, body: string | Buffer | undefined, he
   });
 }
 
-function signedBody(authcode: Uint8Array, over: Record<string, unknown> = {}) {
-  const f = { userUin, timestamp: clock, nonce: randomBytes(12).toString("base64url"), deviceDataHex: hex(authcode) };
+function signedBody(authcode: Uint8Array, over: Record<string, unknown> = {}, audience = new URL(server.url).origin) {
+  const f = { userUin, audience, timestamp: clock, nonce: randomBytes(12).toString("base64url"), deviceDataHex: hex(authcode) };
   const signature = signRequest(privateKey, { method: "POST", path: "/v1/auth", ...f });
-  return { userUin: f.userUin, deviceData: f.deviceDataHex, timestamp: f.timestamp, nonce: f.nonce, signature, ...over };
+  return { userUin: f.userUin, audience, deviceData: f.deviceDataHex, timestamp: f.timestamp, nonce: f.nonce, signature, ...over };
 }
 
 describe("auth server over HTTP", () => {
@@ -107,7 +110,7 @@ describe("auth server over HTTP", () => {
     expect(token!.length).toBe(16);
     const d = finishDevice({ tid, psk, pending, serverData });
     expect(hex(d.token)).toBe(hex(token));
-    const info = await getDevice({ url: server.url }, tid);
+    const info = await getDevice(admin(), tid);
     expect(info).toMatchObject({ tid: hex(tid), active: true, label: "door lock" });
     expect(info.authCount as number).toBeGreaterThanOrEqual(1);
   });
@@ -144,9 +147,9 @@ describe("auth server over HTTP", () => {
   it("wrong PSK, unknown TID, inactive TID", async () => {
     expect(await rejection(auth(device({ psk: new Uint8Array(16) }).authcode))).toBe("401 VERIFY_FAILED");
     expect(await rejection(auth(device({ tid: new Uint8Array(8).fill(0xee) }).authcode))).toBe("403 UNKNOWN_TID");
-    await setDeviceActive({ url: server.url }, tid, false);
+    await setDeviceActive(admin(), tid, false);
     expect(await rejection(auth(device().authcode))).toBe("403 INACTIVE_TID");
-    await setDeviceActive({ url: server.url }, tid, true);
+    await setDeviceActive(admin(), tid, true);
     expect(await rejection(auth(device().authcode))).toBe("accepted");
   });
 
@@ -165,9 +168,9 @@ describe("auth server over HTTP", () => {
 
   it("an owned device: only its owner may authenticate it; to any other user server it is unknown", async () => {
     const otherKeys = keygen(join(dir, "keys-other"));
-    await registerUserServer({ url: server.url }, "other-maker", otherKeys.publicKeyPem);
+    await registerUserServer(admin(), "other-maker", otherKeys.publicKeyPem);
     const ownedTid = new Uint8Array(8).fill(0x0d);
-    const info = await registerDevice({ url: server.url }, { tid: ownedTid, psk, owner: userUin, label: "owned" });
+    const info = await registerDevice(admin(), { tid: ownedTid, psk, owner: userUin, label: "owned" });
     expect(info.owner).toBe(userUin);
     const code = () => device({ tid: ownedTid }).authcode;
     const asOther = (a: Uint8Array) =>
@@ -179,6 +182,7 @@ describe("auth server over HTTP", () => {
     // unowned devices stay open to every registered user server
     expect(await rejection(asOther(device().authcode))).toBe("accepted");
     const bad = await raw("POST", "/v1/admin/devices", JSON.stringify({ tid: "0e".repeat(8), psk: hex(psk), owner: "no spaces allowed" }), {
+      ...bearer(),
       "content-type": "application/json",
     });
     expect([bad.status, bad.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
@@ -187,7 +191,7 @@ describe("auth server over HTTP", () => {
   it("request signature: wrong key, unknown user, stale timestamp, replayed nonce", async () => {
     const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     expect(await rejection(auth(device().authcode, other))).toBe("401 BAD_SIGNATURE");
-    expect(await rejection(auth(device().authcode, privateKey, "999999"))).toBe("401 UNKNOWN_USER");
+    expect(await rejection(auth(device().authcode, privateKey, "999999"))).toBe("401 BAD_SIGNATURE"); // unknown user: the same answer
     const stale = authDevice(userUin, privateKey, device().authcode, { url: server.url, now: () => clock - 301 });
     expect(await rejection(stale)).toBe("401 STALE_REQUEST");
 
@@ -245,15 +249,15 @@ describe("auth server over HTTP", () => {
   });
 
   it("admin API errors: duplicate device, unknown device, bad TID, bad key", async () => {
-    expect(await rejection(registerDevice({ url: server.url }, { tid, psk }))).toBe("409 DEVICE_EXISTS");
-    expect(await rejection(getDevice({ url: server.url }, new Uint8Array(8)))).toBe("404 UNKNOWN_DEVICE");
-    expect(await rejection(setDeviceActive({ url: server.url }, new Uint8Array(8), false))).toBe("404 UNKNOWN_DEVICE");
-    expect(
-      await rejection(registerUserServer({ url: server.url }, "u-x", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")),
-    ).toBe("400 BAD_PUBLIC_KEY");
-    const r = await raw("GET", "/v1/admin/devices/zz", undefined);
+    expect(await rejection(registerDevice(admin(), { tid, psk }))).toBe("409 DEVICE_EXISTS");
+    expect(await rejection(getDevice(admin(), new Uint8Array(8)))).toBe("404 UNKNOWN_DEVICE");
+    expect(await rejection(setDeviceActive(admin(), new Uint8Array(8), false))).toBe("404 UNKNOWN_DEVICE");
+    expect(await rejection(registerUserServer(admin(), "u-x", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"))).toBe(
+      "400 BAD_PUBLIC_KEY",
+    );
+    const r = await raw("GET", "/v1/admin/devices/zz", undefined, bearer());
     expect([r.status, r.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
-    const pct = await raw("GET", "/v1/admin/user-servers/%E0%A4%A", undefined);
+    const pct = await raw("GET", "/v1/admin/user-servers/%E0%A4%A", undefined, bearer());
     expect([pct.status, pct.json.error?.code]).toEqual([400, "BAD_REQUEST"]);
   });
 
@@ -275,15 +279,22 @@ describe("auth server over HTTP", () => {
     }
   });
 
-  it("admin token: required when configured", async () => {
+  it("admin token: always required, loopback or not; a configured token is used as given", async () => {
+    expect(server.adminToken).toMatch(/^[A-Za-z0-9_-]{43}$/); // made for this server
+    expect(await rejection(getDevice({ url: server.url, adminToken: "wrong-token-of-enough-length" }, tid))).toBe("401 ADMIN_UNAUTHORIZED");
+    const none = await raw("GET", `/v1/admin/devices/${hex(tid)}`, undefined);
+    expect([none.status, none.json.error?.code, none.headers["www-authenticate"]]).toEqual([401, "ADMIN_UNAUTHORIZED", "Bearer"]);
     const guarded = await startServer({ dbPath: join(dir, "guarded.db"), adminToken: "s3cret-admin-token" });
     try {
-      expect(await rejection(registerDevice({ url: guarded.url }, { tid, psk }))).toBe("401 ADMIN_UNAUTHORIZED");
-      expect(await rejection(registerDevice({ url: guarded.url, adminToken: "wrong" }, { tid, psk }))).toBe("401 ADMIN_UNAUTHORIZED");
+      expect(guarded.adminToken).toBe("s3cret-admin-token");
+      expect(await rejection(registerDevice({ url: guarded.url, adminToken: "wrong-admin-token" }, { tid, psk }))).toBe(
+        "401 ADMIN_UNAUTHORIZED",
+      );
       expect(await rejection(registerDevice({ url: guarded.url, adminToken: "s3cret-admin-token" }, { tid, psk }))).toBe("accepted");
     } finally {
       await guarded.close();
     }
+    await expect(startServer({ dbPath: join(dir, "short.db"), adminToken: "short" })).rejects.toThrow(RangeError);
   });
 
   it("a restart keeps devices, user servers and the replay cache", async () => {
@@ -329,8 +340,12 @@ describe("HTTPS", () => {
     try {
       expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const ca = readFileSync(cert);
-      await registerUserServer({ url: secure.url, ca }, userUin, readFileSync(join(dir, "keys", "public_key.pem"), "utf8"));
-      await registerDevice({ url: secure.url, ca }, { tid, psk });
+      await registerUserServer(
+        { url: secure.url, ca, adminToken: secure.adminToken },
+        userUin,
+        readFileSync(join(dir, "keys", "public_key.pem"), "utf8"),
+      );
+      await registerDevice({ url: secure.url, ca, adminToken: secure.adminToken }, { tid, psk });
       const { authcode, pending } = device();
       expect(await rejection(authDevice(userUin, privateKey, authcode, { url: secure.url, now }))).toMatch(/^0 NETWORK/); // untrusted
       const [serverData, token] = await authDevice(userUin, privateKey, authcode, { url: secure.url, ca, now });

@@ -23,6 +23,7 @@ import {
   AeadError,
   AeadSession,
   aeadNonce,
+  audienceOf,
   canonicalString,
   decryptToken,
   encryptToken,
@@ -149,14 +150,22 @@ describe("request signing and token encryption", () => {
   const f = {
     method: "POST",
     path: "/v1/auth",
+    audience: "https://tid.example",
     userUin: "100000000001",
     timestamp: 1700000000,
     nonce: "abcdefghijklmnop",
     deviceDataHex: "ABCD",
   };
 
-  it("canonical string", () => {
-    expect(canonicalString(f)).toBe("TID-AUTH-V1\nPOST\n/v1/auth\n100000000001\n1700000000\nabcdefghijklmnop\nabcd");
+  it("canonical string: the audience names the auth server", () => {
+    expect(canonicalString(f)).toBe("TID-AUTH-V2\nPOST\n/v1/auth\nhttps://tid.example\n100000000001\n1700000000\nabcdefghijklmnop\nabcd");
+  });
+
+  it("audienceOf: the origin, lowercase, default port left out", () => {
+    expect(audienceOf("https://TID.example:443/base/")).toBe("https://tid.example");
+    expect(audienceOf("http://127.0.0.1:8080")).toBe("http://127.0.0.1:8080");
+    expect(audienceOf("http://[::1]:80/")).toBe("http://[::1]");
+    expect(() => audienceOf("ftp://x")).toThrow(TypeError);
   });
 
   it("RSA-PSS signature verifies, and fails for any changed field", () => {
@@ -168,6 +177,7 @@ describe("request signing and token encryption", () => {
       nonce: "abcdefghijklmnoq",
       deviceDataHex: "abce",
       path: "/v1/other",
+      audience: "https://other.example",
     })) {
       expect(verifyRequest(publicKey, { ...f, [k]: v }, sig), k).toBe(false);
     }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSimulatedStack, type SimulatedStack } from "../../hal/index.js";
 import { startAuthServer, type AuthServer } from "../../server/app/auth-server.js";
-import { registerDevice, registerUserServer } from "../../server/sdk/admin-client.js";
+import { registerDevice, registerUserServer, type AdminOptions } from "../../server/sdk/admin-client.js";
 import { authDevice, destroyAgents, type AuthDeviceResult } from "../../server/sdk/auth-device.js";
 import { TidClient, type SoftIdentity } from "../../bindings/client.js";
 import { toHex } from "../../reference/bytes.js";
@@ -25,6 +25,10 @@ export type DeviceKind = (typeof DEVICES)[number];
 export interface Fixture {
   server: AuthServer;
   url: string;
+  /** the admin API of the server: its URL and admin token */
+  admin: AdminOptions;
+  /** the environment `tid provision` / `tid keygen --server` need: $TID_SERVER_ADMIN_TOKEN */
+  adminEnv: { TID_SERVER_ADMIN_TOKEN: string };
   userUin: string;
   privateKey: KeyObject;
   dir: string;
@@ -43,10 +47,13 @@ export async function startFixture(options: { now?: () => number } = {}): Promis
   });
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const userUin = "e2e-user";
-  await registerUserServer({ url: server.url }, userUin, publicKey.export({ type: "spki", format: "pem" }) as string);
+  const admin = { url: server.url, adminToken: server.adminToken };
+  await registerUserServer(admin, userUin, publicKey.export({ type: "spki", format: "pem" }) as string);
   return {
     server,
     url: server.url,
+    admin,
+    adminEnv: { TID_SERVER_ADMIN_TOKEN: server.adminToken },
     userUin,
     privateKey,
     dir,
@@ -81,7 +88,7 @@ export async function newDevice(
 ): Promise<Device> {
   const identity = newIdentity();
   if (options.register !== false) {
-    await registerDevice({ url: fx.url }, { tid: identity.tid, psk: options.registeredPsk ?? identity.psk, label: kind.name });
+    await registerDevice(fx.admin, { tid: identity.tid, psk: options.registeredPsk ?? identity.psk, label: kind.name });
   }
   let client: TidClient;
   let stack: SimulatedStack | undefined;

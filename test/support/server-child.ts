@@ -3,7 +3,7 @@
 // builtTid() refuses a dist/ older than the sources it was compiled from, so a test never runs
 // stale code without saying so.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -37,9 +37,18 @@ export interface ChildServer {
   url: string;
   port: number;
   stderr: () => string;
+  /** the server's admin token (from $TID_SERVER_ADMIN_TOKEN, or the token file it names) */
+  adminToken: string;
+  /** the admin API: URL and token */
+  admin: { url: string; adminToken: string };
+  /** the environment `tid provision` / `tid keygen --server` need */
+  adminEnv: { TID_SERVER_ADMIN_TOKEN: string };
 }
 
-/** Start `tid server args…` (bin/tid.js) and wait for its {"listening": url} line. */
+/**
+ * Start `tid server args…` (bin/tid.js) and wait for its {"listening": url, "adminTokenFile"}
+ * line; the admin token is read from that file (or is the $TID_SERVER_ADMIN_TOKEN given).
+ */
 export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, [builtTid(), "server", ...args], {
     env: { ...process.env, ...env },
@@ -53,8 +62,21 @@ export function spawnServer(args: string[], env: NodeJS.ProcessEnv = {}): Promis
       out += d.toString();
       const nl = out.indexOf("\n");
       if (nl >= 0) {
-        const { listening, port } = JSON.parse(out.slice(0, nl)) as { listening: string; port: number };
-        resolve({ child, url: listening, port, stderr: () => err });
+        const { listening, port, adminTokenFile } = JSON.parse(out.slice(0, nl)) as {
+          listening: string;
+          port: number;
+          adminTokenFile?: string;
+        };
+        const adminToken = env.TID_SERVER_ADMIN_TOKEN ?? (adminTokenFile ? readFileSync(adminTokenFile, "utf8").trim() : "");
+        resolve({
+          child,
+          url: listening,
+          port,
+          stderr: () => err,
+          adminToken,
+          admin: { url: listening, adminToken },
+          adminEnv: { TID_SERVER_ADMIN_TOKEN: adminToken },
+        });
       }
     });
     child.once("exit", (code) => reject(new Error(`tid server exited with ${code}: ${err}`)));
