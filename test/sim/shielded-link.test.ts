@@ -10,6 +10,7 @@ import { createSimulatedStack, type SimulatedStack } from "../../hal/sim/stack.j
 import { SeStatusError } from "../../hal/se/client.js";
 import { SeImpostorError, SeSecureMessagingError, SeSessionLostError } from "../../hal/se/link-errors.js";
 import { LinkTimeout } from "../../hal/link/errors.js";
+import * as seCommands from "../../hal/se/commands.js";
 import { buildServerData, hostOpen, protectCommand, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
@@ -89,6 +90,17 @@ describe.each(["i2c", "spi"] as const)("shielded link over FM %s", (bus) => {
     }
     expect(() => s.client.pairSync()).toThrow(SeStatusError); // 6982 after LOCK, protected
     expect(toHex(s.sim.applet.linkPublicKey()!)).toBe(toHex(pk));
+  });
+
+  it("the host wipes the plain command data and the decrypted response once parsed", () => {
+    const s = stack(bus);
+    const c = seCommands.loadSessionKey(2, KEY);
+    s.client.runSync(c);
+    expect(toHex(c.apdu.data!)).toBe("00".repeat(16));
+    expect(toHex(s.sim.applet.peekSlot(2)!)).toBe(toHex(KEY));
+    const p = seCommands.provision(TID, PSK);
+    s.client.runSync(p);
+    expect(p.apdu.data!.every((b) => b === 0)).toBe(true);
   });
 
   it("an impostor (another static key) is refused at OPEN and gets no command in clear", () => {
