@@ -7,7 +7,16 @@ import { toHex } from "../reference/bytes.js";
  * "tid-wasm-c-portable" is build/portable.wasm translated to C by wasm2c (examples/c-host).
  */
 export type Impl =
-  "tid-wasm" | "tid-wasm-in-memory" | "tid-wasm-portable" | "tid-wasm-c-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
+  | "tid-wasm"
+  | "tid-wasm-in-memory"
+  | "tid-wasm-portable"
+  | "tid-wasm-c-portable"
+  | "node:crypto"
+  | "sm-crypto-v2"
+  | "sm-crypto"
+  | "sim"
+  | "shielded"
+  | "unshielded";
 
 export interface Row {
   op: string;

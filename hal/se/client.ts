@@ -14,7 +14,7 @@
 // pairing step: GENERATE LINK KEY, and the returned PK.SE is pinned on this client.
 import { ApduChannel, type Transceiver } from "../apdu/channel.js";
 import { apduError } from "../apdu/errors.js";
-import type { CommandApdu, ResponseApdu } from "../apdu/apdu.js";
+import type { ResponseApdu } from "../apdu/apdu.js";
 import { isLinkPublicKey, type SessionKeys } from "../../reference/secure-link.js";
 import * as cmd from "./commands.js";
 import type { AppletInfo, AuthBeginInput, AuthFinishOptions, SelectInfo, SeCommand, SlotState } from "./commands.js";
@@ -36,6 +36,16 @@ export interface SeIdentity {
   /** null while the SE is blank */
   tid: Uint8Array | null;
   info: AppletInfo;
+}
+
+/**
+ * On the shielded link the plain command data (the command's own copy: PSK, keys, server data)
+ * and the decrypted response are secrets that exist only on the host: wipe them once parsed
+ * (every parser returns copies). The command is spent: run a new one from commands.ts each time.
+ */
+function wipeShielded(c: SeCommand<unknown>, r: ResponseApdu | null): void {
+  c.apdu.data?.fill(0);
+  r?.data.fill(0);
 }
 
 function finish<T>(c: SeCommand<T>, r: ResponseApdu): T {
@@ -84,19 +94,25 @@ export class SeClient {
 
   /** Run any profile command (commands.ts) synchronously. */
   runSync<T>(c: SeCommand<T>): T {
-    return finish(c, this.exchangeSync(c.apdu, c.name));
+    if (!this.secureChannel) return finish(c, this.channel.transmitSync(c.apdu));
+    let r: ResponseApdu | null = null;
+    try {
+      r = this.secureChannel.transmitSync(c.apdu, c.name);
+      return finish(c, r);
+    } finally {
+      wipeShielded(c, r);
+    }
   }
 
   async run<T>(c: SeCommand<T>): Promise<T> {
-    return finish(c, await this.exchange(c.apdu, c.name));
-  }
-
-  private exchangeSync(apdu: CommandApdu, name: string): ResponseApdu {
-    return this.secureChannel ? this.secureChannel.transmitSync(apdu, name) : this.channel.transmitSync(apdu);
-  }
-
-  private exchange(apdu: CommandApdu, name: string): Promise<ResponseApdu> {
-    return this.secureChannel ? this.secureChannel.transmit(apdu, name) : this.channel.transmit(apdu);
+    if (!this.secureChannel) return finish(c, await this.channel.transmit(c.apdu));
+    let r: ResponseApdu | null = null;
+    try {
+      r = await this.secureChannel.transmit(c.apdu, c.name);
+      return finish(c, r);
+    } finally {
+      wipeShielded(c, r);
+    }
   }
 
   /** GET DATA 00 04: PK.SE (public; null-free: 6A88 → SeStatusError while the SE has none). */

@@ -2,8 +2,9 @@
 // docs/hal.md "The shielded link"). Each keeps what caused it (`cause`), and `status` is the wasm
 // status name it stands for.
 //   SeImpostorError          the SE did not prove it holds the pinned key: receipt mismatch, a bad
-//                            ePK.SE, a malformed OPEN answer, or no link key at all (6985) while
-//                            one is pinned. Nothing is ever sent in clear after it.
+//                            ePK.SE, a malformed OPEN answer, no link key at all (6985) while one
+//                            is pinned, or OPEN refused with another SW (OPEN_REFUSED; the
+//                            SeStatusError is its cause). Nothing is ever sent in clear after it.
 //   SeSessionLostError       the session ended under a command (reset, bare 6982, a link fault)
 //                            and the command could not be repeated safely, or it was lost again.
 //   SeSecureMessagingError   a protected response failed its check (R-MAC, length, padding):
@@ -11,7 +12,7 @@
 
 export class SeImpostorError extends Error {
   readonly status = "ERR_SE_IMPOSTOR" as const;
-  /** RECEIPT, BAD_POINT, BAD_FORMAT, NO_LINK_KEY */
+  /** RECEIPT, BAD_POINT, BAD_FORMAT, NO_LINK_KEY, OPEN_REFUSED */
   readonly reason: string;
   constructor(reason: string, message: string, options?: { cause?: unknown }) {
     super(`the SE is not the paired one (${reason}): ${message}`, options);

@@ -164,8 +164,11 @@ export class SecureChannel {
       throw new SeImpostorError("NO_LINK_KEY", "the SE has no link key, but one is pinned; nothing is sent in clear");
     }
     if (r.sw !== SW.OK) {
+      // Unauthenticated either way: an SE that refuses the open (or a frame altered on the way)
+      // has not proved anything; the SW is kept on the error and its cause.
       o.abandon();
-      throw new SeStatusError("OPEN SECURE SESSION", r.sw, "ERR_SE_STATUS_WORD", apduError(r.sw, apdu, r.data));
+      const cause = new SeStatusError("OPEN SECURE SESSION", r.sw, "ERR_SE_STATUS_WORD", apduError(r.sw, apdu, r.data));
+      throw new SeImpostorError("OPEN_REFUSED", `the SE answered OPEN SECURE SESSION with ${cause.message}`, { cause });
     }
     try {
       this.session = o.finish(r.data);

@@ -339,9 +339,10 @@ export class TidApplet {
         data = concat(c.parts);
         return this.execute(blockCla, ins, p1, p2, data, true, le);
       }
+      // Another command: the chain is dropped and the command processed normally; a chained
+      // block of another command breaks the chain (6883, or for protected data the session).
       this.chain = null;
-      if ((c.cla & CLA_SM) !== 0 && this.link.sessionOpen) return this.endSession();
-      if (chained) return this.refuse(cla, SW.LAST_COMMAND_OF_CHAIN_EXPECTED);
+      if (chained) return this.refuse((c.cla & CLA_SM) !== 0 ? c.cla : cla, SW.LAST_COMMAND_OF_CHAIN_EXPECTED);
     }
     if (chained) {
       if (!sm && this.link.sessionOpen) return this.endSession(); // unprotected in a session: nothing runs

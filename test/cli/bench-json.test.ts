@@ -17,7 +17,19 @@ describe("bench", () => {
     const doc = JSON.parse(out) as { machine: Record<string, unknown>; wasm: { releaseBytes: number }; rows: Record<string, unknown>[] };
     expect(doc.machine.node).toBe(process.version);
     expect(doc.wasm.releaseBytes).toBeGreaterThan(10_000);
-    expect(doc.rows.map((r) => r.op)).toEqual(["se-auth-i2c-400k", "se-auth-spi-2m"]);
+    expect(doc.rows.map((r) => `${r.op}/${r.impl}`)).toEqual([
+      "se-auth-i2c-400k/sim",
+      "se-auth-spi-2m/sim",
+      "se-auth-bus-i2c-400k/unshielded",
+      "se-open-session-i2c-400k/shielded",
+      "se-auth-bus-i2c-400k/shielded",
+      "se-auth-bus-spi-2m/unshielded",
+      "se-open-session-spi-2m/shielded",
+      "se-auth-bus-spi-2m/shielded",
+    ]);
+    const bus = (op: string, impl: string) => doc.rows.find((r) => r.op === op && r.impl === impl)!.us as number;
+    // the shielded link's target: ≤ 1.3× the unshielded bus time at 400 kHz I2C, session open apart
+    expect(bus("se-auth-bus-i2c-400k", "shielded") / bus("se-auth-bus-i2c-400k", "unshielded")).toBeLessThanOrEqual(1.3);
     for (const r of doc.rows) {
       expect(Object.keys(r)).toEqual(expect.arrayContaining(["op", "impl", "size", "mbps", "us"]));
       expect(typeof r.us).toBe("number");

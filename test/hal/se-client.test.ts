@@ -25,6 +25,19 @@ describe("command bytes (docs/se-profile.md)", () => {
       "80d8000018" + "0102030405060708" + "aa".repeat(16),
     );
     expect(bytesOf(c.lock())).toBe("80ea0000");
+    expect(bytesOf(c.getLinkKey())).toBe("80ca000400");
+    expect(bytesOf(c.generateLinkKey())).toBe("8046000000");
+    expect(bytesOf(c.openSecureSession(new Uint8Array(80).fill(7)))).toBe("8088000050" + "07".repeat(80) + "00");
+    expect(() => c.openSecureSession(new Uint8Array(79))).toThrow(/data must be 80 bytes/);
+    expect(() => c.openSecureSession("x" as unknown as Uint8Array)).toThrow(TypeError);
+    expect(() => c.generateLinkKey().parse(new Uint8Array(63))).toThrow(c.SeFormatError);
+    expect(
+      () =>
+        new SeClient(
+          { transceiveSync: () => new Uint8Array(2), transceive: async () => new Uint8Array(2) },
+          { pinnedKey: new Uint8Array(64) },
+        ),
+    ).toThrow(/pinnedKey/);
     expect(bytesOf(c.authBegin({ time: 1561977519 }))).toBe("80dc0100060000" + "5d19e2af" + "00");
     expect(bytesOf(c.authBegin({ time: 1, flags: 1, extra: fromHex("abcd") }))).toBe("80dc010008" + "0001" + "00000001" + "abcd" + "00");
     expect(bytesOf(c.authFinish(new Uint8Array(68), { slot: 3 }))).toBe("80dc020344" + "00".repeat(68) + "00");

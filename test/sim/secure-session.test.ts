@@ -244,6 +244,14 @@ describe("what ends the session: bare 6982, nothing runs", () => {
       if (what !== "a replayed command") expect(a.inspect().slots[3]).toBe(0);
     });
   }
+  test("an OPEN that arrives mid protected chain drops the chain and opens a new session", () => {
+    const a = paired();
+    const h = open(a);
+    const p = h.wrapCommand({ cla: 0x80, ins: 0xda, p1: 1, p2: 0 }, new Uint8Array(400));
+    expect(toHex(a.process(apdu(0x94, 0xda, 1, 0, p.subarray(0, 255))).rapdu)).toBe("9000");
+    const h2 = open(a); // the host gave up on the chain (a link fault) and reopens
+    expect(secure(a, h2, 0x80, 0xca, 0, 1, new Uint8Array(0))[1]).toBe(0x9000);
+  });
   test("a broken protected chain ends the session", () => {
     const a = paired();
     const h = open(a);

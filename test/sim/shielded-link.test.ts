@@ -10,6 +10,7 @@ import { createSimulatedStack, type SimulatedStack } from "../../hal/sim/stack.j
 import { SeStatusError } from "../../hal/se/client.js";
 import { SeImpostorError, SeSecureMessagingError, SeSessionLostError } from "../../hal/se/link-errors.js";
 import { LinkTimeout } from "../../hal/link/errors.js";
+import * as seCommands from "../../hal/se/commands.js";
 import { buildServerData, hostOpen, protectCommand, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
@@ -89,6 +90,35 @@ describe.each(["i2c", "spi"] as const)("shielded link over FM %s", (bus) => {
     }
     expect(() => s.client.pairSync()).toThrow(SeStatusError); // 6982 after LOCK, protected
     expect(toHex(s.sim.applet.linkPublicKey()!)).toBe(toHex(pk));
+  });
+
+  it("async calls: concurrent commands queue on one session; SELECT goes in clear and ends it; a reset is survived", async () => {
+    const s = stack(bus);
+    const [tid, , info] = await Promise.all([s.client.getTid(), s.client.loadSessionKey(1, KEY), s.client.getInfo()]);
+    expect(toHex(tid)).toBe(ex.TID);
+    expect([info.linkKey, info.session]).toEqual([true, true]);
+    expect(s.client.secure!.opens).toBe(1);
+    const ct = await s.client.sm4Cipher(1, true, new Uint8Array(16));
+    expect(ct.length).toBe(16);
+    await s.client.select();
+    expect(s.sim.chip.log.at(-1)!.capdu[0]).toBe(0x00); // SELECT in clear
+    expect(s.client.secure!.isOpen).toBe(false);
+    await s.client.getInfo(); // reopens (session 2)
+    s.sim.chip.reset();
+    await s.clock.sleep(20); // the chip boots (10 ms)
+    expect(toHex(await s.client.getTid())).toBe(ex.TID); // bare 6982 → session 3 → repeated
+    expect(s.client.secure!.opens).toBe(3);
+  });
+
+  it("the host wipes the plain command data and the decrypted response once parsed", () => {
+    const s = stack(bus);
+    const c = seCommands.loadSessionKey(2, KEY);
+    s.client.runSync(c);
+    expect(toHex(c.apdu.data!)).toBe("00".repeat(16));
+    expect(toHex(s.sim.applet.peekSlot(2)!)).toBe(toHex(KEY));
+    const p = seCommands.provision(TID, PSK);
+    s.client.runSync(p);
+    expect(p.apdu.data!.every((b) => b === 0)).toBe(true);
   });
 
   it("an impostor (another static key) is refused at OPEN and gets no command in clear", () => {
@@ -275,19 +305,19 @@ describe.each(["i2c", "spi"] as const)("shielded link over FM %s", (bus) => {
     const s = stack(bus);
     s.client.getTidSync();
     s.sim.chip.reset();
-    s.clock.sleepSync?.(20);
+    s.clock.sleepSync(20); // the chip boots (10 ms)
     expect(toHex(s.client.getTidSync())).toBe(ex.TID);
     expect(s.client.secure!.opens).toBe(2);
     const authcode = s.client.authBeginSync({ time: 1_700_000_000 });
     const v = verifyAuthcode(authcode, { lookupPsk: () => PSK, now: 1_700_000_000 });
     const sd = buildServerData({ tid: TID, psk: PSK, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: 1_700_000_001, issueToken: true });
     s.sim.chip.reset();
-    s.clock.sleepSync?.(20);
+    s.clock.sleepSync(20); // the chip boots (10 ms)
     // repeated (the SE ran nothing) — and the reset also lost the pending request: 6985, protected
     expect(() => s.client.authFinishSync(sd.serverData)).toThrow(SeStatusError);
     expect(s.sim.chip.log.at(-1)!.rapdu.length).toBe(8 + 2);
     s.sim.chip.reset();
-    s.clock.sleepSync?.(20);
+    s.clock.sleepSync(20); // the chip boots (10 ms)
     expect(() => s.client.pairSync()).toThrow(SeSessionLostError);
     expect(toHex(s.sim.applet.linkPublicKey()!)).toBe(ex.PK_SE);
   });
