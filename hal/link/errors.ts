@@ -24,7 +24,15 @@ export type LinkErrorCode = "TIMEOUT" | "NACK" | "CHECKSUM" | "LENGTH" | "RETRIE
 
 /** Names from bindings/status.ts (kept as strings: hal does not import bindings). */
 export type SeStatusName =
-  "ERR_SE_TIMEOUT" | "ERR_SE_NACK" | "ERR_SE_CHECKSUM" | "ERR_SE_STATUS_WORD" | "ERR_SE_IO" | "ERR_SE_NOT_CONFIGURED";
+  | "ERR_SE_TIMEOUT"
+  | "ERR_SE_NACK"
+  | "ERR_SE_CHECKSUM"
+  | "ERR_SE_STATUS_WORD"
+  | "ERR_SE_IO"
+  | "ERR_SE_NOT_CONFIGURED"
+  | "ERR_SE_NOT_AUTHENTIC"
+  | "ERR_SE_SESSION_LOST"
+  | "ERR_SE_BAD_MAC";
 
 export abstract class LinkError extends Error {
   abstract readonly code: LinkErrorCode;

@@ -9,9 +9,12 @@
 //                            and the command could not be repeated safely, or it was lost again.
 //   SeSecureMessagingError   a protected response failed its check (R-MAC, length, padding):
 //                            nothing of it is used; the session is ended.
+// Their `status` names are the wasm's (bindings/status.ts) for the same failures of its own host
+// half: ERR_SE_NOT_AUTHENTIC, ERR_SE_SESSION_LOST, ERR_SE_BAD_MAC.
+import type { SeStatusName } from "../link/errors.js";
 
 export class SeImpostorError extends Error {
-  readonly status = "ERR_SE_IMPOSTOR" as const;
+  readonly status: SeStatusName = "ERR_SE_NOT_AUTHENTIC";
   /** RECEIPT, BAD_POINT, BAD_FORMAT, NO_LINK_KEY, OPEN_REFUSED */
   readonly reason: string;
   constructor(reason: string, message: string, options?: { cause?: unknown }) {
@@ -22,7 +25,7 @@ export class SeImpostorError extends Error {
 }
 
 export class SeSessionLostError extends Error {
-  readonly status = "ERR_SE_SESSION_LOST" as const;
+  readonly status: SeStatusName = "ERR_SE_SESSION_LOST";
   /** the command that was under way ("AUTH FINISH") */
   readonly command: string;
   /** "6982" (the SE ended the session: the command did not run) or "link" (a fault: it may have run) */
@@ -36,7 +39,7 @@ export class SeSessionLostError extends Error {
 }
 
 export class SeSecureMessagingError extends Error {
-  readonly status = "ERR_SE_SECURE_MESSAGING" as const;
+  readonly status: SeStatusName = "ERR_SE_BAD_MAC";
   readonly command: string;
   /** BAD_MAC, BAD_FORMAT, BAD_PADDING, … (reference/secure-link-error.ts) */
   readonly reason: string;
