@@ -153,18 +153,11 @@ suite(
       for (const board of ["rpi4-i2c", "rpi4-spi"] as const) {
         it(`tid provision, then tid auth, on ${board}`, async () => {
           const srv = await serve();
-          const prov = await underShim(srv, [
-            process.execPath,
-            tid,
-            "provision",
-            "--board",
-            board,
-            "--server",
-            fx.url,
-            "--owner",
-            fx.userUin,
-            "--json",
-          ]);
+          const prov = await underShim(
+            srv,
+            [process.execPath, tid, "provision", "--board", board, "--server", fx.url, "--owner", fx.userUin, "--json"],
+            fx.adminEnv,
+          );
           expect(prov.code, prov.stdout + prov.stderr).toBe(0);
           const se = (board === "rpi4-i2c" ? srv.i2c : srv.spi)!;
           const state = se.applet.inspect();

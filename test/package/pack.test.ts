@@ -204,7 +204,12 @@ describe("the server package (@tid-wasm/server)", () => {
     ]) {
       expect(server.files, `the server package must contain ${f}`).toContain(f);
     }
-    expect(server.manifest.dependencies).toEqual({ "better-sqlite3": expect.stringMatching(/^\^?12\./) });
+    expect(server.manifest.dependencies).toEqual({
+      "better-sqlite3": expect.stringMatching(/^\^?12\./),
+      pg: expect.stringMatching(/^\^?8\./),
+      pino: expect.stringMatching(/^\^?10\./),
+      "prom-client": expect.stringMatching(/^\^?15\./),
+    });
     expect(Object.keys(server.manifest.exports).sort()).toEqual([".", "./app", "./package.json"]);
   });
 
