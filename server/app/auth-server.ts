@@ -150,8 +150,6 @@ interface RequestState {
   reqId: string;
   /** a valid admin token or request signature was seen: its 4xx answers are not charged to the address */
   authenticated: boolean;
-  /** /v1/auth: the result counted in the metrics */
-  result?: string;
 }
 
 /** A non-JSON answer (the metrics text). */

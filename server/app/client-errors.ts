@@ -27,7 +27,10 @@ export function watchClientErrors(server: Server, report: (kind: ClientFailure, 
       return;
     }
     report(code === "ERR_HTTP_REQUEST_TIMEOUT" ? "timeout" : "bad-request", code);
-    if (socket.writable && socket.bytesWritten === 0) socket.write(RESPONSES[code ?? ""] ?? BAD_REQUEST);
+    // as node does: answer unless a response to the request at hand has begun (on a keep-alive
+    // connection earlier answers may have been written already)
+    const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && !current?.headersSent) socket.write(RESPONSES[code ?? ""] ?? BAD_REQUEST);
     socket.destroy();
   });
 }

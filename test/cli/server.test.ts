@@ -76,6 +76,28 @@ describe("tid server", () => {
     expect(readFileSync(tokenFile, "utf8").trim()).toBe(token);
   });
 
+  it("--log: pino JSON lines on stderr with the request id; the rate and connection options are taken", async () => {
+    const dir = freshDir();
+    const args = ["--db", join(dir, "r.db"), "--master-key-file", join(dir, "mk"), "--create-master-key", "--log"];
+    const run = await runServer([...args, "--failure-rate", "5:10", "--user-rate", "0", "--max-connections", "64"], async (listening) => {
+      const res = await fetch(`${listening}/v1/health`, { headers: { "x-request-id": "cli-log-check-1" } });
+      expect(res.headers.get("x-request-id")).toBe("cli-log-check-1");
+    });
+    expect(run.code).toBe(0);
+    const records = run.err
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.find((r) => r.reqId === "cli-log-check-1")).toMatchObject({
+      event: "request",
+      method: "GET",
+      path: "/v1/health",
+      status: 200,
+      level: 30,
+      msg: "request",
+    });
+  });
+
   it("an admin token file others may read fails (exit 1) with the chmod to run", async () => {
     const dir = freshDir();
     const tokenFile = join(dir, "token");

@@ -131,6 +131,25 @@ describe("logs", () => {
   }, 10_000);
 });
 
+describe("timeouts on a kept-alive connection", () => {
+  it("a second request not received in time still gets its 408 after the first was answered", async () => {
+    const answer = await new Promise<string>((resolve) => {
+      let text = "";
+      const s = connect(server.port, "127.0.0.1", () => {
+        s.write("GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        setTimeout(
+          () => s.write(`POST /v1/auth HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 99\r\n\r\n{`),
+          100,
+        );
+      });
+      s.on("data", (d: Buffer) => (text += d.toString()));
+      s.on("error", () => undefined);
+      s.on("close", () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*HTTP\/1\.1 408 Request Timeout\r\n/);
+  }, 10_000);
+});
+
 describe("GET /metrics", () => {
   it("needs the admin token or the metrics token; the metrics token opens nothing else", async () => {
     expect((await get("/metrics")).status).toBe(401);
