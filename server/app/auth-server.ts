@@ -2,15 +2,19 @@
 // loopback by default. POST /v1/auth takes a device authcode relayed and signed by a registered
 // user server, verifies it (docs/protocol.md "Rules") and answers with the server data and the
 // session token encrypted to the user server's RSA key. Admin endpoints register devices and user
-// servers. State lives in the durable Registry (registry.ts).
+// servers. State lives in the durable Registry (registry/: SQLite or PostgreSQL); the server's SM2
+// runs on the wasm (server-data.ts).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { buildServerData, DEFAULT_WINDOW_SECONDS, ProtocolError, verifyAuthcode, type ProtocolErrorCode } from "../../reference/index.js";
+import { DEFAULT_WINDOW_SECONDS, parseAuthcode, ProtocolError, verifyAuthcode, type ProtocolErrorCode } from "../../reference/index.js";
 import { HttpError, field, readJsonBody, sendError, sendJson } from "./http-json.js";
-import { Registry, RegistryError } from "./registry.js";
-import { encryptToken, rsaPublicKey, TOKEN_ENCRYPTION, verifyRequest } from "../sdk/signing.js";
+import { RegistryError, type Registry } from "./registry/types.js";
+import { openRegistry as openRegistryAt } from "./registry/open.js";
+import { buildServerDataWasm } from "./server-data.js";
+import { publicKeyOf } from "./key-cache.js";
+import { encryptToken, TOKEN_ENCRYPTION, verifyRequest } from "../sdk/signing.js";
 
 export const AUTH_PATH = "/v1/auth";
 export const DEFAULT_BODY_LIMIT = 16 * 1024;
@@ -19,7 +23,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export interface AuthServerOptions {
   /** An open registry (the server does not close it) … */
   registry?: Registry;
-  /** … or a database path plus the master key (the server opens and closes it). */
+  /**
+   * … or a database plus the master key (the server opens and closes it): a SQLite file path, or
+   * a postgres:// URL (docs/server.md "Registry").
+   */
+  db?: string;
+  /** the former name of `db` (a SQLite path or a postgres:// URL alike) */
   dbPath?: string;
   masterKey?: Uint8Array;
   /** default 127.0.0.1 */
@@ -111,7 +120,7 @@ const REGISTRY_STATUS: Record<RegistryError["code"], number> = {
 /** Start the auth server; resolves once it listens. */
 export async function startAuthServer(options: AuthServerOptions): Promise<AuthServer> {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
-  const { registry, ownsRegistry } = openRegistry(options, now);
+  const { registry, ownsRegistry } = await openRegistry(options, now);
   const ctx: ServerContext = {
     registry,
     now,
@@ -128,7 +137,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   try {
     await listen(server, options.port ?? 0, host);
   } catch (e) {
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
@@ -143,18 +152,19 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       if (state.closing) return;
       state.closing = true;
       await closeGracefully(server);
-      if (ownsRegistry) registry.close();
+      if (ownsRegistry) await registry.close();
     },
   };
 }
 
 // ---- start-up steps ---------------------------------------------------------------------------
 
-/** The registry given in the options, or one opened from dbPath + masterKey (then the server owns it). */
-function openRegistry(options: AuthServerOptions, now: () => number): { registry: Registry; ownsRegistry: boolean } {
+/** The registry given in the options, or one opened from db + masterKey (then the server owns it). */
+async function openRegistry(options: AuthServerOptions, now: () => number): Promise<{ registry: Registry; ownsRegistry: boolean }> {
   if (options.registry) return { registry: options.registry, ownsRegistry: false };
-  if (!options.dbPath || !options.masterKey) throw new TypeError("give either registry, or dbPath and masterKey");
-  return { registry: Registry.open(options.dbPath, { masterKey: options.masterKey, now }), ownsRegistry: true };
+  const db = options.db ?? options.dbPath;
+  if (!db || !options.masterKey) throw new TypeError("give either registry, or db (a SQLite path or a postgres:// URL) and masterKey");
+  return { registry: await openRegistryAt(db, { masterKey: options.masterKey, now }), ownsRegistry: true };
 }
 
 /** The HTTP(S) server with its timeouts; not listening yet. */
@@ -206,8 +216,8 @@ function buildRoutes(ctx: ServerContext): Route[] {
       pattern: /^\/v1\/admin\/devices\/([^/]+)$/,
       admin: true,
       methods: {
-        GET: (_req, [tid]) => {
-          const info = registry.describeDevice(tidFrom(tid!));
+        GET: async (_req, [tid]) => {
+          const info = await registry.describeDevice(tidFrom(tid!));
           if (!info) throw new HttpError(404, "UNKNOWN_DEVICE", `device ${tid} is not registered`);
           return [200, info];
         },
@@ -216,15 +226,15 @@ function buildRoutes(ctx: ServerContext): Route[] {
     {
       pattern: /^\/v1\/admin\/devices\/([^/]+)\/(activate|deactivate)$/,
       admin: true,
-      methods: { POST: (_req, [tid, op]) => [200, registry.setDeviceActive(tidFrom(tid!), op === "activate")] },
+      methods: { POST: async (_req, [tid, op]) => [200, await registry.setDeviceActive(tidFrom(tid!), op === "activate")] },
     },
     { pattern: /^\/v1\/admin\/user-servers$/, admin: true, methods: { POST: (req) => addUserServer(ctx, req) } },
     {
       pattern: /^\/v1\/admin\/user-servers\/([^/]+)$/,
       admin: true,
       methods: {
-        GET: (_req, [uin]) => {
-          const info = registry.describeUserServer(uin!);
+        GET: async (_req, [uin]) => {
+          const info = await registry.describeUserServer(uin!);
           if (!info) throw new HttpError(404, "UNKNOWN_USER", `user server ${uin} is not registered`);
           return [200, info];
         },
@@ -233,7 +243,7 @@ function buildRoutes(ctx: ServerContext): Route[] {
     {
       pattern: /^\/v1\/admin\/user-servers\/([^/]+)\/(activate|deactivate)$/,
       admin: true,
-      methods: { POST: (_req, [uin, op]) => [200, registry.setUserServerActive(uin!, op === "activate")] },
+      methods: { POST: async (_req, [uin, op]) => [200, await registry.setUserServerActive(uin!, op === "activate")] },
     },
   ];
 }
@@ -322,32 +332,31 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[
   const nonce = field.string(body, "nonce", NONCE, "16..64 characters of [0-9A-Za-z_-]");
   const signature = field.string(body, "signature", BASE64, "a base64 string");
 
-  const user = registry.getUserServer(userUin);
+  const user = await registry.getUserServer(userUin);
   if (!user || !user.active) throw new HttpError(401, "UNKNOWN_USER", `user server ${userUin} is not registered or not active`);
   const t = now();
   if (Math.abs(timestamp - t) > requestWindow) {
     throw new HttpError(401, "STALE_REQUEST", `request timestamp ${timestamp} is more than ${requestWindow} s from server time ${t}`);
   }
-  const key = rsaPublicKey(user.publicKeyPem);
+  const key = publicKeyOf(user.publicKeyPem);
   const signed = { method: "POST", path: AUTH_PATH, userUin, timestamp, nonce, deviceDataHex: Buffer.from(deviceData).toString("hex") };
   if (!verifyRequest(key, signed, signature)) throw new HttpError(401, "BAD_SIGNATURE", "request signature does not verify");
-  if (!registry.rememberRequestNonce(userUin, nonce, timestamp + requestWindow + 1)) {
+  if (!(await registry.rememberRequestNonce(userUin, nonce, timestamp + requestWindow + 1))) {
     throw new HttpError(409, "REPLAYED_REQUEST", "this request nonce was already used");
   }
 
   let verified;
   let looked: Uint8Array | undefined; // the unsealed PSK, zeroed on every path
   try {
-    verified = verifyAuthcode(deviceData, {
-      lookupPsk: (tid) => {
-        const found = registry.getDevicePsk(tid, userUin);
-        looked = found?.psk;
-        return found;
-      },
-      now: t,
-      windowSeconds: window,
-      remember: (tid, nd, expiresAt) => registry.recordAuthentication(tid, nd, expiresAt),
-    });
+    // verifyAuthcode's checks in its order, with the registry's lookups awaited around it: the PSK
+    // before (parseAuthcode names the TID), the replay cache after (written only for an otherwise
+    // valid authcode; its unique key decides between instances)
+    const found = await registry.getDevicePsk(parseAuthcode(deviceData).tid, userUin);
+    looked = found?.psk;
+    verified = verifyAuthcode(deviceData, { lookupPsk: () => found, now: t, windowSeconds: window });
+    if (!(await registry.recordAuthentication(verified.tid, verified.nd, verified.time + window + 1))) {
+      throw new ProtocolError("REPLAY", "SEEN", "(TID, Nd) already seen inside the window");
+    }
   } catch (e) {
     looked?.fill(0);
     if (e instanceof ProtocolError) throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
@@ -358,7 +367,7 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[
   let built;
   let sessionToken: string | null;
   try {
-    built = buildServerData({
+    built = buildServerDataWasm({
       tid: verified.tid,
       psk: verified.psk,
       nd: verified.nd,
@@ -399,7 +408,7 @@ async function addDevice(ctx: ServerContext, req: IncomingMessage): Promise<[num
   const owner = field.optionalString(body, "owner", 64);
   if (owner !== undefined && !USER_UIN.test(owner))
     throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
-  const info = ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
+  const info = await ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
   psk.fill(0);
   ctx.log({ event: "device-registered", tid: info.tid });
   return [201, info];
@@ -416,7 +425,7 @@ async function addUserServer(ctx: ServerContext, req: IncomingMessage): Promise<
     "a PEM public key",
   );
   const replace = field.optionalBoolean(body, "replace");
-  const info = ctx.registry.addUserServer(userUin, pem, { replace });
+  const info = await ctx.registry.addUserServer(userUin, pem, { replace });
   ctx.log({ event: "user-server-registered", userUin });
   return [201, info];
 }

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { authDevice, destroyAgents, keygen, registerDevice, registerUserServer, TidServerError } from "../../server/sdk/index.js";
-import { readMasterKeyFile, Registry } from "../../server/app/index.js";
+import { readMasterKeyFile, SqliteRegistry } from "../../server/app/index.js";
 import { buildAuthcode, finishDevice } from "../../reference/index.js";
 import { spawnServer } from "../support/server-child.js";
 
@@ -61,16 +61,16 @@ describe("SIGKILL mid-write", () => {
     destroyAgents();
 
     // The database opens (WAL recovery), is sound and holds every acknowledged write.
-    const registry = Registry.open(db, { masterKey: readMasterKeyFile(keyFile) });
+    const registry = SqliteRegistry.open(db, { masterKey: readMasterKeyFile(keyFile) });
     expect(registry.integrityCheck()).toBe("ok");
     for (const [tidHex, psk] of registered) {
-      const found = registry.getDevicePsk(new Uint8Array(Buffer.from(tidHex, "hex")));
+      const found = await registry.getDevicePsk(new Uint8Array(Buffer.from(tidHex, "hex")));
       expect(found, tidHex).toBeDefined();
       expect(Buffer.from(found!.psk).equals(Buffer.from(psk))).toBe(true);
     }
-    for (const a of authenticated) expect(registry.describeDevice(a.tid)!.authCount).toBe(1);
-    expect(registry.replayCacheSize().authcodes).toBeGreaterThanOrEqual(authenticated.length);
-    registry.close();
+    for (const a of authenticated) expect((await registry.describeDevice(a.tid))!.authCount).toBe(1);
+    expect((await registry.replayCacheSize()).authcodes).toBeGreaterThanOrEqual(authenticated.length);
+    await registry.close();
 
     // A new server process serves from it; authcodes accepted before the crash stay replays.
     const second = await spawnServer(args);

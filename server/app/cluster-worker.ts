@@ -1,0 +1,54 @@
+// One worker process of startAuthCluster (cluster.ts): waits for its configuration from the
+// primary over IPC (the master key never goes through argv or the environment), runs
+// startAuthServer on the shared port and answers {type: "listening"}. It closes gracefully — in-
+// flight requests finish, pending writes commit — on the primary's {type: "close"}, on SIGINT or
+// SIGTERM, and when the primary goes away.
+import cluster from "node:cluster";
+import { startAuthServer, type AuthServer } from "./auth-server.js";
+import type { WorkerConfig, WorkerMessage } from "./cluster.js";
+
+if (!cluster.isWorker) throw new Error("cluster-worker.js is started by startAuthCluster, not run directly");
+
+let server: AuthServer | undefined;
+let stopping = false;
+
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await server?.close();
+  process.exit(0);
+}
+
+function send(m: WorkerMessage): void {
+  process.send?.(m);
+}
+
+process.once("message", (config: WorkerConfig) => {
+  const { masterKey, logRequests, ...rest } = config;
+  startAuthServer({
+    ...rest,
+    masterKey: new Uint8Array(masterKey),
+    ...(logRequests
+      ? {
+          log: (r: Record<string, unknown>) =>
+            process.stderr.write(JSON.stringify({ t: new Date().toISOString(), pid: process.pid, ...r }) + "\n"),
+        }
+      : {}),
+  }).then(
+    (s) => {
+      masterKey.fill(0);
+      server = s;
+      send({ type: "listening", url: s.url, port: s.port });
+      process.on("message", (m: { type?: string }) => {
+        if (m?.type === "close") void stop();
+      });
+    },
+    (e: Error) => {
+      send({ type: "failed", message: e.message });
+      process.exit(1);
+    },
+  );
+});
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+process.on("disconnect", () => void stop());
