@@ -7,7 +7,17 @@ import { toHex } from "../reference/bytes.js";
  * "tid-wasm-c-portable" is build/portable.wasm translated to C by wasm2c (examples/c-host).
  */
 export type Impl =
-  "tid-wasm" | "tid-wasm-in-memory" | "tid-wasm-portable" | "tid-wasm-c-portable" | "node:crypto" | "sm-crypto-v2" | "sm-crypto" | "sim";
+  | "tid-wasm"
+  | "tid-wasm-in-memory"
+  | "tid-wasm-portable"
+  | "tid-wasm-c-portable"
+  | "node:crypto"
+  | "sm-crypto-v2"
+  | "sm-crypto"
+  | "sim"
+  /** the auth server (`tid server`, bench/suites/server.ts) and its peer, a bare node:http server */
+  | "tid-server"
+  | "node:http";
 
 export interface Row {
   op: string;
@@ -154,6 +164,8 @@ export interface Suite {
  */
 export interface Target {
   op: string;
+  /** whose figure is held against the peer's (default "tid-wasm") */
+  impl?: Impl;
   size: number;
   metric: "mbps" | "us";
   peer?: Impl;

@@ -341,27 +341,41 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage): Promise<[
   const key = publicKeyOf(user.publicKeyPem);
   const signed = { method: "POST", path: AUTH_PATH, userUin, timestamp, nonce, deviceDataHex: Buffer.from(deviceData).toString("hex") };
   if (!verifyRequest(key, signed, signature)) throw new HttpError(401, "BAD_SIGNATURE", "request signature does not verify");
-  if (!(await registry.rememberRequestNonce(userUin, nonce, timestamp + requestWindow + 1))) {
-    throw new HttpError(409, "REPLAYED_REQUEST", "this request nonce was already used");
-  }
+  const nonceExpiresAt = timestamp + requestWindow + 1;
+  const replayedRequest = () => new HttpError(409, "REPLAYED_REQUEST", "this request nonce was already used");
 
+  // The request nonce is used up whatever the authcode turns out to be, and a replayed nonce is
+  // answered before anything about the authcode. verifyAuthcode's checks run in its order with the
+  // PSK looked up before (parseAuthcode names the TID); then one write remembers the nonce and
+  // (TID, Nd) together — one commit per request — and their unique keys decide between instances.
   let verified;
   let looked: Uint8Array | undefined; // the unsealed PSK, zeroed on every path
   try {
-    // verifyAuthcode's checks in its order, with the registry's lookups awaited around it: the PSK
-    // before (parseAuthcode names the TID), the replay cache after (written only for an otherwise
-    // valid authcode; its unique key decides between instances)
     const found = await registry.getDevicePsk(parseAuthcode(deviceData).tid, userUin);
     looked = found?.psk;
     verified = verifyAuthcode(deviceData, { lookupPsk: () => found, now: t, windowSeconds: window });
-    if (!(await registry.recordAuthentication(verified.tid, verified.nd, verified.time + window + 1))) {
-      throw new ProtocolError("REPLAY", "SEEN", "(TID, Nd) already seen inside the window");
-    }
   } catch (e) {
     looked?.fill(0);
-    if (e instanceof ProtocolError) throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
-    throw e;
+    if (!(e instanceof ProtocolError)) throw e;
+    if (!(await registry.rememberRequestNonce(userUin, nonce, nonceExpiresAt))) throw replayedRequest();
+    throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
   }
+  let accepted;
+  try {
+    accepted = await registry.acceptAuthentication({
+      userUin,
+      nonce,
+      nonceExpiresAt,
+      tid: verified.tid,
+      nd: verified.nd,
+      expiresAt: verified.time + window + 1,
+    });
+  } finally {
+    if (accepted !== "accepted") verified.psk.fill(0);
+  }
+  if (accepted === "replayed-request") throw replayedRequest();
+  if (accepted === "replayed-authcode")
+    throw new HttpError(PROTOCOL_HTTP_STATUS.REPLAY, "REPLAY", "(TID, Nd) already seen inside the window");
   // The answer carries no extra server data: the device's own extra data is authenticated by
   // tag_d and is the user server's business, not something to echo back.
   let built;

@@ -5,11 +5,15 @@
 // spread across whole event loops and the registry's own state (SQLite connection, PostgreSQL
 // pool, group-commit queue) stays per process. The primary opens the registry once first —
 // creating or migrating it and checking the master key — so a bad start fails before any fork.
+// With SQLite the primary keeps it open as the file's single writer (registry/sqlite-writer.ts);
+// with PostgreSQL every worker writes through its own pool.
 // A worker that dies while the cluster runs is replaced; close() stops them gracefully.
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { AuthServerOptions } from "./auth-server.js";
-import { openRegistry } from "./registry/open.js";
+import { isPostgresUrl, openRegistry } from "./registry/open.js";
+import { SqliteRegistry } from "./registry/sqlite.js";
+import { serveWrites } from "./registry/sqlite-writer.js";
 
 export const MAX_WORKERS = 64;
 
@@ -40,9 +44,11 @@ export interface AuthCluster {
 /** What a worker is sent: the serialisable options. */
 export interface WorkerConfig extends Omit<AuthClusterOptions, "log" | "workers" | "masterKey"> {
   masterKey: Uint8Array;
+  /** SQLite: send writes to the primary, the file's single writer */
+  writesViaPrimary?: boolean;
 }
 
-export type WorkerMessage = { type: "listening"; url: string; port: number } | { type: "failed"; message: string };
+export type WorkerMessage = { type: "ready" } | { type: "listening"; url: string; port: number } | { type: "failed"; message: string };
 
 const CONFIG_KEYS = [
   "host",
@@ -62,21 +68,24 @@ function workerEntry(): string {
 }
 
 /** Fork one worker and wait until it listens. */
-function startWorker(config: WorkerConfig): Promise<{ worker: Worker; url: string; port: number }> {
+function startWorker(config: WorkerConfig, writer: SqliteRegistry | undefined): Promise<{ worker: Worker; url: string; port: number }> {
   const worker = cluster.fork();
+  if (writer) serveWrites(worker, writer);
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null, signal: string | null) =>
       reject(new Error(`auth server worker exited (${signal ?? code}) before it listened`));
     worker.once("exit", onExit);
-    worker.once("message", (m: WorkerMessage) => {
+    const onMessage = (m: WorkerMessage) => {
+      if (m.type === "ready") return void worker.send(config); // it listens for its configuration now
+      worker.off("message", onMessage);
       worker.off("exit", onExit);
       if (m.type === "listening") resolve({ worker, url: m.url, port: m.port });
       else {
         worker.kill();
         reject(new Error(m.message));
       }
-    });
-    worker.once("online", () => worker.send(config));
+    };
+    worker.on("message", onMessage);
   });
 }
 
@@ -98,22 +107,33 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
   const n = options.workers;
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new RangeError(`workers must be an integer in 1..${MAX_WORKERS}, got ${n}`);
   const log = options.log ?? (() => {});
-  await (await openRegistry(options.db, { masterKey: options.masterKey })).close();
+  let writer: SqliteRegistry | undefined;
+  if (isPostgresUrl(options.db)) await (await openRegistry(options.db, { masterKey: options.masterKey })).close();
+  else writer = SqliteRegistry.open(options.db, { masterKey: options.masterKey });
   cluster.setupPrimary({ exec: workerEntry(), args: [], serialization: "advanced" });
 
   // only what a worker needs, and only serialisable values
   const rest: Omit<WorkerConfig, "masterKey"> = { db: options.db };
   for (const k of CONFIG_KEYS) if (options[k] !== undefined) Object.assign(rest, { [k]: options[k] });
-  const first = await startWorker({ ...rest, masterKey: options.masterKey.slice() });
-  // the others listen on the port the first one got (port 0 included)
-  const config: WorkerConfig = { ...rest, port: first.port, masterKey: options.masterKey.slice() };
+  // every worker asks for the same port: node:cluster's primary keys its shared listening
+  // socket by the requested address and port, so workers asking for port 0 all get the one the
+  // first was given
+  const config: WorkerConfig = { ...rest, masterKey: options.masterKey.slice(), ...(writer ? { writesViaPrimary: true } : {}) };
+  let first;
+  try {
+    first = await startWorker(config, writer);
+  } catch (e) {
+    await writer?.close();
+    throw e;
+  }
   const live = new Set<Worker>([first.worker]);
   let closing = false;
   try {
-    for (let i = 1; i < n; i++) live.add((await startWorker(config)).worker);
+    for (let i = 1; i < n; i++) live.add((await startWorker(config, writer)).worker);
   } catch (e) {
     closing = true;
     await Promise.all([...live].map(stopWorker));
+    await writer?.close();
     throw e;
   }
 
@@ -124,7 +144,7 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
       log({ event: "worker-exit", pid: worker.process.pid, code, signal, replaced: true });
       setTimeout(() => {
         if (closing) return;
-        startWorker(config).then(
+        startWorker(config, writer).then(
           ({ worker: w }) => {
             if (closing) return void stopWorker(w);
             live.add(w);
@@ -145,6 +165,7 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
       if (closing) return;
       closing = true;
       await Promise.all([...live].map(stopWorker));
+      await writer?.close();
       config.masterKey.fill(0);
     },
   };

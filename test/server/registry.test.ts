@@ -155,6 +155,20 @@ for (const backend of [sqlite, postgresBackend ?? { name: "postgres" as const, f
       await r2.close();
     });
 
+    it("acceptAuthentication: nonce and (TID, Nd) in one write, replays told apart", async () => {
+      const r = await open(await backend.fresh(), { now: () => 7000 });
+      await r.addDevice(tid, psk);
+      const a = { userUin: "u", nonce: "nonce-aaaaaaaaaaaa", nonceExpiresAt: 7301, tid, nd: new Uint8Array(16).fill(1), expiresAt: 7301 };
+      expect(await r.acceptAuthentication(a)).toBe("accepted");
+      expect(await r.acceptAuthentication(a)).toBe("replayed-request");
+      expect(await r.acceptAuthentication({ ...a, nonce: "nonce-bbbbbbbbbbbb" })).toBe("replayed-authcode");
+      // the replayed authcode used its nonce up
+      expect(await r.rememberRequestNonce("u", "nonce-bbbbbbbbbbbb", 7301)).toBe(false);
+      expect(await r.describeDevice(tid)).toMatchObject({ authCount: 1, lastAuthAt: 7000 });
+      expect(await r.replayCacheSize()).toEqual({ authcodes: 1, nonces: 2 });
+      await r.close();
+    });
+
     it("group commit: concurrent writes all land, each failure alone; one pair is accepted once", async () => {
       const db = await backend.fresh();
       const r = await open(db);

@@ -15,6 +15,8 @@ import { GroupCommit, type Job, type Outcome } from "./group-commit.js";
 import { MIGRATIONS_TABLE, pendingMigrations } from "./migrations.js";
 import {
   RegistryError,
+  type AcceptResult,
+  type Acceptance,
   type AddDeviceOptions,
   type DeviceInfo,
   type Registry,
@@ -243,27 +245,21 @@ export class PostgresRegistry implements Registry {
     const t = requireTid(tid);
     const n = Buffer.from(nd);
     this.pruneIfDue();
-    return this.writes.submit(async ({ client, counts }) => {
-      const r = await client.query("INSERT INTO seen_authcodes (tid, nd, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
-        t,
-        n,
-        expiresAt,
-      ]);
-      if (r.rowCount === 0) return false;
-      const key = t.toString("hex");
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      return true;
-    });
+    return this.writes.submit((tx) => recordAuthentication(tx, t, n, expiresAt));
   }
 
   rememberRequestNonce(userUin: string, nonce: string, expiresAt: number): Promise<boolean> {
     this.pruneIfDue();
-    return this.writes.submit(async ({ client }) => {
-      const r = await client.query(
-        "INSERT INTO seen_request_nonces (user_uin, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        [userUin, nonce, expiresAt],
-      );
-      return r.rowCount === 1;
+    return this.writes.submit((tx) => rememberNonce(tx, userUin, nonce, expiresAt));
+  }
+
+  acceptAuthentication(a: Acceptance): Promise<AcceptResult> {
+    const t = requireTid(a.tid);
+    const n = Buffer.from(a.nd);
+    this.pruneIfDue();
+    return this.writes.submit(async (tx) => {
+      if (!(await rememberNonce(tx, a.userUin, a.nonce, a.nonceExpiresAt))) return "replayed-request";
+      return (await recordAuthentication(tx, t, n, a.expiresAt)) ? "accepted" : "replayed-authcode";
     });
   }
 
@@ -295,6 +291,28 @@ export class PostgresRegistry implements Registry {
     await this.pool.end();
     this.masterKey.fill(0);
   }
+}
+
+async function rememberNonce({ client }: Tx, userUin: string, nonce: string, expiresAt: number): Promise<boolean> {
+  const r = await client.query("INSERT INTO seen_request_nonces (user_uin, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
+    userUin,
+    nonce,
+    expiresAt,
+  ]);
+  return r.rowCount === 1;
+}
+
+/** Remember (TID, Nd); the device's counters are updated at the end of the batch (runBatch). */
+async function recordAuthentication({ client, counts }: Tx, tid: Buffer, nd: Buffer, expiresAt: number): Promise<boolean> {
+  const r = await client.query("INSERT INTO seen_authcodes (tid, nd, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
+    tid,
+    nd,
+    expiresAt,
+  ]);
+  if (r.rowCount === 0) return false;
+  const key = tid.toString("hex");
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+  return true;
 }
 
 interface UserRow {

@@ -1,16 +1,19 @@
 // The registry in one SQLite file through better-sqlite3 (docs/server.md "Registry"): WAL journal,
-// synchronous=FULL (a commit is on disk before it returns), busy_timeout 5 s (several processes —
-// cluster workers — may share the file; SQLite lets one write at a time). Reads run directly;
-// writes are grouped (group-commit.ts): one BEGIN IMMEDIATE … COMMIT per turn of the event loop,
-// each write in a savepoint of its own so a failed one is undone alone.
+// synchronous=FULL (a commit is on disk before it returns), busy_timeout 5 s. Reads run directly
+// on this process's connection. Writes (sqlite-writes.ts, as data) are grouped (group-commit.ts):
+// one BEGIN IMMEDIATE … COMMIT per turn of the event loop, each write in a savepoint of its own so
+// a failed one is undone alone — or, in a cluster worker, sent to the primary process, the file's
+// single writer (sqlite-writer.ts), which groups the writes of every worker the same way.
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { masterKeyCheck, sealPsk, unsealPsk } from "../master-key.js";
-import { deviceInfo, fingerprint, normalisePem, nowSeconds, requirePsk, requireTid, tidHex, type DeviceRow } from "./common.js";
+import { deviceInfo, fingerprint, normalisePem, nowSeconds, requirePsk, requireTid, type DeviceRow } from "./common.js";
 import { GroupCommit, type Outcome, type Job } from "./group-commit.js";
 import { MIGRATIONS_TABLE, pendingMigrations } from "./migrations.js";
+import { applyWrite, type WriteOp } from "./sqlite-writes.js";
 import {
-  RegistryError,
+  type AcceptResult,
+  type Acceptance,
   type AddDeviceOptions,
   type DeviceInfo,
   type Registry,
@@ -61,6 +64,11 @@ function migrate(db: Db, path: string, check: string, now: number): number {
     .immediate();
 }
 
+export interface SqliteRegistryOptions extends RegistryOptions {
+  /** where writes go instead of this process's own group commit (a cluster worker: the primary) */
+  writer?: (op: WriteOp) => Promise<unknown>;
+}
+
 export class SqliteRegistry implements Registry {
   readonly kind = "sqlite" as const;
   readonly location: string;
@@ -69,20 +77,30 @@ export class SqliteRegistry implements Registry {
   private readonly masterKey: Uint8Array;
   private readonly now: () => number;
   private readonly writes: GroupCommit<Db>;
+  private readonly writer: (op: WriteOp) => Promise<unknown>;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly stmt = (sql: string): Database.Statement => {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  };
   private lastPrune = 0;
 
-  private constructor(path: string, db: Db, schemaVersion: number, options: RegistryOptions) {
+  private constructor(path: string, db: Db, schemaVersion: number, options: SqliteRegistryOptions) {
     this.location = path;
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.masterKey = options.masterKey.slice();
     this.now = options.now ?? nowSeconds;
     this.writes = new GroupCommit<Db>((jobs) => Promise.resolve(this.commit(jobs)));
+    this.writer = options.writer ?? ((op) => this.write(op));
   }
 
   /** Open (creating or migrating) the registry at `path` (":memory:" for a throw-away one). */
-  static open(path: string, options: RegistryOptions): SqliteRegistry {
+  static open(path: string, options: SqliteRegistryOptions): SqliteRegistry {
     const check = masterKeyCheck(options.masterKey);
     const Sqlite = loadSqlite();
     const db = new Sqlite(path);
@@ -105,13 +123,9 @@ export class SqliteRegistry implements Registry {
     return new SqliteRegistry(path, db, version, options);
   }
 
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+  /** Apply a write in this process's next group commit (the primary serves its workers' writes with it). */
+  write(op: WriteOp): Promise<unknown> {
+    return this.writes.submit(() => applyWrite(this.stmt, op, this.now()));
   }
 
   /** One batch: BEGIN IMMEDIATE, each job in a savepoint, a prune when due, COMMIT (durable: synchronous=FULL). */
@@ -131,7 +145,10 @@ export class SqliteRegistry implements Registry {
         }
       }
       const now = this.now(); // expired replay-cache rows go at most once a minute
-      if (now - this.lastPrune >= 60) this.prune(now);
+      if (now - this.lastPrune >= 60) {
+        this.lastPrune = now;
+        applyWrite(this.stmt, { kind: "prune", now }, now);
+      }
       this.db.exec("COMMIT");
     } catch (e) {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
@@ -145,26 +162,15 @@ export class SqliteRegistry implements Registry {
   async addDevice(tid: Uint8Array, psk: Uint8Array, opts: AddDeviceOptions = {}): Promise<DeviceInfo> {
     const t = requireTid(tid);
     requirePsk(psk);
-    const sealed = Buffer.from(sealPsk(this.masterKey, t, psk));
-    const active = opts.active === false ? 0 : 1;
-    await this.writes.submit(() => {
-      const now = this.now();
-      const exists = this.stmt("SELECT 1 FROM devices WHERE tid = ?").get(t);
-      if (exists && !opts.replace) throw new RegistryError("DEVICE_EXISTS", `device ${tidHex(t)} is already registered`);
-      if (exists) {
-        this.stmt("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, owner_uin = ?, updated_at = ? WHERE tid = ?").run(
-          sealed,
-          active,
-          opts.label ?? null,
-          opts.owner ?? null,
-          now,
-          t,
-        );
-      } else {
-        this.stmt(
-          "INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ).run(t, sealed, active, opts.label ?? null, opts.owner ?? null, now, now);
-      }
+    const sealed = sealPsk(this.masterKey, t, psk);
+    await this.writer({
+      kind: "addDevice",
+      tid: t,
+      sealed,
+      active: opts.active !== false,
+      label: opts.label ?? null,
+      owner: opts.owner ?? null,
+      replace: opts.replace === true,
     });
     return (await this.describeDevice(t))!;
   }
@@ -184,10 +190,7 @@ export class SqliteRegistry implements Registry {
 
   async setDeviceActive(tid: Uint8Array, active: boolean): Promise<DeviceInfo> {
     const t = requireTid(tid);
-    const changes = await this.writes.submit(
-      () => this.stmt("UPDATE devices SET active = ?, updated_at = ? WHERE tid = ?").run(active ? 1 : 0, this.now(), t).changes,
-    );
-    if (changes === 0) throw new RegistryError("UNKNOWN_DEVICE", `device ${tidHex(t)} is not registered`);
+    await this.writer({ kind: "setDeviceActive", tid: t, active });
     return (await this.describeDevice(t))!;
   }
 
@@ -198,21 +201,7 @@ export class SqliteRegistry implements Registry {
   // ---- user servers -------------------------------------------------------------------------
 
   async addUserServer(userUin: string, publicKeyPem: string, opts: { replace?: boolean } = {}): Promise<UserServerInfo> {
-    const pem = normalisePem(publicKeyPem);
-    await this.writes.submit(() => {
-      const now = this.now();
-      const exists = this.stmt("SELECT 1 FROM user_servers WHERE user_uin = ?").get(userUin);
-      if (exists && !opts.replace) throw new RegistryError("USER_EXISTS", `user server ${userUin} is already registered`);
-      if (exists)
-        this.stmt("UPDATE user_servers SET public_key_pem = ?, active = 1, updated_at = ? WHERE user_uin = ?").run(pem, now, userUin);
-      else
-        this.stmt("INSERT INTO user_servers (user_uin, public_key_pem, active, created_at, updated_at) VALUES (?, ?, 1, ?, ?)").run(
-          userUin,
-          pem,
-          now,
-          now,
-        );
-    });
+    await this.writer({ kind: "addUserServer", userUin, pem: normalisePem(publicKeyPem), replace: opts.replace === true });
     return (await this.describeUserServer(userUin))!;
   }
 
@@ -236,45 +225,26 @@ export class SqliteRegistry implements Registry {
   }
 
   async setUserServerActive(userUin: string, active: boolean): Promise<UserServerInfo> {
-    const changes = await this.writes.submit(
-      () =>
-        this.stmt("UPDATE user_servers SET active = ?, updated_at = ? WHERE user_uin = ?").run(active ? 1 : 0, this.now(), userUin).changes,
-    );
-    if (changes === 0) throw new RegistryError("UNKNOWN_USER", `user server ${userUin} is not registered`);
+    await this.writer({ kind: "setUserServerActive", userUin, active });
     return (await this.describeUserServer(userUin))!;
   }
 
   // ---- replay caches --------------------------------------------------------------------------
 
-  recordAuthentication(tid: Uint8Array, nd: Uint8Array, expiresAt: number): Promise<boolean> {
-    const t = requireTid(tid);
-    const n = Buffer.from(nd);
-    return this.writes.submit(() => {
-      const r = this.stmt("INSERT OR IGNORE INTO seen_authcodes (tid, nd, expires_at) VALUES (?, ?, ?)").run(t, n, expiresAt);
-      if (r.changes === 0) return false;
-      this.stmt("UPDATE devices SET last_auth_at = ?, auth_count = auth_count + 1 WHERE tid = ?").run(this.now(), t);
-      return true;
-    });
+  async recordAuthentication(tid: Uint8Array, nd: Uint8Array, expiresAt: number): Promise<boolean> {
+    return (await this.writer({ kind: "recordAuthentication", tid: requireTid(tid), nd, expiresAt })) as boolean;
   }
 
-  rememberRequestNonce(userUin: string, nonce: string, expiresAt: number): Promise<boolean> {
-    return this.writes.submit(
-      () =>
-        this.stmt("INSERT OR IGNORE INTO seen_request_nonces (user_uin, nonce, expires_at) VALUES (?, ?, ?)").run(userUin, nonce, expiresAt)
-          .changes === 1,
-    );
+  async rememberRequestNonce(userUin: string, nonce: string, expiresAt: number): Promise<boolean> {
+    return (await this.writer({ kind: "rememberRequestNonce", userUin, nonce, expiresAt })) as boolean;
   }
 
-  pruneExpired(now = this.now()): Promise<{ authcodes: number; nonces: number }> {
-    return this.writes.submit(() => this.prune(now));
+  async acceptAuthentication(a: Acceptance): Promise<AcceptResult> {
+    return (await this.writer({ kind: "acceptAuthentication", ...a, tid: requireTid(a.tid) })) as AcceptResult;
   }
 
-  private prune(now: number): { authcodes: number; nonces: number } {
-    this.lastPrune = now;
-    return {
-      authcodes: this.stmt("DELETE FROM seen_authcodes WHERE expires_at < ?").run(now).changes,
-      nonces: this.stmt("DELETE FROM seen_request_nonces WHERE expires_at < ?").run(now).changes,
-    };
+  async pruneExpired(now = this.now()): Promise<{ authcodes: number; nonces: number }> {
+    return (await this.writer({ kind: "prune", now })) as { authcodes: number; nonces: number };
   }
 
   async replayCacheSize(): Promise<{ authcodes: number; nonces: number }> {

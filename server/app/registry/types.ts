@@ -53,6 +53,19 @@ export interface AddDeviceOptions {
   owner?: string | null;
 }
 
+/** What acceptAuthentication did. */
+export type AcceptResult = "accepted" | "replayed-request" | "replayed-authcode";
+
+/** One accepted /v1/auth request: its nonce and its authcode's (TID, Nd), each with its expiry. */
+export interface Acceptance {
+  userUin: string;
+  nonce: string;
+  nonceExpiresAt: number;
+  tid: Uint8Array;
+  nd: Uint8Array;
+  expiresAt: number;
+}
+
 export interface Registry {
   readonly kind: "sqlite" | "postgres";
   /** the SQLite path, or the PostgreSQL URL without its password */
@@ -88,6 +101,12 @@ export interface Registry {
   recordAuthentication(tid: Uint8Array, nd: Uint8Array, expiresAt: number): Promise<boolean>;
   /** Remember a signed request's (userUin, nonce) until `expiresAt`; false when already seen. */
   rememberRequestNonce(userUin: string, nonce: string, expiresAt: number): Promise<boolean>;
+  /**
+   * rememberRequestNonce and then, when the nonce was new, recordAuthentication — in one write
+   * (one commit for a request instead of two): "replayed-request" changes nothing,
+   * "replayed-authcode" keeps the nonce remembered, "accepted" keeps both and counts.
+   */
+  acceptAuthentication(a: Acceptance): Promise<AcceptResult>;
   /** Delete replay-cache rows that expired before `now`. */
   pruneExpired(now?: number): Promise<{ authcodes: number; nonces: number }>;
   replayCacheSize(): Promise<{ authcodes: number; nonces: number }>;
