@@ -1,4 +1,4 @@
-// Schema migrations of the registry, one list for both databases (docs/server.md "Migrations").
+// Schema migrations of the registry, one list for both databases (docs/server.md "Registry").
 // Applied versions are rows of `schema_migrations (version, applied_at)`; each open applies the
 // missing ones in order, in one transaction (PostgreSQL: under an advisory lock, so instances
 // starting together migrate once). A database newer than this server is refused. SQLite files
