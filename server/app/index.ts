@@ -5,6 +5,7 @@
 export * as protocol from "../../reference/index.js";
 export { startAuthServer, PROTOCOL_HTTP_STATUS, AUTH_PATH, type AuthServer, type AuthServerOptions } from "./auth-server.js";
 export { startAuthCluster, type AuthCluster, type AuthClusterOptions } from "./cluster.js";
+export { buildServerDataWasm } from "./server-data.js";
 export {
   RegistryError,
   type Registry,
