@@ -1,5 +1,5 @@
 // Auth server throughput (docs/benchmarks.md "Auth server"): `tid server` — the real CLI, in its
-// own processes (--workers = the machine's cores, SQLite registry in a temp dir: WAL,
+// own processes (--workers = the machine's cores, or $TID_BENCH_SERVER_WORKERS; SQLite registry in a temp dir: WAL,
 // synchronous=FULL, group commit) — answering valid signed POST /v1/auth requests, against a bare
 // node:http server answering a fixed JSON body, both driven by the same load client in this
 // process (bench/server/load.ts: 50 keep-alive connections). The requests are made before the
