@@ -7,6 +7,9 @@
 //   bindings/       the device SDK around the wasm              → reference/{bytes,constants}.ts
 //   server/sdk/     what a user server uses                     → reference/
 //   server/app/     the reference auth server                   → server/sdk/, reference/
+//                   (and one file, server/app/server-data.ts, → bindings/{wasm,sm2}.ts: the
+//                   server's SM2 runs on the wasm for speed, checked against reference/ in
+//                   test/server/server-data.test.ts; docs/server.md "Server SM2 on the wasm")
 //   cli/            the `tid` command                           → anything but test/ and bench/
 //   bench/, test/   measure and check everything                → anything
 //   assembly/       the AssemblyScript sources of the wasm      → nothing outside assembly/
@@ -68,9 +71,17 @@ module.exports = {
     {
       name: "server-app-imports-app-sdk-and-reference",
       severity: "error",
-      comment: "server/app/ (the auth server) builds on server/sdk/ and reference/ (and its own npm dependencies).",
-      from: { path: "^server/app/" },
+      comment:
+        "server/app/ (the auth server) builds on server/sdk/ and reference/ (and its own npm dependencies); only server/app/server-data.ts may take the wasm's SM2 (bindings/wasm.ts, bindings/sm2.ts).",
+      from: { path: "^server/app/", pathNot: "^server/app/server-data[.]ts$" },
       to: { ...outside("^(server/app|server/sdk|reference)/"), dependencyTypesNot: ["core", "npm"] },
+    },
+    {
+      name: "server-wasm-sm2-only",
+      severity: "error",
+      comment: "server/app/server-data.ts takes from bindings/ the module loader and SM2, nothing else of the device SDK.",
+      from: { path: "^server/app/server-data[.]ts$" },
+      to: { ...outside("^(server/app|server/sdk|reference|bindings/(wasm|sm2)[.]ts$)"), dependencyTypesNot: ["core", "npm"] },
     },
     {
       name: "cli-not-to-test-or-bench",

@@ -16,7 +16,10 @@ export type Impl =
   | "sm-crypto"
   | "sim"
   | "shielded"
-  | "unshielded";
+  | "unshielded"
+  /** the auth server (`tid server`, bench/suites/server.ts) and its peer, a bare node:http server */
+  | "tid-server"
+  | "node:http";
 
 export interface Row {
   op: string;
@@ -163,6 +166,8 @@ export interface Suite {
  */
 export interface Target {
   op: string;
+  /** whose figure is held against the peer's (default "tid-wasm") */
+  impl?: Impl;
   size: number;
   metric: "mbps" | "us";
   peer?: Impl;

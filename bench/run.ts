@@ -33,10 +33,10 @@ function ratioOf(rows: Row[], row: Row, metric: "mbps" | "us", peer = "node:cryp
 
 function checkTarget(rows: Row[], t: Target): { label: string; ratio: number | undefined; ok: boolean } {
   const peer = t.peer ?? "node:crypto";
-  const mine = rows.find((r) => r.op === t.op && r.size === t.size && r.impl === "tid-wasm");
+  const mine = rows.find((r) => r.op === t.op && r.size === t.size && r.impl === (t.impl ?? "tid-wasm"));
   const ratio = mine ? ratioOf(rows, mine, t.metric, peer, t.peerOp ?? t.op) : undefined;
   const bound = t.atLeast !== undefined ? `>= ${t.atLeast}x` : `<= ${t.atMost}x`;
-  const label = `${t.op} ${t.size} B ${t.metric === "mbps" ? "throughput" : "time"} vs ${peer}${t.peerOp ? ` ${t.peerOp}` : ""} ${bound}`;
+  const label = `${t.impl ? `${t.impl} ` : ""}${t.op} ${t.size} B ${t.metric === "mbps" ? "throughput" : "time"} vs ${peer}${t.peerOp ? ` ${t.peerOp}` : ""} ${bound}`;
   const ok = ratio !== undefined && (t.atLeast === undefined || ratio >= t.atLeast) && (t.atMost === undefined || ratio <= t.atMost);
   return { label, ratio, ok };
 }

@@ -22,17 +22,18 @@ import { isLoopbackHost } from "../options.js";
 import { fileKind, readOptionFile } from "../option-file.js";
 import { loadServerApp, type ServerAppModule } from "../server-app.js";
 
-const USAGE = `usage: tid server --db FILE (--master-key-file FILE [--create-master-key] | $TID_SERVER_MASTER_KEY)
+const USAGE = `usage: tid server --db FILE|URL (--master-key-file FILE [--create-master-key] | $TID_SERVER_MASTER_KEY)
                   [--host 127.0.0.1] [--port 0] [--tls-key PEM --tls-cert PEM] [--window 300]
                   [--host-name NAME]… [--public-url URL]… [--admin-token-file FILE]
                   [--failure-rate N[:BURST]] [--user-rate N[:BURST]] [--max-connections N]
-                  [--max-body 16384] [--log]
+                  [--max-body 16384] [--workers 1] [--log]
 
 Run the reference TID auth server until Ctrl-C. Prints one JSON line {"listening": URL, "port": N}
 once it listens.
 
-  --db FILE               the registry (devices, user servers, replay caches): a SQLite file, made
-                          on the first run; its directory must exist
+  --db FILE|URL           the registry (devices, user servers, replay caches): a SQLite file, made
+                          on the first run (its directory must exist), or a PostgreSQL database
+                          postgres://user:password@host:5432/dbname that several instances share
   --master-key-file FILE  the master key (64 hex digits, mode 0600) that seals every device PSK in
                           the registry; keep it with the registry: without it the registry is useless
   --create-master-key     if --master-key-file does not exist, make it (a new random key, 0600) —
@@ -55,6 +56,8 @@ once it listens.
                           0 = no limit)
   --max-connections N     concurrent connections, 1..1000000 (default 1024)
   --max-body BYTES        largest request body, 1024..1048576 (default 16384)
+  --workers N             server processes on the one port, 1..64 (default 1; one per core uses
+                          every core, see docs/server.md "Using every core")
   --log                   JSON log lines (pino) on stderr, one per request, with its request id
 
 Admin calls and GET /metrics need the admin token (Authorization: Bearer); set
@@ -79,6 +82,7 @@ const OPTIONS = {
   "failure-rate": { type: "string" },
   "user-rate": { type: "string" },
   "max-connections": { type: "string" },
+  workers: { type: "string" },
   log: { type: "boolean" },
 } as const;
 
@@ -100,6 +104,7 @@ interface ServerPlan {
   tls?: { key: string; cert: string };
   windowSeconds?: number;
   maxBodyBytes?: number;
+  workers: number;
   log: boolean;
   /** the admin token from the environment, or the file that holds it (made if missing) */
   adminToken: { env: string } | { file: string } | { fresh: true };
@@ -133,7 +138,7 @@ function integerOption(name: string, v: string | undefined, min: number, max: nu
 /** Check every option, touching nothing. @throws UsageError */
 function planFromArgs(argv: string[], env: Record<string, string | undefined>): ServerPlan {
   const { values } = parseCommandArgs(argv, OPTIONS, { positionals: false });
-  if (!values.db) throw new UsageError("--db FILE is required (the registry, a SQLite file)");
+  if (!values.db) throw new UsageError("--db FILE|URL is required (the registry: a SQLite file or a postgres:// URL)");
   const port = integerOption("port", values.port, 0, 65535) ?? 0;
   const windowSeconds = integerOption("window", values.window, 1, 86400);
   const maxBodyBytes = integerOption("max-body", values["max-body"], 1024, 1 << 20);
@@ -171,6 +176,7 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   }
   if (env.TID_SERVER_METRICS_TOKEN !== undefined && !ADMIN_TOKEN.test(env.TID_SERVER_METRICS_TOKEN))
     throw new UsageError("$TID_SERVER_METRICS_TOKEN: a token is 32..256 characters of [A-Za-z0-9_-]");
+  const workers = integerOption("workers", values.workers, 1, 64) ?? 1;
   const host = values.host ?? "127.0.0.1";
   if (host.length === 0) throw new UsageError("--host must not be empty");
   if ((values["tls-key"] === undefined) !== (values["tls-cert"] === undefined))
@@ -196,6 +202,7 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     masterKey,
     host,
     port,
+    workers,
     log: values.log === true,
     ...(tls ? { tls } : {}),
     ...(windowSeconds !== undefined ? { windowSeconds } : {}),
@@ -239,6 +246,10 @@ function readTls(tls: { key: string; cert: string }): { key: Buffer; cert: Buffe
 /** The registry's file: its directory exists; the file, if there, is a regular file. @throws UsageError */
 function checkDbPath(db: string): boolean {
   if (db === ":memory:") return false;
+  if (/^postgres(ql)?:\/\//i.test(db)) {
+    if (!URL.canParse(db)) throw new UsageError("--db: not a valid postgres:// URL");
+    return true; // a database server's: never created nor removed here
+  }
   const dir = dirname(resolve(db));
   const d = statSync(dir, { throwIfNoEntry: false });
   if (!d) throw new UsageError(`--db ${db}: the directory ${dir} does not exist; create it first (mkdir -p ${dir})`);
@@ -326,7 +337,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
   const options: AuthServerOptions = {
-    dbPath: plan.db,
+    db: plan.db,
     masterKey,
     host: plan.host,
     port: plan.port,
@@ -341,9 +352,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     ...(plan.maxConnections !== undefined ? { maxConnections: plan.maxConnections } : {}),
     ...(plan.log ? { logger: app.jsonLinesLogger((line) => io.err(line)) } : {}),
   };
-  let server;
+  let server: { url: string; port: number; close(): Promise<void> };
   try {
-    server = await app.startAuthServer(options);
+    server =
+      plan.workers > 1
+        ? await app.startAuthCluster({
+            ...options,
+            db: plan.db,
+            masterKey,
+            workers: plan.workers,
+            logRequests: plan.log,
+            log: (r) => io.err(JSON.stringify({ t: new Date().toISOString(), ...r })),
+          })
+        : await app.startAuthServer(options);
   } catch (e) {
     removeCreated(created);
     throw e;

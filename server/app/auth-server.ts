@@ -4,22 +4,26 @@
 // session token encrypted to the user server's RSA key. Admin endpoints register devices and user
 // servers; they and GET /metrics need a bearer token and a Host naming this server
 // (admin-token.ts, host-check.ts). Rate limits (limits.ts), structured logs (logging.ts) and
-// metrics (metrics.ts) wrap every request. State lives in the durable Registry (registry.ts).
+// metrics (metrics.ts) wrap every request. State lives in the durable Registry (registry/:
+// SQLite or PostgreSQL); the server's SM2 runs on the wasm (server-data.ts).
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import {
   AUTHCODE_MAX_SIZE,
   AUTHCODE_MIN_SIZE,
-  buildServerData,
   DEFAULT_WINDOW_SECONDS,
+  parseAuthcode,
   ProtocolError,
   verifyAuthcode,
   type ProtocolErrorCode,
 } from "../../reference/index.js";
 import { HttpError, field, readJsonBody, sendError, sendJson } from "./http-json.js";
-import { Registry, RegistryError } from "./registry.js";
-import { encryptToken, rsaPublicKey, TOKEN_ENCRYPTION, verifyRequest } from "../sdk/signing.js";
+import { RegistryError, type Registry } from "./registry/types.js";
+import { openRegistry as openRegistryAt } from "./registry/open.js";
+import { buildServerDataWasm } from "./server-data.js";
+import { publicKeyOf } from "./key-cache.js";
+import { encryptToken, TOKEN_ENCRYPTION, verifyRequest } from "../sdk/signing.js";
 import { AdminAuth, generateAdminToken } from "./admin-token.js";
 import { clientFailureOf, watchClientErrors } from "./client-errors.js";
 import { DECOY_PUBLIC_KEY_PEM } from "./decoy-key.js";
@@ -36,7 +40,12 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export interface AuthServerOptions {
   /** An open registry (the server does not close it) … */
   registry?: Registry;
-  /** … or a database path plus the master key (the server opens and closes it). */
+  /**
+   * … or a database plus the master key (the server opens and closes it): a SQLite file path, or
+   * a postgres:// URL (docs/server.md "Registry").
+   */
+  db?: string;
+  /** the former name of `db` (a SQLite path or a postgres:// URL alike) */
   dbPath?: string;
   masterKey?: Uint8Array;
   /** default 127.0.0.1 */
@@ -189,7 +198,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   );
   const limiters = createLimiters(options.rateLimit);
   const logger = createLogger(options);
-  const { registry, ownsRegistry } = openRegistry(options, now);
+  const { registry, ownsRegistry } = await openRegistry(options, now);
   const ctx: ServerContext = {
     registry,
     now,
@@ -215,7 +224,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   try {
     await listen(server, options.port ?? 0, host);
   } catch (e) {
-    if (ownsRegistry) registry.close();
+    if (ownsRegistry) await registry.close();
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
@@ -235,18 +244,19 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       if (state.closing) return;
       state.closing = true;
       await closeGracefully(server);
-      if (ownsRegistry) registry.close();
+      if (ownsRegistry) await registry.close();
     },
   };
 }
 
 // ---- start-up steps ---------------------------------------------------------------------------
 
-/** The registry given in the options, or one opened from dbPath + masterKey (then the server owns it). */
-function openRegistry(options: AuthServerOptions, now: () => number): { registry: Registry; ownsRegistry: boolean } {
+/** The registry given in the options, or one opened from db + masterKey (then the server owns it). */
+async function openRegistry(options: AuthServerOptions, now: () => number): Promise<{ registry: Registry; ownsRegistry: boolean }> {
   if (options.registry) return { registry: options.registry, ownsRegistry: false };
-  if (!options.dbPath || !options.masterKey) throw new TypeError("give either registry, or dbPath and masterKey");
-  return { registry: Registry.open(options.dbPath, { masterKey: options.masterKey, now }), ownsRegistry: true };
+  const db = options.db ?? options.dbPath;
+  if (!db || !options.masterKey) throw new TypeError("give either registry, or db (a SQLite path or a postgres:// URL) and masterKey");
+  return { registry: await openRegistryAt(db, { masterKey: options.masterKey, now }), ownsRegistry: true };
 }
 
 /** The HTTP(S) server with its timeouts; not listening yet. */
@@ -310,8 +320,8 @@ function buildRoutes(ctx: ServerContext): Route[] {
       pattern: /^\/v1\/admin\/devices\/([^/]+)$/,
       guard: "admin",
       methods: {
-        GET: (_req, [tid]) => {
-          const info = registry.describeDevice(tidFrom(tid!));
+        GET: async (_req, [tid]) => {
+          const info = await registry.describeDevice(tidFrom(tid!));
           if (!info) throw new HttpError(404, "UNKNOWN_DEVICE", `device ${tid} is not registered`);
           return [200, info];
         },
@@ -321,7 +331,7 @@ function buildRoutes(ctx: ServerContext): Route[] {
       name: "admin",
       pattern: /^\/v1\/admin\/devices\/([^/]+)\/(activate|deactivate)$/,
       guard: "admin",
-      methods: { POST: (_req, [tid, op]) => [200, registry.setDeviceActive(tidFrom(tid!), op === "activate")] },
+      methods: { POST: async (_req, [tid, op]) => [200, await registry.setDeviceActive(tidFrom(tid!), op === "activate")] },
     },
     {
       name: "admin",
@@ -334,8 +344,8 @@ function buildRoutes(ctx: ServerContext): Route[] {
       pattern: /^\/v1\/admin\/user-servers\/([^/]+)$/,
       guard: "admin",
       methods: {
-        GET: (_req, [uin]) => {
-          const info = registry.describeUserServer(uin!);
+        GET: async (_req, [uin]) => {
+          const info = await registry.describeUserServer(uin!);
           if (!info) throw new HttpError(404, "UNKNOWN_USER", `user server ${uin} is not registered`);
           return [200, info];
         },
@@ -345,7 +355,7 @@ function buildRoutes(ctx: ServerContext): Route[] {
       name: "admin",
       pattern: /^\/v1\/admin\/user-servers\/([^/]+)\/(activate|deactivate)$/,
       guard: "admin",
-      methods: { POST: (_req, [uin, op]) => [200, registry.setUserServerActive(uin!, op === "activate")] },
+      methods: { POST: async (_req, [uin, op]) => [200, await registry.setUserServerActive(uin!, op === "activate")] },
     },
   ];
 }
@@ -507,9 +517,9 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: Reques
   }
 
   // an unknown or inactive userUin is answered as a bad signature, after as much work
-  const user = registry.getUserServer(userUin);
-  const known = user !== undefined && user.active;
-  const key = rsaPublicKey(known ? user.publicKeyPem : DECOY_PUBLIC_KEY_PEM);
+  const user = await registry.getUserServer(userUin);
+  const known = !!user && user.active;
+  const key = publicKeyOf(known ? user.publicKeyPem : DECOY_PUBLIC_KEY_PEM);
   const signed = {
     method: "POST",
     path: AUTH_PATH,
@@ -525,34 +535,47 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: Reques
   rs.authenticated = true;
   const wait = ctx.perUser?.take(userUin) ?? 0;
   if (wait > 0) throw rateLimited(ctx, "user", wait);
-  if (!registry.rememberRequestNonce(userUin, nonce, timestamp + requestWindow + 1)) {
-    throw new HttpError(409, "REPLAYED_REQUEST", "this request nonce was already used");
-  }
+  const nonceExpiresAt = timestamp + requestWindow + 1;
+  const replayedRequest = () => new HttpError(409, "REPLAYED_REQUEST", "this request nonce was already used");
 
+  // The request nonce is used up whatever the authcode turns out to be, and a replayed nonce is
+  // answered before anything about the authcode. verifyAuthcode's checks run in its order with the
+  // PSK looked up before (parseAuthcode names the TID); then one write remembers the nonce and
+  // (TID, Nd) together — one commit per request — and their unique keys decide between instances.
   let verified;
   let looked: Uint8Array | undefined; // the unsealed PSK, zeroed on every path
   try {
-    verified = verifyAuthcode(deviceData, {
-      lookupPsk: (tid) => {
-        const found = registry.getDevicePsk(tid, userUin);
-        looked = found?.psk;
-        return found;
-      },
-      now: t,
-      windowSeconds: window,
-      remember: (tid, nd, expiresAt) => registry.recordAuthentication(tid, nd, expiresAt),
-    });
+    const found = await registry.getDevicePsk(parseAuthcode(deviceData).tid, userUin);
+    looked = found?.psk;
+    verified = verifyAuthcode(deviceData, { lookupPsk: () => found, now: t, windowSeconds: window });
   } catch (e) {
     looked?.fill(0);
-    if (e instanceof ProtocolError) throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
-    throw e;
+    if (!(e instanceof ProtocolError)) throw e;
+    if (!(await registry.rememberRequestNonce(userUin, nonce, nonceExpiresAt))) throw replayedRequest();
+    throw new HttpError(PROTOCOL_HTTP_STATUS[e.code], e.code, e.message);
   }
+  let accepted;
+  try {
+    accepted = await registry.acceptAuthentication({
+      userUin,
+      nonce,
+      nonceExpiresAt,
+      tid: verified.tid,
+      nd: verified.nd,
+      expiresAt: verified.time + window + 1,
+    });
+  } finally {
+    if (accepted !== "accepted") verified.psk.fill(0);
+  }
+  if (accepted === "replayed-request") throw replayedRequest();
+  if (accepted === "replayed-authcode")
+    throw new HttpError(PROTOCOL_HTTP_STATUS.REPLAY, "REPLAY", "(TID, Nd) already seen inside the window");
   // The answer carries no extra server data: the device's own extra data is authenticated by
   // tag_d and is the user server's business, not something to echo back.
   let built;
   let sessionToken: string | null;
   try {
-    built = buildServerData({
+    built = buildServerDataWasm({
       tid: verified.tid,
       psk: verified.psk,
       nd: verified.nd,
@@ -597,7 +620,7 @@ async function addDevice(ctx: ServerContext, req: IncomingMessage, rs: RequestSt
   const owner = field.optionalString(body, "owner", 64);
   if (owner !== undefined && !USER_UIN.test(owner))
     throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
-  const info = ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
+  const info = await ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
   psk.fill(0);
   ctx.logger.info({ event: "device-registered", reqId: rs.reqId, tid: info.tid }, "device-registered");
   return [201, info];
@@ -614,7 +637,7 @@ async function addUserServer(ctx: ServerContext, req: IncomingMessage, rs: Reque
     "a PEM public key",
   );
   const replace = field.optionalBoolean(body, "replace");
-  const info = ctx.registry.addUserServer(userUin, pem, { replace });
+  const info = await ctx.registry.addUserServer(userUin, pem, { replace });
   ctx.logger.info({ event: "user-server-registered", reqId: rs.reqId, userUin }, "user-server-registered");
   return [201, info];
 }

@@ -155,7 +155,10 @@ describe("tid server", () => {
     const big = join(fifoDir, "big");
     writeFileSync(big, "a".repeat(4096), { mode: 0o600 });
     const cases: [string[], RegExp, Record<string, string>?][] = [
-      [[], /--db FILE is required/],
+      [[], /--db FILE\|URL is required/],
+      [["--workers", "0"], /--workers must be an integer in 1\.\.64, got "0"/],
+      [["--workers", "65"], /--workers must be an integer in 1\.\.64/],
+      [["--db", "postgres://[nope"], /--db: not a valid postgres:\/\/ URL/],
       [["--port", "99999"], /--port must be an integer in 0\.\.65535, got "99999"/],
       [["--port=-1"], /--port must be an integer/],
       [["--port", "80x"], /--port must be an integer/],

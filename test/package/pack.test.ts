@@ -204,9 +204,11 @@ describe("the server package (@tid-wasm/server)", () => {
     ]) {
       expect(server.files, `the server package must contain ${f}`).toContain(f);
     }
+    expect(server.files, "the wasm the server's SM2 runs on (server/app/server-data.ts)").toContain("dist/build/release.wasm");
     expect(server.manifest.dependencies).toMatchObject({
       "better-sqlite3": expect.stringMatching(/^\^?12\./),
       pg: expect.stringMatching(/^\^?8\./),
+      "@assemblyscript/loader": expect.any(String),
       "prom-client": expect.any(String),
       pino: expect.any(String),
     });
@@ -219,8 +221,17 @@ describe("the server package (@tid-wasm/server)", () => {
       'const sdk = await import("@tid-wasm/server");',
       'const app = await import("@tid-wasm/server/app");',
       "console.log(JSON.stringify([typeof sdk.authDevice, typeof sdk.sm4Encrypt, typeof app.startAuthServer, typeof app.protocol.verifyAuthcode]));",
+      // the server half with its SM2 on the packed wasm (SQLite is not built: --ignore-scripts)
+      'const { randomBytes } = await import("node:crypto");',
+      "const tid = new Uint8Array(randomBytes(8)), psk = new Uint8Array(randomBytes(16)), time = 1700000000;",
+      "const { authcode, pending } = app.protocol.buildAuthcode({ tid, psk, time });",
+      "const v = app.protocol.verifyAuthcode(authcode, { lookupPsk: () => psk, now: time });",
+      "const built = app.buildServerDataWasm({ tid, psk, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time, issueToken: true });",
+      "const done = app.protocol.finishDevice({ tid, psk, pending, serverData: built.serverData });",
+      "console.log(JSON.stringify(Buffer.from(done.token).equals(Buffer.from(built.token))));",
     ].join("\n");
-    const out = run(process.execPath, ["--input-type=module", "-e", probe], app);
-    expect(JSON.parse(out)).toEqual(["function", "function", "function", "function"]);
+    const out = run(process.execPath, ["--input-type=module", "-e", probe], app).trim().split("\n");
+    expect(JSON.parse(out[0]!)).toEqual(["function", "function", "function", "function"]);
+    expect(JSON.parse(out[1]!), "the device and the user server share the token").toBe(true);
   }, 90_000);
 });

@@ -43,7 +43,9 @@ const GOOD: Record<string, string> = {
     'import * as ref from "../../reference/index.js";\nimport { l } from "../link/link.js";\nexport const a = [ref, l];\n',
   "bindings/client.ts":
     'import { TID_SIZE } from "../reference/constants.js";\nimport loader from "@assemblyscript/loader";\nexport const c = [TID_SIZE, loader];\n',
+  "bindings/sm2.ts": 'import { c } from "./client.js";\nexport const sm2 = c;\n',
   "server/sdk/index.ts": 'import * as ref from "../../reference/index.js";\nexport const s = ref;\n',
+  "server/app/server-data.ts": 'import { sm2 } from "../../bindings/sm2.js";\nexport const d = sm2;\n',
   "server/app/index.ts":
     'import { s } from "../sdk/index.js";\nimport Database from "better-sqlite3";\nexport const app = [s, Database];\n',
   "cli/main.ts":
@@ -94,6 +96,10 @@ const BAD: Record<string, { source: string; violations: [string, string, string]
   "server/app/uses-cli.ts": {
     source: 'import { m } from "../../cli/main.js";\nexport const u = m;\n',
     violations: [["server-app-imports-app-sdk-and-reference", "server/app/uses-cli.ts", "cli/main.ts"]],
+  },
+  "server/app/uses-wasm.ts": {
+    source: 'import { sm2 } from "../../bindings/sm2.js";\nexport const u = sm2;\n',
+    violations: [["server-app-imports-app-sdk-and-reference", "server/app/uses-wasm.ts", "bindings/sm2.ts"]],
   },
   "cli/uses-test.ts": {
     source: 'import { t } from "../test/support/t.js";\nexport const u = t;\n',

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Registry } from "../../server/app/index.js";
+import { SqliteRegistry } from "../../server/app/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tid-file-mode-"));
 const masterKey = new Uint8Array(randomBytes(32));
@@ -22,43 +22,43 @@ afterAll(() => {
 });
 
 describe.skipIf(process.platform === "win32")("registry file modes", () => {
-  it("a new registry: the database, -wal and -shm are 0600 under umask 022", () => {
+  it("a new registry: the database, -wal and -shm are 0600 under umask 022", async () => {
     const path = join(dir, "new.db");
-    const r = Registry.open(path, { masterKey });
-    r.addDevice(new Uint8Array(8).fill(1), new Uint8Array(16).fill(2)); // something in the WAL
+    const r = SqliteRegistry.open(path, { masterKey });
+    await r.addDevice(new Uint8Array(8).fill(1), new Uint8Array(16).fill(2)); // something in the WAL
     for (const f of [path, `${path}-wal`, `${path}-shm`]) {
       expect(existsSync(f), f).toBe(true);
       expect(mode(f).toString(8), f).toBe("600");
     }
-    r.close();
+    await r.close();
   });
 
-  it("refuses a database or -wal file that others may read, naming it and the chmod", () => {
+  it("refuses a database or -wal file that others may read, naming it and the chmod", async () => {
     const path = join(dir, "open.db");
-    Registry.open(path, { masterKey }).close();
+    await SqliteRegistry.open(path, { masterKey }).close();
     chmodSync(path, 0o644);
-    expect(() => Registry.open(path, { masterKey })).toThrow(
+    expect(() => SqliteRegistry.open(path, { masterKey })).toThrow(
       /open\.db: mode 644 lets every user of this machine read the registry.*chmod 600/,
     );
     expect(mode(path)).toBe(0o644); // left as it was: the operator decides
     chmodSync(path, 0o600);
     writeFileSync(`${path}-wal`, "");
     chmodSync(`${path}-wal`, 0o604);
-    expect(() => Registry.open(path, { masterKey })).toThrow(/open\.db-wal: mode 604 lets every user/);
+    expect(() => SqliteRegistry.open(path, { masterKey })).toThrow(/open\.db-wal: mode 604 lets every user/);
     chmodSync(`${path}-wal`, 0o600);
-    Registry.open(path, { masterKey }).close();
+    await SqliteRegistry.open(path, { masterKey }).close();
   });
 
-  it("takes group access away (0640 → 0600) and opens", () => {
+  it("takes group access away (0640 → 0600) and opens", async () => {
     const path = join(dir, "group.db");
-    Registry.open(path, { masterKey }).close();
+    await SqliteRegistry.open(path, { masterKey }).close();
     chmodSync(path, 0o640);
-    const r = Registry.open(path, { masterKey });
+    const r = SqliteRegistry.open(path, { masterKey });
     expect(mode(path)).toBe(0o600);
-    r.close();
+    await r.close();
   });
 
-  it("an in-memory registry is left alone", () => {
-    Registry.open(":memory:", { masterKey }).close();
+  it("an in-memory registry is left alone", async () => {
+    await SqliteRegistry.open(":memory:", { masterKey }).close();
   });
 });

@@ -1,15 +1,31 @@
-// The auth server's durable registry (server/app/registry.ts): WAL + synchronous=FULL, PSKs sealed
-// under the master key, schema version, replay caches that survive a reopen.
+// The auth server's registry (server/app/registry/): one conformance suite run against both
+// implementations — SQLite (a temp file) and PostgreSQL (test/support/postgres.ts: a throwaway
+// cluster or $TID_TEST_POSTGRES_URL; skipped with a message without either) — then what only
+// SQLite has: WAL + synchronous=FULL, the file's contents, pre-migrations-table files, master key files.
 import Database from "better-sqlite3";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { createMasterKeyFile, readMasterKeyFile, Registry, SCHEMA_VERSION } from "../../server/app/index.js";
+import {
+  createMasterKeyFile,
+  openRegistry,
+  readMasterKeyFile,
+  SCHEMA_VERSION,
+  SqliteRegistry,
+  type Registry,
+  type RegistryOptions,
+} from "../../server/app/index.js";
+import { startTestPostgres } from "../support/postgres.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tid-registry-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const postgres = await startTestPostgres();
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (!("skip" in postgres)) await postgres.stop();
+});
 
 const masterKey = new Uint8Array(randomBytes(32));
 const tid = new Uint8Array(Buffer.from("671007e10029b0a2", "hex"));
@@ -17,31 +33,202 @@ const psk = new Uint8Array(Buffer.from("00112233445566778899aabbccddeeff", "hex"
 const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const pem = publicKey.export({ type: "spki", format: "pem" }) as string;
 
-describe("Registry", () => {
-  it("creates the schema in WAL mode with synchronous=FULL", () => {
-    const path = join(dir, "a.db");
-    const r = Registry.open(path, { masterKey });
-    expect(r.schemaVersion).toBe(SCHEMA_VERSION);
-    r.close();
+interface Backend {
+  name: "sqlite" | "postgres";
+  /** where a new, empty registry can be made */
+  fresh(): Promise<string>;
+  /** run SQL on the database directly (to forge what a newer or broken server left) */
+  sql(db: string, statement: string): Promise<void>;
+}
+
+let files = 0;
+const sqlite: Backend = {
+  name: "sqlite",
+  fresh: async () => join(dir, `r${files++}.db`),
+  sql: async (db, statement) => {
+    const d = new Database(db);
+    d.exec(statement);
+    d.close();
+  },
+};
+const postgresBackend: Backend | undefined =
+  "skip" in postgres
+    ? undefined
+    : {
+        name: "postgres",
+        fresh: () => postgres.freshDatabase(),
+        sql: async (db, statement) => {
+          const c = new pg.Client({ connectionString: db });
+          await c.connect();
+          await c.query(statement);
+          await c.end();
+        },
+      };
+if ("skip" in postgres) console.warn(`registry.test.ts: the PostgreSQL backend is skipped: ${postgres.skip}`);
+
+const open = (db: string, opts: Partial<RegistryOptions> = {}): Promise<Registry> => openRegistry(db, { masterKey, ...opts });
+
+for (const backend of [sqlite, postgresBackend ?? { name: "postgres" as const, fresh: async () => "", sql: async () => {} }]) {
+  describe.skipIf(backend.name === "postgres" && !postgresBackend)(`Registry conformance: ${backend.name}`, () => {
+    it("creates the schema and records every migration", async () => {
+      const db = await backend.fresh();
+      const r = await open(db);
+      expect(r.kind).toBe(backend.name);
+      expect(r.schemaVersion).toBe(SCHEMA_VERSION);
+      await r.close();
+      // a second open finds nothing to do
+      const r2 = await open(db);
+      expect(r2.schemaVersion).toBe(SCHEMA_VERSION);
+      await r2.close();
+    });
+
+    it("devices: add, duplicate, lookup, deactivate, replace, unknown", async () => {
+      const r = await open(await backend.fresh(), { now: () => 1000 });
+      const info = await r.addDevice(tid, psk, { label: "lock-1" });
+      expect(info).toMatchObject({ tid: "671007e10029b0a2", active: true, label: "lock-1", owner: null, createdAt: 1000, authCount: 0 });
+      expect(info.lastAuthAt).toBeNull();
+      await expect(r.addDevice(tid, psk)).rejects.toMatchObject({ code: "DEVICE_EXISTS" });
+      expect(Buffer.from((await r.getDevicePsk(tid))!.psk).toString("hex")).toBe("00112233445566778899aabbccddeeff");
+      expect((await r.setDeviceActive(tid, false)).active).toBe(false);
+      expect((await r.getDevicePsk(tid))!.active).toBe(false);
+      await expect(r.setDeviceActive(new Uint8Array(8), true)).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
+      const replaced = await r.addDevice(tid, new Uint8Array(16).fill(5), { replace: true, label: "lock-1b" });
+      expect(replaced).toMatchObject({ active: true, label: "lock-1b" });
+      expect((await r.getDevicePsk(tid))!.psk).toEqual(new Uint8Array(16).fill(5));
+      expect(await r.getDevicePsk(new Uint8Array(8))).toBeUndefined();
+      expect(await r.describeDevice(new Uint8Array(8))).toBeUndefined();
+      expect(await r.countDevices()).toBe(1);
+      await expect(r.addDevice(new Uint8Array(7), psk)).rejects.toThrow(RangeError);
+      await expect(r.addDevice(tid, new Uint8Array(15))).rejects.toThrow(RangeError);
+      await r.close();
+    });
+
+    it("device owners: only the owner sees an owned device", async () => {
+      const r = await open(await backend.fresh());
+      const owned = new Uint8Array(8).fill(7);
+      expect((await r.addDevice(owned, psk, { owner: "maker-a" })).owner).toBe("maker-a");
+      expect(await r.getDevicePsk(owned, "maker-a")).toBeDefined();
+      expect(await r.getDevicePsk(owned, "maker-b")).toBeUndefined();
+      expect(await r.getDevicePsk(owned)).toBeDefined(); // admin view: no user given
+      await r.addDevice(tid, psk); // no owner: everyone's
+      expect(await r.getDevicePsk(tid, "maker-b")).toBeDefined();
+      await r.close();
+    });
+
+    it("user servers: RSA ≥ 2048 only, fingerprint, deactivate, replace, unknown", async () => {
+      const r = await open(await backend.fresh());
+      const info = await r.addUserServer("100000000001", pem);
+      expect(info).toMatchObject({ userUin: "100000000001", active: true });
+      expect(info.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      await expect(r.addUserServer("100000000001", pem)).rejects.toMatchObject({ code: "USER_EXISTS" });
+      const small = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) as string;
+      await expect(r.addUserServer("u2", small)).rejects.toMatchObject({ code: "BAD_PUBLIC_KEY" });
+      await expect(r.addUserServer("u3", "not a key")).rejects.toMatchObject({ code: "BAD_PUBLIC_KEY" });
+      expect((await r.setUserServerActive("100000000001", false)).active).toBe(false);
+      expect((await r.getUserServer("100000000001"))!.active).toBe(false);
+      expect((await r.addUserServer("100000000001", pem, { replace: true })).active).toBe(true);
+      await expect(r.setUserServerActive("nobody", true)).rejects.toMatchObject({ code: "UNKNOWN_USER" });
+      expect(await r.getUserServer("nobody")).toBeUndefined();
+      expect(await r.describeUserServer("nobody")).toBeUndefined();
+      await r.close();
+    });
+
+    it("replay caches survive a reopen, count authentications and expire", async () => {
+      const db = await backend.fresh();
+      let t = 5000;
+      const r = await open(db, { now: () => t });
+      await r.addDevice(tid, psk);
+      const nd = new Uint8Array(16).fill(3);
+      expect(await r.recordAuthentication(tid, nd, t + 301)).toBe(true);
+      expect(await r.recordAuthentication(tid, nd, t + 301)).toBe(false);
+      expect(await r.rememberRequestNonce("u", "nonce-0123456789", t + 301)).toBe(true);
+      expect(await r.rememberRequestNonce("u", "nonce-0123456789", t + 301)).toBe(false);
+      expect(await r.rememberRequestNonce("v", "nonce-0123456789", t + 301)).toBe(true); // per user
+      await r.close();
+      const r2 = await open(db, { now: () => t });
+      expect(await r2.recordAuthentication(tid, nd, t + 301)).toBe(false);
+      expect(await r2.rememberRequestNonce("u", "nonce-0123456789", t + 301)).toBe(false);
+      expect(await r2.describeDevice(tid)).toMatchObject({ authCount: 1, lastAuthAt: 5000 });
+      t += 302;
+      expect(await r2.pruneExpired()).toEqual({ authcodes: 1, nonces: 2 });
+      expect(await r2.replayCacheSize()).toEqual({ authcodes: 0, nonces: 0 });
+      await r2.close();
+    });
+
+    it("acceptAuthentication: nonce and (TID, Nd) in one write, replays told apart", async () => {
+      const r = await open(await backend.fresh(), { now: () => 7000 });
+      await r.addDevice(tid, psk);
+      const a = { userUin: "u", nonce: "nonce-aaaaaaaaaaaa", nonceExpiresAt: 7301, tid, nd: new Uint8Array(16).fill(1), expiresAt: 7301 };
+      expect(await r.acceptAuthentication(a)).toBe("accepted");
+      expect(await r.acceptAuthentication(a)).toBe("replayed-request");
+      expect(await r.acceptAuthentication({ ...a, nonce: "nonce-bbbbbbbbbbbb" })).toBe("replayed-authcode");
+      // the replayed authcode used its nonce up
+      expect(await r.rememberRequestNonce("u", "nonce-bbbbbbbbbbbb", 7301)).toBe(false);
+      expect(await r.describeDevice(tid)).toMatchObject({ authCount: 1, lastAuthAt: 7000 });
+      expect(await r.replayCacheSize()).toEqual({ authcodes: 1, nonces: 2 });
+      await r.close();
+    });
+
+    it("group commit: concurrent writes all land, each failure alone; one pair is accepted once", async () => {
+      const db = await backend.fresh();
+      const r = await open(db);
+      await r.addDevice(tid, psk);
+      const tids = Array.from({ length: 60 }, (_, i) => new Uint8Array(8).fill(0).map((_, j) => (j === 7 ? i : j === 0 ? 0xaa : 0)));
+      const adds = tids.map((t) => r.addDevice(t, psk));
+      const dup = r.addDevice(tid, psk); // fails in the same batch as the others
+      const nd = new Uint8Array(16).fill(9);
+      const races = Array.from({ length: 20 }, () => r.recordAuthentication(tid, nd, 2_000_000_000));
+      const results = await Promise.allSettled([...adds, dup]);
+      expect(results.slice(0, 60).every((x) => x.status === "fulfilled")).toBe(true);
+      expect(results[60]).toMatchObject({ status: "rejected", reason: { code: "DEVICE_EXISTS" } });
+      expect((await Promise.all(races)).filter(Boolean)).toHaveLength(1);
+      await r.close();
+      const r2 = await open(db);
+      expect(await r2.countDevices()).toBe(61);
+      expect((await r2.describeDevice(tid))!.authCount).toBe(1);
+      await r2.close();
+    });
+
+    it("two registries on one database: a (TID, Nd) pair or a request nonce is accepted once", async () => {
+      const db = await backend.fresh();
+      const a = await open(db);
+      const b = await open(db);
+      await a.addDevice(tid, psk);
+      for (let i = 0; i < 10; i++) {
+        const nd = new Uint8Array(randomBytes(16));
+        const got = await Promise.all([a.recordAuthentication(tid, nd, 2_000_000_000), b.recordAuthentication(tid, nd, 2_000_000_000)]);
+        expect(got.filter(Boolean)).toHaveLength(1);
+        const nonce = randomBytes(12).toString("base64url");
+        const n = await Promise.all([a.rememberRequestNonce("u", nonce, 2_000_000_000), b.rememberRequestNonce("u", nonce, 2_000_000_000)]);
+        expect(n.filter(Boolean)).toHaveLength(1);
+      }
+      expect((await a.describeDevice(tid))!.authCount).toBe(10);
+      await a.close();
+      await b.close();
+    });
+
+    it("refuses a wrong master key and a newer schema", async () => {
+      const db = await backend.fresh();
+      await (await open(db)).close();
+      await expect(openRegistry(db, { masterKey: new Uint8Array(32) })).rejects.toThrow(/master key does not match/);
+      await backend.sql(db, `INSERT INTO schema_migrations (version, applied_at) VALUES (${SCHEMA_VERSION + 1}, 0)`);
+      await expect(open(db)).rejects.toThrow(/newer than this server/);
+    });
+  });
+}
+
+describe("SQLite registry", () => {
+  it("is in WAL mode, keeps user_version in step, and never stores a PSK in clear", async () => {
+    const path = join(dir, "wal.db");
+    const r = SqliteRegistry.open(path, { masterKey });
+    await r.addDevice(tid, psk);
+    expect(r.integrityCheck()).toBe("ok");
+    await r.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
     db.close();
-  });
-
-  it("devices: add, duplicate, lookup, deactivate, replace; the PSK is never stored in clear", () => {
-    const path = join(dir, "b.db");
-    const r = Registry.open(path, { masterKey, now: () => 1000 });
-    const info = r.addDevice(tid, psk, { label: "lock-1" });
-    expect(info).toMatchObject({ tid: "671007e10029b0a2", active: true, label: "lock-1", createdAt: 1000, authCount: 0 });
-    expect(() => r.addDevice(tid, psk)).toThrow(expect.objectContaining({ code: "DEVICE_EXISTS" }));
-    expect(Buffer.from(r.getDevicePsk(tid)!.psk).toString("hex")).toBe("00112233445566778899aabbccddeeff");
-    expect(r.setDeviceActive(tid, false).active).toBe(false);
-    expect(r.getDevicePsk(tid)!.active).toBe(false);
-    expect(() => r.setDeviceActive(new Uint8Array(8), true)).toThrow(expect.objectContaining({ code: "UNKNOWN_DEVICE" }));
-    expect(r.addDevice(tid, psk, { replace: true }).active).toBe(true);
-    expect(r.getDevicePsk(new Uint8Array(8))).toBeUndefined();
-    r.close();
     for (const f of [path, path + "-wal"]) {
       try {
         expect(readFileSync(f).includes(Buffer.from(psk))).toBe(false);
@@ -51,89 +238,49 @@ describe("Registry", () => {
     }
   });
 
-  it("a sealed PSK is bound to its TID (moving it to another row fails)", () => {
-    const path = join(dir, "c.db");
-    const r = Registry.open(path, { masterKey });
+  it("a sealed PSK is bound to its TID (moving it to another row fails)", async () => {
+    const path = join(dir, "moved.db");
+    const r = SqliteRegistry.open(path, { masterKey });
     const other = new Uint8Array(8).fill(9);
-    r.addDevice(tid, psk);
-    r.addDevice(other, new Uint8Array(16).fill(1));
-    r.close();
+    await r.addDevice(tid, psk);
+    await r.addDevice(other, new Uint8Array(16).fill(1));
+    await r.close();
     const db = new Database(path);
     db.prepare("UPDATE devices SET psk_sealed = (SELECT psk_sealed FROM devices WHERE tid = ?) WHERE tid = ?").run(
       Buffer.from(tid),
       Buffer.from(other),
     );
     db.close();
-    const r2 = Registry.open(path, { masterKey });
-    expect(() => r2.getDevicePsk(other)).toThrow(/does not open/);
-    r2.close();
+    const r2 = SqliteRegistry.open(path, { masterKey });
+    await expect(r2.getDevicePsk(other)).rejects.toThrow(/does not open/);
+    await r2.close();
   });
 
-  it("device owners: only the owner sees an owned device; a version 1 database is migrated", () => {
-    const path = join(dir, "owners.db");
-    const r = Registry.open(path, { masterKey });
-    const owned = new Uint8Array(8).fill(7);
-    expect(r.addDevice(owned, psk, { owner: "maker-a" }).owner).toBe("maker-a");
-    expect(r.getDevicePsk(owned, "maker-a")).toBeDefined();
-    expect(r.getDevicePsk(owned, "maker-b")).toBeUndefined();
-    expect(r.getDevicePsk(owned)).toBeDefined(); // admin view: no user given
-    r.close();
-    // a database of schema version 1 (no owner column) with a device in it
+  it("a file from before the migrations table (user_version 1, no owner column) is migrated", async () => {
+    const path = join(dir, "v1.db");
+    const r = SqliteRegistry.open(path, { masterKey });
+    await r.addDevice(tid, psk, { owner: "maker-a" });
+    await r.close();
     const db = new Database(path);
-    db.exec("ALTER TABLE devices DROP COLUMN owner_uin");
+    db.exec("DROP TABLE schema_migrations; ALTER TABLE devices DROP COLUMN owner_uin");
     db.pragma("user_version = 1");
     db.close();
-    const r2 = Registry.open(path, { masterKey });
+    const r2 = SqliteRegistry.open(path, { masterKey });
     expect(r2.schemaVersion).toBe(2);
-    expect(r2.describeDevice(owned)!.owner).toBeNull(); // old devices: open to every user server
-    expect(r2.getDevicePsk(owned, "maker-b")).toBeDefined();
-    r2.close();
+    expect((await r2.describeDevice(tid))!.owner).toBeNull(); // old devices: open to every user server
+    expect(await r2.getDevicePsk(tid, "maker-b")).toBeDefined();
+    await r2.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
+    check.close();
   });
 
-  it("refuses a wrong master key and a newer schema", () => {
-    const path = join(dir, "d.db");
-    Registry.open(path, { masterKey }).close();
-    expect(() => Registry.open(path, { masterKey: new Uint8Array(32) })).toThrow(/master key does not match/);
+  it("refuses a file whose user_version is newer (written by a newer server before the table)", () => {
+    const path = join(dir, "newer.db");
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    expect(() => Registry.open(path, { masterKey })).toThrow(/newer than this server/);
-  });
-
-  it("user servers: RSA ≥ 2048 only, fingerprint, deactivate", () => {
-    const r = Registry.open(join(dir, "e.db"), { masterKey });
-    const info = r.addUserServer("100000000001", pem);
-    expect(info.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(() => r.addUserServer("100000000001", pem)).toThrow(expect.objectContaining({ code: "USER_EXISTS" }));
-    const small = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" }) as string;
-    expect(() => r.addUserServer("u2", small)).toThrow(expect.objectContaining({ code: "BAD_PUBLIC_KEY" }));
-    expect(() => r.addUserServer("u3", "not a key")).toThrow(expect.objectContaining({ code: "BAD_PUBLIC_KEY" }));
-    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }) as string;
-    expect(() => r.addUserServer("u4", ec)).toThrow(expect.objectContaining({ code: "BAD_PUBLIC_KEY" }));
-    expect(r.setUserServerActive("100000000001", false).active).toBe(false);
-    expect(r.getUserServer("100000000001")!.active).toBe(false);
-    r.close();
-  });
-
-  it("replay caches survive a reopen and expire", () => {
-    const path = join(dir, "f.db");
-    let t = 5000;
-    const r = Registry.open(path, { masterKey, now: () => t });
-    r.addDevice(tid, psk);
-    const nd = new Uint8Array(16).fill(3);
-    expect(r.recordAuthentication(tid, nd, t + 301)).toBe(true);
-    expect(r.recordAuthentication(tid, nd, t + 301)).toBe(false);
-    expect(r.rememberRequestNonce("u", "nonce-0123456789", t + 301)).toBe(true);
-    r.close();
-    const r2 = Registry.open(path, { masterKey, now: () => t });
-    expect(r2.recordAuthentication(tid, nd, t + 301)).toBe(false);
-    expect(r2.rememberRequestNonce("u", "nonce-0123456789", t + 301)).toBe(false);
-    expect(r2.describeDevice(tid)!.authCount).toBe(1);
-    t += 302;
-    expect(r2.pruneExpired()).toEqual({ authcodes: 1, nonces: 1 });
-    expect(r2.replayCacheSize()).toEqual({ authcodes: 0, nonces: 0 });
-    expect(r2.integrityCheck()).toBe("ok");
-    r2.close();
+    expect(() => SqliteRegistry.open(path, { masterKey })).toThrow(/newer than this server/);
   });
 
   it("master key files: created 0600, 64 hex characters", () => {
