@@ -1,27 +1,22 @@
 // One worker process of startAuthCluster (cluster.ts): says it is ready, then waits for its
 // configuration from the primary over IPC (the master key never goes through argv or the
-// environment), runs startAuthServer on the shared port and answers {type: "listening"}. With a
-// SQLite registry it reads the file itself and sends its writes to the primary, the file's single
-// writer (registry/sqlite-writer.ts). It closes gracefully — in-flight requests finish, pending
+// environment), runs startAuthServer on the shared port — with its own registry connection or pool
+// and its own group commit — and answers {type: "listening"}. It closes gracefully — in-flight requests finish, pending
 // writes commit — on the primary's {type: "close"}, on SIGINT or SIGTERM, and when the primary
 // goes away.
 import cluster from "node:cluster";
 import { startAuthServer, type AuthServer } from "./auth-server.js";
 import type { WorkerConfig, WorkerMessage } from "./cluster.js";
-import { SqliteRegistry } from "./registry/sqlite.js";
-import { writerViaPrimary } from "./registry/sqlite-writer.js";
 
 if (!cluster.isWorker) throw new Error("cluster-worker.js is started by startAuthCluster, not run directly");
 
 let server: AuthServer | undefined;
-let registry: SqliteRegistry | undefined;
 let stopping = false;
 
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await server?.close();
-  await registry?.close();
   process.exit(0);
 }
 
@@ -30,17 +25,12 @@ function send(m: WorkerMessage): void {
 }
 
 async function start(config: WorkerConfig): Promise<AuthServer> {
-  const { masterKey, logRequests, writesViaPrimary, db, ...rest } = config;
+  const { masterKey, logRequests, ...rest } = config;
   const log = logRequests
     ? (r: Record<string, unknown>) => process.stderr.write(JSON.stringify({ t: new Date().toISOString(), pid: process.pid, ...r }) + "\n")
     : undefined;
   try {
-    if (writesViaPrimary) registry = SqliteRegistry.open(db, { masterKey, writer: writerViaPrimary() });
-    return await startAuthServer({
-      ...rest,
-      ...(registry ? { registry } : { db, masterKey }),
-      ...(log ? { log } : {}),
-    });
+    return await startAuthServer({ ...rest, masterKey, ...(log ? { log } : {}) });
   } finally {
     masterKey.fill(0);
   }

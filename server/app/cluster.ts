@@ -5,16 +5,15 @@
 // spread across whole event loops and the registry's own state (SQLite connection, PostgreSQL
 // pool, group-commit queue) stays per process. The primary opens the registry once first —
 // creating or migrating it and checking the master key — so a bad start fails before any fork.
-// With SQLite the primary keeps it open as the file's single writer (registry/sqlite-writer.ts);
-// with PostgreSQL every worker writes through its own pool.
+// Each worker then opens its own connection (SQLite) or pool (PostgreSQL) and group-commits its own
+// writes; on a shared SQLite file SQLite's write lock (busy_timeout 5 s) takes the workers' commits
+// in turn (docs/server.md "Using every core" says why not a single writer).
 // A worker that dies while the cluster runs is replaced; close() stops them gracefully.
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { AuthServerOptions } from "./auth-server.js";
 import { generateAdminToken } from "./admin-token.js";
-import { isPostgresUrl, openRegistry } from "./registry/open.js";
-import { SqliteRegistry } from "./registry/sqlite.js";
-import { serveWrites } from "./registry/sqlite-writer.js";
+import { openRegistry } from "./registry/open.js";
 
 export const MAX_WORKERS = 64;
 
@@ -59,8 +58,6 @@ export interface AuthCluster {
 /** What a worker is sent: the serialisable options. */
 export interface WorkerConfig extends Omit<AuthClusterOptions, "log" | "workers" | "masterKey"> {
   masterKey: Uint8Array;
-  /** SQLite: send writes to the primary, the file's single writer */
-  writesViaPrimary?: boolean;
 }
 
 export type WorkerMessage = { type: "ready" } | { type: "listening"; url: string; port: number } | { type: "failed"; message: string };
@@ -88,9 +85,8 @@ function workerEntry(): string {
 }
 
 /** Fork one worker and wait until it listens. */
-function startWorker(config: WorkerConfig, writer: SqliteRegistry | undefined): Promise<{ worker: Worker; url: string; port: number }> {
+function startWorker(config: WorkerConfig): Promise<{ worker: Worker; url: string; port: number }> {
   const worker = cluster.fork();
-  if (writer) serveWrites(worker, writer);
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null, signal: string | null) =>
       reject(new Error(`auth server worker exited (${signal ?? code}) before it listened`));
@@ -127,9 +123,7 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
   const n = options.workers;
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) throw new RangeError(`workers must be an integer in 1..${MAX_WORKERS}, got ${n}`);
   const log = options.log ?? (() => {});
-  let writer: SqliteRegistry | undefined;
-  if (isPostgresUrl(options.db)) await (await openRegistry(options.db, { masterKey: options.masterKey })).close();
-  else writer = SqliteRegistry.open(options.db, { masterKey: options.masterKey });
+  await (await openRegistry(options.db, { masterKey: options.masterKey })).close();
   cluster.setupPrimary({ exec: workerEntry(), args: [], serialization: "advanced" });
 
   // only what a worker needs, and only serialisable values
@@ -140,22 +134,15 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
   // every worker asks for the same port: node:cluster's primary keys its shared listening
   // socket by the requested address and port, so workers asking for port 0 all get the one the
   // first was given
-  const config: WorkerConfig = { ...rest, masterKey: options.masterKey.slice(), ...(writer ? { writesViaPrimary: true } : {}) };
-  let first;
-  try {
-    first = await startWorker(config, writer);
-  } catch (e) {
-    await writer?.close();
-    throw e;
-  }
+  const config: WorkerConfig = { ...rest, masterKey: options.masterKey.slice() };
+  const first = await startWorker(config);
   const live = new Set<Worker>([first.worker]);
   let closing = false;
   try {
-    for (let i = 1; i < n; i++) live.add((await startWorker(config, writer)).worker);
+    for (let i = 1; i < n; i++) live.add((await startWorker(config)).worker);
   } catch (e) {
     closing = true;
     await Promise.all([...live].map(stopWorker));
-    await writer?.close();
     throw e;
   }
 
@@ -166,7 +153,7 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
       log({ event: "worker-exit", pid: worker.process.pid, code, signal, replaced: true });
       setTimeout(() => {
         if (closing) return;
-        startWorker(config, writer).then(
+        startWorker(config).then(
           ({ worker: w }) => {
             if (closing) return void stopWorker(w);
             live.add(w);
@@ -188,7 +175,6 @@ export async function startAuthCluster(options: AuthClusterOptions): Promise<Aut
       if (closing) return;
       closing = true;
       await Promise.all([...live].map(stopWorker));
-      await writer?.close();
       config.masterKey.fill(0);
     },
   };

@@ -3,8 +3,8 @@
 // acknowledged must be in the database afterwards, the database must open cleanly and pass
 // SQLite's integrity check, and a new server process must serve from it — replay protection
 // included. (SIGKILL tests process crashes; power loss is covered by synchronous=FULL, not here.)
-// Run for one server process, and for a --workers 2 cluster (the primary writes the file for its
-// workers, registry/sqlite-writer.ts) whose primary and workers are all SIGKILLed at once.
+// Run for one server process, and for a --workers 2 cluster (two processes group-committing to
+// one file) whose primary and workers are all SIGKILLed at once.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";

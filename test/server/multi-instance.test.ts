@@ -1,7 +1,7 @@
 // Several auth server processes on one registry never accept the same authcode twice: the replay
 // caches are rows with unique keys in the shared database, not process memory. Two `tid server`
 // processes on one PostgreSQL (test/support/postgres.ts; skipped with a message without one), and
-// one `tid server --workers 2` cluster on a SQLite file (its primary the single writer), each get
+// one `tid server --workers 2` cluster on a SQLite file (two processes writing one file), each get
 // the same authcode from two user-server requests at once: exactly one 200, the other 409 REPLAY.
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";

@@ -1,7 +1,6 @@
 // Every write of the SQLite registry as data (a WriteOp) and the one function that applies it
-// inside a transaction. Data rather than closures so a write can be queued in this process
-// (group commit) or sent to the cluster's primary process, the single writer of a shared file
-// (sqlite-writer.ts): what the write does is the same either way.
+// inside the group commit's transaction (sqlite.ts): what each write checks and changes, in one
+// place, apart from the transaction handling.
 import type Database from "better-sqlite3";
 import { tidHex } from "./common.js";
 import { RegistryError } from "./types.js";

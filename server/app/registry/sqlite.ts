@@ -1,9 +1,9 @@
 // The registry in one SQLite file through better-sqlite3 (docs/server.md "Registry"): WAL journal,
 // synchronous=FULL (a commit is on disk before it returns), busy_timeout 5 s. Reads run directly
-// on this process's connection. Writes (sqlite-writes.ts, as data) are grouped (group-commit.ts):
-// one BEGIN IMMEDIATE … COMMIT per turn of the event loop, each write in a savepoint of its own so
-// a failed one is undone alone — or, in a cluster worker, sent to the primary process, the file's
-// single writer (sqlite-writer.ts), which groups the writes of every worker the same way.
+// on this process's connection. Writes (sqlite-writes.ts) are grouped (group-commit.ts): one
+// BEGIN IMMEDIATE … COMMIT per turn of the event loop, each write in a savepoint of its own so a
+// failed one is undone alone. Several processes (cluster workers) may share the file: each
+// group-commits its own writes, and SQLite's write lock (busy_timeout) takes them in turn.
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { masterKeyCheck, sealPsk, unsealPsk } from "../master-key.js";
@@ -65,11 +65,6 @@ function migrate(db: Db, path: string, check: string, now: number): number {
     .immediate();
 }
 
-export interface SqliteRegistryOptions extends RegistryOptions {
-  /** where writes go instead of this process's own group commit (a cluster worker: the primary) */
-  writer?: (op: WriteOp) => Promise<unknown>;
-}
-
 export class SqliteRegistry implements Registry {
   readonly kind = "sqlite" as const;
   readonly location: string;
@@ -78,7 +73,6 @@ export class SqliteRegistry implements Registry {
   private readonly masterKey: Uint8Array;
   private readonly now: () => number;
   private readonly writes: GroupCommit<Db>;
-  private readonly writer: (op: WriteOp) => Promise<unknown>;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly stmt = (sql: string): Database.Statement => {
     let s = this.statements.get(sql);
@@ -90,18 +84,17 @@ export class SqliteRegistry implements Registry {
   };
   private lastPrune = 0;
 
-  private constructor(path: string, db: Db, schemaVersion: number, options: SqliteRegistryOptions) {
+  private constructor(path: string, db: Db, schemaVersion: number, options: RegistryOptions) {
     this.location = path;
     this.db = db;
     this.schemaVersion = schemaVersion;
     this.masterKey = options.masterKey.slice();
     this.now = options.now ?? nowSeconds;
     this.writes = new GroupCommit<Db>((jobs) => Promise.resolve(this.commit(jobs)));
-    this.writer = options.writer ?? ((op) => this.write(op));
   }
 
   /** Open (creating or migrating) the registry at `path` (":memory:" for a throw-away one). */
-  static open(path: string, options: SqliteRegistryOptions): SqliteRegistry {
+  static open(path: string, options: RegistryOptions): SqliteRegistry {
     const check = masterKeyCheck(options.masterKey);
     const Sqlite = loadSqlite();
     protectRegistryFiles(path);
@@ -125,8 +118,8 @@ export class SqliteRegistry implements Registry {
     return new SqliteRegistry(path, db, version, options);
   }
 
-  /** Apply a write in this process's next group commit (the primary serves its workers' writes with it). */
-  write(op: WriteOp): Promise<unknown> {
+  /** Apply a write in this process's next group commit. */
+  private writer(op: WriteOp): Promise<unknown> {
     return this.writes.submit(() => applyWrite(this.stmt, op, this.now()));
   }
 
