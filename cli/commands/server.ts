@@ -159,6 +159,7 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
     if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
       throw new UsageError(`--public-url ${JSON.stringify(u)}: not an http(s) URL`);
   }
+  if (/^postgres(ql)?:\/\//i.test(values.db) && !URL.canParse(values.db)) throw new UsageError("--db: not a valid postgres:// URL");
   let adminToken: ServerPlan["adminToken"];
   if (env.TID_SERVER_ADMIN_TOKEN) {
     if (values["admin-token-file"] !== undefined) throw new UsageError("give --admin-token-file or set $TID_SERVER_ADMIN_TOKEN, not both");

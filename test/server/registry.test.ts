@@ -280,6 +280,7 @@ describe("SQLite registry", () => {
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
+    chmodSync(path, 0o600); // a registry others may read is refused before it is opened
     expect(() => SqliteRegistry.open(path, { masterKey })).toThrow(/newer than this server/);
   });
 
