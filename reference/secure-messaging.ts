@@ -76,6 +76,15 @@ function checkKey(name: string, k: unknown): Uint8Array {
   return k;
 }
 
+function checkKeys(keys: unknown): SessionKeys {
+  if (typeof keys !== "object" || keys === null) throw new TypeError("keys must be {sEnc, sMac, sRmac}");
+  const k = keys as SessionKeys;
+  checkKey("keys.sEnc", k.sEnc);
+  checkKey("keys.sMac", k.sMac);
+  checkKey("keys.sRmac", k.sRmac);
+  return k;
+}
+
 function counterBlock(first: number, counter: number): Uint8Array {
   const b = new Uint8Array(16);
   b[0] = first;
@@ -109,6 +118,7 @@ export function protectCommand(
   header: CommandHeader,
   data: Uint8Array,
 ): ProtectedCommand {
+  checkKeys(keys);
   const h = checkHeader(header);
   checkData("data", data, LINK_MAX_DATA);
   checkKey("chain", chain);
@@ -155,6 +165,7 @@ export interface ProtectedResponse {
 
 /** Protect one response (pure). `chain` is the C-MAC of the command it answers. */
 export function protectResponse(keys: SessionKeys, chain: Uint8Array, counter: number, data: Uint8Array, sw: number): ProtectedResponse {
+  checkKeys(keys);
   checkData("data", data, LINK_MAX_DATA);
   checkSw(sw);
   checkKey("chain", chain);
@@ -194,7 +205,7 @@ export class SecureSession {
   /** Keys and the receipt (the first MAC chaining value) are copied. */
   constructor(role: LinkRole, keys: SessionKeys, receipt: Uint8Array) {
     if (role !== "host" && role !== "se") throw new TypeError(`role must be "host" or "se", got ${JSON.stringify(role)}`);
-    if (typeof keys !== "object" || keys === null) throw new TypeError("keys must be {sEnc, sMac, sRmac}");
+    checkKeys(keys);
     this.role = role;
     this.keySet = {
       sEnc: checkKey("keys.sEnc", keys.sEnc).slice(),

@@ -65,9 +65,8 @@ export class SimLinkState {
 
   /** Test hook: the next OPEN SECURE SESSION uses this ephemeral private key (once). */
   injectNextOpen(ephemeralPrivate: Uint8Array): void {
-    if (!(ephemeralPrivate instanceof Uint8Array) || ephemeralPrivate.length !== 32) {
-      throw new RangeError("ephemeralPrivate must be a 32-byte Uint8Array");
-    }
+    if (!(ephemeralPrivate instanceof Uint8Array)) throw new TypeError("ephemeralPrivate must be a Uint8Array");
+    if (ephemeralPrivate.length !== 32) throw new RangeError(`ephemeralPrivate must be 32 bytes, got ${ephemeralPrivate.length}`);
     this.injectedEphemeral = ephemeralPrivate.slice();
   }
 

@@ -9,6 +9,7 @@ import {
   deriveLinkKeys,
   hostOpen,
   protectCommand,
+  protectResponse,
   SecureLinkError,
   SecureSession,
   seOpen,
@@ -17,6 +18,7 @@ import {
   sm2PublicFromPrivate,
   sm4Cmac,
   type SecureSession as Session,
+  type SessionKeys,
 } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
@@ -330,6 +332,10 @@ describe("secure messaging", () => {
     expect(() => host.wrapCommand(header, new Uint8Array(1025))).toThrow(RangeError);
     expect(() => host.wrapCommand({ ...header, ins: 256 }, new Uint8Array(0))).toThrow(/header.ins/);
     expect(() => protectCommand(host.keys(), new Uint8Array(16), 0, header, new Uint8Array(0))).toThrow(/counter/);
+    expect(() => protectCommand({ ...host.keys(), sEnc: new Uint8Array(8) }, new Uint8Array(16), 1, header, new Uint8Array(0))).toThrow(
+      /keys.sEnc/,
+    );
+    expect(() => protectResponse(null as unknown as SessionKeys, new Uint8Array(16), 1, new Uint8Array(0), 0x9000)).toThrow(TypeError);
     expect(
       () =>
         new SecureSession("host", { sEnc: new Uint8Array(16), sMac: new Uint8Array(15), sRmac: new Uint8Array(16) }, new Uint8Array(16)),
