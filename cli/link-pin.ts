@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { writePrivateFile } from "../bindings/private-file.js";
 import { fromHex, toHex } from "../reference/bytes.js";
 import { UsageError } from "./command.js";
-import { readOptionFile, utf8Text } from "./option-file.js";
+import { readJsonOptionFile } from "./option-file.js";
 
 export const LINK_PIN_FORMAT = "tid-wasm pinned SE link key v1";
 export const LINK_KEY_SIZE = 64;
@@ -55,22 +55,12 @@ export async function writeLinkPin(path: string, pin: LinkPin, options: { overwr
 
 /** Read a pin file given as `option`; refuses one that group or others may write. */
 export function readLinkPin(path: string, option = "--link-key"): LinkPin {
-  const { bytes, mode } = readOptionFile(option, path, {
+  const { json: j, mode } = readJsonOptionFile(option, path, {
     maxBytes: MAX_PIN_BYTES,
     what: "pinned link key file",
     hint: "`tid provision --board NAME --link-key FILE` writes one",
+    format: LINK_PIN_FORMAT,
   });
-  let j: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(utf8Text(option, path, bytes));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-    j = parsed as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`${option} ${path}: not a pinned link key file (${(e as Error).message})`);
-  }
-  if (j.format !== LINK_PIN_FORMAT)
-    throw new UsageError(`${option} ${path}: not a pinned link key file (format ${JSON.stringify(j.format)})`);
   if ((mode & 0o022) !== 0) {
     throw new Error(`${path}: mode ${mode.toString(8).padStart(3, "0")} lets others replace the pinned key; run \`chmod 600 ${path}\``);
   }

@@ -84,6 +84,33 @@ export function utf8Text(option: string, path: string, bytes: Uint8Array): strin
   }
 }
 
+/**
+ * A JSON file of this project named by `option`: readOptionFile's checks, then UTF-8, a JSON
+ * object and its `format` field equal to `format` — each a usage error saying it is not the
+ * `what` it should be. The bytes read are wiped (such files may hold secrets); the caller checks
+ * the fields and then the mode.
+ */
+export function readJsonOptionFile(
+  option: string,
+  path: string,
+  spec: { maxBytes: number; what: string; hint?: string; format: string },
+): { json: Record<string, unknown>; mode: number } {
+  const { bytes, mode } = readOptionFile(option, path, spec);
+  let json: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(utf8Text(option, path, bytes));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+    json = parsed as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${option} ${path}: not a ${spec.what} (${(e as Error).message})`);
+  } finally {
+    bytes.fill(0);
+  }
+  if (json.format !== spec.format) throw new UsageError(`${option} ${path}: not a ${spec.what} (format ${JSON.stringify(json.format)})`);
+  return { json, mode };
+}
+
 /** Does a group- or world-accessible mode leave a secret open to other users? (not on Windows) */
 export function tooOpen(mode: number): boolean {
   return process.platform !== "win32" && (mode & 0o077) !== 0;

@@ -10,7 +10,7 @@ import { writePrivateFile } from "../bindings/private-file.js";
 import { fromHex, toHex } from "../reference/bytes.js";
 import { PSK_SIZE, TID_SIZE } from "../reference/constants.js";
 import { UsageError } from "./command.js";
-import { readOptionFile, tooOpen, utf8Text } from "./option-file.js";
+import { readJsonOptionFile, tooOpen } from "./option-file.js";
 import { linkKeyFromHex } from "./link-pin.js";
 
 export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
@@ -57,24 +57,12 @@ export async function writeSimState(path: string, state: SimState, options: { ov
  * others may access is refused (Error), as it holds the PSK.
  */
 export function readSimState(path: string, option = "--sim-state"): SimState {
-  const { bytes, mode } = readOptionFile(option, path, {
+  const { json: j, mode } = readJsonOptionFile(option, path, {
     maxBytes: MAX_SIM_STATE_BYTES,
     what: "simulated SE state file",
     hint: "write one with `tid provision --board sim-i2c --sim-state FILE`",
+    format: SIM_STATE_FORMAT,
   });
-  let j: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(utf8Text(option, path, bytes));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-    j = parsed as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`${option} ${path}: not a simulated SE state file (${(e as Error).message})`);
-  } finally {
-    bytes.fill(0);
-  }
-  if (j.format !== SIM_STATE_FORMAT)
-    throw new UsageError(`${option} ${path}: not a simulated SE state file (format ${JSON.stringify(j.format)})`);
   const field = (name: string, n: number): Uint8Array => {
     const v = j[name];
     if (typeof v !== "string" || !new RegExp(`^[0-9a-fA-F]{${2 * n}}$`).test(v))
