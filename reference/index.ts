@@ -37,7 +37,7 @@
 //     expiresAt)}) → fields + {psk, wantsToken}
 //     checks: parse → UNKNOWN_TID → VERIFY_FAILED (tag_d) → INACTIVE_TID → STALE_TIME → BAD_POINT
 //     (Qd) → REPLAY (remember returned false). lookupPsk returns the PSK, {psk, active}, or null.
-//   buildServerData({tid, psk, nd, tagD, Qd?, time, ns?, ephemeralPrivate?, issueToken, extra?})
+//   buildServerData({tid, psk, nd, tagD, Qd?, time, ns?, ephemeralPrivate?, issueToken, extra?}, sm2?)
 //     → {serverData, token | null, k, z, ns, Qs, tagS}
 //   MemoryReplayCache — an in-memory `remember` (the auth server persists its own in SQLite).
 // Shielded SE link (secure-link.ts, secure-messaging.ts, sm4-cmac.ts; docs/se-profile.md "The

@@ -92,8 +92,21 @@ export interface BuiltServerData {
   tagS: Uint8Array;
 }
 
-/** Build server data and the session token (docs/protocol.md "Tags and the session token"). */
-export function buildServerData(input: BuildServerDataInput): BuiltServerData {
+/** The SM2 operations buildServerData needs: node:crypto's by default, or another implementation's. */
+export interface ServerSm2 {
+  keygen(): { privateKey: Uint8Array; publicKey: Uint8Array };
+  publicFromPrivate(d: Uint8Array): Uint8Array;
+  /** x-coordinate of [d]Q */
+  ecdh(d: Uint8Array, peerPublic: Uint8Array): Uint8Array;
+}
+
+const NODE_SM2: ServerSm2 = { keygen: sm2Keygen, publicFromPrivate: sm2PublicFromPrivate, ecdh: sm2Ecdh };
+
+/**
+ * Build server data and the session token (docs/protocol.md "Tags and the session token"), with
+ * `sm2` for the server's key pair and ECDH (default node:crypto; the auth server passes the wasm's).
+ */
+export function buildServerData(input: BuildServerDataInput, sm2: ServerSm2 = NODE_SM2): BuiltServerData {
   const tid = requireBytes("tid", input.tid, TID_SIZE);
   const psk = requireBytes("psk", input.psk, PSK_SIZE);
   const nd = requireBytes("nd", input.nd, NONCE_SIZE);
@@ -106,13 +119,16 @@ export function buildServerData(input: BuildServerDataInput): BuiltServerData {
   if (input.issueToken) {
     const Qd = requireBytes("Qd", input.Qd, 64);
     let qs: Uint8Array;
-    if (input.ephemeralPrivate === undefined) ({ privateKey: qs, publicKey: Qs } = sm2Keygen());
+    if (input.ephemeralPrivate === undefined) ({ privateKey: qs, publicKey: Qs } = sm2.keygen());
     else {
       qs = input.ephemeralPrivate;
-      Qs = sm2PublicFromPrivate(qs);
+      Qs = sm2.publicFromPrivate(qs);
     }
-    z = sm2Ecdh(qs, Qd);
-    if (input.ephemeralPrivate === undefined) qs.fill(0);
+    try {
+      z = sm2.ecdh(qs, Qd);
+    } finally {
+      if (input.ephemeralPrivate === undefined) qs.fill(0);
+    }
     k = deriveK(z, tid, nd, ns);
   }
   const body = encodeServerDataBody({ time: input.time, tid, ns, extra: input.extra, Qs });

@@ -8,21 +8,7 @@
 // "Server SM2 on the wasm".
 import { sm2Api, type Sm2Api } from "../../bindings/sm2.js";
 import { TidWasm } from "../../bindings/wasm.js";
-import {
-  NONCE_SIZE,
-  PSK_SIZE,
-  TAG_SIZE,
-  TID_SIZE,
-  computeTagS,
-  deriveK,
-  encodeServerDataBody,
-  random,
-  requireBytes,
-  requireU32,
-  tokenOf,
-  type BuildServerDataInput,
-  type BuiltServerData,
-} from "../../reference/index.js";
+import { buildServerData, type BuildServerDataInput, type BuiltServerData, type ServerSm2 } from "../../reference/index.js";
 
 let sm2: Sm2Api | undefined;
 
@@ -32,37 +18,13 @@ function wasmSm2(): Sm2Api {
   return sm2;
 }
 
+const WASM_SM2: ServerSm2 = {
+  keygen: () => wasmSm2().generateKeyPair(),
+  publicFromPrivate: (d) => wasmSm2().publicKeyFromPrivate(d),
+  ecdh: (d, peerPublic) => wasmSm2().ecdh(d, peerPublic),
+};
+
 /** buildServerData (reference/server-half.ts), SM2 on the wasm. */
 export function buildServerDataWasm(input: BuildServerDataInput): BuiltServerData {
-  const tid = requireBytes("tid", input.tid, TID_SIZE);
-  const psk = requireBytes("psk", input.psk, PSK_SIZE);
-  const nd = requireBytes("nd", input.nd, NONCE_SIZE);
-  const tagD = requireBytes("tagD", input.tagD, TAG_SIZE);
-  const ns = input.ns === undefined ? random(NONCE_SIZE) : requireBytes("ns", input.ns, NONCE_SIZE).slice();
-  requireU32("time", input.time);
-  let Qs: Uint8Array | null = null;
-  let z: Uint8Array | null = null;
-  let k: Uint8Array | null = null;
-  if (input.issueToken) {
-    const Qd = requireBytes("Qd", input.Qd, 64);
-    const api = wasmSm2();
-    let qs: Uint8Array;
-    if (input.ephemeralPrivate === undefined) ({ privateKey: qs, publicKey: Qs } = api.generateKeyPair());
-    else {
-      qs = input.ephemeralPrivate;
-      Qs = api.publicKeyFromPrivate(qs);
-    }
-    try {
-      z = api.ecdh(qs, Qd);
-    } finally {
-      if (input.ephemeralPrivate === undefined) qs.fill(0);
-    }
-    k = deriveK(z, tid, nd, ns);
-  }
-  const body = encodeServerDataBody({ time: input.time, tid, ns, extra: input.extra, Qs });
-  const tagS = computeTagS(psk, body, nd, tagD);
-  const serverData = new Uint8Array(body.length + TAG_SIZE);
-  serverData.set(body);
-  serverData.set(tagS, body.length);
-  return { serverData, token: k ? tokenOf(k) : null, k, z, ns, Qs, tagS };
+  return buildServerData(input, WASM_SM2);
 }
