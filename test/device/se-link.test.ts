@@ -7,12 +7,12 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TidClient } from "../../bindings/client.js";
-import { TidError } from "../../bindings/errors.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { seOpen, sm2Keygen } from "../../reference/index.js";
 import { createSimulatedStack } from "../../hal/index.js";
 import { BUILDS, answer, randomIdentity } from "../support/tid.js";
+import { statusOf } from "../support/assertions.js";
 
 interface LinkCommand {
   name: string;
@@ -65,16 +65,6 @@ function scriptedLink(script: [string, string][]): { transceiveSync(apdu: Uint8A
   };
 }
 
-function errorOf(fn: () => unknown): TidError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TidError) return e;
-    throw e;
-  }
-  throw new Error("expected a TidError");
-}
-
 async function exampleClient(build: WasmBuild, link: { transceiveSync(apdu: Uint8Array): Uint8Array }): Promise<TidClient> {
   return TidClient.create({
     backend: "se",
@@ -121,12 +111,11 @@ describe.each(BUILDS)("shielded link, wasm host (%s build)", (build) => {
       },
     };
     const client = await TidClient.create({ backend: "se", build, link, linkKey: fromHex(EX.PK_SE) });
-    const e = errorOf(() => client.init());
-    expect(e.status).toBe("ERR_SE_NOT_AUTHENTIC");
+    expect(statusOf(() => client.init())).toBe("ERR_SE_NOT_AUTHENTIC");
     expect(sent.map((h) => h.slice(0, 4))).toEqual(["00a4", "8088"]);
     expect(client.linkState).toBe("shielded");
     // every later call opens again and is refused again; nothing goes out in clear
-    expect(errorOf(() => client.init()).status).toBe("ERR_SE_NOT_AUTHENTIC");
+    expect(statusOf(() => client.init())).toBe("ERR_SE_NOT_AUTHENTIC");
     expect(sent.every((h) => h.startsWith("00a4") || h.startsWith("8088"))).toBe(true);
   });
 
@@ -141,7 +130,10 @@ describe.each(BUILDS)("shielded link, wasm host (%s build)", (build) => {
         },
       };
       const client = await TidClient.create({ backend: "se", build, link, linkKey: fromHex(EX.PK_SE) });
-      expect(errorOf(() => client.init()).status, openAnswer).toBe("ERR_SE_NOT_AUTHENTIC");
+      expect(
+        statusOf(() => client.init()),
+        openAnswer,
+      ).toBe("ERR_SE_NOT_AUTHENTIC");
     }
   });
 
@@ -156,7 +148,7 @@ describe.each(BUILDS)("shielded link, wasm host (%s build)", (build) => {
       },
     };
     const client = await TidClient.create({ backend: "se", build, link, linkKey: fromHex(EX.PK_SE) });
-    expect(errorOf(() => client.init()).status).toBe("ERR_SE_NOT_AUTHENTIC");
+    expect(statusOf(() => client.init())).toBe("ERR_SE_NOT_AUTHENTIC");
   });
 });
 
@@ -274,7 +266,7 @@ describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) 
     client.importSessionKey(1, identity.psk);
     stack.sim.chip.reset();
     // the slot is gone with the reset (RAM): the repeated SM4 CIPHER is refused by the SE, authentically
-    expect(errorOf(() => client.symCrypto(1, new Uint8Array(16), true)).status).toBe("ERR_SLOT_EMPTY");
+    expect(statusOf(() => client.symCrypto(1, new Uint8Array(16), true))).toBe("ERR_SLOT_EMPTY");
     expect(opens(mitm.log)).toBe(2);
     client.importSessionKey(1, identity.psk);
     expect(client.symCrypto(1, new Uint8Array(16), true)).toHaveLength(16);
@@ -305,7 +297,7 @@ describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) 
       }
       return rsp;
     };
-    expect(errorOf(() => client.validate(serverData)).status).toBe("ERR_SE_BAD_MAC");
+    expect(statusOf(() => client.validate(serverData))).toBe("ERR_SE_BAD_MAC");
     expect(() => client.seal(0, new Uint8Array(4))).toThrow(/ERR_SLOT_EMPTY/); // nothing installed in the wasm
     mitm.onResponse = undefined;
     expect(client.getAuthcode()).toHaveLength(132); // the link recovers with a new session
@@ -320,7 +312,7 @@ describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) 
     const authcode = client.getAuthcode();
     const { serverData } = answer(authcode, identity);
     mitm.onResponse = (rsp, apdu) => (apdu[1] === 0xdc && apdu[2] === 0x02 && (apdu[0] & 0x10) === 0 ? old : rsp);
-    expect(errorOf(() => client.validate(serverData)).status).toBe("ERR_SE_BAD_MAC");
+    expect(statusOf(() => client.validate(serverData))).toBe("ERR_SE_BAD_MAC");
   });
 
   it("a command altered in flight is refused by the SE before it runs (bare 6982); the host opens again and repeats it", async () => {
@@ -368,7 +360,7 @@ describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) 
     const authcode = client.getAuthcode();
     const { serverData } = answer(authcode, identity);
     mitm.onCommand = (apdu) => (apdu[1] === 0xdc && apdu[2] === 0x02 ? "drop" : apdu);
-    expect(errorOf(() => client.validate(serverData)).status).toBe("ERR_SE_TIMEOUT");
+    expect(statusOf(() => client.validate(serverData))).toBe("ERR_SE_TIMEOUT");
     mitm.onCommand = undefined;
     const again = authenticate(client, identity);
     expect(toHex(client.validate(again.serverData)!)).toBe(toHex(again.token));
@@ -405,11 +397,11 @@ describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) 
     for (const [k, hurt] of damage.entries()) {
       const { serverData } = authenticate(client, identity);
       mitm.onResponse = (rsp, apdu) => (isFinish(apdu) ? hurt(rsp) : rsp);
-      const e = errorOf(() => client.validate(serverData));
+      const status = statusOf(() => client.validate(serverData));
       mitm.onResponse = undefined;
       // a flipped SW byte may read as a bare 6982 (the SE's "session ended"): AUTH FINISH is then
       // repeated, and the SE, whose pending request that first run consumed, answers 6985
-      expect(["ERR_SE_BAD_MAC", "ERR_NO_PENDING_REQUEST"], `damage ${k}`).toContain(e.status);
+      expect(["ERR_SE_BAD_MAC", "ERR_NO_PENDING_REQUEST"], `damage ${k}`).toContain(status);
       expect(() => client.seal(0, new Uint8Array(1)), `damage ${k}`).toThrow(/ERR_SLOT_EMPTY/);
     }
   });
