@@ -92,6 +92,26 @@ function counterBlock(first: number, counter: number): Uint8Array {
   return b;
 }
 
+/** Command data (prefix 00) or response data (prefix 80): ICV = SM4(S-ENC, prefix ‖ 0… ‖ counter), then SM4-CBC of the padded data; nothing for empty data. */
+function encryptField(sEnc: Uint8Array, prefix: 0x00 | 0x80, counter: number, data: Uint8Array): { icv: Uint8Array | null; c: Uint8Array } {
+  if (data.length === 0) return { icv: null, c: new Uint8Array(0) };
+  const icv = sm4Block(sEnc, counterBlock(prefix, counter));
+  const padded = padIso9797m2(data);
+  const c = sm4CbcEncrypt(sEnc, icv, padded);
+  padded.fill(0);
+  return { icv, c };
+}
+
+/** The inverse of encryptField; BAD_PADDING (naming `what`) when the plaintext is not padded. */
+function decryptField(sEnc: Uint8Array, prefix: 0x00 | 0x80, counter: number, c: Uint8Array, what: "command" | "response"): Uint8Array {
+  if (c.length === 0) return new Uint8Array(0);
+  const padded = sm4CbcDecrypt(sEnc, sm4Block(sEnc, counterBlock(prefix, counter)), c);
+  const d = unpadIso9797m2(padded);
+  padded.fill(0);
+  if (d === null || d.length === 0) throw new SecureLinkError("BAD_PADDING", what.toUpperCase(), `the ${what} data is not padded`);
+  return d;
+}
+
 /** The protected CLA: CLA | 04, chaining bit clear. */
 export function protectedCla(cla: number): number {
   return (byte("cla", cla) | CLA_SECURE_MESSAGING) & ~0x10;
@@ -123,14 +143,7 @@ export function protectCommand(
   checkData("data", data, LINK_MAX_DATA);
   checkKey("chain", chain);
   checkCounter(counter);
-  let icv: Uint8Array | null = null;
-  let c: Uint8Array = new Uint8Array(0);
-  if (data.length > 0) {
-    icv = sm4Block(keys.sEnc, counterBlock(0x00, counter));
-    const padded = padIso9797m2(data);
-    c = sm4CbcEncrypt(keys.sEnc, icv, padded);
-    padded.fill(0);
-  }
+  const { icv, c } = encryptField(keys.sEnc, 0x00, counter, data);
   const macInput = macInputOf(chain, h, c);
   const next = sm4Cmac(keys.sMac, macInput);
   const out = new Uint8Array(c.length + LINK_MAC_SIZE);
@@ -170,14 +183,7 @@ export function protectResponse(keys: SessionKeys, chain: Uint8Array, counter: n
   checkSw(sw);
   checkKey("chain", chain);
   checkCounter(counter);
-  let icv: Uint8Array | null = null;
-  let e: Uint8Array = new Uint8Array(0);
-  if (data.length > 0) {
-    icv = sm4Block(keys.sEnc, counterBlock(0x80, counter));
-    const padded = padIso9797m2(data);
-    e = sm4CbcEncrypt(keys.sEnc, icv, padded);
-    padded.fill(0);
-  }
+  const { icv, c: e } = encryptField(keys.sEnc, 0x80, counter, data);
   const rmac = responseMac(keys, chain, e, sw);
   const out = new Uint8Array(e.length + LINK_MAC_SIZE);
   out.set(e);
@@ -285,15 +291,7 @@ export class SecureSession {
         next.fill(0);
         throw new SecureLinkError("BAD_MAC", "C_MAC", "the C-MAC does not verify");
       }
-      let data: Uint8Array = new Uint8Array(0);
-      if (c.length > 0) {
-        const icv = sm4Block(this.keySet.sEnc, counterBlock(0x00, counter));
-        const padded = sm4CbcDecrypt(this.keySet.sEnc, icv, c);
-        const d = unpadIso9797m2(padded);
-        padded.fill(0);
-        if (d === null || d.length === 0) throw new SecureLinkError("BAD_PADDING", "COMMAND", "the command data is not padded");
-        data = d;
-      }
+      const data = decryptField(this.keySet.sEnc, 0x00, counter, c, "command");
       this.chain.fill(0);
       this.chain = next;
       this.due = { counter, chain: next.slice() };
@@ -334,15 +332,7 @@ export class SecureSession {
       const e = data.subarray(0, n - LINK_MAC_SIZE);
       const want = responseMac(this.keySet, due.chain, e, sw);
       if (!ctEqual(want, data.subarray(n - LINK_MAC_SIZE))) throw new SecureLinkError("BAD_MAC", "R_MAC", "the R-MAC does not verify");
-      let out: Uint8Array = new Uint8Array(0);
-      if (e.length > 0) {
-        const icv = sm4Block(this.keySet.sEnc, counterBlock(0x80, due.counter));
-        const padded = sm4CbcDecrypt(this.keySet.sEnc, icv, e);
-        const r = unpadIso9797m2(padded);
-        padded.fill(0);
-        if (r === null || r.length === 0) throw new SecureLinkError("BAD_PADDING", "RESPONSE", "the response data is not padded");
-        out = r;
-      }
+      const out = decryptField(this.keySet.sEnc, 0x80, due.counter, e, "response");
       due.chain.fill(0);
       this.due = null;
       return out;
