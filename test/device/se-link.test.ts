@@ -4,7 +4,6 @@
 // and the node:crypto SE half of reference/secure-link.ts answering as an SE with another static
 // key (an impostor: refused before any command is sent).
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TidClient } from "../../bindings/client.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
@@ -12,28 +11,10 @@ import { fromHex, toHex } from "../../reference/bytes.js";
 import { seOpen, sm2Keygen } from "../../reference/index.js";
 import { createSimulatedStack } from "../../hal/index.js";
 import { BUILDS, answer, randomIdentity } from "../support/tid.js";
+import { LINK_EXAMPLE } from "../support/se-link.js";
 import { statusOf } from "../support/assertions.js";
 
-interface LinkCommand {
-  name: string;
-  plainApdu: string;
-  D: string;
-  protectedApdu: string;
-  R: string;
-  SW: string;
-  protectedResponse: string;
-}
-interface LinkExample {
-  TID: string;
-  PK_SE: string;
-  SK_SE: string;
-  hostEphemeralPrivate: string;
-  challenge: string;
-  openCommand: string;
-  openResponse: string;
-  commands: LinkCommand[];
-}
-const EX: LinkExample = JSON.parse(readFileSync(new URL("../vectors/se-link-example.json", import.meta.url), "utf8"));
+const EX = LINK_EXAMPLE;
 
 const SELECT = "00a4040009f0544944415050763100";
 const FCI = "6f0f8409f05449444150507631850201009000";

@@ -5,28 +5,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { deriveLinkKeys, hostOpen, protectCommand, protectResponse, seOpen, sm2Ecdh, sm2PublicFromPrivate } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
+import { LINK_EXAMPLE } from "../support/se-link.js";
 
-interface Cmd {
-  name: string;
-  counter: number;
-  plainApdu: string;
-  D: string;
-  ICV: string | null;
-  C: string;
-  macInput: string;
-  cmac: string;
-  protectedApdu: string;
-  R: string;
-  SW: string;
-  responseICV: string | null;
-  E: string;
-  rmacInput: string;
-  rmac: string;
-  protectedResponse: string;
-}
-const ex = JSON.parse(readFileSync(new URL("../vectors/se-link-example.json", import.meta.url), "utf8")) as Record<string, string> & {
-  commands: Cmd[];
-};
+const ex = LINK_EXAMPLE;
 const h = (s: string) => fromHex(s);
 
 describe("shielded link worked example", () => {

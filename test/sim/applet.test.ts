@@ -9,6 +9,7 @@ import { TidApplet } from "../../hal/sim/applet.js";
 import { SIM_ATR, TID_APPLET_AID } from "../../hal/se/profile.js";
 import { buildServerData, computeTagS, parseAuthcode, verifyAuthcode } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
+import { apdu, run, sw } from "../support/applet.js";
 
 const ex = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string | number>;
 const TID = fromHex(ex.TID as string);
@@ -19,20 +20,6 @@ function fresh(opts: { provisioned?: boolean; locked?: boolean } = {}): TidApple
   return new TidApplet(
     opts.provisioned === false ? { seed: 7 } : { seed: 7, identity: { tid: TID, psk: PSK, locked: opts.locked ?? false } },
   );
-}
-
-/** Run one APDU; return [data hex, SW hex]. */
-function run(a: TidApplet, apdu: string | Uint8Array): [string, string] {
-  const r = a.process(typeof apdu === "string" ? fromHex(apdu) : apdu).rapdu;
-  return [toHex(r.subarray(0, r.length - 2)), toHex(r.subarray(r.length - 2))];
-}
-const sw = (a: TidApplet, apdu: string | Uint8Array): string => run(a, apdu)[1];
-
-function apdu(cla: number, ins: number, p1: number, p2: number, data?: Uint8Array, le?: number): Uint8Array {
-  const out = [cla, ins, p1, p2];
-  if (data && data.length) out.push(data.length, ...data);
-  if (le !== undefined) out.push(le & 0xff);
-  return Uint8Array.from(out);
 }
 
 const be32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];

@@ -5,16 +5,15 @@
 // chaining of protected data up to 1048 bytes, long protected responses via 61xx, NVM export,
 // and the processing time the timing model charges.
 import { describe, expect, test } from "vitest";
-import { readFileSync } from "node:fs";
 import { TidApplet } from "../../hal/sim/applet.js";
 import { createSimulatedSe } from "../../hal/sim/index.js";
 import { processingMs, DEFAULT_CHIP_TIMING } from "../../hal/sim/timing.js";
 import { hostOpen, sm2Keygen, type SecureSession } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
+import { apdu, run, sw } from "../support/applet.js";
+import { LINK_EXAMPLE } from "../support/se-link.js";
 
-const ex = JSON.parse(readFileSync(new URL("../vectors/se-link-example.json", import.meta.url), "utf8")) as Record<string, string> & {
-  commands: Record<string, string>[];
-};
+const ex = LINK_EXAMPLE;
 const TID = fromHex(ex.TID!);
 const PSK = fromHex(ex.PSK!);
 const SK = fromHex(ex.SK_SE!);
@@ -22,19 +21,6 @@ const PK = fromHex(ex.PK_SE!);
 
 function paired(opts: { locked?: boolean } = {}): TidApplet {
   return new TidApplet({ seed: 3, identity: { tid: TID, psk: PSK, locked: opts.locked ?? false }, linkKey: SK });
-}
-
-function run(a: TidApplet, apdu: string | Uint8Array): [string, string] {
-  const r = a.process(typeof apdu === "string" ? fromHex(apdu) : apdu).rapdu;
-  return [toHex(r.subarray(0, r.length - 2)), toHex(r.subarray(r.length - 2))];
-}
-const sw = (a: TidApplet, apdu: string | Uint8Array): string => run(a, apdu)[1];
-
-function apdu(cla: number, ins: number, p1: number, p2: number, data?: Uint8Array, le?: number): Uint8Array {
-  const out = [cla, ins, p1, p2];
-  if (data && data.length) out.push(data.length, ...data);
-  if (le !== undefined) out.push(le & 0xff);
-  return Uint8Array.from(out);
 }
 
 /** Open a session on `a` with the reference host; returns the host's session. */

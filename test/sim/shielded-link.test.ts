@@ -5,7 +5,6 @@
 // unprotected command, never gets a wrong response accepted; every malformed protected response is
 // a typed error; a reset ends the session and the client reopens; the lost-session policy.
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
 import { createSimulatedStack, type SimulatedStack } from "../../hal/sim/stack.js";
 import { SeStatusError } from "../../hal/se/client.js";
 import { SeImpostorError, SeSecureMessagingError, SeSessionLostError } from "../../hal/se/link-errors.js";
@@ -13,10 +12,9 @@ import { LinkTimeout } from "../../hal/link/errors.js";
 import * as seCommands from "../../hal/se/commands.js";
 import { buildServerData, hostOpen, protectCommand, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
+import { LINK_EXAMPLE } from "../support/se-link.js";
 
-const ex = JSON.parse(readFileSync(new URL("../vectors/se-link-example.json", import.meta.url), "utf8")) as Record<string, string> & {
-  commands: Record<string, string>[];
-};
+const ex = LINK_EXAMPLE;
 const TID = fromHex(ex.TID!);
 const PSK = fromHex(ex.PSK!);
 const SK = fromHex(ex.SK_SE!);
