@@ -3,7 +3,7 @@
 // place, apart from the transaction handling.
 import type Database from "better-sqlite3";
 import { tidHex } from "./common.js";
-import { RegistryError } from "./types.js";
+import { RegistryError, type Acceptance } from "./types.js";
 
 export type WriteOp =
   | {
@@ -20,15 +20,7 @@ export type WriteOp =
   | { kind: "setUserServerActive"; userUin: string; active: boolean }
   | { kind: "recordAuthentication"; tid: Uint8Array; nd: Uint8Array; expiresAt: number }
   | { kind: "rememberRequestNonce"; userUin: string; nonce: string; expiresAt: number }
-  | {
-      kind: "acceptAuthentication";
-      userUin: string;
-      nonce: string;
-      nonceExpiresAt: number;
-      tid: Uint8Array;
-      nd: Uint8Array;
-      expiresAt: number;
-    }
+  | ({ kind: "acceptAuthentication" } & Acceptance)
   | { kind: "prune"; now: number };
 
 /** Prepared statements, made once per connection. */
