@@ -5,7 +5,8 @@
 //   hal/sim/        the simulated secure element                → hal/, reference/
 //   hal/ (the rest) buses, links, APDUs, the SE client          → hal/, reference/{bytes,constants,secure-link}.ts
 //   bindings/       the device SDK around the wasm              → reference/{bytes,constants}.ts
-//   server/sdk/     what a user server uses                     → reference/
+//   server/sdk/     what a user server uses                     → reference/, bindings/tls/ (the
+//                   TID-TLS engine and its wasm cipher, shared with the device: docs/tls.md)
 //   server/app/     the reference auth server                   → server/sdk/, reference/
 //                   (and one file, server/app/server-data.ts, → bindings/{wasm,sm2}.ts: the
 //                   server's SM2 runs on the wasm for speed, checked against reference/ in
@@ -64,9 +65,10 @@ module.exports = {
     {
       name: "server-sdk-imports-sdk-and-reference",
       severity: "error",
-      comment: "server/sdk/ (what a user server uses) builds on reference/ only.",
+      comment:
+        "server/sdk/ (what a user server uses) builds on reference/, and on bindings/tls/ for TID-TLS (the record and handshake engine the device uses too).",
       from: { path: "^server/sdk/" },
-      to: outside("^(server/sdk|reference)/"),
+      to: outside("^(server/sdk|reference|bindings/tls)/"),
     },
     {
       name: "server-app-imports-app-sdk-and-reference",
