@@ -1,6 +1,7 @@
 // Every write of the SQLite registry as data (a WriteOp) and the one function that applies it
 // inside the group commit's transaction (sqlite.ts): what each write checks and changes, in one
-// place, apart from the transaction handling.
+// place, apart from the transaction handling. Every RegistryError is thrown before its write has
+// changed a row, so a refused write needs no savepoint to be undone (the batch goes on).
 import type Database from "better-sqlite3";
 import { tidHex } from "./common.js";
 import { RegistryError, type Acceptance } from "./types.js";

@@ -1,9 +1,11 @@
 // The registry in one SQLite file through better-sqlite3 (docs/server.md "Registry"): WAL journal,
 // synchronous=FULL (a commit is on disk before it returns), busy_timeout 5 s. Reads run directly
 // on this process's connection. Writes (sqlite-writes.ts) are grouped (group-commit.ts): one
-// BEGIN IMMEDIATE … COMMIT per turn of the event loop, each write in a savepoint of its own so a
-// failed one is undone alone. Several processes (cluster workers) may share the file: each
-// group-commits its own writes, and SQLite's write lock (busy_timeout) takes them in turn.
+// BEGIN IMMEDIATE … COMMIT per turn of the event loop. A write refused by the registry's rules
+// (RegistryError: DEVICE_EXISTS …) decides before it changes anything, so it fails alone with no
+// savepoint around it; any other error rolls the whole batch back and fails every write in it.
+// Several processes (cluster workers) may share the file: each group-commits its own writes, and
+// SQLite's write lock (busy_timeout) takes them in turn.
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { masterKeyCheck, sealPsk, unsealPsk } from "../master-key.js";
@@ -13,6 +15,7 @@ import { GroupCommit, type Outcome, type Job } from "./group-commit.js";
 import { MIGRATIONS_TABLE, pendingMigrations } from "./migrations.js";
 import { applyWrite, type WriteOp } from "./sqlite-writes.js";
 import {
+  RegistryError,
   type AcceptResult,
   type Acceptance,
   type AddDeviceOptions,
@@ -123,19 +126,18 @@ export class SqliteRegistry implements Registry {
     return this.writes.submit(() => applyWrite(this.stmt, op, this.now()));
   }
 
-  /** One batch: BEGIN IMMEDIATE, each job in a savepoint, a prune when due, COMMIT (durable: synchronous=FULL). */
+  /** One batch: BEGIN IMMEDIATE, each job, a prune when due, COMMIT (durable: synchronous=FULL). */
   private commit(jobs: Job<Db>[]): Outcome[] {
     const outcomes: Outcome[] = [];
     this.db.exec("BEGIN IMMEDIATE");
     try {
       for (const job of jobs) {
-        this.db.exec("SAVEPOINT job");
         try {
           outcomes.push({ ok: true, value: job.run(this.db) });
-          this.db.exec("RELEASE job");
         } catch (error) {
-          this.db.exec("ROLLBACK TO job");
-          this.db.exec("RELEASE job");
+          // a RegistryError is decided before its write changes anything (sqlite-writes.ts); any
+          // other error may have left half a write, so the whole batch is rolled back and fails
+          if (!(error instanceof RegistryError)) throw error;
           outcomes.push({ ok: false, error });
         }
       }
