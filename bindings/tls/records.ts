@@ -46,7 +46,8 @@ export class RecordReader {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    // a plain Uint8Array view of it (a Buffer's slice() would not copy)
+    this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.total += chunk.length;
   }
 

@@ -2,7 +2,8 @@
 // in memory with the node:crypto reference cipher (reference/tls-cipher.ts) on both sides, and
 // loopback TCP set-ups of createTlsServer + connect.
 import { randomBytes } from "node:crypto";
-import type { AddressInfo, Server } from "node:net";
+import { connect as tcpConnect, createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { RecordReader } from "../../bindings/tls/records.js";
 import { ReferenceTlsCipher } from "../../reference/tls-cipher.js";
 import { ClientHandshake, type ClientCredentials } from "../../bindings/tls/client-handshake.js";
 import { ServerHandshake, type ServerKey } from "../../bindings/tls/server-handshake.js";
@@ -143,4 +144,44 @@ export async function readAll(socket: NodeJS.ReadableStream): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of socket) parts.push(c as Buffer);
   return Buffer.concat(parts);
+}
+
+/**
+ * A TCP proxy on loopback that cuts each direction into records (the framing of
+ * bindings/tls/records.ts) and lets `hook` replace any record: it returns the bytes to forward
+ * (nothing, one record, several, or a tampered one).
+ */
+export async function recordProxy(
+  targetPort: number,
+  hook: (from: "client" | "server", record: Uint8Array, index: number) => Uint8Array,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const proxy = createTcpServer({ allowHalfOpen: true }, (down) => {
+    const up = tcpConnect({ port: targetPort, host: "127.0.0.1", allowHalfOpen: true });
+    sockets.add(down).add(up);
+    const pipe = (from: "client" | "server", src: Socket, dst: Socket): void => {
+      const reader = new RecordReader();
+      let index = 0;
+      src.on("data", (chunk: Buffer) => {
+        reader.push(chunk);
+        for (let r = reader.next(0xffff); r !== null; r = reader.next(0xffff)) {
+          const out = hook(from, r.slice(), index++);
+          if (out.length > 0 && !dst.destroyed) dst.write(out);
+        }
+      });
+      src.on("end", () => dst.end());
+      src.on("error", () => dst.destroy());
+      src.on("close", () => setTimeout(() => dst.destroy(), 50).unref());
+    };
+    pipe("client", down, up);
+    pipe("server", up, down);
+  });
+  const port = await listen(proxy);
+  return {
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await closeServer(proxy);
+    },
+  };
 }
