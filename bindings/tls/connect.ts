@@ -13,6 +13,7 @@ import type { TlsCipher } from "./cipher.js";
 import { ClientHandshake, type ClientCredentials } from "./client-handshake.js";
 import type { TlsMode } from "./messages.js";
 import { TidTlsSocket } from "./socket.js";
+import { WasmTlsCipher } from "./wasm-cipher.js";
 
 /** Where to connect: a host and port, or a connected (or connecting) TCP socket. */
 export type ConnectTarget = { host?: string; port: number } | { socket: Socket };
@@ -40,8 +41,8 @@ export interface ConnectOptions {
   cipher?: (input: DeviceCipherInput) => TlsCipher;
 }
 
-function wasmCipher(_input: DeviceCipherInput): TlsCipher {
-  throw new TypeError("options.cipher is required until the wasm cipher is wired");
+function wasmCipher({ client, keyIndex }: DeviceCipherInput): TlsCipher {
+  return WasmTlsCipher.fromClient(client, keyIndex === undefined ? {} : { keyIndex });
 }
 
 /**

@@ -15,8 +15,8 @@ import type { TlsCipher } from "../../bindings/tls/cipher.js";
 import type { ClientHello } from "../../bindings/tls/messages.js";
 import { ServerHandshake, type ServerKey } from "../../bindings/tls/server-handshake.js";
 import { TidTlsSocket } from "../../bindings/tls/socket.js";
+import { WasmTlsCipher } from "../../bindings/tls/wasm-cipher.js";
 import { toHex } from "../../reference/bytes.js";
-import { ReferenceTlsCipher } from "../../reference/tls-cipher.js";
 import { authDevice, type AuthDeviceResult } from "./auth-device.js";
 
 export interface TlsServerOptions {
@@ -35,7 +35,7 @@ export interface TlsServerOptions {
 }
 
 function defaultCipher(token: Uint8Array): TlsCipher {
-  return new ReferenceTlsCipher("server", token);
+  return WasmTlsCipher.fromPsk("server", token);
 }
 
 /** The keys of a TID-TLS server: `authenticate` and `resume` as configured, with the default token map. */

@@ -18,7 +18,9 @@ export interface Connection {
   clientHello: string;
   serverHello: string;
   helloHash: string;
+  serverFinished: string;
   serverFinishedHash: string;
+  clientFinished: string;
   secrets: Record<string, string>;
   keys: Record<string, { key: string; iv: string }>;
   records: Record<"client" | "server", { what: string; record: string; content?: string }[]>;

@@ -2,7 +2,9 @@
 // connect.ts, server/sdk/tls-server.ts): the handshake in both modes (mode auth through the
 // reference TID auth server over HTTP), an echo of a few MiB, backpressure both ways, half-close
 // with close_notify, truncation as an error, KeyUpdate on a live connection, setTimeout, and the
-// handshake timeout for a peer that sends nothing or stalls half-way.
+// handshake timeout for a peer that sends nothing or stalls half-way; then the wasm cipher on the
+// device (the default) against the wasm and the reference on the server, and an SE backend that
+// keeps its token inside the SE, refused.
 import { randomBytes } from "node:crypto";
 import { connect as tcpConnect, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +13,9 @@ import type { TidTlsSocket } from "../../bindings/tls/socket.js";
 import { createTlsServer } from "../../server/sdk/tls-server.js";
 import { TidClient } from "../../bindings/client.js";
 import { newDevice, startFixture, DEVICES, type Fixture } from "../support/e2e.js";
-import { closeServer, listen, readAll, refDeviceCipher, secured, socketError } from "../support/tls.js";
+import { closeServer, listen, readAll, refCipher, refDeviceCipher, secured, socketError } from "../support/tls.js";
+import { createSimulatedStack } from "../../hal/index.js";
+import { registerDevice } from "../../server/sdk/admin-client.js";
 import type { DeviceCipherInput } from "../../bindings/tls/connect.js";
 
 const TID = new Uint8Array(randomBytes(8));
@@ -226,6 +230,71 @@ describe("mode auth through the reference TID auth server", () => {
     r.end("resumed");
     expect((await echoed2).toString()).toBe("resumed");
     device.close();
+    await closeServer(server);
+  });
+});
+
+describe("with the wasm cipher on the device (the default), over TCP", () => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await startFixture();
+  });
+  afterAll(async () => {
+    await fx.close();
+  });
+
+  it("device and user server on WasmTlsCipher (both defaults): auth, echo, resume, echo", async () => {
+    const server = createTlsServer({ authServer: { url: fx.url, userUin: fx.userUin, privateKey: fx.privateKey } }, (s) => s.pipe(s));
+    const port = await listen(server);
+    const device = await newDevice(fx, DEVICES[0]);
+    for (const mode of ["auth", "resume"] as const) {
+      const s = connect({ port }, { client: device.client, mode });
+      await secured(s);
+      const echoed = readAll(s);
+      const data = randomBytes(300_000);
+      s.end(data);
+      expect((await echoed).equals(data), mode).toBe(true);
+    }
+    device.close();
+    await closeServer(server);
+  });
+
+  it("device on WasmTlsCipher, user server on the reference: the two implementations interoperate", async () => {
+    const token = new Uint8Array(randomBytes(16));
+    const server = createTlsServer({ resume: () => token.slice(), cipher: (t) => refCipher("server", t) }, (s) => s.pipe(s));
+    const port = await listen(server);
+    const c = await TidClient.create({ backend: "soft", identity: { tid: TID, psk: new Uint8Array(16) } });
+    c.init();
+    c.importSessionKey(2, token);
+    const s = connect({ port }, { client: c, mode: "resume", keyIndex: 2 });
+    await secured(s);
+    const echoed = readAll(s);
+    s.keyUpdate(true);
+    s.end("wasm ↔ reference");
+    expect((await echoed).toString()).toBe("wasm ↔ reference");
+    c.close();
+    await closeServer(server);
+  });
+
+  it("an SE backend that keeps its token inside the SE: mode resume refused at connect(), mode auth fails with the wasm's status", async () => {
+    const server = createTlsServer({ authServer: { url: fx.url, userUin: fx.userUin, privateKey: fx.privateKey } });
+    const port = await listen(server);
+    const serverErrors: Error[] = [];
+    server.on("tlsClientError", (e: Error) => serverErrors.push(e));
+    const id = { tid: new Uint8Array(randomBytes(8)), psk: new Uint8Array(randomBytes(16)) };
+    await registerDevice(fx.admin, { ...id, label: "SE, token kept inside" });
+    const stack = createSimulatedStack({ bus: "i2c", identity: { ...id, locked: true } });
+    const se = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, returnToken: false });
+    se.init();
+    expect(() => connect({ port }, { client: se, mode: "resume" })).toThrow(expect.objectContaining({ name: "TidError" }));
+    const s = connect({ port }, { client: se, mode: "auth" });
+    const e = await socketError(s);
+    expect(e).toMatchObject({ code: "ERR_TLS_ALERT_SENT", alert: "handshake_failure" });
+    expect(e.cause).toMatchObject({ name: "TidError", status: "ERR_TOKEN_IN_SE" });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(serverErrors).toMatchObject([{ code: "ERR_TLS_ALERT_RECEIVED", alert: "handshake_failure" }]);
+    se.close();
+    stack.link.close();
     await closeServer(server);
   });
 });
