@@ -237,7 +237,7 @@ export abstract class TlsConnection {
     const full = Math.floor(n / TLS_MAX_PLAINTEXT);
     const rest = n - full * TLS_MAX_PLAINTEXT;
     const size = full * protectedRecordSize(TLS_MAX_PLAINTEXT) + (rest > 0 ? protectedRecordSize(rest) : 0);
-    const out = new Uint8Array(size);
+    const out = Buffer.allocUnsafe(size); // every byte is written below
     let at = 0;
     for (let i = 0; i < n; i += TLS_MAX_PLAINTEXT) {
       at += this.cipher!.seal(ContentType.applicationData, data.subarray(i, Math.min(n, i + TLS_MAX_PLAINTEXT)), out, at);
