@@ -63,6 +63,8 @@ export class TidTlsSocket extends Duplex {
       throw new RangeError(`handshakeTimeout must be a number of ms ≥ 0, got ${String(timeout)}`);
     }
     this.socket = socket;
+    // records are written whole: Nagle's algorithm would only hold a small record back for an ACK
+    socket.setNoDelay(true);
     this.setup = setup;
     this.conn = setup.handshake;
     this.tid_ = setup.side === "client" ? setup.tid.slice() : null;
@@ -138,7 +140,10 @@ export class TidTlsSocket extends Duplex {
 
   /** Writes a step's records and acts on its events. */
   private process(step: Step): void {
-    for (const record of step.send) if (!this.socket.destroyed) this.socket.write(record);
+    // one write per step: a handshake flight (ServerHello' and Finished) goes out in one segment
+    if (step.send.length > 0 && !this.socket.destroyed) {
+      this.socket.write(step.send.length === 1 ? step.send[0]! : Buffer.concat(step.send));
+    }
     for (const event of step.events) this.onEvent(event);
   }
 
