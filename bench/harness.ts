@@ -17,6 +17,8 @@ export type Impl =
   | "sim"
   | "shielded"
   | "unshielded"
+  /** the node:crypto reference of the protocol (reference/), e.g. ReferenceTlsCipher */
+  | "reference"
   /** the auth server (`tid server`, bench/suites/server.ts) and its peer, a bare node:http server */
   | "tid-server"
   | "node:http"
