@@ -5,3 +5,4 @@ export * from "./abi/sm4";
 export * from "./abi/sm3";
 export * from "./abi/sm2";
 export * from "./abi/tid";
+export * from "./abi/tls";

@@ -16,6 +16,8 @@ export const ERR_NOT_INITIALISED: i32 = -200;
 export const ERR_NO_PENDING_REQUEST: i32 = -201;
 export const ERR_SLOT_EMPTY: i32 = -202;       // key / session slot holds no key
 export const ERR_BUSY: i32 = -203;             // a call is already in progress on this context
+export const ERR_TOKEN_IN_SE: i32 = -204;      // the SE keeps the session token inside: the wasm has no copy
+export const ERR_WRONG_STATE: i32 = -205;      // a call out of order for this context (TID-TLS)
 
 // -3xx protocol
 export const ERR_BAD_FORMAT: i32 = -300;

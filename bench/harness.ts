@@ -17,9 +17,14 @@ export type Impl =
   | "sim"
   | "shielded"
   | "unshielded"
+  /** the node:crypto reference of the protocol (reference/), e.g. ReferenceTlsCipher */
+  | "reference"
   /** the auth server (`tid server`, bench/suites/server.ts) and its peer, a bare node:http server */
   | "tid-server"
-  | "node:http";
+  | "node:http"
+  /** TID-TLS's peers (bench/suites/tls.ts): TLS 1.3 in node, and plain TCP */
+  | "node:tls"
+  | "tcp";
 
 export interface Row {
   op: string;

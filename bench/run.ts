@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     log(`\n== ${suite.name}`);
     const got = await suite.run(opt, log);
     for (const r of got) {
-      const metric = r.op.startsWith("sm4") || r.op === "sm3" ? (r.size >= 4096 ? "mbps" : "us") : "us";
+      const bulk = r.op.startsWith("sm4") || r.op === "sm3" || r.op.startsWith("tls-record");
+      const metric = bulk ? (r.size >= 4096 ? "mbps" : "us") : "us";
       const ratio = ratioOf(got, r, metric);
       const fig = metric === "mbps" ? `${r.mbps.toFixed(1).padStart(9)} MB/s` : `${r.us.toFixed(2).padStart(9)} µs `;
       const rs = ratio === undefined ? "" : `  ${ratio.toFixed(2)}x node:crypto${metric === "us" ? " time" : ""}`;

@@ -44,6 +44,8 @@ typedef uint32_t tid_ptr_t;
 #define TID_ERR_NO_PENDING_REQUEST       (-201)
 #define TID_ERR_SLOT_EMPTY               (-202) /* key / session slot holds no key */
 #define TID_ERR_BUSY                     (-203) /* a call is already in progress on this context */
+#define TID_ERR_TOKEN_IN_SE              (-204) /* the SE keeps the session token inside: the wasm has no copy */
+#define TID_ERR_WRONG_STATE              (-205) /* a call out of order for this context (TID-TLS) */
 
 /* -3xx protocol */
 #define TID_ERR_BAD_FORMAT               (-300)
@@ -83,6 +85,8 @@ typedef uint32_t tid_ptr_t;
   X(TID_ERR_NO_PENDING_REQUEST, (-201)) \
   X(TID_ERR_SLOT_EMPTY, (-202)) \
   X(TID_ERR_BUSY, (-203)) \
+  X(TID_ERR_TOKEN_IN_SE, (-204)) \
+  X(TID_ERR_WRONG_STATE, (-205)) \
   X(TID_ERR_BAD_FORMAT, (-300)) \
   X(TID_ERR_UNSUPPORTED_VERSION, (-301)) \
   X(TID_ERR_UNSUPPORTED_ALGORITHM, (-302)) \
@@ -398,6 +402,89 @@ int32_t tid_last_sw(void);
 
 /* Zero every key and all state; SE backend: also ERASE SLOT FF. Back to "no backend". */
 int32_t tid_close(void);
+
+/* ---------------------------------------------------------------- exports of assembly/abi/tls.ts */
+
+/* HKDF-Extract(salt, IKM) = HMAC-SM3(salt, IKM): 32 bytes to out_ptr (an empty salt = 32 zeros). */
+int32_t tid_hkdf_extract(tid_ptr_t salt_ptr, uint32_t salt_len, tid_ptr_t ikm_ptr, uint32_t ikm_len, tid_ptr_t out_ptr);
+
+/*
+ * HKDF-Expand(PRK, info, L) over HMAC-SM3: out_len (≤ 8160 = 255·32, else ERR_BAD_LENGTH) bytes to
+ * out_ptr. The output must not overlap PRK or info (ERR_BAD_PARAM).
+ */
+int32_t tid_hkdf_expand(tid_ptr_t prk_ptr, uint32_t prk_len, tid_ptr_t info_ptr, uint32_t info_len, tid_ptr_t out_ptr, uint32_t out_len);
+
+/*
+ * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1: `label` without the
+ * "tls13 " prefix (1..249 bytes), context 0..255 bytes, out_len ≤ 8160 (else ERR_BAD_LENGTH). The
+ * output must not overlap the secret (ERR_BAD_PARAM).
+ */
+int32_t tid_hkdf_expand_label(tid_ptr_t secret_ptr, uint32_t secret_len, tid_ptr_t label_ptr, uint32_t label_len, tid_ptr_t context_ptr, uint32_t context_len, tid_ptr_t out_ptr, uint32_t out_len);
+
+/* Number of TLS contexts (16). */
+uint32_t tid_tls_contexts(void);
+
+/*
+ * Open the free context `ctx` for `side` (0 = client, 1 = server) keyed by the session token in
+ * slot key_index (0..7, or -1 = the active slot). ERR_SLOT_EMPTY when the slot holds no token,
+ * ERR_TOKEN_IN_SE when the SE backend keeps its tokens in the SE (tid_se_return_token(0)) and the
+ * wasm has no copy, ERR_WRONG_STATE when the context is open already.
+ */
+int32_t tid_tls_open_slot(uint32_t ctx, uint32_t side, int32_t key_index);
+
+/* Open the free context `ctx` for `side` (0 = client, 1 = server) keyed by the 16-byte PSK at psk_ptr. */
+int32_t tid_tls_open_psk(uint32_t ctx, uint32_t side, tid_ptr_t psk_ptr, uint32_t psk_len);
+
+/* Zero context `ctx` (every secret, both directions); it becomes free. Closing a free context is OK. */
+int32_t tid_tls_close(uint32_t ctx);
+
+/* The PSK binder (32 bytes) over the transcript hash (32) at hash_ptr into out_ptr. Until both directions run on application keys. */
+int32_t tid_tls_binder(uint32_t ctx, tid_ptr_t hash_ptr, tid_ptr_t out_ptr);
+
+/* Compare the 32-byte binder at binder_ptr with the binder over hash_ptr in constant time: OK or ERR_VERIFY_FAILED. */
+int32_t tid_tls_verify_binder(uint32_t ctx, tid_ptr_t hash_ptr, tid_ptr_t binder_ptr);
+
+/*
+ * Handshake secrets from Transcript-Hash(ClientHello..ServerHello) (32 bytes at hash_ptr); both
+ * directions switch to the handshake traffic keys, sequence numbers 0. Once per context.
+ */
+int32_t tid_tls_derive_handshake(uint32_t ctx, tid_ptr_t hash_ptr);
+
+/* Finished.verify_data (32) of `side`'s (0 client, 1 server) handshake traffic secret over hash_ptr into out_ptr. */
+int32_t tid_tls_finished(uint32_t ctx, uint32_t side, tid_ptr_t hash_ptr, tid_ptr_t out_ptr);
+
+/* Compare the 32-byte verify_data at verify_ptr with `side`'s in constant time: OK or ERR_VERIFY_FAILED. */
+int32_t tid_tls_verify_finished(uint32_t ctx, uint32_t side, tid_ptr_t hash_ptr, tid_ptr_t verify_ptr);
+
+/*
+ * Master secret and the application traffic secrets from Transcript-Hash(ClientHello..server
+ * Finished) (32 bytes at hash_ptr). Nothing switches yet. Once per context, after the handshake secrets.
+ */
+int32_t tid_tls_derive_application(uint32_t ctx, tid_ptr_t hash_ptr);
+
+/* Switch direction `dir` (0 = read, 1 = write) to its application traffic keys, sequence 0. Once per direction. */
+int32_t tid_tls_use_application(uint32_t ctx, uint32_t dir);
+
+/* KeyUpdate of direction `dir` (0 = read, 1 = write): the next application traffic secret, new key and IV, sequence 0. */
+int32_t tid_tls_key_update(uint32_t ctx, uint32_t dir);
+
+/*
+ * Seal one record in the write direction: header (5) ‖ encrypted content ‖ type ‖ tag (16), in_len + 22
+ * bytes to out_ptr. `type` 1..255 (ERR_BAD_PARAM), in_len ≤ 16384 (ERR_BAD_LENGTH); in_ptr is
+ * out_ptr + 5 (in place) or disjoint from the record (ERR_BAD_PARAM). ERR_WRONG_STATE before the
+ * handshake secrets; ERR_REPLAY when the sequence number is exhausted.
+ */
+int32_t tid_tls_seal(uint32_t ctx, uint32_t type, tid_ptr_t in_ptr, uint32_t in_len, tid_ptr_t out_ptr);
+
+/*
+ * Open one record (header ‖ ciphertext ‖ tag, rec_len ≤ 5 + 16640, else ERR_BAD_LENGTH) in the
+ * read direction into out_ptr (room for rec_len − 21 bytes; out_ptr is rec_ptr + 5 or disjoint
+ * from the record). OK: the content at out_ptr, its length and real type as two u32 at info_ptr.
+ * ERR_VERIFY_FAILED: bad tag, or a record too short to hold one (nothing written). ERR_BAD_FORMAT:
+ * the inner plaintext is all zeros (nothing left in out). ERR_REPLAY: sequence number exhausted.
+ * The sequence number moves on success only.
+ */
+int32_t tid_tls_open(uint32_t ctx, tid_ptr_t rec_ptr, uint32_t rec_len, tid_ptr_t out_ptr, tid_ptr_t info_ptr);
 
 #ifdef __cplusplus
 }

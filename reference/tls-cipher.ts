@@ -221,17 +221,19 @@ export class ReferenceTlsCipher {
     if (k === undefined) throw new Error("no read keys yet");
     if (record.length > HEADER + MAX_CIPHERTEXT) throw new RangeError(`record must be ≤ ${HEADER + MAX_CIPHERTEXT} bytes`);
     if (out.length < record.length - HEADER) throw new RangeError(`out must hold ${record.length - HEADER} bytes`);
-    if (record.length < HEADER + TAG + 1) return "bad_record_mac";
+    // On failure: out wiped, the sequence number stays (TlsCipher.open).
+    if (record.length < HEADER + TAG + 1) return (out.fill(0), "bad_record_mac");
     const body = record.subarray(HEADER, record.length - TAG);
     const plain = k.gcmCipher.decrypt(k.nonce(), body, record.subarray(record.length - TAG), record.subarray(0, HEADER));
-    if (plain === null) return "bad_record_mac";
-    k.advance();
+    if (plain === null) return (out.fill(0), "bad_record_mac");
     let end = plain.length;
     while (end > 0 && plain[end - 1] === 0) end--;
     if (end === 0) {
       plain.fill(0);
+      out.fill(0);
       return "no_content_type";
     }
+    k.advance();
     const type = plain[end - 1]!;
     out.set(plain.subarray(0, end - 1));
     plain.fill(0);

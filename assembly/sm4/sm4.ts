@@ -127,6 +127,32 @@ export function sm4SetKey(ctx: usize, key: usize): void {
   }
 }
 
+/**
+ * The 16-byte key of the key context `ctx`, written to `key`: the key expansion run backwards.
+ * rk_0..rk_3 are K_4..K_7, and K_i = K_{i+4} ^ T'(K_{i+1} ^ K_{i+2} ^ K_{i+3} ^ CK_i) for
+ * i = 3, 2, 1, 0; MK = K_0..K_3 ^ FK. For a context that keeps only schedules (a session slot)
+ * and must hand its key to a KDF once. Constant time, like sm4SetKey.
+ */
+export function sm4KeyFromSchedule(ctx: usize, key: usize): void {
+  let k4 = load<u32>(ctx), k5 = load<u32>(ctx, 4), k6 = load<u32>(ctx, 8), k7 = load<u32>(ctx, 12);
+  for (let i: i32 = 3; i >= 0; i--) {
+    const c = <u32>i * 28;
+    const ck = ((c & 255) << 24) | (((c + 7) & 255) << 16) | (((c + 14) & 255) << 8) | ((c + 21) & 255);
+    let b: u32;
+    if (ASC_FEATURE_SIMD) b = i32x4.extract_lane(sm4Tau16(i32x4.splat(k4 ^ k5 ^ k6 ^ ck)), 0);
+    else b = sm4TauScalar(k4 ^ k5 ^ k6 ^ ck);
+    const k = k7 ^ b ^ rotl<u32>(b, 13) ^ rotl<u32>(b, 23);
+    k7 = k6;
+    k6 = k5;
+    k5 = k4;
+    k4 = k;
+  }
+  store<u32>(key, bswap<u32>(k4 ^ FK0));
+  store<u32>(key, bswap<u32>(k5 ^ FK1), 4);
+  store<u32>(key, bswap<u32>(k6 ^ FK2), 8);
+  store<u32>(key, bswap<u32>(k7 ^ FK3), 12);
+}
+
 /** The 32 rounds on the four-lane words W0..W3 at st .. st + 48, in place (X32..X35 on return). */
 // @ts-ignore: decorator
 @inline

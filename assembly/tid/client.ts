@@ -8,7 +8,7 @@
 // answer fails with ERR_NO_PENDING_REQUEST, and a rejected answer cannot be retried or probed.
 import {
   OK, ERR_BAD_PARAM, ERR_BUFFER_TOO_SHORT, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS,
-  ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_SLOT_EMPTY, ERR_BUSY, ERR_SE_IO,
+  ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_SLOT_EMPTY, ERR_BUSY, ERR_SE_IO, ERR_TOKEN_IN_SE,
 } from "../status";
 import { inBounds, wipe } from "../mem";
 import { sm4EcbEncrypt, sm4EcbDecrypt } from "../sm4/sm4";
@@ -24,7 +24,7 @@ import {
   resetState,
 } from "./state";
 import {
-  SLOT_COUNT, slotIndexValid, slotLoaded, slotInstall, slotErase, slotEraseAll, slotEcbCtx,
+  SLOT_COUNT, slotIndexValid, slotLoaded, slotInstall, slotErase, slotEraseAll, slotEcbCtx, slotKey,
 } from "./slots";
 import { softBuildAuthcode, softAuthcode, softWipeAuthcode, softValidate } from "./soft";
 import {
@@ -34,6 +34,7 @@ import {
 import { linkPin, linkPinned, linkOpen, LINK_KEY_SIZE } from "./se-link";
 import { seWipeResponse } from "./apdu";
 import { aeadSeal, aeadOpen, AEAD_OVERHEAD, AEAD_COUNTER_SIZE } from "./aead";
+import { tlsCloseAll } from "../tls/key-schedule";
 
 // Private copies (zeroed after each call).
 const sdBuf: usize = memory.data(<i32>SERVER_DATA_MAX, 16);  // server data
@@ -149,6 +150,20 @@ export function getTid(out: usize): i32 {
   return OK;
 }
 
+/**
+ * The session token of slot `i` (-1 = the active slot) into the 16 bytes at `out`, for TID-TLS
+ * (assembly/abi/tls.ts): ERR_BAD_KEY_INDEX, ERR_TOKEN_IN_SE when the slot has no copy because the
+ * SE backend keeps its tokens inside the SE (tid_se_return_token(0)), ERR_SLOT_EMPTY otherwise.
+ */
+export function slotToken(i: i32, out: usize): i32 {
+  if (busy) return ERR_BUSY;
+  const index = i == -1 ? activeSlot : i;
+  if (!slotIndexValid(index)) return ERR_BAD_KEY_INDEX;
+  if (!slotLoaded(index)) return backend == BACKEND_SE && !seReturnToken ? ERR_TOKEN_IN_SE : ERR_SLOT_EMPTY;
+  slotKey(index, out);
+  return OK;
+}
+
 export function slotCount(): i32 {
   return SLOT_COUNT;
 }
@@ -158,10 +173,11 @@ export function lastStatusWord(): i32 {
   return <i32>lastSw;
 }
 
-/** Zero all local state: identity, pending request, options, slots, scratch. */
+/** Zero all local state: identity, pending request, options, slots, TLS contexts, scratch. */
 function closeLocal(): void {
   resetState();
   slotEraseAll();
+  tlsCloseAll();
   wipe(sdBuf, SERVER_DATA_MAX);
   wipe(reqBuf, PENDING_SIZE);
   wipe(tokBuf, TOKEN_SIZE);

@@ -4,6 +4,7 @@
 // is erased; everything is static.
 import { wipe } from "../mem";
 import { sm4GcmInit, sm4GcmKeyCtx, SM4_GCM_CTX_SIZE } from "../sm4/gcm";
+import { sm4KeyFromSchedule } from "../sm4/sm4";
 
 /** Number of session slots (key_index 0..SLOT_COUNT-1). */
 export const SLOT_COUNT: i32 = 8;
@@ -55,6 +56,11 @@ export function slotEraseAll(): void {
 }
 
 export function slotEcbCtx(i: i32): usize { return sm4GcmKeyCtx(slotBase(i) + S_GCM); }
+
+/** The 16-byte key of loaded slot `i` into `out`, recovered from its key schedule (TID-TLS's PSK). */
+export function slotKey(i: i32, out: usize): void {
+  sm4KeyFromSchedule(slotEcbCtx(i), out);
+}
 export function slotGcmCtx(i: i32): usize { return slotBase(i) + S_GCM; }
 
 /**

@@ -6,6 +6,8 @@
 //   get authcode (device) → user server → TID auth server → validate (device) → same token on
 //   both sides → an uplink and a downlink AEAD message → the legacy sym_crypto both ways —
 // printing each step with sizes, hex, wall time and (SE backend) simulated bus time and wire bytes.
+// With --tls the device then talks TID-TLS (docs/tls.md) to an echo user server, mode auth and
+// then mode resume (cli/demo/tls-steps.ts).
 // The steps are in cli/demo/steps.ts, the run and its clean-up in cli/demo/run.ts.
 // Exit 0 only if every step held; 1 with the failed step named otherwise; 2 for a usage error.
 import { EXIT_FAILED, EXIT_OK, UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
@@ -15,7 +17,7 @@ import type { DemoOptions } from "../demo/steps.js";
 
 export type { DemoReport, DemoStep } from "../demo/report.js";
 
-const USAGE = `usage: tid demo [--backend se|soft] [--bus i2c|spi] [--unshielded] [--json] [--build release|debug] [--tamper]
+const USAGE = `usage: tid demo [--backend se|soft] [--bus i2c|spi] [--unshielded] [--json] [--build release|debug] [--tamper] [--tls]
        (npm run demo -- [options] from a clone of the repository)
 
 Run the whole TID flow locally: a reference TID auth server on loopback, a user server, and a
@@ -32,6 +34,9 @@ The auth server comes from @tid-wasm/server (in a clone of the repository it is 
   --build NAME        which wasm build to run (default release)
   --tamper            flip one bit of the server data on its way to the device, to watch the device
                       refuse it (the demo then fails at validate and exits 1)
+  --tls               after loading the device, talk TID-TLS (docs/tls.md) to an echo user server:
+                      authenticate in-band (mode auth), exchange messages, KeyUpdate, close; then
+                      reconnect with the token (mode resume) and do it again (--json: "tls")
 
 Exit codes: 0 every step held, 1 a step failed, 2 usage error.`;
 
@@ -45,6 +50,7 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
       build: { type: "string" },
       tamper: { type: "boolean" },
       unshielded: { type: "boolean" },
+      tls: { type: "boolean" },
     },
     { positionals: false },
   );
@@ -56,8 +62,9 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
   if (values.bus !== undefined && backend === "soft") throw new UsageError("--bus goes with the SE backend (the soft backend has no bus)");
   if (values.unshielded && backend === "soft") throw new UsageError("--unshielded goes with the SE backend (the soft backend has no bus)");
   if (build !== "release" && build !== "debug") throw new UsageError(`--build must be release or debug, got ${JSON.stringify(build)}`);
+  if (values.tls && values.tamper) throw new UsageError("--tamper goes with the plain flow, not --tls");
   return {
-    options: { backend, bus, build, tamper: values.tamper === true, unshielded: values.unshielded === true },
+    options: { backend, bus, build, tamper: values.tamper === true, unshielded: values.unshielded === true, tls: values.tls === true },
     json: values.json === true,
   };
 }
@@ -77,6 +84,15 @@ function summary(report: DemoReport): string[] {
             `link: shielded — after SELECT and OPEN SECURE SESSION every APDU was protected; ${report.busCapture?.length ?? 0} bus frames captured (--json shows them).`,
           ]
         : [`link: UNSHIELDED (--unshielded) — the PSK, the token and SM4 CIPHER data crossed the simulated bus in clear.`];
+  const tls = report.tls;
+  if (tls) {
+    return [
+      "",
+      `all ${report.steps.length} steps held: TID ${report.tid} over TID-TLS (${tls.cipherSuite}), ${tls.connections.map((c) => `mode ${c.mode}`).join(" then ")}, ${tls.bytesEchoed} bytes echoed.`,
+      ...link,
+      `wall time ${round(report.totals.ms, 1)} ms; servers stopped, temporary files removed.`,
+    ];
+  }
   return [
     "",
     `all ${report.steps.length} steps held: TID ${report.tid} authenticated, token ${report.deviceToken} on both sides, messages both ways.`,

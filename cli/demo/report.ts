@@ -7,7 +7,7 @@ import type { OpenedBoard } from "../../hal/open-board.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
 import { toHex } from "../../reference/bytes.js";
 
-/** How many steps a whole run has (the `[ n/12]` of the text output). */
+/** How many steps a whole run has (the `[ n/12]` of the text output); `--tls` has its own count. */
 export const DEMO_STEPS = 12;
 
 export interface DemoStep {
@@ -51,9 +51,28 @@ export interface DemoReport {
   uplink?: { plaintext: string; message: string };
   downlink?: { plaintext: string; message: string };
   symCrypto?: { plaintext: string; deviceCiphertext: string; serverCiphertext: string };
+  /** --tls: the TID-TLS connections */
+  tls?: TlsReport;
   steps: DemoStep[];
   totals: { ms: number; busUs?: number; simMs?: number; wireBytes?: number };
   error?: string;
+}
+
+export interface TlsConnectionReport {
+  mode: "auth" | "resume";
+  tid: string;
+  cipherSuite: string;
+  handshakeMs: number;
+  bytesEchoed: number;
+}
+
+export interface TlsReport {
+  /** the first connection's mode ("auth"); `connections` has each */
+  mode: "auth" | "resume";
+  cipherSuite: string;
+  /** bytes sent and echoed back over all connections */
+  bytesEchoed: number;
+  connections: TlsConnectionReport[];
 }
 
 /** A step failed; the demo stops there. */
@@ -75,6 +94,8 @@ export class StepRunner {
   constructor(
     private readonly report: DemoReport,
     private readonly say: (line: string) => void,
+    /** how many steps the run has (the n/total of the text output) */
+    private readonly total: number = DEMO_STEPS,
   ) {}
 
   /** Run one step: time it (and the simulated bus), print it, record it; a throw fails the demo. */
@@ -108,7 +129,7 @@ export class StepRunner {
     if (rec.busUs !== undefined && rec.wireBytes) {
       timing += `   simulated: bus ${(rec.busUs / 1000).toFixed(2)} ms, ${rec.simMs!.toFixed(1)} ms with SE work, ${rec.wireBytes} wire B`;
     }
-    this.say(`[${String(n).padStart(2)}/${DEMO_STEPS}] ${name.padEnd(50, " ")} ${rec.ok ? "ok  " : "FAIL"} ${timing}`);
+    this.say(`[${String(n).padStart(2)}/${this.total}] ${name.padEnd(50, " ")} ${rec.ok ? "ok  " : "FAIL"} ${timing}`);
     for (const line of rec.detail) this.say(`        ${line}`);
     if (!rec.ok) {
       this.say(`        error: ${rec.error}`);

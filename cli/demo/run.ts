@@ -1,5 +1,5 @@
 // One run of `tid demo` (cli/commands/demo.ts): a temporary directory, the twelve steps of
-// cli/demo/steps.ts in order, and the clean-up — the client closed (its keys zeroed), the board
+// cli/demo/steps.ts in order (with --tls: the set-up steps, then cli/demo/tls-steps.ts), and the clean-up — the client closed (its keys zeroed), the board
 // closed, the auth server stopped and the directory removed — whether the steps held or not, and
 // on Ctrl-C too.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,7 +9,8 @@ import { performance } from "node:perf_hooks";
 import { AeadSession } from "../../reference/aead.js";
 import { destroyAgents } from "../../server/sdk/http-client.js";
 import { TidError } from "../../bindings/errors.js";
-import { addTotals, StepFailed, StepRunner, type DemoReport } from "./report.js";
+import { addTotals, DEMO_STEPS, StepFailed, StepRunner, type DemoReport } from "./report.js";
+import { TLS_DEMO_STEPS, tlsSteps } from "./tls-steps.js";
 import {
   compareTokens,
   downlink,
@@ -27,7 +28,7 @@ import {
   type DemoOptions,
 } from "./steps.js";
 
-/** The twelve steps, in order; a step that fails throws StepFailed and ends the run. */
+/** The twelve steps (or the TID-TLS ones), in order; a step that fails throws StepFailed and ends the run. */
 async function runSteps(ctx: DemoContext): Promise<void> {
   // the counterpart: auth server, user server
   const server = await startServer(ctx);
@@ -35,6 +36,7 @@ async function runSteps(ctx: DemoContext): Promise<void> {
   // the device
   const device = await provisionDevice(ctx, server, user);
   const client = await loadClient(ctx, device);
+  if (ctx.options.tls) return tlsSteps(ctx, client, server, user);
   // one authentication
   const authcode = await getAuthcode(ctx, client);
   const [serverData, serverToken] = await relayToAuthServer(ctx, server, user, authcode);
@@ -60,6 +62,8 @@ async function cleanUp(ctx: DemoContext): Promise<void> {
     // closing erases the slots; a dead simulated SE must not hide the real error
   }
   ctx.opened?.close();
+  const tls = ctx.tlsServer;
+  if (tls) await new Promise<void>((resolve) => tls.close(() => resolve()));
   destroyAgents();
   if (ctx.server) await ctx.server.close();
   rmSync(ctx.tmp, { recursive: true, force: true });
@@ -77,7 +81,13 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
   };
   const boardName = `sim-${options.bus}`;
   if (options.backend === "se") report.board = boardName;
-  const ctx: DemoContext = { options, tmp: mkdtempSync(join(tmpdir(), "tid-demo-")), report, runner: new StepRunner(report, say), say };
+  const ctx: DemoContext = {
+    options,
+    tmp: mkdtempSync(join(tmpdir(), "tid-demo-")),
+    report,
+    runner: new StepRunner(report, say, options.tls ? TLS_DEMO_STEPS : DEMO_STEPS),
+    say,
+  };
 
   // Interrupted (Ctrl-C): stop the server and remove the temporary files before exiting.
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -96,6 +106,7 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
       ? `tid-wasm demo — TID protocol v1, SE backend: the wasm client drives a simulated Fudan Micro SE on ${boardName} (${options.bus === "i2c" ? "I2C 400 kHz at 0x71" : "SPI mode 3, 2 MHz"}, virtual clock)`
       : "tid-wasm demo — TID protocol v1, soft backend: TID and PSK in the wasm, loaded from a sealed key file",
   );
+  if (options.tls) say("then TID-TLS (docs/tls.md): the device authenticates in-band to an echo user server, then resumes with its token");
   say("");
   try {
     await runSteps(ctx);

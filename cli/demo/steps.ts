@@ -5,6 +5,7 @@
 // describes the flow and the wire formats shown.
 import { createHash, createPublicKey, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { Server } from "node:net";
 import { join } from "node:path";
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { SeClient } from "../../hal/se/client.js";
@@ -30,6 +31,8 @@ export interface DemoOptions {
   tamper: boolean;
   /** SE backend: do not pair the SE; every APDU crosses the simulated bus in clear */
   unshielded: boolean;
+  /** talk TID-TLS to an echo user server instead of the AEAD and sym_crypto messages (cli/demo/tls-steps.ts) */
+  tls: boolean;
 }
 
 /** What the steps share: options, the temporary directory, the report, and what they open. */
@@ -46,6 +49,8 @@ export interface DemoContext {
   /** SE backend: PK.SE as pinned when the SE was paired (null: unshielded) */
   linkKey?: Uint8Array | null;
   client?: TidClient;
+  /** --tls: the TID-TLS echo user server */
+  tlsServer?: Server;
 }
 
 export interface UserServer {

@@ -4,7 +4,8 @@
 // - the business-data helpers on that token: sm4Encrypt / sm4Decrypt (raw SM4-ECB, the device's
 //   sym_crypto), seal / open / AeadSession (SM4-GCM messages, the device's tid_seal / tid_open);
 // - keygen: the user server's RSA key pair; request signing and token encryption;
-// - admin calls for provisioning: registerDevice, registerUserServer, setDeviceActive, getDevice.
+// - admin calls for provisioning: registerDevice, registerUserServer, setDeviceActive, getDevice;
+// - createTlsServer: the user server's end of TID-TLS (docs/tls.md).
 // It needs node:crypto and node:http only: no database, nothing native.
 export {
   authDevice,
@@ -37,3 +38,4 @@ export {
   TOKEN_ENCRYPTION,
 } from "./signing.js";
 export { registerDevice, registerUserServer, setDeviceActive, getDevice, getUserServer, type AdminOptions } from "./admin-client.js";
+export { createTlsServer, TidTlsSocket, TidTlsError, type TlsServerOptions } from "./tls-server.js";

@@ -2,7 +2,8 @@
 // for the SE backend on both simulated buses and for the soft backend, in --json mode, with the
 // JSON checked against the protocol's layouts and independently with the server's own AEAD and SM4
 // code; the text mode; a forced failure (--tamper: exit 1, the failing step named); usage errors
-// (exit 2). The compiled bin/tid.js runs it once too, as `npm run demo` does.
+// (exit 2); --tls (TID-TLS to an echo user server, modes auth and resume). The compiled bin/tid.js
+// runs it once too, as `npm run demo` does.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { tid } from "../support/cli.js";
@@ -134,6 +135,42 @@ describe("tid demo", () => {
       expect(err).toMatch(/^tid demo: .*\n\nusage: tid demo /);
     }
     expect((await demo(["--help"])).code).toBe(0);
+  });
+});
+
+describe("tid demo --tls", () => {
+  it.each(["se", "soft"] as const)("--json --backend %s: mode auth then resume over TID-TLS, every byte echoed", async (backend) => {
+    const { code, out, err } = await demo(["--tls", "--json", "--backend", backend]);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as DemoReport;
+    expect(r.ok).toBe(true);
+    expect(r.steps).toHaveLength(9);
+    expect(r.steps.every((s) => s.ok)).toBe(true);
+    const tls = r.tls!;
+    expect(tls.mode).toBe("auth");
+    expect(tls.cipherSuite).toBe("TLS_SM4_GCM_SM3");
+    expect(tls.connections.map((c) => c.mode)).toEqual(["auth", "resume"]);
+    const sent = ["hello over TID-TLS", "the second message", "a third, to be sure"].join("").length;
+    expect(tls.connections.map((c) => c.bytesEchoed)).toEqual([sent, sent]);
+    expect(tls.bytesEchoed).toBe(2 * sent);
+    for (const c of tls.connections) {
+      expect(c.tid).toBe(r.tid);
+      expect(c.cipherSuite).toBe("TLS_SM4_GCM_SM3");
+      expect(c.handshakeMs).toBeGreaterThan(0);
+    }
+  });
+
+  it("text mode prints each step and the summary; --tls with --tamper is a usage error", async () => {
+    const { code, out } = await demo(["--tls", "--backend", "soft"]);
+    expect(code).toBe(0);
+    for (let n = 1; n <= 9; n++) expect(out).toMatch(new RegExp(`^\\[ ?${n}/9\\] .* ok `, "m"));
+    expect(out).toMatch(/TID-TLS connect, mode auth/);
+    expect(out).toMatch(/reconnect, mode resume/);
+    expect(out).toMatch(
+      /^all 9 steps held: TID [0-9a-f]{16} over TID-TLS \(TLS_SM4_GCM_SM3\), mode auth then mode resume, 110 bytes echoed\.$/m,
+    );
+    expect((await demo(["--tls", "--tamper"])).code).toBe(2);
   });
 });
 

@@ -11,6 +11,11 @@
 //   - GHASH through GCM: different keys (so different H) with the same data, and the same key with
 //     different AAD and data;
 //   - SM3 where it is keyed: HMAC-SM3 under different keys, the KDF over different secrets Z;
+//   - TID-TLS: HKDF-SM3 extract / expand / expand-label under different secrets, a context's whole
+//     key schedule (open, binder, handshake secrets, Finished, application secrets, KeyUpdate) under
+//     different PSKs, keying from a session slot (the token recovered from the SM4 schedule), binder
+//     and Finished checks wrong in the first or last byte, record seal and open (good tags, and
+//     tags broken in the header, body or tag) under different keys and content;
 //   - SM2: key generation (d from the `random` import), public key from private, ECDH (different d
 //     for one peer, and different peers for one d), signing (different d, nonce k, digest, message),
 //     encryption's nonce and decryption's key; edge scalars included (1, 2, n − 2, n − 1 for k,
@@ -463,6 +468,186 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
         call: () => x.sm3_kdf!(at(MSG), 64, at(OUT), 100),
       }));
       expectConstantTime(traceRuns(kdfRuns), { off: MSG, len: 64 });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // TID-TLS (HKDF-SM3, the key schedule of a context, record seal and open)
+
+  describe("TID-TLS: the same trace for every PSK, secret and record of one length", () => {
+    const TLS_KEYS = SM4_KEYS; // four 16-byte PSKs: two random, all zeros, all ones
+    const HASH = MSG + 1024,
+      MAC = MSG + 1056,
+      INFO = MSG + 1088,
+      REC = INP,
+      LEN = 100;
+
+    it("tid_hkdf_extract, tid_hkdf_expand and tid_hkdf_expand_label under different secrets", () => {
+      const extract = TLS_KEYS.map(([label, key]) => ({
+        label,
+        setup: () => put(KEY, key),
+        call: () => x.tid_hkdf_extract!(at(MSG), 32, at(KEY), 16, at(OUT)),
+      }));
+      expectConstantTime(traceRuns(extract), { off: KEY, len: 16 });
+      const prks = ["PRK 1", "PRK 2", "PRK 3"];
+      const expand = prks.map((label) => ({
+        label,
+        setup: () => (put(KEY, det(label, 32)), put(AAD, det("info", 20))),
+        call: () => x.tid_hkdf_expand!(at(KEY), 32, at(AAD), 20, at(OUT), 100),
+      }));
+      expectConstantTime(traceRuns(expand), { off: KEY, len: 32 });
+      const label = new TextEncoder().encode("c hs traffic");
+      const expandLabel = prks.map((l) => ({
+        label: l,
+        setup: () => (put(KEY, det(l, 32)), put(AAD, label), put(HASH, det("transcript", 32))),
+        call: () => x.tid_hkdf_expand_label!(at(KEY), 32, at(AAD), label.length, at(HASH), 32, at(OUT), 32),
+      }));
+      expectConstantTime(traceRuns(expandLabel), { off: KEY, len: 32 });
+    });
+
+    /** Contexts 0 (client) and 1 (server) opened afresh with `key` (unrecorded). */
+    const openPair = (key: Uint8Array) => {
+      put(KEY, key);
+      put(HASH, det("transcript", 32));
+      for (const c of [0, 1]) {
+        expect(x.tid_tls_close!(c)).toBe(OK);
+        expect(x.tid_tls_open_psk!(c, c, at(KEY), 16)).toBe(OK);
+      }
+    };
+    /** Both contexts through the handshake to application keys (unrecorded). */
+    const toApplication = () => {
+      for (const c of [0, 1]) {
+        expect(x.tid_tls_derive_handshake!(c, at(HASH))).toBe(OK);
+        expect(x.tid_tls_derive_application!(c, at(HASH))).toBe(OK);
+        expect(x.tid_tls_use_application!(c, 0)).toBe(OK);
+        expect(x.tid_tls_use_application!(c, 1)).toBe(OK);
+      }
+    };
+
+    it("the whole key schedule: open, binder, handshake secrets, both Finished, application secrets, switch, KeyUpdate", () => {
+      const runs = TLS_KEYS.map(([label, key]) => ({
+        label,
+        setup: () => {
+          put(KEY, key);
+          put(HASH, det("transcript", 32));
+          expect(x.tid_tls_close!(0)).toBe(OK);
+        },
+        call: () => {
+          const steps = [
+            () => x.tid_tls_open_psk!(0, 0, at(KEY), 16),
+            () => x.tid_tls_binder!(0, at(HASH), at(MAC)),
+            () => x.tid_tls_derive_handshake!(0, at(HASH)),
+            () => x.tid_tls_finished!(0, 0, at(HASH), at(MAC)),
+            () => x.tid_tls_finished!(0, 1, at(HASH), at(MAC)),
+            () => x.tid_tls_derive_application!(0, at(HASH)),
+            () => x.tid_tls_use_application!(0, 1),
+            () => x.tid_tls_use_application!(0, 0),
+            () => x.tid_tls_key_update!(0, 1),
+            () => x.tid_tls_close!(0),
+          ];
+          for (const step of steps) {
+            const st = step();
+            if (st !== OK) return st;
+          }
+          return OK;
+        },
+      }));
+      expectConstantTime(traceRuns(runs), { off: KEY, len: 16 });
+    });
+
+    it("tid_tls_open_slot: the token recovered from different session slots' key schedules", () => {
+      const runs = TLS_KEYS.map(([label, key]) => ({
+        label,
+        setup: () => {
+          expect(x.tid_set_backend!(1)).toBe(OK);
+          put(ID, det("tid and psk", 24));
+          expect(x.tid_soft_load_identity!(at(ID), 24)).toBe(OK);
+          expect(x.tid_client_init!()).toBe(OK);
+          put(KEY, key);
+          expect(x.tid_client_import_sesskey!(at(KEY), 16, 2)).toBe(OK);
+          put(KEY, new Uint8Array(16));
+          expect(x.tid_tls_close!(0)).toBe(OK);
+        },
+        call: () => x.tid_tls_open_slot!(0, 0, 2),
+      }));
+      expectConstantTime(traceRuns(runs));
+      expect(x.tid_close!()).toBe(OK);
+    });
+
+    it("tid_tls_verify_binder and tid_tls_verify_finished: the same trace whichever byte is wrong", () => {
+      const runs = [0, 31].flatMap((wrong) =>
+        TLS_KEYS.slice(0, 2).map(([label, key]) => ({
+          label: `${label}, byte ${wrong} wrong`,
+          setup: () => {
+            openPair(key);
+            expect(x.tid_tls_binder!(0, at(HASH), at(MAC))).toBe(OK);
+            const m = get(MAC, 32);
+            m[wrong]! ^= 1;
+            put(MAC, m);
+          },
+          call: () => x.tid_tls_verify_binder!(1, at(HASH), at(MAC)),
+        })),
+      );
+      expectConstantTime(traceRuns(runs, ERR_VERIFY_FAILED));
+      const fin = [0, 31].flatMap((wrong) =>
+        TLS_KEYS.slice(0, 2).map(([label, key]) => ({
+          label: `${label}, byte ${wrong} wrong`,
+          setup: () => {
+            openPair(key);
+            for (const c of [0, 1]) expect(x.tid_tls_derive_handshake!(c, at(HASH))).toBe(OK);
+            expect(x.tid_tls_finished!(1, 1, at(HASH), at(MAC))).toBe(OK);
+            const m = get(MAC, 32);
+            m[wrong]! ^= 1;
+            put(MAC, m);
+          },
+          call: () => x.tid_tls_verify_finished!(0, 1, at(HASH), at(MAC)),
+        })),
+      );
+      expectConstantTime(traceRuns(fin, ERR_VERIFY_FAILED));
+    });
+
+    it(`tid_tls_seal and tid_tls_open (good tag), ${LEN}-byte records, different keys and content`, () => {
+      const seal = () => x.tid_tls_seal!(0, 23, at(MSG), LEN, at(REC));
+      const sealRuns = TLS_KEYS.map(([label, key], i) => ({
+        label,
+        setup: () => {
+          openPair(key);
+          toApplication();
+          put(MSG, det(`content ${i}`, LEN));
+        },
+        call: seal,
+      }));
+      expectConstantTime(traceRuns(sealRuns), { off: MSG, len: LEN });
+      const openRuns = TLS_KEYS.map(([label, key], i) => ({
+        label,
+        setup: () => {
+          openPair(key);
+          toApplication();
+          put(MSG, det(`content ${i}`, LEN));
+          expect(seal()).toBe(OK);
+        },
+        call: () => x.tid_tls_open!(1, at(REC), LEN + 22, at(OUT), at(INFO)),
+      }));
+      expectConstantTime(traceRuns(openRuns), { off: REC + 5, len: LEN });
+    });
+
+    it("tid_tls_open with a wrong tag: the same trace whichever byte of the record is wrong", () => {
+      const runs = [0, 5, LEN + 6, LEN + 21].flatMap((wrong) =>
+        TLS_KEYS.slice(0, 2).map(([label, key], i) => ({
+          label: `${label}, record byte ${wrong} wrong`,
+          setup: () => {
+            openPair(key);
+            toApplication();
+            put(MSG, det(`content ${i}`, LEN));
+            expect(x.tid_tls_seal!(0, 23, at(MSG), LEN, at(REC))).toBe(OK);
+            const r = get(REC, LEN + 22);
+            r[wrong]! ^= 0x40;
+            put(REC, r);
+          },
+          call: () => x.tid_tls_open!(1, at(REC), LEN + 22, at(OUT), at(INFO)),
+        })),
+      );
+      expectConstantTime(traceRuns(runs, ERR_VERIFY_FAILED), { off: REC + 5, len: LEN });
     });
   });
 

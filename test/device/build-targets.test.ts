@@ -24,7 +24,12 @@ describe("build targets", () => {
     expect(debug.filter((n) => n.startsWith("tid_test_"))).toEqual([]);
     expect(exportsOf("portable").filter((n) => n.startsWith("tid_test_"))).toEqual([]);
     expect(release.length).toBeGreaterThan(60);
-    expect(test.filter((n) => !release.includes(n)).sort()).toEqual(["tid_test_inject", "tid_test_set_pending"]);
+    expect(test.filter((n) => !release.includes(n)).sort()).toEqual([
+      "tid_test_inject",
+      "tid_test_set_pending",
+      "tid_test_tls_secret",
+      "tid_test_tls_set_seq",
+    ]);
     expect(release.filter((n) => !test.includes(n))).toEqual([]);
   });
 

@@ -106,7 +106,12 @@ describe("include/tid_wasm.h", () => {
     }
     // The test build adds exactly the test hooks, which the header leaves out.
     const test = exportSignatures(readFileSync(path("build/test.wasm")));
-    expect([...test.keys()].filter((n) => !wasm.has(n)).sort()).toEqual(["tid_test_inject", "tid_test_set_pending"]);
+    expect([...test.keys()].filter((n) => !wasm.has(n)).sort()).toEqual([
+      "tid_test_inject",
+      "tid_test_set_pending",
+      "tid_test_tls_secret",
+      "tid_test_tls_set_seq",
+    ]);
   });
 
   it("defines every status of assembly/status.ts with its value", () => {

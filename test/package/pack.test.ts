@@ -105,6 +105,8 @@ describe("the device package (tid-wasm)", () => {
       "dist/bindings/index.js",
       "dist/bindings/index.d.ts",
       "dist/hal/index.js",
+      "dist/bindings/tls/index.js",
+      "dist/bindings/tls/index.d.ts",
       "dist/cli/main.js",
       "dist/server/sdk/index.js",
     ]) {
@@ -126,6 +128,7 @@ describe("the device package (tid-wasm)", () => {
       "./wasm/release": "./build/release.wasm",
       "./wasm/debug": "./build/debug.wasm",
       "./wasm/portable": "./build/portable.wasm",
+      "./tls": { types: "./dist/bindings/tls/index.d.ts", default: "./dist/bindings/tls/index.js" },
     });
   });
 
@@ -201,6 +204,8 @@ describe("the server package (@tid-wasm/server)", () => {
       "dist/server/app/index.js",
       "dist/server/app/index.d.ts",
       "dist/reference/index.js",
+      "dist/server/sdk/tls-server.js",
+      "dist/bindings/tls/server-handshake.js",
     ]) {
       expect(server.files, `the server package must contain ${f}`).toContain(f);
     }

@@ -1,0 +1,71 @@
+// HKDF over HMAC-SM3 (RFC 5869 §2.2–§2.3, Hash.length 32, as RFC 8998 uses it for TLS 1.3) and
+// HKDF-Expand-Label of RFC 8446 §7.1 (HkdfLabel with the "tls13 " prefix). The HMAC is the one of
+// assembly/sm3/hmac.ts; every intermediate block and label lives in static scratch wiped after
+// each call. The caller checks ranges and lengths.
+import { wipe } from "../mem";
+import { HMAC_SM3_CTX_SIZE, hmacSm3, hmacSm3Final, hmacSm3Init, hmacSm3Update } from "../sm3/hmac";
+
+export const HKDF_HASH_SIZE: usize = 32;
+/** RFC 5869 §2.3: L ≤ 255 · HashLen. */
+export const HKDF_MAX_OUTPUT: usize = 255 * 32;
+/** RFC 8446 §7.1: opaque label<7..255> including "tls13 ", so 1..249 bytes of label. */
+export const HKDF_LABEL_MAX: usize = 255 - 6;
+/** RFC 8446 §7.1: opaque context<0..255>. */
+export const HKDF_CONTEXT_MAX: usize = 255;
+
+const ctx: usize = memory.data(<i32>HMAC_SM3_CTX_SIZE, 16);
+// T(i) ‖ the counter byte: one HKDF-Expand block.
+const T: usize = memory.data(32 + 16, 16);
+// HkdfLabel: uint16 length ‖ u8 ‖ "tls13 " ‖ label ‖ u8 ‖ context.
+const INFO: usize = memory.data(2 + 1 + 255 + 1 + 255, 16);
+const PREFIX: usize = memory.data<u8>([0x74, 0x6c, 0x73, 0x31, 0x33, 0x20]); // "tls13 "
+
+/** HKDF-Extract(salt, IKM) = HMAC-SM3(salt, IKM) into the 32 bytes at `out`; an empty salt is 32 zeros. */
+export function hkdfExtract(salt: usize, saltLen: usize, ikm: usize, ikmLen: usize, out: usize): void {
+  // HMAC pads its key with zeros to 64 bytes: an empty salt and 32 zero bytes are the same key.
+  hmacSm3(salt, saltLen, ikm, ikmLen, out);
+}
+
+/**
+ * HKDF-Expand(PRK, info, L): T(i) = HMAC(PRK, T(i-1) ‖ info ‖ i), the first L bytes of
+ * T(1) ‖ T(2) ‖ … into `out`. L ≤ HKDF_MAX_OUTPUT; `out` must not overlap `prk` or `info`
+ * (they are read again for every block).
+ */
+export function hkdfExpand(prk: usize, prkLen: usize, info: usize, infoLen: usize, out: usize, outLen: usize): void {
+  let done: usize = 0;
+  for (let i: u32 = 1; done < outLen; i++) {
+    hmacSm3Init(ctx, prk, prkLen);
+    if (i > 1) hmacSm3Update(ctx, T, HKDF_HASH_SIZE);
+    hmacSm3Update(ctx, info, infoLen);
+    store<u8>(T + HKDF_HASH_SIZE, <u8>i);
+    hmacSm3Update(ctx, T + HKDF_HASH_SIZE, 1);
+    hmacSm3Final(ctx, T);
+    const n = min<usize>(HKDF_HASH_SIZE, outLen - done);
+    memory.copy(out + done, T, n);
+    done += n;
+  }
+  wipe(T, 32 + 16);
+}
+
+/**
+ * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1: HKDF-Expand with
+ * HkdfLabel = uint16 Length ‖ opaque "tls13 " ‖ Label ‖ opaque Context as info. `label` is
+ * without the prefix (1..HKDF_LABEL_MAX bytes), the context ≤ HKDF_CONTEXT_MAX bytes. Secret,
+ * label and context are copied or absorbed before `out` is written, except the secret: `out`
+ * must not overlap it.
+ */
+export function hkdfExpandLabel(
+  secret: usize, secretLen: usize, label: usize, labelLen: usize, context: usize, contextLen: usize,
+  out: usize, outLen: usize,
+): void {
+  store<u8>(INFO, <u8>(outLen >> 8));
+  store<u8>(INFO + 1, <u8>outLen);
+  store<u8>(INFO + 2, <u8>(6 + labelLen));
+  memory.copy(INFO + 3, PREFIX, 6);
+  memory.copy(INFO + 9, label, labelLen);
+  store<u8>(INFO + 9 + labelLen, <u8>contextLen);
+  memory.copy(INFO + 10 + labelLen, context, contextLen);
+  const infoLen: usize = 10 + labelLen + contextLen;
+  hkdfExpand(secret, secretLen, INFO, infoLen, out, outLen);
+  wipe(INFO, infoLen);
+}
