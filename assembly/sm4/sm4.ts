@@ -103,6 +103,24 @@ const FK1: u32 = 0x56aa3350;
 const FK2: u32 = 0x677d9197;
 const FK3: u32 = 0xb27022dc;
 
+/** CK_i of the key expansion (GB/T 32907 §7.3): bytes (4i + j) · 7 mod 256, j = 0..3. */
+// @ts-ignore: decorator
+@inline
+function ck(i: u32): u32 {
+  const c = i * 28;
+  return ((c & 255) << 24) | (((c + 7) & 255) << 16) | (((c + 14) & 255) << 8) | ((c + 21) & 255);
+}
+
+/** T' of the key expansion: τ (the same constant-time S-box, in every lane) then L'. */
+// @ts-ignore: decorator
+@inline
+function keyT(x: u32): u32 {
+  let b: u32;
+  if (ASC_FEATURE_SIMD) b = i32x4.extract_lane(sm4Tau16(i32x4.splat(x)), 0);
+  else b = sm4TauScalar(x);
+  return b ^ rotl<u32>(b, 13) ^ rotl<u32>(b, 23);
+}
+
 /** Expand the 16-byte key at `key` into the key context `ctx` (SM4_KEY_CTX_SIZE bytes). */
 export function sm4SetKey(ctx: usize, key: usize): void {
   let k0 = bswap<u32>(load<u32>(key)) ^ FK0;
@@ -110,14 +128,7 @@ export function sm4SetKey(ctx: usize, key: usize): void {
   let k2 = bswap<u32>(load<u32>(key, 8)) ^ FK2;
   let k3 = bswap<u32>(load<u32>(key, 12)) ^ FK3;
   for (let i: u32 = 0; i < 32; i++) {
-    // CK_i: bytes (4i + j) * 7 mod 256, j = 0..3
-    const c = i * 28;
-    const ck = ((c & 255) << 24) | (((c + 7) & 255) << 16) | (((c + 14) & 255) << 8) | ((c + 21) & 255);
-    // τ of one word: the same constant-time S-box, in every lane
-    let b: u32;
-    if (ASC_FEATURE_SIMD) b = i32x4.extract_lane(sm4Tau16(i32x4.splat(k1 ^ k2 ^ k3 ^ ck)), 0);
-    else b = sm4TauScalar(k1 ^ k2 ^ k3 ^ ck);
-    const rk = k0 ^ b ^ rotl<u32>(b, 13) ^ rotl<u32>(b, 23);
+    const rk = k0 ^ keyT(k1 ^ k2 ^ k3 ^ ck(i));
     k0 = k1;
     k1 = k2;
     k2 = k3;
@@ -136,12 +147,7 @@ export function sm4SetKey(ctx: usize, key: usize): void {
 export function sm4KeyFromSchedule(ctx: usize, key: usize): void {
   let k4 = load<u32>(ctx), k5 = load<u32>(ctx, 4), k6 = load<u32>(ctx, 8), k7 = load<u32>(ctx, 12);
   for (let i: i32 = 3; i >= 0; i--) {
-    const c = <u32>i * 28;
-    const ck = ((c & 255) << 24) | (((c + 7) & 255) << 16) | (((c + 14) & 255) << 8) | ((c + 21) & 255);
-    let b: u32;
-    if (ASC_FEATURE_SIMD) b = i32x4.extract_lane(sm4Tau16(i32x4.splat(k4 ^ k5 ^ k6 ^ ck)), 0);
-    else b = sm4TauScalar(k4 ^ k5 ^ k6 ^ ck);
-    const k = k7 ^ b ^ rotl<u32>(b, 13) ^ rotl<u32>(b, 23);
+    const k = k7 ^ keyT(k4 ^ k5 ^ k6 ^ ck(<u32>i));
     k7 = k6;
     k6 = k5;
     k5 = k4;
