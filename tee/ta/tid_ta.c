@@ -23,12 +23,13 @@ TEE_Result TA_CreateEntryPoint(void) {
 void TA_DestroyEntryPoint(void) {}
 
 TEE_Result TA_OpenSessionEntryPoint(uint32_t param_types, TEE_Param params[4], void **session) {
+  TEE_Result res;
   (void)params;
   if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
     return TEE_ERROR_BAD_PARAMETERS;
   if (g_session_open) return TEE_ERROR_BUSY; /* one state, one user at a time */
   /* opening a session is a power-on: identity from storage, RAM state empty */
-  TEE_Result res = applet_open();
+  res = applet_open();
   if (res != TEE_SUCCESS) {
     applet_close();
     return res;
