@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <tee_internal_api.h>
 
-/* status codes of the module (docs/abi.md "Status codes", include/tid_wasm.h) */
+/* status codes of the module (include/tid_wasm.h; docs/abi.md "Every call") */
 #define CORE_OK 0
 #define CORE_ERR_BAD_LENGTH (-102)
 #define CORE_ERR_NOT_INITIALISED (-200)

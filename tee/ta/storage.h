@@ -1,6 +1,6 @@
 /* The TA's non-volatile identity (docs/tee.md, "Storage"): TID, PSK and the LOCK state in one GP
  * persistent object of TEE_STORAGE_PRIVATE (GP TEE Internal Core API 1.3.1 §5.7), which only this
- * TA can open. The applet's NVM of docs/se-profile.md ("State"). */
+ * TA can open. The applet's NVM of docs/se-profile.md "Conventions". */
 #ifndef TID_TA_STORAGE_H
 #define TID_TA_STORAGE_H
 
