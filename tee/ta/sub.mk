@@ -2,8 +2,7 @@
 # gen/ holds the wasm core translated by wasm2c (`make gen`, see Makefile); it is not committed.
 global-incdirs-y += . gen
 
-# explicit bounds checks in the translated module: a TA has no mmap and no SIGSEGV handler
-cppflags-y += -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0
+# -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 (explicit bounds checks) is set in Makefile's CPPFLAGS
 
 srcs-y += tid_ta.c
 srcs-y += applet.c

@@ -45,8 +45,13 @@ function inputHash(): string {
   return h.digest("hex").slice(0, 16);
 }
 
-/** Build (or reuse) ta_host; returns its path. @throws Error with make's output on failure */
+/**
+ * Build (or reuse) ta_host; returns its path. TID_TA_HOST=path runs the tests on another build
+ * instead (for example one made with -fsanitize=address,undefined, docs/tee.md).
+ * @throws Error with make's output on failure
+ */
 export function buildTaHost(): string {
+  if (process.env.TID_TA_HOST) return process.env.TID_TA_HOST;
   if (!existsSync(WASM)) throw new Error("build/portable.wasm is missing: run `npm run asbuild` first");
   const dir = join(tmpdir(), `tid-ta-host-${inputHash()}`);
   const exe = join(dir, "ta_host");
