@@ -1,6 +1,8 @@
 # Sources of the TID TA for OP-TEE's build (mk/subdir.mk conventions, as in optee_examples).
 # gen/ holds the wasm core translated by wasm2c (`make gen`, see Makefile); it is not committed.
 global-incdirs-y += . gen
+# <math.h> and <alloca.h> for the generated code: OP-TEE's TA libraries have neither
+global-incdirs-y += compat
 
 # -DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0 (explicit bounds checks) is set in Makefile's CPPFLAGS
 
