@@ -30,7 +30,7 @@ const missing = taHostToolsMissing();
 if (missing) console.warn(`test/tee/conformance.test.ts skipped: ${missing}`);
 
 /** What the suite needs of an SE: one APDU exchange, a reset, and the known-answer test hook. */
-export interface ApduTarget {
+interface ApduTarget {
   transmit(capdu: Uint8Array): Promise<Uint8Array>;
   /** RAM state lost, identity kept (power cycle / new TEE session) */
   reset(): Promise<void>;
