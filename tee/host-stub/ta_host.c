@@ -1,0 +1,238 @@
+/* Native test driver for the TID trusted application (docs/tee.md, "Testing without a TEE"): the
+ * TA's own C code (tee/ta/), the wasm core translated by wasm2c and the host stand-in of the GP
+ * API (tee_stub.c) in one program, driven the way a TEE client drives the TA: open a session,
+ * TA_InvokeCommandEntryPoint(TRANSMIT / INFO), close.
+ *
+ *   ta_host [--storage DIR]          one request per stdin line, one answer line on stdout:
+ *     HEX                TRANSMIT this C-APDU (may be empty) → the R-APDU in hex, or the
+ *                        TEE_Result name (and the size asked for, for TEE_ERROR_SHORT_BUFFER)
+ *     !short N HEX       TRANSMIT with an output memref of N bytes
+ *     !oversize N        TRANSMIT an input memref of N zero bytes
+ *     !types T HEX       TRANSMIT with the parameter types T (hex), both memrefs as usual
+ *     !command N         invoke command ID N with no parameters
+ *     !info              INFO → "info version=0100 flags=N lifecycle=N slots=N"
+ *     !reset             close the session and open a new one (a power cycle: RAM state lost)
+ *     !inject HEX        TEST ONLY: the next TEE_GenerateRandom bytes (e.g. Nd ‖ qd of AUTH BEGIN)
+ *   ta_host --kat [--storage DIR]   the worked example (test/vectors/tid-v1-example.json) and the
+ *                        GB/T 32907 SM4 example through TRANSMIT; prints one line per check and
+ *                        exits 0 only when all pass. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tee_internal_api.h>
+#include "tee_stub.h"
+#include "tid_ta.h"
+
+static void *g_session;
+
+static const char *result_name(TEE_Result r) {
+  switch (r) {
+    case TEE_SUCCESS: return "TEE_SUCCESS";
+    case TEE_ERROR_BAD_PARAMETERS: return "TEE_ERROR_BAD_PARAMETERS";
+    case TEE_ERROR_SHORT_BUFFER: return "TEE_ERROR_SHORT_BUFFER";
+    case TEE_ERROR_NOT_SUPPORTED: return "TEE_ERROR_NOT_SUPPORTED";
+    case TEE_ERROR_BUSY: return "TEE_ERROR_BUSY";
+    case TEE_ERROR_CORRUPT_OBJECT: return "TEE_ERROR_CORRUPT_OBJECT";
+    default: return "TEE_ERROR_OTHER";
+  }
+}
+
+static int unhex(const char *s, uint8_t *out, size_t cap, size_t *len) {
+  size_t n = strlen(s), i;
+  if (n % 2 || n / 2 > cap) return -1;
+  for (i = 0; i < n / 2; i++) {
+    unsigned v;
+    if (sscanf(s + 2 * i, "%2x", &v) != 1) return -1;
+    out[i] = (uint8_t)v;
+  }
+  *len = n / 2;
+  return 0;
+}
+
+static void print_hex(const uint8_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) printf("%02x", p[i]);
+}
+
+static TEE_Result open_session(void) {
+  TEE_Param p[4];
+  memset(p, 0, sizeof p);
+  return TA_OpenSessionEntryPoint(TEE_PARAM_TYPES(0, 0, 0, 0), p, &g_session);
+}
+
+static const uint32_t TRANSMIT_TYPES =
+    TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE);
+
+/* TRANSMIT; prints the answer line. The buffers are heap blocks of exactly the sizes given, so a
+ * TA that wrote past them would be caught by the allocator checks of a sanitizer build. */
+static TEE_Result transmit(uint32_t types, const uint8_t *in, size_t in_len, size_t out_cap, uint8_t *rsp, size_t *rsp_len) {
+  TEE_Param p[4];
+  uint8_t *inb = malloc(in_len ? in_len : 1), *outb = malloc(out_cap ? out_cap : 1);
+  TEE_Result r;
+  if (!inb || !outb) exit(2);
+  memcpy(inb, in, in_len);
+  memset(p, 0, sizeof p);
+  p[0].memref.buffer = inb;
+  p[0].memref.size = in_len;
+  p[1].memref.buffer = outb;
+  p[1].memref.size = out_cap;
+  r = TA_InvokeCommandEntryPoint(g_session, TA_TID_CMD_TRANSMIT, types, p);
+  *rsp_len = p[1].memref.size;
+  if (r == TEE_SUCCESS) {
+    if (*rsp_len > out_cap) exit(3);
+    memcpy(rsp, outb, *rsp_len);
+  }
+  free(inb);
+  free(outb);
+  return r;
+}
+
+static void answer(TEE_Result r, const uint8_t *rsp, size_t n) {
+  if (r == TEE_SUCCESS) print_hex(rsp, n);
+  else if (r == TEE_ERROR_SHORT_BUFFER) printf("%s %zu", result_name(r), n);
+  else printf("%s", result_name(r));
+  printf("\n");
+}
+
+static int serve(void) {
+  static char line[8192];
+  static uint8_t buf[4096], rsp[4096];
+  size_t n, rn;
+  while (fgets(line, sizeof line, stdin)) {
+    char *nl = strpbrk(line, "\r\n");
+    if (nl) *nl = 0;
+    if (line[0] != '!') {
+      if (unhex(line, buf, sizeof buf, &n) != 0) {
+        printf("bad-input\n");
+      } else {
+        TEE_Result r = transmit(TRANSMIT_TYPES, buf, n, TA_TID_MAX_RAPDU, rsp, &rn);
+        answer(r, rsp, rn);
+      }
+    } else if (strncmp(line, "!short ", 7) == 0) {
+      char hex[8192];
+      size_t cap;
+      if (sscanf(line + 7, "%zu %8191s", &cap, hex) != 2 || cap > sizeof rsp || unhex(hex, buf, sizeof buf, &n) != 0) {
+        printf("bad-input\n");
+      } else {
+        TEE_Result r = transmit(TRANSMIT_TYPES, buf, n, cap, rsp, &rn);
+        answer(r, rsp, rn);
+      }
+    } else if (strncmp(line, "!oversize ", 10) == 0) {
+      size_t len = (size_t)strtoul(line + 10, NULL, 10);
+      if (len > sizeof buf) {
+        printf("bad-input\n");
+      } else {
+        TEE_Result r;
+        memset(buf, 0, len);
+        r = transmit(TRANSMIT_TYPES, buf, len, TA_TID_MAX_RAPDU, rsp, &rn);
+        answer(r, rsp, rn);
+      }
+    } else if (strncmp(line, "!types ", 7) == 0) {
+      char hex[8192];
+      unsigned types;
+      if (sscanf(line + 7, "%x %8191s", &types, hex) != 2 || unhex(hex, buf, sizeof buf, &n) != 0) {
+        printf("bad-input\n");
+      } else {
+        TEE_Result r = transmit(types, buf, n, TA_TID_MAX_RAPDU, rsp, &rn);
+        answer(r, rsp, rn);
+      }
+    } else if (strncmp(line, "!command ", 9) == 0) {
+      TEE_Param p[4];
+      memset(p, 0, sizeof p);
+      printf("%s\n", result_name(TA_InvokeCommandEntryPoint(g_session, (uint32_t)strtoul(line + 9, NULL, 0), 0, p)));
+    } else if (strcmp(line, "!info") == 0) {
+      TEE_Param p[4];
+      TEE_Result r;
+      memset(p, 0, sizeof p);
+      r = TA_InvokeCommandEntryPoint(g_session, TA_TID_CMD_INFO,
+                                     TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, 0, 0), p);
+      if (r != TEE_SUCCESS) printf("%s\n", result_name(r));
+      else printf("info version=%04x flags=%u lifecycle=%u slots=%u\n", p[0].value.a, p[0].value.b, p[1].value.a, p[1].value.b);
+    } else if (strcmp(line, "!reset") == 0) {
+      TA_CloseSessionEntryPoint(g_session);
+      printf("%s\n", result_name(open_session()));
+    } else if (strncmp(line, "!inject ", 8) == 0) {
+      if (unhex(line + 8, buf, sizeof buf, &n) != 0 || tee_stub_queue_random(buf, n) != 0) printf("bad-input\n");
+      else printf("ok\n");
+    } else {
+      printf("bad-input\n");
+    }
+    fflush(stdout);
+  }
+  return 0;
+}
+
+/* ---- --kat ------------------------------------------------------------------------------------ */
+
+struct step {
+  const char *name, *capdu, *rapdu;
+};
+
+/* test/vectors/tid-v1-example.json through the profile's examples (docs/se-profile.md), with the
+ * example's Nd ‖ qd injected into TEE_GenerateRandom; then GB/T 32907-2016 example 1 (SM4). */
+static const char *KAT_RANDOM =
+    "ec8f9eabc6fbab64689bef2cf4efec9c8f965f5e166f97efe5028ccbdb56c565b9604bd75bd4c15b2587bc2b7faf4757";
+static const struct step KAT[] = {
+    {"select", "00a4040009f05449444150507631", "6f0f8409f05449444150507631850201009000"},
+    {"provision", "80d8000018671007e10029b0a200112233445566778899aabbccddeeff", "9000"},
+    {"get-tid", "80ca000100", "671007e10029b0a29000"},
+    {"auth-begin", "80dc01000600005d19e2af00",
+     "0110021000005d19e2af671007e10029b0a2ec8f9eabc6fbab64689bef2cf4efec9c00007c21c4973df1280a8d487f2bcc388bb49f7f04c0cc"
+     "c71d5d9f2a9ef672cd30a7a06e6e3277a4120afd1d8d38706ccb9c1a65412300a322ad0565b5aab1d9cf728790498d838766b3f5febfa870b6"
+     "fbe1e8c95fd40b288de6664ee59a13ac24ec9000"},
+    {"auth-finish", "80dc028084"
+     "0110021000015d19e2b0671007e10029b0a20f1e2d3c4b5a69788796a5b4c3d2e1f000003b55f1a58e905ee70bfbd33aa84123e2b4449c3e"
+     "09151f8be8a8cb7f972e5e8442e6cccc6e7fe52a0e147a4261a48fb05ac2d627adb769e7beb36a0c5f55d231f371503ea55b37abd4a50aecd11"
+     "60a744006be7050f5ff71e14c69f456751f0b00",
+     "105dd1bc653c4cb2fd6d0d621b3d00969000"},
+    {"slots", "80ca000300", "02000000000000009000"},
+    {"sm4-load", "805a0001100123456789abcdeffedcba9876543210", "9000"},
+    {"sm4-ecb", "80da0101100123456789abcdeffedcba987654321000", "681edf34d206965e86b3e94f536e42469000"},
+};
+
+static int kat(void) {
+  uint8_t buf[1024], rsp[1024], want[1024];
+  size_t n, rn, wn, i;
+  int failed = 0;
+  if (unhex(KAT_RANDOM, buf, sizeof buf, &n) != 0 || tee_stub_queue_random(buf, n) != 0) return 2;
+  for (i = 0; i < sizeof KAT / sizeof KAT[0]; i++) {
+    TEE_Result r;
+    if (unhex(KAT[i].capdu, buf, sizeof buf, &n) != 0 || unhex(KAT[i].rapdu, want, sizeof want, &wn) != 0) return 2;
+    r = transmit(TRANSMIT_TYPES, buf, n, TA_TID_MAX_RAPDU, rsp, &rn);
+    if (r != TEE_SUCCESS || rn != wn || memcmp(rsp, want, wn) != 0) {
+      printf("kat %s FAIL: ", KAT[i].name);
+      answer(r, rsp, rn);
+      failed = 1;
+    } else {
+      printf("kat %s ok\n", KAT[i].name);
+    }
+  }
+  return failed;
+}
+
+int main(int argc, char **argv) {
+  int i, run_kat = 0, rc;
+  TEE_Result r;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--kat") == 0) run_kat = 1;
+    else if (strcmp(argv[i], "--storage") == 0 && i + 1 < argc) tee_stub_set_storage_dir(argv[++i]);
+    else {
+      fprintf(stderr, "usage: ta_host [--kat] [--storage DIR]\n");
+      return 2;
+    }
+  }
+  r = TA_CreateEntryPoint();
+  if (r == TEE_SUCCESS) r = open_session();
+  if (r != TEE_SUCCESS) {
+    fprintf(stderr, "ta_host: opening the session failed: %s\n", result_name(r));
+    return 1;
+  }
+  rc = run_kat ? kat() : serve();
+  TA_CloseSessionEntryPoint(g_session);
+  TA_DestroyEntryPoint();
+  if (tee_stub_live_allocations() != 0) {
+    fprintf(stderr, "ta_host: %ld TEE_Malloc blocks never freed\n", tee_stub_live_allocations());
+    return 1;
+  }
+  return rc;
+}

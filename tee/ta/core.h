@@ -1,0 +1,57 @@
+/* The TID wasm core (build/portable.wasm translated to C by wasm2c as module "tid") inside the TA:
+ * one instance per TA instance, its three imports served by the GP TEE Internal Core API
+ * (docs/tee.md, "The wasm core in C"; the exports and imports are docs/abi.md's). */
+#ifndef TID_TA_CORE_H
+#define TID_TA_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <tee_internal_api.h>
+
+/* status codes of the module (include/tid_wasm.h; docs/abi.md "Every call") */
+#define CORE_OK 0
+#define CORE_ERR_BAD_LENGTH (-102)
+#define CORE_ERR_NOT_INITIALISED (-200)
+#define CORE_ERR_NO_PENDING_REQUEST (-201)
+#define CORE_ERR_SLOT_EMPTY (-202)
+#define CORE_ERR_BAD_FORMAT (-300)
+#define CORE_ERR_UNSUPPORTED_VERSION (-301)
+#define CORE_ERR_UNSUPPORTED_ALGORITHM (-302)
+#define CORE_ERR_TID_MISMATCH (-303)
+#define CORE_ERR_VERIFY_FAILED (-304)
+#define CORE_ERR_BAD_POINT (-400)
+#define CORE_ERR_SE_NOT_CONFIGURED (-505)
+
+#define CORE_TID_SIZE 8
+#define CORE_PSK_SIZE 16
+#define CORE_TOKEN_SIZE 16
+#define CORE_MAX_EXTRA 512
+#define CORE_AUTHCODE_MAX (132 + CORE_MAX_EXTRA)
+#define CORE_SERVER_DATA_MIN 68
+#define CORE_SERVER_DATA_MAX 644
+
+/* Instantiate the module; TEE_ERROR_OUT_OF_MEMORY when it cannot. */
+TEE_Result core_open(void);
+/* Free it; its linear memory (keys, PSK, pending request) is wiped first. */
+void core_close(void);
+
+/* Soft backend with this identity (wiping every slot and the pending request), or with none. */
+int32_t core_load_identity(const uint8_t tid[CORE_TID_SIZE], const uint8_t psk[CORE_PSK_SIZE]);
+void core_forget_identity(void);
+
+/* tid_set_authcode_options + tid_client_get_authcode with the device time `time` served to the
+ * module's `now` import for this one call. *len = capacity in, length out. */
+int32_t core_authcode(uint16_t flags, uint32_t time, const uint8_t *extra, size_t extra_len, uint8_t *out,
+                      size_t *len);
+/* Drop the module's pending request (tid_client_validate_authcode of nothing consumes it). */
+void core_drop_pending(void);
+/* tid_client_validate_authcode: token[16] and *issued (0/1) on CORE_OK. The module's copy of the
+ * token in its slot 0 is erased: the applet keeps its own slots. */
+int32_t core_validate(const uint8_t *data, size_t len, uint8_t token[CORE_TOKEN_SIZE], int *issued);
+
+/* SM4 key handles of the module (sm4_key_set / sm4_ecb_*) used as the applet's session slots. */
+int32_t core_slot_set(uint32_t slot, const uint8_t key[16]);
+void core_slot_clear(uint32_t slot);
+int32_t core_slot_ecb(uint32_t slot, int encrypt, const uint8_t *in, uint8_t *out, size_t len);
+
+#endif
