@@ -2,12 +2,10 @@
 // public link key PK.SE as `tid provision` records it, and its fingerprint for `tid probe`.
 // A pin file is JSON with no secret in it, but whoever can rewrite it can make the host trust
 // another SE, so one that group or others may write is refused.
-import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { writePrivateFile } from "../bindings/private-file.js";
 import { fromHex, toHex } from "../reference/bytes.js";
 import { UsageError } from "./command.js";
-import { readJsonOptionFile } from "./option-file.js";
+import { readJsonOptionFile, writeJsonPrivateFile } from "./option-file.js";
 
 export const LINK_PIN_FORMAT = "tid-wasm pinned SE link key v1";
 export const LINK_KEY_SIZE = 64;
@@ -36,21 +34,18 @@ export function linkKeyFromHex(what: string, hex: unknown): Uint8Array {
 
 /** Write a pin file (0600, atomically; not over an existing file unless `overwrite`). */
 export async function writeLinkPin(path: string, pin: LinkPin, options: { overwrite?: boolean } = {}): Promise<void> {
-  if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
-  const text =
-    JSON.stringify(
-      {
-        format: LINK_PIN_FORMAT,
-        note: "The public link key of a paired secure element: the host trusts the SE that proves this key.",
-        ...(pin.board ? { board: pin.board } : {}),
-        ...(pin.tid ? { tid: pin.tid } : {}),
-        linkKey: toHex(pin.linkKey),
-        fingerprint: linkKeyFingerprint(pin.linkKey),
-      },
-      null,
-      2,
-    ) + "\n";
-  await writePrivateFile(path, text, options);
+  await writeJsonPrivateFile(
+    path,
+    {
+      format: LINK_PIN_FORMAT,
+      note: "The public link key of a paired secure element: the host trusts the SE that proves this key.",
+      ...(pin.board ? { board: pin.board } : {}),
+      ...(pin.tid ? { tid: pin.tid } : {}),
+      linkKey: toHex(pin.linkKey),
+      fingerprint: linkKeyFingerprint(pin.linkKey),
+    },
+    options,
+  );
 }
 
 /** Read a pin file given as `option`; refuses one that group or others may write. */

@@ -8,8 +8,9 @@
 // Outputs (checkDestination): the directory exists and takes a new file, and the file is not there
 // yet (or, with --force, is a regular file to replace) — checked before anything is registered.
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { writePrivateFile } from "../bindings/private-file.js";
 import { UsageError } from "./command.js";
 
 export interface OptionFile {
@@ -150,4 +151,14 @@ export function checkDestination(option: string, path: string, { force }: { forc
   } catch (e) {
     throw new Error(`${option} ${path}: cannot create a file in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+}
+
+/**
+ * Write `value` as indented JSON to a private file (0600, atomically: bindings/private-file.ts),
+ * not over an existing file unless `overwrite` — and if one appears meanwhile, the final link
+ * fails with EEXIST rather than replace it. The state and pin files of `tid provision` use it.
+ */
+export async function writeJsonPrivateFile(path: string, value: object, options: { overwrite?: boolean } = {}): Promise<void> {
+  if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
+  await writePrivateFile(path, JSON.stringify(value, null, 2) + "\n", options);
 }

@@ -5,12 +5,10 @@
 // tests and demos only (docs/protocol.md "Running it"). Beside the chip's NVM it keeps the host's
 // pin of the SE's public link key (docs/se-profile.md "The shielded link"), so one file is the
 // whole simulated board.
-import { existsSync } from "node:fs";
-import { writePrivateFile } from "../bindings/private-file.js";
 import { fromHex, toHex } from "../reference/bytes.js";
 import { PSK_SIZE, TID_SIZE } from "../reference/constants.js";
 import { UsageError } from "./command.js";
-import { readJsonOptionFile, tooOpen } from "./option-file.js";
+import { readJsonOptionFile, tooOpen, writeJsonPrivateFile } from "./option-file.js";
 import { linkKeyFromHex } from "./link-pin.js";
 
 export const SIM_STATE_FORMAT = "tid-wasm simulated SE state v1";
@@ -32,23 +30,20 @@ export interface SimState {
 
 /** Write a simulated SE's state file: JSON, mode 0600, atomically (bindings/private-file.ts). */
 export async function writeSimState(path: string, state: SimState, options: { overwrite?: boolean } = {}): Promise<void> {
-  if (!options.overwrite && existsSync(path)) throw new Error(`${path} exists (use --force to replace it)`);
-  const text =
-    JSON.stringify(
-      {
-        format: SIM_STATE_FORMAT,
-        note: "NVM of a simulated SE (tid provision / tid auth --sim-state). The PSK is in clear: tests and demos only.",
-        ...(state.board ? { board: state.board } : {}),
-        tid: toHex(state.tid),
-        psk: toHex(state.psk),
-        locked: state.locked,
-        ...(state.linkPrivate ? { linkPrivate: toHex(state.linkPrivate) } : {}),
-        ...(state.linkKey ? { linkKey: toHex(state.linkKey) } : {}),
-      },
-      null,
-      2,
-    ) + "\n";
-  await writePrivateFile(path, text, options); // a link that fails with EEXIST rather than replace a file made meanwhile
+  await writeJsonPrivateFile(
+    path,
+    {
+      format: SIM_STATE_FORMAT,
+      note: "NVM of a simulated SE (tid provision / tid auth --sim-state). The PSK is in clear: tests and demos only.",
+      ...(state.board ? { board: state.board } : {}),
+      tid: toHex(state.tid),
+      psk: toHex(state.psk),
+      locked: state.locked,
+      ...(state.linkPrivate ? { linkPrivate: toHex(state.linkPrivate) } : {}),
+      ...(state.linkKey ? { linkKey: toHex(state.linkKey) } : {}),
+    },
+    options,
+  );
 }
 
 /**
