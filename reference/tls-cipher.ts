@@ -3,7 +3,7 @@
 // has the shape of the engine's TlsCipher (bindings/tls/cipher.ts) without importing it — the
 // reference stands alone — so tests can run either side of a connection on it and hold the wasm's
 // WasmTlsCipher to the same bytes.
-import { timingSafeEqual } from "node:crypto";
+import { ctEqual } from "./primitives.js";
 import { Sm4Gcm } from "./sm4-gcm.js";
 import {
   TLS_HASH_SIZE,
@@ -71,13 +71,10 @@ function requireHash(name: string, v: unknown): Uint8Array {
   return v;
 }
 
-function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export class ReferenceTlsCipher {
   readonly cipherSuite = TLS_SM4_GCM_SM3;
-  private psk: Uint8Array | null;
+  /** Early Secret = HKDF-Extract(0, PSK), until the handshake secrets are derived from it */
+  private earlySecret: Uint8Array | null;
   private binderKey: Uint8Array;
   private handshakeSecret: Uint8Array | null = null;
   private hs: Record<Side, Uint8Array> | null = null;
@@ -86,7 +83,7 @@ export class ReferenceTlsCipher {
   private switched: Record<Direction, boolean> = { read: false, write: false };
   private destroyed = false;
 
-  /** `psk` is the 16-byte TID session token (copied). */
+  /** `psk` is the 16-byte TID session token; only the secrets derived from it are kept. */
   constructor(
     readonly side: Side,
     psk: Uint8Array,
@@ -94,9 +91,8 @@ export class ReferenceTlsCipher {
     if (side !== "client" && side !== "server") throw new TypeError(`side must be "client" or "server", got ${String(side)}`);
     if (!(psk instanceof Uint8Array)) throw new TypeError("psk must be a Uint8Array");
     if (psk.length !== 16) throw new RangeError(`psk must be 16 bytes, got ${psk.length}`);
-    this.psk = psk.slice();
-    const e = earlySecrets(this.psk);
-    e.earlySecret.fill(0);
+    const e = earlySecrets(psk);
+    this.earlySecret = e.earlySecret;
     this.binderKey = e.binderKey;
   }
 
@@ -124,14 +120,12 @@ export class ReferenceTlsCipher {
   deriveHandshakeSecrets(transcriptHash: Uint8Array): void {
     this.alive();
     requireHash("transcriptHash", transcriptHash);
-    if (this.psk === null) throw new Error("handshake secrets already derived");
-    const early = hkdfExtract(new Uint8Array(TLS_HASH_SIZE), this.psk);
-    const derived = hkdfExpandLabel(early, "derived", tlsHash(), TLS_HASH_SIZE);
+    if (this.earlySecret === null) throw new Error("handshake secrets already derived");
+    const derived = hkdfExpandLabel(this.earlySecret, "derived", tlsHash(), TLS_HASH_SIZE);
     this.handshakeSecret = hkdfExtract(derived, new Uint8Array(TLS_HASH_SIZE));
-    early.fill(0);
     derived.fill(0);
-    this.psk.fill(0);
-    this.psk = null;
+    this.earlySecret.fill(0);
+    this.earlySecret = null;
     this.hs = {
       client: hkdfExpandLabel(this.handshakeSecret, "c hs traffic", transcriptHash, TLS_HASH_SIZE),
       server: hkdfExpandLabel(this.handshakeSecret, "s hs traffic", transcriptHash, TLS_HASH_SIZE),
@@ -243,7 +237,7 @@ export class ReferenceTlsCipher {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.psk?.fill(0);
+    this.earlySecret?.fill(0);
     this.binderKey.fill(0);
     this.handshakeSecret?.fill(0);
     for (const s of [this.hs, this.ap]) if (s !== null) (s.client.fill(0), s.server.fill(0));

@@ -5,7 +5,8 @@
 // (assembly/tls/): tests compare every secret. Derive-Secret of an extracted secret goes through
 // node's `hkdfSync("sm3", …)` (extract and expand in one call); expanding a secret that is not
 // itself an extract (traffic keys, Finished keys, KeyUpdate) uses HMAC-SM3 directly.
-import { createHash, createHmac, hkdfSync } from "node:crypto";
+import { hkdfSync } from "node:crypto";
+import { hmacSm3 as hmac, sm3 } from "./primitives.js";
 
 export const TLS_HASH_SIZE = 32;
 export const TLS_KEY_SIZE = 16;
@@ -14,18 +15,8 @@ export const TLS_IV_SIZE = 12;
 const ZEROS = new Uint8Array(TLS_HASH_SIZE);
 const enc = new TextEncoder();
 
-function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = createHmac("sm3", key);
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
-
 /** SM3 of the concatenation: Transcript-Hash (§4.4.1), and Hash("") for Derive-Secret with no messages. */
-export function tlsHash(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sm3");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
+export const tlsHash: (...parts: Uint8Array[]) => Uint8Array = sm3;
 
 /** HKDF-Extract(salt, IKM) = HMAC-SM3(salt, IKM) (RFC 5869 §2.2; an empty salt is 32 zeros). */
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
