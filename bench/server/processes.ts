@@ -31,7 +31,11 @@ server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ listening: "htt
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
 `;
 
-function started(child: ChildProcess, what: string): Promise<ServerProcess> {
+/**
+ * A server child that prints one JSON line with its `port` (and, for `tid server`, its
+ * `adminTokenFile`) once it listens: resolves then, rejects with its stderr if it exits first.
+ */
+export function started(child: ChildProcess, what: string): Promise<ServerProcess> {
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { median, round, type BenchOptions, type Impl, type Row, type Suite } from "../harness.js";
+import { started, type ServerProcess } from "../server/processes.js";
 import type { PeerConfig } from "../tls/peer.js";
 import { toHex } from "../../reference/bytes.js";
 import { startAuthServer } from "../../server/app/auth-server.js";
@@ -24,20 +25,10 @@ import { destroyAgents, registerDevice, registerUserServer } from "../../server/
 const PEER = fileURLToPath(new URL("../tls/peer.js", import.meta.url));
 const WRITE = 16384;
 
-/** Starts a server peer; resolves its port and a stop(). */
-function startServer(cfg: PeerConfig): Promise<{ port: number; stop(): void }> {
+/** Starts a server peer; resolves once it listens (its port, and stop()). */
+function startServer(cfg: PeerConfig): Promise<ServerProcess> {
   const child = spawn(process.execPath, [PEER, JSON.stringify({ ...cfg, role: "server" })], { stdio: ["ignore", "pipe", "pipe"] });
-  let err = "";
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.once("exit", (code) => reject(new Error(`tls bench server exited with ${code}: ${err}`)));
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf("\n");
-      if (nl >= 0) resolve({ port: (JSON.parse(out.slice(0, nl)) as { port: number }).port, stop: () => child.kill("SIGTERM") });
-    });
-  });
+  return started(child, "tls bench server");
 }
 
 /** Runs a client peer to its end; resolves its JSON result. */
@@ -59,7 +50,7 @@ async function pair<T>(cfg: PeerConfig): Promise<T> {
   try {
     return await runClient<T>({ ...cfg, port: server.port });
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 
