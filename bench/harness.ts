@@ -15,6 +15,8 @@ export type Impl =
   | "sm-crypto-v2"
   | "sm-crypto"
   | "sim"
+  /** the TID TA behind the fake /dev/tee0, through the TEE client addon (bench/suites/tee.ts) */
+  | "tee"
   | "shielded"
   | "unshielded"
   /** the node:crypto reference of the protocol (reference/), e.g. ReferenceTlsCipher */

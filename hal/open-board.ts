@@ -2,7 +2,8 @@
 // each part lives": implementations are chosen from the board file, never by editing code). Real
 // boards open /dev/i2c-N or /dev/spidevB.C through the bus adapters (hal/bus) on the system clock;
 // simulated boards build the simulated SE (hal/sim) on a virtual clock, with the board's bus speed
-// as the simulated bus rate.
+// as the simulated bus rate; TEE boards open a session with the TID trusted application through
+// /dev/teeN (hal/tee, docs/tee.md) and have no port.
 //
 //   const { link, channel, close } = openBoard("rpi4-i2c");
 //   const atr = await link.atr();
@@ -19,6 +20,7 @@ import type { Link, LinkTiming } from "./link/link.js";
 import { ApduChannel, type ApduChannelOptions } from "./apdu/channel.js";
 import { loadBoard, type Board } from "./boards.js";
 import { createSimulatedSe, type SimulatedSe, type SimulatedSeOptions } from "./sim/index.js";
+import { openTeeLink, type TeeLinkOptions } from "./tee/tee-link.js";
 
 export interface OpenBoardOptions {
   /** Clock for the link (default: SystemClock for hardware, a VirtualClock for sim boards). */
@@ -35,26 +37,44 @@ export interface OpenBoardOptions {
   i2cModule?: I2cBusModule;
   /** Inject the `spi-device` module (tests); default: loaded when needed. */
   spiModule?: SpiDeviceModule;
+  /** Inject the TEE client addon (tests); default: loaded when needed. */
+  teeNative?: TeeLinkOptions["native"];
 }
 
 export interface OpenedBoard {
   board: Board;
-  port: Port;
+  /** The bus port; none on a TEE board, whose link is a TEE session. */
+  port?: Port;
   link: Link;
   channel: ApduChannel;
   clock: Clock;
   /** The simulated SE, for sim boards. */
   se?: SimulatedSe;
-  /** Close the port. */
+  /** Close the port (or the TEE session). */
   close(): void;
 }
 
 /**
  * Open a board by name (see hal/boards.ts, env overrides honoured) or from a loaded Board.
- * @throws BoardError (unknown board / bad field), RangeError, BusError (NO_MODULE, ENOENT, EACCES, …)
+ * @throws BoardError (unknown board / bad field), RangeError, BusError (NO_MODULE, ENOENT, EACCES, …),
+ *   TeeError (TEE boards: NO_MODULE, NO_DEVICE, PERMISSION, TA_NOT_FOUND, NO_SUPPLICANT, BUSY, …)
  */
 export function openBoard(board: Board | string, options: OpenBoardOptions = {}): OpenedBoard {
   const b = typeof board === "string" ? loadBoard(board) : board;
+  if (b.bus === "tee") {
+    const clock = options.clock ?? new SystemClock();
+    const link = openTeeLink({
+      device: b.device,
+      uuid: b.ta,
+      login: b.login,
+      ...(b.group !== undefined ? { group: b.group } : {}),
+      clock,
+      ...(options.trace ? { trace: options.trace } : {}),
+      ...(options.teeNative ? { native: options.teeNative } : {}),
+    });
+    const channel = new ApduChannel(link, options.apdu);
+    return { board: b, link, channel, clock, close: () => link.close() };
+  }
   let port: Port;
   let clock: Clock;
   let se: SimulatedSe | undefined;

@@ -7,12 +7,17 @@
 // unpaired. The link (docs/se-profile.md "The shielded link"): the SE's public link key (GET
 // DATA 00 04) and, when a pin is given (--link-key FILE, or the simulated board's), a secure
 // session opened with it — shown as shielded only when the SE proved the pinned key.
+// On a TEE board (docs/tee.md) the same APDUs go to the TID trusted application through
+// /dev/teeN; there is no ATR, and the probe reads the TA's INFO and says which level the device
+// has: "tee", or "tee (insecure development platform)" when the TA or the board file says the
+// TEE protects nothing (a Raspberry Pi's OP-TEE: no secure boot, no memory firewall, a zero HUK).
 import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { BoardError, listBoards } from "../../hal/boards.js";
 import { LinkUnsupported } from "../../hal/link/errors.js";
 import { SeClient, SeStatusError, type SeIdentity } from "../../hal/se/client.js";
 import type { SelectInfo } from "../../hal/se/commands.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
+import type { TeeLink } from "../../hal/tee/tee-link.js";
 import { toHex } from "../../reference/bytes.js";
 import { linkKeyFingerprint, readLinkPin } from "../link-pin.js";
 
@@ -20,14 +25,15 @@ const USAGE = `usage: tid probe --board NAME [--link-key FILE] [--json] [--blank
 
 Open the board, read the secure element's ATR and the TID applet's identity, and print them.
 
-  --board NAME   a board of boards/ (default: $TID_BOARD); sim-i2c and sim-spi need no hardware
+  --board NAME   a board of boards/ (default: $TID_BOARD); sim-i2c and sim-spi need no hardware;
+                 tee reaches the TID trusted application through /dev/tee0 (OP-TEE)
   --link-key FILE  the SE's pinned public link key (\`tid provision --link-key\`): open a secure
                  session with it to show the link is shielded
   --json         print one JSON document instead of text
   --blank        sim boards only: start the simulated SE without an identity
   --trace        log every bus transaction to stderr (same as TID_DEBUG=hal)
 
-Environment: TID_BOARD, TID_I2C_BUS, TID_I2C_ADDRESS, TID_SPI_DEVICE override the board's wiring
+Environment: TID_BOARD, TID_I2C_BUS, TID_I2C_ADDRESS, TID_SPI_DEVICE, TID_TEE_DEVICE override the board's wiring
 (docs/hal.md).`;
 
 /** The worked example's identity (test/vectors/tid-v1-example.json), for simulated boards. */
@@ -60,7 +66,21 @@ export interface ProbeReport {
   simulated: boolean;
   port: string;
   link: string;
-  speedHz: number;
+  /** the bus clock; null on a TEE board */
+  speedHz: number | null;
+  /** where the identity lives: "se", "tee" or "tee (insecure development platform)" */
+  level: string;
+  /** TEE boards: the TEE driver's version and the TA's INFO */
+  tee?: {
+    implId: number;
+    genCaps: number;
+    taVersion: string | null;
+    /** the TA reports an insecure development platform (INFO flag) */
+    taInsecure: boolean | null;
+    /** the board file says so */
+    boardInsecure: boolean;
+    shieldedLink: boolean | null;
+  };
   atr: string | null;
   atrHistorical: string | null;
   applet: { aid: string; version: string } | null;
@@ -132,7 +152,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     simulated: board.sim,
     port: link.name,
     link: link.kind,
-    speedHz: board.speedHz,
+    speedHz: board.bus === "tee" ? null : board.speedHz,
+    level: board.bus === "tee" ? levelOfTee(board.insecurePlatform, null) : "se",
     atr: null,
     atrHistorical: null,
     applet: null,
@@ -149,6 +170,22 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   };
   let failed: unknown;
   try {
+    if (board.bus === "tee") {
+      const tee = link as TeeLink;
+      report.tee = {
+        implId: tee.version.implId,
+        genCaps: tee.version.genCaps,
+        taVersion: null,
+        taInsecure: null,
+        boardInsecure: board.insecurePlatform,
+        shieldedLink: null,
+      };
+      const info = await tee.info();
+      report.tee.taVersion = `${info.version.major}.${info.version.minor}`;
+      report.tee.taInsecure = info.insecurePlatform;
+      report.tee.shieldedLink = info.shieldedLink;
+      report.level = levelOfTee(board.insecurePlatform, info.insecurePlatform);
+    }
     try {
       const atr = await link.atr();
       report.atr = toHex(atr);
@@ -203,6 +240,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
+/** The level a TEE board gives: insecure when either the board file or the TA itself says so. */
+function levelOfTee(boardInsecure: boolean, taInsecure: boolean | null): string {
+  return boardInsecure || taInsecure === true ? "tee (insecure development platform)" : "tee";
+}
+
 function linkLine(r: ProbeReport): string {
   if (r.shielded) return `shielded: secure session opened with the pinned link key ${r.pinned}`;
   if (r.pinned) return `NOT shielded: the SE did not prove the pinned link key ${r.pinned}${r.linkKey ? ` (it reports ${r.linkKey})` : ""}`;
@@ -229,24 +271,33 @@ function ascii(hexs: string): string {
 
 function text(r: ProbeReport): string {
   const spaced = (h: string): string => h.replace(/(..)(?!$)/g, "$1 ").toUpperCase();
-  const khz = r.speedHz >= 1e6 ? `${r.speedHz / 1e6} MHz` : `${r.speedHz / 1e3} kHz`;
+  const speed = r.speedHz === null ? "" : r.speedHz >= 1e6 ? `, ${r.speedHz / 1e6} MHz` : `, ${r.speedHz / 1e3} kHz`;
+  const noAtr = r.link === "fm-spi" ? "none (FM SPI has no ATR command)" : r.link === "op-tee" ? "none (a TEE has no ATR)" : "—";
   const lines = [
     `board     ${r.board}${r.simulated ? " (simulated SE, virtual clock)" : ""}`,
-    `port      ${r.port} — ${r.link}, ${khz}`,
-    `ATR       ${r.atr ? `${spaced(r.atr)}${r.atrHistorical ? `  (historical bytes "${ascii(r.atrHistorical)}")` : ""}` : r.link === "fm-spi" ? "none (FM SPI has no ATR command)" : "—"}`,
+    `port      ${r.port} — ${r.link}${speed}`,
+    `level     ${r.level}`,
   ];
+  if (r.tee) {
+    const ta = r.tee.taVersion ? `TA v${r.tee.taVersion}${r.tee.taInsecure ? ", reports an insecure development platform" : ""}` : "TA INFO not read";
+    lines.push(`TEE       ${r.tee.implId === 1 ? "OP-TEE" : `implementation ${r.tee.implId}`}; ${ta}`);
+  }
+  lines.push(`ATR       ${r.atr ? `${spaced(r.atr)}${r.atrHistorical ? `  (historical bytes "${ascii(r.atrHistorical)}")` : ""}` : noAtr}`);
   if (r.applet) lines.push(`applet    TID applet v${r.applet.version}, AID ${spaced(r.applet.aid)}`);
   if (r.lifecycle) {
     lines.push(`identity  ${r.tid ? `TID ${r.tid}` : "none (blank SE: provision it first)"}, ${r.lifecycle}`);
   }
   if (r.slots) lines.push(`sessions  ${r.slots.inUse} of ${r.slots.total} slots in use`);
   if (r.lifecycle) lines.push(`link      ${linkLine(r)}`);
-  const bus = `${r.transactions} bus transactions, ${r.wireBytes} wire bytes for ${r.apduBytes} APDU bytes`;
+  const bus =
+    r.link === "op-tee"
+      ? `${r.transactions} TEE invocations, ${r.wireBytes} bytes through shared memory for ${r.apduBytes} APDU bytes`
+      : `${r.transactions} bus transactions, ${r.wireBytes} wire bytes for ${r.apduBytes} APDU bytes`;
   if (r.simulated) {
     lines.push(`bus       simulated bus time ${r.simulatedBusMs} ms; SE busy ${r.simulatedSeBusyMs} ms; ${bus}`);
     lines.push(`elapsed   ${r.elapsedMs} ms simulated (polling and frame delays included)`);
   } else {
-    lines.push(`bus       ${bus}`);
+    lines.push(`${r.link === "op-tee" ? "TEE      " : "bus      "} ${bus}`);
     lines.push(`elapsed   ${r.elapsedMs} ms`);
   }
   return lines.join("\n");
@@ -254,7 +305,7 @@ function text(r: ProbeReport): string {
 
 export const probe: CliCommand = {
   name: "probe",
-  summary: "find and identify the secure element on a board (ATR, TID applet, identity)",
+  summary: "find and identify the secure element (or the TEE's TID applet) on a board (ATR, TID applet, identity, level)",
   usage: USAGE,
   run,
 };

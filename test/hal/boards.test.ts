@@ -15,7 +15,8 @@ import type { I2cBusModule } from "../../hal/bus/i2c.js";
 import { toHex } from "../../reference/bytes.js";
 
 const NO_ENV = { env: {} };
-const ALL = ["rpi3-i2c", "rpi4-i2c", "rpi4-spi", "rpi5-i2c", "sim-i2c", "sim-spi"];
+const ALL = ["rpi3-i2c", "rpi4-i2c", "rpi4-spi", "rpi5-i2c", "sim-i2c", "sim-spi", "tee"];
+const BUS_BOARDS = ALL.filter((b) => b !== "tee");
 
 const tmpRoot = mkdtempSync(join(tmpdir(), "tid-board-"));
 afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
@@ -31,11 +32,11 @@ const I2C_BASE = { name: "custom", bus: "i2c", link: "fm-i2c", busNumber: 1, add
 const SPI_BASE = { name: "custom", bus: "spi", link: "fm-spi", busNumber: 0, chipSelect: 0, mode: 3, speedHz: 2000000 };
 
 describe("shipped boards", () => {
-  it("are the six of the issue", () => {
+  it("are the six bus boards and the TEE board", () => {
     expect(listBoards()).toEqual(ALL);
   });
 
-  it.each(ALL)("%s loads and validates", (name) => {
+  it.each(BUS_BOARDS)("%s loads and validates", (name) => {
     const b = loadBoard(name, NO_ENV);
     expect(b.name).toBe(name);
     expect(b.sim).toBe(name.startsWith("sim-"));
@@ -43,7 +44,7 @@ describe("shipped boards", () => {
     if (b.bus === "i2c") {
       expect(b.address).toBe(0x71);
       expect(b.speedHz).toBe(400_000);
-    } else {
+    } else if (b.bus === "spi") {
       expect(b.mode).toBe(3);
       expect(b.speedHz).toBe(2_000_000);
     }
@@ -141,6 +142,63 @@ describe("environment overrides", () => {
     expect(() => applyEnv(i2c, { TID_I2C_ADDRESS: "0xE2" })).toThrow(/TID_I2C_ADDRESS 0xE2 looks like an 8-bit address.*use 0x71/);
     expect(() => applyEnv(i2c, { TID_I2C_BUS: "i2c-1" })).toThrow(/TID_I2C_BUS must be a bus number/);
     expect(() => applyEnv(loadBoard("rpi4-spi", NO_ENV), { TID_SPI_DEVICE: "spidev0" })).toThrow(/TID_SPI_DEVICE must be a spidev device/);
+  });
+});
+
+describe("the TEE board", () => {
+  const TEE_BASE = { name: "custom", bus: "tee", link: "op-tee" };
+
+  it("tee is the TID TA on /dev/tee0 of an OP-TEE Raspberry Pi 3, an insecure development platform", () => {
+    const b = loadBoard("tee", NO_ENV);
+    expect(b).toMatchObject({
+      bus: "tee",
+      link: "op-tee",
+      sim: false,
+      device: "/dev/tee0",
+      ta: "ee459cd1-d81d-464e-892d-2767e98150dc",
+      login: "public",
+      insecurePlatform: true,
+    });
+    expect(b.description).toMatch(/Raspberry Pi 3.*not secure/s);
+    expect(describeBoard(b)).toBe(
+      "tee: /dev/tee0, TA ee459cd1-d81d-464e-892d-2767e98150dc, login public, op-tee, insecure development platform",
+    );
+  });
+
+  it("defaults: /dev/tee0, the TID TA, login public, insecure unless it says otherwise", () => {
+    expect(parseBoard(TEE_BASE)).toMatchObject({ device: "/dev/tee0", ta: "ee459cd1-d81d-464e-892d-2767e98150dc", login: "public", insecurePlatform: true });
+    expect(parseBoard({ ...TEE_BASE, login: "group", group: 990, insecurePlatform: false })).toMatchObject({ login: "group", group: 990, insecurePlatform: false });
+  });
+
+  it.each([
+    [{ device: "/dev/teepriv0" }, /"device" must be a TEE client device/],
+    [{ device: "/dev/i2c-1" }, /"device" must be a TEE client device/],
+    [{ ta: "EE459CD1-D81D-464E-892D-2767E98150DC" }, /"ta" must be a lower-case UUID/],
+    [{ ta: "ee459cd1" }, /"ta" must be a lower-case UUID/],
+    [{ login: "application" }, /"login" must be one of public, user, group/],
+    [{ login: "group" }, /"group" must be a gid/],
+    [{ login: "public", group: 5 }, /"group" must be absent unless login is "group"/],
+    [{ login: "group", group: -1 }, /"group" must be an integer/],
+    [{ insecurePlatform: "yes" }, /"insecurePlatform" must be true or false/],
+    [{ sim: true }, /"sim" must be false for a tee board/],
+    [{ link: "fm-i2c" }, /"link" must be "op-tee"/],
+    [{ busNumber: 1 }, /unknown field "busNumber" for a tee board; valid fields: name, description, sim, bus, link, device, ta, login, group, insecurePlatform/],
+    [{ timing: {} }, /unknown field "timing"/],
+  ])("refuses %j", (extra, message) => {
+    expect(() => parseBoard({ ...TEE_BASE, ...extra })).toThrow(message);
+  });
+
+  it("TID_TEE_DEVICE moves it to another TEE device, and is checked", () => {
+    const b = loadBoard("tee", { env: { TID_TEE_DEVICE: "/dev/tee1" } });
+    expect(b).toMatchObject({ device: "/dev/tee1", overrides: ["TID_TEE_DEVICE=/dev/tee1"] });
+    expect(describeBoard(b)).toMatch(/\(TID_TEE_DEVICE=\/dev\/tee1\)$/);
+    expect(() => loadBoard("tee", { env: { TID_TEE_DEVICE: "tee1" } })).toThrow(/TID_TEE_DEVICE must be a TEE client device/);
+    // the bus variables do not touch it
+    expect(loadBoard("tee", { env: { TID_I2C_BUS: "3", TID_SPI_DEVICE: "0.1" } }).overrides).toEqual([]);
+  });
+
+  it("openBoard: a TEE board fails cleanly where there is no /dev/tee0", () => {
+    expect(() => openBoard(loadBoard("tee", NO_ENV))).toThrow(expect.objectContaining({ name: "TeeError" }));
   });
 });
 
