@@ -176,7 +176,12 @@ export function teeErrorFromResult(result: number, originNumber: number, target:
   switch (r) {
     case TEEC.ERROR_ITEM_NOT_FOUND:
       if (op === "open-session" && origin === "tee") {
-        return new TeeError("TA_NOT_FOUND", target, "the TEE has no such trusted application: install its .ta file in /lib/optee_armtz/", o);
+        return new TeeError(
+          "TA_NOT_FOUND",
+          target,
+          "the TEE has no such trusted application: install its .ta file in /lib/optee_armtz/",
+          o,
+        );
       }
       break;
     case TEEC.ERROR_COMMUNICATION:
@@ -191,7 +196,12 @@ export function teeErrorFromResult(result: number, originNumber: number, target:
     case TEEC.ERROR_BAD_PARAMETERS:
       return new TeeError("BAD_PARAMETERS", target, "the TEE or the trusted application refused the parameters", o);
     case TEEC.ERROR_TARGET_DEAD:
-      return new TeeError("TARGET_DEAD", target, "the trusted application panicked: its RAM state (slots, pending request) is gone; reset the link", o);
+      return new TeeError(
+        "TARGET_DEAD",
+        target,
+        "the trusted application panicked: its RAM state (slots, pending request) is gone; reset the link",
+        o,
+      );
     case TEEC.ERROR_OUT_OF_MEMORY:
       return new TeeError("OUT_OF_MEMORY", target, "the TEE ran out of memory", o);
   }

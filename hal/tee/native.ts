@@ -38,7 +38,13 @@ export interface TeeNative {
   version(ctx: TeeNativeContext): TeeNativeVersion;
   openSession(ctx: TeeNativeContext, uuid: Uint8Array, login: 0 | 1 | 2, gid?: number): TeeNativeResult & { session: number };
   invoke(ctx: TeeNativeContext, session: number, cmd: number, types: number[], params: TeeNativeParam[]): TeeNativeInvokeResult;
-  invokeAsync(ctx: TeeNativeContext, session: number, cmd: number, types: number[], params: TeeNativeParam[]): Promise<TeeNativeInvokeResult>;
+  invokeAsync(
+    ctx: TeeNativeContext,
+    session: number,
+    cmd: number,
+    types: number[],
+    params: TeeNativeParam[],
+  ): Promise<TeeNativeInvokeResult>;
   cancel(ctx: TeeNativeContext, session: number, cancelId: number): void;
   closeSession(ctx: TeeNativeContext, session: number): void;
   close(ctx: TeeNativeContext): void;

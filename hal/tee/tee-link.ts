@@ -114,7 +114,8 @@ interface ResolvedOptions {
 function resolveOptions(options: TeeLinkOptions): ResolvedOptions {
   if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
   for (const k of Object.keys(options)) {
-    if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new TypeError(`TeeLink options: unknown field "${k}"; valid fields: ${OPTION_KEYS.join(", ")}`);
+    if (!(OPTION_KEYS as readonly string[]).includes(k))
+      throw new TypeError(`TeeLink options: unknown field "${k}"; valid fields: ${OPTION_KEYS.join(", ")}`);
   }
   const device = options.device ?? "/dev/tee0";
   if (typeof device !== "string" || device.length === 0 || device.includes("\0")) {
@@ -128,16 +129,23 @@ function resolveOptions(options: TeeLinkOptions): ResolvedOptions {
   const group = options.group;
   if (login === "group") {
     if (typeof group !== "number") throw new TypeError(`options.group must be a gid (a number) for login "group", got ${typeof group}`);
-    if (!Number.isInteger(group) || group < 0 || group > 0xfffffffe) throw new RangeError(`options.group must be an integer gid in 0..4294967294, got ${group}`);
+    if (!Number.isInteger(group) || group < 0 || group > 0xfffffffe)
+      throw new RangeError(`options.group must be an integer gid in 0..4294967294, got ${group}`);
   } else if (group !== undefined) {
     throw new TypeError(`options.group is only for login "group" (login is "${login}")`);
   }
   if (options.trace !== undefined && typeof options.trace !== "function") throw new TypeError("options.trace must be a function");
   if (options.lock !== undefined && !(options.lock instanceof BusLock)) throw new TypeError("options.lock must be a BusLock");
-  if (options.clock !== undefined && (typeof options.clock !== "object" || options.clock === null || typeof options.clock.now !== "function")) {
+  if (
+    options.clock !== undefined &&
+    (typeof options.clock !== "object" || options.clock === null || typeof options.clock.now !== "function")
+  ) {
     throw new TypeError("options.clock must be a Clock");
   }
-  if (options.native !== undefined && (typeof options.native !== "object" || options.native === null || typeof options.native.open !== "function")) {
+  if (
+    options.native !== undefined &&
+    (typeof options.native !== "object" || options.native === null || typeof options.native.open !== "function")
+  ) {
     throw new TypeError("options.native must be the @tid-wasm/tee-client interface");
   }
   return {
@@ -225,10 +233,17 @@ export class TeeLink implements Link {
     return this.lock.runSync("transceive", () => {
       this.begin(apdu);
       try {
-        let step = this.transmitStep(apdu, TEE_MAX_RESPONSE, (types, params) => this.native.invoke(this.context(), this.sessionId(), TEE_CMD_TRANSMIT, types, params));
+        let step = this.transmitStep(apdu, TEE_MAX_RESPONSE, (types, params) =>
+          this.native.invoke(this.context(), this.sessionId(), TEE_CMD_TRANSMIT, types, params),
+        );
         if ("retry" in step) {
           const size = step.retry;
-          step = this.transmitStep(apdu, size, (types, params) => this.native.invoke(this.context(), this.sessionId(), TEE_CMD_TRANSMIT, types, params), true);
+          step = this.transmitStep(
+            apdu,
+            size,
+            (types, params) => this.native.invoke(this.context(), this.sessionId(), TEE_CMD_TRANSMIT, types, params),
+            true,
+          );
         }
         return this.end((step as { done: Uint8Array }).done);
       } catch (e) {
@@ -265,7 +280,9 @@ export class TeeLink implements Link {
 
   /** INFO: the applet's version, flags, lifecycle and slots. */
   infoSync(): TeeAppletInfo {
-    return this.lock.runSync("info", () => this.parseInfo(this.invokeChecked(TEE_CMD_INFO, [VALUE_OUTPUT, VALUE_OUTPUT, NONE, NONE], [null, null, null, null])));
+    return this.lock.runSync("info", () =>
+      this.parseInfo(this.invokeChecked(TEE_CMD_INFO, [VALUE_OUTPUT, VALUE_OUTPUT, NONE, NONE], [null, null, null, null])),
+    );
   }
 
   info(): Promise<TeeAppletInfo> {
@@ -327,7 +344,9 @@ export class TeeLink implements Link {
   private sessionId(): number {
     this.context();
     if (this.session === null) {
-      throw new TeeError("CLOSED", this.name, "the link has no session: the last reset could not reopen it; reset() again or close()", { op: "invoke" });
+      throw new TeeError("CLOSED", this.name, "the link has no session: the last reset could not reopen it; reset() again or close()", {
+        op: "invoke",
+      });
     }
     return this.session;
   }
@@ -405,20 +424,29 @@ export class TeeLink implements Link {
   /** Interprets one TRANSMIT's result: the R-APDU, a retry with the size the TA asks for, or an error. */
   private transmitResult(r: TeeNativeInvokeResult, apdu: Uint8Array, out: Uint8Array, isRetry: boolean): Step {
     const size = (r.params[1] as { size?: number } | null)?.size;
-    this.trace?.(`TEE TRANSMIT → ${teeResultName(r.result)} (${teeOriginName(r.origin) ?? r.origin})${typeof size === "number" ? ` ${size} bytes` : ""}`);
+    this.trace?.(
+      `TEE TRANSMIT → ${teeResultName(r.result)} (${teeOriginName(r.origin) ?? r.origin})${typeof size === "number" ? ` ${size} bytes` : ""}`,
+    );
     if (r.result === TEEC.ERROR_SHORT_BUFFER && !isRetry && typeof size === "number" && size > out.length) {
       if (size > this.maxOutput(apdu)) {
-        throw new TeeError("SHORT_BUFFER", this.name, `the TA asks for ${size} bytes of output; the shared memory has room for ${this.maxOutput(apdu)}`, {
-          op: "invoke",
-          result: r.result,
-          ...(teeOriginName(r.origin) ? { origin: teeOriginName(r.origin)! } : {}),
-        });
+        throw new TeeError(
+          "SHORT_BUFFER",
+          this.name,
+          `the TA asks for ${size} bytes of output; the shared memory has room for ${this.maxOutput(apdu)}`,
+          {
+            op: "invoke",
+            result: r.result,
+            ...(teeOriginName(r.origin) ? { origin: teeOriginName(r.origin)! } : {}),
+          },
+        );
       }
       return { retry: size };
     }
     if (r.result !== TEEC.SUCCESS) throw teeErrorFromResult(r.result, r.origin, this.name, "invoke");
     if (typeof size !== "number" || size < 2 || size > out.length) {
-      throw new TeeError("IO", this.name, `TRANSMIT returned ${String(size)} bytes for a buffer of ${out.length}: not an R-APDU`, { op: "invoke" });
+      throw new TeeError("IO", this.name, `TRANSMIT returned ${String(size)} bytes for a buffer of ${out.length}: not an R-APDU`, {
+        op: "invoke",
+      });
     }
     this.stats.wireBytesIn += size;
     const rsp = out.slice(0, size);
@@ -498,7 +526,8 @@ function systemError(e: unknown, target: string, op: TeeOp): unknown {
 
 function checkApdu(apdu: unknown): asserts apdu is Uint8Array {
   if (!(apdu instanceof Uint8Array)) throw new TypeError(`apdu must be a Uint8Array, got ${apdu === null ? "null" : typeof apdu}`);
-  if (apdu.length > TEE_MAX_COMMAND) throw new RangeError(`apdu must be at most ${TEE_MAX_COMMAND} bytes (a short APDU), got ${apdu.length}`);
+  if (apdu.length > TEE_MAX_COMMAND)
+    throw new RangeError(`apdu must be at most ${TEE_MAX_COMMAND} bytes (a short APDU), got ${apdu.length}`);
 }
 
 /**

@@ -49,7 +49,13 @@ export function openSession(ctx: TeeContext, uuid: Uint8Array, login: 0 | 1 | 2,
 /** TEE_IOC_INVOKE on the calling thread. */
 export function invoke(ctx: TeeContext, session: number, cmd: number, types: TeeParamType[], params: TeeParam[]): TeeInvokeResult;
 /** TEE_IOC_INVOKE on a libuv worker thread; output memrefs are filled before the Promise resolves. */
-export function invokeAsync(ctx: TeeContext, session: number, cmd: number, types: TeeParamType[], params: TeeParam[]): Promise<TeeInvokeResult>;
+export function invokeAsync(
+  ctx: TeeContext,
+  session: number,
+  cmd: number,
+  types: TeeParamType[],
+  params: TeeParam[],
+): Promise<TeeInvokeResult>;
 export function cancel(ctx: TeeContext, session: number, cancelId: number): void;
 export function closeSession(ctx: TeeContext, session: number): void;
 /** Unmap the shared memory and close the device; idempotent. */

@@ -49,7 +49,8 @@ function fakeNative(opts: { open?: Error; session?: Answer[]; shmSize?: number }
     }
     const apdu = params[0] as Uint8Array;
     const out = params[1] as Uint8Array;
-    if (a !== undefined && a.result !== 0) return { result: a.result, origin: a.origin, params: [{ size: apdu.length }, { size: a.size ?? out.length }, null, null] };
+    if (a !== undefined && a.result !== 0)
+      return { result: a.result, origin: a.origin, params: [{ size: apdu.length }, { size: a.size ?? out.length }, null, null] };
     const rsp = a?.rsp ?? Uint8Array.of(apdu[1] ?? 0, apdu.length, 0x90, 0x00);
     if (rsp.length <= out.length) out.set(rsp);
     void types;
@@ -250,8 +251,20 @@ describe("TeeLink exchanges", () => {
     answers.push({ result: TEEC.ERROR_BUSY, origin: ORIGIN_TEE });
     await expect(link.transceive(fromHex("00b0000000"))).rejects.toMatchObject({ code: "BUSY" });
     link.infoSync();
-    expect(link.stats).toMatchObject({ exchanges: 3, failures: 1, apduBytesOut: 22, apduBytesIn: 8, transactions: 4, wireBytesOut: 22, wireBytesIn: 8 });
-    expect(lines.slice(0, 3)).toEqual(["TEE open-session → TEEC_SUCCESS (trusted-app)", "APDU> 00 a4 04 00 07 d1 56 00 01 01 00 01", "TEE TRANSMIT → TEEC_SUCCESS (trusted-app) 4 bytes"]);
+    expect(link.stats).toMatchObject({
+      exchanges: 3,
+      failures: 1,
+      apduBytesOut: 22,
+      apduBytesIn: 8,
+      transactions: 4,
+      wireBytesOut: 22,
+      wireBytesIn: 8,
+    });
+    expect(lines.slice(0, 3)).toEqual([
+      "TEE open-session → TEEC_SUCCESS (trusted-app)",
+      "APDU> 00 a4 04 00 07 d1 56 00 01 01 00 01",
+      "TEE TRANSMIT → TEEC_SUCCESS (trusted-app) 4 bytes",
+    ]);
     expect(lines).toContain("APDU< a4 0c 90 00");
     expect(lines.some((l) => l.startsWith("FAIL BUSY"))).toBe(true);
     link.resetStats();
@@ -266,7 +279,10 @@ describe("TeeLink exchanges", () => {
     answers.push({ result: TEEC.ERROR_SHORT_BUFFER, origin: ORIGIN_TA, size: 300 }, { result: 0, origin: ORIGIN_TA, rsp: long });
     expect(link.transceiveSync(SELECT)).toEqual(long);
     expect(calls.slice(2).map((c) => (c.args[3] as unknown[])[1])).toEqual([258, 300]);
-    answers.push({ result: TEEC.ERROR_SHORT_BUFFER, origin: ORIGIN_TA, size: 300 }, { result: TEEC.ERROR_SHORT_BUFFER, origin: ORIGIN_TA, size: 400 });
+    answers.push(
+      { result: TEEC.ERROR_SHORT_BUFFER, origin: ORIGIN_TA, size: 300 },
+      { result: TEEC.ERROR_SHORT_BUFFER, origin: ORIGIN_TA, size: 400 },
+    );
     await expect(link.transceive(SELECT)).rejects.toMatchObject({ code: "SHORT_BUFFER", op: "invoke" });
     expect(link.stats).toMatchObject({ exchanges: 2, failures: 1, transactions: 4 });
   });
@@ -330,10 +346,22 @@ describe("TeeLink exchanges", () => {
 describe("TeeLink INFO, reset and close", () => {
   it("reads INFO with two VALUE_OUTPUT parameters", async () => {
     const { link, calls, answers } = open();
-    expect(link.infoSync()).toEqual({ version: { major: 1, minor: 0 }, insecurePlatform: true, shieldedLink: true, lifecycle: "personalised", slots: 8 });
+    expect(link.infoSync()).toEqual({
+      version: { major: 1, minor: 0 },
+      insecurePlatform: true,
+      shieldedLink: true,
+      lifecycle: "personalised",
+      slots: 8,
+    });
     expect(calls.at(-1)).toEqual({ fn: "invoke", args: [7, 1, [2, 2, 0, 0], [null, null, null, null]] });
     answers.push({ result: 0, origin: ORIGIN_TA, values: [0x0102, 2, 2, 4] });
-    expect(await link.info()).toEqual({ version: { major: 1, minor: 2 }, insecurePlatform: false, shieldedLink: false, lifecycle: "locked", slots: 4 });
+    expect(await link.info()).toEqual({
+      version: { major: 1, minor: 2 },
+      insecurePlatform: false,
+      shieldedLink: false,
+      lifecycle: "locked",
+      slots: 4,
+    });
     answers.push({ result: 0, origin: ORIGIN_TA, values: [0x0100, 0, 3, 8] });
     expect(catchErr(() => link.infoSync())).toMatchObject({ code: "IO" });
     answers.push({ result: TEEC.ERROR_TARGET_DEAD, origin: ORIGIN_TEE });
@@ -355,7 +383,12 @@ describe("TeeLink INFO, reset and close", () => {
   });
 
   it("after a reset that cannot reopen, refuses exchanges until a reset succeeds", () => {
-    const fake = fakeNative({ session: [{ result: 0, origin: ORIGIN_TA }, { result: TEEC.ERROR_BUSY, origin: ORIGIN_TA }] });
+    const fake = fakeNative({
+      session: [
+        { result: 0, origin: ORIGIN_TA },
+        { result: TEEC.ERROR_BUSY, origin: ORIGIN_TA },
+      ],
+    });
     const { link } = open(fake);
     expect(catchErr(() => link.resetSync())).toMatchObject({ code: "BUSY", op: "open-session" });
     expect(catchErr(() => link.transceiveSync(SELECT))).toMatchObject({ code: "CLOSED" });
