@@ -153,7 +153,7 @@ export function teeErrorFromSystem(err: unknown, target: string, op: TeeOp): Tee
         "PERMISSION",
         target,
         op === "open"
-          ? `permission denied: add the user to the group that owns the device (OP-TEE's udev rule: group "tee", mode 0660) and log in again (${msg})`
+          ? `permission denied: add the user to the group that owns the device (\`ls -l\` shows it; OP-TEE's udev rule gives it mode 0660 and group "tee" or "teeclnt", depending on the build) and log in again (${msg})`
           : `permission denied by the TEE driver: a group login needs a group the process is in (${msg})`,
         { op, errno, cause: err },
       );
