@@ -162,7 +162,7 @@ describe("openTeeLink", () => {
       const e = catchErr(() => openTeeLink({ native: fake.native }));
       expect(e).toBeInstanceOf(TeeError);
       expect(e).toMatchObject({ code, op: "open", cause: err, status: "ERR_SE_IO" });
-      if (err.message.startsWith("E")) expect((e as TeeError).errno).toBe((err as { code: string }).code);
+      if (err.message.startsWith("E")) expect((e as TeeError).errno).toBe((err as unknown as { code: string }).code);
     });
   }
 

@@ -110,6 +110,7 @@ suite(missing === null ? "the @tid-wasm/tee-client addon" : `the @tid-wasm/tee-c
       out(g.result);
       tee.cancel(ctx, g.session, 1);
       try { tee.cancel(ctx, g.session, -1); } catch (e) { out(err(e)); }
+      try { tee.cancel(ctx, g.session + 50, 0); out("cancelled"); } catch (e) { out(err(e)); }
       tee.close(ctx);
       tee.close(ctx);
       try { tee.openSession(ctx, uuid, 0); } catch (e) { out(err(e)); }
@@ -140,8 +141,9 @@ suite(missing === null ? "the @tid-wasm/tee-client addon" : `the @tid-wasm/tee-c
     expect(rest[12]).toMatchObject({ code: "EINVAL" });
     expect(rest[13]).toBe(0);
     expect(rest[14]).toMatchObject({ name: "RangeError", message: expect.stringMatching(/^cancelId must be/) });
-    expect(rest[15]).toMatchObject({ code: "ERR_TEE_CLOSED" });
+    expect(rest[15]).toMatchObject({ code: "EINVAL", syscall: "ioctl", message: expect.stringContaining("TEE_IOC_CANCEL") });
     expect(rest[16]).toMatchObject({ code: "ERR_TEE_CLOSED" });
+    expect(rest[17]).toMatchObject({ code: "ERR_TEE_CLOSED" });
   }, 30_000);
 
   it("checks invoke's arguments, packs memrefs into the shared memory and copies outputs back only when they fit", async () => {

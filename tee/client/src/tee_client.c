@@ -58,7 +58,6 @@ typedef struct {
   size_t shm_size; /* as the kernel allocated it */
   int32_t shm_id;
   struct tee_ioctl_version_data version;
-  uint32_t next_cancel_id;
 } tee_context;
 
 static void wipe(void *p, size_t n) {
@@ -297,7 +296,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   ctx->shm_size = mapped;
   ctx->shm_id = alloc.id;
   ctx->version = vers;
-  ctx->next_cancel_id = 1;
   wipe(ctx->shm, ctx->shm_size);
 
   napi_value ext;
@@ -387,7 +385,6 @@ static napi_value js_open_session(napi_env env, napi_callback_info info) {
     pthread_mutex_unlock(&ctx->lock);
     return throw_closed(env);
   }
-  buf.arg.cancel_id = ctx->next_cancel_id++;
   int rc = ioctl(ctx->fd, TEE_IOC_OPEN_SESSION, &data);
   int e = errno;
   pthread_mutex_unlock(&ctx->lock);
@@ -417,7 +414,11 @@ static napi_value js_close_session(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* Not serialised with the mutex: a cancellation is meant to reach a call in progress. */
+/*
+ * Not serialised with the mutex: a cancellation is meant to reach a call in progress. Every call
+ * of this addon carries cancel ID 0, as libteec's do, so cancel(ctx, session, 0) is the one that
+ * reaches the session's call under way.
+ */
 static napi_value js_cancel(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   get_args(env, info, 3, argv);
