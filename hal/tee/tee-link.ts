@@ -233,18 +233,8 @@ export class TeeLink implements Link {
     return this.lock.runSync("transceive", () => {
       this.begin(apdu);
       try {
-        let step = this.transmitStep(apdu, TEE_MAX_RESPONSE, (types, params) =>
-          this.native.invoke(this.context(), this.sessionId(), TEE_CMD_TRANSMIT, types, params),
-        );
-        if ("retry" in step) {
-          const size = step.retry;
-          step = this.transmitStep(
-            apdu,
-            size,
-            (types, params) => this.native.invoke(this.context(), this.sessionId(), TEE_CMD_TRANSMIT, types, params),
-            true,
-          );
-        }
+        let step = this.transmit(apdu, TEE_MAX_RESPONSE, false);
+        if ("retry" in step) step = this.transmit(apdu, step.retry, true);
         return this.end((step as { done: Uint8Array }).done);
       } catch (e) {
         return this.fail(e);
@@ -261,8 +251,8 @@ export class TeeLink implements Link {
     return this.lock.run(async () => {
       this.begin(apdu);
       try {
-        let step = await this.transmitStepAsync(apdu, TEE_MAX_RESPONSE, false);
-        if ("retry" in step) step = await this.transmitStepAsync(apdu, step.retry, true);
+        let step = await this.transmitAsync(apdu, TEE_MAX_RESPONSE, false);
+        if ("retry" in step) step = await this.transmitAsync(apdu, step.retry, true);
         return this.end((step as { done: Uint8Array }).done);
       } catch (e) {
         return this.fail(e);
@@ -454,41 +444,41 @@ export class TeeLink implements Link {
     return { done: rsp };
   }
 
-  private transmitStep(
+  /** The arguments of one TRANSMIT with `room` bytes of output, counted as one ioctl. */
+  private transmitCall(
     apdu: Uint8Array,
     room: number,
-    invoke: (types: number[], params: TeeNativeParam[]) => TeeNativeInvokeResult,
-    isRetry = false,
-  ): Step {
-    const out = new Uint8Array(room);
-    this.context();
-    this.sessionId();
-    this.stats.transactions++;
-    let r: TeeNativeInvokeResult;
-    try {
-      r = invoke([MEMREF_INPUT, MEMREF_OUTPUT, NONE, NONE], [apdu, out, null, null]);
-    } catch (e) {
-      throw systemError(e, this.name, "invoke");
-    }
-    this.stats.wireBytesOut += apdu.length;
-    try {
-      return this.transmitResult(r, apdu, out, isRetry);
-    } finally {
-      out.fill(0);
-    }
-  }
-
-  private async transmitStepAsync(apdu: Uint8Array, room: number, isRetry: boolean): Promise<Step> {
-    const out = new Uint8Array(room);
+  ): { out: Uint8Array; args: [TeeNativeContext, number, number, number[], TeeNativeParam[]] } {
     const ctx = this.context();
     const session = this.sessionId();
+    const out = new Uint8Array(room);
     this.stats.transactions++;
+    return { out, args: [ctx, session, TEE_CMD_TRANSMIT, [MEMREF_INPUT, MEMREF_OUTPUT, NONE, NONE], [apdu, out, null, null]] };
+  }
+
+  private transmit(apdu: Uint8Array, room: number, isRetry: boolean): Step {
+    const { out, args } = this.transmitCall(apdu, room);
     let r: TeeNativeInvokeResult;
     try {
-      r = await this.native.invokeAsync(ctx, session, TEE_CMD_TRANSMIT, [MEMREF_INPUT, MEMREF_OUTPUT, NONE, NONE], [apdu, out, null, null]);
+      r = this.native.invoke(...args);
     } catch (e) {
       throw systemError(e, this.name, "invoke");
     }
+    return this.afterTransmit(r, apdu, out, isRetry);
+  }
+
+  private async transmitAsync(apdu: Uint8Array, room: number, isRetry: boolean): Promise<Step> {
+    const { out, args } = this.transmitCall(apdu, room);
+    let r: TeeNativeInvokeResult;
+    try {
+      r = await this.native.invokeAsync(...args);
+    } catch (e) {
+      throw systemError(e, this.name, "invoke");
+    }
+    return this.afterTransmit(r, apdu, out, isRetry);
+  }
+
+  private afterTransmit(r: TeeNativeInvokeResult, apdu: Uint8Array, out: Uint8Array, isRetry: boolean): Step {
     this.stats.wireBytesOut += apdu.length;
     try {
       return this.transmitResult(r, apdu, out, isRetry);
