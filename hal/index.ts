@@ -6,6 +6,7 @@
 //   boards  loadBoard / listBoards / parseBoard, openBoard (board → port → link → channel)
 //   se      SeClient: the "TID applet v1" commands (docs/se-profile.md), sync and async
 //   sim     createSimulatedSe / createSimulatedStack: the simulated FM SE, faults, timing
+//   tee     TeeLink: the Link over the TID trusted application in OP-TEE (/dev/tee0), TeeError
 export { type Clock, SystemClock, VirtualClock } from "./clock.js";
 
 export type { I2cPort, SpiPort, SpiSegment, Port } from "./bus/port.js";
@@ -110,3 +111,30 @@ export { openBoard, type OpenBoardOptions, type OpenedBoard } from "./open-board
 export * from "./se/index.js";
 export * from "./sim/index.js";
 export { createSimulatedStack, type SimulatedStack, type SimulatedStackOptions } from "./sim/stack.js";
+export {
+  TeeLink,
+  openTeeLink,
+  uuidBytes,
+  TID_TA_UUID,
+  TEE_CMD_TRANSMIT,
+  TEE_CMD_INFO,
+  TEE_MAX_COMMAND,
+  TEE_MAX_RESPONSE,
+  TEE_SHM_SIZE,
+  type TeeLogin,
+  type TeeLinkOptions,
+  type TeeAppletInfo,
+} from "./tee/tee-link.js";
+export {
+  TeeError,
+  TEE_ERROR_CODES,
+  TEEC,
+  teeErrorFromResult,
+  teeErrorFromSystem,
+  teeOriginName,
+  teeResultName,
+  type TeeErrorCode,
+  type TeeOp,
+  type TeeOrigin,
+} from "./tee/errors.js";
+export { loadTeeNative, TEE_NATIVE_MODULE, type TeeNative, type TeeNativeContext } from "./tee/native.js";

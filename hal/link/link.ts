@@ -23,7 +23,7 @@ import { runAsync, runSync, type Exchange, type Step, type Tap } from "./driver.
 import { toHex } from "../../reference/bytes.js";
 
 export interface Link {
-  readonly kind: "fm-i2c" | "fm-spi";
+  readonly kind: "fm-i2c" | "fm-spi" | "op-tee";
   /** The port's name, e.g. "/dev/i2c-1@0x71". */
   readonly name: string;
   readonly timing: Readonly<LinkTiming>;

@@ -1,6 +1,8 @@
 /* A host stand-in for the GP TEE Internal Core API 1.3.1 functions the TID TA calls, so the TA's
  * C code runs natively under gcc (docs/tee.md, "Testing without a TEE"). Not a TEE: no isolation.
- *   §4.8  TEE_Panic            prints the code and exits with status 70 (the TA is dead)
+ *   §4.8  TEE_Panic            prints the code and exits with status 70 (the TA is dead), or
+ *                              calls the handler tee_stub_set_panic_handler installed (fake_tee.c:
+ *                              the TA instance dies, the host process lives on)
  *   §4.11 TEE_Malloc/Free/MemMove/MemCompare/MemFill   libc, with a live-block count
  *   §5.7  TEE_OpenPersistentObject / TEE_CreatePersistentObject / TEE_CloseObject /
  *         TEE_CloseAndDeletePersistentObject1, §5.9 TEE_ReadObjectData: objects in RAM, or one
@@ -44,6 +46,9 @@ static const char *g_dir;
 static uint8_t g_queue[4096];
 static size_t g_queue_len, g_queue_pos;
 static long g_live;
+static void (*g_panic_handler)(uint32_t);
+static int g_panic_armed;
+static uint32_t g_panic_code;
 
 void tee_stub_set_storage_dir(const char *dir) {
   g_dir = dir;
@@ -61,7 +66,32 @@ long tee_stub_live_allocations(void) {
   return g_live;
 }
 
+void tee_stub_set_panic_handler(void (*handler)(uint32_t code)) {
+  g_panic_handler = handler;
+}
+
+void tee_stub_arm_panic(uint32_t code) {
+  g_panic_code = code;
+  g_panic_armed = 1;
+}
+
+int tee_stub_panic_pending(void) {
+  return g_panic_armed;
+}
+
+void tee_stub_disarm_panic(void) {
+  g_panic_armed = 0;
+}
+
+/* at the start of every GP function the TA calls: an armed fault fires here */
+static void fault_point(void) {
+  if (!g_panic_armed) return;
+  g_panic_armed = 0;
+  TEE_Panic(g_panic_code);
+}
+
 void TEE_Panic(TEE_Result code) {
+  if (g_panic_handler) g_panic_handler(code); /* does not return */
   fprintf(stderr, "TEE_Panic(0x%08x): the TA is dead\n", (unsigned)code);
   fflush(stdout);
   _exit(70);
@@ -69,6 +99,7 @@ void TEE_Panic(TEE_Result code) {
 
 void *TEE_Malloc(size_t size, uint32_t hint) {
   void *p;
+  fault_point();
   if (hint != TEE_MALLOC_FILL_ZERO) return NULL; /* the only hint the TA uses */
   p = calloc(size ? size : 1, 1);
   if (p) g_live++;
@@ -82,11 +113,14 @@ void TEE_Free(void *buffer) {
 }
 
 void TEE_MemMove(void *dest, const void *src, size_t size) {
+  fault_point();
   if (size) memmove(dest, src, size);
 }
 
 int32_t TEE_MemCompare(const void *a, const void *b, size_t size) {
-  int c = size ? memcmp(a, b, size) : 0;
+  int c;
+  fault_point();
+  c = size ? memcmp(a, b, size) : 0;
   return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
@@ -98,6 +132,7 @@ void TEE_MemFill(void *buffer, uint32_t x, size_t size) {
 
 void TEE_GenerateRandom(void *buffer, size_t len) {
   uint8_t *p = buffer;
+  fault_point();
   while (len && g_queue_pos < g_queue_len) {
     *p++ = g_queue[g_queue_pos++];
     len--;
@@ -115,6 +150,7 @@ void TEE_GenerateRandom(void *buffer, size_t len) {
 
 void TEE_GetREETime(TEE_Time *t) {
   struct timespec ts;
+  fault_point();
   clock_gettime(CLOCK_REALTIME, &ts);
   t->seconds = (uint32_t)ts.tv_sec;
   t->millis = (uint32_t)(ts.tv_nsec / 1000000);
@@ -185,6 +221,7 @@ static int store(const void *id, size_t id_len, const uint8_t *data, size_t size
 }
 
 static TEE_Result check_args(uint32_t storage, size_t id_len) {
+  fault_point();
   if (id_len > TEE_OBJECT_ID_MAX_LEN) TEE_Panic(TEE_ERROR_BAD_PARAMETERS); /* §5.7.1: panic */
   if (storage != TEE_STORAGE_PRIVATE) return TEE_ERROR_ITEM_NOT_FOUND;
   return TEE_SUCCESS;

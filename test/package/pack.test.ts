@@ -9,7 +9,7 @@
 // Needs `npm run build` first (npm test does it). Installs use the npm cache (--prefer-offline)
 // and --ignore-scripts: what is checked is the dependency tree, which scripts do not change.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -119,7 +119,17 @@ describe("the device package (tid-wasm)", () => {
     for (const field of ["dependencies", "optionalDependencies", "peerDependencies"]) {
       expect(Object.keys(m[field] ?? {}), `${field} of tid-wasm`).not.toContain("better-sqlite3");
     }
-    expect(Object.keys(m.optionalDependencies ?? {}).sort()).toEqual(["i2c-bus", "spi-device"]);
+    expect(Object.keys(m.optionalDependencies ?? {}).sort()).toEqual(["@tid-wasm/tee-client", "i2c-bus", "spi-device"]);
+    // the TEE client addon ships as C source inside the package (tee/client/README.md): built at install where it can be
+    expect(m.optionalDependencies["@tid-wasm/tee-client"]).toBe("file:tee/client");
+    expect(device.files.filter((f) => f.startsWith("tee/")).sort()).toEqual([
+      "tee/client/README.md",
+      "tee/client/binding.gyp",
+      "tee/client/index.d.ts",
+      "tee/client/index.js",
+      "tee/client/package.json",
+      "tee/client/src/tee_client.c",
+    ]);
     expect(Object.keys(m.dependencies ?? {})).not.toContain("i2c-bus");
     expect(Object.keys(m.dependencies ?? {})).not.toContain("spi-device");
     expect(Object.keys(m.exports)).not.toContain("./server");
@@ -153,6 +163,10 @@ describe("the device package (tid-wasm)", () => {
       expect(installed.optionalDependencies).toMatchObject({ "i2c-bus": expect.any(String), "spi-device": expect.any(String) });
       expect(installed.dependencies ?? {}).not.toHaveProperty("i2c-bus");
       expect(installed.dependencies ?? {}).not.toHaveProperty("spi-device");
+      // the file: spec of the TEE addon resolves inside the installed package
+      expect(realpathSync(join(app, "node_modules", "@tid-wasm", "tee-client"))).toBe(
+        realpathSync(join(app, "node_modules", "tid-wasm", "tee", "client")),
+      );
     });
 
     it("runs the installed tid command without the auth server package", () => {
