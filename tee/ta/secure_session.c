@@ -57,13 +57,14 @@ static int ct_equal(const uint8_t *a, const uint8_t *b, size_t n) {
 }
 
 int32_t link_key_load(const uint8_t sk[32]) {
-  int32_t st;
-  link_key_clear();
-  st = core_sm2_public(sk, s.pk);
+  uint8_t pk[LINK_PUBLIC_KEY_SIZE];
+  int32_t st = core_sm2_public(sk, pk);
   if (st != CORE_OK) {
-    TEE_MemFill(s.pk, 0, sizeof s.pk);
+    link_key_clear();
     return st;
   }
+  /* a session in progress goes on: GENERATE LINK KEY answers under it, then the applet ends it */
+  TEE_MemMove(s.pk, pk, sizeof pk);
   s.has_key = 1;
   return CORE_OK;
 }

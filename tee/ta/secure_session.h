@@ -21,8 +21,10 @@
 #define LINK_MAX_RESPONSE 1024
 #define LINK_MAX_WRAPPED (LINK_MAX_RESPONSE + 16 + LINK_MAC_SIZE)
 
-/* The link key SK.SE (32 bytes) is the TA's: compute and keep PK.SE. CORE_OK, or the module's
- * status (CORE_ERR_BAD_SCALAR for a value that is not a private key); no key is kept then. */
+/* The link key SK.SE (32 bytes) is the TA's: compute and keep PK.SE (replacing any earlier one;
+ * a session in progress is left to the caller). CORE_OK, or the module's status
+ * (CORE_ERR_BAD_SCALAR for a value that is not a private key): no key is kept then and any
+ * session is ended. */
 int32_t link_key_load(const uint8_t sk[32]);
 /* Forget PK.SE and end any session (power-off). */
 void link_key_clear(void);
