@@ -480,7 +480,8 @@ static size_t run_protected(const struct cmd *c, uint8_t plain_cla, uint8_t *r) 
 }
 
 /* One whole (reassembled) command, CLA without the chaining bit: the shielded-link gate
- * (docs/se-profile.md "Pairing: the link key", "What ends the session"), then the command. */
+ * (docs/se-profile.md "Pairing: the link key", "Secure messaging on every later command"), then
+ * the command. */
 static size_t execute(const struct cmd *c, uint8_t *r) {
   uint8_t plain_cla = (uint8_t)(c->cla & ~CLA_SM);
   int iso = plain_cla == CLA_ISO;
