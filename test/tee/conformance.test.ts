@@ -22,7 +22,15 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom, TidApplet } from "../../hal/sim/applet.js";
 import { buildServerData, parseAuthcode, sm2PublicFromPrivate, verifyAuthcode } from "../../reference/index.js";
-import { hostOpen, protectCommand, sm4Block, sm4CbcEncrypt, sm4Cmac, type SecureSession } from "../../reference/secure-link.js";
+import {
+  hostOpen,
+  padIso9797m2,
+  protectCommand,
+  sm4Block,
+  sm4CbcEncrypt,
+  sm4Cmac,
+  type SecureSession,
+} from "../../reference/secure-link.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { buildTaHost, TaHost, taHostToolsMissing } from "./ta-host.js";
 
@@ -357,6 +365,8 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   await expectSw("open, Lc 79", apdu(0x80, 0x88, 0, 0, openData.subarray(0, 79), 0), "6700");
   const offCurve = Uint8Array.from(openData, (b, i) => (i === 63 ? b ^ 1 : b));
   await expectSw("open, ePK.host off the curve", apdu(0x80, 0x88, 0, 0, offCurve, 0), "6a80");
+  const xTooBig = Uint8Array.from(openData, (b, i) => (i < 32 ? 0xff : b));
+  await expectSw("open, ePK.host with x ≥ p", apdu(0x80, 0x88, 0, 0, xTooBig, 0), "6a80");
   await bare("open, secure-messaging CLA", apdu(0x84, 0x88, 0, 0, openData, 0));
 
   // ---- OPEN (worked example) and secure messaging
@@ -466,19 +476,32 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   await bare("reordered: the second command first", apdu(0x84, 0xca, 0, 3, second.data, 0));
   await bare("then the first: the session is gone", apdu(0x84, 0xca, 0, 1, first.data, 0));
 
-  /** protected data with a valid C-MAC over C = SM4-CBC(S-ENC, ICV(counter 1), blocks): the padding is what is wrong */
-  const withPadding = (ss: SecureSession, blocks: Uint8Array): Uint8Array => {
+  /** protected data for the first command of a session, built by hand: a valid C-MAC over C = SM4-CBC(S-ENC, ICV(counter 1), blocks), blocks padded or not */
+  const handMade = (ss: SecureSession, blocks: Uint8Array, h: [number, number, number, number] = [0x84, 0x5a, 0, 1]): Uint8Array => {
     const k = ss.keys();
     const ctr = new Uint8Array(16);
     ctr[15] = 1;
     const c = sm4CbcEncrypt(k.sEnc, sm4Block(k.sEnc, ctr), blocks);
-    const mac = sm4Cmac(k.sMac, ss.chainingValue, Uint8Array.of(0x84, 0x5a, 0, 1, 0, c.length + 8), c);
+    const l = c.length + 8;
+    const mac = sm4Cmac(k.sMac, ss.chainingValue, Uint8Array.of(...h, l >>> 8, l & 255), c);
     return Uint8Array.from([...c, ...mac.subarray(0, 8)]);
   };
+  const withPadding = (ss: SecureSession, blocks: Uint8Array): Uint8Array => handMade(ss, blocks);
   s = await open("open (bad padding)", LINK.PK_SE, challengeOf(4));
   await bare("padding: no 80 in the last block", apdu(0x84, 0x5a, 0, 1, withPadding(s, new Uint8Array(16).fill(0x11))));
   s = await open("open (padding only)", LINK.PK_SE, challengeOf(5));
   await bare("padding: a block of padding, no data", apdu(0x84, 0x5a, 0, 1, withPadding(s, Uint8Array.of(0x80, ...new Uint8Array(15)))));
+  // D of 1039 bytes (C of 1040, the most a protected command carries): the simulator unwraps it and
+  // SM4 CIPHER refuses the length with a protected 6700, the session going on; the TA must do the
+  // same. (docs/se-profile.md counts "D is longer than 1024 bytes" among what ends the session; the
+  // simulator, which this suite holds the TA to, does not.)
+  s = await open("open (D of 1039 bytes)", LINK.PK_SE, challengeOf(30));
+  const most1039 = handMade(s, padIso9797m2(new Uint8Array(1039).fill(0x5c)), [0x84, 0xda, 1, 0]);
+  for (let off = 0; off + 255 < most1039.length; off += 255) {
+    await expectSw("D of 1039 bytes / block", apdu(0x94, 0xda, 1, 0, most1039.subarray(off, off + 255)), "9000");
+  }
+  const r1039 = await send("D of 1039 bytes", apdu(0x84, 0xda, 1, 0, most1039.subarray(1020), 0));
+  expect([r1039.length, swOf(r1039)]).toEqual([10, "6700"]); // R-MAC ‖ 6700: protected, not bare
   s = await open("open (short)", LINK.PK_SE, challengeOf(6));
   await bare("protected data of 7 bytes", apdu(0x84, 0xca, 0, 1, new Uint8Array(7), 0));
   s = await open("open (not whole blocks)", LINK.PK_SE, challengeOf(7));
