@@ -13,9 +13,10 @@
  *     !info              INFO → "info version=0100 flags=N lifecycle=N slots=N"
  *     !reset             close the session and open a new one (a power cycle: RAM state lost)
  *     !inject HEX        TEST ONLY: the next TEE_GenerateRandom bytes (e.g. Nd ‖ qd of AUTH BEGIN)
- *   ta_host --kat [--storage DIR]   the worked example (test/vectors/tid-v1-example.json) and the
- *                        GB/T 32907 SM4 example through TRANSMIT; prints one line per check and
- *                        exits 0 only when all pass. */
+ *   ta_host --kat [--storage DIR]   the worked example (test/vectors/tid-v1-example.json), the
+ *                        GB/T 32907 SM4 example and the shielded link's worked example
+ *                        (test/vectors/se-link-example.json) through TRANSMIT; prints one line per
+ *                        check and exits 0 only when all pass. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,28 +167,42 @@ static int serve(void) {
 
 struct step {
   const char *name, *capdu, *rapdu;
+  /* queued for TEE_GenerateRandom before the step (NULL: nothing) */
+  const char *random;
 };
 
 /* test/vectors/tid-v1-example.json through the profile's examples (docs/se-profile.md), with the
- * example's Nd ‖ qd injected into TEE_GenerateRandom; then GB/T 32907-2016 example 1 (SM4). */
+ * example's Nd ‖ qd injected into TEE_GenerateRandom; then GB/T 32907-2016 example 1 (SM4); then
+ * test/vectors/se-link-example.json: GENERATE LINK KEY draws SK.SE and OPEN SECURE SESSION eSK.SE
+ * (both injected), the two protected commands and their responses byte for byte, and the second
+ * command replayed, which must end the session with a bare 6982. */
 static const char *KAT_RANDOM =
     "ec8f9eabc6fbab64689bef2cf4efec9c8f965f5e166f97efe5028ccbdb56c565b9604bd75bd4c15b2587bc2b7faf4757";
 static const struct step KAT[] = {
-    {"select", "00a4040009f05449444150507631", "6f0f8409f05449444150507631850201009000"},
-    {"provision", "80d8000018671007e10029b0a200112233445566778899aabbccddeeff", "9000"},
-    {"get-tid", "80ca000100", "671007e10029b0a29000"},
+    {"select", "00a4040009f05449444150507631", "6f0f8409f05449444150507631850201009000", NULL},
+    {"provision", "80d8000018671007e10029b0a200112233445566778899aabbccddeeff", "9000", NULL},
+    {"get-tid", "80ca000100", "671007e10029b0a29000", NULL},
     {"auth-begin", "80dc01000600005d19e2af00",
      "0110021000005d19e2af671007e10029b0a2ec8f9eabc6fbab64689bef2cf4efec9c00007c21c4973df1280a8d487f2bcc388bb49f7f04c0cc"
      "c71d5d9f2a9ef672cd30a7a06e6e3277a4120afd1d8d38706ccb9c1a65412300a322ad0565b5aab1d9cf728790498d838766b3f5febfa870b6"
-     "fbe1e8c95fd40b288de6664ee59a13ac24ec9000"},
+     "fbe1e8c95fd40b288de6664ee59a13ac24ec9000", NULL},
     {"auth-finish", "80dc028084"
      "0110021000015d19e2b0671007e10029b0a20f1e2d3c4b5a69788796a5b4c3d2e1f000003b55f1a58e905ee70bfbd33aa84123e2b4449c3e"
      "09151f8be8a8cb7f972e5e8442e6cccc6e7fe52a0e147a4261a48fb05ac2d627adb769e7beb36a0c5f55d231f371503ea55b37abd4a50aecd11"
      "60a744006be7050f5ff71e14c69f456751f0b00",
-     "105dd1bc653c4cb2fd6d0d621b3d00969000"},
-    {"slots", "80ca000300", "02000000000000009000"},
-    {"sm4-load", "805a0001100123456789abcdeffedcba9876543210", "9000"},
-    {"sm4-ecb", "80da0101100123456789abcdeffedcba987654321000", "681edf34d206965e86b3e94f536e42469000"},
+     "105dd1bc653c4cb2fd6d0d621b3d00969000", NULL},
+    {"slots", "80ca000300", "02000000000000009000", NULL},
+    {"sm4-load", "805a0001100123456789abcdeffedcba9876543210", "9000", NULL},
+    {"sm4-ecb", "80da0101100123456789abcdeffedcba987654321000", "681edf34d206965e86b3e94f536e42469000", NULL},
+    {"link-generate", "8046000000", "2a8b8780ed9d7f5020744738b6d22973837a8ecf3582534ba1d1f34e221dbaf1b8b38670af94ee815d449db34a7f4e6d7410b2796372305d37a818c9f558d4779000", "8c1fe519bf088046e4b9b634d730908f0712be1eb797bf951c803875b8270626"},
+    {"link-pk", "80ca000400", "2a8b8780ed9d7f5020744738b6d22973837a8ecf3582534ba1d1f34e221dbaf1b8b38670af94ee815d449db34a7f4e6d7410b2796372305d37a818c9f558d4779000", NULL},
+    {"link-open", "80880000500153f31a686dc1dbb837ba30d964676d89129528795a129a4ed861a705c67e6d218d71c3df223702a23f373f0a7befb31094520894d2eae72223d98900829e600075ae6d43af3f94c742d187448f7c0900",
+     "c950f3fdf22160bae85f6b1ef10ca21d99a73d71726a6c97aca6308b14b4a92bcc27b8024558b9d998706eec5c70b6f1b9a932f70b78bb5d15c32ccbc32d564e9cb687f0308c058a0ce726015ba46fd89000", "b16f5a873831576ec4186aa8a41e327d047b57e519a5d0032c48aeabb6648207"},
+    {"link-get-tid", "84ca00010885bcde9e735ff2bc00", "36d7802d666476e982f8b81aa5dc3eadc8ae8735ba38b6a29000", NULL},
+    {"link-load-key", "845a000028d1616ca2b079d89d292f0dd539e86682b4bbf37b56165a19556a702141ecc6354e2e45710c51462400", "d1e09a99091d5aab9000", NULL},
+    {"link-replay", "845a000028d1616ca2b079d89d292f0dd539e86682b4bbf37b56165a19556a702141ecc6354e2e45710c51462400", "6982", NULL},
+    {"link-info", "80ca000200", "01000108020001029000", NULL}, /* link key: yes; session: ended */
+    {"link-clear-refused", "805a000010dfb985492562247eef51b9eb5c86cd2a", "6982", NULL},
 };
 
 static int kat(void) {
@@ -197,6 +212,9 @@ static int kat(void) {
   if (unhex(KAT_RANDOM, buf, sizeof buf, &n) != 0 || tee_stub_queue_random(buf, n) != 0) return 2;
   for (i = 0; i < sizeof KAT / sizeof KAT[0]; i++) {
     TEE_Result r;
+    if (KAT[i].random &&
+        (unhex(KAT[i].random, buf, sizeof buf, &n) != 0 || tee_stub_queue_random(buf, n) != 0))
+      return 2;
     if (unhex(KAT[i].capdu, buf, sizeof buf, &n) != 0 || unhex(KAT[i].rapdu, want, sizeof want, &wn) != 0) return 2;
     r = transmit(TRANSMIT_TYPES, buf, n, TA_TID_MAX_RAPDU, rsp, &rn);
     if (r != TEE_SUCCESS || rn != wn || memcmp(rsp, want, wn) != 0) {

@@ -1,6 +1,8 @@
 /* The "TID applet v1" dispatcher (docs/se-profile.md: Conventions, Status words, Commands,
- * Command chaining, Long responses), the same rules in the same order as the simulated SE
- * (hal/sim/applet.ts), for the unshielded profile. Crypto is the wasm core (core.c): the soft
+ * Command chaining, Long responses, The shielded link), the same rules in the same order as the
+ * simulated SE (hal/sim/applet.ts): the shielded-link gate (which commands run outside and inside
+ * a secure session, a bare 6982 and the session ended on every failure) is here, the session and
+ * secure messaging in secure_session.c. Crypto is the wasm core (core.c): the soft
  * backend builds the authcode and checks the server data (tid_client_get_authcode /
  * tid_client_validate_authcode, with the check order of docs/protocol.md), the module's SM4 key
  * handles 0..7 are the session slots. NVM is storage.c; everything else is RAM and is lost on
@@ -11,6 +13,7 @@
 #include <tee_internal_api_extensions.h>
 #include "applet.h"
 #include "core.h"
+#include "secure_session.h"
 #include "storage.h"
 
 /* status words (docs/se-profile.md "Status words") */
@@ -59,6 +62,9 @@
 #define MAX_SM4_DATA 1024
 #define MAX_CHUNK 256
 #define AUTH_BEGIN_HEADER 6
+#define INFO_PENDING 0x01
+#define INFO_LINK_KEY 0x02
+#define INFO_SESSION 0x04
 
 static const uint8_t AID[9] = {0xF0, 0x54, 0x49, 0x44, 0x41, 0x50, 0x50, 0x76, 0x31};
 
@@ -71,11 +77,17 @@ static struct {
   uint8_t chain_cla, chain_ins, chain_p1, chain_p2;
   size_t chain_size;
   uint8_t chain[MAX_PROTECTED_DATA];
-  /* an unread long response */
+  /* an unread long response and the SW that ends it (a protected response carries its command's) */
   size_t long_len, long_pos;
+  uint16_t long_sw;
   uint8_t long_buf[MAX_SM4_DATA];
   /* scratch for whole responses before they are split */
   uint8_t work[MAX_SM4_DATA];
+  /* secure messaging: respond() gives the whole response (no 61xx) while a protected command runs */
+  int whole;
+  uint8_t plain[LINK_MAX_PLAIN];           /* D of the protected command */
+  uint8_t inner[LINK_MAX_RESPONSE + 2];    /* its whole response R ‖ SW */
+  uint8_t wrapped[LINK_MAX_WRAPPED];       /* E ‖ R-MAC */
 } g;
 
 struct cmd {
@@ -105,18 +117,31 @@ static void drop_long(void) {
   g.long_len = g.long_pos = 0;
 }
 
-/* Response data of any length: up to 256 bytes direct, longer through 61xx and GET RESPONSE. */
-static size_t respond(uint8_t *r, const uint8_t *d, size_t n) {
+/* Response data and its SW: up to 256 bytes direct, longer through 61xx and GET RESPONSE, the SW
+ * at the end of the last part. */
+static size_t split(uint8_t *r, const uint8_t *d, size_t n, uint16_t sw) {
   if (n <= MAX_CHUNK) {
     TEE_MemMove(r, d, n);
-    return put_sw(r, n, SW_OK);
+    return put_sw(r, n, sw);
   }
   if (n > MAX_CHUNK + sizeof g.long_buf) TEE_Panic(TEE_ERROR_GENERIC);
   TEE_MemMove(r, d, MAX_CHUNK);
   g.long_len = n - MAX_CHUNK;
   g.long_pos = 0;
+  g.long_sw = sw;
   TEE_MemMove(g.long_buf, d + MAX_CHUNK, g.long_len);
   return put_sw(r, MAX_CHUNK, more_sw(g.long_len));
+}
+
+/* Response data of any length with 9000; inside secure messaging the whole of it (r then has room
+ * for LINK_MAX_RESPONSE + 2 bytes): the wrapped response is split instead. */
+static size_t respond(uint8_t *r, const uint8_t *d, size_t n) {
+  if (g.whole) {
+    if (n > LINK_MAX_RESPONSE) TEE_Panic(TEE_ERROR_GENERIC);
+    TEE_MemMove(r, d, n);
+    return put_sw(r, n, SW_OK);
+  }
+  return split(r, d, n, SW_OK);
 }
 
 static void erase_slot(uint32_t i) {
@@ -169,8 +194,9 @@ static size_t cmd_get_response(const struct cmd *c, uint8_t *r) {
   TEE_MemMove(r, g.long_buf + g.long_pos, n);
   g.long_pos += n;
   if (g.long_pos == g.long_len) {
+    uint16_t sw = g.long_sw;
     drop_long();
-    return put_sw(r, n, SW_OK);
+    return put_sw(r, n, sw);
   }
   return put_sw(r, n, more_sw(g.long_len - g.long_pos));
 }
@@ -190,12 +216,14 @@ static size_t cmd_get_data(const struct cmd *c, uint8_t *r) {
       info[4] = CORE_MAX_EXTRA >> 8;
       info[5] = CORE_MAX_EXTRA & 0xFF;
       info[6] = (uint8_t)applet_lifecycle();
-      info[7] = g.pending ? 0x01 : 0x00; /* no link key, no secure session: bits 1, 2 clear */
+      info[7] = (uint8_t)((g.pending ? INFO_PENDING : 0) | (link_has_key() ? INFO_LINK_KEY : 0) |
+                          (link_session_open() ? INFO_SESSION : 0));
       return respond(r, info, sizeof info);
     case 0x0003:
       return respond(r, g.slot_state, SLOT_COUNT);
     case 0x0004:
-      return sw_only(r, SW_DATA_NOT_FOUND); /* no link key in this TA */
+      if (!link_has_key()) return sw_only(r, SW_DATA_NOT_FOUND);
+      return respond(r, link_public_key(), LINK_PUBLIC_KEY_SIZE);
     default:
       return sw_only(r, SW_WRONG_P1P2);
   }
@@ -206,6 +234,7 @@ static size_t cmd_provision(const struct cmd *c, uint8_t *r) {
   if (c->p1 != 0 || c->p2 != 0) return sw_only(r, SW_WRONG_P1P2);
   if (c->len != IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE) return sw_only(r, SW_WRONG_LENGTH);
   if (g.id.locked) return sw_only(r, SW_SECURITY_STATUS);
+  next = g.id; /* the link key stays */
   next.present = 1;
   next.locked = 0;
   TEE_MemMove(next.tid, c->data, IDENTITY_TID_SIZE);
@@ -334,11 +363,45 @@ static size_t cmd_erase_slot(const struct cmd *c, uint8_t *r) {
   return sw_only(r, SW_OK);
 }
 
-/* One whole (reassembled) command, CLA without the chaining bit. */
-static size_t execute(const struct cmd *c, uint8_t *r) {
-  int iso = (c->cla & ~CLA_SM) == CLA_ISO;
-  /* secure messaging needs a secure session, which this TA cannot open: as on an SE with none */
-  if (c->cla & CLA_SM) return sw_only(r, SW_SECURITY_STATUS);
+static size_t cmd_generate_link_key(const struct cmd *c, uint8_t *r) {
+  struct identity next;
+  uint8_t pk[LINK_PUBLIC_KEY_SIZE];
+  size_t n;
+  if (c->has_data) return sw_only(r, SW_WRONG_LENGTH);
+  if (c->p1 != 0 || c->p2 != 0) return sw_only(r, SW_WRONG_P1P2);
+  if (g.id.locked) return sw_only(r, SW_SECURITY_STATUS); /* the key is fixed by LOCK */
+  next = g.id;
+  if (core_sm2_keygen(next.link_sk, pk) != CORE_OK) {
+    storage_wipe(&next);
+    return sw_only(r, SW_NO_PRECISE_DIAGNOSIS); /* RNG failure */
+  }
+  next.has_link = 1;
+  if (storage_save(&next) != TEE_SUCCESS) {
+    storage_wipe(&next);
+    return sw_only(r, SW_NO_PRECISE_DIAGNOSIS); /* NVM write failed: the old key (or none) stays */
+  }
+  storage_wipe(&g.id);
+  g.id = next;
+  storage_wipe(&next);
+  if (link_key_load(g.id.link_sk) != CORE_OK) TEE_Panic(TEE_ERROR_GENERIC); /* keygen gave a key */
+  n = respond(r, pk, sizeof pk);
+  TEE_MemFill(pk, 0, sizeof pk);
+  return n;
+}
+
+static size_t cmd_open_secure_session(const struct cmd *c, uint8_t *r) {
+  uint8_t answer[LINK_OPEN_SIZE];
+  if (c->p1 != 0 || c->p2 != 0) return sw_only(r, SW_WRONG_P1P2);
+  if (!link_has_key()) return sw_only(r, SW_CONDITIONS_OF_USE);
+  if (c->len != LINK_OPEN_SIZE) return sw_only(r, SW_WRONG_LENGTH);
+  if (core_sm2_point_check(c->data) != CORE_OK) return sw_only(r, SW_WRONG_DATA); /* ePK.host */
+  if (link_open(g.id.link_sk, c->data, answer) != CORE_OK) return sw_only(r, SW_NO_PRECISE_DIAGNOSIS);
+  return respond(r, answer, sizeof answer);
+}
+
+/* One whole command with its plain CLA (00 / 80): the INS and CLA checks, then the command. */
+static size_t command(const struct cmd *c, uint8_t *r) {
+  int iso = c->cla == CLA_ISO;
   switch (c->ins) {
     case INS_SELECT: return iso ? cmd_select(c, r) : sw_only(r, SW_CLA_NOT_SUPPORTED);
     case INS_GET_CHALLENGE: return iso ? cmd_get_challenge(c, r) : sw_only(r, SW_CLA_NOT_SUPPORTED);
@@ -350,9 +413,11 @@ static size_t execute(const struct cmd *c, uint8_t *r) {
     case INS_LOAD_SESSION_KEY:
     case INS_SM4_CIPHER:
     case INS_ERASE_SLOT:
+    case INS_GENERATE_LINK_KEY:
+    case INS_OPEN_SECURE_SESSION:
       if (iso) return sw_only(r, SW_CLA_NOT_SUPPORTED);
       break;
-    default: /* GENERATE LINK KEY and OPEN SECURE SESSION included: no shielded link here */
+    default:
       return sw_only(r, SW_INS_NOT_SUPPORTED);
   }
   switch (c->ins) {
@@ -365,8 +430,76 @@ static size_t execute(const struct cmd *c, uint8_t *r) {
       return sw_only(r, SW_WRONG_P1P2);
     case INS_LOAD_SESSION_KEY: return cmd_load_session_key(c, r);
     case INS_SM4_CIPHER: return cmd_sm4_cipher(c, r);
+    case INS_GENERATE_LINK_KEY: return cmd_generate_link_key(c, r);
+    case INS_OPEN_SECURE_SESSION: return cmd_open_secure_session(c, r);
     default: return cmd_erase_slot(c, r);
   }
+}
+
+/* End the secure session: wipe it, answer a bare 6982, run nothing. */
+static size_t end_session(uint8_t *r) {
+  link_end();
+  return sw_only(r, SW_SECURITY_STATUS);
+}
+
+/* A framing error: its SW, or, for a protected command in a session, the session ended and a bare
+ * 6982 (a bare SW cannot be authenticated). */
+static size_t refuse(uint8_t cla, uint16_t sw, uint8_t *r) {
+  if ((cla & CLA_SM) && link_session_open()) return end_session(r);
+  return sw_only(r, sw);
+}
+
+/* A protected command in an open session: unwrap, run on the plain data, wrap the whole response
+ * (any SW), split the wrapped response through 61xx when it is over 256 bytes. */
+static size_t run_protected(const struct cmd *c, uint8_t plain_cla, uint8_t *r) {
+  struct cmd p;
+  size_t d_len, n, w_len;
+  uint16_t sw;
+  int iso = plain_cla == CLA_ISO, wrapped;
+  if (!link_unwrap(c->cla, c->ins, c->p1, c->p2, c->data, c->len, g.plain, &d_len))
+    return sw_only(r, SW_SECURITY_STATUS); /* the session is over */
+  p = *c;
+  p.cla = plain_cla;
+  p.data = g.plain;
+  p.len = d_len;
+  p.has_data = d_len > 0;
+  p.le = iso && c->ins == INS_GET_CHALLENGE ? c->le : -1; /* Le is not covered: only GET CHALLENGE's counts */
+  g.whole = 1;
+  n = command(&p, g.inner);
+  g.whole = 0;
+  TEE_MemFill(g.plain, 0, d_len);
+  sw = (uint16_t)(g.inner[n - 2] << 8 | g.inner[n - 1]);
+  wrapped = link_wrap(g.inner, n - 2, sw, g.wrapped, &w_len);
+  TEE_MemFill(g.inner, 0, n);
+  if (!wrapped) return sw_only(r, SW_SECURITY_STATUS); /* the module failed: the session is over */
+  /* GENERATE LINK KEY in a session: the new key is answered under the old session, which ends */
+  if (!iso && c->ins == INS_GENERATE_LINK_KEY && sw == SW_OK) link_end();
+  n = split(r, g.wrapped, w_len, sw);
+  TEE_MemFill(g.wrapped, 0, w_len);
+  return n;
+}
+
+/* One whole (reassembled) command, CLA without the chaining bit: the shielded-link gate
+ * (docs/se-profile.md "Pairing: the link key", "Secure messaging on every later command"), then
+ * the command. */
+static size_t execute(const struct cmd *c, uint8_t *r) {
+  uint8_t plain_cla = (uint8_t)(c->cla & ~CLA_SM);
+  int iso = plain_cla == CLA_ISO;
+  int never_protected = (iso && (c->ins == INS_SELECT || c->ins == INS_GET_RESPONSE)) ||
+                        (!iso && c->ins == INS_OPEN_SECURE_SESSION);
+  if (c->cla & CLA_SM) {
+    if (!link_session_open() || never_protected) return end_session(r);
+    return run_protected(c, plain_cla, r);
+  }
+  if (link_session_open() && !never_protected) return end_session(r);
+  if (link_has_key() && !never_protected) {
+    /* shielded: outside a session only SELECT, GET CHALLENGE, GET DATA, GET RESPONSE, OPEN */
+    int clear_ok = iso ? c->ins == INS_GET_CHALLENGE : c->ins == INS_GET_DATA;
+    if (!clear_ok) return sw_only(r, SW_SECURITY_STATUS);
+  }
+  /* SELECT and OPEN SECURE SESSION end a session in progress, then run normally */
+  if ((iso && c->ins == INS_SELECT) || (!iso && c->ins == INS_OPEN_SECURE_SESSION)) link_end();
+  return command(c, r);
 }
 
 static void drop_chain(void) {
@@ -393,30 +526,31 @@ static size_t dispatch(const uint8_t *a, size_t len, uint8_t *r) {
     c.le = a[4] == 0 ? 256 : a[4];
   } else if (len > 5) {
     size_t lc = a[4];
-    if (lc == 0) return sw_only(r, SW_WRONG_LENGTH); /* extended length: not supported */
+    if (lc == 0) return refuse(c.cla, SW_WRONG_LENGTH, r); /* extended length: not supported */
     if (len == 5 + lc) {
       c.len = lc;
     } else if (len == 6 + lc) {
       c.len = lc;
       c.le = a[5 + lc] == 0 ? 256 : a[5 + lc];
     } else {
-      return sw_only(r, SW_WRONG_LENGTH);
+      return refuse(c.cla, SW_WRONG_LENGTH, r);
     }
   }
   c.has_data = len > 5;
   chained = (c.cla & CLA_CHAIN) != 0;
   sm = (c.cla & CLA_SM) != 0;
-  block_cla = (uint8_t)(c.cla & ~CLA_CHAIN);
+  block_cla = (uint8_t)(c.cla & ~CLA_CHAIN); /* the command's CLA, secure-messaging bit kept */
   plain_cla = (uint8_t)(block_cla & ~CLA_SM);
-  if (plain_cla != CLA_ISO && plain_cla != CLA_PROPRIETARY) return sw_only(r, SW_CLA_NOT_SUPPORTED);
+  if (plain_cla != CLA_ISO && plain_cla != CLA_PROPRIETARY) return refuse(c.cla, SW_CLA_NOT_SUPPORTED, r);
   /* any command but GET RESPONSE discards an unread long response */
   if (!(block_cla == CLA_ISO && c.ins == INS_GET_RESPONSE)) drop_long();
+  /* a protected command that cannot be collected ends the session instead of 6883 / 6884 / 6700 */
   limit = sm ? MAX_PROTECTED_DATA : MAX_CHAINED_DATA;
   if (g.chain_active) {
     if (g.chain_ins == c.ins && g.chain_p1 == c.p1 && g.chain_p2 == c.p2 && g.chain_cla == block_cla) {
       if (g.chain_size + c.len > limit) {
         drop_chain();
-        return sw_only(r, SW_WRONG_LENGTH);
+        return refuse(c.cla, SW_WRONG_LENGTH, r);
       }
       TEE_MemMove(g.chain + g.chain_size, c.data, c.len);
       g.chain_size += c.len;
@@ -432,14 +566,19 @@ static size_t dispatch(const uint8_t *a, size_t len, uint8_t *r) {
         return n;
       }
     }
-    /* another command drops the chain; a chained block of another command breaks it (6883) */
-    drop_chain();
-    if (chained) return sw_only(r, SW_CHAIN_BROKEN);
+    /* another command drops the chain; a chained block of another command breaks it (6883, or
+     * for a protected chain the session) */
+    {
+      uint8_t chain_cla = g.chain_cla;
+      drop_chain();
+      if (chained) return refuse((chain_cla & CLA_SM) ? chain_cla : c.cla, SW_CHAIN_BROKEN, r);
+    }
   }
   if (chained) {
     int chainable = plain_cla == CLA_PROPRIETARY && (c.ins == INS_AUTH || c.ins == INS_SM4_CIPHER);
-    if (!chainable) return sw_only(r, SW_CHAINING_NOT_SUPPORTED);
-    if (!c.has_data) return sw_only(r, SW_WRONG_LENGTH);
+    if (!sm && link_session_open()) return end_session(r); /* unprotected in a session: nothing runs */
+    if (!chainable) return refuse(c.cla, SW_CHAINING_NOT_SUPPORTED, r);
+    if (!c.has_data) return refuse(c.cla, SW_WRONG_LENGTH, r);
     g.chain_active = 1;
     g.chain_cla = block_cla;
     g.chain_ins = c.ins;
@@ -463,6 +602,7 @@ uint32_t applet_lifecycle(void) {
 }
 
 void applet_reset(void) {
+  link_end(); /* a reset ends the secure session: it is RAM */
   erase_all();
   drop_pending();
   drop_chain();
@@ -475,17 +615,24 @@ TEE_Result applet_open(void) {
   TEE_MemFill(&g, 0, sizeof g);
   res = core_open();
   if (res != TEE_SUCCESS) return res;
+  link_key_clear();
   res = storage_load(&g.id);
   if (res != TEE_SUCCESS) {
     EMSG("TID identity object unreadable: 0x%x", (unsigned)res);
     return res;
   }
   if (g.id.present && core_load_identity(g.id.tid, g.id.psk) != CORE_OK) return TEE_ERROR_GENERIC;
+  /* a stored link key that is not an SM2 private key: the object is not this TA's */
+  if (g.id.has_link && link_key_load(g.id.link_sk) != CORE_OK) {
+    EMSG("TID link key in the object is not a private key");
+    return TEE_ERROR_CORRUPT_OBJECT;
+  }
   return TEE_SUCCESS;
 }
 
 void applet_close(void) {
   applet_reset();
+  link_key_clear();
   core_close();
   TEE_MemFill(&g, 0, sizeof g);
 }

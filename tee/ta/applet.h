@@ -1,7 +1,7 @@
 /* The "TID applet v1" APDU dispatcher of the TA (docs/se-profile.md; docs/tee.md "The applet"):
  * one C-APDU in, one R-APDU (data ‖ SW1 SW2) out, byte for byte as the simulated SE answers the
- * unshielded profile. The shielded-link commands (GENERATE LINK KEY, OPEN SECURE SESSION) answer
- * 6D00 in this TA, and a CLA with the secure-messaging bit 6982, as on an SE with no session. */
+ * whole profile, the shielded link included (GENERATE LINK KEY, GET DATA 00 04, OPEN SECURE
+ * SESSION, secure messaging; secure_session.h). */
 #ifndef TID_TA_APPLET_H
 #define TID_TA_APPLET_H
 
@@ -17,9 +17,10 @@
 #define APPLET_VERSION_MAJOR 1
 #define APPLET_VERSION_MINOR 0
 
-/* Power-on: read the identity from storage and start the wasm core. */
+/* Power-on: start the wasm core and read the identity and the link key from storage. */
 TEE_Result applet_open(void);
-/* Reset: RAM state (slots, pending request, chain, long response) is lost, the identity stays. */
+/* Reset: RAM state (slots, pending request, chain, long response, the secure session) is lost;
+ * the identity and the link key stay. */
 void applet_reset(void);
 /* Power-off: wipe everything in RAM and free the core. */
 void applet_close(void);

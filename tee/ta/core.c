@@ -145,6 +145,7 @@ int32_t core_slot_set(uint32_t slot, const uint8_t key[16]) {
 }
 
 void core_slot_clear(uint32_t slot) {
+  if (!g_open) return;
   (void)Z_tidZ_sm4_key_clear(&g_module, slot);
 }
 
@@ -157,5 +158,84 @@ int32_t core_slot_ecb(uint32_t slot, int encrypt, const uint8_t *in, uint8_t *ou
                          : Z_tidZ_sm4_ecb_decrypt(&g_module, slot, src, dst, (u32)len));
   if (st == CORE_OK) TEE_MemMove(out, mem() + dst, len);
   TEE_MemFill(mem() + src, 0, 2 * len);
+  return st;
+}
+
+/* ---- the shielded link's primitives (secure_session.c) ------------------------------------- */
+
+int32_t core_sm2_keygen(uint8_t d[CORE_SM2_PRIVATE_SIZE], uint8_t pub[CORE_SM2_PUBLIC_SIZE]) {
+  u32 dp = io(), pp = dp + CORE_SM2_PRIVATE_SIZE;
+  int32_t st = (int32_t)Z_tidZ_sm2_keygen(&g_module, dp, pp);
+  if (st == CORE_OK) {
+    TEE_MemMove(d, mem() + dp, CORE_SM2_PRIVATE_SIZE);
+    TEE_MemMove(pub, mem() + pp, CORE_SM2_PUBLIC_SIZE);
+  }
+  TEE_MemFill(mem() + dp, 0, CORE_SM2_PRIVATE_SIZE + CORE_SM2_PUBLIC_SIZE);
+  return st;
+}
+
+int32_t core_sm2_public(const uint8_t d[CORE_SM2_PRIVATE_SIZE], uint8_t pub[CORE_SM2_PUBLIC_SIZE]) {
+  u32 dp = io(), pp = dp + CORE_SM2_PRIVATE_SIZE;
+  int32_t st;
+  TEE_MemMove(mem() + dp, d, CORE_SM2_PRIVATE_SIZE);
+  st = (int32_t)Z_tidZ_sm2_public_from_private(&g_module, dp, pp);
+  if (st == CORE_OK) TEE_MemMove(pub, mem() + pp, CORE_SM2_PUBLIC_SIZE);
+  TEE_MemFill(mem() + dp, 0, CORE_SM2_PRIVATE_SIZE + CORE_SM2_PUBLIC_SIZE);
+  return st;
+}
+
+int32_t core_sm2_point_check(const uint8_t pub[CORE_SM2_PUBLIC_SIZE]) {
+  u32 src = io(), out = src + CORE_SM2_PUBLIC_SIZE;
+  int32_t st;
+  TEE_MemMove(mem() + src, pub, CORE_SM2_PUBLIC_SIZE);
+  st = (int32_t)Z_tidZ_sm2_point_decode(&g_module, src, CORE_SM2_PUBLIC_SIZE, out);
+  TEE_MemFill(mem() + src, 0, 2 * CORE_SM2_PUBLIC_SIZE);
+  return st;
+}
+
+int32_t core_sm2_ecdh(const uint8_t d[CORE_SM2_PRIVATE_SIZE], const uint8_t peer[CORE_SM2_PUBLIC_SIZE], uint8_t x[32]) {
+  u32 dp = io(), qp = dp + CORE_SM2_PRIVATE_SIZE, xp = qp + CORE_SM2_PUBLIC_SIZE;
+  int32_t st;
+  TEE_MemMove(mem() + dp, d, CORE_SM2_PRIVATE_SIZE);
+  TEE_MemMove(mem() + qp, peer, CORE_SM2_PUBLIC_SIZE);
+  st = (int32_t)Z_tidZ_sm2_ecdh(&g_module, dp, qp, xp);
+  if (st == CORE_OK) TEE_MemMove(x, mem() + xp, 32);
+  TEE_MemFill(mem() + dp, 0, CORE_SM2_PRIVATE_SIZE + CORE_SM2_PUBLIC_SIZE + 32);
+  return st;
+}
+
+int32_t core_sm3_kdf(const uint8_t *z, size_t z_len, uint8_t *out, size_t out_len) {
+  u32 zp = io(), op = zp + (u32)z_len;
+  int32_t st;
+  if (z_len > 1024 || out_len > 1024) return CORE_ERR_BAD_LENGTH;
+  TEE_MemMove(mem() + zp, z, z_len);
+  st = (int32_t)Z_tidZ_sm3_kdf(&g_module, zp, (u32)z_len, op, (u32)out_len);
+  if (st == CORE_OK) TEE_MemMove(out, mem() + op, out_len);
+  TEE_MemFill(mem() + zp, 0, z_len + out_len);
+  return st;
+}
+
+int32_t core_cbc(uint32_t h, int encrypt, const uint8_t iv[16], const uint8_t *in, uint8_t *out, size_t len) {
+  u32 ivp = io(), src = ivp + 16, dst = src + (u32)len;
+  int32_t st;
+  if (len > CORE_CBC_MAX) return CORE_ERR_BAD_LENGTH;
+  TEE_MemMove(mem() + ivp, iv, 16);
+  TEE_MemMove(mem() + src, in, len);
+  st = (int32_t)(encrypt ? Z_tidZ_sm4_cbc_encrypt(&g_module, h, ivp, src, dst, (u32)len)
+                         : Z_tidZ_sm4_cbc_decrypt(&g_module, h, ivp, src, dst, (u32)len));
+  if (st == CORE_OK) TEE_MemMove(out, mem() + dst, len);
+  TEE_MemFill(mem() + ivp, 0, 16 + 2 * len);
+  return st;
+}
+
+int32_t core_cmac(uint32_t h, const uint8_t *msg, size_t len, uint8_t mac[16]) {
+  u32 xp = io(), mp = xp + 16, src = mp + 16;
+  int32_t st;
+  if (len > CORE_CMAC_MAX) return CORE_ERR_BAD_LENGTH;
+  TEE_MemFill(mem() + xp, 0, 16); /* a new message: zero chaining cell */
+  TEE_MemMove(mem() + src, msg, len);
+  st = (int32_t)Z_tidZ_sm4_cmac_final(&g_module, h, xp, src, (u32)len, mp);
+  if (st == CORE_OK) TEE_MemMove(mac, mem() + mp, 16);
+  TEE_MemFill(mem() + xp, 0, 32 + len);
   return st;
 }

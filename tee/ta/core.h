@@ -20,6 +20,7 @@
 #define CORE_ERR_TID_MISMATCH (-303)
 #define CORE_ERR_VERIFY_FAILED (-304)
 #define CORE_ERR_BAD_POINT (-400)
+#define CORE_ERR_BAD_SCALAR (-402)
 #define CORE_ERR_SE_NOT_CONFIGURED (-505)
 
 #define CORE_TID_SIZE 8
@@ -53,5 +54,28 @@ int32_t core_validate(const uint8_t *data, size_t len, uint8_t token[CORE_TOKEN_
 int32_t core_slot_set(uint32_t slot, const uint8_t key[16]);
 void core_slot_clear(uint32_t slot);
 int32_t core_slot_ecb(uint32_t slot, int encrypt, const uint8_t *in, uint8_t *out, size_t len);
+
+/* ---- what the SE half of the shielded link needs (secure_session.c), each one export of the
+ * module (docs/abi.md "SM2", "SM3, HMAC-SM3, SM3-KDF", "SM4"); every input and output crosses the
+ * I/O region, which is wiped before the call returns. */
+#define CORE_SM2_PRIVATE_SIZE 32
+#define CORE_SM2_PUBLIC_SIZE 64
+/* largest message core_cmac takes, and largest core_cbc input */
+#define CORE_CMAC_MAX 2048
+#define CORE_CBC_MAX 2048
+/* sm2_keygen: d drawn from the `random` import (TEE_GenerateRandom), redrawn while 0 or ≥ n − 1 */
+int32_t core_sm2_keygen(uint8_t d[CORE_SM2_PRIVATE_SIZE], uint8_t pub[CORE_SM2_PUBLIC_SIZE]);
+/* sm2_public_from_private: CORE_ERR_BAD_SCALAR for d outside [1, n − 2] */
+int32_t core_sm2_public(const uint8_t d[CORE_SM2_PRIVATE_SIZE], uint8_t pub[CORE_SM2_PUBLIC_SIZE]);
+/* sm2_point_decode of a 64-byte X ‖ Y: CORE_OK for a point of the curve, else CORE_ERR_BAD_POINT */
+int32_t core_sm2_point_check(const uint8_t pub[CORE_SM2_PUBLIC_SIZE]);
+/* sm2_ecdh: x([d]Q), 32 bytes */
+int32_t core_sm2_ecdh(const uint8_t d[CORE_SM2_PRIVATE_SIZE], const uint8_t peer[CORE_SM2_PUBLIC_SIZE], uint8_t x[32]);
+/* sm3_kdf: out_len bytes of the SM3 KDF of GB/T 32918.4 over z */
+int32_t core_sm3_kdf(const uint8_t *z, size_t z_len, uint8_t *out, size_t out_len);
+/* sm4_cbc_encrypt / sm4_cbc_decrypt with handle h and the ICV iv, whole blocks */
+int32_t core_cbc(uint32_t h, int encrypt, const uint8_t iv[16], const uint8_t *in, uint8_t *out, size_t len);
+/* sm4_cmac_final from a zero chaining cell: the 16-byte CMAC-SM4 of msg under handle h */
+int32_t core_cmac(uint32_t h, const uint8_t *msg, size_t len, uint8_t mac[16]);
 
 #endif

@@ -1,22 +1,28 @@
-/* TID + PSK + lock state in TEE persistent storage (GP TEE Internal Core API 1.3.1 §5.7
+/* The TA's NVM in TEE persistent storage (GP TEE Internal Core API 1.3.1 §5.7
  * TEE_OpenPersistentObject / TEE_CreatePersistentObject, §5.9 TEE_ReadObjectData), storage
  * TEE_STORAGE_PRIVATE: OP-TEE encrypts and authenticates it with a key derived from the hardware
  * unique key and the TA's UUID (docs/tee.md, "Storage", and what that is worth on a given board).
- * Object "tid-identity", 27 bytes: format(1) = 01 ‖ locked(1) ‖ TID(8) ‖ PSK(16) ‖ check(1), the
- * check byte being the XOR of the others so a truncated or foreign object is refused rather than
- * taken for an identity. The identity is never exported: no command reads the PSK back. */
+ * Object "tid-identity", one of two formats:
+ *   01, 27 bytes: format(1) ‖ locked(1) ‖ TID(8) ‖ PSK(16) ‖ check(1)            no link key
+ *   02, 60 bytes: format(1) ‖ locked(1) ‖ identity(1) ‖ TID(8) ‖ PSK(16) ‖ SK.SE(32) ‖ check(1)
+ * (identity = 1 when TID and PSK are provisioned; a paired TA may have none yet). The check byte
+ * is 5A XOR the other bytes, so a truncated or foreign object is refused rather than taken for an
+ * identity. Format 01 is what a TA without a link key writes, as the TA before the shielded link
+ * did, so its objects still read. Neither the PSK nor SK.SE is ever exported. */
 #include <string.h>
 #include <tee_internal_api.h>
 #include "storage.h"
 
 static const char OBJECT_ID[] = "tid-identity";
-#define RECORD_FORMAT 0x01
-#define RECORD_SIZE (2 + IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE + 1)
+#define FORMAT_IDENTITY 0x01
+#define FORMAT_WITH_LINK_KEY 0x02
+#define SIZE_IDENTITY (2 + IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE + 1)
+#define SIZE_WITH_LINK_KEY (3 + IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE + IDENTITY_LINK_KEY_SIZE + 1)
 
-static uint8_t check_byte(const uint8_t *r) {
+static uint8_t check_byte(const uint8_t *r, size_t size) {
   uint8_t x = 0x5A;
   size_t i;
-  for (i = 0; i < RECORD_SIZE - 1; i++) x ^= r[i];
+  for (i = 0; i < size - 1; i++) x ^= r[i];
   return x;
 }
 
@@ -24,26 +30,43 @@ void storage_wipe(struct identity *id) {
   TEE_MemFill(id, 0, sizeof *id);
 }
 
+/* a record read from the object → id; 0 when it is not a record of either format */
+static int parse(const uint8_t *r, size_t n, struct identity *id) {
+  const uint8_t *body;
+  if (n == SIZE_IDENTITY && r[0] == FORMAT_IDENTITY) {
+    if (r[1] > 1 || check_byte(r, n) != r[n - 1]) return 0;
+    id->present = 1;
+    id->locked = r[1];
+    body = r + 2;
+  } else if (n == SIZE_WITH_LINK_KEY && r[0] == FORMAT_WITH_LINK_KEY) {
+    if (r[1] > 1 || r[2] > 1 || (r[1] && !r[2]) || check_byte(r, n) != r[n - 1]) return 0;
+    id->present = r[2];
+    id->locked = r[1];
+    id->has_link = 1;
+    TEE_MemMove(id->link_sk, r + 3 + IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE, IDENTITY_LINK_KEY_SIZE);
+    body = r + 3;
+  } else {
+    return 0;
+  }
+  TEE_MemMove(id->tid, body, IDENTITY_TID_SIZE);
+  TEE_MemMove(id->psk, body + IDENTITY_TID_SIZE, IDENTITY_PSK_SIZE);
+  return 1;
+}
+
 TEE_Result storage_load(struct identity *id) {
   TEE_ObjectHandle h = TEE_HANDLE_NULL;
-  uint8_t r[RECORD_SIZE + 1];
+  uint8_t r[SIZE_WITH_LINK_KEY + 1];
   size_t n = 0;
   TEE_Result res;
   storage_wipe(id);
   res = TEE_OpenPersistentObject(TEE_STORAGE_PRIVATE, OBJECT_ID, sizeof OBJECT_ID - 1, TEE_DATA_FLAG_ACCESS_READ, &h);
   if (res == TEE_ERROR_ITEM_NOT_FOUND) return TEE_SUCCESS; /* blank */
   if (res != TEE_SUCCESS) return res;
-  res = TEE_ReadObjectData(h, r, sizeof r, &n); /* one byte more than a record: catches a longer object */
+  res = TEE_ReadObjectData(h, r, sizeof r, &n); /* one byte more than the longest record: catches a longer object */
   TEE_CloseObject(h);
-  if (res == TEE_SUCCESS) {
-    if (n != RECORD_SIZE || r[0] != RECORD_FORMAT || r[1] > 1 || check_byte(r) != r[RECORD_SIZE - 1]) {
-      res = TEE_ERROR_CORRUPT_OBJECT;
-    } else {
-      id->present = 1;
-      id->locked = r[1];
-      TEE_MemMove(id->tid, r + 2, IDENTITY_TID_SIZE);
-      TEE_MemMove(id->psk, r + 2 + IDENTITY_TID_SIZE, IDENTITY_PSK_SIZE);
-    }
+  if (res == TEE_SUCCESS && !parse(r, n, id)) {
+    storage_wipe(id);
+    res = TEE_ERROR_CORRUPT_OBJECT;
   }
   TEE_MemFill(r, 0, sizeof r);
   return res;
@@ -51,17 +74,33 @@ TEE_Result storage_load(struct identity *id) {
 
 TEE_Result storage_save(const struct identity *id) {
   TEE_ObjectHandle h = TEE_HANDLE_NULL;
-  uint8_t r[RECORD_SIZE];
+  uint8_t r[SIZE_WITH_LINK_KEY];
+  size_t n;
+  uint8_t *body;
   TEE_Result res;
-  r[0] = RECORD_FORMAT;
-  r[1] = id->locked ? 1 : 0;
-  TEE_MemMove(r + 2, id->tid, IDENTITY_TID_SIZE);
-  TEE_MemMove(r + 2 + IDENTITY_TID_SIZE, id->psk, IDENTITY_PSK_SIZE);
-  r[RECORD_SIZE - 1] = check_byte(r);
-  /* OVERWRITE replaces an existing object atomically (§5.7.2): the old identity stays if this fails */
+  if (!id->present && !id->has_link) return TEE_ERROR_BAD_STATE;
+  TEE_MemFill(r, 0, sizeof r);
+  if (id->has_link) {
+    n = SIZE_WITH_LINK_KEY;
+    r[0] = FORMAT_WITH_LINK_KEY;
+    r[2] = id->present ? 1 : 0;
+    body = r + 3;
+    TEE_MemMove(body + IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE, id->link_sk, IDENTITY_LINK_KEY_SIZE);
+  } else {
+    n = SIZE_IDENTITY;
+    r[0] = FORMAT_IDENTITY;
+    body = r + 2;
+  }
+  r[1] = id->present && id->locked ? 1 : 0;
+  if (id->present) {
+    TEE_MemMove(body, id->tid, IDENTITY_TID_SIZE);
+    TEE_MemMove(body + IDENTITY_TID_SIZE, id->psk, IDENTITY_PSK_SIZE);
+  }
+  r[n - 1] = check_byte(r, n);
+  /* OVERWRITE replaces an existing object atomically (§5.7.2): the old state stays if this fails */
   res = TEE_CreatePersistentObject(TEE_STORAGE_PRIVATE, OBJECT_ID, sizeof OBJECT_ID - 1,
                                    TEE_DATA_FLAG_ACCESS_READ | TEE_DATA_FLAG_ACCESS_WRITE | TEE_DATA_FLAG_OVERWRITE,
-                                   TEE_HANDLE_NULL, r, sizeof r, &h);
+                                   TEE_HANDLE_NULL, r, n, &h);
   TEE_MemFill(r, 0, sizeof r);
   if (res == TEE_SUCCESS) TEE_CloseObject(h);
   return res;

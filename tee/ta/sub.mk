@@ -9,6 +9,7 @@ global-incdirs-y += compat
 srcs-y += tid_ta.c
 srcs-y += applet.c
 srcs-y += storage.c
+srcs-y += secure_session.c
 srcs-y += core.c
 srcs-y += wasm_rt_tee.c
 srcs-y += gen/tid.c

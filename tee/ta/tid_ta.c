@@ -70,7 +70,7 @@ static TEE_Result transmit(uint32_t param_types, TEE_Param params[4]) {
 }
 
 static TEE_Result info(uint32_t param_types, TEE_Param params[4]) {
-  uint32_t flags = TA_TID_INFO_NO_SHIELDED_LINK;
+  uint32_t flags = 0; /* TA_TID_INFO_NO_SHIELDED_LINK clear: this TA has the shielded link */
   if (param_types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE,
                                      TEE_PARAM_TYPE_NONE))
     return TEE_ERROR_BAD_PARAMETERS;

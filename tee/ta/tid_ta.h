@@ -18,7 +18,9 @@
 
 /* a development platform: no secure boot / no secure memory / a constant storage key */
 #define TA_TID_INFO_INSECURE_PLATFORM 0x1u
-/* the shielded-link commands are not available (GENERATE LINK KEY, OPEN SECURE SESSION) */
+/* the shielded-link commands are not available (GENERATE LINK KEY, OPEN SECURE SESSION): set by
+ * TA builds before the shielded link; this one has it and never sets the flag, so a client may
+ * pair and open secure sessions when it is clear */
 #define TA_TID_INFO_NO_SHIELDED_LINK 0x2u
 
 #define TA_TID_MAX_CAPDU 261
