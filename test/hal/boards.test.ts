@@ -79,7 +79,7 @@ describe("loader errors name what is valid", () => {
     [{ ...I2C_BASE, address: "0xE2" }, /"address" 0xE2 looks like an 8-bit address.*use 0x71/],
     [{ ...I2C_BASE, address: 0x100 }, /0x03\.\.0x77/],
     [{ ...I2C_BASE, address: "seventy" }, /7-bit address like "0x71"/],
-    [{ ...I2C_BASE, bus: "uart" }, /"bus" must be "i2c" or "spi", got "uart"/],
+    [{ ...I2C_BASE, bus: "uart" }, /"bus" must be "i2c", "spi" or "tee", got "uart"/],
     [{ ...I2C_BASE, link: "fm-spi" }, /"link" must be "fm-i2c" for an i2c board/],
     [{ ...I2C_BASE, busNumber: -1 }, /"busNumber" must be an integer 0..255, got -1/],
     [{ ...I2C_BASE, speedHz: "fast" }, /"speedHz" must be an integer/],
