@@ -1011,6 +1011,12 @@ static void release(int fd) {
   pthread_mutex_unlock(&g_lock);
 }
 
+/* glibc's _FORTIFY_SOURCE entry points, which its headers do not declare */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
 static int mode_of(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(ap, int) : 0;
 }
