@@ -334,8 +334,11 @@ static int load_config(void) {
       fprintf(stderr, "faketee: TID_FAKETEE_STORAGE=\"%s\" is not an existing directory\n", storage);
       return -1;
     }
-    new_storage = strdup(storage);
-    if (!new_storage) return -1;
+    new_storage = realpath(storage, NULL); /* a later chdir must not move the TA's storage */
+    if (!new_storage) {
+      fprintf(stderr, "faketee: TID_FAKETEE_STORAGE=\"%s\": %s\n", storage, strerror(errno));
+      return -1;
+    }
   }
   g_trace = new_trace;
   g_no_supplicant = new_no_supp;
