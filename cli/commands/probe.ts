@@ -246,11 +246,12 @@ function levelOfTee(boardInsecure: boolean, taInsecure: boolean | null): string 
 }
 
 function linkLine(r: ProbeReport): string {
+  const se = r.link === "op-tee" ? "TA" : "SE";
   if (r.shielded) return `shielded: secure session opened with the pinned link key ${r.pinned}`;
-  if (r.pinned) return `NOT shielded: the SE did not prove the pinned link key ${r.pinned}${r.linkKey ? ` (it reports ${r.linkKey})` : ""}`;
+  if (r.pinned) return `NOT shielded: the ${se} did not prove the pinned link key ${r.pinned}${r.linkKey ? ` (it reports ${r.linkKey})` : ""}`;
   if (r.linkKey)
-    return `the SE has link key ${r.linkKey}; no pin given (--link-key FILE), so it was not checked and commands would run unshielded`;
-  return "UNSHIELDED: the SE has no link key (pair it: tid provision)";
+    return `the ${se} has link key ${r.linkKey}; no pin given (--link-key FILE), so it was not checked and commands would run unshielded`;
+  return `UNSHIELDED: the ${se} has no link key (pair it: tid provision)`;
 }
 
 function round(x: number): number {
@@ -285,7 +286,7 @@ function text(r: ProbeReport): string {
   lines.push(`ATR       ${r.atr ? `${spaced(r.atr)}${r.atrHistorical ? `  (historical bytes "${ascii(r.atrHistorical)}")` : ""}` : noAtr}`);
   if (r.applet) lines.push(`applet    TID applet v${r.applet.version}, AID ${spaced(r.applet.aid)}`);
   if (r.lifecycle) {
-    lines.push(`identity  ${r.tid ? `TID ${r.tid}` : "none (blank SE: provision it first)"}, ${r.lifecycle}`);
+    lines.push(`identity  ${r.tid ? `TID ${r.tid}` : `none (blank ${r.link === "op-tee" ? "TA" : "SE"}: provision it first)`}, ${r.lifecycle}`);
   }
   if (r.slots) lines.push(`sessions  ${r.slots.inUse} of ${r.slots.total} slots in use`);
   if (r.lifecycle) lines.push(`link      ${linkLine(r)}`);
@@ -297,7 +298,7 @@ function text(r: ProbeReport): string {
     lines.push(`bus       simulated bus time ${r.simulatedBusMs} ms; SE busy ${r.simulatedSeBusyMs} ms; ${bus}`);
     lines.push(`elapsed   ${r.elapsedMs} ms simulated (polling and frame delays included)`);
   } else {
-    lines.push(`${r.link === "op-tee" ? "TEE      " : "bus      "} ${bus}`);
+    lines.push(`${r.link === "op-tee" ? "calls    " : "bus      "} ${bus}`);
     lines.push(`elapsed   ${r.elapsedMs} ms`);
   }
   return lines.join("\n");

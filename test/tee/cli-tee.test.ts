@@ -73,8 +73,9 @@ suite(missing ? `tid on --board tee: skipped, ${missing}` : "tid on --board tee,
     expect(r.stdout).toMatch(/^TEE +OP-TEE; TA v1\.0, reports an insecure development platform$/m);
     expect(r.stdout).toMatch(/^ATR +none \(a TEE has no ATR\)$/m);
     expect(r.stdout).toMatch(/^applet +TID applet v1\.0/m);
-    expect(r.stdout).toMatch(/^identity +none \(blank SE: provision it first\), blank$/m);
-    expect(r.stdout).toMatch(/^TEE +\d+ TEE invocations, \d+ bytes through shared memory/m);
+    expect(r.stdout).toMatch(/^identity +none \(blank TA: provision it first\), blank$/m);
+    expect(r.stdout).toMatch(/^link +UNSHIELDED: the TA has no link key \(pair it: tid provision\)$/m);
+    expect(r.stdout).toMatch(/^calls +\d+ TEE invocations, \d+ bytes through shared memory for \d+ APDU bytes$/m);
   });
 
   it("probe --json: the level, the driver's version and the TA's INFO", async () => {
