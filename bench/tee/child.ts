@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       ["tee", await TidClient.create({ backend: "se", link, unshielded: true })],
       ["tid-wasm", await TidClient.create({ backend: "soft", identity: { tid: TID, psk: PSK } })],
     ];
+    for (const [, c] of clients) c.init();
     for (const [, c] of clients) sample(c, warmup);
     link.resetStats();
     const figures = clients.map(() => ({ us: [] as number[], cpuUs: [] as number[], n: 0 }));
