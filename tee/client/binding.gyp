@@ -1,4 +1,10 @@
 {
+  "make_global_settings": [
+    [
+      "LINK",
+      "$(CC)"
+    ]
+  ],
   "targets": [
     {
       "target_name": "tee_client",
@@ -6,9 +12,19 @@
         [
           "OS == 'linux'",
           {
-            "sources": ["src/tee_client.c"],
-            "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
-            "defines": ["NAPI_VERSION=8"]
+            "sources": [
+              "src/tee_client.c"
+            ],
+            "cflags": [
+              "-std=gnu11",
+              "-Wall",
+              "-Wextra",
+              "-Werror",
+              "-Wno-unused-parameter"
+            ],
+            "defines": [
+              "NAPI_VERSION=8"
+            ]
           }
         ]
       ]
