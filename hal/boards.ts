@@ -330,7 +330,8 @@ export function applyEnv(board: Board, env: Env = process.env): Board {
 /** "/dev/i2c-1 @ 0x71, 400 kHz, fm-i2c" — one line for logs and the CLI. */
 export function describeBoard(b: Board): string {
   const ov = b.overrides.length ? ` (${b.overrides.join(", ")})` : "";
-  if (b.bus === "tee") return `${b.name}: ${b.device}, TA ${b.ta}, login ${b.login}, ${b.link}${b.insecurePlatform ? ", insecure development platform" : ""}${ov}`;
+  if (b.bus === "tee")
+    return `${b.name}: ${b.device}, TA ${b.ta}, login ${b.login}, ${b.link}${b.insecurePlatform ? ", insecure development platform" : ""}${ov}`;
   const where = b.sim ? `simulated ${b.bus}` : b.bus === "i2c" ? `/dev/i2c-${b.busNumber}` : `/dev/spidev${b.busNumber}.${b.chipSelect}`;
   const at = b.bus === "i2c" ? ` @ 0x${b.address.toString(16).padStart(2, "0")}` : ` mode ${b.mode}`;
   const speed = b.speedHz >= 1e6 ? `${b.speedHz / 1e6} MHz` : `${b.speedHz / 1e3} kHz`;

@@ -248,7 +248,8 @@ function levelOfTee(boardInsecure: boolean, taInsecure: boolean | null): string 
 function linkLine(r: ProbeReport): string {
   const se = r.link === "op-tee" ? "TA" : "SE";
   if (r.shielded) return `shielded: secure session opened with the pinned link key ${r.pinned}`;
-  if (r.pinned) return `NOT shielded: the ${se} did not prove the pinned link key ${r.pinned}${r.linkKey ? ` (it reports ${r.linkKey})` : ""}`;
+  if (r.pinned)
+    return `NOT shielded: the ${se} did not prove the pinned link key ${r.pinned}${r.linkKey ? ` (it reports ${r.linkKey})` : ""}`;
   if (r.linkKey)
     return `the ${se} has link key ${r.linkKey}; no pin given (--link-key FILE), so it was not checked and commands would run unshielded`;
   return `UNSHIELDED: the ${se} has no link key (pair it: tid provision)`;
@@ -280,13 +281,17 @@ function text(r: ProbeReport): string {
     `level     ${r.level}`,
   ];
   if (r.tee) {
-    const ta = r.tee.taVersion ? `TA v${r.tee.taVersion}${r.tee.taInsecure ? ", reports an insecure development platform" : ""}` : "TA INFO not read";
+    const ta = r.tee.taVersion
+      ? `TA v${r.tee.taVersion}${r.tee.taInsecure ? ", reports an insecure development platform" : ""}`
+      : "TA INFO not read";
     lines.push(`TEE       ${r.tee.implId === 1 ? "OP-TEE" : `implementation ${r.tee.implId}`}; ${ta}`);
   }
   lines.push(`ATR       ${r.atr ? `${spaced(r.atr)}${r.atrHistorical ? `  (historical bytes "${ascii(r.atrHistorical)}")` : ""}` : noAtr}`);
   if (r.applet) lines.push(`applet    TID applet v${r.applet.version}, AID ${spaced(r.applet.aid)}`);
   if (r.lifecycle) {
-    lines.push(`identity  ${r.tid ? `TID ${r.tid}` : `none (blank ${r.link === "op-tee" ? "TA" : "SE"}: provision it first)`}, ${r.lifecycle}`);
+    lines.push(
+      `identity  ${r.tid ? `TID ${r.tid}` : `none (blank ${r.link === "op-tee" ? "TA" : "SE"}: provision it first)`}, ${r.lifecycle}`,
+    );
   }
   if (r.slots) lines.push(`sessions  ${r.slots.inUse} of ${r.slots.total} slots in use`);
   if (r.lifecycle) lines.push(`link      ${linkLine(r)}`);

@@ -66,6 +66,13 @@
  *                                                without running the TA
  *                               panic:N          the TA panics in the Nth INVOKE (at its first GP
  *                                                API call, or on return if it makes none)
+ *   TID_FAKETEE_CONTROL=PATH  a test control, not a kernel interface: open() of exactly PATH
+ *                             gives a control fd (of /dev/null), and every write(2) to it queues
+ *                             its bytes as the next random bytes the TA draws (TEE_GenerateRandom),
+ *                             as ta_host's "!inject" does, so a conformance run can fix the randoms
+ *                             (SK.SE, eSK.SE, Nd and qd of the worked examples) the TA and the
+ *                             simulated SE must draw the same way; more than the stub's queue holds
+ *                             → ENOSPC. Unset: nothing is intercepted but /dev/tee0.
  *
  * Limits: the TA runs in the calling process (no isolation; one instance per process, shared by
  * all its contexts); the shm of a context stays valid until the context fd is closed, even after
@@ -150,6 +157,8 @@ struct fault {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ctx *g_ctx[MAX_FDS];
+/* the TID_FAKETEE_CONTROL fds (set and cleared atomically; their writes run under g_lock) */
+static unsigned char g_control[MAX_FDS];
 static struct session *g_sessions;
 static uint32_t g_next_session = 1;
 static int32_t g_next_shm = 1;
@@ -176,6 +185,7 @@ static int (*real___open64_2)(const char *, int);
 static int (*real___openat_2)(int, const char *, int);
 static int (*real___openat64_2)(int, const char *, int);
 static int (*real_close)(int);
+static ssize_t (*real_write)(int, const void *, size_t);
 static int (*real_ioctl)(int, unsigned long, ...);
 static long (*real_syscall)(long, ...);
 
@@ -191,6 +201,7 @@ static void resolve_all(void) {
   RESOLVE(__openat_2);
   RESOLVE(__openat64_2);
   RESOLVE(close);
+  RESOLVE(write);
   RESOLVE(ioctl);
   RESOLVE(syscall);
 }
@@ -964,6 +975,50 @@ static int is_device(const char *path) {
   return path && strcmp(path, DEVICE_PATH) == 0;
 }
 
+static int fake_open(int flags);
+
+static int is_control_path(const char *path) {
+  const char *control = getenv("TID_FAKETEE_CONTROL");
+  return path && control && *control && strcmp(path, control) == 0;
+}
+
+static int is_control_fd(int fd) {
+  return fd >= 0 && fd < MAX_FDS && __atomic_load_n(&g_control[fd], __ATOMIC_ACQUIRE);
+}
+
+/* The test control of TID_FAKETEE_CONTROL: a /dev/null fd whose writes feed the TA's randoms. */
+static int control_open(int flags) {
+  int fd = REAL(open)("/dev/null", O_WRONLY | (flags & O_CLOEXEC));
+  if (fd < 0) return -1;
+  if (fd >= MAX_FDS) {
+    REAL(close)(fd);
+    errno = EMFILE;
+    return -1;
+  }
+  __atomic_store_n(&g_control[fd], 1, __ATOMIC_RELEASE);
+  return fd;
+}
+
+static ssize_t control_write(int fd, const void *buf, size_t n) {
+  int rc;
+  pthread_mutex_lock(&g_lock);
+  rc = tee_stub_queue_random((const uint8_t *)buf, n);
+  trace("control fd %d: %zu random bytes queued%s", fd, n, rc == 0 ? "" : ": the queue is full");
+  pthread_mutex_unlock(&g_lock);
+  if (rc != 0) {
+    errno = ENOSPC;
+    return -1;
+  }
+  return (ssize_t)n;
+}
+
+/* /dev/tee0, the control path, or neither (-2: open the real file) */
+static int open_faked(const char *path, int flags) {
+  if (is_device(path)) return fake_open(flags);
+  if (is_control_path(path)) return control_open(flags);
+  return -2;
+}
+
 static int fake_open(int flags) {
   struct ctx *ctx;
   int fd, saved;
@@ -1037,7 +1092,8 @@ static int mode_of(int flags, va_list ap) {
 EXPORT int open(const char *path, int flags, ...) {
   int mode;
   va_list ap;
-  if (is_device(path)) return fake_open(flags);
+  int fd = open_faked(path, flags);
+  if (fd != -2) return fd;
   va_start(ap, flags);
   mode = mode_of(flags, ap);
   va_end(ap);
@@ -1047,7 +1103,8 @@ EXPORT int open(const char *path, int flags, ...) {
 EXPORT int open64(const char *path, int flags, ...) {
   int mode;
   va_list ap;
-  if (is_device(path)) return fake_open(flags);
+  int fd = open_faked(path, flags);
+  if (fd != -2) return fd;
   va_start(ap, flags);
   mode = mode_of(flags, ap);
   va_end(ap);
@@ -1057,7 +1114,8 @@ EXPORT int open64(const char *path, int flags, ...) {
 EXPORT int openat(int dirfd, const char *path, int flags, ...) {
   int mode;
   va_list ap;
-  if (is_device(path)) return fake_open(flags); /* absolute: dirfd does not matter */
+  int fd = open_faked(path, flags); /* absolute: dirfd does not matter */
+  if (fd != -2) return fd;
   va_start(ap, flags);
   mode = mode_of(flags, ap);
   va_end(ap);
@@ -1067,7 +1125,8 @@ EXPORT int openat(int dirfd, const char *path, int flags, ...) {
 EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
   int mode;
   va_list ap;
-  if (is_device(path)) return fake_open(flags);
+  int fd = open_faked(path, flags);
+  if (fd != -2) return fd;
   va_start(ap, flags);
   mode = mode_of(flags, ap);
   va_end(ap);
@@ -1075,22 +1134,27 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
 }
 
 EXPORT int __open_2(const char *path, int flags) {
-  return is_device(path) ? fake_open(flags) : REAL(__open_2)(path, flags);
+  int fd = open_faked(path, flags);
+  return fd != -2 ? fd : REAL(__open_2)(path, flags);
 }
 
 EXPORT int __open64_2(const char *path, int flags) {
-  return is_device(path) ? fake_open(flags) : REAL(__open64_2)(path, flags);
+  int fd = open_faked(path, flags);
+  return fd != -2 ? fd : REAL(__open64_2)(path, flags);
 }
 
 EXPORT int __openat_2(int dirfd, const char *path, int flags) {
-  return is_device(path) ? fake_open(flags) : REAL(__openat_2)(dirfd, path, flags);
+  int fd = open_faked(path, flags);
+  return fd != -2 ? fd : REAL(__openat_2)(dirfd, path, flags);
 }
 
 EXPORT int __openat64_2(int dirfd, const char *path, int flags) {
-  return is_device(path) ? fake_open(flags) : REAL(__openat64_2)(dirfd, path, flags);
+  int fd = open_faked(path, flags);
+  return fd != -2 ? fd : REAL(__openat64_2)(dirfd, path, flags);
 }
 
 EXPORT int close(int fd) {
+  if (is_control_fd(fd)) __atomic_store_n(&g_control[fd], 0, __ATOMIC_RELEASE);
   release(fd);
   return REAL(close)(fd);
 }
@@ -1103,8 +1167,15 @@ EXPORT long syscall(long number, ...) {
   va_start(ap, number);
   for (i = 0; i < 6; i++) a[i] = va_arg(ap, long);
   va_end(ap);
-  if (number == SYS_close) release((int)a[0]);
+  if (number == SYS_close) {
+    if (is_control_fd((int)a[0])) __atomic_store_n(&g_control[(int)a[0]], 0, __ATOMIC_RELEASE);
+    release((int)a[0]);
+  }
   return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+  return is_control_fd(fd) ? control_write(fd, buf, n) : REAL(write)(fd, buf, n);
 }
 
 EXPORT int ioctl(int fd, unsigned long req, ...) {

@@ -166,8 +166,17 @@ describe("the TEE board", () => {
   });
 
   it("defaults: /dev/tee0, the TID TA, login public, insecure unless it says otherwise", () => {
-    expect(parseBoard(TEE_BASE)).toMatchObject({ device: "/dev/tee0", ta: "ee459cd1-d81d-464e-892d-2767e98150dc", login: "public", insecurePlatform: true });
-    expect(parseBoard({ ...TEE_BASE, login: "group", group: 990, insecurePlatform: false })).toMatchObject({ login: "group", group: 990, insecurePlatform: false });
+    expect(parseBoard(TEE_BASE)).toMatchObject({
+      device: "/dev/tee0",
+      ta: "ee459cd1-d81d-464e-892d-2767e98150dc",
+      login: "public",
+      insecurePlatform: true,
+    });
+    expect(parseBoard({ ...TEE_BASE, login: "group", group: 990, insecurePlatform: false })).toMatchObject({
+      login: "group",
+      group: 990,
+      insecurePlatform: false,
+    });
   });
 
   it.each([
@@ -182,7 +191,10 @@ describe("the TEE board", () => {
     [{ insecurePlatform: "yes" }, /"insecurePlatform" must be true or false/],
     [{ sim: true }, /"sim" must be false for a tee board/],
     [{ link: "fm-i2c" }, /"link" must be "op-tee"/],
-    [{ busNumber: 1 }, /unknown field "busNumber" for a tee board; valid fields: name, description, sim, bus, link, device, ta, login, group, insecurePlatform/],
+    [
+      { busNumber: 1 },
+      /unknown field "busNumber" for a tee board; valid fields: name, description, sim, bus, link, device, ta, login, group, insecurePlatform/,
+    ],
     [{ timing: {} }, /unknown field "timing"/],
   ])("refuses %j", (extra, message) => {
     expect(() => parseBoard({ ...TEE_BASE, ...extra })).toThrow(message);

@@ -37,7 +37,11 @@ interface Run {
 }
 
 function run(argv: string[], env: Record<string, string>): Promise<Run> {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env: { ...process.env, TID_BOARD: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, TID_BOARD: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -66,7 +70,10 @@ suite(missing ? `tid on --board tee: skipped, ${missing}` : "tid on --board tee,
     run([process.execPath, tid, ...args], { ...fakeTeeEnv(lib, { storage }), ...env });
 
   it("npm run fakedev -- node bin/tid.js probe --board tee: the TA, and what kind of TEE it is", async () => {
-    const r = await run([process.execPath, join(ROOT, "scripts", "fakedev.mjs"), "--", process.execPath, tid, "probe", "--board", "tee"], {});
+    const r = await run(
+      [process.execPath, join(ROOT, "scripts", "fakedev.mjs"), "--", process.execPath, tid, "probe", "--board", "tee"],
+      {},
+    );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^level +tee \(insecure development platform\)$/m);
     expect(r.stdout).toMatch(/^port +\/dev\/tee0 .*op-tee$/m);

@@ -11,13 +11,16 @@
 // FINISH, SM4 CIPHER chained and through 61xx, GET CHALLENGE), every rule that ends a session
 // (bare 6982), a reset, a new link key inside a session, and LOCK inside a session (GENERATE LINK
 // KEY refused after it) — runs against both through a `transmit(apdu) → response` target, and
-// the two transcripts must be identical. The host half of the link is reference/secure-link.ts.
+// the transcripts must be identical — the simulated SE's, the native driver's (ta_host) and the
+// TA's behind the fake /dev/tee0, reached through TeeLink and the real TEE client addon
+// (test/tee/fake-tee-target.ts), so the suite holds the whole host path to the profile too. The host half of the link is reference/secure-link.ts.
 // Randoms the test fixes (SK.SE, eSK.SE, Nd and qd of the worked examples) are queued into the
 // SE's random source on both sides, so the SE must draw exactly the same bytes the same way.
 // Random answers (GET CHALLENGE, an authcode with fresh Nd/qd, the token that follows, and what a
 // session carries after them) are compared by length and SW, and checked against the reference
 // protocol instead.
 import { createCipheriv } from "node:crypto";
+import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom, TidApplet } from "../../hal/sim/applet.js";
@@ -33,6 +36,7 @@ import {
 } from "../../reference/secure-link.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { buildTaHost, TaHost, taHostToolsMissing } from "./ta-host.js";
+import { startFakeTeeHost } from "./fake-tee-target.js";
 
 const EX = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string | number>;
 const TID = fromHex(EX.TID as string);
@@ -61,6 +65,15 @@ const SK_SE_2 = QD;
 
 const missing = taHostToolsMissing();
 if (missing) console.warn(`test/tee/conformance.test.ts skipped: ${missing}`);
+const addonMissing = ((): string | null => {
+  try {
+    createRequire(import.meta.url)("@tid-wasm/tee-client");
+    return null;
+  } catch (e) {
+    return `the TEE client addon @tid-wasm/tee-client is not built (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): run \`npm ci\` with a C compiler`;
+  }
+})();
+if (!missing && addonMissing) console.warn(`test/tee/conformance.test.ts: the run through the fake /dev/tee0 skipped: ${addonMissing}`);
 
 /** What the suite needs of an SE: one APDU exchange, a reset, and the known-answer test hook. */
 interface ApduTarget {
@@ -597,4 +610,18 @@ describe.skipIf(!!missing)("TID TA (native build) answers the APDU profile as th
     expect(await host.close(), host.stderr).toBe(0); // exits 0 only when every TEE_Malloc block was freed
     host = null;
   });
+
+  it.skipIf(!!addonMissing)(
+    "and behind the fake /dev/tee0, through TeeLink and the TEE client addon, byte for byte",
+    async () => {
+      const sim = await runSequence(simTarget());
+      host = startFakeTeeHost();
+      const tee = await runSequence(taTarget(host));
+      expect(tee.length).toBe(sim.length);
+      for (let i = 0; i < sim.length; i++) expect(tee[i], `step ${i}: ${sim[i]!.step}`).toEqual(sim[i]);
+      expect(await host.close(), host.stderr).toBe(0);
+      host = null;
+    },
+    120_000,
+  );
 });

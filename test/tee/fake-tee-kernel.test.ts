@@ -34,7 +34,7 @@ const PROVISION = "80d8000018671007e10029b0a200112233445566778899aabbccddeeff";
 const GET_TID = "80ca000100";
 // INFO: ret/origin/[0].a/[0].b/[0].c/[1].a/[1].b — version 1.0, flags insecure platform | no
 // shielded link, c written back as 0 (VALUE_OUTPUT), lifecycle blank, 8 slots
-const INFO_OK = "0x00000000/4/100/3/0/0/8";
+const INFO_OK = "0x00000000/4/100/1/0/0/8";
 const TARGET_DEAD = "0xffff3024/3";
 
 let dir = "";
@@ -94,7 +94,20 @@ suite("the fake /dev/tee0 (libfaketee.so) against the Linux TEE client ABI", () 
       .filter(Boolean)
       .sort();
     expect(names).toEqual(
-      ["__open64_2", "__open_2", "__openat64_2", "__openat_2", "close", "ioctl", "open", "open64", "openat", "openat64", "syscall"].sort(),
+      [
+        "__open64_2",
+        "__open_2",
+        "__openat64_2",
+        "__openat_2",
+        "close",
+        "ioctl",
+        "open",
+        "open64",
+        "openat",
+        "openat64",
+        "syscall",
+        "write",
+      ].sort(),
     );
   });
 
@@ -305,7 +318,7 @@ suite("the fake /dev/tee0 (libfaketee.so) against the Linux TEE client ABI", () 
     expect(first.stdout).toContain("apdu2=0x00000000/4/10/671007e10029b0a29000");
     expect(statSync(`${state}.tee`).mode & 0o777).toBe(0o700);
     const second = fakedev(["i2c"]);
-    expect(second.stdout).toContain(`info=0x00000000/4/100/3/0/1/8`); // personalised, from FILE.tee/
+    expect(second.stdout).toContain(`info=0x00000000/4/100/1/0/1/8`); // personalised, from FILE.tee/
     expect(second.stdout).toContain("i2c-funcs-nonzero=1");
   });
 

@@ -29,8 +29,9 @@ export class TaHost {
   stderr = "";
   readonly exited: Promise<number | null>;
 
-  constructor(exe: string, args: string[] = []) {
-    this.child = spawn(exe, args, { stdio: ["pipe", "pipe", "pipe"] });
+  /** @param env added to this process's environment (the line server under the fake /dev/tee0 needs its preload) */
+  constructor(exe: string, args: string[] = [], env: Record<string, string> = {}) {
+    this.child = spawn(exe, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
     this.child.stdout.setEncoding("utf8");
     this.child.stderr.setEncoding("utf8");
     this.child.stderr.on("data", (d: string) => (this.stderr += d));
