@@ -292,6 +292,11 @@ export class SecureSession {
         throw new SecureLinkError("BAD_MAC", "C_MAC", "the C-MAC does not verify");
       }
       const data = decryptField(this.keySet.sEnc, 0x00, counter, c, "command");
+      if (data.length > LINK_MAX_DATA) {
+        data.fill(0);
+        next.fill(0);
+        throw new SecureLinkError("BAD_FORMAT", "LENGTH", `D of ${data.length} bytes, over ${LINK_MAX_DATA}`);
+      }
       this.chain.fill(0);
       this.chain = next;
       this.due = { counter, chain: next.slice() };

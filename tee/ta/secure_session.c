@@ -197,6 +197,10 @@ int link_unwrap(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t 
     i = c_len;
     while (i > c_len - 16 && s.padded[i - 1] == 0x00) i--;
     if (i == c_len - 16 || s.padded[i - 1] != 0x80 || i - 1 == 0) goto fail_next;
+    if (i - 1 > LINK_MAX_DATA) { /* D over 1024 bytes ends the session too */
+      TEE_MemFill(s.padded, 0, c_len);
+      goto fail_next;
+    }
     *plain_len = i - 1;
     TEE_MemMove(plain, s.padded, *plain_len);
     TEE_MemFill(s.padded, 0, c_len);

@@ -15,7 +15,10 @@
 #define LINK_MAC_SIZE 8
 /* largest protected command data: |pad(1024 bytes)| + 8 */
 #define LINK_MAX_PROTECTED 1048
-/* largest plain data a protected command can carry: 1040 bytes of C less one padding byte */
+/* largest plain data D a protected command may carry; more ends the session */
+#define LINK_MAX_DATA 1024
+/* largest plain data that fits the protected data: 1040 bytes of C less one padding byte (the
+ * buffer link_unwrap decrypts into; D over LINK_MAX_DATA is refused after the padding check) */
 #define LINK_MAX_PLAIN (LINK_MAX_PROTECTED - LINK_MAC_SIZE - 1)
 /* largest response data link_wrap takes, and its largest output: E(1040) ‖ R-MAC(8) */
 #define LINK_MAX_RESPONSE 1024

@@ -270,6 +270,25 @@ describe("secure messaging", () => {
     }
   });
 
+  it("D over 1024 bytes (up to 1039 fit 1048 protected bytes) ends the session though its MAC verifies", () => {
+    for (const n of [1025, 1039]) {
+      const { host, se } = sessions();
+      const k = host.keys();
+      const ctr = Buffer.alloc(16);
+      ctr.writeUInt32BE(1, 12);
+      const c = createCipheriv("sm4-cbc", k.sEnc, ecb(k.sEnc, ctr));
+      c.setAutoPadding(false);
+      const padded = Buffer.concat([rnd(n, 9), Buffer.from([0x80]), Buffer.alloc(15 - (n % 16))]);
+      const C = Buffer.concat([c.update(padded), c.final()]);
+      const L = C.length + 8;
+      const mac = cmacIndependent(k.sMac, Buffer.concat([host.chainingValue, Buffer.from([0x84, 0xda, 0x01, 0x03, L >> 8, L & 255]), C]));
+      const p = new Uint8Array(Buffer.concat([C, mac.subarray(0, 8)]));
+      expect(p.length).toBeLessThanOrEqual(1048);
+      expect(() => se.unwrapCommand({ ...header, cla: 0x84 }, p)).toThrow(/D of \d+ bytes, over 1024/);
+      expect(se.isOpen).toBe(false);
+    }
+  });
+
   it("a replayed, reordered or dropped command does not verify", () => {
     const { host, se } = sessions();
     const h = { ...header, cla: 0x84 };
