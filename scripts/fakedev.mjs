@@ -2,8 +2,12 @@
 // (docs/hal.md "The simulated kernel path"). It builds the LD_PRELOAD shim that answers the Linux
 // i2c-dev / spidev ioctl ABI (hal/sim/fakedev/shim.c) with the system C compiler into a temporary
 // directory, starts the fakedev server (hal/sim/fakedev/server.ts, from dist/) with a simulated FM
-// SE behind /dev/i2c-1 @ 0x71 and one behind /dev/spidev0.0, runs COMMAND with LD_PRELOAD and
-// TID_FAKEDEV_SOCKET set, forwards its stdio, signals and exit code, then stops the server.
+// SE behind /dev/i2c-1 @ 0x71 and one behind /dev/spidev0.0, and — when the native TA build's
+// tools are there (wasm2c 1.0.32, wasm-rt.h, make) — also builds libfaketee.so, the fake
+// /dev/tee0 that runs the TID trusted application behind the Linux TEE client ioctls
+// (tee/host-stub/fake_tee.c; docs/tee.md "The fake /dev/tee0"). It runs COMMAND with both
+// libraries in LD_PRELOAD and TID_FAKEDEV_SOCKET / TID_FAKETEE_STORAGE set, forwards its stdio,
+// signals and exit code, then stops the server.
 //
 //   npm run fakedev -- node bin/tid.js probe --board rpi4-i2c
 //   npm run fakedev -- --state /tmp/se.json node bin/tid.js provision --board rpi4-spi --server URL --link-key /tmp/se-link.json
@@ -11,20 +15,25 @@
 //
 // Options (before COMMAND; `--` ends them):
 //   --state FILE   load the SEs' NVM (TID, PSK, lock, link key) from FILE, a `tid … --sim-state` file, when it
-//                  exists, and save it there (mode 0600) when COMMAND ends; otherwise the SEs live
-//                  only as long as this command
-//   --trace        one line per device request on stderr
+//                  exists, and save it there (mode 0600) when COMMAND ends; the TA behind /dev/tee0
+//                  keeps its persistent objects in the directory FILE.tee/ (created mode 0700).
+//                  Otherwise the SEs and the TA's storage live only as long as this command
+//   --trace        one line per device request on stderr (TID_FAKETEE_TRACE=1 for /dev/tee0 too)
 //   --no-bus-time  answer at once instead of holding answers back by their simulated bus time
+// Without the TA build's tools it says "fakedev: /dev/tee0 is not faked: …" and goes on with the
+// buses only.
 // Exit code: COMMAND's (128 + signal number when a signal ended it); 127 without a C compiler.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { constants } from "node:os";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run fakedev -- [--state FILE] [--trace] [--no-bus-time] [--] COMMAND [ARGS…]";
+const USAGE =
+  "usage: npm run fakedev -- [--state FILE] [--trace] [--no-bus-time] [--] COMMAND [ARGS…]\n" +
+  "  COMMAND sees /dev/i2c-1 and /dev/spidev0.0 (simulated SEs) and /dev/tee0 (the TID TA; with --state FILE its storage is FILE.tee/)";
 
 /**
  * A module of the build, imported by computed path so that type checking does not need dist/.
@@ -85,6 +94,48 @@ function nvmHex(/** @type {any} */ n) {
   return JSON.stringify([h(n.tid), h(n.psk), n.locked, h(n.linkKey)]);
 }
 
+/**
+ * libfaketee.so and the TA's storage directory, or null (after one line on stderr) when the fake
+ * /dev/tee0 cannot be built here.
+ * @param {any} teeBuild the compiled hal/sim/fakedev/tee-build.ts
+ * @param {string} storage the directory for the TA's persistent objects
+ * @returns {{ lib: string, storage: string } | null}
+ */
+function fakeTee(teeBuild, storage) {
+  const missing = teeBuild.teeToolsMissing();
+  if (missing) {
+    process.stderr.write(`fakedev: /dev/tee0 is not faked: ${missing}\n`);
+    return null;
+  }
+  let lib;
+  try {
+    lib = teeBuild.buildTeeHost().fakeTee;
+  } catch (e) {
+    process.stderr.write(`fakedev: /dev/tee0 is not faked: ${e instanceof Error ? e.message : String(e)}\n`);
+    return null;
+  }
+  if (!existsSync(storage)) mkdirSync(storage, { mode: 0o700 });
+  else if (!statSync(storage).isDirectory()) throw new Error(`${storage} exists and is not a directory (the TA's storage)`);
+  return { lib, storage };
+}
+
+/**
+ * The child's environment: the bus shim's, plus the fake /dev/tee0 when there is one.
+ * @param {Record<string, string>} shimVars build.shimEnv(…)
+ * @param {{ lib: string, storage: string } | null} tee
+ * @param {any} teeBuild the compiled hal/sim/fakedev/tee-build.ts
+ * @param {boolean} trace
+ */
+function childEnv(shimVars, tee, teeBuild, trace) {
+  if (!tee) return { ...process.env, ...shimVars };
+  return {
+    ...process.env,
+    ...shimVars,
+    ...teeBuild.fakeTeeEnv(tee.lib, { storage: tee.storage, inherited: shimVars.LD_PRELOAD }),
+    ...(trace ? { TID_FAKETEE_TRACE: "1" } : {}),
+  };
+}
+
 async function main() {
   let opts;
   try {
@@ -94,6 +145,7 @@ async function main() {
     return 2;
   }
   const build = await fromDist("hal/sim/fakedev/build.js");
+  const teeBuild = await fromDist("hal/sim/fakedev/tee-build.js");
   const { startFakedevServer } = await fromDist("hal/sim/fakedev/server.js");
   const simState = await fromDist("cli/sim-state.js");
   const cc = build.findCompiler();
@@ -105,6 +157,13 @@ async function main() {
   try {
     const shim = build.buildShim(dir, { cc });
     const socketPath = join(dir, "fakedev.sock");
+    let tee;
+    try {
+      tee = fakeTee(teeBuild, opts.state ? `${opts.state}.tee` : join(dir, "tee"));
+    } catch (e) {
+      process.stderr.write(`fakedev: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
     /** @type {{ tid: Uint8Array, psk: Uint8Array, locked: boolean, linkPrivate?: Uint8Array } | undefined} */
     let identity;
     if (opts.state && existsSync(opts.state)) identity = simState.readSimState(opts.state, "--state");
@@ -119,7 +178,7 @@ async function main() {
     const [cmd, ...args] = opts.command;
     const child = spawn(/** @type {string} */ (cmd), args, {
       stdio: "inherit",
-      env: { ...process.env, ...build.shimEnv(shim, socketPath, process.env.LD_PRELOAD) },
+      env: childEnv(build.shimEnv(shim, socketPath, process.env.LD_PRELOAD), tee, teeBuild, opts.trace),
     });
     /** @type {NodeJS.Signals[]} */
     const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"];

@@ -334,8 +334,11 @@ static int load_config(void) {
       fprintf(stderr, "faketee: TID_FAKETEE_STORAGE=\"%s\" is not an existing directory\n", storage);
       return -1;
     }
-    new_storage = strdup(storage);
-    if (!new_storage) return -1;
+    new_storage = realpath(storage, NULL); /* a later chdir must not move the TA's storage */
+    if (!new_storage) {
+      fprintf(stderr, "faketee: TID_FAKETEE_STORAGE=\"%s\": %s\n", storage, strerror(errno));
+      return -1;
+    }
   }
   g_trace = new_trace;
   g_no_supplicant = new_no_supp;
@@ -399,22 +402,32 @@ static int run_ta(struct ta_call *c) {
  * decrements */
 extern uint32_t wasm_rt_call_stack_depth;
 
+static int reset_session(void *ta_session) {
+  struct ta_call c;
+  int r;
+  memset(&c, 0, sizeof c);
+  c.kind = CALL_CLOSE;
+  c.session = ta_session;
+  r = run_ta(&c);
+  wasm_rt_call_stack_depth = 0;
+  return r;
+}
+
 /* The instance panicked: its sessions die, and the TA's static state goes back to a fresh
- * instance's by its own close-session and destroy entry points (a TEE would drop its memory). */
-static void instance_died(void) {
+ * instance's by its own close-session and destroy entry points (a TEE would drop its memory).
+ * `busy` is the session the panic interrupted while opening or closing it (not in g_sessions):
+ * its close runs too, so whatever the TA had set up for it is undone. */
+static void instance_died(int has_busy, void *busy) {
   struct session *s;
   struct ta_call c;
   int failed = 0;
   fprintf(stderr, "faketee: TA panic 0x%08x: the TA instance is dead (TEEC_ERROR_TARGET_DEAD)\n", (unsigned)g_panic_code);
   wasm_rt_call_stack_depth = 0;
+  if (has_busy && reset_session(busy) != 0) failed = 1;
   for (s = g_sessions; s; s = s->next) {
     if (s->dead) continue;
     s->dead = 1;
-    memset(&c, 0, sizeof c);
-    c.kind = CALL_CLOSE;
-    c.session = s->ta_session;
-    if (!failed && run_ta(&c) != 0) failed = 1;
-    wasm_rt_call_stack_depth = 0;
+    if (!failed && reset_session(s->ta_session) != 0) failed = 1;
   }
   memset(&c, 0, sizeof c);
   c.kind = CALL_DESTROY;
@@ -433,7 +446,7 @@ static void destroy_instance_if_idle(void) {
   memset(&c, 0, sizeof c);
   c.kind = CALL_DESTROY;
   if (run_ta(&c) != 0) {
-    instance_died();
+    instance_died(0, NULL);
     return;
   }
   g_instance = 0;
@@ -621,7 +634,7 @@ static void session_close_in_tee(struct session *s) {
     c.kind = CALL_CLOSE;
     c.session = s->ta_session;
     g_live--;
-    if (run_ta(&c) != 0) instance_died();
+    if (run_ta(&c) != 0) instance_died(1, s->ta_session);
     else destroy_instance_if_idle();
   }
   free(s);
@@ -694,7 +707,7 @@ static void open_in_tee(const struct tee_ioctl_open_session_arg *a, struct kpara
     c.kind = CALL_CREATE;
     if (run_ta(&c) != 0) {
       g_instance = 1;
-      instance_died();
+      instance_died(0, NULL);
       free(s);
       *ret = TEEC_ERROR_TARGET_DEAD;
       return;
@@ -713,7 +726,7 @@ static void open_in_tee(const struct tee_ioctl_open_session_arg *a, struct kpara
   c.params = p;
   c.session_out = &s->ta_session;
   if (run_ta(&c) != 0) {
-    instance_died();
+    instance_died(1, s->ta_session);
     free(s);
     *ret = TEEC_ERROR_TARGET_DEAD;
     return;
@@ -816,7 +829,7 @@ static long ioc_invoke(struct ctx *ctx, unsigned long arg) {
     c.params = p;
     if (f && f->kind == 2) tee_stub_arm_panic(PANIC_FAULT_CODE);
     if (run_ta(&c) != 0) { /* what a dead TA wrote into its parameters does not come back */
-      instance_died();
+      instance_died(0, NULL);
       ret = TEEC_ERROR_TARGET_DEAD;
     } else {
       params_from_ta(kp, num, p);
@@ -1010,6 +1023,12 @@ static void release(int fd) {
   }
   pthread_mutex_unlock(&g_lock);
 }
+
+/* glibc's _FORTIFY_SOURCE entry points, which its headers do not declare */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
 
 static int mode_of(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(ap, int) : 0;

@@ -8,11 +8,12 @@
 // read-only memory, attribute bits and types, META, unknown / foreign / out-of-range shm, unknown
 // and foreign sessions, closing twice); login methods; an unknown UUID; the second session;
 // TID_FAKETEE_SUPPLICANT=0; both fault injections and the panic recovery; bad environment values;
-// storage across processes; other paths untouched; libfakedev.so in the same LD_PRELOAD list;
-// concurrent callers. Skipped, saying what to install, without wasm2c 1.0.32 / wasm-rt.h / cc /
+// storage across processes; other paths untouched; libfakedev.so in the same LD_PRELOAD list,
+// and `npm run fakedev` (scripts/fakedev.mjs, from dist/) with the TA's storage beside its state
+// file; concurrent callers. Skipped, saying what to install, without wasm2c 1.0.32 / wasm-rt.h / cc /
 // make.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildShim, findCompiler } from "../../hal/sim/fakedev/build.js";
 import { startFakedevServer } from "../../hal/sim/fakedev/server.js";
 import { buildTeeHost, fakeTeeEnv, teeToolsMissing } from "../../hal/sim/fakedev/tee-build.js";
+import { builtTid, ROOT } from "../support/server-child.js";
 
 const missing = teeToolsMissing();
 if (missing) console.warn(`test/tee/fake-tee-kernel.test.ts skipped: ${missing}`);
@@ -288,6 +290,23 @@ suite("the fake /dev/tee0 (libfaketee.so) against the Linux TEE client ABI", () 
     } finally {
       await server.close();
     }
+  });
+
+  it("`npm run fakedev` preloads it beside libfakedev.so, the TA's storage in FILE.tee/ with --state FILE", async () => {
+    builtTid(); // scripts/fakedev.mjs runs dist/: it must be current
+    const state = join(mkdtempSync(join(dir, "state-")), "se.json");
+    const fakedev = (args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, "scripts", "fakedev.mjs"), "--no-bus-time", "--state", state, check, ...args], {
+        encoding: "utf8",
+        env: { ...process.env, LD_PRELOAD: "" },
+      });
+    const first = fakedev(["apdu", PROVISION, GET_TID]);
+    expect(first.stderr).toBe("");
+    expect(first.stdout).toContain("apdu2=0x00000000/4/10/671007e10029b0a29000");
+    expect(statSync(`${state}.tee`).mode & 0o777).toBe(0o700);
+    const second = fakedev(["i2c"]);
+    expect(second.stdout).toContain(`info=0x00000000/4/100/3/0/1/8`); // personalised, from FILE.tee/
+    expect(second.stdout).toContain("i2c-funcs-nonzero=1");
   });
 
   it("serialises callers on several threads", async () => {
