@@ -505,7 +505,7 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   s = await open("open (padding only)", LINK.PK_SE, challengeOf(5));
   await bare("padding: a block of padding, no data", apdu(0x84, 0x5a, 0, 1, withPadding(s, Uint8Array.of(0x80, ...new Uint8Array(15)))));
   // D of 1039 bytes (C of 1040, the most a protected command carries): collected, it verifies and
-  // decrypts, but D over 1024 bytes ends the session (docs/se-profile.md "What ends the session")
+  // decrypts, but D over 1024 bytes ends the session (docs/se-profile.md "The shielded link")
   s = await open("open (D of 1039 bytes)", LINK.PK_SE, challengeOf(30));
   const most1039 = handMade(s, padIso9797m2(new Uint8Array(1039).fill(0x5c)), [0x84, 0xda, 1, 0]);
   for (let off = 0; off + 255 < most1039.length; off += 255) {
