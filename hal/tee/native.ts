@@ -70,3 +70,16 @@ export function loadTeeNative(target: string, req: (id: string) => unknown = req
     throw new TeeError("NO_MODULE", target, detail, { op: "open", cause: e });
   }
 }
+
+/**
+ * Whether the addon loads here: null when it does, otherwise the NO_MODULE message saying why and
+ * how to get it (the suites that need the addon skip with it).
+ */
+export function teeNativeMissing(req: (id: string) => unknown = requireHere): string | null {
+  try {
+    loadTeeNative("the TEE client addon", req);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}

@@ -9,24 +9,15 @@
 // without wasm2c, a C compiler or make, or when the addon is not built.
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTeeHost, fakeTeeEnv, teeToolsMissing } from "../../hal/sim/fakedev/tee-build.js";
 import { builtTid, ROOT } from "../support/server-child.js";
 import { startFixture, type Fixture } from "../support/e2e.js";
+import { teeNativeMissing } from "../../hal/tee/native.js";
 
-function addonMissing(): string | null {
-  try {
-    createRequire(import.meta.url)("@tid-wasm/tee-client");
-    return null;
-  } catch (e) {
-    return `the TEE client addon @tid-wasm/tee-client is not built (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): run \`npm ci\` with a C compiler`;
-  }
-}
-
-const missing = teeToolsMissing() ?? addonMissing();
+const missing = teeToolsMissing() ?? teeNativeMissing();
 if (missing) console.warn(`test/tee/cli-tee.test.ts skipped: ${missing}`);
 const suite = missing ? describe.skip : describe;
 

@@ -20,7 +20,6 @@
 // session carries after them) are compared by length and SW, and checked against the reference
 // protocol instead.
 import { createCipheriv } from "node:crypto";
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom, TidApplet } from "../../hal/sim/applet.js";
@@ -37,6 +36,7 @@ import {
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { buildTaHost, TaHost, taHostToolsMissing } from "./ta-host.js";
 import { startFakeTeeHost } from "./fake-tee-target.js";
+import { teeNativeMissing } from "../../hal/tee/native.js";
 
 const EX = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8")) as Record<string, string | number>;
 const TID = fromHex(EX.TID as string);
@@ -65,14 +65,7 @@ const SK_SE_2 = QD;
 
 const missing = taHostToolsMissing();
 if (missing) console.warn(`test/tee/conformance.test.ts skipped: ${missing}`);
-const addonMissing = ((): string | null => {
-  try {
-    createRequire(import.meta.url)("@tid-wasm/tee-client");
-    return null;
-  } catch (e) {
-    return `the TEE client addon @tid-wasm/tee-client is not built (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): run \`npm ci\` with a C compiler`;
-  }
-})();
+const addonMissing = teeNativeMissing();
 if (!missing && addonMissing) console.warn(`test/tee/conformance.test.ts: the run through the fake /dev/tee0 skipped: ${addonMissing}`);
 
 /** What the suite needs of an SE: one APDU exchange, a reset, and the known-answer test hook. */

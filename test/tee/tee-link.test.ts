@@ -10,7 +10,6 @@
 // The children run the compiled HAL from dist/ (`npm run build` first). Skipped, saying what to
 // install, without the native TA build's tools or without the compiled addon.
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,17 +17,9 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTeeHost, fakeTeeEnv, teeToolsMissing } from "../../hal/sim/fakedev/tee-build.js";
 import { builtTid, ROOT } from "../support/server-child.js";
+import { teeNativeMissing } from "../../hal/tee/native.js";
 
-function addonMissing(): string | null {
-  try {
-    createRequire(import.meta.url)("@tid-wasm/tee-client");
-    return null;
-  } catch (e) {
-    return `the addon @tid-wasm/tee-client is not built (${e instanceof Error ? e.message.split("\n")[0] : String(e)}): install a C compiler, make and python3, then \`npm rebuild @tid-wasm/tee-client\``;
-  }
-}
-
-const missing = teeToolsMissing() ?? addonMissing();
+const missing = teeToolsMissing() ?? teeNativeMissing();
 const suite = missing === null ? describe : describe.skip;
 if (missing !== null) console.warn(`test/tee/tee-link.test.ts skipped: ${missing}`);
 
