@@ -290,6 +290,48 @@ int32_t hmac_sm3_final(uint32_t h, tid_ptr_t out_ptr);
 /* Zero handle h, abandoning any stream in it (clearing an empty handle is OK). */
 int32_t sm3_clear(uint32_t h);
 
+/* ---------------------------------------------------------------- exports of assembly/abi/sha256.ts */
+
+/* SHA-256 of [in_ptr, in_ptr+in_len) into the 32 bytes at out_ptr. */
+int32_t sha256_digest(tid_ptr_t in_ptr, uint32_t in_len, tid_ptr_t out_ptr);
+
+/* HMAC-SHA-256 with the key_len-byte key (any length) of the msg_len-byte message, 32 bytes to out_ptr. */
+int32_t hmac_sha256(tid_ptr_t key_ptr, uint32_t key_len, tid_ptr_t msg_ptr, uint32_t msg_len, tid_ptr_t out_ptr);
+
+/*
+ * X9.63 KDF with SHA-256: out_len bytes of Hash(Z ‖ ct ‖ SharedInfo) ‖ … into out_ptr.
+ * out_len ≤ x963_kdf_sha256_max() else ERR_BAD_LENGTH; the output overlapping SharedInfo →
+ * ERR_BAD_PARAM (it may overlap Z).
+ */
+int32_t x963_kdf_sha256(tid_ptr_t z_ptr, uint32_t z_len, tid_ptr_t info_ptr, uint32_t info_len, tid_ptr_t out_ptr, uint32_t out_len);
+
+/* Longest X9.63 KDF output in bytes (1 MiB). */
+uint32_t x963_kdf_sha256_max(void);
+
+/* Number of streaming handles (shared by SHA-256 and HMAC-SHA-256 streams). */
+uint32_t sha256_slots(void);
+
+/* Start a SHA-256 stream in handle h (replacing whatever it held). */
+int32_t sha256_init(uint32_t h);
+
+/* Absorb [in_ptr, in_ptr+len) into the SHA-256 stream in handle h. */
+int32_t sha256_update(uint32_t h, tid_ptr_t in_ptr, uint32_t len);
+
+/* Write the digest of handle h's SHA-256 stream to the 32 bytes at out_ptr; the handle becomes empty. */
+int32_t sha256_final(uint32_t h, tid_ptr_t out_ptr);
+
+/* Start an HMAC-SHA-256 stream keyed with [key_ptr, key_ptr+key_len) in handle h. */
+int32_t hmac_sha256_init(uint32_t h, tid_ptr_t key_ptr, uint32_t key_len);
+
+/* Absorb [in_ptr, in_ptr+len) into the HMAC-SHA-256 stream in handle h. */
+int32_t hmac_sha256_update(uint32_t h, tid_ptr_t in_ptr, uint32_t len);
+
+/* Write handle h's MAC to the 32 bytes at out_ptr; the handle is zeroed and becomes empty. */
+int32_t hmac_sha256_final(uint32_t h, tid_ptr_t out_ptr);
+
+/* Zero handle h, abandoning any stream in it (clearing an empty handle is OK). */
+int32_t sha256_clear(uint32_t h);
+
 /* ---------------------------------------------------------------- exports of assembly/abi/sm2.ts */
 
 /* Draw a key pair from the host's entropy: d (32 bytes) at d_ptr, x ‖ y (64 bytes) at pub_ptr. */
