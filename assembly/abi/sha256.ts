@@ -1,42 +1,21 @@
 // SHA-256 exports (docs/abi.md § SHA-256): one-shot SHA-256 (FIPS 180-4), HMAC-SHA-256 (RFC 2104)
-// and the ANSI X9.63 KDF with SHA-256 (SEC 1 v2.0 §3.6.1) over (ptr, len) ranges, plus a fixed
-// table of streaming contexts addressed by handle, its own (parallel to SM3's, same rules). Every
+// and the ANSI X9.63 KDF with SHA-256 (SEC 1 v2.0 §3.6.1) over (ptr, len) ranges, plus streaming
+// contexts addressed by handle in the table SM3 uses (hash-slots.ts; same rules). Every
 // call returns an i32 status and checks every range against linear memory first
 // (ERR_OUT_OF_BOUNDS); nothing traps, nothing is allocated. Outputs may overlap inputs (all input
 // is consumed before the first output byte is written), except the KDF's SharedInfo, which is
 // read for every output block: an output over it is ERR_BAD_PARAM.
-import { OK, ERR_BAD_KEY_INDEX, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_NOT_INITIALISED, ERR_OUT_OF_BOUNDS } from "../status";
+import { OK, ERR_BAD_KEY_INDEX, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_OUT_OF_BOUNDS } from "../status";
 import { inBounds, wipe } from "../mem";
 import { SHA256_DIGEST_SIZE, sha256, sha256Final, sha256Init, sha256Update } from "../sha256/sha256";
-import { HMAC_SHA256_CTX_SIZE, hmacSha256, hmacSha256Final, hmacSha256Init, hmacSha256Update } from "../sha256/hmac";
+import { hmacSha256, hmacSha256Final, hmacSha256Init, hmacSha256Update } from "../sha256/hmac";
 import { x963KdfSha256 } from "../sha256/kdf";
+import {
+  HASH_SLOTS, HASH_HANDLE_SIZE, KIND_HMAC_SHA256, KIND_SHA256, KIND_EMPTY, badHashHandle, hashCtxOf, hashSlot, setHashKind,
+} from "./hash-slots";
 
 /** Longest KDF output one call may produce: 1 MiB (as sm3_kdf_max). */
 const KDF_MAX: usize = 1 << 20;
-
-/** Number of streaming handles (0 .. SLOTS-1). */
-const SLOTS: u32 = 64;
-// One handle: an HMAC-SHA-256 context (a SHA-256 context is its first part), then the kind cell.
-const KIND_EMPTY: u32 = 0;
-const KIND_SHA256: u32 = 1;
-const KIND_HMAC: u32 = 2;
-const H_KIND: usize = HMAC_SHA256_CTX_SIZE;
-const HANDLE_SIZE: usize = (H_KIND + 4 + 15) & ~15;
-const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
-
-/** Context of handle h if it is in range and holds a stream of `kind`, else 0. */
-// @ts-ignore: decorator
-@inline
-function ctxOf(h: u32, kind: u32): usize {
-  const p = TABLE + <usize>h * HANDLE_SIZE;
-  return h < SLOTS && load<u32>(p + H_KIND) == kind ? p : 0;
-}
-
-/** Why ctxOf refused h: out of range, empty, or a stream of the other kind. */
-function badHandle(h: u32): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
-  return load<u32>(TABLE + <usize>h * HANDLE_SIZE + H_KIND) == KIND_EMPTY ? ERR_NOT_INITIALISED : ERR_BAD_PARAM;
-}
 
 // ---------------------------------------------------------------- one-shot
 
@@ -76,25 +55,25 @@ export function x963_kdf_sha256_max(): u32 {
 
 // ---------------------------------------------------------------- streaming handles
 
-/** Number of streaming handles (shared by SHA-256 and HMAC-SHA-256 streams). */
+/** Number of streaming handles: the table SM3 uses (sm3_slots), shared by all four kinds of stream. */
 export function sha256_slots(): u32 {
-  return SLOTS;
+  return HASH_SLOTS;
 }
 
 /** Start a SHA-256 stream in handle h (replacing whatever it held). */
 export function sha256_init(h: u32): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
-  const p = TABLE + <usize>h * HANDLE_SIZE;
-  wipe(p, HANDLE_SIZE);
+  if (h >= HASH_SLOTS) return ERR_BAD_KEY_INDEX;
+  const p = hashSlot(h);
+  wipe(p, HASH_HANDLE_SIZE);
   sha256Init(p);
-  store<u32>(p + H_KIND, KIND_SHA256);
+  setHashKind(p, KIND_SHA256);
   return OK;
 }
 
 /** Absorb [in_ptr, in_ptr+len) into the SHA-256 stream in handle h. */
 export function sha256_update(h: u32, in_ptr: usize, len: usize): i32 {
-  const p = ctxOf(h, KIND_SHA256);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_SHA256);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
   sha256Update(p, in_ptr, len);
   return OK;
@@ -102,30 +81,30 @@ export function sha256_update(h: u32, in_ptr: usize, len: usize): i32 {
 
 /** Write the digest of handle h's SHA-256 stream to the 32 bytes at out_ptr; the handle becomes empty. */
 export function sha256_final(h: u32, out_ptr: usize): i32 {
-  const p = ctxOf(h, KIND_SHA256);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_SHA256);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(out_ptr, SHA256_DIGEST_SIZE)) return ERR_OUT_OF_BOUNDS;
-  store<u32>(p + H_KIND, KIND_EMPTY);
+  setHashKind(p, KIND_EMPTY);
   sha256Final(p, out_ptr);
   return OK;
 }
 
 /** Start an HMAC-SHA-256 stream keyed with [key_ptr, key_ptr+key_len) in handle h. */
 export function hmac_sha256_init(h: u32, key_ptr: usize, key_len: usize): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  if (h >= HASH_SLOTS) return ERR_BAD_KEY_INDEX;
   if (!inBounds(key_ptr, key_len)) return ERR_OUT_OF_BOUNDS;
-  const p = TABLE + <usize>h * HANDLE_SIZE;
+  const p = hashSlot(h);
   // Forget whatever stream the handle held (as sha256_init does), unless the key itself lies in it.
-  if (key_ptr >= p + HANDLE_SIZE || key_ptr + key_len <= p) wipe(p, HANDLE_SIZE);
+  if (key_ptr >= p + HASH_HANDLE_SIZE || key_ptr + key_len <= p) wipe(p, HASH_HANDLE_SIZE);
   hmacSha256Init(p, key_ptr, key_len);
-  store<u32>(p + H_KIND, KIND_HMAC);
+  setHashKind(p, KIND_HMAC_SHA256);
   return OK;
 }
 
 /** Absorb [in_ptr, in_ptr+len) into the HMAC-SHA-256 stream in handle h. */
 export function hmac_sha256_update(h: u32, in_ptr: usize, len: usize): i32 {
-  const p = ctxOf(h, KIND_HMAC);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_HMAC_SHA256);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
   hmacSha256Update(p, in_ptr, len);
   return OK;
@@ -133,17 +112,17 @@ export function hmac_sha256_update(h: u32, in_ptr: usize, len: usize): i32 {
 
 /** Write handle h's MAC to the 32 bytes at out_ptr; the handle is zeroed and becomes empty. */
 export function hmac_sha256_final(h: u32, out_ptr: usize): i32 {
-  const p = ctxOf(h, KIND_HMAC);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_HMAC_SHA256);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(out_ptr, SHA256_DIGEST_SIZE)) return ERR_OUT_OF_BOUNDS;
-  store<u32>(p + H_KIND, KIND_EMPTY);
+  setHashKind(p, KIND_EMPTY);
   hmacSha256Final(p, out_ptr);
   return OK;
 }
 
-/** Zero handle h, abandoning any stream in it (clearing an empty handle is OK). */
+/** Zero handle h, abandoning any stream in it, of any kind (as sm3_clear; clearing an empty handle is OK). */
 export function sha256_clear(h: u32): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
-  wipe(TABLE + <usize>h * HANDLE_SIZE, HANDLE_SIZE);
+  if (h >= HASH_SLOTS) return ERR_BAD_KEY_INDEX;
+  wipe(hashSlot(h), HASH_HANDLE_SIZE);
   return OK;
 }

@@ -7,7 +7,7 @@
 // encrypt+finish, or absorb+verify+decrypt) for messages larger than the host's I/O region.
 import { SM4_KEY_CTX_SIZE, sm4SetKey, sm4Crypt1 } from "./sm4";
 import { sm4Ctr } from "./modes";
-import { GHASH_KEY_SIZE, ghashSetKey, ghashReset, ghashUpdate, ghashWords, ghashOutput } from "./ghash";
+import { GHASH_KEY_SIZE, ghashSetKey, ghashReset, ghashUpdate, ghashWords, ghashOutput } from "../gcm/ghash";
 import { ctEqual } from "../ct";
 import { wipe } from "../mem";
 import { OK, ERR_VERIFY_FAILED, ERR_BAD_LENGTH, ERR_NOT_INITIALISED } from "../status";

@@ -120,6 +120,18 @@ describe.each(["debug", "release", "portable"] as const)("SHA-256 hostile input 
     expect(x.sha256_final!(h, io)).toBe(Status.ERR_BAD_PARAM);
     expect(x.hmac_sha256_final!(h, io)).toBe(Status.OK);
     expect(x.hmac_sha256_final!(h, io)).toBe(Status.ERR_NOT_INITIALISED);
+    // one table with SM3: a stream of the other hash is a wrong kind, either way; sha256_clear clears it
+    expect(x.sha256_slots!()).toBe(x.sm3_slots!());
+    expect(x.sm3_init!(h)).toBe(Status.OK);
+    expect(x.sha256_update!(h, io, 1)).toBe(Status.ERR_BAD_PARAM);
+    expect(x.hmac_sha256_final!(h, io)).toBe(Status.ERR_BAD_PARAM);
+    expect(x.sha256_clear!(h)).toBe(Status.OK);
+    expect(x.sm3_final!(h, io)).toBe(Status.ERR_NOT_INITIALISED);
+    expect(x.hmac_sha256_init!(h, io, 5)).toBe(Status.OK);
+    expect(x.sm3_update!(h, io, 1)).toBe(Status.ERR_BAD_PARAM);
+    expect(x.hmac_sm3_final!(h, io)).toBe(Status.ERR_BAD_PARAM);
+    expect(x.sm3_clear!(h)).toBe(Status.OK);
+    expect(x.hmac_sha256_final!(h, io)).toBe(Status.ERR_NOT_INITIALISED);
     // a cleared stream is gone
     expect(x.sha256_init!(h)).toBe(Status.OK);
     expect(x.sha256_clear!(h)).toBe(Status.OK);
