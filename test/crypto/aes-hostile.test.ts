@@ -240,6 +240,36 @@ describe.each(["debug", "release", "portable"] as const)("AES-128 hostile input 
       expect(contains(w.bytes(), newKey)).toBe(false);
     });
 
+    it("in-bounds outputs over the module's own memory (its handles, its expanded key) do not trap", () => {
+      const calls: [string, (wx: typeof x) => number][] = [
+        ["ctr over everything", (wx) => wx.aes_ctr!(0, size - 16, 0, 0, size - 16, 128)],
+        ["ecb over everything", (wx) => wx.aes_ecb_encrypt!(0, 0, 0, size - 16)],
+        ["ecb decrypt over everything", (wx) => wx.aes_ecb_decrypt!(0, 0, 0, size - 16)],
+        ["cbc over everything", (wx) => wx.aes_cbc_decrypt!(0, size - 16, 0, 0, size - 16)],
+        ["pkcs7 over everything", (wx) => wx.aes_cbc_decrypt_pkcs7!(0, size - 16, 0, 0, size - 32, size - 20)],
+        ["gcm seal over everything", (wx) => wx.aes_gcm_seal!(0, size - 32, 12, 0, 100, 0, 0, size - 64, size - 48)],
+        ["gcm open over everything", (wx) => wx.aes_gcm_open!(0, size - 32, 12, 0, 100, 0, 0, size - 64, size - 48, 16)],
+        [
+          "gcm stream over everything",
+          (wx) => {
+            wx.aes_gcm_start!(0, size - 32, 12);
+            wx.aes_gcm_encrypt!(0, 0, 0, size - 64);
+            return wx.aes_gcm_finish!(0, size - 48);
+          },
+        ],
+      ];
+      for (const [what, call] of calls) {
+        const w = TidWasm.create({ build });
+        w.bytes().set(C1_KEY, w.ioPtr);
+        expect(w.exports.aes_key_set!(0, w.ioPtr)).toBe(Status.OK);
+        let st: number | undefined;
+        expect(() => {
+          st = call(w.exports);
+        }, what).not.toThrow();
+        expect(typeof st, what).toBe("number");
+      }
+    });
+
     it("the instance still works and memory did not grow", () => {
       mem().set(C1_KEY, io);
       expect(x.aes_key_set!(0, io)).toBe(Status.OK);
