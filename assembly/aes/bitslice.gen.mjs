@@ -171,6 +171,140 @@ for (let i = 0; i < 8; i++) emit(`  store<u64>(dst, q${i}, ${8 * i});`);
 emit(`}
 `);
 
+emit(`/** The four 16-byte blocks (64 bytes at \`dst\`) of the eight planes at \`src\`: aesPlanes undone. */
+export function aesUnplanes(src: usize, dst: usize): void {
+  let t: u64;`);
+for (let i = 0; i < 8; i++) emit(`  let q${i} = load<u64>(src, ${8 * i});`);
+unpack();
+emit(`}
+`);
+
+// ---- the SIMD build's kernels: the same circuit on v128 planes, two lanes of four blocks ----
+const V = {
+  x: (a, b) => `v128.xor(${a}, ${b})`,
+  a: (a, b) => `v128.and(${a}, ${b})`,
+};
+function vCircuit(c, ind, prefix) {
+  const name = (s) => (s < 8 ? Q(s) : `${prefix}${s}`);
+  c.gates.forEach(([op, a, b], k) => emit(`${ind}const ${prefix}${k + 8} = ${V[op](name(a), name(b))};`));
+  c.out.forEach((s, i) => emit(`${ind}${Q(i)} = ${name(s)};`));
+}
+function vArk(ind, off) {
+  for (let i = 0; i < 8; i++) emit(`${ind}${Q(i)} = v128.xor(${Q(i)}, i64x2.splat(load<u64>(${off}, ${8 * i})));`);
+}
+const SR_MASKS = {
+  fwd: [
+    ["0x00000000fff00000", "shr_u", 4],
+    ["0x00000000000f0000", "shl", 12],
+    ["0x0000ff0000000000", "shr_u", 8],
+    ["0x000000ff00000000", "shl", 8],
+    ["0xf000000000000000", "shr_u", 12],
+    ["0x0fff000000000000", "shl", 4],
+  ],
+  inv: [
+    ["0x000000000fff0000", "shl", 4],
+    ["0x00000000f0000000", "shr_u", 12],
+    ["0x0000ff0000000000", "shr_u", 8],
+    ["0x000000ff00000000", "shl", 8],
+    ["0xfff0000000000000", "shr_u", 4],
+    ["0x000f000000000000", "shl", 12],
+  ],
+};
+function vMasks(which) {
+  emit(`  const m0 = i64x2.splat(0x000000000000ffff);`);
+  SR_MASKS[which].forEach(([k], j) => emit(`  const m${j + 1} = i64x2.splat(${k});`));
+}
+function vShiftRows(ind, which) {
+  for (let i = 0; i < 8; i++) {
+    const q = Q(i);
+    const parts = SR_MASKS[which].map(([, op, n], j) => `i64x2.${op}(v128.and(${q}, m${j + 1}), ${n})`);
+    let e = `v128.and(${q}, m0)`;
+    for (const p of parts) e = `v128.or(${e}, ${p})`;
+    emit(`${ind}${q} = ${e};`);
+  }
+}
+const ROT16 = "2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9";
+const ROT32 = "4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11";
+const vx = (a, b) => `v128.xor(${a}, ${b})`;
+const vXtime = (t) => [t[7], vx(t[0], t[7]), t[1], vx(t[2], t[7]), vx(t[3], t[7]), t[4], t[5], t[6]];
+function vMixColumns(ind) {
+  for (let i = 0; i < 8; i++) {
+    emit(`${ind}const r${i} = i8x16.shuffle(${Q(i)}, ${Q(i)}, ${ROT16});`);
+    emit(`${ind}const t${i} = v128.xor(${Q(i)}, r${i});`);
+  }
+  const x = vXtime([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `t${i}`));
+  for (let i = 0; i < 8; i++) emit(`${ind}${Q(i)} = v128.xor(v128.xor(${x[i]}, r${i}), i8x16.shuffle(t${i}, t${i}, ${ROT32}));`);
+}
+function vInvMixColumns(ind) {
+  for (let i = 0; i < 8; i++) emit(`${ind}const u${i} = v128.xor(${Q(i)}, i8x16.shuffle(${Q(i)}, ${Q(i)}, ${ROT32}));`);
+  const x1 = vXtime([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `u${i}`));
+  for (let i = 0; i < 8; i++) emit(`${ind}const v${i} = ${x1[i]};`);
+  const x2 = vXtime([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `v${i}`));
+  for (let i = 0; i < 8; i++) emit(`${ind}${Q(i)} = v128.xor(${Q(i)}, ${x2[i]});`);
+}
+function vPack() {
+  emit(`  aesPlanes(src, P8);`);
+  emit(`  aesPlanes(src + 64, P8 + 64);`);
+  for (let i = 0; i < 8; i++) emit(`  let q${i} = i64x2.replace_lane(i64x2.splat(load<u64>(P8, ${8 * i})), 1, load<u64>(P8, ${64 + 8 * i}));`);
+}
+function vUnpack() {
+  for (let i = 0; i < 8; i++) {
+    emit(`  store<u64>(P8, i64x2.extract_lane(q${i}, 0), ${8 * i});`);
+    emit(`  store<u64>(P8, i64x2.extract_lane(q${i}, 1), ${64 + 8 * i});`);
+  }
+  emit(`  aesUnplanes(P8, dst);`);
+  emit(`  aesUnplanes(P8 + 64, dst + 64);`);
+  emit(`  v128.store(P8, i64x2.splat(0));`);
+  for (let k = 16; k < 128; k += 16) emit(`  v128.store(P8, i64x2.splat(0), ${k});`);
+}
+
+emit(`// SIMD build only (called under ASC_FEATURE_SIMD): eight blocks at a time, the planes of blocks
+// 0..3 in lane 0 and of blocks 4..7 in lane 1 of eight v128 values; the same circuit, ShiftRows
+// by lane-wise shifts, the MixColumns rotations (16 and 32 bits) as byte shuffles. Packing goes
+// through the scalar aesPlanes / aesUnplanes and the scratch P8 (zeroed after each use).
+const P8: usize = memory.data(128, 16);
+
+/** Encrypt the eight 16-byte blocks at \`src\` into \`dst\` (may be \`src\`). */
+export function aesEncrypt8(rk: usize, src: usize, dst: usize): void {`);
+vMasks("fwd");
+vPack();
+vArk("  ", "rk");
+emit(`  for (let r: usize = 1; r < 10; r++) {`);
+vCircuit(FWD, "    ", "s");
+vShiftRows("    ", "fwd");
+vMixColumns("    ");
+vArk("    ", "rk + (r << 6)");
+emit(`  }`);
+emit(`  {`);
+vCircuit(FWD, "    ", "s");
+emit(`  }`);
+vShiftRows("  ", "fwd");
+vArk("  ", "rk + 640");
+vUnpack();
+emit(`}
+`);
+
+emit(`/** Decrypt the eight 16-byte blocks at \`src\` into \`dst\` (may be \`src\`). */
+export function aesDecrypt8(rk: usize, src: usize, dst: usize): void {`);
+vMasks("inv");
+vPack();
+vArk("  ", "rk + 640");
+emit(`  for (let r: usize = 9; r > 0; r--) {`);
+vShiftRows("    ", "inv");
+vCircuit(INV, "    ", "s");
+vArk("    ", "rk + (r << 6)");
+vInvMixColumns("    ");
+vMixColumns("    ");
+emit(`  }`);
+vShiftRows("  ", "inv");
+emit(`  {`);
+vCircuit(INV, "    ", "s");
+emit(`  }`);
+vArk("  ", "rk");
+vUnpack();
+emit(`}
+`);
+
 emit(`/**
  * SubBytes' linear core S'(x) = M·inv(x) (no 0x63) of the eight planes at \`p\`, in place: the
  * key schedule's SubWord on bytes it put in the planes' low bits.

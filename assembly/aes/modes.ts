@@ -3,15 +3,19 @@
 // ranges (abi/aes.ts). Chaining values live in 16-byte cells the caller owns and are updated on
 // return, so a long message can be processed in pieces of whole blocks: CBC leaves the last
 // ciphertext block in `iv`; CTR leaves the next unused counter block in `ctr`.
-// The bitsliced kernel takes four blocks at a time: CBC decryption and CTR batch four blocks;
-// CBC encryption is serial by nature and pays a four-block pass per block.
+// The bitsliced kernels take four blocks at a time (eight in the SIMD build): CTR batches eight
+// (four), CBC decryption four; CBC encryption is serial by nature and pays a four-block pass per
+// block.
 import { aesEcb } from "./aes";
-import { aesEncrypt4, aesDecrypt4 } from "./bitslice";
+import { aesEncrypt4, aesDecrypt4, aesEncrypt8 } from "./bitslice";
 import { wipe } from "../mem";
 
-// Scratch: saved ciphertext and keystream, one four-block batch each. Single-threaded module.
+// Scratch: saved ciphertext (one four-block batch) and keystream (one batch of the kernel: eight
+// blocks in the SIMD build, four otherwise). Single-threaded module.
 const SAVE: usize = memory.data(64, 16);
-const KS: usize = memory.data(64, 16);
+// (128 bytes in both builds, so both have the same memory map.)
+const KS_SIZE: usize = ASC_FEATURE_SIMD ? 128 : 64;
+const KS: usize = memory.data(128, 16);
 
 /** CBC encryption of `len` bytes (multiple of 16); src may equal dst. */
 export function aesCbcEncrypt(rk: usize, iv: usize, src: usize, dst: usize, len: usize): void {
@@ -64,8 +68,8 @@ export function aesCtr(rk: usize, ctr: usize, src: usize, dst: usize, len: usize
   let hi = bswap<u64>(load<u64>(ctr));
   let lo = bswap<u64>(load<u64>(ctr, 8));
   for (let i: usize = 0; i < len; ) {
-    const n = min<usize>(len - i, 64);
-    for (let k: usize = 0; k < 64; k += 16) {
+    const n = min<usize>(len - i, KS_SIZE);
+    for (let k: usize = 0; k < KS_SIZE; k += 16) {
       if (k < n) {
         store<u64>(KS + k, bswap<u64>(hi));
         store<u64>(KS + k, bswap<u64>(lo), 8);
@@ -74,7 +78,8 @@ export function aesCtr(rk: usize, ctr: usize, src: usize, dst: usize, len: usize
         lo = wide ? next : (lo & 0xffffffff00000000) | (next & 0xffffffff);
       }
     }
-    aesEncrypt4(rk, KS, KS);
+    if (ASC_FEATURE_SIMD && n > 64) aesEncrypt8(rk, KS, KS);
+    else aesEncrypt4(rk, KS, KS);
     let j: usize = 0;
     for (; j + 8 <= n; j += 8) store<u64>(dst + i + j, load<u64>(src + i + j) ^ load<u64>(KS + j));
     for (; j < n; j++) store<u8>(dst + i + j, load<u8>(src + i + j) ^ load<u8>(KS + j));
@@ -82,7 +87,7 @@ export function aesCtr(rk: usize, ctr: usize, src: usize, dst: usize, len: usize
   }
   store<u64>(ctr, bswap<u64>(hi));
   store<u64>(ctr, bswap<u64>(lo), 8);
-  wipe(KS, 64);
+  wipe(KS, KS_SIZE);
 }
 
 export { aesEcb };

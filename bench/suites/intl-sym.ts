@@ -20,12 +20,11 @@ const MiB = 1048576;
 function wasmPeer(build: WasmBuild, key: Uint8Array, iv: Uint8Array) {
   const wasm = TidWasm.create({ build });
   const x = wasm.exports;
-  const base = wasm.memory.grow((2 * MiB) / 65536 + 1) * 65536;
+  const base = wasm.memory.grow((2 * MiB) / 65536 + 2) * 65536;
   const KEY = base,
     IV = base + 16,
-    TAG = base + 32,
     OUT = base + 64,
-    IN = base + 64 + MiB;
+    IN = base + 64 + MiB + 16;
   wasm.bytes().set(key, KEY);
   if (x.aes_key_set!(0, KEY) !== 0) throw new Error("aes_key_set failed");
   wasm.bytes().fill(0, KEY, KEY + 16);
@@ -35,16 +34,14 @@ function wasmPeer(build: WasmBuild, key: Uint8Array, iv: Uint8Array) {
       if (x.sha256_digest!(IN, data.length, OUT) !== 0) throw new Error("sha256_digest failed");
       return wasm.bytes().slice(OUT, OUT + 32);
     },
-    /** ciphertext ‖ tag, as noble returns it */
+    /** ciphertext ‖ tag, as noble returns it: the tag cell is placed right after the ciphertext */
     gcmSeal(data: Uint8Array): Uint8Array {
       const heap = wasm.bytes();
       heap.set(data, IN);
       heap.set(iv, IV);
-      if (x.aes_gcm_seal!(0, IV, 12, IV, 0, IN, OUT, data.length, TAG) !== 0) throw new Error("aes_gcm_seal failed");
-      const out = new Uint8Array(data.length + 16);
-      out.set(heap.subarray(OUT, OUT + data.length));
-      out.set(heap.subarray(TAG, TAG + 16), data.length);
-      return out;
+      const tag = OUT + data.length;
+      if (x.aes_gcm_seal!(0, IV, 12, IV, 0, IN, OUT, data.length, tag) !== 0) throw new Error("aes_gcm_seal failed");
+      return heap.slice(OUT, tag + 16);
     },
   };
 }
