@@ -245,7 +245,8 @@ function vInvMixColumns(ind) {
 function vPack() {
   emit(`  aesPlanes(src, P8);`);
   emit(`  aesPlanes(src + 64, P8 + 64);`);
-  for (let i = 0; i < 8; i++) emit(`  let q${i} = i64x2.replace_lane(i64x2.splat(load<u64>(P8, ${8 * i})), 1, load<u64>(P8, ${64 + 8 * i}));`);
+  for (let i = 0; i < 8; i++)
+    emit(`  let q${i} = i64x2.replace_lane(i64x2.splat(load<u64>(P8, ${8 * i})), 1, load<u64>(P8, ${64 + 8 * i}));`);
 }
 function vUnpack() {
   for (let i = 0; i < 8; i++) {
