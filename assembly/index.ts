@@ -2,7 +2,9 @@
 import "./host";
 export * from "./abi/common";
 export * from "./abi/sm4";
+export * from "./abi/aes";
 export * from "./abi/sm3";
+export * from "./abi/sha256";
 export * from "./abi/sm2";
 export * from "./abi/tid";
 export * from "./abi/tls";

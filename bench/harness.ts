@@ -14,6 +14,8 @@ export type Impl =
   | "node:crypto"
   | "sm-crypto-v2"
   | "sm-crypto"
+  /** @noble/hashes and @noble/ciphers: portable JavaScript peers of the international suite */
+  | "noble"
   | "sim"
   /** the TID TA behind the fake /dev/tee0, through the TEE client addon (bench/suites/tee.ts) */
   | "tee"

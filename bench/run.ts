@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { wasmPath } from "../bindings/wasm.js";
 import { defaultOptions, quickOptions, round, type Row, type Suite, type Target } from "./harness.js";
 
-const ORDER = ["sm4", "sm3", "sm2", "hal", "handshake"];
+const ORDER = ["sm4", "sm3", "sm2", "intl-sym", "hal", "handshake"];
 
 async function loadSuites(only: string[] | null): Promise<Suite[]> {
   const dir = fileURLToPath(new URL("./suites/", import.meta.url));
@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     log(`\n== ${suite.name}`);
     const got = await suite.run(opt, log);
     for (const r of got) {
-      const bulk = r.op.startsWith("sm4") || r.op === "sm3" || r.op.startsWith("tls-record");
+      const bulk =
+        r.op.startsWith("sm4") || r.op === "sm3" || r.op.startsWith("tls-record") || r.op === "sha256" || r.op.startsWith("aes-");
       const metric = bulk ? (r.size >= 4096 ? "mbps" : "us") : "us";
       const ratio = ratioOf(got, r, metric);
       const fig = metric === "mbps" ? `${r.mbps.toFixed(1).padStart(9)} MB/s` : `${r.us.toFixed(2).padStart(9)} µs `;

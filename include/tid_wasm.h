@@ -245,6 +245,91 @@ int32_t sm4_cmac_final(uint32_t h, tid_ptr_t x_ptr, tid_ptr_t in_ptr, uint32_t l
  */
 int32_t sm4_cmac_verify(uint32_t h, tid_ptr_t x_ptr, tid_ptr_t in_ptr, uint32_t len, tid_ptr_t mac_ptr, uint32_t mac_len);
 
+/* ---------------------------------------------------------------- exports of assembly/abi/aes.ts */
+
+/* Number of key handles in the table. */
+uint32_t aes_key_slots(void);
+
+/* Keep the 16-byte key at key_ptr in handle h (replacing any key there; a stream is reset). */
+int32_t aes_key_set(uint32_t h, tid_ptr_t key_ptr);
+
+/* Zero handle h (key, stream state). Clearing an empty handle is OK. */
+int32_t aes_key_clear(uint32_t h);
+
+/* 1 when handle h holds a key, 0 when empty, ERR_BAD_KEY_INDEX when out of range. */
+int32_t aes_key_is_set(uint32_t h);
+
+/* ECB encrypt len bytes (a multiple of 16), no padding. */
+int32_t aes_ecb_encrypt(uint32_t h, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/* ECB decrypt len bytes (a multiple of 16), no padding. */
+int32_t aes_ecb_decrypt(uint32_t h, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/* ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
+int32_t aes_ecb_encrypt_pkcs7(uint32_t h, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/*
+ * ECB decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding. The plaintext
+ * (len - pad bytes) goes to out_ptr (room for len bytes required) and its length to the u32 cell
+ * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
+ */
+int32_t aes_ecb_decrypt_pkcs7(uint32_t h, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len, tid_ptr_t out_len_ptr);
+
+/* CBC encrypt len bytes (multiple of 16), no padding. The 16-byte iv cell is updated to the last ciphertext block. */
+int32_t aes_cbc_encrypt(uint32_t h, tid_ptr_t iv_ptr, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/* CBC decrypt len bytes (multiple of 16), no padding. The iv cell is updated to the last ciphertext block. */
+int32_t aes_cbc_decrypt(uint32_t h, tid_ptr_t iv_ptr, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/* CBC encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes; iv updated. */
+int32_t aes_cbc_encrypt_pkcs7(uint32_t h, tid_ptr_t iv_ptr, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/*
+ * CBC decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding; see
+ * aes_ecb_decrypt_pkcs7 for out_ptr/out_len_ptr. The iv cell is updated only on success.
+ */
+int32_t aes_cbc_decrypt_pkcs7(uint32_t h, tid_ptr_t iv_ptr, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len, tid_ptr_t out_len_ptr);
+
+/*
+ * CTR over len bytes (any length) with the 16-byte counter block at ctr_ptr; counter_bits = 32
+ * (the low 32 bits wrap) or 128 (whole block, big-endian, as OpenSSL aes-128-ctr). The counter cell
+ * is updated to the next unused counter block. Encryption and decryption are the same call.
+ */
+int32_t aes_ctr(uint32_t h, tid_ptr_t ctr_ptr, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len, uint32_t counter_bits);
+
+/*
+ * AES-128-GCM seal: encrypt len bytes at in_ptr into out_ptr and write the 16-byte tag at tag_ptr.
+ * iv_len >= 1 (12 recommended); aad may overlap anything.
+ */
+int32_t aes_gcm_seal(uint32_t h, tid_ptr_t iv_ptr, uint32_t iv_len, tid_ptr_t aad_ptr, uint32_t aad_len, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len, tid_ptr_t tag_ptr);
+
+/*
+ * AES-128-GCM open: check the tag_len-byte tag (12..16) of the len bytes at in_ptr, and only then
+ * decrypt them into out_ptr. ERR_VERIFY_FAILED: nothing written.
+ */
+int32_t aes_gcm_open(uint32_t h, tid_ptr_t iv_ptr, uint32_t iv_len, tid_ptr_t aad_ptr, uint32_t aad_len, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len, tid_ptr_t tag_ptr, uint32_t tag_len);
+
+/* Begin a GCM message on handle h (any stream in progress on h is dropped). */
+int32_t aes_gcm_start(uint32_t h, tid_ptr_t iv_ptr, uint32_t iv_len);
+
+/* Absorb AAD (after start, before any text); every piece but the last a multiple of 16 bytes. */
+int32_t aes_gcm_aad(uint32_t h, tid_ptr_t aad_ptr, uint32_t len);
+
+/* Encrypt a piece of plaintext (every piece but the last a multiple of 16 bytes). */
+int32_t aes_gcm_encrypt(uint32_t h, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
+/* Write the 16-byte tag of the sealed message and end the stream. */
+int32_t aes_gcm_finish(uint32_t h, tid_ptr_t tag_ptr);
+
+/* Open, pass 1: hash a piece of ciphertext (no output). */
+int32_t aes_gcm_absorb(uint32_t h, tid_ptr_t in_ptr, uint32_t len);
+
+/* Open: check the tag (12..16 bytes) of the absorbed ciphertext; OK arms aes_gcm_decrypt. */
+int32_t aes_gcm_verify(uint32_t h, tid_ptr_t tag_ptr, uint32_t tag_len);
+
+/* Open, pass 2 (after OK from verify): decrypt the same ciphertext, piece by piece. */
+int32_t aes_gcm_decrypt(uint32_t h, tid_ptr_t in_ptr, tid_ptr_t out_ptr, uint32_t len);
+
 /* ---------------------------------------------------------------- exports of assembly/abi/sm3.ts */
 
 /* SM3 of [in_ptr, in_ptr+in_len) into the 32 bytes at out_ptr. */
@@ -266,7 +351,7 @@ int32_t sm3_kdf_from(tid_ptr_t z_ptr, uint32_t z_len, uint32_t counter, tid_ptr_
 /* Longest KDF output in bytes (1 MiB). */
 uint32_t sm3_kdf_max(void);
 
-/* Number of streaming handles (shared by SM3 and HMAC-SM3 streams). */
+/* Number of streaming handles (shared by SM3, HMAC-SM3, SHA-256 and HMAC-SHA-256 streams). */
 uint32_t sm3_slots(void);
 
 /* Start an SM3 stream in handle h (replacing whatever it held). */
@@ -289,6 +374,48 @@ int32_t hmac_sm3_final(uint32_t h, tid_ptr_t out_ptr);
 
 /* Zero handle h, abandoning any stream in it (clearing an empty handle is OK). */
 int32_t sm3_clear(uint32_t h);
+
+/* ---------------------------------------------------------------- exports of assembly/abi/sha256.ts */
+
+/* SHA-256 of [in_ptr, in_ptr+in_len) into the 32 bytes at out_ptr. */
+int32_t sha256_digest(tid_ptr_t in_ptr, uint32_t in_len, tid_ptr_t out_ptr);
+
+/* HMAC-SHA-256 with the key_len-byte key (any length) of the msg_len-byte message, 32 bytes to out_ptr. */
+int32_t hmac_sha256(tid_ptr_t key_ptr, uint32_t key_len, tid_ptr_t msg_ptr, uint32_t msg_len, tid_ptr_t out_ptr);
+
+/*
+ * X9.63 KDF with SHA-256: out_len bytes of Hash(Z ‖ ct ‖ SharedInfo) ‖ … into out_ptr.
+ * out_len ≤ x963_kdf_sha256_max() else ERR_BAD_LENGTH; the output overlapping SharedInfo →
+ * ERR_BAD_PARAM (it may overlap Z).
+ */
+int32_t x963_kdf_sha256(tid_ptr_t z_ptr, uint32_t z_len, tid_ptr_t info_ptr, uint32_t info_len, tid_ptr_t out_ptr, uint32_t out_len);
+
+/* Longest X9.63 KDF output in bytes (1 MiB). */
+uint32_t x963_kdf_sha256_max(void);
+
+/* Number of streaming handles: the table SM3 uses (sm3_slots), shared by all four kinds of stream. */
+uint32_t sha256_slots(void);
+
+/* Start a SHA-256 stream in handle h (replacing whatever it held). */
+int32_t sha256_init(uint32_t h);
+
+/* Absorb [in_ptr, in_ptr+len) into the SHA-256 stream in handle h. */
+int32_t sha256_update(uint32_t h, tid_ptr_t in_ptr, uint32_t len);
+
+/* Write the digest of handle h's SHA-256 stream to the 32 bytes at out_ptr; the handle becomes empty. */
+int32_t sha256_final(uint32_t h, tid_ptr_t out_ptr);
+
+/* Start an HMAC-SHA-256 stream keyed with [key_ptr, key_ptr+key_len) in handle h. */
+int32_t hmac_sha256_init(uint32_t h, tid_ptr_t key_ptr, uint32_t key_len);
+
+/* Absorb [in_ptr, in_ptr+len) into the HMAC-SHA-256 stream in handle h. */
+int32_t hmac_sha256_update(uint32_t h, tid_ptr_t in_ptr, uint32_t len);
+
+/* Write handle h's MAC to the 32 bytes at out_ptr; the handle is zeroed and becomes empty. */
+int32_t hmac_sha256_final(uint32_t h, tid_ptr_t out_ptr);
+
+/* Zero handle h, abandoning any stream in it, of any kind (as sm3_clear; clearing an empty handle is OK). */
+int32_t sha256_clear(uint32_t h);
 
 /* ---------------------------------------------------------------- exports of assembly/abi/sm2.ts */
 

@@ -1,40 +1,19 @@
 // SM3 exports (docs/abi.md § SM3): one-shot SM3 (GB/T 32905-2016), HMAC-SM3 (RFC 2104) and the
 // SM3 KDF (GB/T 32918.4-2016 §5.4.3) over (ptr, len) ranges, plus a fixed table of streaming
-// contexts addressed by handle. Every call returns an i32 status and checks every range against
+// contexts addressed by handle (hash-slots.ts, shared with the SHA-256 streams). Every call returns an i32 status and checks every range against
 // linear memory first (ERR_OUT_OF_BOUNDS); nothing traps, nothing is allocated. Outputs may
 // overlap inputs: all input is consumed before the first output byte is written.
-import { OK, ERR_BAD_KEY_INDEX, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_NOT_INITIALISED, ERR_OUT_OF_BOUNDS } from "../status";
+import { OK, ERR_BAD_KEY_INDEX, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_OUT_OF_BOUNDS } from "../status";
 import { inBounds, wipe } from "../mem";
 import { SM3_DIGEST_SIZE, sm3, sm3Final, sm3Init, sm3Update } from "../sm3/sm3";
-import { HMAC_SM3_CTX_SIZE, hmacSm3, hmacSm3Final, hmacSm3Init, hmacSm3Update } from "../sm3/hmac";
+import { hmacSm3, hmacSm3Final, hmacSm3Init, hmacSm3Update } from "../sm3/hmac";
 import { sm3KdfFrom } from "../sm3/kdf";
+import {
+  HASH_SLOTS, HASH_HANDLE_SIZE, KIND_HMAC_SM3, KIND_SM3, KIND_EMPTY, badHashHandle, hashCtxOf, hashSlot, setHashKind,
+} from "./hash-slots";
 
 /** Longest KDF output one call (or one derivation in pieces) may produce: 1 MiB. */
 const KDF_MAX: usize = 1 << 20;
-
-/** Number of streaming handles (0 .. SLOTS-1). */
-const SLOTS: u32 = 64;
-// One handle: an HMAC-SM3 context (an SM3 context is its first part), then the kind cell.
-const KIND_EMPTY: u32 = 0;
-const KIND_SM3: u32 = 1;
-const KIND_HMAC: u32 = 2;
-const H_KIND: usize = HMAC_SM3_CTX_SIZE;
-const HANDLE_SIZE: usize = (H_KIND + 4 + 15) & ~15;
-const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
-
-/** Context of handle h if it is in range and holds a stream of `kind`, else 0. */
-// @ts-ignore: decorator
-@inline
-function ctxOf(h: u32, kind: u32): usize {
-  const p = TABLE + <usize>h * HANDLE_SIZE;
-  return h < SLOTS && load<u32>(p + H_KIND) == kind ? p : 0;
-}
-
-/** Why ctxOf refused h: out of range, empty, or a stream of the other kind. */
-function badHandle(h: u32): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
-  return load<u32>(TABLE + <usize>h * HANDLE_SIZE + H_KIND) == KIND_EMPTY ? ERR_NOT_INITIALISED : ERR_BAD_PARAM;
-}
 
 // ---------------------------------------------------------------- one-shot
 
@@ -80,25 +59,25 @@ export function sm3_kdf_max(): u32 {
 
 // ---------------------------------------------------------------- streaming handles
 
-/** Number of streaming handles (shared by SM3 and HMAC-SM3 streams). */
+/** Number of streaming handles (shared by SM3, HMAC-SM3, SHA-256 and HMAC-SHA-256 streams). */
 export function sm3_slots(): u32 {
-  return SLOTS;
+  return HASH_SLOTS;
 }
 
 /** Start an SM3 stream in handle h (replacing whatever it held). */
 export function sm3_init(h: u32): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
-  const p = TABLE + <usize>h * HANDLE_SIZE;
-  wipe(p, HANDLE_SIZE);
+  if (h >= HASH_SLOTS) return ERR_BAD_KEY_INDEX;
+  const p = hashSlot(h);
+  wipe(p, HASH_HANDLE_SIZE);
   sm3Init(p);
-  store<u32>(p + H_KIND, KIND_SM3);
+  setHashKind(p, KIND_SM3);
   return OK;
 }
 
 /** Absorb [in_ptr, in_ptr+len) into the SM3 stream in handle h. */
 export function sm3_update(h: u32, in_ptr: usize, len: usize): i32 {
-  const p = ctxOf(h, KIND_SM3);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_SM3);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
   sm3Update(p, in_ptr, len);
   return OK;
@@ -106,30 +85,30 @@ export function sm3_update(h: u32, in_ptr: usize, len: usize): i32 {
 
 /** Write the digest of handle h's SM3 stream to the 32 bytes at out_ptr; the handle becomes empty. */
 export function sm3_final(h: u32, out_ptr: usize): i32 {
-  const p = ctxOf(h, KIND_SM3);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_SM3);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(out_ptr, SM3_DIGEST_SIZE)) return ERR_OUT_OF_BOUNDS;
-  store<u32>(p + H_KIND, KIND_EMPTY);
+  setHashKind(p, KIND_EMPTY);
   sm3Final(p, out_ptr);
   return OK;
 }
 
 /** Start an HMAC-SM3 stream keyed with [key_ptr, key_ptr+key_len) in handle h. */
 export function hmac_sm3_init(h: u32, key_ptr: usize, key_len: usize): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  if (h >= HASH_SLOTS) return ERR_BAD_KEY_INDEX;
   if (!inBounds(key_ptr, key_len)) return ERR_OUT_OF_BOUNDS;
-  const p = TABLE + <usize>h * HANDLE_SIZE;
+  const p = hashSlot(h);
   // Forget whatever stream the handle held (as sm3_init does), unless the key itself lies in it.
-  if (key_ptr >= p + HANDLE_SIZE || key_ptr + key_len <= p) wipe(p, HANDLE_SIZE);
+  if (key_ptr >= p + HASH_HANDLE_SIZE || key_ptr + key_len <= p) wipe(p, HASH_HANDLE_SIZE);
   hmacSm3Init(p, key_ptr, key_len);
-  store<u32>(p + H_KIND, KIND_HMAC);
+  setHashKind(p, KIND_HMAC_SM3);
   return OK;
 }
 
 /** Absorb [in_ptr, in_ptr+len) into the HMAC-SM3 stream in handle h. */
 export function hmac_sm3_update(h: u32, in_ptr: usize, len: usize): i32 {
-  const p = ctxOf(h, KIND_HMAC);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_HMAC_SM3);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
   hmacSm3Update(p, in_ptr, len);
   return OK;
@@ -137,17 +116,17 @@ export function hmac_sm3_update(h: u32, in_ptr: usize, len: usize): i32 {
 
 /** Write handle h's MAC to the 32 bytes at out_ptr; the handle is zeroed and becomes empty. */
 export function hmac_sm3_final(h: u32, out_ptr: usize): i32 {
-  const p = ctxOf(h, KIND_HMAC);
-  if (p == 0) return badHandle(h);
+  const p = hashCtxOf(h, KIND_HMAC_SM3);
+  if (p == 0) return badHashHandle(h);
   if (!inBounds(out_ptr, SM3_DIGEST_SIZE)) return ERR_OUT_OF_BOUNDS;
-  store<u32>(p + H_KIND, KIND_EMPTY);
+  setHashKind(p, KIND_EMPTY);
   hmacSm3Final(p, out_ptr);
   return OK;
 }
 
 /** Zero handle h, abandoning any stream in it (clearing an empty handle is OK). */
 export function sm3_clear(h: u32): i32 {
-  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
-  wipe(TABLE + <usize>h * HANDLE_SIZE, HANDLE_SIZE);
+  if (h >= HASH_SLOTS) return ERR_BAD_KEY_INDEX;
+  wipe(hashSlot(h), HASH_HANDLE_SIZE);
   return OK;
 }

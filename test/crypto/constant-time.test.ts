@@ -11,6 +11,11 @@
 //   - GHASH through GCM: different keys (so different H) with the same data, and the same key with
 //     different AAD and data;
 //   - SM3 where it is keyed: HMAC-SM3 under different keys, the KDF over different secrets Z;
+//   - AES-128 (bitsliced in both builds): the key expansion, ECB and CBC (both ways), CTR (32- and
+//     128-bit counters), GCM seal and open (good tags, and bad tags wrong in the first or the last
+//     byte), the GCM stream, and PKCS#7 unpadding (per padding length); keys and data change
+//     together, lengths 16 … 1029 bytes;
+//   - SHA-256 where it is keyed: HMAC-SHA-256 under different keys, the X9.63 KDF over different Z;
 //   - TID-TLS: HKDF-SM3 extract / expand / expand-label under different secrets, a context's whole
 //     key schedule (open, binder, handshake secrets, Finished, application secrets, KeyUpdate) under
 //     different PSKs, keying from a session slot (the token recovered from the SM4 schedule), binder
@@ -468,6 +473,150 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
         call: () => x.sm3_kdf!(at(MSG), 64, at(OUT), 100),
       }));
       expectConstantTime(traceRuns(kdfRuns), { off: MSG, len: 64 });
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // AES-128 (the international suite's block cipher: bitsliced in both builds)
+
+  /** One run per key, each with its own data (`len` bytes at INP) and IV / counter as the mode needs. */
+  function aesRuns(len: number, call: () => number, extra?: (i: number) => void): Run[] {
+    return SM4_KEYS.map(([label, key], i) => ({
+      label: `${label}, data ${i}`,
+      setup: () => {
+        put(KEY, key);
+        expect(x.aes_key_set!(0, at(KEY))).toBe(OK);
+        put(INP, det(`aes data ${i}`, len));
+        extra?.(i);
+      },
+      call,
+    }));
+  }
+
+  describe("AES-128: the same memory-access trace for every key and every data of one length", () => {
+    it("the key expansion (run by every call) and one block, under keys of all zeros, all ones and random", () => {
+      const runs = SM4_KEYS.map(([label, key]) => ({
+        label,
+        setup: () => {
+          put(KEY, key);
+          expect(x.aes_key_set!(0, at(KEY))).toBe(OK);
+          put(INP, det("aes one block", 16));
+        },
+        call: () => x.aes_ecb_encrypt!(0, at(INP), at(OUT), 16),
+      }));
+      expectConstantTime(traceRuns(runs), { off: INP, len: 16 });
+    });
+
+    for (const len of [16, 64, 1024]) {
+      it(`ECB and CBC, encrypt and decrypt, ${len} bytes`, () => {
+        expectConstantTime(traceRuns(aesRuns(len, () => x.aes_ecb_encrypt!(0, at(INP), at(OUT), len))), { off: INP, len });
+        expectConstantTime(traceRuns(aesRuns(len, () => x.aes_ecb_decrypt!(0, at(INP), at(OUT), len))), { off: INP, len });
+        const iv = (i: number) => put(IV, det(`aes iv ${i}`, 16));
+        expectConstantTime(traceRuns(aesRuns(len, () => x.aes_cbc_encrypt!(0, at(IV), at(INP), at(OUT), len), iv)), { off: INP, len });
+        expectConstantTime(traceRuns(aesRuns(len, () => x.aes_cbc_decrypt!(0, at(IV), at(INP), at(OUT), len), iv)), { off: INP, len });
+      });
+
+      it(`CTR with 32- and 128-bit counters, ${len + 5} bytes`, () => {
+        for (const bits of [32, 128]) {
+          const ctr = (i: number) => put(CTR, det(`aes ctr ${i}`, 16));
+          expectConstantTime(traceRuns(aesRuns(len + 5, () => x.aes_ctr!(0, at(CTR), at(INP), at(OUT), len + 5, bits), ctr)), {
+            off: INP,
+            len: len + 5,
+          });
+        }
+      });
+
+      it(`GCM seal and open (good tags, and tags wrong in the first or last byte), ${len} bytes`, () => {
+        const setup = (i: number) => {
+          put(IV, det(`aes gcm iv ${i}`, 12));
+          put(AAD, det(`aes aad ${i}`, 20));
+        };
+        const seal = () => x.aes_gcm_seal!(0, at(IV), 12, at(AAD), 20, at(INP), at(OUT), len, at(TAG));
+        expectConstantTime(traceRuns(aesRuns(len, seal, setup)), { off: INP, len });
+        // open what each run's seal produced: seal into INP in place first (not recorded)
+        const sealed = (i: number, wrong?: number) => {
+          setup(i);
+          expect(x.aes_gcm_seal!(0, at(IV), 12, at(AAD), 20, at(INP), at(INP), len, at(TAG))).toBe(OK);
+          if (wrong !== undefined) {
+            const tag = get(TAG, 16);
+            tag[wrong]! ^= 1;
+            put(TAG, tag);
+          }
+        };
+        const open = () => x.aes_gcm_open!(0, at(IV), 12, at(AAD), 20, at(INP), at(OUT), len, at(TAG), 16);
+        expectConstantTime(traceRuns(aesRuns(len, open, (i) => sealed(i))), { off: INP, len });
+        for (const wrong of [0, 15]) {
+          expectConstantTime(
+            traceRuns(
+              aesRuns(len, open, (i) => sealed(i, wrong)),
+              ERR_VERIFY_FAILED,
+            ),
+            { off: INP, len },
+          );
+        }
+      });
+    }
+
+    it("the GCM stream (start, AAD, two pieces, finish), 256 bytes", () => {
+      const len = 256;
+      const setup = (i: number) => {
+        put(IV, det(`aes stream iv ${i}`, 12));
+        put(AAD, det(`aes stream aad ${i}`, 20));
+      };
+      const call = () => {
+        let st = x.aes_gcm_start!(0, at(IV), 12);
+        if (st === OK) st = x.aes_gcm_aad!(0, at(AAD), 20);
+        if (st === OK) st = x.aes_gcm_encrypt!(0, at(INP), at(OUT), 64);
+        if (st === OK) st = x.aes_gcm_encrypt!(0, at(INP + 64), at(OUT + 64), len - 64);
+        return st === OK ? x.aes_gcm_finish!(0, at(TAG)) : st;
+      };
+      expectConstantTime(traceRuns(aesRuns(len, call, setup)), { off: INP, len });
+    });
+
+    it("PKCS#7: CBC decryption under different keys and data, one padding length (the check reads all 16 bytes)", () => {
+      // The plaintext length is the result (so the copy of the last block's kept bytes has its
+      // length); for one padding length nothing else may differ.
+      for (const pad of [1, 16]) {
+        const runs = SM4_KEYS.map(([label, key], i) => ({
+          label: `${label}, pad ${pad}`,
+          setup: () => {
+            put(KEY, key);
+            expect(x.aes_key_set!(0, at(KEY))).toBe(OK);
+            put(IV, det("aes pkcs7 iv", 16));
+            put(INP, det(`aes pkcs7 ${i}`, 48 - pad));
+            expect(x.aes_cbc_encrypt_pkcs7!(0, at(IV), at(INP), at(INP), 48 - pad)).toBe(OK);
+            put(IV, det("aes pkcs7 iv", 16));
+          },
+          call: () => x.aes_cbc_decrypt_pkcs7!(0, at(IV), at(INP), at(OUT), 48, at(LEN_CELL)),
+        }));
+        expectConstantTime(traceRuns(runs), { off: INP, len: 48 });
+      }
+    });
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // SHA-256 keyed uses: HMAC-SHA-256 and the X9.63 KDF
+
+  describe("SHA-256 keyed: the same trace for every key and secret", () => {
+    it("hmac_sha256 with different 16-byte keys and 100-byte messages, and x963_kdf_sha256 with different Z", () => {
+      const hmacRuns = SM4_KEYS.map(([label, key], i) => ({
+        label,
+        setup: () => {
+          put(KEY, key);
+          put(MSG, det(`hmac-sha256 message ${i}`, 100));
+        },
+        call: () => x.hmac_sha256!(at(KEY), 16, at(MSG), 100, at(OUT)),
+      }));
+      expectConstantTime(traceRuns(hmacRuns), { off: KEY, len: 16 });
+      const kdfRuns = ["Z 1", "Z 2", "Z 3"].map((label) => ({
+        label,
+        setup: () => {
+          put(MSG, det(label, 32));
+          put(AAD, det("shared info", 20));
+        },
+        call: () => x.x963_kdf_sha256!(at(MSG), 32, at(AAD), 20, at(OUT), 100),
+      }));
+      expectConstantTime(traceRuns(kdfRuns), { off: MSG, len: 32 });
     });
   });
 

@@ -1,4 +1,5 @@
-// GHASH, the universal hash of GCM (NIST SP 800-38D §6.4), constant-time.
+// GHASH, the universal hash of GCM (NIST SP 800-38D §6.4), constant-time; used by the GCM mode
+// (gcm.ts) for both SM4-GCM and AES-128-GCM.
 //
 // One block at a time (J0, lengths, tails): carry-less 64x64 multiplication from integer
 // multiplies with the bits spread four apart (holes absorb the carries), Karatsuba for 128x128,

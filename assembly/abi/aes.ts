@@ -1,0 +1,376 @@
+// AES-128 exports (docs/abi.md § AES-128): a fixed table of key handles, ECB/CBC/CTR/GCM over
+// pointers into linear memory, i32 statuses. FIPS 197 (AES), NIST SP 800-38A (ECB/CBC/CTR),
+// RFC 5652 §6.3 (PKCS#7 padding), NIST SP 800-38D (GCM). The calls, their checks and their rules
+// are SM4's (abi/sm4.ts) one for one, without CMAC:
+// - every range is checked against linear memory first (ERR_OUT_OF_BOUNDS); nothing traps;
+// - `out` may be exactly `in` (in place) or disjoint from it; a partial overlap is ERR_BAD_PARAM,
+//   and so is `out` overlapping an IV/counter/tag/length cell the call reads or writes;
+// - on any error nothing is written (outputs, IV/counter cells, key state are unchanged);
+// - nothing is allocated; key handles are zeroed when cleared.
+// A handle keeps the raw 16-byte key and its GCM stream; each call expands the key into the
+// round-key planes (and the GHASH key, for GCM) in one shared scratch context, zeroed before the
+// call returns. That costs a few microseconds a call and keeps the module's static data within its
+// four pages (a handle is 112 bytes instead of 912).
+import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
+import { inBounds, wipe } from "../mem";
+import { aesExpandKey, aesEcb, aesEncrypt1 } from "../aes/aes";
+import { aesCbcEncrypt, aesCbcDecrypt, aesCtr } from "../aes/modes";
+import { pkcs7Pad, pkcs7Check } from "../sm4/modes";
+import {
+  AES_GCM_CTX_SIZE, GCM_STREAM_SIZE, aesGcmInit, aesGcmSeal, aesGcmOpen, aesGcmStreamStart,
+  aesGcmStreamAad, aesGcmStreamEncrypt, aesGcmStreamFinish, aesGcmStreamAbsorb,
+  aesGcmStreamVerify, aesGcmStreamDecrypt,
+} from "../aes/gcm";
+
+/** Number of key handles (0 .. SLOTS-1). */
+const SLOTS: u32 = 16;
+// One handle: the raw key, the GCM stream state, the "set" flag.
+const H_STREAM: usize = 16;
+const H_SET: usize = H_STREAM + GCM_STREAM_SIZE;
+const HANDLE_SIZE: usize = (H_SET + 4 + 15) & ~15;
+const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
+
+// The expanded key of the call in progress: round-key planes, then the GHASH key (GCM calls).
+const KEY: usize = memory.data(<i32>AES_GCM_CTX_SIZE, 16);
+// Scratch for the PKCS#7 last block (and the saved chaining value).
+const LAST: usize = memory.data(32, 16);
+
+/** Expand handle ctx's key into KEY: round-key planes only. */
+// @ts-ignore: decorator
+@inline
+function expand(ctx: usize): usize {
+  aesExpandKey(KEY, ctx);
+  return KEY;
+}
+
+/** Expand handle ctx's key into KEY: round-key planes and the GHASH key. */
+// @ts-ignore: decorator
+@inline
+function expandGcm(ctx: usize): usize {
+  aesGcmInit(KEY, ctx);
+  return KEY;
+}
+
+/** Zero the expanded key; returns `st`, so every call ends with `return done(st)`. */
+function done(st: i32): i32 {
+  wipe(KEY, AES_GCM_CTX_SIZE);
+  return st;
+}
+
+/** Handle index → context pointer, or 0 when the index is out of range or the handle is empty. */
+// @ts-ignore: decorator
+@inline
+function ctxOf(h: u32): usize {
+  const p = TABLE + <usize>h * HANDLE_SIZE;
+  return h < SLOTS && load<u32>(p + H_SET) != 0 ? p : 0;
+}
+
+/** ERR_BAD_KEY_INDEX or ERR_SLOT_EMPTY for a handle ctxOf rejected. */
+function badHandle(h: u32): i32 {
+  return h < SLOTS ? ERR_SLOT_EMPTY : ERR_BAD_KEY_INDEX;
+}
+
+/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
+// @ts-ignore: decorator
+@inline
+function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
+  return al != 0 && bl != 0 && a < b + bl && b < a + al;
+}
+
+/** The in/out rule: identical start, or no shared byte. */
+// @ts-ignore: decorator
+@inline
+function badAlias(inp: usize, inLen: usize, out: usize, outLen: usize): bool {
+  return inp != out && overlaps(inp, inLen, out, outLen);
+}
+
+// ---------------------------------------------------------------- key handles
+
+/** Number of key handles in the table. */
+export function aes_key_slots(): u32 {
+  return SLOTS;
+}
+
+/** Keep the 16-byte key at key_ptr in handle h (replacing any key there; a stream is reset). */
+export function aes_key_set(h: u32, key_ptr: usize): i32 {
+  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  if (!inBounds(key_ptr, 16)) return ERR_OUT_OF_BOUNDS;
+  const p = TABLE + <usize>h * HANDLE_SIZE;
+  memory.copy(LAST, key_ptr, 16); // the key may lie in the handle itself
+  wipe(p, HANDLE_SIZE);
+  memory.copy(p, LAST, 16);
+  wipe(LAST, 16);
+  store<u32>(p + H_SET, 1);
+  return OK;
+}
+
+/** Zero handle h (key, stream state). Clearing an empty handle is OK. */
+export function aes_key_clear(h: u32): i32 {
+  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  wipe(TABLE + <usize>h * HANDLE_SIZE, HANDLE_SIZE);
+  return OK;
+}
+
+/** 1 when handle h holds a key, 0 when empty, ERR_BAD_KEY_INDEX when out of range. */
+export function aes_key_is_set(h: u32): i32 {
+  if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
+  return ctxOf(h) != 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- ECB
+
+function ecb(h: u32, inp: usize, out: usize, len: usize, dec: bool): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
+  if ((len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(inp, len, out, len)) return ERR_BAD_PARAM;
+  aesEcb(expand(ctx), inp, out, len, dec);
+  return done(OK);
+}
+
+/** ECB encrypt len bytes (a multiple of 16), no padding. */
+export function aes_ecb_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return ecb(h, in_ptr, out_ptr, len, false);
+}
+
+/** ECB decrypt len bytes (a multiple of 16), no padding. */
+export function aes_ecb_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return ecb(h, in_ptr, out_ptr, len, true);
+}
+
+/** Size of the PKCS#7-padded form of len bytes: the next multiple of 16 above len. */
+// @ts-ignore: decorator
+@inline
+function paddedLen(len: usize): usize {
+  return (len & ~15) + 16;
+}
+
+/** PKCS#7 encryption, ECB or CBC (iv used only for CBC). */
+function encPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || len > <usize>0xffffffef || !inBounds(out, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
+  const outLen = paddedLen(len);
+  if (badAlias(inp, len, out, outLen) || (cbc && overlaps(iv, 16, out, outLen))) return ERR_BAD_PARAM;
+  const full = len & ~15;
+  const rk = expand(ctx);
+  pkcs7Pad(inp + full, len - full, LAST);
+  if (cbc) {
+    aesCbcEncrypt(rk, iv, inp, out, full);
+    aesCbcEncrypt(rk, iv, LAST, out + full, 16);
+  } else {
+    aesEcb(rk, inp, out, full, false);
+    aesEncrypt1(rk, LAST, out + full);
+  }
+  wipe(LAST, 16);
+  return done(OK);
+}
+
+/**
+ * PKCS#7 decryption, ECB or CBC: the last block is decrypted and its padding checked first,
+ * so bad padding writes nothing.
+ */
+function decPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize, outLenPtr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || !inBounds(out, len) || !inBounds(outLenPtr, 4)) return ERR_OUT_OF_BOUNDS;
+  if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(inp, len, out, len) || overlaps(outLenPtr, 4, out, len)
+      || (cbc && (overlaps(iv, 16, out, len) || overlaps(outLenPtr, 4, iv, 16)))) return ERR_BAD_PARAM;
+  const last = len - 16;
+  const rk = expand(ctx);
+  aesEcb(rk, inp + last, LAST, 16, true);
+  if (cbc) {
+    const prev = last != 0 ? inp + last - 16 : iv;
+    if (ASC_FEATURE_SIMD) {
+      v128.store(LAST, v128.xor(v128.load(LAST), v128.load(prev)));
+    } else {
+      store<u64>(LAST, load<u64>(LAST) ^ load<u64>(prev));
+      store<u64>(LAST, load<u64>(LAST, 8) ^ load<u64>(prev, 8), 8);
+    }
+  }
+  const pad = pkcs7Check(LAST);
+  if (pad == 0) {
+    wipe(LAST, 16);
+    return done(ERR_BAD_PADDING);
+  }
+  if (cbc) {
+    // next chaining value, saved before in-place writes
+    if (ASC_FEATURE_SIMD) v128.store(LAST, v128.load(inp + last), 16);
+    else memory.copy(LAST + 16, inp + last, 16);
+    aesCbcDecrypt(rk, iv, inp, out, last);
+    if (ASC_FEATURE_SIMD) v128.store(iv, v128.load(LAST, 16));
+    else memory.copy(iv, LAST + 16, 16);
+  } else {
+    aesEcb(rk, inp, out, last, true);
+  }
+  const keep: usize = 16 - <usize>pad;
+  memory.copy(out + last, LAST, keep);
+  store<u32>(outLenPtr, <u32>(last + keep));
+  wipe(LAST, 32);
+  return done(OK);
+}
+
+/** ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
+export function aes_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return encPad(h, false, 0, in_ptr, out_ptr, len);
+}
+
+/**
+ * ECB decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding. The plaintext
+ * (len - pad bytes) goes to out_ptr (room for len bytes required) and its length to the u32 cell
+ * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
+ */
+export function aes_ecb_decrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
+  return decPad(h, false, 0, in_ptr, out_ptr, len, out_len_ptr);
+}
+
+// ---------------------------------------------------------------- CBC
+
+function cbc(h: u32, iv: usize, inp: usize, out: usize, len: usize, dec: bool): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv, 16) || !inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
+  if ((len & 15) != 0) return ERR_BAD_LENGTH;
+  if (badAlias(inp, len, out, len) || overlaps(iv, 16, out, len)) return ERR_BAD_PARAM;
+  if (dec) aesCbcDecrypt(expand(ctx), iv, inp, out, len);
+  else aesCbcEncrypt(expand(ctx), iv, inp, out, len);
+  return done(OK);
+}
+
+/** CBC encrypt len bytes (multiple of 16), no padding. The 16-byte iv cell is updated to the last ciphertext block. */
+export function aes_cbc_encrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return cbc(h, iv_ptr, in_ptr, out_ptr, len, false);
+}
+
+/** CBC decrypt len bytes (multiple of 16), no padding. The iv cell is updated to the last ciphertext block. */
+export function aes_cbc_decrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return cbc(h, iv_ptr, in_ptr, out_ptr, len, true);
+}
+
+/** CBC encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes; iv updated. */
+export function aes_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  return encPad(h, true, iv_ptr, in_ptr, out_ptr, len);
+}
+
+/**
+ * CBC decrypt len bytes (a non-zero multiple of 16) and strip PKCS#7 padding; see
+ * aes_ecb_decrypt_pkcs7 for out_ptr/out_len_ptr. The iv cell is updated only on success.
+ */
+export function aes_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
+  return decPad(h, true, iv_ptr, in_ptr, out_ptr, len, out_len_ptr);
+}
+
+// ---------------------------------------------------------------- CTR
+
+/**
+ * CTR over len bytes (any length) with the 16-byte counter block at ctr_ptr; counter_bits = 32
+ * (the low 32 bits wrap) or 128 (whole block, big-endian, as OpenSSL aes-128-ctr). The counter cell
+ * is updated to the next unused counter block. Encryption and decryption are the same call.
+ */
+export function aes_ctr(h: u32, ctr_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, counter_bits: u32): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(ctr_ptr, 16) || !inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if (counter_bits != 32 && counter_bits != 128) return ERR_BAD_PARAM;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(ctr_ptr, 16, out_ptr, len)) return ERR_BAD_PARAM;
+  aesCtr(expand(ctx), ctr_ptr, in_ptr, out_ptr, len, counter_bits == 128);
+  return done(OK);
+}
+
+// ---------------------------------------------------------------- GCM one-shot
+
+/**
+ * AES-128-GCM seal: encrypt len bytes at in_ptr into out_ptr and write the 16-byte tag at tag_ptr.
+ * iv_len >= 1 (12 recommended); aad may overlap anything.
+ */
+export function aes_gcm_seal(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
+                             in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
+      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
+  if (iv_len == 0) return ERR_BAD_LENGTH;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, 16, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)
+      || overlaps(tag_ptr, 16, in_ptr, len)) return ERR_BAD_PARAM;
+  aesGcmSeal(expandGcm(ctx), iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, out_ptr, tag_ptr);
+  return done(OK);
+}
+
+/**
+ * AES-128-GCM open: check the tag_len-byte tag (12..16) of the len bytes at in_ptr, and only then
+ * decrypt them into out_ptr. ERR_VERIFY_FAILED: nothing written.
+ */
+export function aes_gcm_open(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
+                             in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize, tag_len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
+      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
+  if (iv_len == 0 || tag_len < 12 || tag_len > 16) return ERR_BAD_LENGTH;
+  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, tag_len, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)) return ERR_BAD_PARAM;
+  return done(aesGcmOpen(expandGcm(ctx), iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, tag_ptr, tag_len, out_ptr));
+}
+
+// ---------------------------------------------------------------- GCM stream (state in the handle)
+
+/** Begin a GCM message on handle h (any stream in progress on h is dropped). */
+export function aes_gcm_start(h: u32, iv_ptr: usize, iv_len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(iv_ptr, iv_len)) return ERR_OUT_OF_BOUNDS;
+  if (iv_len == 0) return ERR_BAD_LENGTH;
+  aesGcmStreamStart(expandGcm(ctx), ctx + H_STREAM, iv_ptr, iv_len);
+  return done(OK);
+}
+
+/** Absorb AAD (after start, before any text); every piece but the last a multiple of 16 bytes. */
+export function aes_gcm_aad(h: u32, aad_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(aad_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  return done(aesGcmStreamAad(expandGcm(ctx), ctx + H_STREAM, aad_ptr, len));
+}
+
+/** Encrypt a piece of plaintext (every piece but the last a multiple of 16 bytes). */
+export function aes_gcm_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
+  return done(aesGcmStreamEncrypt(expandGcm(ctx), ctx + H_STREAM, in_ptr, out_ptr, len));
+}
+
+/** Write the 16-byte tag of the sealed message and end the stream. */
+export function aes_gcm_finish(h: u32, tag_ptr: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
+  return done(aesGcmStreamFinish(expandGcm(ctx), ctx + H_STREAM, tag_ptr));
+}
+
+/** Open, pass 1: hash a piece of ciphertext (no output). */
+export function aes_gcm_absorb(h: u32, in_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  return done(aesGcmStreamAbsorb(expandGcm(ctx), ctx + H_STREAM, in_ptr, len));
+}
+
+/** Open: check the tag (12..16 bytes) of the absorbed ciphertext; OK arms aes_gcm_decrypt. */
+export function aes_gcm_verify(h: u32, tag_ptr: usize, tag_len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
+  return done(aesGcmStreamVerify(expandGcm(ctx), ctx + H_STREAM, tag_ptr, tag_len));
+}
+
+/** Open, pass 2 (after OK from verify): decrypt the same ciphertext, piece by piece. */
+export function aes_gcm_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
+  const ctx = ctxOf(h);
+  if (ctx == 0) return badHandle(h);
+  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
+  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
+  return done(aesGcmStreamDecrypt(expandGcm(ctx), ctx + H_STREAM, in_ptr, out_ptr, len));
+}
