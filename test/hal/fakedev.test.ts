@@ -10,7 +10,7 @@
 // The shim is compiled with the system C compiler; without one the suite is skipped and says how
 // to get one.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -144,9 +144,7 @@ suite(
       let keyDir = "";
       beforeAll(async () => {
         fx = await startFixture();
-        keyDir = join(fx.dir, "user-server");
-        mkdirSync(keyDir);
-        writeFileSync(join(keyDir, "private_key.pem"), fx.privateKey.export({ type: "pkcs8", format: "pem" }) as string, { mode: 0o600 });
+        keyDir = fx.userKeyDir();
       });
       afterAll(async () => fx?.close());
 

@@ -4,7 +4,7 @@
 // the real link drivers on a simulated I2C or SPI bus — each with a fresh identity registered
 // through the admin API.
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSimulatedStack, type SimulatedStack } from "../../hal/index.js";
@@ -12,7 +12,6 @@ import { startAuthServer, type AuthServer } from "../../server/app/auth-server.j
 import { registerDevice, registerUserServer, type AdminOptions } from "../../server/sdk/admin-client.js";
 import { authDevice, destroyAgents, type AuthDeviceResult } from "../../server/sdk/auth-device.js";
 import { TidClient, type SoftIdentity } from "../../bindings/client.js";
-import { toHex } from "../../reference/bytes.js";
 
 /** The three device set-ups every end-to-end test runs on. */
 export const DEVICES = [
@@ -34,6 +33,8 @@ export interface Fixture {
   dir: string;
   /** authDevice as the registered user server */
   auth(authcode: Uint8Array): Promise<AuthDeviceResult>;
+  /** A directory holding the user server's private_key.pem (0600): what `tid auth --user-key DIR` reads. */
+  userKeyDir(): string;
   close(): Promise<void>;
 }
 
@@ -58,6 +59,14 @@ export async function startFixture(options: { now?: () => number } = {}): Promis
     privateKey,
     dir,
     auth: (authcode) => authDevice(userUin, privateKey, authcode, { url: server.url }),
+    userKeyDir: () => {
+      const keyDir = join(dir, "user-server");
+      if (!existsSync(keyDir)) {
+        mkdirSync(keyDir);
+        writeFileSync(join(keyDir, "private_key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }) as string, { mode: 0o600 });
+      }
+      return keyDir;
+    },
     close: async () => {
       destroyAgents();
       await server.close();

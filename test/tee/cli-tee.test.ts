@@ -8,7 +8,7 @@
 // first (no /dev/tee0, no tee-supplicant) as one-line messages. Skipped, saying what to install,
 // without wasm2c, a C compiler or make, or when the addon is not built.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,9 +101,7 @@ suite(missing ? `tid on --board tee: skipped, ${missing}` : "tid on --board tee,
     let keyDir = "";
     beforeAll(async () => {
       fx = await startFixture();
-      keyDir = join(fx.dir, "user-server");
-      mkdirSync(keyDir);
-      writeFileSync(join(keyDir, "private_key.pem"), fx.privateKey.export({ type: "pkcs8", format: "pem" }) as string, { mode: 0o600 });
+      keyDir = fx.userKeyDir();
     });
     afterAll(async () => fx?.close());
 
