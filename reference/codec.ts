@@ -3,19 +3,19 @@
 // its own reason:
 //   1. length < 36 (header)                        BAD_FORMAT / TOO_SHORT
 //   2. byte 0 ≠ 0x01                                UNSUPPORTED_VERSION / VERSION
-//   3. byte 1 ≠ 0x10                                UNSUPPORTED_ALGORITHM / SYM_ALG
-//   4. byte 2 ≠ 0x02                                UNSUPPORTED_ALGORITHM / KEY_AGREEMENT
+//   3. byte 1 neither 0x10 (SM) nor 0x20 (INTL)     UNSUPPORTED_ALGORITHM / SYM_ALG
+//   4. byte 2 ≠ that suite's (0x02 SM, 0x03 INTL)   UNSUPPORTED_ALGORITHM / KEY_AGREEMENT
 //   5. byte 3 ≠ 0x10                                BAD_FORMAT / NONCE_LENGTH
 //   6. flags & 0xfffe ≠ 0                           BAD_FORMAT / RESERVED_FLAGS
 //   7. L > 512                                      BAD_FORMAT / EXTRA_TOO_LONG
 //   8. length < expected / length > expected        BAD_FORMAT / TOO_SHORT / TOO_LONG
 // where expected = 132 + L (authcode) or 68 + L' (+ 64 when the token flag is set) (server data).
 // Parsing checks no tag and no curve point: that is the verifier's job (device-half.ts,
-// server-half.ts).
+// server-half.ts). The algorithm suite of a message (docs/protocol.md "Algorithm suites") is read
+// from bytes 1–2 and returned as `suite`; encoders write the bytes of `suite` (default "sm").
 // Returned fields are copies, never views into the input.
 import {
   HEADER_SIZE,
-  KEY_AGREEMENT_SM2_ECDH,
   MAX_EXTRA,
   NONCE_LENGTH,
   NONCE_SIZE,
@@ -23,10 +23,12 @@ import {
   PUBLIC_KEY_SIZE,
   RESERVED_FLAGS_MASK,
   SERVER_FLAG_TOKEN_ISSUED,
-  SYM_ALG_SM4,
+  SUITE_ALGORITHM_BYTES,
+  SUITE_NAMES,
   TAG_SIZE,
   TID_SIZE,
   VERSION,
+  type SuiteName,
 } from "./constants.js";
 import { ProtocolError } from "./errors.js";
 
@@ -36,6 +38,8 @@ export interface AuthcodeFields {
   symAlg: number;
   keyAgreement: number;
   nonceLength: number;
+  /** the algorithm suite bytes 1–2 name */
+  suite: SuiteName;
   /** bit 0: keep the current session, issue no new token */
   flags: number;
   /** device time, Unix seconds (u32) */
@@ -53,6 +57,8 @@ export interface ServerDataFields {
   symAlg: number;
   keyAgreement: number;
   nonceLength: number;
+  /** the algorithm suite bytes 1–2 name */
+  suite: SuiteName;
   /** bit 0: a new session token is issued (Qs present) */
   flags: number;
   /** server time, Unix seconds (u32) */
@@ -66,6 +72,8 @@ export interface ServerDataFields {
 
 /** Inputs of the authcode body (everything but tag_d); the constant bytes are always v1's. */
 export interface AuthcodeBodyInput {
+  /** algorithm suite whose bytes go to offsets 1–2 (default "sm") */
+  suite?: SuiteName;
   flags?: number;
   time: number;
   tid: Uint8Array;
@@ -76,6 +84,8 @@ export interface AuthcodeBodyInput {
 
 /** Inputs of the server-data body (everything but tag_s). Qs given ⇔ token flag set. */
 export interface ServerDataBodyInput {
+  /** algorithm suite whose bytes go to offsets 1–2 (default "sm") */
+  suite?: SuiteName;
   time: number;
   tid: Uint8Array;
   ns: Uint8Array;
@@ -112,11 +122,26 @@ function requireFlags(name: string, v: unknown): number {
   return v;
 }
 
-function writeHeader(out: Uint8Array, flags: number, time: number, tid: Uint8Array, nonce: Uint8Array, extra: Uint8Array): void {
+export function requireSuite(name: string, v: unknown): SuiteName {
+  if (!(SUITE_NAMES as readonly unknown[]).includes(v)) {
+    throw new TypeError(`${name} must be one of ${SUITE_NAMES.map((n) => JSON.stringify(n)).join(", ")}, got ${String(v)}`);
+  }
+  return v as SuiteName;
+}
+
+function writeHeader(
+  out: Uint8Array,
+  suite: SuiteName,
+  flags: number,
+  time: number,
+  tid: Uint8Array,
+  nonce: Uint8Array,
+  extra: Uint8Array,
+): void {
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[OFFSET.version] = VERSION;
-  out[OFFSET.symAlg] = SYM_ALG_SM4;
-  out[OFFSET.keyAgreement] = KEY_AGREEMENT_SM2_ECDH;
+  out[OFFSET.symAlg] = SUITE_ALGORITHM_BYTES[suite].symAlg;
+  out[OFFSET.keyAgreement] = SUITE_ALGORITHM_BYTES[suite].keyAgreement;
   out[OFFSET.nonceLength] = NONCE_LENGTH;
   dv.setUint16(OFFSET.flags, flags);
   dv.setUint32(OFFSET.time, time);
@@ -128,6 +153,7 @@ function writeHeader(out: Uint8Array, flags: number, time: number, tid: Uint8Arr
 
 /** The authcode bytes covered by tag_d: [0, 100 + L). */
 export function encodeAuthcodeBody(f: AuthcodeBodyInput): Uint8Array {
+  const suite = requireSuite("suite", f.suite ?? "sm");
   const flags = requireFlags("flags", f.flags ?? 0);
   const time = requireU32("time", f.time);
   const tid = requireBytes("tid", f.tid, TID_SIZE);
@@ -135,7 +161,7 @@ export function encodeAuthcodeBody(f: AuthcodeBodyInput): Uint8Array {
   const extra = requireBytes("extra", f.extra ?? new Uint8Array(0), undefined, MAX_EXTRA);
   const Qd = requireBytes("Qd", f.Qd, PUBLIC_KEY_SIZE);
   const out = new Uint8Array(HEADER_SIZE + extra.length + PUBLIC_KEY_SIZE);
-  writeHeader(out, flags, time, tid, nd, extra);
+  writeHeader(out, suite, flags, time, tid, nd, extra);
   out.set(Qd, HEADER_SIZE + extra.length);
   return out;
 }
@@ -155,13 +181,14 @@ function withTag(body: Uint8Array, tag: Uint8Array): Uint8Array {
 
 /** The server-data bytes before tag_s: [0, end − 32). */
 export function encodeServerDataBody(f: ServerDataBodyInput): Uint8Array {
+  const suite = requireSuite("suite", f.suite ?? "sm");
   const time = requireU32("time", f.time);
   const tid = requireBytes("tid", f.tid, TID_SIZE);
   const ns = requireBytes("ns", f.ns, NONCE_SIZE);
   const extra = requireBytes("extra", f.extra ?? new Uint8Array(0), undefined, MAX_EXTRA);
   const Qs = f.Qs == null ? null : requireBytes("Qs", f.Qs, PUBLIC_KEY_SIZE);
   const out = new Uint8Array(HEADER_SIZE + extra.length + (Qs ? PUBLIC_KEY_SIZE : 0));
-  writeHeader(out, Qs ? SERVER_FLAG_TOKEN_ISSUED : 0, time, tid, ns, extra);
+  writeHeader(out, suite, Qs ? SERVER_FLAG_TOKEN_ISSUED : 0, time, tid, ns, extra);
   if (Qs) out.set(Qs, HEADER_SIZE + extra.length);
   return out;
 }
@@ -179,6 +206,7 @@ interface Header {
   symAlg: number;
   keyAgreement: number;
   nonceLength: number;
+  suite: SuiteName;
   flags: number;
   time: number;
   tid: Uint8Array;
@@ -195,14 +223,21 @@ function parseHeader(buf: Uint8Array, what: string, fixedTail: (flags: number) =
   const version = buf[OFFSET.version]!;
   if (version !== VERSION) throw new ProtocolError("UNSUPPORTED_VERSION", "VERSION", `${what} version 0x${hex8(version)}, expected 0x01`);
   const symAlg = buf[OFFSET.symAlg]!;
-  if (symAlg !== SYM_ALG_SM4)
-    throw new ProtocolError("UNSUPPORTED_ALGORITHM", "SYM_ALG", `${what} symmetric algorithm 0x${hex8(symAlg)}, expected 0x10 (SM4)`);
+  const suite = SUITE_NAMES.find((n) => SUITE_ALGORITHM_BYTES[n].symAlg === symAlg);
+  if (suite === undefined) {
+    throw new ProtocolError(
+      "UNSUPPORTED_ALGORITHM",
+      "SYM_ALG",
+      `${what} symmetric algorithm 0x${hex8(symAlg)}, expected 0x10 (SM4, suite SM) or 0x20 (AES-128, suite INTL)`,
+    );
+  }
   const keyAgreement = buf[OFFSET.keyAgreement]!;
-  if (keyAgreement !== KEY_AGREEMENT_SM2_ECDH) {
+  const expectedKeyAgreement = SUITE_ALGORITHM_BYTES[suite].keyAgreement;
+  if (keyAgreement !== expectedKeyAgreement) {
     throw new ProtocolError(
       "UNSUPPORTED_ALGORITHM",
       "KEY_AGREEMENT",
-      `${what} key agreement 0x${hex8(keyAgreement)}, expected 0x02 (SM2 ECDH)`,
+      `${what} key agreement 0x${hex8(keyAgreement)}, expected 0x${hex8(expectedKeyAgreement)} with symmetric algorithm 0x${hex8(symAlg)}`,
     );
   }
   const nonceLength = buf[OFFSET.nonceLength]!;
@@ -222,6 +257,7 @@ function parseHeader(buf: Uint8Array, what: string, fixedTail: (flags: number) =
     symAlg,
     keyAgreement,
     nonceLength,
+    suite,
     flags,
     time: dv.getUint32(OFFSET.time),
     tid: buf.slice(OFFSET.tid, OFFSET.tid + TID_SIZE),
@@ -243,6 +279,7 @@ export function parseAuthcode(buf: Uint8Array): AuthcodeFields {
     symAlg: h.symAlg,
     keyAgreement: h.keyAgreement,
     nonceLength: h.nonceLength,
+    suite: h.suite,
     flags: h.flags,
     time: h.time,
     tid: h.tid,
@@ -263,6 +300,7 @@ export function parseServerData(buf: Uint8Array): ServerDataFields {
     symAlg: h.symAlg,
     keyAgreement: h.keyAgreement,
     nonceLength: h.nonceLength,
+    suite: h.suite,
     flags: h.flags,
     time: h.time,
     tid: h.tid,

@@ -7,6 +7,24 @@ export const VERSION = 0x01;
 export const SYM_ALG_SM4 = 0x10;
 /** Key-agreement byte (offset 2): ephemeral SM2 ECDH. */
 export const KEY_AGREEMENT_SM2_ECDH = 0x02;
+/** Symmetric algorithm byte (offset 1) of suite INTL: AES-128. */
+export const SYM_ALG_AES = 0x20;
+/** Key-agreement byte (offset 2) of suite INTL: ephemeral ECDH on P-256 (secp256r1). */
+export const KEY_AGREEMENT_P256_ECDH = 0x03;
+
+/**
+ * The algorithm suites of TID v1 (docs/protocol.md "Algorithm suites"): "sm" (SM4, SM2 ECDH,
+ * HMAC-SM3, SM3 KDF; the default everywhere) and "intl" (AES-128, P-256 ECDH, HMAC-SHA-256,
+ * X9.63 KDF with SHA-256). A device's suite is fixed at provisioning.
+ */
+export type SuiteName = "sm" | "intl";
+export const SUITE_NAMES: readonly SuiteName[] = ["sm", "intl"];
+/** Bytes 1 and 2 of every message, per suite. */
+export const SUITE_ALGORITHM_BYTES: Readonly<Record<SuiteName, { readonly symAlg: number; readonly keyAgreement: number }>> = {
+  sm: { symAlg: SYM_ALG_SM4, keyAgreement: KEY_AGREEMENT_SM2_ECDH },
+  intl: { symAlg: SYM_ALG_AES, keyAgreement: KEY_AGREEMENT_P256_ECDH },
+};
+
 /** Nonce-length byte (offset 3): 16. */
 export const NONCE_LENGTH = 0x10;
 

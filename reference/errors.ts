@@ -7,11 +7,11 @@
 export type ProtocolErrorCode =
   | "BAD_FORMAT" // length, nonce-length byte, reserved flag bits, L too large
   | "UNSUPPORTED_VERSION"
-  | "UNSUPPORTED_ALGORITHM" // symmetric algorithm or key agreement byte
+  | "UNSUPPORTED_ALGORITHM" // symmetric algorithm or key agreement byte, or not the device's suite
   | "TID_MISMATCH" // server data for another TID
   | "VERIFY_FAILED" // tag_d or tag_s wrong
-  | "BAD_POINT" // SM2 public key not on the curve
-  | "BAD_SCALAR" // SM2 private key outside [1, n-2]
+  | "BAD_POINT" // public key not on the suite's curve (SM2 or P-256)
+  | "BAD_SCALAR" // private key outside the suite's range (SM2 [1, n-2], P-256 [1, n-1])
   | "STALE_TIME" // device time outside the server's window (server only)
   | "REPLAY" // (TID, Nd) already seen inside the window (server only)
   | "UNKNOWN_TID" // server only
@@ -28,6 +28,7 @@ export type ProtocolErrorReason =
   | "VERSION"
   | "SYM_ALG"
   | "KEY_AGREEMENT"
+  | "SUITE" // a valid message in another suite than the device's registered one
   | "TID"
   | "TAG_D"
   | "TAG_S"

@@ -35,11 +35,20 @@
 // Server half (server-half.ts):
 //   verifyAuthcode(authcode, {lookupPsk(tid), now, windowSeconds? = 300, remember?(tid, nd,
 //     expiresAt)}) → fields + {psk, wantsToken}
-//     checks: parse → UNKNOWN_TID → VERIFY_FAILED (tag_d) → INACTIVE_TID → STALE_TIME → BAD_POINT
-//     (Qd) → REPLAY (remember returned false). lookupPsk returns the PSK, {psk, active}, or null.
-//   buildServerData({tid, psk, nd, tagD, Qd?, time, ns?, ephemeralPrivate?, issueToken, extra?}, sm2?)
+//     checks: parse → UNKNOWN_TID → VERIFY_FAILED (tag_d) → UNSUPPORTED_ALGORITHM/SUITE →
+//     INACTIVE_TID → STALE_TIME → BAD_POINT (Qd) → REPLAY (remember returned false). lookupPsk
+//     returns the PSK, {psk, active?, suite?}, or null.
+//   buildServerData({suite?, tid, psk, nd, tagD, Qd?, time, ns?, ephemeralPrivate?, issueToken, extra?}, sm2?)
 //     → {serverData, token | null, k, z, ns, Qs, tagS}
 //   MemoryReplayCache — an in-memory `remember` (the auth server persists its own in SQLite).
+// Algorithm suites (suite.ts, p256.ts; docs/protocol.md "Algorithm suites"): SuiteName "sm"
+//   (default) | "intl"; suiteOf(name) → Suite {symAlg, keyAgreement, hash, hmac, kdf, keygen,
+//   publicFromPrivate, ecdh, isOnCurve, checkPublicKey, ecbEncrypt/Decrypt, gcm}; symEncrypt /
+//   symDecrypt(token, data, suite?). Every encoder, buildAuthcode, finishDevice and
+//   buildServerData takes `suite?`; parsed fields carry `suite`; lookupPsk may return {psk,
+//   suite}, and an authcode in another suite than the registered one fails UNSUPPORTED_ALGORITHM/
+//   SUITE (after its tag verifies). P-256 (INTL): sha256, hmacSha256, x963KdfSha256, p256Keygen,
+//   p256PublicFromPrivate, p256Ecdh, p256IsOnCurve, p256CheckPublicKey / p256CheckPrivateKey.
 // Shielded SE link (secure-link.ts, secure-messaging.ts, sm4-cmac.ts; docs/se-profile.md "The
 // shielded link"): hostOpen(pinnedPk, {ephemeralPrivate?, challenge?}) → {commandData,
 //   finish(answer) → SecureSession}; seOpen(skSe, commandData, {ephemeralPrivate?}) → {answer,
@@ -52,4 +61,6 @@ export * from "./codec.js";
 export * from "./derive.js";
 export * from "./device-half.js";
 export * from "./server-half.js";
+export * from "./p256.js";
+export * from "./suite.js";
 export * from "./secure-link.js";

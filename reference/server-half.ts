@@ -1,13 +1,19 @@
 // Server half of TID protocol v1 (docs/protocol.md) on node:crypto: verify an authcode and
-// answer with server data and (optionally) a session token.
-import { AUTH_FLAG_KEEP_SESSION, DEFAULT_WINDOW_SECONDS, NONCE_SIZE, PSK_SIZE, TAG_SIZE, TID_SIZE } from "./constants.js";
-import { encodeServerDataBody, parseAuthcode, requireBytes, requireU32, type AuthcodeFields } from "./codec.js";
+// answer with server data and (optionally) a session token. Both algorithm suites (docs/protocol.md
+// "Algorithm suites"): an authcode's suite is read from its bytes 1–2 and must be the device's
+// registered suite (default "sm"); the server data is built in that suite.
+import { AUTH_FLAG_KEEP_SESSION, DEFAULT_WINDOW_SECONDS, NONCE_SIZE, PSK_SIZE, TAG_SIZE, TID_SIZE, type SuiteName } from "./constants.js";
+import { encodeServerDataBody, parseAuthcode, requireBytes, requireSuite, requireU32, type AuthcodeFields } from "./codec.js";
 import { computeTagD, computeTagS, deriveK, tokenOf } from "./derive.js";
 import { ProtocolError } from "./errors.js";
-import { checkPublicKey, ctEqual, random, sm2Ecdh, sm2Keygen, sm2PublicFromPrivate } from "./primitives.js";
+import { ctEqual, random, sm2Ecdh, sm2Keygen, sm2PublicFromPrivate } from "./primitives.js";
+import { suiteOf } from "./suite.js";
 
-/** What a registry lookup yields: the PSK, or the PSK and whether the device is active. */
-export type PskLookup = Uint8Array | { psk: Uint8Array; active?: boolean } | null | undefined;
+/**
+ * What a registry lookup yields: the PSK, or the PSK with whether the device is active and the
+ * suite it was provisioned in (absent: "sm").
+ */
+export type PskLookup = Uint8Array | { psk: Uint8Array; active?: boolean; suite?: SuiteName } | null | undefined;
 
 export interface VerifyOptions {
   /** PSK of a TID (8 bytes), or null/undefined when unknown. */
@@ -32,10 +38,11 @@ export interface VerifiedAuthcode extends AuthcodeFields {
 
 /**
  * Verify an authcode (docs/protocol.md "Rules"). Check order, each a ProtocolError:
- *   parse (codec.ts) → UNKNOWN_TID → VERIFY_FAILED/TAG_D → INACTIVE_TID → STALE_TIME (TOO_OLD,
- *   TOO_NEW) → BAD_POINT (Qd) → REPLAY.
- * The tag is checked before anything else is revealed about a known TID; the replay cache is
- * only written for an authcode that passed every other check.
+ *   parse (codec.ts) → UNKNOWN_TID → VERIFY_FAILED/TAG_D → UNSUPPORTED_ALGORITHM/SUITE →
+ *   INACTIVE_TID → STALE_TIME (TOO_OLD, TOO_NEW) → BAD_POINT (Qd) → REPLAY.
+ * tag_d is computed with the HMAC of the suite the authcode names, so the tag is checked before
+ * anything else — the registered suite included — is revealed about a known TID; the replay cache
+ * is only written for an authcode that passed every other check.
  */
 export function verifyAuthcode(authcode: Uint8Array, options: VerifyOptions): VerifiedAuthcode {
   const now = requireU32("now", options.now);
@@ -46,15 +53,24 @@ export function verifyAuthcode(authcode: Uint8Array, options: VerifyOptions): Ve
   if (found == null) throw new ProtocolError("UNKNOWN_TID", "NOT_REGISTERED", "TID is not registered");
   const psk = found instanceof Uint8Array ? found : found.psk;
   const active = found instanceof Uint8Array ? true : found.active !== false;
+  const registered = requireSuite("suite from lookupPsk", found instanceof Uint8Array ? "sm" : (found.suite ?? "sm"));
   requireBytes("PSK from lookupPsk", psk, PSK_SIZE);
   const body = authcode.subarray(0, authcode.length - TAG_SIZE);
-  if (!ctEqual(computeTagD(psk, body), fields.tagD)) throw new ProtocolError("VERIFY_FAILED", "TAG_D", "tag_d does not verify");
+  if (!ctEqual(computeTagD(psk, body, fields.suite), fields.tagD))
+    throw new ProtocolError("VERIFY_FAILED", "TAG_D", "tag_d does not verify");
+  if (fields.suite !== registered) {
+    throw new ProtocolError(
+      "UNSUPPORTED_ALGORITHM",
+      "SUITE",
+      `authcode is in suite ${fields.suite}, the device is registered in ${registered}`,
+    );
+  }
   if (!active) throw new ProtocolError("INACTIVE_TID", "DEACTIVATED", "TID is deactivated");
   if (fields.time < now - window)
     throw new ProtocolError("STALE_TIME", "TOO_OLD", `device time ${fields.time} is more than ${window} s before ${now}`);
   if (fields.time > now + window)
     throw new ProtocolError("STALE_TIME", "TOO_NEW", `device time ${fields.time} is more than ${window} s after ${now}`);
-  checkPublicKey(fields.Qd);
+  suiteOf(fields.suite).checkPublicKey(fields.Qd);
   if (options.remember && !options.remember(fields.tid, fields.nd, fields.time + window + 1)) {
     throw new ProtocolError("REPLAY", "SEEN", "(TID, Nd) already seen inside the window");
   }
@@ -62,6 +78,8 @@ export function verifyAuthcode(authcode: Uint8Array, options: VerifyOptions): Ve
 }
 
 export interface BuildServerDataInput {
+  /** the suite of the verified authcode (default "sm") */
+  suite?: SuiteName;
   tid: Uint8Array;
   psk: Uint8Array;
   /** from the verified authcode */
@@ -92,7 +110,10 @@ export interface BuiltServerData {
   tagS: Uint8Array;
 }
 
-/** The SM2 operations buildServerData needs: node:crypto's by default, or another implementation's. */
+/**
+ * The SM2 operations buildServerData needs in suite SM: node:crypto's by default, or another
+ * implementation's. Suite INTL always uses node:crypto's P-256.
+ */
 export interface ServerSm2 {
   keygen(): { privateKey: Uint8Array; publicKey: Uint8Array };
   publicFromPrivate(d: Uint8Array): Uint8Array;
@@ -103,10 +124,13 @@ export interface ServerSm2 {
 const NODE_SM2: ServerSm2 = { keygen: sm2Keygen, publicFromPrivate: sm2PublicFromPrivate, ecdh: sm2Ecdh };
 
 /**
- * Build server data and the session token (docs/protocol.md "Tags and the session token"), with
- * `sm2` for the server's key pair and ECDH (default node:crypto; the auth server passes the wasm's).
+ * Build server data and the session token (docs/protocol.md "Tags and the session token") in
+ * `input.suite`, with `sm2` for the server's key pair and ECDH in suite SM (default node:crypto; the
+ * auth server passes the wasm's).
  */
 export function buildServerData(input: BuildServerDataInput, sm2: ServerSm2 = NODE_SM2): BuiltServerData {
+  const suiteName = requireSuite("suite", input.suite ?? "sm");
+  const ec: ServerSm2 = suiteName === "sm" ? sm2 : suiteOf(suiteName);
   const tid = requireBytes("tid", input.tid, TID_SIZE);
   const psk = requireBytes("psk", input.psk, PSK_SIZE);
   const nd = requireBytes("nd", input.nd, NONCE_SIZE);
@@ -119,20 +143,20 @@ export function buildServerData(input: BuildServerDataInput, sm2: ServerSm2 = NO
   if (input.issueToken) {
     const Qd = requireBytes("Qd", input.Qd, 64);
     let qs: Uint8Array;
-    if (input.ephemeralPrivate === undefined) ({ privateKey: qs, publicKey: Qs } = sm2.keygen());
+    if (input.ephemeralPrivate === undefined) ({ privateKey: qs, publicKey: Qs } = ec.keygen());
     else {
       qs = input.ephemeralPrivate;
-      Qs = sm2.publicFromPrivate(qs);
+      Qs = ec.publicFromPrivate(qs);
     }
     try {
-      z = sm2.ecdh(qs, Qd);
+      z = ec.ecdh(qs, Qd);
     } finally {
       if (input.ephemeralPrivate === undefined) qs.fill(0);
     }
-    k = deriveK(z, tid, nd, ns);
+    k = deriveK(z, tid, nd, ns, suiteName);
   }
-  const body = encodeServerDataBody({ time: input.time, tid, ns, extra: input.extra, Qs });
-  const tagS = computeTagS(psk, body, nd, tagD);
+  const body = encodeServerDataBody({ suite: suiteName, time: input.time, tid, ns, extra: input.extra, Qs });
+  const tagS = computeTagS(psk, body, nd, tagD, suiteName);
   const serverData = new Uint8Array(body.length + TAG_SIZE);
   serverData.set(body);
   serverData.set(tagS, body.length);
