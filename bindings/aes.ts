@@ -5,6 +5,8 @@
  * AES-128-GCM (NIST SP 800-38D), the same calls as `Sm4Key` without CMAC (the modes are
  * bindings/block-cipher.ts, shared with SM4). One `AesKey` holds one of the module's 16 AES key
  * handles; `destroy()` zeroes it (or, for a key that is never destroyed, garbage collection).
+ * Its option types are block-cipher.ts's (`BlockModeOptions`, `CtrOptions`, `GcmOpenOptions`,
+ * `OutOption`), exported from the package entry.
  *
  * Data moves through the module's I/O region (docs/abi.md), in 64 KiB pieces for larger inputs.
  * Nothing is allocated off the V8 heap for calls up to 64 bytes; larger results are views into
@@ -18,22 +20,7 @@
  * key.destroy();
  */
 import type { TidWasm } from "./wasm.js";
-import {
-  BlockCipherKey,
-  GCM_TAG_SIZE,
-  KEY_SIZE,
-  type BlockModeOptions,
-  type BlockPadding,
-  type CtrOptions,
-  type GcmOpenOptions,
-  type OutOption,
-} from "./block-cipher.js";
-
-export type AesPadding = BlockPadding;
-export type AesOutOption = OutOption;
-export type AesBlockOptions = BlockModeOptions;
-export type AesCtrOptions = CtrOptions;
-export type AesGcmOpenOptions = GcmOpenOptions;
+import { BlockCipherKey, GCM_TAG_SIZE, KEY_SIZE } from "./block-cipher.js";
 
 export const AES_KEY_SIZE = KEY_SIZE;
 export const AES_BLOCK_SIZE = 16;

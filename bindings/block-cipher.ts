@@ -17,6 +17,7 @@ import { TidError, check, requireBytes, requireInt } from "./errors.js";
 import { Status } from "./status.js";
 import type { TidWasm } from "./wasm.js";
 import { HandlePool } from "./handle-pool.js";
+import { perInstance, requireWasm } from "./per-instance.js";
 
 export type BlockPadding = "pkcs7" | "none";
 
@@ -138,6 +139,22 @@ export class CipherRuntime {
     this.heap().fill(0, this.io, this.io + DATA + Math.min(n > 0 ? n + 16 : 0, CHUNK));
   }
 
+  /** `run()`, then (returning or throwing) scrub the part of the I/O region an input of this size used. */
+  scrubAfter<T>(input: Uint8Array | undefined, run: () => T): T {
+    try {
+      return run();
+    } finally {
+      this.scrub(input?.length ?? 0);
+    }
+  }
+
+  /** A one-shot GCM call's IV and AAD, side by side in the small area (the AAD right after the IV). */
+  placeIvAad(iv: Uint8Array, aad: Uint8Array | undefined): void {
+    const heap = this.heap();
+    heap.set(iv, this.io + SMALL);
+    if (aad !== undefined) heap.set(aad, this.io + SMALL + iv.length);
+  }
+
   /** The byte view of linear memory (re-made only if memory ever grew). */
   heap(): Uint8Array {
     // memory never grows (docs/abi.md); if it ever did, the old buffer is detached (length 0)
@@ -149,26 +166,28 @@ export class CipherRuntime {
     return this.heapView;
   }
 
+  /**
+   * Run `op(m)` on the first n bytes of `src` in pieces of at most 64 KiB, each put at the data
+   * region, checking every status (a failure is a TidError with `what`); with `out`, copy each
+   * piece's result from the data region to `out` at the piece's offset.
+   */
+  pieces(src: Uint8Array, n: number, what: string, op: (m: number) => number, out?: Uint8Array): void {
+    for (let off = 0; off < n; off += CHUNK) {
+      const m = Math.min(CHUNK, n - off);
+      this.heap().set(m === src.length ? src : src.subarray(off, off + m), this.io + DATA);
+      check(op(m), what);
+      if (out !== undefined) this.copyOut(this.io + DATA, out, off, m);
+    }
+  }
+
   u32(offset: number): number {
     this.heap();
     return this.dv.getUint32(this.io + offset, true);
   }
 }
 
-const runtimes = new WeakMap<TidWasm, Map<string, CipherRuntime>>();
-
 function runtimeOf(wasm: TidWasm, cipher: BlockCipher): CipherRuntime {
-  let byCipher = runtimes.get(wasm);
-  if (!byCipher) {
-    byCipher = new Map();
-    runtimes.set(wasm, byCipher);
-  }
-  let rt = byCipher.get(cipher.prefix);
-  if (!rt) {
-    rt = new CipherRuntime(wasm, cipher);
-    byCipher.set(cipher.prefix, rt);
-  }
-  return rt;
+  return perInstance(wasm, `${cipher.prefix} cipher runtime`, () => new CipherRuntime(wasm, cipher));
 }
 
 /**
@@ -221,9 +240,7 @@ export abstract class BlockCipherKey {
    * @throws TypeError/RangeError for a bad key; TidError ERR_BAD_KEY_INDEX when all handles are in use
    */
   protected constructor(wasm: TidWasm, key: Uint8Array, cipher: BlockCipher) {
-    if (wasm === null || typeof wasm !== "object" || !("exports" in wasm)) {
-      throw new TypeError(`wasm must be a TidWasm instance, got ${wasm === null ? "null" : typeof wasm}`);
-    }
+    requireWasm(wasm);
     requireBytes("key", key, { length: KEY_SIZE });
     const rt = runtimeOf(wasm, cipher);
     const h = rt.handles.acquire();
@@ -289,11 +306,7 @@ export abstract class BlockCipherKey {
     data: Uint8Array,
     options: BlockModeOptions | undefined,
   ): Uint8Array {
-    try {
-      return this.blockModeRun(dec, cbc, iv, data, options);
-    } finally {
-      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
-    }
+    return this.rt.scrubAfter(data, () => this.blockModeRun(dec, cbc, iv, data, options));
   }
 
   private blockModeRun(
@@ -317,15 +330,15 @@ export abstract class BlockCipherKey {
 
     if (!pad) {
       const out = resultFor(options?.out, n, data);
-      for (let off = 0; off < n; off += CHUNK) {
-        const m = Math.min(CHUNK, n - off);
-        heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
-        const st = cbc
-          ? (dec ? x.cbc_decrypt! : x.cbc_encrypt!)(h, io + IV, io + DATA, io + DATA, m)
-          : (dec ? x.ecb_decrypt! : x.ecb_encrypt!)(h, io + DATA, io + DATA, m);
-        check(st, rt.cipher.name);
-        rt.copyOut(io + DATA, out, off, m);
-      }
+      const cbcOp = dec ? x.cbc_decrypt! : x.cbc_encrypt!,
+        ecbOp = dec ? x.ecb_decrypt! : x.ecb_encrypt!;
+      rt.pieces(
+        data,
+        n,
+        rt.cipher.name,
+        (m) => (cbc ? cbcOp(h, io + IV, io + DATA, io + DATA, m) : ecbOp(h, io + DATA, io + DATA, m)),
+        out,
+      );
       return out;
     }
 
@@ -380,12 +393,13 @@ export abstract class BlockCipherKey {
     const tailBytes = heap.slice(io + SMALL, io + SMALL + tail);
     heap.fill(0, io + SMALL, io + SMALL + 16);
     if (cbc) heap.set(iv!, io + IV);
-    for (let off = 0; off < last; off += CHUNK) {
-      const m = Math.min(CHUNK, last - off);
-      heap.set(data.subarray(off, off + m), io + DATA);
-      check(cbc ? x.cbc_decrypt!(h, io + IV, io + DATA, io + DATA, m) : x.ecb_decrypt!(h, io + DATA, io + DATA, m), rt.cipher.name);
-      rt.copyOut(io + DATA, out, off, m);
-    }
+    rt.pieces(
+      data,
+      last,
+      rt.cipher.name,
+      (m) => (cbc ? x.cbc_decrypt!(h, io + IV, io + DATA, io + DATA, m) : x.ecb_decrypt!(h, io + DATA, io + DATA, m)),
+      out,
+    );
     out.set(tailBytes, last);
     return out;
   }
@@ -397,11 +411,7 @@ export abstract class BlockCipherKey {
    * counter block `iv`.
    */
   ctr(iv: Uint8Array, data: Uint8Array, options?: CtrOptions): Uint8Array {
-    try {
-      return this.ctrRun(iv, data, options);
-    } finally {
-      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
-    }
+    return this.rt.scrubAfter(data, () => this.ctrRun(iv, data, options));
   }
 
   private ctrRun(iv: Uint8Array, data: Uint8Array, options?: CtrOptions): Uint8Array {
@@ -418,12 +428,7 @@ export abstract class BlockCipherKey {
     const n = data.length;
     const out = resultFor(options?.out, n, data);
     heap.set(iv, io + IV);
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
-      check(x.ctr!(h, io + IV, io + DATA, io + DATA, m, bits), `${rt.cipher.name}-CTR`);
-      rt.copyOut(io + DATA, out, off, m);
-    }
+    rt.pieces(data, n, `${rt.cipher.name}-CTR`, (m) => x.ctr!(h, io + IV, io + DATA, io + DATA, m, bits), out);
     return out;
   }
 
@@ -434,11 +439,7 @@ export abstract class BlockCipherKey {
    * @returns ciphertext ‖ 16-byte tag
    */
   sealGcm(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: OutOption): Uint8Array {
-    try {
-      return this.sealGcmRun(iv, data, aad, options);
-    } finally {
-      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
-    }
+    return this.rt.scrubAfter(data, () => this.sealGcmRun(iv, data, aad, options));
   }
 
   private sealGcmRun(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: OutOption): Uint8Array {
@@ -455,8 +456,7 @@ export abstract class BlockCipherKey {
     const out = resultFor(options?.out, n + GCM_TAG_SIZE, data);
     const aadLen = aad === undefined ? 0 : aad.length;
     if (n <= CHUNK && iv.length + aadLen <= SMALL_CAP) {
-      heap.set(iv, io + SMALL);
-      if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
+      rt.placeIvAad(iv, aad);
       heap.set(data, io + DATA);
       check(
         x.gcm_seal!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG),
@@ -467,12 +467,7 @@ export abstract class BlockCipherKey {
       return out;
     }
     this.gcmStart(iv, aad);
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(data.subarray(off, off + m), io + DATA);
-      check(x.gcm_encrypt!(h, io + DATA, io + DATA, m), `${rt.cipher.name}-GCM seal`);
-      rt.copyOut(io + DATA, out, off, m);
-    }
+    rt.pieces(data, n, `${rt.cipher.name}-GCM seal`, (m) => x.gcm_encrypt!(h, io + DATA, io + DATA, m), out);
     check(x.gcm_finish!(h, io + TAG), `${rt.cipher.name}-GCM seal`);
     rt.copyOut(io + TAG, out, n, GCM_TAG_SIZE);
     return out;
@@ -484,11 +479,7 @@ export abstract class BlockCipherKey {
    * nothing is returned and nothing is written to `options.out`.
    */
   openGcm(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: GcmOpenOptions): Uint8Array {
-    try {
-      return this.openGcmRun(iv, sealed, aad, options);
-    } finally {
-      this.rt.scrub((sealed as Uint8Array | undefined)?.length ?? 0);
-    }
+    return this.rt.scrubAfter(sealed, () => this.openGcmRun(iv, sealed, aad, options));
   }
 
   private openGcmRun(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: GcmOpenOptions): Uint8Array {
@@ -507,8 +498,7 @@ export abstract class BlockCipherKey {
     const out = resultFor(options?.out, n, sealed);
     heap.set(sealed.subarray(n), io + TAG);
     if (n <= CHUNK && iv.length + aadLen <= SMALL_CAP) {
-      heap.set(iv, io + SMALL);
-      if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
+      rt.placeIvAad(iv, aad);
       heap.set(n === sealed.length ? sealed : sealed.subarray(0, n), io + DATA);
       const st = x.gcm_open!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG, tagLen);
       check(
@@ -522,11 +512,7 @@ export abstract class BlockCipherKey {
     }
     // pass 1: hash the ciphertext; pass 2, only after the tag matched: decrypt it
     this.gcmStart(iv, aad);
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(sealed.subarray(off, off + m), io + DATA);
-      check(x.gcm_absorb!(h, io + DATA, m), `${rt.cipher.name}-GCM open`);
-    }
+    rt.pieces(sealed, n, `${rt.cipher.name}-GCM open`, (m) => x.gcm_absorb!(h, io + DATA, m));
     const st = x.gcm_verify!(h, io + TAG, tagLen);
     check(
       st,
@@ -534,12 +520,7 @@ export abstract class BlockCipherKey {
         ? `${rt.cipher.name}-GCM tag does not match (wrong key, IV, AAD, or altered data)`
         : `${rt.cipher.name}-GCM open`,
     );
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(sealed.subarray(off, off + m), io + DATA);
-      check(x.gcm_decrypt!(h, io + DATA, io + DATA, m), `${rt.cipher.name}-GCM open`);
-      rt.copyOut(io + DATA, out, off, m);
-    }
+    rt.pieces(sealed, n, `${rt.cipher.name}-GCM open`, (m) => x.gcm_decrypt!(h, io + DATA, io + DATA, m), out);
     return out;
   }
 
@@ -552,11 +533,6 @@ export abstract class BlockCipherKey {
     const heap = rt.heap();
     heap.set(iv, io + DATA);
     check(x.gcm_start!(h, io + DATA, iv.length), `${rt.cipher.name}-GCM`);
-    const a = aad === undefined ? 0 : aad.length;
-    for (let off = 0; off < a; off += CHUNK) {
-      const m = Math.min(CHUNK, a - off);
-      heap.set(aad!.subarray(off, off + m), io + DATA);
-      check(x.gcm_aad!(h, io + DATA, m), `${rt.cipher.name}-GCM`);
-    }
+    if (aad !== undefined) rt.pieces(aad, aad.length, `${rt.cipher.name}-GCM`, (m) => x.gcm_aad!(h, io + DATA, m));
   }
 }

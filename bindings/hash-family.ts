@@ -12,6 +12,7 @@ import { TidError, check, requireBytes } from "./errors.js";
 import { Status } from "./status.js";
 import type { TidWasm, RawExports } from "./wasm.js";
 import { HandlePool } from "./handle-pool.js";
+import { perInstance } from "./per-instance.js";
 
 export const HASH_DIGEST_SIZE = 32;
 export const HASH_BLOCK_SIZE = 64;
@@ -75,34 +76,21 @@ function exportsOf(x: RawExports, family: HashFamily): FamilyExports {
   };
 }
 
-const pools = new WeakMap<TidWasm, HandlePool>();
-
 /** The stream handle pool of `wasm`'s hash table, shared by every hash family. */
 export function hashHandlesOf(wasm: TidWasm): HandlePool {
-  let pool = pools.get(wasm);
-  if (!pool) {
+  return perInstance(wasm, "hash stream handles", () => {
     const x = wasm.exports;
     if (typeof x.sm3_slots !== "function" || typeof x.sm3_clear !== "function") {
       throw new Error("this wasm build has no hash stream exports");
     }
     const slots = x.sm3_slots();
     const clear = x.sm3_clear;
-    pool = new HandlePool({
+    return new HandlePool({
       handles: Array.from({ length: slots - 1 }, (_, i) => ONE_SHOT + 1 + i),
       clear: (h) => clear(h),
       exhausted: `all ${slots - 1} SM3 stream handles of this instance are in use (SM3 and SHA-256 hashers share them); call digest() or destroy() on hashers no longer needed`,
     });
-    pools.set(wasm, pool);
-  }
-  return pool;
-}
-
-/** Check that `wasm` looks like a TidWasm instance (the entry points' first argument). */
-export function requireWasm(wasm: unknown): TidWasm {
-  if (wasm === null || typeof wasm !== "object" || !("exports" in wasm) || !("ioPtr" in wasm)) {
-    throw new TypeError(`wasm must be a TidWasm instance, got ${wasm === null ? "null" : typeof wasm}`);
-  }
-  return wasm as TidWasm;
+  });
 }
 
 /** One family on one module instance: its exports, the shared handle pool, the I/O region. */
@@ -299,19 +287,7 @@ class Stream implements Hasher {
   }
 }
 
-const runtimes = new WeakMap<TidWasm, Map<string, HashRuntime>>();
-
 /** The runtime of `family` on `wasm` (one per instance and family). */
 export function hashRuntimeOf(wasm: TidWasm, family: HashFamily): HashRuntime {
-  let byFamily = runtimes.get(wasm);
-  if (!byFamily) {
-    byFamily = new Map();
-    runtimes.set(wasm, byFamily);
-  }
-  let rt = byFamily.get(family.prefix);
-  if (!rt) {
-    rt = new HashRuntime(wasm, family);
-    byFamily.set(family.prefix, rt);
-  }
-  return rt;
+  return perInstance(wasm, `${family.prefix} hash runtime`, () => new HashRuntime(wasm, family));
 }

@@ -55,3 +55,5 @@ export * from "./sm3.js";
 export * from "./sm2.js";
 export * from "./sha256.js";
 export * from "./aes.js";
+export type { BlockPadding, OutOption, BlockModeOptions, CtrOptions, GcmOpenOptions, BlockCipherKey } from "./block-cipher.js";
+export type { Hasher } from "./hash-family.js";

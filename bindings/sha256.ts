@@ -21,7 +21,8 @@
  */
 import { check, requireBytes, requireInt } from "./errors.js";
 import type { TidWasm } from "./wasm.js";
-import { DATA, CHUNK, hashRuntimeOf, requireWasm, type Hasher, type HashRuntime } from "./hash-family.js";
+import { perInstance, requireWasm } from "./per-instance.js";
+import { DATA, CHUNK, hashRuntimeOf, type Hasher, type HashRuntime } from "./hash-family.js";
 
 export const SHA256_DIGEST_SIZE = 32;
 export const SHA256_BLOCK_SIZE = 64;
@@ -98,24 +99,18 @@ function x963Kdf(rt: HashRuntime, kdfMax: number, z: Uint8Array, length: number,
   return out;
 }
 
-const apis = new WeakMap<TidWasm, Sha256Api>();
-
 /** The SHA-256 family bound to `wasm` (one object per instance). */
 export function sha256Api(wasm: TidWasm): Sha256Api {
-  requireWasm(wasm);
-  let api = apis.get(wasm);
-  if (!api) {
+  return perInstance(requireWasm(wasm), "sha256Api", (): Sha256Api => {
     const rt = hashRuntimeOf(wasm, SHA256);
     if (typeof rt.x.x963_kdf_sha256_max !== "function") throw new Error("this wasm build has no SHA-256 exports (x963_kdf_sha256_max)");
     const kdfMax = rt.x.x963_kdf_sha256_max();
-    api = {
+    return {
       sha256: (data) => rt.digest(data),
       createSha256: () => rt.stream(null),
       hmacSha256: (key, data) => rt.hmac(key, data),
       createHmacSha256: (key) => rt.stream(requireBytes("key", key)),
       x963KdfSha256: (z, length, sharedInfo) => x963Kdf(rt, kdfMax, z, length, sharedInfo),
     };
-    apis.set(wasm, api);
-  }
-  return api;
+  });
 }

@@ -19,7 +19,8 @@
  */
 import { check, requireBytes, requireInt } from "./errors.js";
 import type { TidWasm } from "./wasm.js";
-import { DATA, CHUNK, hashRuntimeOf, requireWasm, type Hasher, type HashRuntime } from "./hash-family.js";
+import { perInstance, requireWasm } from "./per-instance.js";
+import { DATA, CHUNK, hashRuntimeOf, type Hasher, type HashRuntime } from "./hash-family.js";
 
 export const SM3_DIGEST_SIZE = 32;
 export const SM3_BLOCK_SIZE = 64;
@@ -71,23 +72,17 @@ function sm3Kdf(rt: HashRuntime, kdfMax: number, z: Uint8Array, length: number):
   return out;
 }
 
-const apis = new WeakMap<TidWasm, Sm3Api>();
-
 /** The SM3 family bound to `wasm` (one object per instance). */
 export function sm3Api(wasm: TidWasm): Sm3Api {
-  requireWasm(wasm);
-  let api = apis.get(wasm);
-  if (!api) {
+  return perInstance(requireWasm(wasm), "sm3Api", (): Sm3Api => {
     const rt = hashRuntimeOf(wasm, SM3);
     const kdfMax = rt.x.sm3_kdf_max!();
-    api = {
+    return {
       sm3: (data) => rt.digest(data),
       createSm3: () => rt.stream(null),
       hmacSm3: (key, data) => rt.hmac(key, data),
       createHmacSm3: (key) => rt.stream(requireBytes("key", key)),
       sm3Kdf: (z, length) => sm3Kdf(rt, kdfMax, z, length),
     };
-    apis.set(wasm, api);
-  }
-  return api;
+  });
 }

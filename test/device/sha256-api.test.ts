@@ -13,6 +13,7 @@ import { sm3Api } from "../../bindings/sm3.js";
 import { Status } from "../../bindings/status.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { contains } from "../support/assertions.js";
+import { referenceX963 } from "../support/x963-reference.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
 const ascii = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"));
@@ -20,16 +21,8 @@ const nodeSha = (d: Uint8Array): string => createHash("sha256").update(d).digest
 const nodeHmac = (k: Uint8Array, d: Uint8Array): string => createHmac("sha256", k).update(d).digest("hex");
 const nodeSm3 = (d: Uint8Array): string => createHash("sm3").update(d).digest("hex");
 
-/** SEC 1 §3.6.1 written out independently: SHA-256(Z ‖ ct ‖ SharedInfo) for ct = 1, 2, … (32-bit BE). */
-function referenceKdf(z: Uint8Array, length: number, info: Uint8Array = new Uint8Array(0)): string {
-  const parts: Buffer[] = [];
-  for (let ct = 1, have = 0; have < length; ct++, have += 32) {
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(ct);
-    parts.push(createHash("sha256").update(z).update(c).update(info).digest());
-  }
-  return Buffer.concat(parts).subarray(0, length).toString("hex");
-}
+/** The KDF reference with the binding's argument order (SharedInfo last, optional). */
+const referenceKdf = (z: Uint8Array, length: number, info: Uint8Array = new Uint8Array(0)): string => referenceX963(z, info, length);
 
 const ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; // FIPS 180-2 B.1
 
