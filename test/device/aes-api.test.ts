@@ -14,7 +14,7 @@ import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { contains, expectStatus } from "../support/assertions.js";
-import { collectUntil } from "../support/gc.js";
+import { droppedKeysComeBack } from "../support/gc.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
 // FIPS 197 Appendix C.1 (AES-128)
@@ -393,17 +393,7 @@ describe.each(["debug", "release", "portable"] as const)("AesKey on the %s build
     });
 
     it("keys dropped without destroy() are zeroed and their handles come back after GC", async () => {
-      const used = () => {
-        let n = 0;
-        for (let h = 0; h < x.aes_key_slots!(); h++) n += x.aes_key_is_set!(h);
-        return n;
-      };
-      const before = used();
-      (() => {
-        for (let i = 0; i < 10; i++) new AesKey(wasm, randomBytes(16));
-      })();
-      expect(used()).toBe(before + 10);
-      expect(await collectUntil(() => used() === before)).toBe(true);
+      expect(await droppedKeysComeBack(wasm, "aes", () => new AesKey(wasm, randomBytes(16)))).toBe(true);
     });
   });
 
