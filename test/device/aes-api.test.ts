@@ -15,6 +15,7 @@ import { Status } from "../../bindings/status.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { contains, expectStatus } from "../support/assertions.js";
 import { droppedKeysComeBack } from "../support/gc.js";
+import { expectGcmTamperingFails } from "../support/gcm-tampering.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
 // FIPS 197 Appendix C.1 (AES-128)
@@ -293,49 +294,12 @@ describe.each(["debug", "release", "portable"] as const)("AesKey on the %s build
     it("tampered GCM tags, AAD, IV, key or ciphertext → TidError ERR_VERIFY_FAILED, nothing written", () => {
       const k = new AesKey(wasm, randomBytes(16)),
         other = new AesKey(wasm, randomBytes(16));
-      for (const size of [0, 1, 64, 65536 + 100]) {
-        const iv = randomBytes(12),
-          aad = randomBytes(20),
-          pt = randomBytes(size);
-        const sealed = k.sealGcm(iv, pt, aad);
-        const out = new Uint8Array(size).fill(0x5a);
-        const fails = (s: Uint8Array, o: { iv?: Uint8Array; aad?: Uint8Array | undefined; key?: AesKey; tagLength?: number } = {}) => {
-          let error: unknown;
-          try {
-            (o.key ?? k).openGcm(o.iv ?? iv, s, "aad" in o ? o.aad : aad, { out, ...(o.tagLength ? { tagLength: o.tagLength } : {}) });
-          } catch (e) {
-            error = e;
-          }
-          expect(error).toBeInstanceOf(TidError);
-          expect((error as TidError).code).toBe(Status.ERR_VERIFY_FAILED);
-          expect((error as TidError).message).toMatch(/AES-GCM tag does not match/);
-          expect(out.every((b) => b === 0x5a)).toBe(true);
-        };
-        for (let i = size; i < size + 16; i++) {
-          for (const bit of [0x01, 0x80]) {
-            const bad = sealed.slice();
-            bad[i]! ^= bit;
-            fails(bad);
-          }
-        }
-        const short = sealed.slice(0, sealed.length - 4);
-        short[short.length - 1]! ^= 1;
-        fails(short, { tagLength: 12 });
-        const aad2 = Uint8Array.from(aad);
-        aad2[0]! ^= 1;
-        fails(sealed, { aad: aad2 });
-        fails(sealed, { aad: undefined });
-        const iv2 = Uint8Array.from(iv);
-        iv2[11]! ^= 1;
-        fails(sealed, { iv: iv2 });
-        fails(sealed, { key: other });
-        if (size > 0) {
-          const bad = sealed.slice();
-          bad[size - 1]! ^= 0x40;
-          fails(bad);
-        }
-        expect(toHex(k.openGcm(iv, sealed, aad))).toBe(toHex(pt));
-      }
+      expectGcmTamperingFails(k, other);
+      // the error names the cipher
+      const iv = randomBytes(12),
+        sealed = k.sealGcm(iv, randomBytes(40));
+      sealed[sealed.length - 1]! ^= 1;
+      expect(() => k.openGcm(iv, sealed)).toThrow(/ERR_VERIFY_FAILED.*AES-GCM tag does not match/);
       k.destroy();
       other.destroy();
       stillWorks();
