@@ -13,7 +13,19 @@ import { sm3Api } from "../../bindings/sm3.js";
 import { Status } from "../../bindings/status.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { contains } from "../support/assertions.js";
-import { everyShortLengthAgrees, hmacAgrees, oneShotAgrees, randomSplitsAgree, type HashUnderTest } from "../support/hash-differential.js";
+import {
+  NOT_BYTES,
+  everyShortLengthAgrees,
+  finishedHashersThrow,
+  hmacAgrees,
+  hmacKeysLeaveNoTrace,
+  oneShotAgrees,
+  randomSplitsAgree,
+  resultsAreFresh,
+  unalignedViewsAreExact,
+  wrongTypesAreNamed,
+  type HashUnderTest,
+} from "../support/hash-api.js";
 import { referenceX963 } from "../support/x963-reference.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
@@ -32,6 +44,7 @@ describe.each(["debug", "release", "portable"] as const)("SHA-256 binding on the
   const { sha256, createSha256, hmacSha256, createHmacSha256, x963KdfSha256 } = sha256Api(wasm);
   const { sm3, createSm3, createHmacSm3 } = sm3Api(wasm);
   const x = wasm.exports;
+  const H: HashUnderTest = { node: "sha256", digest: sha256, create: createSha256, hmac: hmacSha256, createHmac: createHmacSha256 };
 
   describe("published vectors", () => {
     it("FIPS 180-2 Appendix B examples, one-shot and streamed byte by byte", () => {
@@ -67,7 +80,6 @@ describe.each(["debug", "release", "portable"] as const)("SHA-256 binding on the
   });
 
   describe("against node:crypto", () => {
-    const H: HashUnderTest = { node: "sha256", digest: sha256, create: createSha256, hmac: hmacSha256, createHmac: createHmacSha256 };
     it("SHA-256 one-shot over random data of 0..4096 bytes", () => oneShotAgrees(H));
     it("every length around the block and padding edges (0..200)", () => everyShortLengthAgrees(H));
     it("SHA-256 streaming with random split points", () => randomSplitsAgree(H));
@@ -185,28 +197,9 @@ describe.each(["debug", "release", "portable"] as const)("SHA-256 binding on the
   });
 
   describe("hostile input at the typed API", () => {
-    const notBytes: unknown[] = [
-      "abc",
-      3,
-      null,
-      undefined,
-      [1, 2, 3],
-      new ArrayBuffer(4),
-      new DataView(new ArrayBuffer(4)),
-      new Uint16Array(2),
-      {},
-    ];
-
     it("wrong types throw a TypeError naming the argument", () => {
-      for (const bad of notBytes) {
-        expect(() => sha256(bad as Uint8Array)).toThrow(TypeError);
-        expect(() => sha256(bad as Uint8Array)).toThrow(/^data must be a Uint8Array/);
-        expect(() => hmacSha256(bad as Uint8Array, new Uint8Array(1))).toThrow(/^key must be a Uint8Array/);
-        expect(() => hmacSha256(new Uint8Array(1), bad as Uint8Array)).toThrow(/^data must be a Uint8Array/);
-        expect(() => createHmacSha256(bad as Uint8Array)).toThrow(/^key must be a Uint8Array/);
-        const h = createSha256();
-        expect(() => h.update(bad as Uint8Array)).toThrow(/^data must be a Uint8Array/);
-        expect(toHex(h.update(ascii("abc")).digest())).toBe(ABC); // still usable
+      wrongTypesAreNamed(H);
+      for (const bad of NOT_BYTES) {
         expect(() => x963KdfSha256(bad as Uint8Array, 16)).toThrow(/^z must be a Uint8Array/);
         if (bad !== undefined)
           expect(() => x963KdfSha256(new Uint8Array(4), 16, bad as Uint8Array)).toThrow(/^sharedInfo must be a Uint8Array/);
@@ -248,66 +241,26 @@ describe.each(["debug", "release", "portable"] as const)("SHA-256 binding on the
       expect(x963KdfSha256(new Uint8Array(4), 0)).toEqual(new Uint8Array(0));
     });
 
-    it("unaligned subarrays and Buffers are read exactly", () => {
-      const backing = randomBytes(5000);
-      for (const [a, b] of [
-        [1, 4],
-        [3, 67],
-        [5, 4096 + 5],
-        [7, 4999],
-      ] as const) {
-        const view = new Uint8Array(backing.buffer, backing.byteOffset + a, b - a);
-        expect(toHex(sha256(view))).toBe(nodeSha(view));
-        expect(toHex(hmacSha256(view.subarray(0, 33), view))).toBe(nodeHmac(view.subarray(0, 33), view));
-        expect(toHex(x963KdfSha256(view.subarray(1, 66), 45, view.subarray(0, 2)))).toBe(
-          referenceKdf(view.subarray(1, 66), 45, view.subarray(0, 2)),
-        );
-      }
+    it("unaligned subarrays and Buffers are read exactly", () =>
+      unalignedViewsAreExact(H, (view) => {
+        const z = view.subarray(1, 66),
+          info = view.subarray(0, 2);
+        expect(toHex(x963KdfSha256(z, 45, info))).toBe(referenceKdf(z, 45, info));
+      }));
+
+    it("results are fresh arrays that do not alias module memory", () => resultsAreFresh(H, wasm.memory));
+
+    it("a hasher used after digest() or destroy() throws a clear error naming its kind; destroy is idempotent", () => {
+      finishedHashersThrow(H);
+      const h = createSha256(),
+        m = createHmacSha256(ascii("k"));
+      h.destroy();
+      m.destroy();
+      expect(() => h.update(ascii("x"))).toThrow(/update\(\) on a finished SHA-256 hasher/);
+      expect(() => m.digest()).toThrow(/digest\(\) on a finished HMAC-SHA-256 hasher/);
     });
 
-    it("results are fresh arrays that do not alias module memory", () => {
-      const a = sha256(ascii("abc"));
-      sha256(ascii("other"));
-      expect(toHex(a)).toBe(ABC);
-      expect(a.buffer).not.toBe(wasm.memory.buffer);
-    });
-
-    it("a hasher used after digest() or destroy() throws a clear error; destroy is idempotent", () => {
-      for (const [make, name] of [
-        [() => createSha256(), "SHA-256"],
-        [() => createHmacSha256(ascii("k")), "HMAC-SHA-256"],
-      ] as const) {
-        const h = make().update(ascii("abc"));
-        h.digest();
-        expect(() => h.update(ascii("x"))).toThrow(TidError);
-        expect(() => h.update(ascii("x"))).toThrow(new RegExp(`update\\(\\) on a finished ${name} hasher`));
-        expect(() => h.digest()).toThrow(/digest\(\) on a finished/);
-        try {
-          h.digest();
-        } catch (e) {
-          expect((e as TidError).code).toBe(Status.ERR_NOT_INITIALISED);
-        }
-        const g = make();
-        g.destroy();
-        g.destroy();
-        expect(() => g.digest()).toThrow(TidError);
-      }
-    });
-
-    it("HMAC keys leave no trace in module memory", () => {
-      const key = ascii("K".repeat(20) + "this is a distinctive key!!" + "Q".repeat(17)); // 64 bytes
-      const pad = (b: number): Buffer => Buffer.from(key.map((k) => k ^ b));
-      expect(toHex(createHmacSha256(key).update(ascii("m")).digest())).toBe(nodeHmac(key, ascii("m")));
-      expect(toHex(hmacSha256(key, ascii("m")))).toBe(nodeHmac(key, ascii("m")));
-      const long = Buffer.concat([key, key.subarray(0, 36)]); // 100 bytes: hashed to K0 first
-      const k0 = Buffer.concat([createHash("sha256").update(long).digest(), Buffer.alloc(32)]);
-      expect(toHex(hmacSha256(long, ascii("m")))).toBe(nodeHmac(long, ascii("m")));
-      expect(toHex(createHmacSha256(long).update(ascii("m")).digest())).toBe(nodeHmac(long, ascii("m")));
-      const mem = Buffer.from(wasm.memory.buffer);
-      for (const needle of [Buffer.from(key), pad(0x36), pad(0x5c), k0.subarray(0, 32), k0.map((b) => b ^ 0x36), k0.map((b) => b ^ 0x5c)]) {
-        expect(mem.indexOf(needle.subarray(0, 24))).toBe(-1);
-      }
-    });
+    it("HMAC keys leave no trace in module memory", () => hmacKeysLeaveNoTrace(H, wasm.memory));
   });
 });
 
