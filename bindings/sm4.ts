@@ -2,8 +2,9 @@
  * @module bindings/sm4
  * Typed SM4 (GB/T 32907-2016) over the wasm module: ECB and CBC (NIST SP 800-38A, PKCS#7 of
  * RFC 5652 §6.3 or no padding), CTR (32- or 128-bit counter) and SM4-GCM (NIST SP 800-38D,
- * RFC 8998) and CMAC (NIST SP 800-38B). One `Sm4Key` holds one of the module's key handles: the key schedule is computed
- * once, in wasm, and zeroed by `destroy()` (or, for a key that is never destroyed, when it is
+ * RFC 8998) and CMAC (NIST SP 800-38B); all but CMAC are bindings/block-cipher.ts's, shared with
+ * AesKey. One `Sm4Key` holds one of the module's key handles: the key schedule is computed once,
+ * in wasm, and zeroed by `destroy()` (or, for a key that is never destroyed, when it is
  * garbage-collected).
  *
  * Data moves through the module's I/O region (docs/abi.md), in 64 KiB pieces for larger inputs.
