@@ -1,8 +1,9 @@
 /**
  * @module tid-wasm — the package's public entry (package.json "exports": "."): the TID device
  * client over the wasm module, its errors and status table, the soft key file, and the typed
- * SM4 / SM3 / SM2 bindings. The HAL is the separate entry "tid-wasm/hal"; the auth server and its
- * SDK are the separate package @tid-wasm/server.
+ * SM4 / SM3 / SM2 bindings and those of the international suite (AES-128, SHA-256). The HAL is
+ * the separate entry "tid-wasm/hal"; the auth server and its SDK are the separate package
+ * @tid-wasm/server.
  */
 export {
   TidClient,
@@ -52,3 +53,7 @@ export {
 export * from "./sm4.js";
 export * from "./sm3.js";
 export * from "./sm2.js";
+export * from "./sha256.js";
+export * from "./aes.js";
+export type { BlockPadding, OutOption, BlockModeOptions, CtrOptions, GcmOpenOptions, BlockCipherKey } from "./block-cipher.js";
+export type { Hasher } from "./hash-family.js";

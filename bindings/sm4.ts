@@ -2,8 +2,9 @@
  * @module bindings/sm4
  * Typed SM4 (GB/T 32907-2016) over the wasm module: ECB and CBC (NIST SP 800-38A, PKCS#7 of
  * RFC 5652 §6.3 or no padding), CTR (32- or 128-bit counter) and SM4-GCM (NIST SP 800-38D,
- * RFC 8998) and CMAC (NIST SP 800-38B). One `Sm4Key` holds one of the module's key handles: the key schedule is computed
- * once, in wasm, and zeroed by `destroy()` (or, for a key that is never destroyed, when it is
+ * RFC 8998) and CMAC (NIST SP 800-38B); all but CMAC are bindings/block-cipher.ts's, shared with
+ * AesKey. One `Sm4Key` holds one of the module's key handles: the key schedule is computed once,
+ * in wasm, and zeroed by `destroy()` (or, for a key that is never destroyed, when it is
  * garbage-collected).
  *
  * Data moves through the module's I/O region (docs/abi.md), in 64 KiB pieces for larger inputs.
@@ -18,499 +19,52 @@
  * const plain = key.openGcm(nonce12, sealed, aad);   // throws TidError ERR_VERIFY_FAILED on a bad tag
  * key.destroy();
  */
-import { TidError, check, requireBytes, requireInt } from "./errors.js";
+import { check, requireBytes } from "./errors.js";
 import { Status } from "./status.js";
-import type { TidWasm, RawExports } from "./wasm.js";
-import { HandlePool } from "./handle-pool.js";
+import type { TidWasm } from "./wasm.js";
+import {
+  BlockCipherKey,
+  CHUNK,
+  DATA,
+  GCM_TAG_SIZE,
+  KEY_SIZE,
+  SMALL,
+  TAG,
+  optionsObject,
+  resultFor,
+  type BlockModeOptions,
+  type BlockPadding,
+  type CtrOptions,
+  type GcmOpenOptions,
+  type OutOption,
+} from "./block-cipher.js";
 
-export type Sm4Padding = "pkcs7" | "none";
+export type Sm4Padding = BlockPadding;
+export type Sm4OutOption = OutOption;
+export type Sm4BlockOptions = BlockModeOptions;
+export type Sm4CtrOptions = CtrOptions;
+export type Sm4GcmOpenOptions = GcmOpenOptions;
 
-export interface Sm4OutOption {
-  /** Write the result here (at offset 0) instead of a new array; returned trimmed to the result. */
-  out?: Uint8Array;
-}
-export interface Sm4BlockOptions extends Sm4OutOption {
-  /** "pkcs7" (default, as node:crypto) or "none" (data must be a multiple of 16 bytes). */
-  padding?: Sm4Padding;
-}
-export interface Sm4CtrOptions extends Sm4OutOption {
-  /** 128 (default: the whole block is the counter, as node:crypto "sm4-ctr") or 32 (low 32 bits wrap). */
-  counterBits?: 32 | 128;
-}
-export interface Sm4GcmOpenOptions extends Sm4OutOption {
-  /** Length of the tag at the end of `sealed`: 12..16 (default 16). */
-  tagLength?: number;
-}
-
-export const SM4_KEY_SIZE = 16;
+export const SM4_KEY_SIZE = KEY_SIZE;
 export const SM4_BLOCK_SIZE = 16;
-export const SM4_GCM_TAG_SIZE = 16;
+export const SM4_GCM_TAG_SIZE = GCM_TAG_SIZE;
 export const SM4_CMAC_SIZE = 16;
 
-// I/O region layout used by these bindings (tid_io_cap() = 66,560 bytes).
-const IV = 0; // 16: CBC IV / CTR counter cell
-const TAG = 16; // 16: GCM tag
-const OUTLEN = 32; // 4: u32 length cell
-const KEY = 48; // 16: key, wiped after sm4_key_set
-const SMALL = 64; // 960: GCM IV + AAD for one-shot calls; PKCS#7 last block; CMAC chaining cell
-const SMALL_CAP = 960;
-const DATA = 1024; // 65,536: data pieces
-const CHUNK = 65536;
-/** Longest input whose PKCS#7-padded form still fits one piece. */
-const PAD_CHUNK = CHUNK - 16;
-const MAX_GCM_IV = CHUNK;
-const POOL_MAX = 4096;
-
-/** Per-instance state: exports, the pool of key handles and the I/O region's address. */
-class Sm4Runtime {
-  readonly wasm: TidWasm;
-  readonly x: RawExports;
-  readonly io: number;
-  readonly handles: HandlePool;
-  private heapView: Uint8Array;
-  private dv: DataView;
-  /** Views of the first 16, 32, 48, 64 bytes of the data region, and of the tag cell (made once). */
-  private dataViews: Uint8Array[] = [];
-  private tagView!: Uint8Array;
-
-  constructor(wasm: TidWasm) {
-    this.wasm = wasm;
-    this.x = wasm.exports;
-    if (typeof this.x.sm4_key_set !== "function") throw new Error("this wasm build has no SM4 exports");
-    if (wasm.ioCap < DATA + CHUNK) throw new Error(`I/O region too small for SM4: ${wasm.ioCap} bytes`);
-    this.io = wasm.ioPtr;
-    const slots = this.x.sm4_key_slots!();
-    const clear = this.x.sm4_key_clear!;
-    this.handles = new HandlePool({
-      handles: Array.from({ length: slots }, (_, i) => i),
-      clear: (h) => clear(h),
-      exhausted: `all ${slots} SM4 key handles of this instance are in use; destroy() keys that are no longer needed`,
-    });
-    this.heapView = wasm.bytes();
-    this.dv = new DataView(this.heapView.buffer);
-    this.makeViews();
-  }
-
-  private makeViews(): void {
-    const b = this.heapView,
-      d = this.io + DATA;
-    this.dataViews = [0, 1, 2, 3, 4].map((k) => b.subarray(d, d + 16 * k));
-    this.tagView = b.subarray(this.io + TAG, this.io + TAG + 16);
-  }
-
-  /**
-   * Copy n bytes of linear memory at `from` into dst[at..]. Small whole-block results come from
-   * the views made once (no view object per call), other small ones through a plain loop.
-   */
-  copyOut(from: number, dst: Uint8Array, at: number, n: number): void {
-    const heap = this.heap();
-    if (n > 64) {
-      dst.set(heap.subarray(from, from + n), at);
-    } else if ((n & 15) === 0 && from === this.io + DATA) {
-      dst.set(this.dataViews[n >> 4]!, at);
-    } else if (n === 16 && from === this.io + TAG) {
-      dst.set(this.tagView, at);
-    } else {
-      for (let i = 0; i < n; i++) dst[at + i] = heap[from + i]!;
-    }
-  }
-
-  /**
-   * Zero the I/O region's cells and the first `n` bytes of its data area, so no plaintext (or
-   * IV, AAD, tag) stays in linear memory after a call, successful or not.
-   */
-  scrub(n: number): void {
-    this.heap().fill(0, this.io, this.io + DATA + Math.min(n > 0 ? n + 16 : 0, CHUNK));
-  }
-
-  /** The byte view of linear memory (re-made only if memory ever grew). */
-  heap(): Uint8Array {
-    // memory never grows (docs/abi.md); if it ever did, the old buffer is detached (length 0)
-    if (this.heapView.length === 0) {
-      this.heapView = this.wasm.bytes();
-      this.dv = new DataView(this.heapView.buffer);
-      this.makeViews();
-    }
-    return this.heapView;
-  }
-
-  u32(offset: number): number {
-    this.heap();
-    return this.dv.getUint32(this.io + offset, true);
-  }
-}
-
-const runtimes = new WeakMap<TidWasm, Sm4Runtime>();
-
-function runtimeOf(wasm: TidWasm): Sm4Runtime {
-  let rt = runtimes.get(wasm);
-  if (!rt) {
-    rt = new Sm4Runtime(wasm);
-    runtimes.set(wasm, rt);
-  }
-  return rt;
-}
+const SM4 = { name: "SM4", prefix: "sm4", className: "Sm4Key" } as const;
 
 /**
- * A new result array of n bytes: on the V8 heap up to 64 bytes; above, an uninitialised Buffer
- * (from Node's pool below 4 KiB), since every byte is written before the array is returned.
+ * An SM4 key held in one of the module's 64 SM4 key handles: ECB, CBC, CTR and GCM
+ * (bindings/block-cipher.ts) and CMAC.
  */
-function allocResult(n: number): Uint8Array {
-  if (n > 64) {
-    const b = Buffer.allocUnsafe(n);
-    return new Uint8Array(b.buffer, b.byteOffset, n);
-  }
-  return new Uint8Array(n);
-}
-
-/** The caller's `out` (checked: long enough, not partially overlapping `input`) or a new array. */
-function resultFor(out: Uint8Array | undefined, n: number, input: Uint8Array): Uint8Array {
-  if (out === undefined) return allocResult(n);
-  requireBytes("options.out", out, { min: n });
-  if (out.buffer === input.buffer && out.byteOffset !== input.byteOffset) {
-    const a = out.byteOffset,
-      b = input.byteOffset;
-    if (a < b + input.length && b < a + n) {
-      throw new RangeError("options.out must be the same memory as the input (in place) or not overlap it; got a partial overlap");
-    }
-  }
-  return out.length === n ? out : out.subarray(0, n);
-}
-
-function paddingOf(options: Sm4BlockOptions | undefined): boolean {
-  const p = options?.padding;
-  if (p === undefined || p === "pkcs7") return true;
-  if (p === "none") return false;
-  throw new TypeError(`options.padding must be "pkcs7" or "none", got ${typeof p === "string" ? `"${p}"` : typeof p}`);
-}
-
-function optionsObject(options: unknown): void {
-  if (options !== undefined && (options === null || typeof options !== "object")) {
-    throw new TypeError(`options must be an object, got ${options === null ? "null" : typeof options}`);
-  }
-}
-
-/** An SM4 key held in one of the module's key handles. */
-export class Sm4Key {
-  private rt: Sm4Runtime;
-  private h: number;
-
+export class Sm4Key extends BlockCipherKey {
   /**
    * @param wasm the module instance to hold the key in
    * @param key 16 bytes
    * @throws TypeError/RangeError for a bad key; TidError ERR_BAD_KEY_INDEX when all handles are in use
    */
   constructor(wasm: TidWasm, key: Uint8Array) {
-    if (wasm === null || typeof wasm !== "object" || !("exports" in wasm)) {
-      throw new TypeError(`wasm must be a TidWasm instance, got ${wasm === null ? "null" : typeof wasm}`);
-    }
-    requireBytes("key", key, { length: SM4_KEY_SIZE });
-    const rt = runtimeOf(wasm);
-    const h = rt.handles.acquire();
-    const heap = rt.heap();
-    const p = rt.io + KEY;
-    heap.set(key, p);
-    const st = rt.x.sm4_key_set!(h, p);
-    heap.fill(0, p, p + SM4_KEY_SIZE);
-    if (st !== Status.OK) {
-      rt.handles.release(h);
-      check(st, "sm4_key_set");
-    }
-    this.rt = rt;
-    this.h = h;
-    // A key garbage-collected without destroy() gives its handle back, zeroed.
-    rt.handles.track(this, h);
+    super(wasm, key, SM4);
   }
-
-  /** The module handle index (for the raw exports), or -1 after destroy(). */
-  get handle(): number {
-    return this.h;
-  }
-
-  /** Zero the key schedule in the module and give the handle back. Idempotent. */
-  destroy(): void {
-    if (this.h < 0) return;
-    this.rt.handles.untrack(this);
-    this.rt.handles.release(this.h);
-    this.h = -1;
-  }
-
-  private live(): number {
-    if (this.h < 0) throw new TidError(Status.ERR_SLOT_EMPTY, "this Sm4Key was destroyed");
-    return this.h;
-  }
-
-  // ------------------------------------------------------------------ ECB / CBC
-
-  /** ECB encryption. @throws RangeError if padding is "none" and data is not whole blocks */
-  encryptEcb(data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
-    return this.blockMode(false, false, undefined, data, options);
-  }
-
-  /** ECB decryption. @throws TidError ERR_BAD_PADDING (nothing returned or written) */
-  decryptEcb(data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
-    return this.blockMode(true, false, undefined, data, options);
-  }
-
-  /** CBC encryption with a 16-byte IV. */
-  encryptCbc(iv: Uint8Array, data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
-    return this.blockMode(false, true, iv, data, options);
-  }
-
-  /** CBC decryption with a 16-byte IV. @throws TidError ERR_BAD_PADDING (nothing written) */
-  decryptCbc(iv: Uint8Array, data: Uint8Array, options?: Sm4BlockOptions): Uint8Array {
-    return this.blockMode(true, true, iv, data, options);
-  }
-
-  private blockMode(
-    dec: boolean,
-    cbc: boolean,
-    iv: Uint8Array | undefined,
-    data: Uint8Array,
-    options: Sm4BlockOptions | undefined,
-  ): Uint8Array {
-    try {
-      return this.blockModeRun(dec, cbc, iv, data, options);
-    } finally {
-      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
-    }
-  }
-
-  private blockModeRun(
-    dec: boolean,
-    cbc: boolean,
-    iv: Uint8Array | undefined,
-    data: Uint8Array,
-    options: Sm4BlockOptions | undefined,
-  ): Uint8Array {
-    const h = this.live();
-    if (cbc) requireBytes("iv", iv, { length: 16 });
-    optionsObject(options);
-    const pad = paddingOf(options);
-    requireBytes("data", data, pad && dec ? { min: 16, multipleOf: 16 } : pad ? {} : { multipleOf: 16 });
-    const rt = this.rt,
-      x = rt.x,
-      io = rt.io;
-    let heap = rt.heap();
-    if (cbc) heap.set(iv!, io + IV);
-    const n = data.length;
-
-    if (!pad) {
-      const out = resultFor(options?.out, n, data);
-      for (let off = 0; off < n; off += CHUNK) {
-        const m = Math.min(CHUNK, n - off);
-        heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
-        const st = cbc
-          ? (dec ? x.sm4_cbc_decrypt! : x.sm4_cbc_encrypt!)(h, io + IV, io + DATA, io + DATA, m)
-          : (dec ? x.sm4_ecb_decrypt! : x.sm4_ecb_encrypt!)(h, io + DATA, io + DATA, m);
-        check(st, "SM4");
-        rt.copyOut(io + DATA, out, off, m);
-      }
-      return out;
-    }
-
-    if (!dec) {
-      // PKCS#7 encryption: whole pieces without padding, the last (shorter) one padded
-      const total = (n & ~15) + 16;
-      const out = resultFor(options?.out, total, data);
-      let off = 0;
-      for (; n - off >= PAD_CHUNK; off += PAD_CHUNK) {
-        heap.set(data.subarray(off, off + PAD_CHUNK), io + DATA);
-        check(
-          cbc ? x.sm4_cbc_encrypt!(h, io + IV, io + DATA, io + DATA, PAD_CHUNK) : x.sm4_ecb_encrypt!(h, io + DATA, io + DATA, PAD_CHUNK),
-          "SM4",
-        );
-        rt.copyOut(io + DATA, out, off, PAD_CHUNK);
-      }
-      const m = n - off;
-      heap.set(off === 0 ? data : data.subarray(off), io + DATA);
-      check(
-        cbc ? x.sm4_cbc_encrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_encrypt_pkcs7!(h, io + DATA, io + DATA, m),
-        "SM4",
-      );
-      rt.copyOut(io + DATA, out, off, (m & ~15) + 16);
-      return out;
-    }
-
-    // PKCS#7 decryption
-    if (n <= CHUNK) {
-      heap.set(data, io + DATA);
-      const st = cbc
-        ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + DATA, io + DATA, n, io + OUTLEN)
-        : x.sm4_ecb_decrypt_pkcs7!(h, io + DATA, io + DATA, n, io + OUTLEN);
-      check(st, st === Status.ERR_BAD_PADDING ? "invalid PKCS#7 padding" : "SM4");
-      const m = rt.u32(OUTLEN);
-      heap = rt.heap();
-      const out = resultFor(options?.out, m, data);
-      rt.copyOut(io + DATA, out, 0, m);
-      return out;
-    }
-    // large: check the padding on the last block first, so a bad one releases nothing
-    const last = n - 16;
-    heap.set(data.subarray(last), io + SMALL);
-    if (cbc) heap.set(data.subarray(last - 16, last), io + IV);
-    const st = cbc
-      ? x.sm4_cbc_decrypt_pkcs7!(h, io + IV, io + SMALL, io + SMALL, 16, io + OUTLEN)
-      : x.sm4_ecb_decrypt_pkcs7!(h, io + SMALL, io + SMALL, 16, io + OUTLEN);
-    check(st, st === Status.ERR_BAD_PADDING ? "invalid PKCS#7 padding" : "SM4");
-    const tail = rt.u32(OUTLEN);
-    heap = rt.heap();
-    const out = resultFor(options?.out, last + tail, data);
-    // keep the tail before the data region is reused (out may be data itself)
-    const tailBytes = heap.slice(io + SMALL, io + SMALL + tail);
-    heap.fill(0, io + SMALL, io + SMALL + 16);
-    if (cbc) heap.set(iv!, io + IV);
-    for (let off = 0; off < last; off += CHUNK) {
-      const m = Math.min(CHUNK, last - off);
-      heap.set(data.subarray(off, off + m), io + DATA);
-      check(cbc ? x.sm4_cbc_decrypt!(h, io + IV, io + DATA, io + DATA, m) : x.sm4_ecb_decrypt!(h, io + DATA, io + DATA, m), "SM4");
-      rt.copyOut(io + DATA, out, off, m);
-    }
-    out.set(tailBytes, last);
-    return out;
-  }
-
-  // ------------------------------------------------------------------ CTR
-
-  /**
-   * CTR encryption or decryption (the same operation) of any length, starting from the 16-byte
-   * counter block `iv`.
-   */
-  ctr(iv: Uint8Array, data: Uint8Array, options?: Sm4CtrOptions): Uint8Array {
-    try {
-      return this.ctrRun(iv, data, options);
-    } finally {
-      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
-    }
-  }
-
-  private ctrRun(iv: Uint8Array, data: Uint8Array, options?: Sm4CtrOptions): Uint8Array {
-    const h = this.live();
-    requireBytes("iv", iv, { length: 16 });
-    requireBytes("data", data);
-    optionsObject(options);
-    const bits = options?.counterBits ?? 128;
-    if (bits !== 32 && bits !== 128) throw new RangeError(`options.counterBits must be 32 or 128, got ${String(bits)}`);
-    const rt = this.rt,
-      x = rt.x,
-      io = rt.io;
-    const heap = rt.heap();
-    const n = data.length;
-    const out = resultFor(options?.out, n, data);
-    heap.set(iv, io + IV);
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(m === n ? data : data.subarray(off, off + m), io + DATA);
-      check(x.sm4_ctr!(h, io + IV, io + DATA, io + DATA, m, bits), "SM4-CTR");
-      rt.copyOut(io + DATA, out, off, m);
-    }
-    return out;
-  }
-
-  // ------------------------------------------------------------------ GCM
-
-  /**
-   * SM4-GCM seal. @param iv 1..65536 bytes (12 recommended; never reuse one with the same key)
-   * @returns ciphertext ‖ 16-byte tag
-   */
-  sealGcm(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: Sm4OutOption): Uint8Array {
-    try {
-      return this.sealGcmRun(iv, data, aad, options);
-    } finally {
-      this.rt.scrub((data as Uint8Array | undefined)?.length ?? 0);
-    }
-  }
-
-  private sealGcmRun(iv: Uint8Array, data: Uint8Array, aad?: Uint8Array, options?: Sm4OutOption): Uint8Array {
-    const h = this.live();
-    requireBytes("iv", iv, { min: 1, max: MAX_GCM_IV });
-    requireBytes("data", data);
-    if (aad !== undefined) requireBytes("aad", aad);
-    optionsObject(options);
-    const rt = this.rt,
-      x = rt.x,
-      io = rt.io;
-    const heap = rt.heap();
-    const n = data.length;
-    const out = resultFor(options?.out, n + SM4_GCM_TAG_SIZE, data);
-    const aadLen = aad === undefined ? 0 : aad.length;
-    if (n <= CHUNK && iv.length + aadLen <= SMALL_CAP) {
-      heap.set(iv, io + SMALL);
-      if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
-      heap.set(data, io + DATA);
-      check(x.sm4_gcm_seal!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG), "SM4-GCM seal");
-      rt.copyOut(io + DATA, out, 0, n);
-      rt.copyOut(io + TAG, out, n, SM4_GCM_TAG_SIZE);
-      return out;
-    }
-    this.gcmStart(iv, aad);
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(data.subarray(off, off + m), io + DATA);
-      check(x.sm4_gcm_encrypt!(h, io + DATA, io + DATA, m), "SM4-GCM seal");
-      rt.copyOut(io + DATA, out, off, m);
-    }
-    check(x.sm4_gcm_finish!(h, io + TAG), "SM4-GCM seal");
-    rt.copyOut(io + TAG, out, n, SM4_GCM_TAG_SIZE);
-    return out;
-  }
-
-  /**
-   * SM4-GCM open of ciphertext ‖ tag. The tag is checked (in constant time) before any
-   * plaintext is produced. @throws TidError ERR_VERIFY_FAILED on a wrong tag, IV, AAD or key:
-   * nothing is returned and nothing is written to `options.out`.
-   */
-  openGcm(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: Sm4GcmOpenOptions): Uint8Array {
-    try {
-      return this.openGcmRun(iv, sealed, aad, options);
-    } finally {
-      this.rt.scrub((sealed as Uint8Array | undefined)?.length ?? 0);
-    }
-  }
-
-  private openGcmRun(iv: Uint8Array, sealed: Uint8Array, aad?: Uint8Array, options?: Sm4GcmOpenOptions): Uint8Array {
-    const h = this.live();
-    requireBytes("iv", iv, { min: 1, max: MAX_GCM_IV });
-    optionsObject(options);
-    const tagLen = options?.tagLength === undefined ? SM4_GCM_TAG_SIZE : requireInt("options.tagLength", options.tagLength, 12, 16);
-    requireBytes("sealed", sealed, { min: tagLen });
-    if (aad !== undefined) requireBytes("aad", aad);
-    const rt = this.rt,
-      x = rt.x,
-      io = rt.io;
-    const heap = rt.heap();
-    const n = sealed.length - tagLen;
-    const aadLen = aad === undefined ? 0 : aad.length;
-    const out = resultFor(options?.out, n, sealed);
-    heap.set(sealed.subarray(n), io + TAG);
-    if (n <= CHUNK && iv.length + aadLen <= SMALL_CAP) {
-      heap.set(iv, io + SMALL);
-      if (aad !== undefined) heap.set(aad, io + SMALL + iv.length);
-      heap.set(n === sealed.length ? sealed : sealed.subarray(0, n), io + DATA);
-      const st = x.sm4_gcm_open!(h, io + SMALL, iv.length, io + SMALL + iv.length, aadLen, io + DATA, io + DATA, n, io + TAG, tagLen);
-      check(st, st === Status.ERR_VERIFY_FAILED ? "SM4-GCM tag does not match (wrong key, IV, AAD, or altered data)" : "SM4-GCM open");
-      rt.copyOut(io + DATA, out, 0, n);
-      return out;
-    }
-    // pass 1: hash the ciphertext; pass 2, only after the tag matched: decrypt it
-    this.gcmStart(iv, aad);
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(sealed.subarray(off, off + m), io + DATA);
-      check(x.sm4_gcm_absorb!(h, io + DATA, m), "SM4-GCM open");
-    }
-    const st = x.sm4_gcm_verify!(h, io + TAG, tagLen);
-    check(st, st === Status.ERR_VERIFY_FAILED ? "SM4-GCM tag does not match (wrong key, IV, AAD, or altered data)" : "SM4-GCM open");
-    for (let off = 0; off < n; off += CHUNK) {
-      const m = Math.min(CHUNK, n - off);
-      heap.set(sealed.subarray(off, off + m), io + DATA);
-      check(x.sm4_gcm_decrypt!(h, io + DATA, io + DATA, m), "SM4-GCM open");
-      rt.copyOut(io + DATA, out, off, m);
-    }
-    return out;
-  }
-
-  // ------------------------------------------------------------------ CMAC
 
   /** SM4-CMAC (NIST SP 800-38B) of data: 16 bytes. */
   cmac(data: Uint8Array, options?: Sm4OutOption): Uint8Array {
@@ -551,7 +105,7 @@ export class Sm4Key {
   private cmacRun(data: Uint8Array, macLen: number): number {
     const h = this.h,
       rt = this.rt,
-      x = rt.x,
+      x = rt.ops,
       io = rt.io;
     const heap = rt.heap();
     heap.fill(0, io + SMALL, io + SMALL + 16);
@@ -559,29 +113,12 @@ export class Sm4Key {
     let off = 0;
     for (; n - off > CHUNK; off += CHUNK) {
       heap.set(data.subarray(off, off + CHUNK), io + DATA);
-      const st = x.sm4_cmac_update!(h, io + SMALL, io + DATA, CHUNK);
+      const st = x.cmac_update!(h, io + SMALL, io + DATA, CHUNK);
       if (st !== Status.OK) return st;
     }
     heap.set(off === 0 ? data : data.subarray(off), io + DATA);
     return macLen < 0
-      ? x.sm4_cmac_final!(h, io + SMALL, io + DATA, n - off, io + TAG)
-      : x.sm4_cmac_verify!(h, io + SMALL, io + DATA, n - off, io + TAG, macLen);
-  }
-
-  /** Stream start: the IV and the AAD, in pieces through the data region. */
-  private gcmStart(iv: Uint8Array, aad: Uint8Array | undefined): void {
-    const h = this.h,
-      rt = this.rt,
-      x = rt.x,
-      io = rt.io;
-    const heap = rt.heap();
-    heap.set(iv, io + DATA);
-    check(x.sm4_gcm_start!(h, io + DATA, iv.length), "SM4-GCM");
-    const a = aad === undefined ? 0 : aad.length;
-    for (let off = 0; off < a; off += CHUNK) {
-      const m = Math.min(CHUNK, a - off);
-      heap.set(aad!.subarray(off, off + m), io + DATA);
-      check(x.sm4_gcm_aad!(h, io + DATA, m), "SM4-GCM");
-    }
+      ? x.cmac_final!(h, io + SMALL, io + DATA, n - off, io + TAG)
+      : x.cmac_verify!(h, io + SMALL, io + DATA, n - off, io + TAG, macLen);
   }
 }

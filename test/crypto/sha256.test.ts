@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { Status } from "../../bindings/status.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
+import { referenceX963 } from "../support/x963-reference.js";
 
 const ascii = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"));
 const nodeSha = (d: Uint8Array): string => createHash("sha256").update(d).digest("hex");
@@ -77,17 +78,6 @@ const RFC_4231: [string, Uint8Array, Uint8Array, string][] = [
     "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
   ],
 ];
-
-/** SEC 1 v2.0 §3.6.1 written out independently: SHA-256(Z ‖ ct ‖ SharedInfo), ct = 1, 2, … (32-bit BE). */
-function referenceX963(z: Uint8Array, info: Uint8Array, length: number): string {
-  const parts: Buffer[] = [];
-  for (let ct = 1, have = 0; have < length; ct++, have += 32) {
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(ct);
-    parts.push(createHash("sha256").update(z).update(c).update(info).digest());
-  }
-  return Buffer.concat(parts).subarray(0, length).toString("hex");
-}
 
 describe("SHA-256 ABI documentation", () => {
   it("docs/abi.md documents exactly the module's sha256_* / hmac_sha256* / x963_kdf_sha256* exports", () => {

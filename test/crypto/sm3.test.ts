@@ -12,6 +12,19 @@ import { sm3Api, SM3_KDF_MAX_Z } from "../../bindings/sm3.js";
 import { Status } from "../../bindings/status.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { contains } from "../support/assertions.js";
+import {
+  NOT_BYTES,
+  everyShortLengthAgrees,
+  finishedHashersThrow,
+  hmacAgrees,
+  hmacKeysLeaveNoTrace,
+  oneShotAgrees,
+  randomSplitsAgree,
+  resultsAreFresh,
+  unalignedViewsAreExact,
+  wrongTypesAreNamed,
+  type HashUnderTest,
+} from "../support/hash-api.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
 interface Vectors {
@@ -52,6 +65,7 @@ describe.each(["debug", "release", "portable"] as const)("SM3 on the %s build", 
   const wasm = TidWasm.create({ build });
   const { sm3, createSm3, hmacSm3, createHmacSm3, sm3Kdf } = sm3Api(wasm);
   const x = wasm.exports;
+  const H: HashUnderTest = { node: "sm3", digest: sm3, create: createSm3, hmac: hmacSm3, createHmac: createHmacSm3 };
 
   describe("published vectors", () => {
     it("GB/T 32905-2016 examples, one-shot and streamed byte by byte", () => {
@@ -86,39 +100,10 @@ describe.each(["debug", "release", "portable"] as const)("SM3 on the %s build", 
   });
 
   describe("against node:crypto", () => {
-    it("SM3 one-shot over random data of 0..4096 bytes", () => {
-      fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 4096 }), (d) => toHex(sm3(d)) === nodeSm3(d)));
-    });
-
-    it("every length around the block and padding edges (0..200)", () => {
-      const d = randomBytes(200);
-      for (let n = 0; n <= 200; n++) expect(toHex(sm3(d.subarray(0, n))), `length ${n}`).toBe(nodeSm3(d.subarray(0, n)));
-    });
-
-    it("SM3 streaming with random split points", () => {
-      fc.assert(
-        fc.property(fc.uint8Array({ minLength: 0, maxLength: 4096 }), fc.array(fc.nat(4096), { maxLength: 12 }), (d, cuts) => {
-          const points = [...new Set(cuts.map((c) => c % (d.length + 1)))].sort((a, b) => a - b);
-          const h = createSm3();
-          let at = 0;
-          for (const p of [...points, d.length]) {
-            h.update(d.subarray(at, p));
-            at = p;
-          }
-          return toHex(h.digest()) === nodeSm3(d);
-        }),
-      );
-    });
-
-    it("HMAC-SM3 with random keys of 0..200 bytes, one-shot and streamed", () => {
-      fc.assert(
-        fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 4096 }), fc.nat(4096), (k, d, cut) => {
-          const want = nodeHmac(k, d);
-          const c = cut % (d.length + 1);
-          return toHex(hmacSm3(k, d)) === want && toHex(createHmacSm3(k).update(d.subarray(0, c)).update(d.subarray(c)).digest()) === want;
-        }),
-      );
-    });
+    it("SM3 one-shot over random data of 0..4096 bytes", () => oneShotAgrees(H));
+    it("every length around the block and padding edges (0..200)", () => everyShortLengthAgrees(H));
+    it("SM3 streaming with random split points", () => randomSplitsAgree(H));
+    it("HMAC-SM3 with random keys of 0..200 bytes, one-shot and streamed", () => hmacAgrees(H));
 
     it("inputs larger than the I/O region (streamed in pieces), and long HMAC keys", () => {
       const big = randomBytes(200_000 + 17);
@@ -162,30 +147,9 @@ describe.each(["debug", "release", "portable"] as const)("SM3 on the %s build", 
   });
 
   describe("hostile input at the typed API", () => {
-    const notBytes: unknown[] = [
-      "abc",
-      3,
-      null,
-      undefined,
-      [1, 2, 3],
-      new ArrayBuffer(4),
-      new DataView(new ArrayBuffer(4)),
-      new Uint16Array(2),
-      {},
-    ];
-
     it("wrong types throw a TypeError naming the argument", () => {
-      for (const bad of notBytes) {
-        expect(() => sm3(bad as Uint8Array)).toThrow(TypeError);
-        expect(() => sm3(bad as Uint8Array)).toThrow(/^data must be a Uint8Array/);
-        expect(() => hmacSm3(bad as Uint8Array, new Uint8Array(1))).toThrow(/^key must be a Uint8Array/);
-        expect(() => hmacSm3(new Uint8Array(1), bad as Uint8Array)).toThrow(/^data must be a Uint8Array/);
-        expect(() => createHmacSm3(bad as Uint8Array)).toThrow(/^key must be a Uint8Array/);
-        const h = createSm3();
-        expect(() => h.update(bad as Uint8Array)).toThrow(/^data must be a Uint8Array/);
-        expect(toHex(h.update(ascii("abc")).digest())).toBe(V.sm3[0]!.digest); // still usable
-        expect(() => sm3Kdf(bad as Uint8Array, 16)).toThrow(/^z must be a Uint8Array/);
-      }
+      wrongTypesAreNamed(H);
+      for (const bad of NOT_BYTES) expect(() => sm3Kdf(bad as Uint8Array, 16)).toThrow(/^z must be a Uint8Array/);
       expect(() => sm3Api({} as TidWasm)).toThrow(TypeError);
     });
 
@@ -198,46 +162,12 @@ describe.each(["debug", "release", "portable"] as const)("SM3 on the %s build", 
       expect(sm3Kdf(new Uint8Array(4), 0)).toEqual(new Uint8Array(0));
     });
 
-    it("unaligned subarrays and Buffers are read exactly", () => {
-      const backing = randomBytes(5000);
-      for (const [a, b] of [
-        [1, 4],
-        [3, 67],
-        [5, 4096 + 5],
-        [7, 4999],
-      ] as const) {
-        const view = new Uint8Array(backing.buffer, backing.byteOffset + a, b - a);
-        expect(toHex(sm3(view))).toBe(nodeSm3(view));
-        expect(toHex(hmacSm3(view.subarray(0, 33), view))).toBe(nodeHmac(view.subarray(0, 33), view));
-        expect(toHex(sm3Kdf(view.subarray(1, 66), 45))).toBe(referenceKdf(view.subarray(1, 66), 45));
-      }
-    });
+    it("unaligned subarrays and Buffers are read exactly", () =>
+      unalignedViewsAreExact(H, (view) => expect(toHex(sm3Kdf(view.subarray(1, 66), 45))).toBe(referenceKdf(view.subarray(1, 66), 45))));
 
-    it("results are fresh arrays that do not alias module memory", () => {
-      const a = sm3(ascii("abc"));
-      sm3(ascii("other"));
-      expect(toHex(a)).toBe(V.sm3[0]!.digest);
-      expect(a.buffer).not.toBe(wasm.memory.buffer);
-    });
+    it("results are fresh arrays that do not alias module memory", () => resultsAreFresh(H, wasm.memory));
 
-    it("a hasher used after digest() or destroy() throws a clear error; destroy is idempotent", () => {
-      for (const make of [() => createSm3(), () => createHmacSm3(ascii("k"))]) {
-        const h = make().update(ascii("abc"));
-        h.digest();
-        expect(() => h.update(ascii("x"))).toThrow(TidError);
-        expect(() => h.update(ascii("x"))).toThrow(/update\(\) on a finished .*hasher/);
-        expect(() => h.digest()).toThrow(/digest\(\) on a finished/);
-        try {
-          h.digest();
-        } catch (e) {
-          expect((e as TidError).code).toBe(Status.ERR_NOT_INITIALISED);
-        }
-        const g = make();
-        g.destroy();
-        g.destroy();
-        expect(() => g.digest()).toThrow(TidError);
-      }
-    });
+    it("a hasher used after digest() or destroy() throws a clear error; destroy is idempotent", () => finishedHashersThrow(H));
 
     it("running out of stream handles is a clear error, and handles come back", () => {
       const slots = x.sm3_slots!();
@@ -257,20 +187,7 @@ describe.each(["debug", "release", "portable"] as const)("SM3 on the %s build", 
       expect(toHex(createSm3().update(ascii("abc")).digest())).toBe(V.sm3[0]!.digest);
     });
 
-    it("HMAC keys leave no trace in module memory", () => {
-      const key = ascii("K".repeat(20) + "this is a distinctive key!!" + "Q".repeat(17)); // 64 bytes
-      const pad = (b: number): Buffer => Buffer.from(key.map((k) => k ^ b));
-      expect(toHex(createHmacSm3(key).update(ascii("m")).digest())).toBe(nodeHmac(key, ascii("m")));
-      expect(toHex(hmacSm3(key, ascii("m")))).toBe(nodeHmac(key, ascii("m")));
-      const long = Buffer.concat([key, key.subarray(0, 36)]); // 100 bytes: hashed to K0 first
-      const k0 = Buffer.concat([createHash("sm3").update(long).digest(), Buffer.alloc(32)]);
-      expect(toHex(hmacSm3(long, ascii("m")))).toBe(nodeHmac(long, ascii("m")));
-      expect(toHex(createHmacSm3(long).update(ascii("m")).digest())).toBe(nodeHmac(long, ascii("m")));
-      const mem = Buffer.from(wasm.memory.buffer);
-      for (const needle of [Buffer.from(key), pad(0x36), pad(0x5c), k0.subarray(0, 32), k0.map((b) => b ^ 0x36), k0.map((b) => b ^ 0x5c)]) {
-        expect(mem.indexOf(needle.subarray(0, 24))).toBe(-1);
-      }
-    });
+    it("HMAC keys leave no trace in module memory", () => hmacKeysLeaveNoTrace(H, wasm.memory));
   });
 
   describe("hostile input at the raw ABI", () => {
