@@ -12,7 +12,7 @@
 // call returns. That costs a few microseconds a call and keeps the module's static data within its
 // four pages (a handle is 112 bytes instead of 912).
 import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
-import { inBounds, wipe } from "../mem";
+import { inBounds, wipe, overlaps, badAlias } from "../mem";
 import { aesExpandKey, aesEcb, aesEncrypt1 } from "../aes/aes";
 import { aesCbcEncrypt, aesCbcDecrypt, aesCtr } from "../aes/modes";
 import { pkcs7Pad, pkcs7Check } from "../sm4/modes";
@@ -68,20 +68,6 @@ function ctxOf(h: u32): usize {
 /** ERR_BAD_KEY_INDEX or ERR_SLOT_EMPTY for a handle ctxOf rejected. */
 function badHandle(h: u32): i32 {
   return h < SLOTS ? ERR_SLOT_EMPTY : ERR_BAD_KEY_INDEX;
-}
-
-/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
-// @ts-ignore: decorator
-@inline
-function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
-  return al != 0 && bl != 0 && a < b + bl && b < a + al;
-}
-
-/** The in/out rule: identical start, or no shared byte. */
-// @ts-ignore: decorator
-@inline
-function badAlias(inp: usize, inLen: usize, out: usize, outLen: usize): bool {
-  return inp != out && overlaps(inp, inLen, out, outLen);
 }
 
 // ---------------------------------------------------------------- key handles

@@ -9,7 +9,7 @@
 //   overlap (ERR_BAD_PARAM);
 // - on any error nothing is written; secrets and intermediate values are zeroed after each call.
 import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_OUT_OF_BOUNDS } from "../status";
-import { inBounds } from "../mem";
+import { inBounds, overlaps } from "../mem";
 import {
   sm2Keygen, sm2PublicFromPrivate, sm2Ecdh, sm2DecodePoint, sm2Sign, sm2Verify, sm2SignDigest,
   sm2VerifyDigest, sm2Za, SM2_MAX_ID_LEN, sm2Encrypt, sm2Decrypt, SM2_CIPHER_OVERHEAD,
@@ -85,13 +85,6 @@ export function sm2_sign_digest(d_ptr: usize, e_ptr: usize, sig_ptr: usize): i32
 export function sm2_verify_digest(pub_ptr: usize, e_ptr: usize, sig_ptr: usize): i32 {
   if (!inBounds(pub_ptr, 64) || !inBounds(e_ptr, 32) || !inBounds(sig_ptr, 64)) return ERR_OUT_OF_BOUNDS;
   return sm2VerifyDigest(pub_ptr, e_ptr, sig_ptr);
-}
-
-/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
-// @ts-ignore: decorator
-@inline
-function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
-  return al != 0 && bl != 0 && a < b + bl && b < a + al;
 }
 
 /**

@@ -9,7 +9,7 @@
 // - on any error nothing is written (outputs, IV/counter cells, key state are unchanged);
 // - nothing is allocated; key handles are zeroed when cleared.
 import { OK, ERR_VERIFY_FAILED, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
-import { inBounds, wipe } from "../mem";
+import { inBounds, wipe, overlaps, badAlias } from "../mem";
 import { SM4_DEC, sm4Ecb, sm4Crypt1 } from "../sm4/sm4";
 import { sm4CmacUpdate, sm4CmacFinal } from "../sm4/cmac";
 import { ctEqual } from "../ct";
@@ -43,20 +43,6 @@ function ctxOf(h: u32): usize {
 /** ERR_BAD_KEY_INDEX or ERR_SLOT_EMPTY for a handle ctxOf rejected. */
 function badHandle(h: u32): i32 {
   return h < SLOTS ? ERR_SLOT_EMPTY : ERR_BAD_KEY_INDEX;
-}
-
-/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
-// @ts-ignore: decorator
-@inline
-function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
-  return al != 0 && bl != 0 && a < b + bl && b < a + al;
-}
-
-/** The in/out rule: identical start, or no shared byte. */
-// @ts-ignore: decorator
-@inline
-function badAlias(inp: usize, inLen: usize, out: usize, outLen: usize): bool {
-  return inp != out && overlaps(inp, inLen, out, outLen);
 }
 
 // ---------------------------------------------------------------- key handles

@@ -14,7 +14,7 @@ import {
   OK, ERR_BAD_KEY_INDEX, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_NOT_INITIALISED, ERR_OUT_OF_BOUNDS,
   ERR_VERIFY_FAILED, ERR_WRONG_STATE,
 } from "../status";
-import { inBounds, wipe } from "../mem";
+import { inBounds, wipe, overlaps } from "../mem";
 import { ctEqual } from "../ct";
 import { HKDF_CONTEXT_MAX, HKDF_LABEL_MAX, HKDF_MAX_OUTPUT, hkdfExpand, hkdfExpandLabel, hkdfExtract } from "../tls/hkdf";
 import {
@@ -33,13 +33,6 @@ const PSK_SIZE: usize = 16;
 // Scratch: a slot's token while it keys a context; a computed binder or verify_data.
 const PSK: usize = memory.data(<i32>PSK_SIZE, 16);
 const MAC: usize = memory.data(<i32>HASH, 16);
-
-/** True when the non-empty ranges [a, a+al) and [b, b+bl) share a byte. */
-// @ts-ignore: decorator
-@inline
-function overlaps(a: usize, al: usize, b: usize, bl: usize): bool {
-  return al != 0 && bl != 0 && a < b + bl && b < a + al;
-}
 
 // ---------------------------------------------------------------- HKDF
 

@@ -10,7 +10,7 @@ import {
   OK, ERR_BAD_PARAM, ERR_BUFFER_TOO_SHORT, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS,
   ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_SLOT_EMPTY, ERR_BUSY, ERR_SE_IO, ERR_TOKEN_IN_SE,
 } from "../status";
-import { inBounds, wipe } from "../mem";
+import { inBounds, wipe, overlaps } from "../mem";
 import { sm4EcbEncrypt, sm4EcbDecrypt } from "../sm4/sm4";
 import {
   TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AUTH_FLAG_KEEP_SESSION,
@@ -64,13 +64,6 @@ function enter(): void {
 @inline
 function cell(ptr: usize): bool {
   return inBounds(ptr, 4);
-}
-
-/** True when [a, a+alen) and [b, b+blen) share a byte. */
-// @ts-ignore: decorator
-@inline
-function overlaps(a: usize, alen: usize, b: usize, blen: usize): bool {
-  return alen != 0 && blen != 0 && a < b + blen && b < a + alen;
 }
 
 // ---------------------------------------------------------------------------------------------
