@@ -21,7 +21,8 @@
 //   parseServerData(buf) → ServerDataFields {…, flags, time, tid, ns, extra, Qs | null, tagS};
 //     encodeServerData({time, tid, ns, extra?, Qs?, tagS}) — the token flag is set iff Qs given;
 //     encodeServerDataBody(same without tagS).
-// Primitives (primitives.ts): sm3(...parts), hmacSm3(key, ...parts), sm3Kdf(z, len),
+// Primitives (primitives.ts): sm3(...parts), hmacSm3(key, ...parts), sm3Kdf(z, len) — over
+//   digest / hmac / counterKdf(hash, …), which suite INTL's SHA-256 side (p256.ts) shares,
 //   sm2Keygen() → {privateKey, publicKey}, sm2PublicFromPrivate(d), sm2Ecdh(d, peerPublic) → x,
 //   isOnCurve(pub), checkPublicKey / checkPrivateKey, ctEqual(a, b), random(n).
 // Keyed values (derive.ts): computeTagD(psk, body), computeTagS(psk, body, nd, tagD),

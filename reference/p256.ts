@@ -4,10 +4,10 @@
 // ECDH on P-256 / secp256r1 (SEC 2 v2 §2.4.2, FIPS 186-4 D.1.2.3): key generation,
 // public-from-private, the shared x-coordinate and the public-key check of SEC 1 §3.2.2.1 (each
 // coordinate below p, on the curve; the cofactor is 1). Public keys are 64 bytes X ‖ Y.
-import { createECDH, createHash, createHmac, randomBytes } from "node:crypto";
+import { createECDH, randomBytes } from "node:crypto";
 import { PRIVATE_KEY_SIZE, PUBLIC_KEY_SIZE } from "./constants.js";
 import { ProtocolError } from "./errors.js";
-import { toBigInt } from "./primitives.js";
+import { bytes, counterKdf, digest, hmac, toBigInt } from "./primitives.js";
 
 /** P-256 curve parameters (SEC 2 v2 §2.4.2). */
 export const P256_P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
@@ -15,36 +15,19 @@ export const P256_A = P256_P - 3n;
 export const P256_B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
 export const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
-function bytes(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.length);
-}
-
 /** SHA-256 digest (32 bytes) of the concatenation of `parts`. */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return bytes(h.digest());
+  return digest("sha256", ...parts);
 }
 
 /** HMAC-SHA-256(key, parts[0] ‖ parts[1] ‖ …), 32 bytes. */
 export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = createHmac("sha256", key);
-  for (const p of parts) h.update(p);
-  return bytes(h.digest());
+  return hmac("sha256", key, ...parts);
 }
 
 /** ANSI X9.63 KDF with SHA-256 and empty SharedInfo: SHA-256(Z ‖ ct), ct = 1, 2, … (u32 BE). */
 export function x963KdfSha256(z: Uint8Array, length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 0 || length > 0xffff_ffff * 32) {
-    throw new RangeError(`length must be a non-negative integer, got ${length}`);
-  }
-  const out = new Uint8Array(length);
-  const ct = new Uint8Array(4);
-  for (let off = 0, i = 1; off < length; off += 32, i++) {
-    new DataView(ct.buffer).setUint32(0, i);
-    out.set(sha256(z, ct).subarray(0, Math.min(32, length - off)), off);
-  }
-  return out;
+  return counterKdf("sha256", z, length);
 }
 
 /** True when `pub` (64 bytes X ‖ Y) is a point of P-256: both coordinates below p, on the curve. */

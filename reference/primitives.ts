@@ -12,8 +12,43 @@ export const SM2_A = SM2_P - 3n;
 export const SM2_B = 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n;
 export const SM2_N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
 
-function bytes(b: Buffer): Uint8Array {
+/** A Buffer's bytes as a plain Uint8Array view. */
+export function bytes(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/** The hashes of the two suites, by node:crypto name. */
+export type HashName = "sm3" | "sha256";
+
+/** Hash (32 bytes) of the concatenation of `parts`. */
+export function digest(hash: HashName, ...parts: Uint8Array[]): Uint8Array {
+  const h = createHash(hash);
+  for (const p of parts) h.update(p);
+  return bytes(h.digest());
+}
+
+/** HMAC(key, parts[0] ‖ parts[1] ‖ …) over `hash`, 32 bytes. */
+export function hmac(hash: HashName, key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  const h = createHmac(hash, key);
+  for (const p of parts) h.update(p);
+  return bytes(h.digest());
+}
+
+/**
+ * The counter KDF both suites use (GB/T 32918.4 with SM3; ANSI X9.63 with SHA-256 and empty
+ * SharedInfo): Hash(Z ‖ ct) for ct = 1, 2, … (u32 BE), truncated to `length`.
+ */
+export function counterKdf(hash: HashName, z: Uint8Array, length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > 0xffff_ffff * 32) {
+    throw new RangeError(`length must be a non-negative integer, got ${length}`);
+  }
+  const out = new Uint8Array(length);
+  const ct = new Uint8Array(4);
+  for (let off = 0, i = 1; off < length; off += 32, i++) {
+    new DataView(ct.buffer).setUint32(0, i);
+    out.set(digest(hash, z, ct).subarray(0, Math.min(32, length - off)), off);
+  }
+  return out;
 }
 
 export function toBigInt(b: Uint8Array): bigint {
@@ -22,31 +57,17 @@ export function toBigInt(b: Uint8Array): bigint {
 
 /** SM3 digest (32 bytes) of the concatenation of `parts`. */
 export function sm3(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sm3");
-  for (const p of parts) h.update(p);
-  return bytes(h.digest());
+  return digest("sm3", ...parts);
 }
 
 /** HMAC-SM3(key, parts[0] ‖ parts[1] ‖ …), 32 bytes. */
 export function hmacSm3(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
-  const h = createHmac("sm3", key);
-  for (const p of parts) h.update(p);
-  return bytes(h.digest());
+  return hmac("sm3", key, ...parts);
 }
 
 /** KDF(Z, klen) of GB/T 32918.4: SM3(Z ‖ ct) for ct = 1, 2, … (u32 BE), truncated to `length`. */
 export function sm3Kdf(z: Uint8Array, length: number): Uint8Array {
-  if (!Number.isInteger(length) || length < 0 || length > 0xffff_ffff * 32) {
-    throw new RangeError(`length must be a non-negative integer, got ${length}`);
-  }
-  const out = new Uint8Array(length);
-  const ct = new Uint8Array(4);
-  for (let off = 0, i = 1; off < length; off += 32, i++) {
-    new DataView(ct.buffer).setUint32(0, i);
-    const block = sm3(z, ct);
-    out.set(block.subarray(0, Math.min(32, length - off)), off);
-  }
-  return out;
+  return counterKdf("sm3", z, length);
 }
 
 /** Constant-time equality of two byte strings (false when lengths differ). */

@@ -1,32 +1,15 @@
 // Business-data cipher matching the device's tid_client_sym_crypto (docs/protocol.md "Business data
-// with the token"): raw SM4-ECB (GB/T 32907) over whole 16-byte blocks with the 16-byte session
-// token as the key, length-preserving, no padding, no integrity. Kept for compatibility with the
-// original SDK; new code should use the AEAD messages of aead.ts.
-import { createCipheriv, createDecipheriv } from "node:crypto";
-
-function check(token: unknown, data: unknown): void {
-  if (!(token instanceof Uint8Array)) throw new TypeError("token must be a Uint8Array");
-  if (token.length !== 16) throw new RangeError(`token must be 16 bytes, got ${token.length}`);
-  if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
-  if (data.length === 0 || data.length % 16 !== 0) {
-    throw new RangeError(`data must be a positive multiple of 16 bytes, got ${data.length}`);
-  }
-}
-
-function run(c: ReturnType<typeof createCipheriv>, data: Uint8Array): Uint8Array {
-  c.setAutoPadding(false);
-  const out = Buffer.concat([c.update(data), c.final()]);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
-}
+// with the token"): raw SM4-ECB (GB/T 32907) with the 16-byte session token as the key — token-ecb.ts
+// with SM4. Kept for compatibility with the original SDK; new code should use the AEAD messages of
+// aead.ts.
+import { tokenEcb } from "./token-ecb.js";
 
 /** SM4-ECB encrypt `data` (a positive multiple of 16 bytes) with the session token. */
 export function sm4Encrypt(token: Uint8Array, data: Uint8Array): Uint8Array {
-  check(token, data);
-  return run(createCipheriv("sm4-ecb", token, null), data);
+  return tokenEcb("sm4-ecb", false, token, data);
 }
 
 /** SM4-ECB decrypt `data` (a positive multiple of 16 bytes) with the session token. */
 export function sm4Decrypt(token: Uint8Array, data: Uint8Array): Uint8Array {
-  check(token, data);
-  return run(createDecipheriv("sm4-ecb", token, null), data);
+  return tokenEcb("sm4-ecb", true, token, data);
 }
