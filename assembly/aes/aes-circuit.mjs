@@ -17,54 +17,9 @@
 //    offline search over bases for the smallest total of both circuits.
 // Both circuits are checked on all 256 inputs when the module loads, against the S-box computed
 // from its definition and against FIPS 197's printed values.
+import { par, gf256, matVec, rowsOf, matInv, INV16, INV16_OUT, evalGates, inv16, paar, bestPaar, single } from "../sbox-circuit.mjs";
 
-const par = (x) => {
-  x ^= x >>> 16;
-  x ^= x >>> 8;
-  x ^= x >>> 4;
-  x ^= x >>> 2;
-  x ^= x >>> 1;
-  return x & 1;
-};
-/** Product in AES's GF(2^8), modulo 0x11B. */
-const gmul = (a, b) => {
-  let r = 0;
-  for (; b; b >>>= 1) {
-    if (b & 1) r ^= a;
-    a <<= 1;
-    if (a & 0x100) a ^= 0x11b;
-  }
-  return r;
-};
-const gpow = (a, e) => {
-  let r = 1;
-  for (; e; e >>>= 1) {
-    if (e & 1) r = gmul(r, a);
-    a = gmul(a, a);
-  }
-  return r;
-};
-const ginv = (a) => (a ? gpow(a, 254) : 0);
-const sq = (a) => gmul(a, a);
-const matVec = (rows, x) => rows.reduce((r, row, i) => r | (par(row & x) << i), 0);
-const rowsOf = (f, nin, nout) => {
-  const cols = Array.from({ length: nin }, (_, j) => f(1 << j));
-  return Array.from({ length: nout }, (_, i) => cols.reduce((r, c, j) => r | (((c >> i) & 1) << j), 0));
-};
-function matInv(rows, n) {
-  const m = rows.map((r, i) => [r, 1 << i]);
-  for (let c = 0; c < n; c++) {
-    const p = m.findIndex((r, i) => i >= c && (r[0] >> c) & 1);
-    if (p < 0) return null;
-    [m[c], m[p]] = [m[p], m[c]];
-    for (let i = 0; i < n; i++)
-      if (i !== c && (m[i][0] >> c) & 1) {
-        m[i][0] ^= m[c][0];
-        m[i][1] ^= m[c][1];
-      }
-  }
-  return m.map((r) => r[1]);
-}
+const { gmul, gpow, ginv, sq } = gf256(0x11b);
 const fail = (what) => {
   throw new Error(`aes-circuit.mjs: ${what}`);
 };
@@ -138,7 +93,7 @@ export function deriveCircuit(pre, post, Y, H, G, trials = 100) {
     const Q = [q & 15, (q >> 4) & 15, (q >> 8) & 15, (q >> 12) & 15];
     if (!matInv(Q, 4)) continue;
     const g = new Array(16);
-    for (let c = 0; c < 16; c++) g[c16(ginv(e16(c)))] = INV16_TABLE[matVec(Q, c)];
+    for (let c = 0; c < 16; c++) g[c16(ginv(e16(c)))] = inv16[matVec(Q, c)];
     let linear = true;
     for (let c = 0; c < 16; c++) if ([0, 1, 2, 3].reduce((r, i) => ((c >> i) & 1 ? r ^ g[1 << i] : r), 0) !== g[c]) linear = false;
     const P =
@@ -226,37 +181,6 @@ export function deriveCircuit(pre, post, Y, H, G, trials = 100) {
   return circuit;
 }
 
-const INV16 = [
-  ["x", 0, 1],
-  ["a", 0, 2],
-  ["x", 3, 5],
-  ["a", 4, 6],
-  ["x", 7, 1],
-  ["x", 2, 3],
-  ["x", 1, 5],
-  ["a", 10, 9],
-  ["x", 11, 3],
-  ["x", 2, 12],
-  ["x", 6, 12],
-  ["a", 3, 14],
-  ["x", 15, 13],
-  ["x", 6, 15],
-  ["a", 8, 17],
-  ["x", 4, 18],
-];
-const INV16_OUT = [8, 12, 16, 19];
-function evalGates(gates, inputs) {
-  const v = inputs.slice();
-  for (const [op, a, b] of gates) v.push(op === "x" ? v[a] ^ v[b] : v[a] & v[b]);
-  return v;
-}
-const INV16_TABLE = Array.from({ length: 16 }, (_, x) => {
-  const v = evalGates(
-    INV16,
-    [0, 1, 2, 3].map((i) => (x >> i) & 1),
-  );
-  return INV16_OUT.reduce((r, s, i) => r | (v[s] << i), 0);
-});
 /** The circuit's output byte for input byte y. */
 export function evalCircuit(circuit, y) {
   const v = evalGates(
@@ -265,59 +189,6 @@ export function evalCircuit(circuit, y) {
   );
   return circuit.out.reduce((r, s, i) => r | (v[s] << i), 0);
 }
-
-// ---- Paar's greedy XOR elimination ----
-function rng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function paar(targets, n, random) {
-  const sets = targets.map((t) => Array.from({ length: n }, (_, i) => i).filter((i) => (t >>> i) & 1));
-  const gates = [];
-  for (let next = n; ; next++) {
-    const count = new Map();
-    let best = 0;
-    for (const s of sets)
-      for (let i = 0; i < s.length; i++)
-        for (let j = i + 1; j < s.length; j++) {
-          const key = Math.min(s[i], s[j]) * 4096 + Math.max(s[i], s[j]);
-          const c = (count.get(key) ?? 0) + 1;
-          count.set(key, c);
-          best = Math.max(best, c);
-        }
-    if (best === 0) break;
-    const cands = [...count]
-      .filter(([, c]) => c === best)
-      .map(([k]) => k)
-      .sort((x, y) => x - y);
-    const key = cands[random ? Math.floor(random() * cands.length) : 0];
-    const [a, b] = [Math.floor(key / 4096), key % 4096];
-    gates.push([a, b]);
-    for (const s of sets) {
-      const [ia, ib] = [s.indexOf(a), s.indexOf(b)];
-      if (ia >= 0 && ib >= 0) {
-        s.splice(Math.max(ia, ib), 1);
-        s.splice(Math.min(ia, ib), 1);
-        s.push(next);
-      }
-    }
-  }
-  return { gates, out: sets.map((s) => (s.length === 1 ? s[0] : fail("zero target"))) };
-}
-function bestPaar(targets, n, trials, seed) {
-  let best = paar(targets, n, null);
-  const random = rng(seed);
-  for (let t = 0; t < trials; t++) {
-    const r = paar(targets, n, random);
-    if (r.gates.length < best.gates.length) best = r;
-  }
-  return best;
-}
-const single = (t) => (t & (t - 1)) === 0;
 
 const identity = (x) => x;
 const FWD = deriveCircuit(identity, mmul, TOWER.Y, TOWER.H, TOWER.G) ?? fail("the tower basis does not work (S)");

@@ -19,6 +19,7 @@
 //    The tower basis (Y, h, g below) was picked by an offline search over bases for the
 //    smallest total.
 // Result: 118 gates (32 AND, 86 XOR, no NOT), against ~200 for a plain tower circuit.
+import { par, gf256, matVec, rowsOf, matInv, INV16, INV16_OUT, evalGates, inv16, paar, bestPaar, single } from "../sbox-circuit.mjs";
 
 const SBOX = [
   0xd6, 0x90, 0xe9, 0xfe, 0xcc, 0xe1, 0x3d, 0xb7, 0x16, 0xb6, 0x14, 0xc2, 0x28, 0xfb, 0x2c, 0x05, 0x2b, 0x67, 0x9a, 0x76, 0x2a, 0xbe, 0x04,
@@ -35,56 +36,7 @@ const SBOX = [
   0xcb, 0x39, 0x48,
 ];
 
-const par = (x) => {
-  x ^= x >>> 16;
-  x ^= x >>> 8;
-  x ^= x >>> 4;
-  x ^= x >>> 2;
-  x ^= x >>> 1;
-  return x & 1;
-};
-/** Product in SM4's GF(2^8), modulo 0x1F5. */
-const gmul = (a, b) => {
-  let r = 0;
-  for (; b; b >>>= 1) {
-    if (b & 1) r ^= a;
-    a <<= 1;
-    if (a & 0x100) a ^= 0x1f5;
-  }
-  return r;
-};
-const gpow = (a, e) => {
-  let r = 1;
-  for (; e; e >>>= 1) {
-    if (e & 1) r = gmul(r, a);
-    a = gmul(a, a);
-  }
-  return r;
-};
-const ginv = (a) => (a ? gpow(a, 254) : 0);
-const sq = (a) => gmul(a, a);
-/** Bit i of the result is parity(rows[i] & x). */
-const matVec = (rows, x) => rows.reduce((r, row, i) => r | (par(row & x) << i), 0);
-/** Rows of the GF(2)-linear function f (nin input bits, nout output bits). */
-const rowsOf = (f, nin, nout) => {
-  const cols = Array.from({ length: nin }, (_, j) => f(1 << j));
-  return Array.from({ length: nout }, (_, i) => cols.reduce((r, c, j) => r | (((c >> i) & 1) << j), 0));
-};
-/** Inverse of an n×n GF(2) matrix given by rows, or null. */
-function matInv(rows, n) {
-  const m = rows.map((r, i) => [r, 1 << i]);
-  for (let c = 0; c < n; c++) {
-    const p = m.findIndex((r, i) => i >= c && (r[0] >> c) & 1);
-    if (p < 0) return null;
-    [m[c], m[p]] = [m[p], m[c]];
-    for (let i = 0; i < n; i++)
-      if (i !== c && (m[i][0] >> c) & 1) {
-        m[i][0] ^= m[c][0];
-        m[i][1] ^= m[c][1];
-      }
-  }
-  return m.map((r) => r[1]);
-}
+const { gmul, gpow, ginv, sq } = gf256(0x1f5);
 const fail = (what) => {
   throw new Error(`sm4-circuit.mjs: ${what}`);
 };
@@ -140,38 +92,6 @@ for (let c = 0; c < 256; c++) {
 }
 
 // ---- 3. GF(2^4) inverter: 5 AND + 11 XOR on inputs 0..3 (Boyar–Peralta), and coordinates ----
-const INV16 = [
-  ["x", 0, 1],
-  ["a", 0, 2],
-  ["x", 3, 5],
-  ["a", 4, 6],
-  ["x", 7, 1],
-  ["x", 2, 3],
-  ["x", 1, 5],
-  ["a", 10, 9],
-  ["x", 11, 3],
-  ["x", 2, 12],
-  ["x", 6, 12],
-  ["a", 3, 14],
-  ["x", 15, 13],
-  ["x", 6, 15],
-  ["a", 8, 17],
-  ["x", 4, 18],
-];
-const INV16_OUT = [8, 12, 16, 19];
-function evalGates(gates, inputs) {
-  const v = inputs.slice();
-  for (const [op, a, b] of gates) v.push(op === "x" ? v[a] ^ v[b] : v[a] & v[b]);
-  return v;
-}
-const inv16 = Array.from({ length: 16 }, (_, x) => {
-  const v = evalGates(
-    INV16,
-    [0, 1, 2, 3].map((i) => (x >> i) & 1),
-  );
-  return INV16_OUT.reduce((r, s, i) => r | (v[s] << i), 0);
-});
-// All (Q, P) with coords(1/w) = P·inv16(Q·coords(w)): the inverter in this basis.
 const FITS = [];
 for (let q = 0; q < 65536; q++) {
   const Q = [q & 15, (q >> 4) & 15, (q >> 8) & 15, (q >> 12) & 15];
@@ -191,58 +111,6 @@ for (let q = 0; q < 65536; q++) {
 if (FITS.length === 0) fail("the inverter does not fit this basis");
 
 // ---- 4. Linear layers, Paar's greedy XOR elimination ----
-function rng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/** XOR gates computing every target (bitmask over n inputs); random(): tie-break, or first. */
-function paar(targets, n, random) {
-  const sets = targets.map((t) => Array.from({ length: n }, (_, i) => i).filter((i) => (t >>> i) & 1));
-  const gates = [];
-  for (let next = n; ; next++) {
-    const count = new Map();
-    let best = 0;
-    for (const s of sets)
-      for (let i = 0; i < s.length; i++)
-        for (let j = i + 1; j < s.length; j++) {
-          const key = Math.min(s[i], s[j]) * 4096 + Math.max(s[i], s[j]);
-          const c = (count.get(key) ?? 0) + 1;
-          count.set(key, c);
-          best = Math.max(best, c);
-        }
-    if (best === 0) break;
-    const cands = [...count]
-      .filter(([, c]) => c === best)
-      .map(([k]) => k)
-      .sort((x, y) => x - y);
-    const key = cands[random ? Math.floor(random() * cands.length) : 0];
-    const [a, b] = [Math.floor(key / 4096), key % 4096];
-    gates.push([a, b]);
-    for (const s of sets) {
-      const [ia, ib] = [s.indexOf(a), s.indexOf(b)];
-      if (ia >= 0 && ib >= 0) {
-        s.splice(Math.max(ia, ib), 1);
-        s.splice(Math.min(ia, ib), 1);
-        s.push(next);
-      }
-    }
-  }
-  return { gates, out: sets.map((s) => (s.length === 1 ? s[0] : fail("zero target"))) };
-}
-function bestPaar(targets, n, trials, seed) {
-  let best = paar(targets, n, null);
-  const random = rng(seed);
-  for (let t = 0; t < trials; t++) {
-    const r = paar(targets, n, random);
-    if (r.gates.length < best.gates.length) best = r;
-  }
-  return best;
-}
-const single = (t) => (t & (t - 1)) === 0;
 /** The four linear layers' targets for one inverter fit. */
 function layers({ Q, P }) {
   const towerRows = rowsOf((y) => co256.get(amul(y)), 8, 8); // y -> tower coordinates of A·y
