@@ -6,5 +6,6 @@ export * from "./abi/aes";
 export * from "./abi/sm3";
 export * from "./abi/sha256";
 export * from "./abi/sm2";
+export * from "./abi/p256";
 export * from "./abi/tid";
 export * from "./abi/tls";

@@ -7,14 +7,15 @@
 // is written. The KDF (GB/T 32918.4 §5.4.3, counter from 1) is run block by block from an SM3
 // state that has absorbed x2 ‖ y2 once, so no buffer of klen bytes is needed.
 import { hostRandom } from "../host";
+import { useCurve, CURVE_SM2 } from "../ec/curve";
 import { wipe } from "../mem";
 import { ctEqual } from "../ct";
 import { OK, ERR_BAD_LENGTH, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { SM3_CTX_SIZE, sm3Init, sm3Update, sm3Final } from "../sm3/sm3";
-import { bnFromBytes } from "./bn";
-import { snIsPrivateMask, snIsNonZeroMask } from "./scalar";
-import { JAC_SIZE, AFFINE_SIZE, affineFromBytes, affineToBytes, jacToAffine, pointWipeScratch } from "./point";
-import { mulBase, mulPoint } from "./mul";
+import { bnFromBytes } from "../ec/bn";
+import { snIsPrivateMask, snIsNonZeroMask } from "../ec/scalar";
+import { JAC_SIZE, AFFINE_SIZE, affineFromBytes, affineToBytes, jacToAffine, pointWipeScratch } from "../ec/point";
+import { mulBase, mulPoint } from "../ec/mul";
 
 /** Bytes of C1 (04 ‖ x1 ‖ y1) plus C3. */
 export const SM2_CIPHER_OVERHEAD: usize = 97;
@@ -77,6 +78,7 @@ function xorKdf(dst: usize, src: usize, len: usize): void {
  * ERR_RNG_FAILED.
  */
 export function sm2Encrypt(pub: usize, msg: usize, msgLen: usize, out: usize): i32 {
+  useCurve(CURVE_SM2);
   if (msgLen == 0) return ERR_BAD_LENGTH;
   if (!affineFromBytes(Q, pub)) { wipeAll(); return ERR_BAD_POINT; }
   for (let i = 0; i < TRIES; i++) {
@@ -113,6 +115,7 @@ export function sm2Encrypt(pub: usize, msg: usize, msgLen: usize, out: usize): i
  * written on failure.
  */
 export function sm2Decrypt(d: usize, c: usize, cLen: usize, out: usize): i32 {
+  useCurve(CURVE_SM2);
   if (cLen <= SM2_CIPHER_OVERHEAD) return ERR_BAD_LENGTH;
   const len = cLen - SM2_CIPHER_OVERHEAD, c2 = c + SM2_CIPHER_OVERHEAD;
   if (load<u8>(c) != 0x04 || !affineFromBytes(Q, c + 1)) { wipeAll(); return ERR_BAD_POINT; }

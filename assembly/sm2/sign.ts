@@ -7,14 +7,19 @@
 // k is drawn straight from the host (32 bytes, rejected when 0 or ≥ n), so a test host can
 // replay the standard's worked example.
 import { hostRandom } from "../host";
+import { useCurve, CURVE_SM2 } from "../ec/curve";
 import { wipe } from "../mem";
 import { OK, ERR_BAD_LENGTH, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { SM3_CTX_SIZE, sm3Init, sm3Update, sm3Final } from "../sm3/sm3";
-import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd } from "./bn";
-import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask, scalarWipeScratch } from "./scalar";
-import { fpToBytes } from "./field";
-import { affineFromBytes, jacToAffine, JAC_SIZE, AFFINE_SIZE, pointWipeScratch } from "./point";
-import { mulBase, mulBasePublic, mulPointPublic, addPublic } from "./mul";
+import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd } from "../ec/bn";
+import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask } from "../ec/scalar";
+import { fpToBytes } from "../ec/field";
+import { affineFromBytes, jacToAffine } from "../ec/point";
+import { mulBase, mulAddPublic } from "../ec/mul";
+import {
+  SIG_H as Z, SIG_E as E, SIG_D as D, SIG_K as KK, SIG_R as RR, SIG_S as SS, SIG_T as T, SIG_PT as PT, SIG_AFF as AFF,
+  SIG_RND as RND, sigWipe,
+} from "../ec/sig-scratch";
 
 /** Longest ID: its bit length must fit ENTL's 16 bits. */
 export const SM2_MAX_ID_LEN: usize = 8191;
@@ -35,18 +40,7 @@ const CURVE_BYTES: usize = memory.data<u8>([
 
 const CTX: usize = memory.data(<i32>SM3_CTX_SIZE, 16);
 const ENTL: usize = memory.data(2);
-const Z: usize = memory.data(32, 16);
-const E: usize = memory.data(32, 16);      // e mod n (limbs)
-const D: usize = memory.data(32, 16);      // private key
-const KK: usize = memory.data(32, 16);     // k (limbs)
-const RR: usize = memory.data(32, 16);     // r
-const SS: usize = memory.data(32, 16);     // s
-const T: usize = memory.data(32, 16);
 const DINV: usize = memory.data(32, 16);   // (1 + d)^(−1)
-const PT: usize = memory.data(<i32>JAC_SIZE, 16);
-const PT2: usize = memory.data(<i32>JAC_SIZE, 16);
-const AFF: usize = memory.data(<i32>AFFINE_SIZE, 16);
-const RND: usize = memory.data(32, 16);
 
 /** z = Z_A over the ID (idLen ≤ SM2_MAX_ID_LEN) and public key x ‖ y (big-endian bytes). */
 export function sm2Za(pub: usize, id: usize, idLen: usize, z: usize): void {
@@ -73,10 +67,8 @@ function digest(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize):
 }
 
 function wipeAll(): void {
-  wipe(Z, 32); wipe(E, 32); wipe(D, 32); wipe(DINV, 32); wipe(KK, 32); wipe(RR, 32); wipe(SS, 32); wipe(T, 32);
-  wipe(PT, JAC_SIZE); wipe(PT2, JAC_SIZE); wipe(AFF, AFFINE_SIZE); wipe(RND, 32);
-  scalarWipeScratch();
-  pointWipeScratch();
+  wipe(DINV, 32);
+  sigWipe();
 }
 
 /** Load d into D and check it; (1 + d)^(−1) into DINV. ERR_BAD_SCALAR when d ∉ [1, n − 2]. */
@@ -123,6 +115,7 @@ function signLoop(sigOut: usize): i32 {
  * (pub not on the curve), ERR_BAD_LENGTH (idLen > 8191), ERR_RNG_FAILED.
  */
 export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize, sigOut: usize): i32 {
+  useCurve(CURVE_SM2);
   if (idLen > SM2_MAX_ID_LEN) return ERR_BAD_LENGTH;
   if (!affineFromBytes(AFF, pub)) { wipeAll(); return ERR_BAD_POINT; }
   const st = loadSigner(d);
@@ -133,6 +126,7 @@ export function sm2Sign(d: usize, pub: usize, id: usize, idLen: usize, msg: usiz
 
 /** Sign the 32-byte digest e = SM3(Z_A ‖ M) with d: r ‖ s into sigOut. As sm2Sign. */
 export function sm2SignDigest(d: usize, e: usize, sigOut: usize): i32 {
+  useCurve(CURVE_SM2);
   const st = loadSigner(d);
   if (st != OK) { wipeAll(); return st; }
   bnFromBytes(E, e);
@@ -153,9 +147,7 @@ function loadVerify(pub: usize, sig: usize): i32 {
 function verifyLoaded(): i32 {
   snAdd(T, RR, SS);                                      // t = (r + s) mod n
   if (bnIsZeroMask(T) != 0) { wipeAll(); return ERR_VERIFY_FAILED; }
-  mulBasePublic(PT, SS);                                 // public scalars: variable time
-  mulPointPublic(PT2, AFF, T);
-  addPublic(PT, PT, PT2);
+  mulAddPublic(PT, SS, AFF, T);                          // public scalars: variable time
   const finite = jacToAffine(AFF, PT);
   let ok = false;
   if (finite) {
@@ -176,6 +168,7 @@ function verifyLoaded(): i32 {
  * a point of the curve; ERR_BAD_LENGTH when idLen > 8191.
  */
 export function sm2Verify(pub: usize, id: usize, idLen: usize, msg: usize, msgLen: usize, sig: usize): i32 {
+  useCurve(CURVE_SM2);
   if (idLen > SM2_MAX_ID_LEN) return ERR_BAD_LENGTH;
   const st = loadVerify(pub, sig);
   if (st != OK) { wipeAll(); return st; }
@@ -185,6 +178,7 @@ export function sm2Verify(pub: usize, id: usize, idLen: usize, msg: usize, msgLe
 
 /** Verify r ‖ s over the 32-byte digest e = SM3(Z_A ‖ M) under pub. As sm2Verify. */
 export function sm2VerifyDigest(pub: usize, e: usize, sig: usize): i32 {
+  useCurve(CURVE_SM2);
   const st = loadVerify(pub, sig);
   if (st != OK) { wipeAll(); return st; }
   bnFromBytes(E, e);

@@ -1,5 +1,5 @@
 // 256-bit unsigned integers as 8 little-endian u32 limbs (32 bytes at a pointer), shared by the
-// field (mod p) and scalar (mod n) arithmetic of SM2. Every function runs in time independent of
+// field (mod p) and scalar (mod n) arithmetic of both curves. Every function runs in time independent of
 // the values: carries and borrows are arithmetic, selection is by mask.
 
 /** Bytes of one 256-bit number (8 × u32 limbs, least significant first). */

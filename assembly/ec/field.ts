@@ -1,13 +1,15 @@
-// Arithmetic modulo the SM2 prime of GB/T 32918.5-2017 (curve sm2p256v1):
-//   p = 2^256 − 2^224 − 2^96 + 2^64 − 1.
+// Arithmetic modulo the prime p of the selected curve (curve.ts): SM2's
+//   p = 2^256 − 2^224 − 2^96 + 2^64 − 1 (GB/T 32918.5-2017), or P-256's
+//   p = 2^256 − 2^224 + 2^192 + 2^96 − 1 (SEC 2 §2.4.2).
 //
 // An element is 9 signed limbs of radix 2^29 (value Σ l_i 2^(29 i)), stored as i32 in FE_SIZE
 // bytes, in the Montgomery domain (x is held as x·R mod p, R = 2^261), not necessarily reduced:
-// many representatives of the same residue are allowed. Multiplication and squaring are
-// generated straight-line code (fieldmul.ts from fieldmul.gen.mjs).
+// many representatives of the same residue are allowed. Multiplication, squaring and reduction
+// are generated straight-line code for each prime (curves.ts from curves.gen.mjs); the functions
+// here dispatch on the selected curve, and the rest is the same code for both.
 //
-// Bounds (checked by test/crypto/sm2-field.test.ts against BigInt on extreme inputs). Write an
-// element as (L, V): limbs |l_i| ≤ L·2^28, value |x| ≤ V·p.
+// Bounds (checked by test/crypto/ec-field.test.ts against BigInt on extreme inputs, for both
+// primes). Write an element as (L, V): limbs |l_i| ≤ L·2^28, value |x| ≤ V·p.
 // - fpMul/fpSqr/fpReduce/fpFromBytes outputs are "tight": limbs 0..7 in [−2^28, 2^28), value
 //   |x| ≤ 1.7p (mul: p + |a·b|/R), so L = 1 up to the top limb.
 // - fpAdd/fpSub of two tight elements give (2, 3.4): still a valid multiplication input.
@@ -15,19 +17,61 @@
 //   and V_a·V_b ≤ 22 (so the output is ≤ 1.7p). Tight elements and sums or differences of two
 //   tight elements satisfy both; anything longer goes through fpReduce first.
 // - Limbs are stored as i32: a sum of at most 7 tight elements.
-// Every function runs in time independent of the values.
+// Every function runs in time independent of the values (the curve selection is public).
 import { bnFromBytes, bnToBytes, bnLtMask } from "./bn";
-import { fpMul, fpSqr, FP_R2, FP_P } from "./fieldmul";
-
-export { fpMul, fpSqr, FP_ONE, FP_R2, FP_B, FP_GX, FP_GY } from "./fieldmul";
+import {
+  fpMulSm2, fpSqrSm2, fpReduceSm2, fpMulP256, fpSqrP256, fpReduceP256,
+  PARAM_P, PARAM_R2, PARAM_ONE, PARAM_B, PARAM_GX, PARAM_GY, PARAM_P32,
+} from "./curves";
+import { isP256, param } from "./curve";
 
 /** Bytes of one field element (9 × i32 limbs + padding). */
 export const FE_SIZE: usize = 40;
 
-/** p as 8 × u32 limbs (for range checks on encoded coordinates). */
-export const P32: usize = memory.data<u32>([
-  0xffffffff, 0xffffffff, 0x00000000, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
-]);
+/** r = a · b · R^(−1) mod p. r may alias a or b. */
+// @ts-ignore: decorator
+@inline
+export function fpMul(r: usize, a: usize, b: usize): void {
+  if (isP256()) fpMulP256(r, a, b);
+  else fpMulSm2(r, a, b);
+}
+
+/** r = a² · R^(−1) mod p. r may alias a. */
+// @ts-ignore: decorator
+@inline
+export function fpSqr(r: usize, a: usize): void {
+  if (isP256()) fpSqrP256(r, a);
+  else fpSqrSm2(r, a);
+}
+
+/** 1 in the Montgomery domain. */
+// @ts-ignore: decorator
+@inline
+export function fpOne(): usize {
+  return param(PARAM_ONE);
+}
+
+/** The curve coefficient b (Montgomery domain). */
+// @ts-ignore: decorator
+@inline
+export function fpB(): usize {
+  return param(PARAM_B);
+}
+
+/** x of the base point G (Montgomery domain). */
+// @ts-ignore: decorator
+@inline
+export function fpGx(): usize {
+  return param(PARAM_GX);
+}
+
+/** y of the base point G (Montgomery domain). */
+// @ts-ignore: decorator
+@inline
+export function fpGy(): usize {
+  return param(PARAM_GY);
+}
+
 /** 1 as plain limbs: multiplying by it leaves the Montgomery domain. */
 const PLAIN_ONE: usize = memory.data<i32>([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
@@ -76,32 +120,13 @@ export function fpCopy(r: usize, a: usize): void {
 
 /**
  * r ≡ a, tight (limbs 0..7 in [−2^28, 2^28), |value| < 2^256): carries, then folds the bits
- * above 2^256 back in with 2^256 ≡ 2^224 + 2^96 − 2^64 + 1. Accepts any stored element.
+ * above 2^256 back in with 2^256 ≡ 2^256 − p. Accepts any stored element.
  */
+// @ts-ignore: decorator
+@inline
 export function fpReduce(r: usize, a: usize): void {
-  let l0 = <i64>load<i32>(a, 0), l1 = <i64>load<i32>(a, 4), l2 = <i64>load<i32>(a, 8);
-  let l3 = <i64>load<i32>(a, 12), l4 = <i64>load<i32>(a, 16), l5 = <i64>load<i32>(a, 20);
-  let l6 = <i64>load<i32>(a, 24), l7 = <i64>load<i32>(a, 28), l8 = <i64>load<i32>(a, 32);
-  let c: i64;
-  for (let pass = 0; pass < 2; pass++) {
-    c = (l0 + 0x10000000) >> 29; l0 -= c << 29; l1 += c;
-    c = (l1 + 0x10000000) >> 29; l1 -= c << 29; l2 += c;
-    c = (l2 + 0x10000000) >> 29; l2 -= c << 29; l3 += c;
-    c = (l3 + 0x10000000) >> 29; l3 -= c << 29; l4 += c;
-    c = (l4 + 0x10000000) >> 29; l4 -= c << 29; l5 += c;
-    c = (l5 + 0x10000000) >> 29; l5 -= c << 29; l6 += c;
-    c = (l6 + 0x10000000) >> 29; l6 -= c << 29; l7 += c;
-    c = (l7 + 0x10000000) >> 29; l7 -= c << 29; l8 += c;
-    if (pass == 0) {
-      // l8 carries weight 2^232; h = the part from 2^256 up (rounded), folded back
-      const h = (l8 + 0x800000) >> 24;
-      l8 -= h << 24;
-      l0 += h; l2 -= h << 6; l3 += h << 9; l7 += h << 21;
-    }
-  }
-  store<i32>(r, <i32>l0, 0); store<i32>(r, <i32>l1, 4); store<i32>(r, <i32>l2, 8);
-  store<i32>(r, <i32>l3, 12); store<i32>(r, <i32>l4, 16); store<i32>(r, <i32>l5, 20);
-  store<i32>(r, <i32>l6, 24); store<i32>(r, <i32>l7, 28); store<i32>(r, <i32>l8, 32);
+  if (isP256()) fpReduceP256(r, a);
+  else fpReduceSm2(r, a);
 }
 
 /**
@@ -120,7 +145,7 @@ function canon(a: usize): void {
   // trial subtraction of p; keep it unless it borrowed
   let b: i64 = 0;
   for (let i: usize = 0; i < 36; i += 4) {
-    const x = <i64>load<i32>(C + i) - <i64>load<i32>(FP_P + i) + b;
+    const x = <i64>load<i32>(C + i) - <i64>load<i32>(param(PARAM_P) + i) + b;
     store<i32>(W + i, <i32>(x & 0x1fffffff));
     b = x >> 29;
   }
@@ -152,13 +177,13 @@ export function fpEqual(a: usize, b: usize): bool {
 export function fpFromBytes(r: usize, src: usize): u64 {
   bnFromBytes(W, src);
   store<u32>(W, 0, 32);
-  const ok = bnLtMask(W, P32);
+  const ok = bnLtMask(W, param(PARAM_P32));
   for (let i: usize = 0; i < 9; i++) {
     const bit = i * 29;
     const pair = load<u64>(W + ((bit >> 5) << 2));
     store<i32>(C + (i << 2), <i32>(pair >> (bit & 31)) & 0x1fffffff);
   }
-  fpMul(r, C, FP_R2);
+  fpMul(r, C, param(PARAM_R2));
   wipeConv();
   return ok;
 }
@@ -193,7 +218,8 @@ function wipeConv(): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Exponentiation by fixed chains: inversion (a^(p−2)) and square roots (a^((p+1)/4)).
+// Exponentiation by fixed chains, one per prime: inversion (a^(p−2)) and square roots
+// (a^((p+1)/4)).
 
 const X2: usize = memory.data(40, 16);  // x^(2^2 − 1)
 const X3: usize = memory.data(40, 16);  // x^(2^3 − 1)
@@ -207,10 +233,10 @@ function sqrN(r: usize, a: usize, n: i32): void {
 }
 
 /**
- * ACC = x^e where e (in binary) is 31 ones, a zero, 128 ones: the common prefix of p − 2 and
- * (p + 1)/4. Also leaves x^(2^30 − 1) in X30 and x^(2^32 − 1) in X32 for the inversion's tail.
+ * The runs of ones both primes' exponents are made of: X2, X3, X30, X32 = x^(2^k − 1) for
+ * k = 2, 3, 30, 32, and ACC = x^(2^31 − 1).
  */
-function powPrefix(x: usize): void {
+function powOnes(x: usize): void {
   sqrN(X2, x, 1); fpMul(X2, X2, x);        // 2 ones
   sqrN(X3, X2, 1); fpMul(X3, X3, x);       // 3
   sqrN(ACC, X3, 3); fpMul(ACC, ACC, X3);   // 6
@@ -219,16 +245,41 @@ function powPrefix(x: usize): void {
   sqrN(ACC, X30, 15); fpMul(X30, ACC, X30); // 30
   sqrN(ACC, X30, 1); fpMul(ACC, ACC, x);   // 31
   sqrN(X32, ACC, 1); fpMul(X32, X32, x);   // 32 ones
+}
+
+/**
+ * SM2: ACC = x^e where e (in binary) is 31 ones, a zero, 128 ones: the common prefix of p − 2
+ * and (p + 1)/4.
+ */
+function sm2Prefix(x: usize): void {
+  powOnes(x);
   fpSqr(ACC, ACC);                         // 31 ones, 0
   for (let i = 0; i < 4; i++) { sqrN(ACC, ACC, 32); fpMul(ACC, ACC, X32); } // 128 ones
 }
 
-/** r = a^(−1) (r = 0 when a ≡ 0), by Fermat: a^(p−2), 255 squarings and 16 multiplications. */
+/**
+ * P-256: ACC = x^e where e (in binary) is 32 ones, 31 zeros, a one: the common prefix of p − 2
+ * and (p + 1)/4.
+ */
+function p256Prefix(x: usize): void {
+  powOnes(x);
+  sqrN(ACC, X32, 32); fpMul(ACC, ACC, x);
+}
+
+/** r = a^(−1) (r = 0 when a ≡ 0), by Fermat: a^(p−2) by a fixed chain of 255 squarings. */
 export function fpInv(r: usize, a: usize): void {
-  powPrefix(a);
-  // p − 2 goes on with 32 zeros, 62 ones, 0, 1
-  sqrN(ACC, ACC, 32);
-  sqrN(ACC, ACC, 32); fpMul(ACC, ACC, X32);
+  if (isP256()) {
+    p256Prefix(a);
+    // p − 2 goes on with 96 zeros, 64 ones, 30 ones, 0, 1
+    sqrN(ACC, ACC, 96);
+    sqrN(ACC, ACC, 32); fpMul(ACC, ACC, X32);
+    sqrN(ACC, ACC, 32); fpMul(ACC, ACC, X32);
+  } else {
+    sm2Prefix(a);
+    // p − 2 goes on with 32 zeros, 62 ones, 0, 1
+    sqrN(ACC, ACC, 32);
+    sqrN(ACC, ACC, 32); fpMul(ACC, ACC, X32);
+  }
   sqrN(ACC, ACC, 30); fpMul(ACC, ACC, X30);
   sqrN(ACC, ACC, 2); fpMul(r, ACC, a);
   wipeChain();
@@ -236,10 +287,17 @@ export function fpInv(r: usize, a: usize): void {
 
 /** r = a^((p+1)/4), a square root of a when there is one (p ≡ 3 mod 4). Returns whether r² ≡ a. */
 export function fpSqrt(r: usize, a: usize): bool {
-  powPrefix(a);
-  // (p + 1)/4 goes on with 31 zeros, 1, 62 zeros
-  sqrN(ACC, ACC, 32); fpMul(ACC, ACC, a);
-  sqrN(ACC, ACC, 62);
+  if (isP256()) {
+    p256Prefix(a);
+    // (p + 1)/4 goes on with 95 zeros, 1, 94 zeros
+    sqrN(ACC, ACC, 96); fpMul(ACC, ACC, a);
+    sqrN(ACC, ACC, 94);
+  } else {
+    sm2Prefix(a);
+    // (p + 1)/4 goes on with 31 zeros, 1, 62 zeros
+    sqrN(ACC, ACC, 32); fpMul(ACC, ACC, a);
+    sqrN(ACC, ACC, 62);
+  }
   fpSqr(X2, ACC);
   const ok = fpEqual(X2, a);
   fpCopy(r, ACC);

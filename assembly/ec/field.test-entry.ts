@@ -1,7 +1,8 @@
-// Test-only build entry (test/crypto/sm2-field.test.ts compiles it on the fly; not part of the
+// Test-only build entry (test/crypto/ec-field.test.ts compiles it on the fly; not part of the
 // module): exports the field arithmetic so its bounds can be checked against BigInt on extreme
-// inputs.
+// inputs, for the curve chosen with useCurve.
 export { fpMul, fpSqr, fpAdd, fpSub, fpReduce, fpInv, fpSqrt } from "./field";
+export { useCurve } from "./curve";
 import { fpFromBytes, fpToBytes } from "./field";
 
 const SCRATCH: usize = memory.data(1024, 16);

@@ -1,25 +1,29 @@
-// Scalar multiplication on the SM2 curve, with the same sequence of operations and memory
+// Scalar multiplication on the selected curve (curve.ts), with the same sequence of operations and memory
 // accesses whatever the scalar's bits:
 // - the scalar k (1 ≤ k < n) is first made smaller than 2^255 by taking n − k when its top bit is
 //   set (and negating the result), then written in 64 signed radix-16 digits in [−8, 8]
 //   (Booth recoding, as in OpenSSL's ecp_nistz256);
-// - fixed base G: a table of d·16^i·G (d = 1..8, i = 0..63, affine, 32 KiB) built once at first
-//   use, so [k]G is 64 mixed additions and no doubling;
+// - fixed base G: a table of d·16^i·G (d = 1..8, i = 0..63, affine, 40 KiB) built at the first
+//   use, so [k]G is 64 mixed additions and no doubling; the curves share the table's memory (a
+//   device uses one curve), so it holds the last curve used and is rebuilt (≈ 1 ms) when the
+//   other curve asks for it;
 // - variable base P: a table of P..8P, then 4 doublings and one addition per digit.
 // Table entries are read by scanning the whole row with masks; a negative digit negates y by
 // mask. Infinity (the accumulator before the first non-zero digit) and zero digits are handled
 // by masked selection, tracked from the digits rather than tested on coordinates. The other exceptional cases
 // (adding equal or opposite points) cannot occur: every partial sum has magnitude below
-// 16^(i+1) < n and differs from the entry it is added to (see docs/abi.md, SM2).
+// 16^(i+1) < n and differs from the entry it is added to (see docs/abi.md, "Elliptic curves").
 import { bnSub, cmov } from "./bn";
-import { FE_SIZE, FP_GX, FP_GY, FP_ONE, fpNeg, fpInv, fpMul, fpCopy, fpEqual } from "./field";
-import { N } from "./scalar";
+import { FE_SIZE, fpGx, fpGy, fpOne, fpNeg, fpInv, fpMul, fpCopy, fpEqual } from "./field";
+import { scalarN } from "./scalar";
+import { activeCurve } from "./curve";
 import { AFFINE_SIZE, JAC_SIZE, jacDouble, jacAdd, jacAddAffine, jacIsInfinityMask, pointWipeScratch } from "./point";
 
 const WINDOWS: usize = 64;
 const ROW: usize = 8 * AFFINE_SIZE;                        // one window: 1·B … 8·B, B = 16^i G
 const GTABLE: usize = memory.data(<i32>(WINDOWS * ROW), 16);
-let gTableReady = false;
+/** The curve GTABLE holds, or −1 before the first build. */
+let gTableCurve: i32 = -1;
 const VSTRIDE: usize = (JAC_SIZE + 15) & ~15;              // variable table entry, v128-aligned
 
 const K: usize = memory.data(40, 16);                      // recoded scalar (+ 8 zero bytes)
@@ -35,7 +39,7 @@ const VTABLE: usize = memory.data(<i32>VSTRIDE * 8, 16);   // P … 8P
  */
 function loadScalar(k: usize): u64 {
   const flip: u64 = <u64>0 - <u64>(load<u32>(k, 28) >> 31);
-  bnSub(K, N, k);
+  bnSub(K, scalarN(), k);
   cmov(K, k, ~flip, 32);
   store<u64>(K, 0, 32);
   return flip;
@@ -107,11 +111,11 @@ const PREFIX: usize = memory.data(<i32>FE_SIZE * 64, 16);
 const INV: usize = memory.data(<i32>FE_SIZE, 16);
 const TMP: usize = memory.data(<i32>FE_SIZE, 16);
 
-/** Build GTABLE: entry (i, d) = d·16^i·G in affine form. Public data, done once. */
+/** Build GTABLE for the selected curve: entry (i, d) = d·16^i·G in affine form. Public data. */
 function buildGTable(): void {
-  fpCopy(BASE, FP_GX);
-  fpCopy(BASE + FE_SIZE, FP_GY);
-  fpCopy(BASE + 2 * FE_SIZE, FP_ONE);
+  fpCopy(BASE, fpGx());
+  fpCopy(BASE + FE_SIZE, fpGy());
+  fpCopy(BASE + 2 * FE_SIZE, fpOne());
   for (let chunk: usize = 0; chunk < WINDOWS; chunk += 8) {
     // 8 windows × 8 multiples in Jacobian form: x, y into the table, z into ZS
     for (let w: usize = 0; w < 8; w++) {
@@ -147,12 +151,12 @@ function buildGTable(): void {
       fpMul(pt + FE_SIZE, pt + FE_SIZE, TMP);
     }
   }
-  gTableReady = true;
+  gTableCurve = <i32>activeCurve();
 }
 
 /** r (Jacobian) = [k]G for 1 ≤ k < n (limbs at k). */
 export function mulBase(r: usize, k: usize): void {
-  if (!gTableReady) buildGTable();
+  if (gTableCurve != <i32>activeCurve()) buildGTable();
   const flip = loadScalar(k);
   let accInf: u64 = ~<u64>0;                               // ACC is the point at infinity
   memory.fill(ACC, 0, JAC_SIZE);
@@ -163,7 +167,7 @@ export function mulBase(r: usize, k: usize): void {
     select(GTABLE + i * ROW, AFFINE_SIZE, mag);
     condNegateY(<u64>0 - <u64>(dg >> 8));
     jacAddAffine(SUM, ACC, ENTRY);
-    fpCopy(ENTRY + 2 * FE_SIZE, FP_ONE);                   // the entry as a Jacobian point
+    fpCopy(ENTRY + 2 * FE_SIZE, fpOne());                   // the entry as a Jacobian point
     cmov(SUM, ENTRY, accInf, JAC_SIZE);                    // ACC at infinity: take the entry
     cmov(SUM, ACC, zero, JAC_SIZE);                        // digit 0: keep ACC
     memory.copy(ACC, SUM, JAC_SIZE);
@@ -181,7 +185,7 @@ export function mulBase(r: usize, k: usize): void {
 export function mulPoint(r: usize, q: usize, k: usize): void {
   const flip = loadScalar(k);
   memory.copy(VTABLE, q, AFFINE_SIZE);
-  fpCopy(VTABLE + 2 * FE_SIZE, FP_ONE);
+  fpCopy(VTABLE + 2 * FE_SIZE, fpOne());
   for (let d: usize = 1; d < 8; d++) {
     const e = VTABLE + d * VSTRIDE;
     if (d & 1) jacDouble(e, VTABLE + (d >> 1) * VSTRIDE);  // 2, 4, 6, 8
@@ -246,9 +250,9 @@ function wnaf(k: usize): i32 {
   return len;
 }
 
-/** r (Jacobian) = [k]G for a public 1 ≤ k < n: the fixed-base table read directly. */
+/** r (Jacobian) = [k]G for a public 0 ≤ k < n (k = 0 gives infinity): the table read directly. */
 export function mulBasePublic(r: usize, k: usize): void {
-  if (!gTableReady) buildGTable();
+  if (gTableCurve != <i32>activeCurve()) buildGTable();
   const flip = loadScalar(k);
   let accInf = true;
   for (let i: usize = 0; i < WINDOWS; i++) {
@@ -259,12 +263,13 @@ export function mulBasePublic(r: usize, k: usize): void {
     if (dg >> 8) fpNeg(ENTRY + FE_SIZE, ENTRY + FE_SIZE);
     if (accInf) {
       memory.copy(ACC, ENTRY, AFFINE_SIZE);
-      fpCopy(ACC + 2 * FE_SIZE, FP_ONE);
+      fpCopy(ACC + 2 * FE_SIZE, fpOne());
       accInf = false;
     } else {
       jacAddAffine(ACC, ACC, ENTRY);                      // never ±ACC (see the file's header)
     }
   }
+  if (accInf) memory.fill(ACC, 0, JAC_SIZE);
   memory.copy(r, ACC, JAC_SIZE);
   if (flip) fpNeg(r + FE_SIZE, r + FE_SIZE);
   memory.fill(ACC, 0, JAC_SIZE);
@@ -278,7 +283,7 @@ export function mulBasePublic(r: usize, k: usize): void {
 export function mulPointPublic(r: usize, q: usize, k: usize): void {
   // odd multiples Q, 3Q, …, 15Q
   memory.copy(VTABLE, q, AFFINE_SIZE);
-  fpCopy(VTABLE + 2 * FE_SIZE, FP_ONE);
+  fpCopy(VTABLE + 2 * FE_SIZE, fpOne());
   jacDouble(SUM, VTABLE);
   for (let j: usize = 1; j < 8; j++) jacAdd(VTABLE + j * VSTRIDE, VTABLE + (j - 1) * VSTRIDE, SUM);
   let accInf = true;
@@ -336,4 +341,18 @@ function wipeScratch(): void {
   memory.fill(ENTRY, 0, VSTRIDE);
   memory.fill(NEG_Y, 0, FE_SIZE);
   memory.fill(VTABLE, 0, 8 * VSTRIDE);
+}
+
+const PART: usize = memory.data(<i32>JAC_SIZE, 16);
+
+/**
+ * r (Jacobian) = [a]G + [b]Q for public scalars 0 ≤ a < n, 1 ≤ b < n and an affine point Q of
+ * order n: the signature-verification equation of SM2 ([s]G + [t]P) and of ECDSA
+ * ([u1]G + [u2]Q). Any result, infinity included, is handled (addPublic).
+ */
+export function mulAddPublic(r: usize, a: usize, q: usize, b: usize): void {
+  mulBasePublic(PART, a);
+  mulPointPublic(r, q, b);
+  addPublic(r, r, PART);
+  memory.fill(PART, 0, JAC_SIZE);
 }

@@ -1,24 +1,21 @@
-// Arithmetic modulo the order n of the SM2 base point (GB/T 32918.5-2017, sm2p256v1):
-//   n = FFFFFFFE FFFFFFFF FFFFFFFF FFFFFFFF 7203DF6B 21C6052B 53BBF409 39D54123.
+// Arithmetic modulo the order n of the selected curve's base point (curve.ts): SM2's
+//   n = FFFFFFFE FFFFFFFF FFFFFFFF FFFFFFFF 7203DF6B 21C6052B 53BBF409 39D54123 (GB/T 32918.5),
+// or P-256's
+//   n = FFFFFFFF 00000000 FFFFFFFF FFFFFFFF BCE6FAAD A7179E84 F3B9CAC2 FC632551 (SEC 2 §2.4.2).
 // Numbers are 8 little-endian u32 limbs (bn.ts). Multiplication is Montgomery's (CIOS, R = 2^256);
-// it is used only a few times per signature, so it favours small code over speed.
+// it is used only a few times per signature, so it favours small code over speed. Both orders
+// are above 2^255, which the bounds below rely on.
 // Every function runs in time independent of the values.
 import { bnAdd, bnSub, cmov, bnIsZeroMask, bnLtMask } from "./bn";
+import { PARAM_N, PARAM_N_MINUS_2, PARAM_RN2, PARAM_PRIV_LIMIT, PARAM_N0 } from "./curves";
+import { param } from "./curve";
 
-/** n, little-endian limbs. */
-export const N: usize = memory.data<u32>([
-  0x39d54123, 0x53bbf409, 0x21c6052b, 0x7203df6b, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
-]);
-/** n − 1: private keys must be below it (GB/T 32918.1 §6.1). */
-export const N_MINUS_1: usize = memory.data<u32>([
-  0x39d54122, 0x53bbf409, 0x21c6052b, 0x7203df6b, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
-]);
-/** R² mod n, R = 2^256: converts into the Montgomery domain. */
-const R2: usize = memory.data<u32>([
-  0x7c114f20, 0x901192af, 0xde6fa2fa, 0x3464504a, 0x3affe0d4, 0x620fc84c, 0xa22b3d3b, 0x1eb5e412,
-]);
-/** −n^(−1) mod 2^32. */
-const N0: u64 = 0x72350975;
+/** n of the selected curve, little-endian limbs. */
+// @ts-ignore: decorator
+@inline
+export function scalarN(): usize {
+  return param(PARAM_N);
+}
 
 const T: usize = memory.data(48, 16);  // 10-limb CIOS accumulator (+ pad)
 const D: usize = memory.data(32, 16);
@@ -26,7 +23,7 @@ const ONE: usize = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0]);
 
 /** r = a mod n for any a < 2^256 (one conditional subtraction, since 2^256 < 2n). */
 export function snReduce(r: usize, a: usize): void {
-  const borrow = bnSub(D, a, N);
+  const borrow = bnSub(D, a, scalarN());
   memory.copy(r, a, 32);
   cmov(r, D, <u64>borrow - 1, 32);
 }
@@ -34,7 +31,7 @@ export function snReduce(r: usize, a: usize): void {
 /** r = a + b mod n (a, b < n). */
 export function snAdd(r: usize, a: usize, b: usize): void {
   const carry = bnAdd(r, a, b);
-  const borrow = bnSub(D, r, N);
+  const borrow = bnSub(D, r, scalarN());
   cmov(r, D, <u64>0 - <u64>(carry | (borrow ^ 1)), 32);
 }
 
@@ -42,9 +39,10 @@ export function snAdd(r: usize, a: usize, b: usize): void {
 export function snSub(r: usize, a: usize, b: usize): void {
   const borrow = bnSub(r, a, b);
   const mask: u64 = <u64>0 - <u64>borrow;
+  const n = scalarN();
   let c: u64 = 0;
   for (let i: usize = 0; i < 32; i += 4) {
-    c += <u64>load<u32>(r + i) + (<u64>load<u32>(N + i) & mask);
+    c += <u64>load<u32>(r + i) + (<u64>load<u32>(n + i) & mask);
     store<u32>(r + i, <u32>c);
     c >>= 32;
   }
@@ -52,6 +50,7 @@ export function snSub(r: usize, a: usize, b: usize): void {
 
 /** r = a · b · R^(−1) mod n (Montgomery product; a, b < n). r may alias a or b. */
 function montMul(r: usize, a: usize, b: usize): void {
+  const n = scalarN(), n0 = <u64>load<u32>(param(PARAM_N0));
   memory.fill(T, 0, 40);
   for (let i: usize = 0; i < 32; i += 4) {
     const bi = <u64>load<u32>(b + i);
@@ -64,10 +63,10 @@ function montMul(r: usize, a: usize, b: usize): void {
     c += <u64>load<u32>(T, 32);
     store<u32>(T, <u32>c, 32);
     store<u32>(T, <u32>(c >> 32), 36);
-    const m = (<u64>load<u32>(T) * N0) & 0xffffffff;
-    c = (<u64>load<u32>(T) + m * <u64>load<u32>(N)) >> 32;
+    const m = (<u64>load<u32>(T) * n0) & 0xffffffff;
+    c = (<u64>load<u32>(T) + m * <u64>load<u32>(n)) >> 32;
     for (let j: usize = 4; j < 32; j += 4) {
-      c += <u64>load<u32>(T + j) + m * <u64>load<u32>(N + j);
+      c += <u64>load<u32>(T + j) + m * <u64>load<u32>(n + j);
       store<u32>(T + j - 4, <u32>c);
       c >>= 32;
     }
@@ -76,7 +75,7 @@ function montMul(r: usize, a: usize, b: usize): void {
     store<u32>(T, load<u32>(T, 36) + <u32>(c >> 32), 32);
   }
   // T < 2n: subtract n once if T ≥ n (the ninth limb is the carry)
-  const borrow = bnSub(D, T, N);
+  const borrow = bnSub(D, T, n);
   const ge: u64 = <u64>0 - <u64>(load<u32>(T, 32) | (borrow ^ 1));
   memory.copy(r, T, 32);
   cmov(r, D, ge, 32);
@@ -85,25 +84,21 @@ function montMul(r: usize, a: usize, b: usize): void {
 /** r = a · b mod n (a, b < n). */
 export function snMul(r: usize, a: usize, b: usize): void {
   montMul(r, a, b);
-  montMul(r, r, R2);
+  montMul(r, r, param(PARAM_RN2));
 }
 
 const W: usize = memory.data(16 * 32, 16); // a^0 … a^15 in the Montgomery domain
 const X: usize = memory.data(32, 16);
-/** n − 2, the exponent of the inversion (public). */
-const N_MINUS_2: usize = memory.data<u32>([
-  0x39d54121, 0x53bbf409, 0x21c6052b, 0x7203df6b, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe,
-]);
 
 /** r = a^(−1) mod n by Fermat (a^(n−2)), fixed 4-bit windows over the public exponent. */
 export function snInv(r: usize, a: usize): void {
-  montMul(W + 32, a, R2);                        // a·R
-  montMul(W, ONE, R2);                           // R (one)
+  montMul(W + 32, a, param(PARAM_RN2));                        // a·R
+  montMul(W, ONE, param(PARAM_RN2));                           // R (one)
   for (let i: usize = 2; i < 16; i++) montMul(W + (i << 5), W + ((i - 1) << 5), W + 32);
   memory.copy(X, W, 32);
   for (let i = 63; i >= 0; i--) {
     for (let s = 0; s < 4; s++) montMul(X, X, X);
-    const digit = (load<u32>(N_MINUS_2 + (<usize>(i >> 3) << 2)) >> ((i & 7) << 2)) & 15;
+    const digit = (load<u32>(param(PARAM_N_MINUS_2) + (<usize>(i >> 3) << 2)) >> ((i & 7) << 2)) & 15;
     montMul(X, X, W + (<usize>digit << 5));      // exponent digits are public
   }
   montMul(r, X, ONE);                            // leave the Montgomery domain
@@ -113,14 +108,17 @@ export function snInv(r: usize, a: usize): void {
   memory.fill(D, 0, 32);
 }
 
-/** All ones when 1 ≤ a ≤ n − 2 (a valid private key, GB/T 32918.1 §6.1), else 0. */
+/**
+ * All ones when a is a valid private key of the selected curve, else 0: 1 ≤ a ≤ n − 2 for SM2
+ * (GB/T 32918.1 §6.1), 1 ≤ a ≤ n − 1 for P-256 (SEC 1 §3.2.1).
+ */
 export function snIsPrivateMask(a: usize): u64 {
-  return ~bnIsZeroMask(a) & bnLtMask(a, N_MINUS_1);
+  return ~bnIsZeroMask(a) & bnLtMask(a, param(PARAM_PRIV_LIMIT));
 }
 
 /** All ones when 1 ≤ a ≤ n − 1 (a valid signature component r or s), else 0. */
 export function snIsNonZeroMask(a: usize): u64 {
-  return ~bnIsZeroMask(a) & bnLtMask(a, N);
+  return ~bnIsZeroMask(a) & bnLtMask(a, scalarN());
 }
 
 /** Zero the Montgomery scratch (it held products of secret scalars). */

@@ -1,4 +1,5 @@
-// Points of the SM2 curve y² = x³ + ax + b over F_p (GB/T 32918.5-2017, sm2p256v1), a = −3.
+// Points of the selected curve y² = x³ + ax + b over F_p (curve.ts: SM2 of GB/T 32918.5-2017 or
+// P-256 of SEC 2 §2.4.2; both have a = −3).
 // Jacobian coordinates (X, Y, Z) ↔ affine (X/Z², Y/Z³); Z = 0 is the point at infinity.
 // Layout: affine = x ‖ y (AFFINE_SIZE bytes), Jacobian = X ‖ Y ‖ Z (JAC_SIZE bytes), each a
 // field element (field.ts: Montgomery domain, tight limbs). Formulas from the Explicit-Formulas
@@ -8,7 +9,7 @@
 // The formulas do not branch on values; callers handle the exceptional cases (an input at
 // infinity, P = ±Q) where they can occur.
 import {
-  FE_SIZE, FP_B, fpAdd, fpSub, fpMul, fpSqr, fpInv, fpReduce, fpEqual, fpIsZeroMask,
+  FE_SIZE, fpB, fpAdd, fpSub, fpMul, fpSqr, fpInv, fpReduce, fpEqual, fpIsZeroMask,
   fpFromBytes, fpToBytes, fpCopy,
 } from "./field";
 
@@ -170,7 +171,7 @@ export function curveRhs(t: usize, a: usize): void {
   fpSub(t, t, a);
   fpSub(t, t, a);
   fpSub(t, t, a);
-  fpAdd(t, t, FP_B);
+  fpAdd(t, t, fpB());
 }
 
 /** True when the affine point satisfies y² = x³ − 3x + b. */
