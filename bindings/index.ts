@@ -53,6 +53,9 @@ export {
 export * from "./sm4.js";
 export * from "./sm3.js";
 export * from "./sm2.js";
+export * from "./p256.js";
+export { ecSignatureToDer, ecSignatureFromDer } from "./ec-der.js";
+export type { EcKeyPair, EcKeysApi, EcPublicKeyFormat } from "./ec-keys.js";
 export * from "./sha256.js";
 export * from "./aes.js";
 export type { BlockPadding, OutOption, BlockModeOptions, CtrOptions, GcmOpenOptions, BlockCipherKey } from "./block-cipher.js";

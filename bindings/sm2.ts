@@ -28,7 +28,25 @@
 import { TidError, check, requireBytes } from "./errors.js";
 import { Status } from "./status.js";
 import { sm3Api } from "./sm3.js";
-import type { TidWasm, RawExports } from "./wasm.js";
+import type { TidWasm } from "./wasm.js";
+import { ecSignatureFromDer, ecSignatureToDer } from "./ec-der.js";
+import {
+  EcKeys,
+  IO_D as D,
+  IO_E as E,
+  IO_ID as ID,
+  IO_MSG as MSG,
+  IO_PUB as PUB,
+  IO_SIG as SIG,
+  type EcKeyPair,
+  type EcKeysApi,
+  type EcPublicKeyFormat,
+} from "./ec-keys.js";
+
+/** DER encoding of a raw signature r ‖ s (64 bytes): SEQUENCE { r INTEGER, s INTEGER }. */
+export const sm2SignatureToDer = ecSignatureToDer;
+/** r ‖ s (64 bytes) of a strict-DER signature, or null (bindings/ec-der). */
+export const sm2SignatureFromDer = ecSignatureFromDer;
 
 export const SM2_PRIVATE_KEY_SIZE = 32;
 export const SM2_PUBLIC_KEY_SIZE = 64;
@@ -40,14 +58,8 @@ export const SM2_CIPHER_OVERHEAD = 97;
 /** The default signer ID of GM/T 0009-2012 (also what GB/T 32918.5's worked example uses). */
 export const SM2_DEFAULT_ID = "1234567812345678";
 
-export type Sm2PublicKeyFormat = "raw" | "uncompressed" | "compressed";
-
-export interface Sm2KeyPair {
-  /** 32 bytes, big-endian. */
-  privateKey: Uint8Array;
-  /** 64 bytes, x ‖ y. */
-  publicKey: Uint8Array;
-}
+export type Sm2PublicKeyFormat = EcPublicKeyFormat;
+export type Sm2KeyPair = EcKeyPair;
 
 export interface Sm2IdOptions {
   /** The signer's distinguishing ID (Uint8Array or UTF-8 string). Default "1234567812345678". */
@@ -67,13 +79,7 @@ export interface Sm2VerifyOptions extends Sm2IdOptions {
 }
 
 /** SM2 bound to one module instance. */
-export interface Sm2Api {
-  /** A new key pair from the host's entropy. */
-  generateKeyPair(): Sm2KeyPair;
-  /** The public key x ‖ y of a private key. */
-  publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
-  /** ECDH: the x-coordinate (32 bytes) of [d]Q for the peer's public key Q. */
-  ecdh(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array;
+export interface Sm2Api extends EcKeysApi {
   /** Sign (GB/T 32918.2): r ‖ s, or DER with `{ der: true }`. */
   sign(privateKey: Uint8Array, message: Uint8Array, options?: Sm2SignOptions): Uint8Array;
   /**
@@ -98,21 +104,7 @@ export interface Sm2Api {
   decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array;
   /** Longest message encrypt() takes on this instance. */
   readonly maxEncryptLength: number;
-  /** Decode and check a public key in any encoding → x ‖ y (64 bytes). */
-  decodePublicKey(publicKey: Uint8Array): Uint8Array;
-  /** Encode a public key (any encoding, checked): "raw" (x ‖ y), "uncompressed" (04 ‖ x ‖ y), "compressed" (02/03 ‖ x). */
-  encodePublicKey(publicKey: Uint8Array, format: Sm2PublicKeyFormat): Uint8Array;
 }
-
-// I/O region layout used by these bindings (tid_io_cap() = 66,560 bytes).
-const D = 0; // 32: private key, zeroed after each call
-const PUB = 32; // 64: own / peer public key x ‖ y
-const SIG = 96; // 64: r ‖ s
-const OUT = 160; // 64: result
-const E = 224; // 32: digest / Z_A
-const KEYIN = 256; // 65: a public key to decode
-const ID = 1024; // 8,191: signer ID
-const MSG = ID + 8192; // message, up to the end of the region
 
 const encoder = new TextEncoder();
 
@@ -125,144 +117,13 @@ function idBytes(id: Uint8Array | string | undefined): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DER: SM2Signature ::= SEQUENCE { r INTEGER, s INTEGER } (GB/T 35276-2017 §7.3, GM/T 0009)
 
-function derInteger(v: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < v.length - 1 && v[i] === 0) i++;
-  const body = v.subarray(i);
-  const pad = body[0]! & 0x80 ? 1 : 0;
-  const out = new Uint8Array(2 + pad + body.length);
-  out[0] = 0x02;
-  out[1] = pad + body.length;
-  out.set(body, 2 + pad);
-  return out;
-}
-
-/** DER encoding of a raw signature r ‖ s (64 bytes). */
-export function sm2SignatureToDer(raw: Uint8Array): Uint8Array {
-  requireBytes("signature", raw, { length: SM2_SIGNATURE_SIZE });
-  const r = derInteger(raw.subarray(0, 32)),
-    s = derInteger(raw.subarray(32, 64));
-  const out = new Uint8Array(2 + r.length + s.length);
-  out[0] = 0x30;
-  out[1] = r.length + s.length;
-  out.set(r, 2);
-  out.set(s, 2 + r.length);
-  return out;
-}
-
-/**
- * r ‖ s (64 bytes) of a DER signature, or null when it is not strict DER: one SEQUENCE of two
- * INTEGERs with short-form lengths, minimal and non-negative, at most 32 value bytes, nothing
- * trailing. (Range checks of r and s are the verifier's.)
- */
-export function sm2SignatureFromDer(der: Uint8Array): Uint8Array | null {
-  requireBytes("signature", der);
-  if (der.length < 8 || der[0] !== 0x30 || der[1]! >= 0x80 || der[1] !== der.length - 2) return null;
-  const raw = new Uint8Array(64);
-  let pos = 2;
-  for (let k = 0; k < 2; k++) {
-    if (pos + 2 > der.length || der[pos] !== 0x02) return null;
-    const len = der[pos + 1]!;
-    pos += 2;
-    if (len === 0 || len >= 0x80 || pos + len > der.length) return null;
-    const body = der.subarray(pos, pos + len);
-    if (body[0]! & 0x80) return null; // negative
-    if (len > 1 && body[0] === 0 && !(body[1]! & 0x80)) return null; // not minimal
-    const value = body[0] === 0 && len > 1 ? body.subarray(1) : body;
-    if (value.length > 32) return null;
-    raw.set(value, k * 32 + 32 - value.length);
-    pos += len;
-  }
-  return pos === der.length ? raw : null;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-class Sm2Runtime implements Sm2Api {
-  private readonly wasm: TidWasm;
-  private readonly x: RawExports;
-  private readonly io: number;
-  private readonly msgCap: number;
+class Sm2Runtime extends EcKeys implements Sm2Api {
   readonly maxEncryptLength: number;
 
   constructor(wasm: TidWasm) {
-    this.wasm = wasm;
-    this.x = wasm.exports;
-    if (typeof this.x.sm2_sign !== "function") throw new Error("this wasm build has no SM2 exports");
-    this.io = wasm.ioPtr;
-    this.msgCap = wasm.ioCap - MSG;
-    if (this.msgCap < 1024) throw new Error(`I/O region too small for SM2: ${wasm.ioCap} bytes`);
+    super(wasm, { prefix: "sm2", name: "SM2", privateRange: "[1, n − 2]" });
     this.maxEncryptLength = Math.floor((this.msgCap - SM2_CIPHER_OVERHEAD) / 2);
-  }
-
-  private put(bytes: Uint8Array, at: number): void {
-    this.wasm.bytes().set(bytes, this.io + at);
-  }
-
-  private take(at: number, n: number): Uint8Array {
-    return this.wasm.bytes().slice(this.io + at, this.io + at + n);
-  }
-
-  private putPrivate(d: unknown, name = "privateKey"): void {
-    this.put(requireBytes(name, d, { length: SM2_PRIVATE_KEY_SIZE }), D);
-  }
-
-  private wipePrivate(): void {
-    this.wasm.bytes().fill(0, this.io + D, this.io + D + 32);
-  }
-
-  /**
-   * Put a public key (any encoding) at io+PUB as x ‖ y. A 33/65-byte key is decoded and checked
-   * here (its status is returned); a 64-byte key is checked by the call that uses it.
-   */
-  private placePublic(pub: unknown, name: string): number {
-    const key = requireBytes(name, pub, { lengths: [64, 65, 33] });
-    if (key.length === 64) {
-      this.put(key, PUB);
-      return Status.OK;
-    }
-    this.put(key, KEYIN);
-    return this.x.sm2_point_decode!(this.io + KEYIN, key.length, this.io + PUB);
-  }
-
-  private putPublic(pub: unknown, name: string): void {
-    check(this.placePublic(pub, name), `${name} is not a point of the SM2 curve`);
-  }
-
-  generateKeyPair(): Sm2KeyPair {
-    try {
-      check(this.x.sm2_keygen!(this.io + D, this.io + OUT), "sm2_keygen");
-      return { privateKey: this.take(D, 32), publicKey: this.take(OUT, 64) };
-    } finally {
-      this.wipePrivate();
-    }
-  }
-
-  publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array {
-    this.putPrivate(privateKey);
-    try {
-      check(this.x.sm2_public_from_private!(this.io + D, this.io + OUT), "privateKey must be in [1, n − 2]");
-      return this.take(OUT, 64);
-    } finally {
-      this.wipePrivate();
-    }
-  }
-
-  ecdh(privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
-    requireBytes("privateKey", privateKey, { length: SM2_PRIVATE_KEY_SIZE });
-    this.putPublic(peerPublicKey, "peerPublicKey");
-    this.putPrivate(privateKey);
-    try {
-      const st = this.x.sm2_ecdh!(this.io + D, this.io + PUB, this.io + OUT);
-      if (st === Status.ERR_BAD_POINT) throw new TidError(st, "peerPublicKey is not a point of the SM2 curve");
-      check(st, "privateKey must be in [1, n − 2]");
-      return this.take(OUT, 32);
-    } finally {
-      this.wipePrivate();
-      this.wasm.bytes().fill(0, this.io + OUT, this.io + OUT + 32);
-    }
   }
 
   za(publicKey: Uint8Array, options: Sm2IdOptions = {}): Uint8Array {
@@ -308,10 +169,10 @@ class Sm2Runtime implements Sm2Api {
         this.wipePrivate();
       }
     }
-    if (st === Status.ERR_BAD_POINT) throw new TidError(st, "options.publicKey is not a point of the SM2 curve");
-    check(st, st === Status.ERR_BAD_SCALAR ? "privateKey must be in [1, n − 2]" : "sm2_sign");
+    if (st === Status.ERR_BAD_POINT) throw new TidError(st, this.notOnCurve("options.publicKey"));
+    check(st, st === Status.ERR_BAD_SCALAR ? this.badPrivate() : "sm2_sign");
     const raw = this.take(SIG, 64);
-    return options.der ? sm2SignatureToDer(raw) : raw;
+    return options.der ? ecSignatureToDer(raw) : raw;
   }
 
   signDigest(privateKey: Uint8Array, digest: Uint8Array, options: { der?: boolean } = {}): Uint8Array {
@@ -324,13 +185,13 @@ class Sm2Runtime implements Sm2Api {
       this.wipePrivate();
     }
     const raw = this.take(SIG, 64);
-    return options.der ? sm2SignatureToDer(raw) : raw;
+    return options.der ? ecSignatureToDer(raw) : raw;
   }
 
   /** Place r ‖ s at io+SIG; ERR_BAD_FORMAT for a malformed signature. */
   private putSignature(signature: Uint8Array, der: boolean | undefined): number {
     if (der) {
-      const raw = sm2SignatureFromDer(requireBytes("signature", signature));
+      const raw = ecSignatureFromDer(requireBytes("signature", signature));
       if (!raw) return Status.ERR_BAD_FORMAT;
       this.put(raw, SIG);
     } else {
@@ -358,7 +219,7 @@ class Sm2Runtime implements Sm2Api {
   }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: Sm2VerifyOptions = {}): boolean {
-    return verdict(this.verifyStatus(publicKey, message, signature, options));
+    return this.verdict(this.verifyStatus(publicKey, message, signature, options), "sm2_verify");
   }
 
   verifyDigest(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array, options: { der?: boolean } = {}): boolean {
@@ -367,7 +228,7 @@ class Sm2Runtime implements Sm2Api {
     const st = this.putSignature(signature, options.der);
     if (st !== Status.OK) return false;
     this.put(digest, E);
-    return verdict(this.x.sm2_verify_digest!(this.io + PUB, this.io + E, this.io + SIG));
+    return this.verdict(this.x.sm2_verify_digest!(this.io + PUB, this.io + E, this.io + SIG), "sm2_verify_digest");
   }
 
   encrypt(publicKey: Uint8Array, message: Uint8Array): Uint8Array {
@@ -376,7 +237,7 @@ class Sm2Runtime implements Sm2Api {
     this.put(message, MSG);
     const out = MSG + message.length;
     const st = this.x.sm2_encrypt!(this.io + PUB, this.io + MSG, message.length, this.io + out);
-    if (st === Status.ERR_BAD_POINT) throw new TidError(st, "publicKey is not a point of the SM2 curve");
+    if (st === Status.ERR_BAD_POINT) throw new TidError(st, this.notOnCurve("publicKey"));
     check(st, "sm2_encrypt");
     return this.take(out, SM2_CIPHER_OVERHEAD + message.length);
   }
@@ -392,49 +253,13 @@ class Sm2Runtime implements Sm2Api {
       const st = this.x.sm2_decrypt!(this.io + D, this.io + MSG, c.length, this.io + out);
       if (st === Status.ERR_BAD_POINT) throw new TidError(st, "ciphertext C1 is not 04 ‖ a point of the SM2 curve");
       if (st === Status.ERR_VERIFY_FAILED) throw new TidError(st, "ciphertext C3 does not match: wrong key or altered ciphertext");
-      check(st, "privateKey must be in [1, n − 2]");
+      check(st, this.badPrivate());
       return this.take(out, len);
     } finally {
       this.wipePrivate();
       this.wasm.bytes().fill(0, this.io + out, this.io + out + len);
     }
   }
-
-  decodePublicKey(publicKey: Uint8Array): Uint8Array {
-    const key = requireBytes("publicKey", publicKey, { lengths: [64, 65, 33] });
-    this.put(key, KEYIN);
-    check(this.x.sm2_point_decode!(this.io + KEYIN, key.length, this.io + OUT), "publicKey is not a point of the SM2 curve");
-    return this.take(OUT, 64);
-  }
-
-  encodePublicKey(publicKey: Uint8Array, format: Sm2PublicKeyFormat): Uint8Array {
-    const xy = this.decodePublicKey(publicKey);
-    switch (format) {
-      case "raw":
-        return xy;
-      case "uncompressed": {
-        const out = new Uint8Array(65);
-        out[0] = 0x04;
-        out.set(xy, 1);
-        return out;
-      }
-      case "compressed": {
-        const out = new Uint8Array(33);
-        out[0] = 0x02 | (xy[63]! & 1);
-        out.set(xy.subarray(0, 32), 1);
-        return out;
-      }
-      default:
-        throw new RangeError(`format must be "raw", "uncompressed" or "compressed", got ${String(format)}`);
-    }
-  }
-}
-
-/** verify()'s boolean: OK → true; an invalid signature → false; a bad public key → throws. */
-function verdict(st: number): boolean {
-  if (st === Status.OK) return true;
-  if (st === Status.ERR_VERIFY_FAILED || st === Status.ERR_BAD_SCALAR || st === Status.ERR_BAD_FORMAT) return false;
-  throw new TidError(st, st === Status.ERR_BAD_POINT ? "publicKey is not a point of the SM2 curve" : "sm2_verify");
 }
 
 const apis = new WeakMap<TidWasm, Sm2Api>();
