@@ -93,6 +93,17 @@ const PRIVATE_KEYS: [string, bigint][] = [
   ["d random 1", randomScalar("d1")],
   ["d random 2", randomScalar("d2")],
 ];
+/** P-256's group order (SEC 2 §2.4.2) and its private keys, edge cases as above. */
+const n256 = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const scalar256 = (label: string): bigint => (bigOf(det(label, 32)) % (n256 - 1n)) + 1n;
+const P256_KEYS: [string, bigint][] = [
+  ["d = 1", 1n],
+  ["d = n − 1", n256 - 1n],
+  ["d = 2^255 − 1", (1n << 255n) - 1n],
+  ["d = 2^255 + 1", (1n << 255n) + 1n],
+  ["d random 1", scalar256("p256 d1")],
+  ["d random 2", scalar256("p256 d2")],
+];
 /** Signature nonces: k ∈ [1, n − 1]. */
 const NONCES: [string, bigint][] = [
   ["k = 1", 1n],
@@ -936,4 +947,76 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
       call: () => x.sm2_sign!(at(D), at(PUB), at(ID), 16, at(MSG), msg.length, at(SIG)),
     };
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // P-256 (the same ec/ code as SM2, the other parameter set)
+
+  /** The P-256 public key x ‖ y of d (computed unrecorded). */
+  function publicOf256(d: bigint): Uint8Array {
+    put(D, be32(d));
+    expect(x.p256_public_from_private!(at(D), at(PUB))).toBe(OK);
+    return get(PUB, 64);
+  }
+
+  describe("P-256: the same memory-access trace for every secret scalar", () => {
+    it("p256_keygen: d drawn from the random import", () => {
+      const runs = P256_KEYS.map(([label, d]) => ({
+        label,
+        setup: () => void randomQueue.splice(0, randomQueue.length, be32(d)),
+        call: () => x.p256_keygen!(at(D), at(PUB)),
+      }));
+      const traced = traceRuns(runs);
+      expect(randomQueue).toHaveLength(0);
+      expectConstantTime(traced);
+    });
+
+    it("p256_ecdh: different private keys, one peer; one private key, different peers", () => {
+      const peer = publicOf256(scalar256("p256 peer"));
+      const runs: Run[] = P256_KEYS.map(([label, d]) => ({
+        label,
+        setup: () => {
+          put(D, be32(d));
+          put(PEER, peer);
+        },
+        call: () => x.p256_ecdh!(at(D), at(PEER), at(OUT)),
+      }));
+      expectConstantTime(traceRuns(runs), { off: D, len: 32 });
+      const d = scalar256("p256 ecdh d");
+      const peers = [["peer = G", publicOf256(1n)] as const, ...["p1", "p2"].map((l) => [l, publicOf256(scalar256(l))] as const)];
+      const runs2: Run[] = peers.map(([label, q]) => ({
+        label,
+        setup: () => {
+          put(D, be32(d));
+          put(PEER, q);
+        },
+        call: () => x.p256_ecdh!(at(D), at(PEER), at(OUT)),
+      }));
+      expectConstantTime(traceRuns(runs2), { off: D, len: 32 });
+    });
+
+    it("ecdsa_p256_sign_digest: different private keys, nonces and digests", () => {
+      const run = (label: string, d: bigint, k: bigint, e: Uint8Array): Run => ({
+        label,
+        setup: () => {
+          put(D, be32(d));
+          put(E, e);
+          randomQueue.splice(0, randomQueue.length, be32(k));
+        },
+        call: () => x.ecdsa_p256_sign_digest!(at(D), at(E), at(SIG)),
+      });
+      const e0 = det("p256 digest", 32);
+      const runs: Run[] = P256_KEYS.map(([label, d]) => run(label, d, scalar256("p256 k"), e0));
+      for (const [label, k] of [
+        ["k = 1", 1n],
+        ["k = n − 1", n256 - 1n],
+        ["k = 2^255", 1n << 255n],
+      ] as const) {
+        runs.push(run(label, P256_KEYS[4]![1], k, e0));
+      }
+      runs.push(run("digest 2", P256_KEYS[4]![1], scalar256("p256 k"), det("p256 digest 2", 32)));
+      const traced = traceRuns(runs);
+      expect(randomQueue).toHaveLength(0);
+      expectConstantTime(traced, { off: D, len: 32 });
+    });
+  });
 });
