@@ -471,6 +471,41 @@ int32_t sm2_encrypt(tid_ptr_t pub_ptr, tid_ptr_t msg_ptr, uint32_t msg_len, tid_
  */
 int32_t sm2_decrypt(tid_ptr_t d_ptr, tid_ptr_t c_ptr, uint32_t c_len, tid_ptr_t out_ptr);
 
+/* ---------------------------------------------------------------- exports of assembly/abi/p256.ts */
+
+/* Draw a key pair from the host's entropy: d (32 bytes) at d_ptr, x ‖ y (64 bytes) at pub_ptr. */
+int32_t p256_keygen(tid_ptr_t d_ptr, tid_ptr_t pub_ptr);
+
+/* x ‖ y of [d]G at pub_ptr; ERR_BAD_SCALAR when d ∉ [1, n − 1]. */
+int32_t p256_public_from_private(tid_ptr_t d_ptr, tid_ptr_t pub_ptr);
+
+/*
+ * The x-coordinate of [d]Q (32 bytes at x_ptr) for the peer's public key Q = x ‖ y (SEC 1 §3.3.1).
+ * ERR_BAD_POINT when Q is not a point of the curve; ERR_BAD_SCALAR when d ∉ [1, n − 1].
+ */
+int32_t p256_ecdh(tid_ptr_t d_ptr, tid_ptr_t peer_ptr, tid_ptr_t x_ptr);
+
+/*
+ * Decode and check a public key: src_len 64 (x ‖ y), 65 (04 ‖ x ‖ y) or 33 (02/03 ‖ x) bytes
+ * → x ‖ y (64 bytes at out_ptr). ERR_BAD_LENGTH, ERR_BAD_POINT.
+ */
+int32_t p256_point_decode(tid_ptr_t src_ptr, uint32_t src_len, tid_ptr_t out_ptr);
+
+/* ECDSA over SHA-256(msg) with d: r ‖ s (64 bytes) at sig_ptr. ERR_BAD_SCALAR, ERR_RNG_FAILED. */
+int32_t ecdsa_p256_sign(tid_ptr_t d_ptr, tid_ptr_t msg_ptr, uint32_t msg_len, tid_ptr_t sig_ptr);
+
+/*
+ * Verify r ‖ s (64 bytes) over SHA-256(msg) under pub (x ‖ y). OK or ERR_VERIFY_FAILED;
+ * ERR_BAD_SCALAR when r or s ∉ [1, n − 1]; ERR_BAD_POINT.
+ */
+int32_t ecdsa_p256_verify(tid_ptr_t pub_ptr, tid_ptr_t msg_ptr, uint32_t msg_len, tid_ptr_t sig_ptr);
+
+/* ECDSA over a 32-byte digest computed by the caller (SHA-256 streaming): r ‖ s at sig_ptr. */
+int32_t ecdsa_p256_sign_digest(tid_ptr_t d_ptr, tid_ptr_t e_ptr, tid_ptr_t sig_ptr);
+
+/* Verify r ‖ s over a 32-byte digest under pub. As ecdsa_p256_verify. */
+int32_t ecdsa_p256_verify_digest(tid_ptr_t pub_ptr, tid_ptr_t e_ptr, tid_ptr_t sig_ptr);
+
 /* ---------------------------------------------------------------- exports of assembly/abi/tid.ts */
 
 /* Initialise the chosen backend (soft: identity loaded; SE: SELECT + read TID). */
