@@ -2,12 +2,11 @@
 //   n = FFFFFFFE FFFFFFFF FFFFFFFF FFFFFFFF 7203DF6B 21C6052B 53BBF409 39D54123 (GB/T 32918.5),
 // or P-256's
 //   n = FFFFFFFF 00000000 FFFFFFFF FFFFFFFF BCE6FAAD A7179E84 F3B9CAC2 FC632551 (SEC 2 §2.4.2).
-// Numbers are 8 little-endian u32 limbs (bn.ts). Multiplication is Montgomery's (CIOS, R = 2^256);
-// it is used only a few times per signature, so it favours small code over speed. Both orders
-// are above 2^255, which the bounds below rely on.
+// Numbers are 8 little-endian u32 limbs (bn.ts). Multiplication is Montgomery's (CIOS, R = 2^256,
+// unrolled in curves.ts). Both orders are above 2^255, which the bounds below rely on.
 // Every function runs in time independent of the values.
 import { bnAdd, bnSub, cmov, bnIsZeroMask, bnLtMask } from "./bn";
-import { PARAM_N, PARAM_N_MINUS_2, PARAM_RN2, PARAM_PRIV_LIMIT, PARAM_N0 } from "./curves";
+import { PARAM_N, PARAM_N_MINUS_2, PARAM_RN2, PARAM_PRIV_LIMIT, PARAM_N0, snMontMul } from "./curves";
 import { param } from "./curve";
 
 /** n of the selected curve, little-endian limbs. */
@@ -17,7 +16,6 @@ export function scalarN(): usize {
   return param(PARAM_N);
 }
 
-const T: usize = memory.data(48, 16);  // 10-limb CIOS accumulator (+ pad)
 const D: usize = memory.data(32, 16);
 const ONE: usize = memory.data<u32>([1, 0, 0, 0, 0, 0, 0, 0]);
 
@@ -49,36 +47,10 @@ export function snSub(r: usize, a: usize, b: usize): void {
 }
 
 /** r = a · b · R^(−1) mod n (Montgomery product; a, b < n). r may alias a or b. */
+// @ts-ignore: decorator
+@inline
 function montMul(r: usize, a: usize, b: usize): void {
-  const n = scalarN(), n0 = <u64>load<u32>(param(PARAM_N0));
-  memory.fill(T, 0, 40);
-  for (let i: usize = 0; i < 32; i += 4) {
-    const bi = <u64>load<u32>(b + i);
-    let c: u64 = 0;
-    for (let j: usize = 0; j < 32; j += 4) {
-      c += <u64>load<u32>(T + j) + <u64>load<u32>(a + j) * bi;
-      store<u32>(T + j, <u32>c);
-      c >>= 32;
-    }
-    c += <u64>load<u32>(T, 32);
-    store<u32>(T, <u32>c, 32);
-    store<u32>(T, <u32>(c >> 32), 36);
-    const m = (<u64>load<u32>(T) * n0) & 0xffffffff;
-    c = (<u64>load<u32>(T) + m * <u64>load<u32>(n)) >> 32;
-    for (let j: usize = 4; j < 32; j += 4) {
-      c += <u64>load<u32>(T + j) + m * <u64>load<u32>(n + j);
-      store<u32>(T + j - 4, <u32>c);
-      c >>= 32;
-    }
-    c += <u64>load<u32>(T, 32);
-    store<u32>(T, <u32>c, 28);
-    store<u32>(T, load<u32>(T, 36) + <u32>(c >> 32), 32);
-  }
-  // T < 2n: subtract n once if T ≥ n (the ninth limb is the carry)
-  const borrow = bnSub(D, T, n);
-  const ge: u64 = <u64>0 - <u64>(load<u32>(T, 32) | (borrow ^ 1));
-  memory.copy(r, T, 32);
-  cmov(r, D, ge, 32);
+  snMontMul(r, a, b, scalarN(), <u64>load<u32>(param(PARAM_N0)));
 }
 
 /** r = a · b mod n (a, b < n). */
@@ -104,7 +76,6 @@ export function snInv(r: usize, a: usize): void {
   montMul(r, X, ONE);                            // leave the Montgomery domain
   memory.fill(W, 0, 16 * 32);
   memory.fill(X, 0, 32);
-  memory.fill(T, 0, 48);
   memory.fill(D, 0, 32);
 }
 
@@ -123,6 +94,5 @@ export function snIsNonZeroMask(a: usize): u64 {
 
 /** Zero the Montgomery scratch (it held products of secret scalars). */
 export function scalarWipeScratch(): void {
-  memory.fill(T, 0, 48);
   memory.fill(D, 0, 32);
 }
