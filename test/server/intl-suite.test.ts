@@ -3,7 +3,8 @@
 // (reference/device-half.ts, AES-128 / P-256 / SHA-256) taken through the real HTTP auth server by
 // the server SDK's authDevice, the server data validated on the reference device, and AEAD
 // messages (AES-128-GCM) and raw AES-128-ECB both ways; an authcode in the other suite than the
-// registered one is refused with 422 UNSUPPORTED_ALGORITHM and uses nothing up. On both registry
+// registered one is refused with 422 UNSUPPORTED_ALGORITHM and uses nothing up; a registration
+// naming no suite is 400, and `replace` moves a device to the other suite. On both registry
 // backends: a SQLite file and PostgreSQL (test/support/postgres.ts; skipped with a message without one).
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -175,6 +176,23 @@ for (const backend of BACKENDS) {
         expect(await outcome(auth(buildAuthcode({ tid, psk, time, suite: sent }).authcode))).toBe("422 UNSUPPORTED_ALGORITHM");
         expect(await outcome(auth(buildAuthcode({ tid, psk, time, suite: registered }).authcode))).toBe("403 INACTIVE_TID");
       }
+    });
+
+    it("the admin API: a suite that is none is 400 BAD_REQUEST naming the field, and registers nothing", async () => {
+      const tid = newTid();
+      for (const suite of ["aes", "SM", "", null, 3, ["intl"]]) {
+        const res = await fetch(`${server.url}/v1/admin/devices`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${server.adminToken}` },
+          body: JSON.stringify({ tid: toHex(tid), psk: toHex(newPsk()), suite }),
+        });
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect([res.status, body.error.code], JSON.stringify(suite)).toEqual([400, "BAD_REQUEST"]);
+        expect(body.error.message).toMatch(/^suite must be "sm" or "intl"/);
+      }
+      expect(await outcome(getDevice(admin(), tid))).toBe("404 UNKNOWN_DEVICE");
+      // absent: suite SM
+      expect(await registerDevice(admin(), { tid, psk: newPsk() })).toMatchObject({ suite: "sm" });
     });
 
     it("re-registering with replace moves a device to the other suite", async () => {
