@@ -626,7 +626,6 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: Reques
 async function addDevice(ctx: ServerContext, req: IncomingMessage, rs: RequestState): Promise<[number, unknown]> {
   const body = await readJsonBody(req, ctx.limit);
   const tid = field.hex(body, "tid", 8, 8);
-  const psk = field.hex(body, "psk", 16, 16);
   const label = field.optionalString(body, "label", 200);
   const active = field.optionalBoolean(body, "active");
   const replace = field.optionalBoolean(body, "replace");
@@ -634,6 +633,7 @@ async function addDevice(ctx: ServerContext, req: IncomingMessage, rs: RequestSt
   if (owner !== undefined && !USER_UIN.test(owner))
     throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
   const suite = suiteField(body);
+  const psk = field.hex(body, "psk", 16, 16); // last, so that no refusal above leaves a copy unwiped
   let info;
   try {
     info = await ctx.registry.addDevice(tid, psk, { label, active, replace, suite, ...(owner !== undefined ? { owner } : {}) });

@@ -1,8 +1,9 @@
 // The auth server's metrics in the Prometheus text format, through prom-client (docs/server.md
-// "Metrics"): authentications by result, accepted authentications by algorithm suite, request latency by route, requests refused by the rate
-// limits, the registry's device count and the replay caches' sizes (read at each scrape), and
-// prom-client's standard process metrics. Each server has its own prom-client registry, so
-// several servers in one process do not mix their figures.
+// "Metrics"): authentications by result, accepted authentications by algorithm suite, request
+// latency by route, requests refused by the rate limits, the registry's device count and the
+// replay caches' sizes (read at each scrape), and prom-client's standard process metrics. Each
+// server has its own prom-client registry, so several servers in one process do not mix their
+// figures.
 import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from "prom-client";
 
 /** What the size gauges read at scrape time (sync or async, as the registry implementation is). */
