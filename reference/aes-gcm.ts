@@ -15,7 +15,7 @@ export class AesGcm {
   constructor(key: Uint8Array) {
     requireBytes("key", key);
     if (key.length !== AES_GCM_KEY_SIZE) throw new RangeError(`key must be 16 bytes, got ${key.length}`);
-    this.key = key.slice();
+    this.key = new Uint8Array(key); // a copy: a Buffer's slice() would be a view, and destroy() would wipe the caller's key
   }
 
   private live(): Uint8Array {

@@ -1,7 +1,9 @@
 // The reference TID auth server (docs/protocol.md, docs/server.md): JSON over HTTP(S), bound to
 // loopback by default. POST /v1/auth takes a device authcode relayed and signed by a registered
 // user server, verifies it (docs/protocol.md "Rules") and answers with the server data and the
-// session token encrypted to the user server's RSA key. Admin endpoints register devices and user
+// session token encrypted to the user server's RSA key, both built in the device's registered
+// algorithm suite (docs/protocol.md "Algorithm suites": an authcode in another suite is
+// UNSUPPORTED_ALGORITHM). Admin endpoints register devices (with their suite) and user
 // servers; they and GET /metrics need a bearer token and a Host naming this server
 // (admin-token.ts, host-check.ts). Rate limits (limits.ts), structured logs (logging.ts) and
 // metrics (metrics.ts) wrap every request. State lives in the durable Registry (registry/:
@@ -15,8 +17,10 @@ import {
   DEFAULT_WINDOW_SECONDS,
   parseAuthcode,
   ProtocolError,
+  SUITE_NAMES,
   verifyAuthcode,
   type ProtocolErrorCode,
+  type SuiteName,
 } from "../../reference/index.js";
 import { HttpError, field, readJsonBody, sendError, sendJson } from "./http-json.js";
 import { RegistryError, type Registry } from "./registry/types.js";
@@ -576,6 +580,7 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: Reques
   let sessionToken: string | null;
   try {
     built = buildServerDataWasm({
+      suite: verified.suite,
       tid: verified.tid,
       psk: verified.psk,
       nd: verified.nd,
@@ -591,9 +596,17 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: Reques
     built?.z?.fill(0);
     verified.psk.fill(0);
   }
+  ctx.metrics.accepted(verified.suite);
   if (ctx.logging)
     logger.info(
-      { event: "auth", reqId: rs.reqId, userUin, tid: Buffer.from(verified.tid).toString("hex"), tokenIssued: sessionToken !== null },
+      {
+        event: "auth",
+        reqId: rs.reqId,
+        userUin,
+        tid: Buffer.from(verified.tid).toString("hex"),
+        suite: verified.suite,
+        tokenIssued: sessionToken !== null,
+      },
       "auth",
     );
   return [
@@ -613,17 +626,37 @@ async function authenticate(ctx: ServerContext, req: IncomingMessage, rs: Reques
 async function addDevice(ctx: ServerContext, req: IncomingMessage, rs: RequestState): Promise<[number, unknown]> {
   const body = await readJsonBody(req, ctx.limit);
   const tid = field.hex(body, "tid", 8, 8);
-  const psk = field.hex(body, "psk", 16, 16);
   const label = field.optionalString(body, "label", 200);
   const active = field.optionalBoolean(body, "active");
   const replace = field.optionalBoolean(body, "replace");
   const owner = field.optionalString(body, "owner", 64);
   if (owner !== undefined && !USER_UIN.test(owner))
     throw new HttpError(400, "BAD_REQUEST", "owner must be a user server's userUin (1..64 of [0-9A-Za-z_.-])");
-  const info = await ctx.registry.addDevice(tid, psk, { label, active, replace, ...(owner !== undefined ? { owner } : {}) });
-  psk.fill(0);
-  ctx.logger.info({ event: "device-registered", reqId: rs.reqId, tid: info.tid }, "device-registered");
+  const suite = suiteField(body);
+  const psk = field.hex(body, "psk", 16, 16); // last, so that no refusal above leaves a copy unwiped
+  let info;
+  try {
+    info = await ctx.registry.addDevice(tid, psk, { label, active, replace, suite, ...(owner !== undefined ? { owner } : {}) });
+  } finally {
+    psk.fill(0);
+  }
+  ctx.logger.info({ event: "device-registered", reqId: rs.reqId, tid: info.tid, suite: info.suite }, "device-registered");
   return [201, info];
+}
+
+/** The `suite` of a device registration: absent is "sm"; anything but a suite name is 400. */
+function suiteField(body: Record<string, unknown>): SuiteName {
+  const v = body.suite;
+  if (v === undefined) return "sm";
+  if (typeof v !== "string" || !(SUITE_NAMES as readonly string[]).includes(v)) {
+    const names = SUITE_NAMES.map((n) => JSON.stringify(n)).join(" or ");
+    throw new HttpError(
+      400,
+      "BAD_REQUEST",
+      `suite must be ${names} (docs/protocol.md "Algorithm suites"), got ${JSON.stringify(v) ?? String(v)}`,
+    );
+  }
+  return v as SuiteName;
 }
 
 /** POST /v1/admin/user-servers: register (or, with replace, re-key) a user server. */

@@ -12,6 +12,8 @@ export {
   type Registry,
   type RegistryErrorCode,
   type DeviceInfo,
+  type DeviceSecret,
+  type SuiteName,
   type UserServerInfo,
   type RegistryOptions,
   type AddDeviceOptions,

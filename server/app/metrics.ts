@@ -1,8 +1,9 @@
 // The auth server's metrics in the Prometheus text format, through prom-client (docs/server.md
-// "Metrics"): authentications by result, request latency by route, requests refused by the rate
-// limits, the registry's device count and the replay caches' sizes (read at each scrape), and
-// prom-client's standard process metrics. Each server has its own prom-client registry, so
-// several servers in one process do not mix their figures.
+// "Metrics"): authentications by result, accepted authentications by algorithm suite, request
+// latency by route, requests refused by the rate limits, the registry's device count and the
+// replay caches' sizes (read at each scrape), and prom-client's standard process metrics. Each
+// server has its own prom-client registry, so several servers in one process do not mix their
+// figures.
 import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from "prom-client";
 
 /** What the size gauges read at scrape time (sync or async, as the registry implementation is). */
@@ -16,6 +17,7 @@ export type Route = "auth" | "admin" | "health" | "metrics" | "other";
 export class ServerMetrics {
   readonly register = new PromRegistry();
   private readonly auths: Counter<"result">;
+  private readonly suites: Counter<"suite">;
   private readonly latency: Histogram<"route">;
   private readonly limited: Counter<"scope">;
 
@@ -25,6 +27,12 @@ export class ServerMetrics {
       name: "tid_auth_requests_total",
       help: "POST /v1/auth requests by result: ok, or the error code answered",
       labelNames: ["result"],
+      registers,
+    });
+    this.suites = new Counter({
+      name: "tid_auth_accepted_total",
+      help: "POST /v1/auth requests answered 200, by the device's algorithm suite: sm or intl",
+      labelNames: ["suite"],
       registers,
     });
     this.latency = new Histogram({
@@ -65,6 +73,11 @@ export class ServerMetrics {
   /** One /v1/auth answered: "ok" or its error code. */
   auth(result: string): void {
     this.auths.inc({ result });
+  }
+
+  /** One authentication accepted for a device of `suite`. */
+  accepted(suite: string): void {
+    this.suites.inc({ suite });
   }
 
   /** One request answered after `seconds`. */

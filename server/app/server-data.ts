@@ -5,7 +5,8 @@
 // on OpenSSL's generic curve code (docs/benchmarks.md "SM2": about 6× and 4.5× slower). Tags, KDF
 // and encoding stay the reference's. test/server/server-data.test.ts checks it against
 // buildServerData on the same inputs. The one deviation from the layer rule: docs/server.md
-// "Server SM2 on the wasm".
+// "Server SM2 on the wasm". A device of suite INTL (docs/protocol.md "Algorithm suites") gets its
+// answer from buildServerData's own P-256 on node:crypto: the wasm SM2 serves suite SM only.
 import { sm2Api, type Sm2Api } from "../../bindings/sm2.js";
 import { TidWasm } from "../../bindings/wasm.js";
 import { buildServerData, type BuildServerDataInput, type BuiltServerData, type ServerSm2 } from "../../reference/index.js";
@@ -24,7 +25,7 @@ const WASM_SM2: ServerSm2 = {
   ecdh: (d, peerPublic) => wasmSm2().ecdh(d, peerPublic),
 };
 
-/** buildServerData (reference/server-half.ts), SM2 on the wasm. */
+/** buildServerData (reference/server-half.ts) in `input.suite`, SM2 on the wasm in suite SM. */
 export function buildServerDataWasm(input: BuildServerDataInput): BuiltServerData {
   return buildServerData(input, WASM_SM2);
 }

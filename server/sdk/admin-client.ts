@@ -1,8 +1,11 @@
 // Client side of the auth server's admin endpoints (docs/server.md "Admin API"), for
-// provisioning tools and tests: register devices and user servers, look them up, (de)activate a
-// device. Every call carries the admin token (`tid server` keeps it in REGISTRY.admin-token).
+// provisioning tools and tests: register devices (with their algorithm suite, docs/protocol.md
+// "Algorithm suites") and user servers, look them up, (de)activate a device. Every call carries
+// the admin token (`tid server` keeps it in REGISTRY.admin-token).
 import { requestJson, type HttpClientOptions } from "./http-client.js";
 import { toHex } from "../../reference/bytes.js";
+import { requireBytes, requireSuite } from "../../reference/codec.js";
+import { PSK_SIZE, TID_SIZE, type SuiteName } from "../../reference/constants.js";
 
 export interface AdminOptions extends HttpClientOptions {
   /** the auth server's base URL */
@@ -20,6 +23,10 @@ function target(options: AdminOptions, path: string): [URL, HttpClientOptions] {
   return [u, { ...options, headers }];
 }
 
+/**
+ * Register a device (POST /v1/admin/devices); resolves with the device as the server shows it.
+ * TypeError / RangeError before anything is sent for a bad TID, PSK or suite.
+ */
 export function registerDevice(
   options: AdminOptions,
   device: {
@@ -30,8 +37,13 @@ export function registerDevice(
     replace?: boolean;
     /** the one user server allowed to authenticate the device (default: any registered one) */
     owner?: string;
+    /** the algorithm suite the device was provisioned in: "sm" (default) or "intl" */
+    suite?: SuiteName;
   },
 ): Promise<Record<string, unknown>> {
+  requireBytes("tid", device.tid, TID_SIZE);
+  requireBytes("psk", device.psk, PSK_SIZE);
+  if (device.suite !== undefined) requireSuite("suite", device.suite);
   const [u, o] = target(options, "/v1/admin/devices");
   return requestJson(
     "POST",
@@ -43,6 +55,7 @@ export function registerDevice(
       active: device.active,
       replace: device.replace,
       owner: device.owner,
+      suite: device.suite,
     },
     o,
   );

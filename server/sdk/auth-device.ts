@@ -1,17 +1,27 @@
 // The server SDK a device maker's user server uses (docs/server.md "Server SDK"), the
 // counterpart of the original authDeviceHttps(userUin, userPrivateKey, deviceData, cert):
-//   authDevice(userUin, privateKey, deviceData, {url, ca?, timeoutMs?}) → [serverData, token]
+//   authDevice(userUin, privateKey, deviceData, {url, ca?, timeoutMs?}) → [serverData, token, suite]
 // signs the request with the user server's RSA key (signing.ts), sends it to the TID auth server
 // over a keep-alive connection, and decrypts the session token (RSA-OAEP-SHA256). serverData goes
-// back to the device unchanged; the token keys the business-data helpers re-exported here:
-// sm4Encrypt / sm4Decrypt (the device's sym_crypto, raw SM4-ECB) and seal / open / AeadSession
-// (SM4-GCM messages, the device's tid_seal / tid_open).
+// back to the device unchanged; `suite` is the device's algorithm suite, read from the server
+// data's bytes 1–2 (docs/protocol.md "Algorithm suites"), which says which cipher the token keys.
+// The business-data helpers re-exported here: the device's sym_crypto — sm4Encrypt / sm4Decrypt
+// (raw SM4-ECB, suite SM), aesEncrypt / aesDecrypt (raw AES-128-ECB, suite INTL), symEncrypt /
+// symDecrypt (either, by suite) — and the device's tid_seal / tid_open messages, seal / open /
+// AeadSession (SM4-GCM or AES-128-GCM by their `suite` argument; aeadSessionFor picks it from an
+// authDevice result).
 import { randomBytes, type KeyLike, type KeyObject } from "node:crypto";
+import { AeadSession } from "../../reference/aead.js";
+import { parseServerData } from "../../reference/codec.js";
+import type { SuiteName } from "../../reference/constants.js";
 import { requestJson, TidServerError, type HttpClientOptions } from "./http-client.js";
 import { audienceOf, decryptToken, rsaPrivateKey, signRequest } from "./signing.js";
 
 export { sm4Encrypt, sm4Decrypt } from "../../reference/sm4-ecb.js";
+export { aesEncrypt, aesDecrypt } from "../../reference/aes-ecb.js";
+export { symEncrypt, symDecrypt } from "../../reference/suite.js";
 export { seal, open, AeadSession, AeadError, aeadNonce, PREFIX_UPLINK, PREFIX_DOWNLINK, AEAD_OVERHEAD } from "../../reference/aead.js";
+export type { SuiteName };
 export { keygen } from "./keygen.js";
 export { TidServerError, destroyAgents } from "./http-client.js";
 
@@ -28,8 +38,11 @@ export interface AuthDeviceOptions extends HttpClientOptions {
   audience?: string;
 }
 
-/** Result of authDevice: server data for the device, and the session token or null. */
-export type AuthDeviceResult = [serverData: Uint8Array, sessionToken: Uint8Array | null];
+/**
+ * Result of authDevice: server data for the device, the session token or null, and the device's
+ * algorithm suite ("sm": the token is an SM4 key; "intl": an AES-128 key).
+ */
+export type AuthDeviceResult = [serverData: Uint8Array, sessionToken: Uint8Array | null, suite: SuiteName];
 
 function endpoint(base: string, path: string): URL {
   const u = new URL(base);
@@ -39,8 +52,10 @@ function endpoint(base: string, path: string): URL {
 
 /**
  * Authenticate a device: send its authcode (`deviceData`, the bytes from tid_client_get_authcode)
- * to the TID auth server, signed as `userUin`. Resolves with [serverData, sessionToken]; the
- * token is null when the device asked to keep its session (authcode flags bit 0). Throws
+ * to the TID auth server, signed as `userUin`. Resolves with [serverData, sessionToken, suite];
+ * the token is null when the device asked to keep its session (authcode flags bit 0); the suite
+ * is the one the server data is in (the auth server builds it in the device's registered suite),
+ * BAD_RESPONSE when the server data does not parse. Throws
  * TidServerError with the server's code (VERIFY_FAILED, REPLAY, UNKNOWN_TID, …) on rejection.
  */
 export async function authDevice(
@@ -67,7 +82,8 @@ export async function authDevice(
     throw new TidServerError("BAD_RESPONSE", 200, "serverData missing or not hex");
   }
   const serverData = new Uint8Array(Buffer.from(body.serverData, "hex"));
-  if (body.sessionToken === null || body.sessionToken === undefined) return [serverData, null];
+  const suite = suiteOfServerData(serverData);
+  if (body.sessionToken === null || body.sessionToken === undefined) return [serverData, null, suite];
   if (typeof body.sessionToken !== "string") throw new TidServerError("BAD_RESPONSE", 200, "sessionToken is not a string");
   let token: Uint8Array;
   try {
@@ -75,8 +91,32 @@ export async function authDevice(
   } catch (e) {
     throw new TidServerError("BAD_RESPONSE", 200, "sessionToken does not decrypt with this private key", { cause: e });
   }
-  if (token.length !== 16) throw new TidServerError("BAD_RESPONSE", 200, `sessionToken is ${token.length} bytes, expected 16`);
-  return [serverData, token];
+  if (token.length !== 16) {
+    token.fill(0);
+    throw new TidServerError("BAD_RESPONSE", 200, `sessionToken is ${token.length} bytes, expected 16`);
+  }
+  return [serverData, token, suite];
+}
+
+/** The suite of the server data (bytes 1–2), or BAD_RESPONSE when it is no server data. */
+function suiteOfServerData(serverData: Uint8Array): SuiteName {
+  try {
+    return parseServerData(serverData).suite;
+  } catch (e) {
+    throw new TidServerError("BAD_RESPONSE", 200, `serverData does not parse: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * The AEAD session (seal / open, docs/server.md "Server SDK") of an authDevice result: keyed with
+ * its token, in its suite. Role "server" (default) seals downlink and opens uplink. TypeError
+ * when the result carries no token (the device kept its session: use the session's own).
+ */
+export function aeadSessionFor(result: AuthDeviceResult, role: "server" | "device" = "server"): AeadSession {
+  if (!Array.isArray(result) || result.length !== 3) throw new TypeError("result must be what authDevice resolved with");
+  const [, token, suite] = result;
+  if (token === null) throw new TypeError("result carries no session token (the device kept its session)");
+  return new AeadSession(token, role, suite);
 }
 
 /** authDevice bound to one user server identity and auth server. */

@@ -7,7 +7,8 @@
 // an in-memory map filled by this server's successful authentications). A handshake that fails
 // sends its alert, closes the TCP connection and emits 'tlsClientError' (error, socket), the
 // error's `cause` saying why (a TidServerError of the auth server, say); one that does not finish
-// within handshakeTimeout is dropped.
+// within handshakeTimeout is dropped. TID-TLS is of suite SM only (TLS_SM4_GCM_SM3): a device the
+// auth server knows in suite INTL (docs/protocol.md "Algorithm suites") is refused in mode auth.
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import type { KeyLike, KeyObject } from "node:crypto";
 import { localAlert, TidTlsError } from "../../bindings/tls/alerts.js";
@@ -17,11 +18,15 @@ import { ServerHandshake, type ServerKey } from "../../bindings/tls/server-hands
 import { TidTlsSocket } from "../../bindings/tls/socket.js";
 import { WasmTlsCipher } from "../../bindings/tls/wasm-cipher.js";
 import { toHex } from "../../reference/bytes.js";
-import { authDevice, type AuthDeviceResult } from "./auth-device.js";
+import type { SuiteName } from "../../reference/constants.js";
+import { authDevice } from "./auth-device.js";
+
+/** What mode auth needs of an authentication: authDevice's result, or its first two elements. */
+export type TlsAuthResult = [serverData: Uint8Array, sessionToken: Uint8Array | null, suite?: SuiteName];
 
 export interface TlsServerOptions {
-  /** Mode auth: the device's authcode → [serverData, token]; default authDevice with `authServer`. */
-  authenticate?: (authcode: Uint8Array) => Promise<AuthDeviceResult> | AuthDeviceResult;
+  /** Mode auth: the device's authcode → [serverData, token, suite?]; default authDevice with `authServer`. */
+  authenticate?: (authcode: Uint8Array) => Promise<TlsAuthResult> | TlsAuthResult;
   /** Mode resume: the token kept for a TID, or null; default the tokens of this server's successful authentications. */
   resume?: (tid: Uint8Array) => Promise<Uint8Array | null> | Uint8Array | null;
   /** The TID auth server and this user server's identity there, for the default `authenticate`. */
@@ -61,13 +66,17 @@ function keySource(options: TlsServerOptions): (hello: ClientHello, tid: Uint8Ar
     }
     if (authenticate === undefined)
       throw localAlert("handshake_failure", "this server takes no mode auth (no authenticate, no authServer)");
-    let result: AuthDeviceResult;
+    let result: TlsAuthResult;
     try {
       result = await authenticate(hello.authcode);
     } catch (e) {
       throw localAlert("handshake_failure", `the auth server refused the authcode${e instanceof Error ? `: ${e.message}` : ""}`, e);
     }
-    const [serverData, token] = result;
+    const [serverData, token, suite] = result;
+    if (suite !== undefined && suite !== "sm") {
+      token?.fill(0);
+      throw localAlert("handshake_failure", `TID-TLS runs in suite SM only; TID ${toHex(tid)} is of suite ${suite}`);
+    }
     if (token === null) throw localAlert("handshake_failure", "the auth server issued no session token");
     if (options.resume === undefined) tokens.set(toHex(tid), token.slice());
     try {

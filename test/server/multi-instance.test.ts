@@ -16,6 +16,7 @@ import {
   registerDevice,
   registerUserServer,
   TidServerError,
+  type AuthDeviceResult,
 } from "../../server/sdk/index.js";
 import { createMasterKeyFile } from "../../server/app/index.js";
 import { buildAuthcode, finishDevice } from "../../reference/index.js";
@@ -72,7 +73,7 @@ async function raceSameAuthcode(urls: [string, string], rounds: number): Promise
     const reason = (lost[0] as PromiseRejectedResult).reason as TidServerError;
     expect(reason).toBeInstanceOf(TidServerError);
     expect([reason.status, reason.code]).toEqual([409, "REPLAY"]);
-    const [serverData, token] = (won[0] as PromiseFulfilledResult<[Uint8Array, Uint8Array | null]>).value;
+    const [serverData, token] = (won[0] as PromiseFulfilledResult<AuthDeviceResult>).value;
     expect(finishDevice({ tid, psk, pending, serverData }).token).toEqual(token);
   }
   expect((await getDevice({ url: urls[1], adminToken: ADMIN_TOKEN }, tid)).authCount).toBe(rounds);

@@ -159,6 +159,15 @@ beforeAll(async () => {
   await raw("GET", "/metrics", undefined, bearer());
   await auth(fresh());
   await auth(buildAuthcode({ tid, psk, time: now(), flags: 1 }).authcode); // no token issued
+  // a device of suite INTL: registered, authenticated (server data in suite INTL), refused an SM authcode
+  const intlTid = new Uint8Array(8).fill(0x20);
+  await registerDevice(a, { tid: intlTid, psk, suite: "intl", owner: userUin });
+  await auth(buildAuthcode({ tid: intlTid, psk, time: now(), suite: "intl" }).authcode);
+  await settle(auth(fresh(now(), intlTid))); // UNSUPPORTED_ALGORITHM (suite)
+  await raw("POST", "/v1/admin/devices", JSON.stringify({ tid: "0a11000000000009", psk: toHex(psk), suite: "aes" }), {
+    ...JSON_TYPE,
+    ...bearer(),
+  }); // BAD_REQUEST (suite)
   // the errors of /v1/auth
   const replayed = fresh();
   await auth(replayed);

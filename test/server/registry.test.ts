@@ -2,6 +2,7 @@
 // implementations — SQLite (a temp file) and PostgreSQL (test/support/postgres.ts: a throwaway
 // cluster or $TID_TEST_POSTGRES_URL; skipped with a message without either) — then what only
 // SQLite has: WAL + synchronous=FULL, the file's contents, pre-migrations-table files, master key files.
+// Both backends also migrate a database made at schema version 2 (before the device suite column).
 import Database from "better-sqlite3";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   createMasterKeyFile,
+  MIGRATIONS,
   openRegistry,
   readMasterKeyFile,
   SCHEMA_VERSION,
@@ -18,6 +20,8 @@ import {
   type Registry,
   type RegistryOptions,
 } from "../../server/app/index.js";
+import { masterKeyCheck, sealPsk } from "../../server/app/master-key.js";
+import { MIGRATIONS_TABLE } from "../../server/app/registry/migrations.js";
 import { startTestPostgres } from "../support/postgres.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tid-registry-"));
@@ -47,8 +51,12 @@ const sqlite: Backend = {
   fresh: async () => join(dir, `r${files++}.db`),
   sql: async (db, statement) => {
     const d = new Database(db);
-    d.exec(statement);
-    d.close();
+    try {
+      d.exec(statement);
+    } finally {
+      d.close();
+      chmodSync(db, 0o600); // a registry file others may read is refused at open
+    }
   },
 };
 const postgresBackend: Backend | undefined =
@@ -60,11 +68,20 @@ const postgresBackend: Backend | undefined =
         sql: async (db, statement) => {
           const c = new pg.Client({ connectionString: db });
           await c.connect();
-          await c.query(statement);
-          await c.end();
+          try {
+            await c.query(statement);
+          } finally {
+            await c.end();
+          }
         },
       };
 if ("skip" in postgres) console.warn(`registry.test.ts: the PostgreSQL backend is skipped: ${postgres.skip}`);
+
+/** A byte string as an SQL literal of the backend's dialect. */
+function bytesLiteral(dialect: Backend["name"], b: Uint8Array): string {
+  const hex = Buffer.from(b).toString("hex");
+  return dialect === "sqlite" ? `x'${hex}'` : `'\\x${hex}'::bytea`;
+}
 
 const open = (db: string, opts: Partial<RegistryOptions> = {}): Promise<Registry> => openRegistry(db, { masterKey, ...opts });
 
@@ -101,6 +118,87 @@ for (const backend of [sqlite, postgresBackend ?? { name: "postgres" as const, f
       await expect(r.addDevice(new Uint8Array(7), psk)).rejects.toThrow(RangeError);
       await expect(r.addDevice(tid, new Uint8Array(15))).rejects.toThrow(RangeError);
       await r.close();
+    });
+
+    it("device suites: sm by default, intl recorded, replace may change it, anything else refused", async () => {
+      const r = await open(await backend.fresh(), { now: () => 2000 });
+      expect((await r.addDevice(tid, psk)).suite).toBe("sm");
+      expect(await r.getDevicePsk(tid)).toMatchObject({ active: true, suite: "sm" });
+      const intl = new Uint8Array(8).fill(0x20);
+      expect((await r.addDevice(intl, psk, { suite: "intl", label: "aes-lock" })).suite).toBe("intl");
+      expect((await r.describeDevice(intl))!.suite).toBe("intl");
+      expect(await r.getDevicePsk(intl)).toMatchObject({ active: true, suite: "intl" });
+      // a duplicate in another suite changes nothing
+      await expect(r.addDevice(tid, psk, { suite: "intl" })).rejects.toMatchObject({ code: "DEVICE_EXISTS" });
+      expect((await r.describeDevice(tid))!.suite).toBe("sm");
+      // replace is a registration in full: the suite given, or the default
+      expect((await r.addDevice(tid, psk, { replace: true, suite: "intl" })).suite).toBe("intl");
+      expect((await r.getDevicePsk(tid))!.suite).toBe("intl");
+      expect((await r.addDevice(tid, psk, { replace: true })).suite).toBe("sm");
+      // setDeviceActive keeps the suite
+      expect((await r.setDeviceActive(intl, false)).suite).toBe("intl");
+      for (const bad of ["SM", "aes", "", "intl "]) {
+        await expect(r.addDevice(new Uint8Array(8).fill(1), psk, { suite: bad as never }), bad).rejects.toThrow(RangeError);
+        await expect(r.addDevice(intl, psk, { replace: true, suite: bad as never }), bad).rejects.toThrow(/suite must be "sm" or "intl"/);
+      }
+      for (const bad of [null, 1, {}, true]) {
+        await expect(r.addDevice(new Uint8Array(8).fill(1), psk, { suite: bad as never }), String(bad)).rejects.toThrow(TypeError);
+      }
+      // nothing was written by a refused call
+      expect(await r.describeDevice(new Uint8Array(8).fill(1))).toBeUndefined();
+      expect(await r.describeDevice(intl)).toMatchObject({ suite: "intl", active: false, label: "aes-lock" });
+      expect(await r.countDevices()).toBe(2);
+      await r.close();
+    });
+
+    it("the suite column refuses what is no suite, whoever writes it", async () => {
+      const db = await backend.fresh();
+      await (await open(db)).close();
+      const insert = (suite: string) =>
+        backend.sql(
+          db,
+          `INSERT INTO devices (tid, psk_sealed, created_at, updated_at, suite) VALUES (${bytesLiteral(backend.name, tid)}, ${bytesLiteral(backend.name, new Uint8Array(45))}, 0, 0, ${suite})`,
+        );
+      await expect(insert("'aes'")).rejects.toThrow(/CHECK|check constraint/i);
+      await expect(insert("NULL")).rejects.toThrow(/NOT NULL|null value/i);
+      await insert("'intl'"); // the same row with a suite name is taken
+      const r = await open(db);
+      expect((await r.describeDevice(tid))!.suite).toBe("intl");
+      await r.close();
+    });
+
+    it("a database made at schema version 2 migrates: its devices are suite sm and still authenticate", async () => {
+      const db = await backend.fresh();
+      // what a server of schema version 2 created and wrote: its tables, its migration rows, a device
+      const v2 = MIGRATIONS.filter((m) => m.version <= 2);
+      const dialect = backend.name;
+      const bytes = (b: Uint8Array) => bytesLiteral(dialect, b);
+      await backend.sql(
+        db,
+        [
+          MIGRATIONS_TABLE[dialect] + ";",
+          ...v2.map((m) => m[dialect]),
+          ...v2.map((m) => `INSERT INTO schema_migrations (version, applied_at) VALUES (${m.version}, 0);`),
+          `INSERT INTO meta (key, value) VALUES ('master_key_check', '${masterKeyCheck(masterKey)}');`,
+          `INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at) VALUES (${bytes(tid)}, ${bytes(sealPsk(masterKey, tid, psk))}, ${dialect === "sqlite" ? 1 : "TRUE"}, 'old lock', 'maker-a', 10, 10);`,
+          ...(dialect === "sqlite" ? ["PRAGMA user_version = 2;"] : []),
+        ].join("\n"),
+      );
+      const r = await open(db);
+      expect(r.schemaVersion).toBe(SCHEMA_VERSION);
+      expect(SCHEMA_VERSION).toBe(3);
+      expect(await r.describeDevice(tid)).toMatchObject({ suite: "sm", label: "old lock", owner: "maker-a", createdAt: 10 });
+      const found = await r.getDevicePsk(tid, "maker-a");
+      expect(found).toMatchObject({ active: true, suite: "sm" });
+      expect(Buffer.from(found!.psk).toString("hex")).toBe(Buffer.from(psk).toString("hex"));
+      // the migrated table takes devices of either suite
+      expect((await r.addDevice(new Uint8Array(8).fill(3), psk, { suite: "intl" })).suite).toBe("intl");
+      await r.close();
+      // the migration is recorded once: a reopen has nothing to do
+      const r2 = await open(db);
+      expect(r2.schemaVersion).toBe(SCHEMA_VERSION);
+      expect((await r2.describeDevice(new Uint8Array(8).fill(3)))!.suite).toBe("intl");
+      await r2.close();
     });
 
     it("device owners: only the owner sees an owned device", async () => {
@@ -227,7 +325,11 @@ describe("SQLite registry", () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+    ]);
     db.close();
     for (const f of [path, path + "-wal"]) {
       try {
@@ -259,19 +361,25 @@ describe("SQLite registry", () => {
   it("a file from before the migrations table (user_version 1, no owner column) is migrated", async () => {
     const path = join(dir, "v1.db");
     const r = SqliteRegistry.open(path, { masterKey });
-    await r.addDevice(tid, psk, { owner: "maker-a" });
+    await r.addDevice(tid, psk, { owner: "maker-a", suite: "intl" });
     await r.close();
     const db = new Database(path);
-    db.exec("DROP TABLE schema_migrations; ALTER TABLE devices DROP COLUMN owner_uin");
+    db.exec("DROP TABLE schema_migrations; ALTER TABLE devices DROP COLUMN owner_uin; ALTER TABLE devices DROP COLUMN suite");
     db.pragma("user_version = 1");
     db.close();
     const r2 = SqliteRegistry.open(path, { masterKey });
-    expect(r2.schemaVersion).toBe(2);
+    expect(r2.schemaVersion).toBe(SCHEMA_VERSION);
     expect((await r2.describeDevice(tid))!.owner).toBeNull(); // old devices: open to every user server
+    expect((await r2.describeDevice(tid))!.suite).toBe("sm"); // … and speak suite SM
     expect(await r2.getDevicePsk(tid, "maker-b")).toBeDefined();
     await r2.close();
     const check = new Database(path, { readonly: true });
-    expect(check.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(check.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+    ]);
+    expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     check.close();
   });
 

@@ -1,12 +1,14 @@
 // The auth server's answer with its SM2 on the wasm (server/app/server-data.ts) against the
 // node:crypto reference (reference/server-half.ts buildServerData): on the same inputs — server
 // nonce and ephemeral key injected — the same server data, Qs, Z, K and token, byte for byte; with
-// fresh randomness, an answer the device half (finishDevice) accepts with the server's token.
+// fresh randomness, an answer the device half (finishDevice) accepts with the server's token. In
+// suite INTL (P-256 on node:crypto, not the wasm) the same, with the INTL device half.
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildServerDataWasm } from "../../server/app/server-data.js";
-import { buildAuthcode, buildServerData, finishDevice, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
+import { buildAuthcode, buildServerData, finishDevice, p256Keygen, sm2Keygen, verifyAuthcode } from "../../reference/index.js";
+import { toHex } from "../../reference/bytes.js";
 
 const TIME = 1_700_000_000;
 
@@ -58,6 +60,35 @@ describe("buildServerDataWasm", () => {
     expect(built.token).toBeNull();
     expect(built.Qs).toBeNull();
     expect(finishDevice({ tid, psk, pending, serverData: built.serverData }).token).toBeNull();
+  });
+
+  it("suite INTL: the reference's P-256 answer, byte for byte, that the INTL device accepts", () => {
+    for (let i = 0; i < 10; i++) {
+      const tid = new Uint8Array(randomBytes(8));
+      const psk = new Uint8Array(randomBytes(16));
+      const { authcode, pending } = buildAuthcode({ tid, psk, time: TIME, suite: "intl" });
+      const v = verifyAuthcode(authcode, { lookupPsk: () => ({ psk, suite: "intl" }), now: TIME });
+      const qs = p256Keygen().privateKey;
+      const ns = new Uint8Array(randomBytes(16));
+      const input = {
+        suite: "intl" as const,
+        tid,
+        psk,
+        nd: v.nd,
+        tagD: v.tagD,
+        Qd: v.Qd,
+        time: TIME,
+        ns,
+        ephemeralPrivate: qs,
+        issueToken: true,
+      };
+      const ours = buildServerDataWasm(input);
+      const ref = buildServerData(input);
+      expect(toHex(ours.serverData)).toBe(toHex(ref.serverData));
+      expect(toHex(ours.serverData.subarray(0, 3))).toBe("012003");
+      const fresh = buildServerDataWasm({ ...input, ns: undefined, ephemeralPrivate: undefined });
+      expect(finishDevice({ tid, psk, pending, serverData: fresh.serverData, suite: "intl" }).token).toEqual(fresh.token);
+    }
   });
 
   it("rejects bad arguments naming them", () => {

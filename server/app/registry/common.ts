@@ -1,8 +1,9 @@
 // What both registry implementations share: argument checks, the normalised PEM and fingerprint
 // of a user server's key, and the row → DeviceInfo mapping.
 import { createHash, createPublicKey } from "node:crypto";
+import { SUITE_NAMES } from "../../../reference/constants.js";
 import { rsaPublicKey } from "../../sdk/signing.js";
-import { RegistryError, type DeviceInfo } from "./types.js";
+import { RegistryError, type DeviceInfo, type SuiteName } from "./types.js";
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -17,6 +18,24 @@ export function requireTid(tid: Uint8Array): Buffer {
 
 export function requirePsk(psk: Uint8Array): void {
   if (!(psk instanceof Uint8Array) || psk.length !== 16) throw new RangeError("psk must be 16 bytes");
+}
+
+/**
+ * A device's algorithm suite (docs/protocol.md "Algorithm suites"): undefined is "sm"; TypeError
+ * for a non-string, RangeError for a name that is no suite.
+ */
+export function requireSuite(suite: unknown): SuiteName {
+  if (suite === undefined) return "sm";
+  const names = SUITE_NAMES.map((n) => JSON.stringify(n)).join(" or ");
+  if (typeof suite !== "string") throw new TypeError(`suite must be ${names}, got ${typeof suite}`);
+  if (!(SUITE_NAMES as readonly string[]).includes(suite)) throw new RangeError(`suite must be ${names}, got ${JSON.stringify(suite)}`);
+  return suite as SuiteName;
+}
+
+/** The suite a device row holds (the column's CHECK allows only suite names). */
+export function rowSuite(suite: string): SuiteName {
+  if (!(SUITE_NAMES as readonly string[]).includes(suite)) throw new Error(`the registry holds an unknown suite ${JSON.stringify(suite)}`);
+  return suite as SuiteName;
 }
 
 /** The key as SPKI PEM, or BAD_PUBLIC_KEY (not RSA, under 2048 bits, not a key). */
@@ -39,6 +58,7 @@ export interface DeviceRow {
   tid: Buffer;
   active: number | boolean;
   owner_uin: string | null;
+  suite: string;
   label: string | null;
   created_at: number | string;
   updated_at: number | string;
@@ -51,6 +71,7 @@ export function deviceInfo(row: DeviceRow): DeviceInfo {
     tid: row.tid.toString("hex"),
     active: row.active === 1 || row.active === true,
     owner: row.owner_uin,
+    suite: rowSuite(row.suite),
     label: row.label,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

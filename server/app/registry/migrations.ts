@@ -79,6 +79,14 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: `ALTER TABLE devices ADD COLUMN owner_uin TEXT;`,
     postgres: `ALTER TABLE devices ADD COLUMN owner_uin TEXT;`,
   },
+  {
+    // the algorithm suite a device was provisioned in (docs/protocol.md "Algorithm suites"): its
+    // authcodes must name it. Devices registered before speak suite SM, the only one there was.
+    version: 3,
+    what: "device suite",
+    sqlite: `ALTER TABLE devices ADD COLUMN suite TEXT NOT NULL DEFAULT 'sm' CHECK (suite IN ('sm', 'intl'));`,
+    postgres: `ALTER TABLE devices ADD COLUMN suite TEXT NOT NULL DEFAULT 'sm' CHECK (suite IN ('sm', 'intl'));`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

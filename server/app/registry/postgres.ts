@@ -10,7 +10,18 @@
 import { createRequire } from "node:module";
 import type { Pool, PoolClient } from "pg";
 import { masterKeyCheck, sealPsk, unsealPsk } from "../master-key.js";
-import { deviceInfo, fingerprint, normalisePem, nowSeconds, requirePsk, requireTid, tidHex, type DeviceRow } from "./common.js";
+import {
+  deviceInfo,
+  fingerprint,
+  normalisePem,
+  nowSeconds,
+  requirePsk,
+  requireSuite,
+  requireTid,
+  rowSuite,
+  tidHex,
+  type DeviceRow,
+} from "./common.js";
 import { GroupCommit, type Job, type Outcome } from "./group-commit.js";
 import { MIGRATIONS_TABLE, pendingMigrations } from "./migrations.js";
 import {
@@ -19,6 +30,7 @@ import {
   type Acceptance,
   type AddDeviceOptions,
   type DeviceInfo,
+  type DeviceSecret,
   type Registry,
   type RegistryOptions,
   type UserServerInfo,
@@ -147,14 +159,15 @@ export class PostgresRegistry implements Registry {
   async addDevice(tid: Uint8Array, psk: Uint8Array, opts: AddDeviceOptions = {}): Promise<DeviceInfo> {
     const t = requireTid(tid);
     requirePsk(psk);
+    const suite = requireSuite(opts.suite);
     const sealed = Buffer.from(sealPsk(this.masterKey, t, psk));
-    const values = [t, sealed, opts.active !== false, opts.label ?? null, opts.owner ?? null, this.now()];
+    const values = [t, sealed, opts.active !== false, opts.label ?? null, opts.owner ?? null, this.now(), suite];
     const insert =
-      "INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+      "INSERT INTO devices (tid, psk_sealed, active, label, owner_uin, created_at, updated_at, suite) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
     const row = await this.writes.submit(async ({ client }) => {
       const r = opts.replace
         ? await client.query<DeviceRow>(
-            `${insert} ON CONFLICT (tid) DO UPDATE SET psk_sealed = $2, active = $3, label = $4, owner_uin = $5, updated_at = $6 RETURNING *`,
+            `${insert} ON CONFLICT (tid) DO UPDATE SET psk_sealed = $2, active = $3, label = $4, owner_uin = $5, updated_at = $6, suite = $7 RETURNING *`,
             values,
           )
         : await client.query<DeviceRow>(`${insert} ON CONFLICT (tid) DO NOTHING RETURNING *`, values);
@@ -164,15 +177,16 @@ export class PostgresRegistry implements Registry {
     return deviceInfo(row);
   }
 
-  async getDevicePsk(tid: Uint8Array, forUser?: string): Promise<{ psk: Uint8Array; active: boolean } | undefined> {
-    const r = await this.pool.query<{ tid: Buffer; psk_sealed: Buffer; active: boolean; owner_uin: string | null }>(
-      "SELECT tid, psk_sealed, active, owner_uin FROM devices WHERE tid = $1",
+  async getDevicePsk(tid: Uint8Array, forUser?: string): Promise<DeviceSecret | undefined> {
+    const r = await this.pool.query<{ tid: Buffer; psk_sealed: Buffer; active: boolean; owner_uin: string | null; suite: string }>(
+      "SELECT tid, psk_sealed, active, owner_uin, suite FROM devices WHERE tid = $1",
       [requireTid(tid)],
     );
     const row = r.rows[0];
     if (!row) return undefined;
     if (forUser !== undefined && row.owner_uin !== null && row.owner_uin !== forUser) return undefined;
-    return { psk: unsealPsk(this.masterKey, row.tid, row.psk_sealed), active: row.active };
+    const suite = rowSuite(row.suite);
+    return { psk: unsealPsk(this.masterKey, row.tid, row.psk_sealed), active: row.active, suite };
   }
 
   async describeDevice(tid: Uint8Array): Promise<DeviceInfo | undefined> {

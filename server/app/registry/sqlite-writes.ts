@@ -4,7 +4,7 @@
 // changed a row, so a refused write needs no savepoint to be undone (the batch goes on).
 import type Database from "better-sqlite3";
 import { tidHex } from "./common.js";
-import { RegistryError, type Acceptance } from "./types.js";
+import { RegistryError, type Acceptance, type SuiteName } from "./types.js";
 
 export type WriteOp =
   | {
@@ -14,6 +14,7 @@ export type WriteOp =
       active: boolean;
       label: string | null;
       owner: string | null;
+      suite: SuiteName;
       replace: boolean;
     }
   | { kind: "setDeviceActive"; tid: Uint8Array; active: boolean }
@@ -34,20 +35,17 @@ export function applyWrite(stmt: Statements, op: WriteOp, now: number): unknown 
       const t = Buffer.from(op.tid);
       const exists = stmt("SELECT 1 FROM devices WHERE tid = ?").get(t);
       if (exists && !op.replace) throw new RegistryError("DEVICE_EXISTS", `device ${tidHex(t)} is already registered`);
-      const values = [Buffer.from(op.sealed), op.active ? 1 : 0, op.label, op.owner];
+      const values = [Buffer.from(op.sealed), op.active ? 1 : 0, op.label, op.owner, op.suite];
       if (exists)
-        stmt("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, owner_uin = ?, updated_at = ? WHERE tid = ?").run(
+        stmt("UPDATE devices SET psk_sealed = ?, active = ?, label = ?, owner_uin = ?, suite = ?, updated_at = ? WHERE tid = ?").run(
           ...values,
           now,
           t,
         );
       else
-        stmt("INSERT INTO devices (psk_sealed, active, label, owner_uin, created_at, updated_at, tid) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-          ...values,
-          now,
-          now,
-          t,
-        );
+        stmt(
+          "INSERT INTO devices (psk_sealed, active, label, owner_uin, suite, created_at, updated_at, tid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        ).run(...values, now, now, t);
       return undefined;
     }
     case "setDeviceActive": {

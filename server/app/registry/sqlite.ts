@@ -10,7 +10,17 @@ import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { masterKeyCheck, sealPsk, unsealPsk } from "../master-key.js";
 import { protectRegistryFiles } from "../file-mode.js";
-import { deviceInfo, fingerprint, normalisePem, nowSeconds, requirePsk, requireTid, type DeviceRow } from "./common.js";
+import {
+  deviceInfo,
+  fingerprint,
+  normalisePem,
+  nowSeconds,
+  requirePsk,
+  requireSuite,
+  requireTid,
+  rowSuite,
+  type DeviceRow,
+} from "./common.js";
 import { GroupCommit, type Outcome, type Job } from "./group-commit.js";
 import { MIGRATIONS_TABLE, pendingMigrations } from "./migrations.js";
 import { applyWrite, type WriteOp } from "./sqlite-writes.js";
@@ -20,6 +30,7 @@ import {
   type Acceptance,
   type AddDeviceOptions,
   type DeviceInfo,
+  type DeviceSecret,
   type Registry,
   type RegistryOptions,
   type UserServerInfo,
@@ -159,6 +170,7 @@ export class SqliteRegistry implements Registry {
   async addDevice(tid: Uint8Array, psk: Uint8Array, opts: AddDeviceOptions = {}): Promise<DeviceInfo> {
     const t = requireTid(tid);
     requirePsk(psk);
+    const suite = requireSuite(opts.suite);
     const sealed = sealPsk(this.masterKey, t, psk);
     await this.writer({
       kind: "addDevice",
@@ -167,17 +179,19 @@ export class SqliteRegistry implements Registry {
       active: opts.active !== false,
       label: opts.label ?? null,
       owner: opts.owner ?? null,
+      suite,
       replace: opts.replace === true,
     });
     return (await this.describeDevice(t))!;
   }
 
-  async getDevicePsk(tid: Uint8Array, forUser?: string): Promise<{ psk: Uint8Array; active: boolean } | undefined> {
-    const row = this.stmt("SELECT tid, psk_sealed, active, owner_uin FROM devices WHERE tid = ?").get(requireTid(tid)) as
-      { tid: Buffer; psk_sealed: Buffer; active: number; owner_uin: string | null } | undefined;
+  async getDevicePsk(tid: Uint8Array, forUser?: string): Promise<DeviceSecret | undefined> {
+    const row = this.stmt("SELECT tid, psk_sealed, active, owner_uin, suite FROM devices WHERE tid = ?").get(requireTid(tid)) as
+      { tid: Buffer; psk_sealed: Buffer; active: number; owner_uin: string | null; suite: string } | undefined;
     if (!row) return undefined;
     if (forUser !== undefined && row.owner_uin !== null && row.owner_uin !== forUser) return undefined;
-    return { psk: unsealPsk(this.masterKey, row.tid, row.psk_sealed), active: row.active === 1 };
+    const suite = rowSuite(row.suite);
+    return { psk: unsealPsk(this.masterKey, row.tid, row.psk_sealed), active: row.active === 1, suite };
   }
 
   async describeDevice(tid: Uint8Array): Promise<DeviceInfo | undefined> {

@@ -1,9 +1,12 @@
 // The auth server's registry as one async interface (docs/server.md "Registry"): devices (TID,
-// sealed PSK, active flag, owner), user servers (userUin → RSA public key) and the two replay
-// caches — (TID, Nd) of accepted authcodes and (userUin, nonce) of signed requests. Two
-// implementations: SQLite (sqlite.ts, embedded, the default) and PostgreSQL (postgres.ts, shared by
-// several server instances). Every write resolves only once the transaction that holds it is
-// durable (group commit, group-commit.ts).
+// sealed PSK, active flag, owner, algorithm suite of docs/protocol.md "Algorithm suites"), user
+// servers (userUin → RSA public key) and the two replay caches — (TID, Nd) of accepted authcodes
+// and (userUin, nonce) of signed requests. Two implementations: SQLite (sqlite.ts, embedded, the
+// default) and PostgreSQL (postgres.ts, shared by several server instances). Every write resolves
+// only once the transaction that holds it is durable (group commit, group-commit.ts).
+import type { SuiteName } from "../../../reference/constants.js";
+
+export type { SuiteName };
 
 export type RegistryErrorCode = "DEVICE_EXISTS" | "USER_EXISTS" | "UNKNOWN_DEVICE" | "UNKNOWN_USER" | "BAD_PUBLIC_KEY";
 
@@ -22,6 +25,8 @@ export interface DeviceInfo {
   active: boolean;
   /** the user server allowed to authenticate it, or null: any registered user server */
   owner: string | null;
+  /** the algorithm suite the device was provisioned in: its authcodes must be in it */
+  suite: SuiteName;
   label: string | null;
   createdAt: number;
   updatedAt: number;
@@ -48,9 +53,21 @@ export interface RegistryOptions {
 export interface AddDeviceOptions {
   label?: string | null;
   active?: boolean;
-  /** replace (and re-activate) a registered device instead of DEVICE_EXISTS */
+  /**
+   * replace (and re-activate) a registered device instead of DEVICE_EXISTS: a new registration
+   * in full (label, owner and suite are the ones given now, or their defaults)
+   */
   replace?: boolean;
   owner?: string | null;
+  /** the device's algorithm suite (docs/protocol.md "Algorithm suites"); default "sm" */
+  suite?: SuiteName;
+}
+
+/** What the auth server needs of a device to verify its authcode. */
+export interface DeviceSecret {
+  psk: Uint8Array;
+  active: boolean;
+  suite: SuiteName;
 }
 
 /** What acceptAuthentication did. */
@@ -73,13 +90,16 @@ export interface Registry {
   /** the schema version, read once the migrations ran at open */
   readonly schemaVersion: number;
 
-  /** Register a device. DEVICE_EXISTS unless `replace` (which also re-activates it). */
+  /**
+   * Register a device. DEVICE_EXISTS unless `replace` (which also re-activates it). TypeError or
+   * RangeError (nothing written) for a bad TID, PSK or suite.
+   */
   addDevice(tid: Uint8Array, psk: Uint8Array, opts?: AddDeviceOptions): Promise<DeviceInfo>;
   /**
-   * The device's PSK and active flag, or undefined when unknown. With `forUser`, a device owned
-   * by another user server is unknown too (its existence is not revealed).
+   * The device's PSK, active flag and suite, or undefined when unknown. With `forUser`, a device
+   * owned by another user server is unknown too (its existence is not revealed).
    */
-  getDevicePsk(tid: Uint8Array, forUser?: string): Promise<{ psk: Uint8Array; active: boolean } | undefined>;
+  getDevicePsk(tid: Uint8Array, forUser?: string): Promise<DeviceSecret | undefined>;
   describeDevice(tid: Uint8Array): Promise<DeviceInfo | undefined>;
   /** UNKNOWN_DEVICE when not registered. */
   setDeviceActive(tid: Uint8Array, active: boolean): Promise<DeviceInfo>;
