@@ -24,7 +24,7 @@
 import { TidWasm, type HostImports, type WasmBuild } from "./wasm.js";
 import { TidError, requireBytes, requireInt } from "./errors.js";
 import { Status } from "./status.js";
-import { AEAD_OVERHEAD, MAX_EXTRA, PSK_SIZE, TID_SIZE, TOKEN_SIZE } from "../reference/constants.js";
+import { AEAD_OVERHEAD, MAX_EXTRA, PSK_SIZE, SUITE_NAMES, TID_SIZE, TOKEN_SIZE, type SuiteName } from "../reference/constants.js";
 import { readKeyFile, type KeyFileSecret } from "./keyfile.js";
 import { linkTransceiver, type ApduLink, type LinkTransceiver } from "./se-backend.js";
 
@@ -32,10 +32,15 @@ export { TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AEAD_OVERHEAD };
 
 const BACKEND = { soft: 1, se: 2 } as const;
 
-/** TID and PSK of a soft identity. */
+/** TID and PSK of a soft identity, and its algorithm suite. */
 export interface SoftIdentity {
   tid: Uint8Array;
   psk: Uint8Array;
+  /**
+   * The suite the device was provisioned in (docs/protocol.md "Algorithm suites"): "sm" (SM2,
+   * SM3, SM4; the default) or "intl" (P-256, SHA-256, AES-128).
+   */
+  suite?: SuiteName;
 }
 
 interface CommonOptions {
@@ -146,6 +151,9 @@ export class TidClient {
       }
       requireBytes("identity.tid", identity.tid, { length: TID_SIZE });
       requireBytes("identity.psk", identity.psk, { length: PSK_SIZE });
+      if (identity.suite !== undefined && !SUITE_NAMES.includes(identity.suite)) {
+        throw new RangeError(`identity.suite must be "sm" or "intl", got ${JSON.stringify(identity.suite)}`);
+      }
     } else if (options.backend === "se") {
       const link = options.link as unknown;
       if (typeof link !== "object" || link === null || typeof (link as ApduLink).transceiveSync !== "function") {
@@ -211,6 +219,15 @@ export class TidClient {
     this.open_();
     this.call(this.x.tid_client_init!(), "init");
     this.initialised = true;
+  }
+
+  /**
+   * The identity's algorithm suite: "sm" or "intl" (soft backend: the identity's; SE backend:
+   * "sm", the applet's).
+   */
+  get suite(): SuiteName {
+    this.open_();
+    return this.x.tid_suite!() === 1 ? "intl" : "sm";
   }
 
   /** The device TID (8 bytes). Needs init(). */
@@ -478,8 +495,9 @@ export class TidClient {
     const mem = this.mem();
     mem.set(identity.tid, io);
     mem.set(identity.psk, io + TID_SIZE);
-    const st = this.x.tid_soft_load_identity!(io, TID_SIZE + PSK_SIZE);
-    mem.fill(0, io, io + TID_SIZE + PSK_SIZE);
+    mem[io + TID_SIZE + PSK_SIZE] = identity.suite === "intl" ? 1 : 0;
+    const st = this.x.tid_soft_load_identity!(io, TID_SIZE + PSK_SIZE + 1);
+    mem.fill(0, io, io + TID_SIZE + PSK_SIZE + 1);
     this.call(st, "load identity");
   }
 

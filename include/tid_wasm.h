@@ -529,10 +529,13 @@ int32_t tid_seal(int32_t key_index, tid_ptr_t pt_ptr, uint32_t pt_len, tid_ptr_t
 /* Open a message from the server; ERR_REPLAY for an old counter, ERR_VERIFY_FAILED for a bad tag. */
 int32_t tid_open(int32_t key_index, tid_ptr_t msg_ptr, uint32_t msg_len, tid_ptr_t aad_ptr, uint32_t aad_len, tid_ptr_t out_ptr, tid_ptr_t out_len_ptr);
 
+/* The identity's algorithm suite: 0 = SM (SM2/SM3/SM4), 1 = INTL (P-256/SHA-256/AES-128). */
+int32_t tid_suite(void);
+
 /* Choose the backend: 1 = soft, 2 = SE. Zeroes all keys and state first. */
 int32_t tid_set_backend(int32_t kind);
 
-/* Soft backend: load TID (8) ‖ PSK (16). */
+/* Soft backend: load TID (8) ‖ PSK (16) (suite SM), or TID ‖ PSK ‖ suite byte (0 SM, 1 INTL). */
 int32_t tid_soft_load_identity(tid_ptr_t ptr, uint32_t len);
 
 /* Authcode flags (bit 0 = keep the current session) and extra data (0..512 bytes). */

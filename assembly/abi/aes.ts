@@ -13,11 +13,12 @@
 // four pages (a handle is 112 bytes instead of 912).
 import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
 import { inBounds, wipe, overlaps, badAlias } from "../mem";
-import { aesExpandKey, aesEcb, aesEncrypt1 } from "../aes/aes";
+import { aesEcb, aesEncrypt1 } from "../aes/aes";
+import { aesCallKey, aesCallGcmKey, aesCallKeyWipe } from "../aes/call-key";
 import { aesCbcEncrypt, aesCbcDecrypt, aesCtr } from "../aes/modes";
 import { pkcs7Pad, pkcs7Check } from "../sm4/modes";
 import {
-  AES_GCM_CTX_SIZE, GCM_STREAM_SIZE, aesGcmInit, aesGcmSeal, aesGcmOpen, aesGcmStreamStart,
+  GCM_STREAM_SIZE, aesGcmSeal, aesGcmOpen, aesGcmStreamStart,
   aesGcmStreamAad, aesGcmStreamEncrypt, aesGcmStreamFinish, aesGcmStreamAbsorb,
   aesGcmStreamVerify, aesGcmStreamDecrypt,
 } from "../aes/gcm";
@@ -30,30 +31,26 @@ const H_SET: usize = H_STREAM + GCM_STREAM_SIZE;
 const HANDLE_SIZE: usize = (H_SET + 4 + 15) & ~15;
 const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
 
-// The expanded key of the call in progress: round-key planes, then the GHASH key (GCM calls).
-const KEY: usize = memory.data(<i32>AES_GCM_CTX_SIZE, 16);
 // Scratch for the PKCS#7 last block (and the saved chaining value).
 const LAST: usize = memory.data(32, 16);
 
-/** Expand handle ctx's key into KEY: round-key planes only. */
+/** Expand handle ctx's key into the call context: round-key planes only. */
 // @ts-ignore: decorator
 @inline
 function expand(ctx: usize): usize {
-  aesExpandKey(KEY, ctx);
-  return KEY;
+  return aesCallKey(ctx);
 }
 
-/** Expand handle ctx's key into KEY: round-key planes and the GHASH key. */
+/** Expand handle ctx's key into the call context: round-key planes and the GHASH key. */
 // @ts-ignore: decorator
 @inline
 function expandGcm(ctx: usize): usize {
-  aesGcmInit(KEY, ctx);
-  return KEY;
+  return aesCallGcmKey(ctx);
 }
 
 /** Zero the expanded key; returns `st`, so every call ends with `return done(st)`. */
 function done(st: i32): i32 {
-  wipe(KEY, AES_GCM_CTX_SIZE);
+  aesCallKeyWipe();
   return st;
 }
 

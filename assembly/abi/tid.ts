@@ -5,7 +5,7 @@
 // (capacity in, produced length out). Every call returns an i32 status (assembly/status.ts).
 import {
   clientInit, clientGetAuthcode, clientValidate, clientImportSessionKey, clientSymCrypto,
-  clientSeal, clientOpen, clientClose, setBackendKind, softLoadIdentity, setAuthcodeOptions,
+  clientSeal, clientOpen, clientClose, setBackendKind, softLoadIdentity, setAuthcodeOptions, clientSuite,
   setActiveSlotIndex, setSeReturnToken, setSeLinkKey, seLinkState, getTid, slotCount, eraseSlot, lastStatusWord,
 } from "../tid/client";
 
@@ -50,12 +50,17 @@ export function tid_open(keyIndex: i32, msgPtr: usize, msgLen: u32, aadPtr: usiz
 
 // ---- set-up ------------------------------------------------------------------------------------
 
+/** The identity's algorithm suite: 0 = SM (SM2/SM3/SM4), 1 = INTL (P-256/SHA-256/AES-128). */
+export function tid_suite(): i32 {
+  return clientSuite();
+}
+
 /** Choose the backend: 1 = soft, 2 = SE. Zeroes all keys and state first. */
 export function tid_set_backend(kind: i32): i32 {
   return setBackendKind(kind);
 }
 
-/** Soft backend: load TID (8) ‖ PSK (16). */
+/** Soft backend: load TID (8) ‖ PSK (16) (suite SM), or TID ‖ PSK ‖ suite byte (0 SM, 1 INTL). */
 export function tid_soft_load_identity(ptr: usize, len: u32): i32 {
   return softLoadIdentity(ptr, len);
 }

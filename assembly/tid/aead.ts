@@ -1,5 +1,5 @@
-// The AEAD message API (docs/protocol.md "Business data with the token"): SM4-GCM (RFC 8998) with a
-// session slot's key and a 12-byte nonce = 4-byte direction prefix ‖ 64-bit big-endian counter. The
+// The AEAD message API (docs/protocol.md "Business data with the token"): SM4-GCM (RFC 8998), or
+// AES-128-GCM (NIST SP 800-38D) for a key of suite INTL, with a session slot's key and a 12-byte nonce = 4-byte direction prefix ‖ 64-bit big-endian counter. The
 // device seals with the uplink prefix and opens with the downlink prefix (the server SDK does the
 // opposite), so a message can never be reflected back to its sender.
 //   message = counter (8, big-endian) ‖ ciphertext (len) ‖ tag (16)
@@ -9,8 +9,11 @@
 import { OK, ERR_REPLAY } from "../status";
 import { wipe } from "../mem";
 import { sm4GcmSeal, sm4GcmOpen } from "../sm4/gcm";
+import { aesGcmSeal, aesGcmOpen } from "../aes/gcm";
+import { aesCallGcmKey, aesCallKeyWipe } from "../aes/call-key";
+import { SUITE_INTL } from "./suite";
 import { storeBe32, storeBe64, loadBe64 } from "./wire";
-import { slotGcmCtx, slotNextSendCounter, slotRecvFresh, slotRecvAccept } from "./slots";
+import { slotGcmCtx, slotSuite, slotNextSendCounter, slotRecvFresh, slotRecvAccept } from "./slots";
 
 /** Nonce prefix of device → server messages. */
 export const PREFIX_UPLINK: u32 = 0x00000001;
@@ -32,7 +35,13 @@ const nonce: usize = memory.data(16, 16);
 export function aeadSeal(slot: i32, src: usize, len: u32, aad: usize, aadLen: u32, dst: usize): i32 {
   storeBe32(nonce, PREFIX_UPLINK);
   if (!slotNextSendCounter(slot, nonce + 4)) return ERR_REPLAY;
-  sm4GcmSeal(slotGcmCtx(slot), nonce, NONCE_SIZE, aad, aadLen, src, len, dst + AEAD_COUNTER_SIZE, dst + AEAD_COUNTER_SIZE + len);
+  const ct = dst + AEAD_COUNTER_SIZE, tag = dst + AEAD_COUNTER_SIZE + len;
+  if (slotSuite(slot) == SUITE_INTL) {
+    aesGcmSeal(aesCallGcmKey(slotGcmCtx(slot)), nonce, NONCE_SIZE, aad, aadLen, src, len, ct, tag);
+    aesCallKeyWipe();
+  } else {
+    sm4GcmSeal(slotGcmCtx(slot), nonce, NONCE_SIZE, aad, aadLen, src, len, ct, tag);
+  }
   memory.copy(dst, nonce + 4, AEAD_COUNTER_SIZE);
   wipe(nonce, 16);
   return OK;
@@ -49,10 +58,14 @@ export function aeadOpen(slot: i32, src: usize, len: u32, aad: usize, aadLen: u3
   const ctLen = len - AEAD_OVERHEAD;
   storeBe32(nonce, PREFIX_DOWNLINK);
   storeBe64(nonce + 4, counter);
-  const st = sm4GcmOpen(
-    slotGcmCtx(slot), nonce, NONCE_SIZE, aad, aadLen,
-    src + AEAD_COUNTER_SIZE, ctLen, src + AEAD_COUNTER_SIZE + ctLen, AEAD_TAG_SIZE, dst,
-  );
+  const ct = src + AEAD_COUNTER_SIZE, tag = src + AEAD_COUNTER_SIZE + ctLen;
+  let st: i32;
+  if (slotSuite(slot) == SUITE_INTL) {
+    st = aesGcmOpen(aesCallGcmKey(slotGcmCtx(slot)), nonce, NONCE_SIZE, aad, aadLen, ct, ctLen, tag, AEAD_TAG_SIZE, dst);
+    aesCallKeyWipe();
+  } else {
+    st = sm4GcmOpen(slotGcmCtx(slot), nonce, NONCE_SIZE, aad, aadLen, ct, ctLen, tag, AEAD_TAG_SIZE, dst);
+  }
   wipe(nonce, 16);
   if (st == OK) slotRecvAccept(slot, counter);
   return st;

@@ -9,9 +9,13 @@
 import {
   OK, ERR_BAD_PARAM, ERR_BUFFER_TOO_SHORT, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS,
   ERR_NOT_INITIALISED, ERR_NO_PENDING_REQUEST, ERR_SLOT_EMPTY, ERR_BUSY, ERR_SE_IO, ERR_TOKEN_IN_SE,
+  ERR_UNSUPPORTED_ALGORITHM,
 } from "../status";
 import { inBounds, wipe, overlaps } from "../mem";
 import { sm4EcbEncrypt, sm4EcbDecrypt } from "../sm4/sm4";
+import { aesEcb } from "../aes/aes";
+import { aesCallKey, aesCallKeyWipe } from "../aes/call-key";
+import { SUITE_SM, SUITE_INTL, suiteValid } from "./suite";
 import {
   TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AUTH_FLAG_KEEP_SESSION,
   SERVER_DATA_MIN, SERVER_DATA_MAX, authcodeSize,
@@ -21,10 +25,11 @@ import {
   BACKEND_SOFT, BACKEND_SE, backend, initialised, identity, IDENTITY_TID, hasIdentity, pending,
   PENDING_SIZE, hasPending, extraLen, activeSlot, lastSw, setBackend, setInitialised,
   setHasIdentity, setHasPending, setActiveSlot, setAuthOptions, setLastSw, erasePending,
-  resetState,
+  resetState, suite, setSuite,
 } from "./state";
 import {
   SLOT_COUNT, slotIndexValid, slotLoaded, slotInstall, slotErase, slotEraseAll, slotEcbCtx, slotKey,
+  slotSuite, slotGcmCtx,
 } from "./slots";
 import { softBuildAuthcode, softAuthcode, softWipeAuthcode, softValidate } from "./soft";
 import {
@@ -78,14 +83,20 @@ export function setBackendKind(kind: i32): i32 {
   return OK;
 }
 
-/** Soft backend: load TID (8) ‖ PSK (16) from [ptr, ptr+len). The host wipes its copy. */
+/**
+ * Soft backend: load TID (8) ‖ PSK (16), suite SM, or TID ‖ PSK ‖ suite (1 byte: 0 SM, 1 INTL),
+ * from [ptr, ptr+len). ERR_UNSUPPORTED_ALGORITHM for another suite byte. The host wipes its copy.
+ */
 export function softLoadIdentity(ptr: usize, len: u32): i32 {
   if (busy) return ERR_BUSY;
   if (backend != BACKEND_SOFT) return backend == BACKEND_SE ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
-  if (len != TID_SIZE + PSK_SIZE) return ERR_BAD_LENGTH;
+  if (len != TID_SIZE + PSK_SIZE && len != TID_SIZE + PSK_SIZE + 1) return ERR_BAD_LENGTH;
   if (!inBounds(ptr, len)) return ERR_OUT_OF_BOUNDS;
+  const s: u32 = len == TID_SIZE + PSK_SIZE ? SUITE_SM : <u32>load<u8>(ptr + TID_SIZE + PSK_SIZE);
+  if (!suiteValid(s)) return ERR_UNSUPPORTED_ALGORITHM;
   erasePending();
-  memory.copy(identity, ptr, len);
+  memory.copy(identity, ptr, TID_SIZE + PSK_SIZE);
+  setSuite(s);
   setHasIdentity(true);
   setInitialised(false);
   return OK;
@@ -155,6 +166,11 @@ export function slotToken(i: i32, out: usize): i32 {
   if (!slotLoaded(index)) return backend == BACKEND_SE && !seReturnToken ? ERR_TOKEN_IN_SE : ERR_SLOT_EMPTY;
   slotKey(index, out);
   return OK;
+}
+
+/** The identity's suite: 0 SM, 1 INTL (SM until an identity names another). */
+export function clientSuite(): i32 {
+  return <i32>suite;
 }
 
 export function slotCount(): i32 {
@@ -283,7 +299,7 @@ export function clientValidate(data: usize, dataLen: u32, tokenOut: usize, token
       r = softValidate(sdBuf, dataLen, reqBuf, tokBuf);
     } else {
       // The wasm checks the public fields itself, so both backends report the same statuses.
-      st = checkServerData(sdBuf, dataLen, identity + IDENTITY_TID);
+      st = checkServerData(sdBuf, dataLen, identity + IDENTITY_TID, suite);
       if (st == OK) {
         sentToSe = true;
         r = seValidate(sdBuf, dataLen, activeSlot, seReturnToken, issuesToken(sdBuf), tokBuf);
@@ -300,7 +316,7 @@ export function clientValidate(data: usize, dataLen: u32, tokenOut: usize, token
   }
   if (st == OK) {
     if (r == <i32>TOKEN_SIZE) {
-      slotInstall(activeSlot, tokBuf);  // SE backend: the wasm's copy, for seal/open
+      slotInstall(activeSlot, tokBuf, suite);  // SE backend: the wasm's copy, for seal/open
       memory.copy(tokenOut, tokBuf, TOKEN_SIZE);
       store<u32>(tokenLenPtr, TOKEN_SIZE);
     } else {
@@ -330,7 +346,7 @@ export function clientImportSessionKey(key: usize, keyLen: i32, index: i32): i32
   memory.copy(tokBuf, key, TOKEN_SIZE);
   let st = OK;
   if (backend == BACKEND_SE) st = seImportKey(index, tokBuf);
-  if (st == OK) slotInstall(index, tokBuf);
+  if (st == OK) slotInstall(index, tokBuf, suite);
   wipe(tokBuf, TOKEN_SIZE);
   busy = false;
   return st;
@@ -351,7 +367,10 @@ export function clientSymCrypto(src: usize, dst: usize, len: i32, index: i32, is
     return st;
   }
   if (!slotLoaded(index)) return ERR_SLOT_EMPTY;
-  if (isEnc == 1) sm4EcbEncrypt(slotEcbCtx(index), src, dst, <usize>len);
+  if (slotSuite(index) == SUITE_INTL) {
+    aesEcb(aesCallKey(slotGcmCtx(index)), src, dst, <usize>len, isEnc != 1);
+    aesCallKeyWipe();
+  } else if (isEnc == 1) sm4EcbEncrypt(slotEcbCtx(index), src, dst, <usize>len);
   else sm4EcbDecrypt(slotEcbCtx(index), src, dst, <usize>len);
   return OK;
 }

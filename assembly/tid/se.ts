@@ -13,12 +13,13 @@ import {
 import { wipe } from "../mem";
 import { hostTime } from "../host";
 import {
-  TID_SIZE, TOKEN_SIZE, MAX_EXTRA, TID_VERSION, TID_ALG_SYM, TID_ALG_KA,
+  TID_SIZE, TOKEN_SIZE, MAX_EXTRA, TID_VERSION,
   TID_NONCE_LEN_CODE, OFF_TID, OFF_FLAGS, authcodeSize, storeBe16, storeBe32, loadBe16,
 } from "./wire";
+import { suiteAlgSym, suiteAlgKa } from "./suite";
 import { seCommand, seRsp, seRspLen, seLastSw, seWipeResponse } from "./apdu";
 import { linkPinned, linkOpen, linkOpenSession, linkCommand, linkEnd } from "./se-link";
-import { identity, IDENTITY_TID, setHasIdentity, authFlags, extraLen, extraData } from "./state";
+import { identity, IDENTITY_TID, setHasIdentity, authFlags, extraLen, extraData, suite } from "./state";
 
 const CLA_ISO: u8 = 0x00;
 const CLA_PROP: u8 = 0x80;
@@ -128,8 +129,8 @@ export function seBuildAuthcode(): i32 {
   const n = seRspLen;
   if (
     n != authcodeSize(extraLen) ||
-    load<u8>(seRsp) != TID_VERSION || load<u8>(seRsp + 1) != TID_ALG_SYM ||
-    load<u8>(seRsp + 2) != TID_ALG_KA || load<u8>(seRsp + 3) != TID_NONCE_LEN_CODE ||
+    load<u8>(seRsp) != TID_VERSION || load<u8>(seRsp + 1) != suiteAlgSym(suite) ||
+    load<u8>(seRsp + 2) != suiteAlgKa(suite) || load<u8>(seRsp + 3) != TID_NONCE_LEN_CODE ||
     loadBe16(seRsp + OFF_FLAGS) != authFlags ||
     memory.compare(seRsp + OFF_TID, identity + IDENTITY_TID, TID_SIZE) != 0
   ) {

@@ -3,7 +3,7 @@
 // docs/se-profile.md gives the SE's status words, so both backends report the same):
 //   length outside 68..644            → ERR_BAD_LENGTH
 //   version ≠ 0x01                    → ERR_UNSUPPORTED_VERSION
-//   algorithm bytes ≠ 10 02           → ERR_UNSUPPORTED_ALGORITHM
+//   algorithm bytes ≠ the device suite's (10 02 SM, 20 03 INTL) → ERR_UNSUPPORTED_ALGORITHM
 //   nonce-length byte ≠ 0x10, reserved flag bits, L' > 512 → ERR_BAD_FORMAT
 //   length ≠ 36 + L' (+ 64) + 32      → ERR_BAD_FORMAT (truncated or over-long for its own fields)
 //   TID ≠ the device's                → ERR_TID_MISMATCH
@@ -13,16 +13,17 @@ import {
   ERR_TID_MISMATCH,
 } from "../status";
 import {
-  TID_VERSION, TID_ALG_SYM, TID_ALG_KA, TID_NONCE_LEN_CODE, TID_SIZE, POINT_SIZE, TAG_SIZE,
+  TID_VERSION, TID_NONCE_LEN_CODE, TID_SIZE, POINT_SIZE, TAG_SIZE,
   MAX_EXTRA, OFF_VERSION, OFF_ALG_SYM, OFF_ALG_KA, OFF_NONCE_LEN, OFF_FLAGS, OFF_TID,
   OFF_EXTRA_LEN, HEADER_SIZE, SERVER_DATA_MIN, SERVER_DATA_MAX, SERVER_FLAG_TOKEN, loadBe16,
 } from "./wire";
+import { suiteAlgSym, suiteAlgKa } from "./suite";
 
-/** Check the server data at [src, src+len) against its wire format and the device TID. */
-export function checkServerData(src: usize, len: u32, tid: usize): i32 {
+/** Check the server data at [src, src+len) against its wire format, the device TID and suite. */
+export function checkServerData(src: usize, len: u32, tid: usize, suite: u32): i32 {
   if (len < SERVER_DATA_MIN || len > SERVER_DATA_MAX) return ERR_BAD_LENGTH;
   if (load<u8>(src + OFF_VERSION) != TID_VERSION) return ERR_UNSUPPORTED_VERSION;
-  if (load<u8>(src + OFF_ALG_SYM) != TID_ALG_SYM || load<u8>(src + OFF_ALG_KA) != TID_ALG_KA) {
+  if (load<u8>(src + OFF_ALG_SYM) != suiteAlgSym(suite) || load<u8>(src + OFF_ALG_KA) != suiteAlgKa(suite)) {
     return ERR_UNSUPPORTED_ALGORITHM;
   }
   if (load<u8>(src + OFF_NONCE_LEN) != TID_NONCE_LEN_CODE) return ERR_BAD_FORMAT;

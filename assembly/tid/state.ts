@@ -1,9 +1,10 @@
-// The TID client's state (docs/protocol.md "Rules"): chosen backend, soft identity, the one pending
+// The TID client's state (docs/protocol.md "Rules"): chosen backend, soft identity and its suite, the one pending
 // request, authcode options, the slot validate installs into, the last SE status word, and the
 // test-only injection of the next nonce, time and ephemeral key. Everything is static memory;
 // `resetState` zeroes it all (close, or a change of backend).
 import { wipe } from "../mem";
 import { TID_SIZE, NONCE_SIZE, SCALAR_SIZE, TAG_SIZE, MAX_EXTRA } from "./wire";
+import { SUITE_SM } from "./suite";
 
 export const BACKEND_NONE: i32 = 0;
 export const BACKEND_SOFT: i32 = 1;
@@ -19,6 +20,8 @@ export const identity: usize = memory.data(32, 16);
 export const IDENTITY_TID: usize = 0;
 export const IDENTITY_PSK: usize = TID_SIZE;
 export let hasIdentity: bool = false;
+/** The identity's algorithm suite (suite.ts): SUITE_SM unless the soft identity names INTL. */
+export let suite: u32 = SUITE_SM;
 
 /**
  * The one pending request: qd (32) ‖ Nd (16) ‖ tag_d (32).
@@ -51,6 +54,7 @@ export const injectPriv: usize = memory.data(32, 16);
 export function setBackend(kind: i32): void { backend = kind; }
 export function setInitialised(v: bool): void { initialised = v; }
 export function setHasIdentity(v: bool): void { hasIdentity = v; }
+export function setSuite(s: u32): void { suite = s; }
 export function setHasPending(v: bool): void { hasPending = v; }
 export function setActiveSlot(i: i32): void { activeSlot = i; }
 export function setLastSw(sw: u32): void { lastSw = sw; }
@@ -86,6 +90,7 @@ export function disarmInjection(): void {
 export function resetState(): void {
   wipe(identity, 32);
   hasIdentity = false;
+  suite = SUITE_SM;
   erasePending();
   setAuthOptions(0, 0, 0);
   disarmInjection();

@@ -3,17 +3,16 @@
 // parser and both backends.
 
 export const TID_VERSION: u8 = 0x01;
-export const TID_ALG_SYM: u8 = 0x10;        // SM4-128
-export const TID_ALG_KA: u8 = 0x02;         // ephemeral SM2 ECDH
+// bytes 1–2, the algorithms: per suite, suite.ts
 export const TID_NONCE_LEN_CODE: u8 = 0x10; // nonce length byte
 
 export const TID_SIZE: u32 = 8;
 export const PSK_SIZE: u32 = 16;
 export const NONCE_SIZE: u32 = 16;
-export const POINT_SIZE: u32 = 64;          // SM2 public key X ‖ Y
+export const POINT_SIZE: u32 = 64;          // public key X ‖ Y (SM2 or P-256)
 export const SCALAR_SIZE: u32 = 32;
-export const TAG_SIZE: u32 = 32;            // HMAC-SM3
-export const TOKEN_SIZE: u32 = 16;          // session token = K[0..16), an SM4 key
+export const TAG_SIZE: u32 = 32;            // HMAC-SM3 or HMAC-SHA-256
+export const TOKEN_SIZE: u32 = 16;          // session token = K[0..16), an SM4 or AES-128 key
 export const KDF_OUT_SIZE: u32 = 32;        // K
 export const MAX_EXTRA: u32 = 512;          // L and L' are 0..512
 

@@ -29,6 +29,11 @@ export interface WorkedExample {
   sessionToken: string;
 }
 export const EXAMPLE: WorkedExample = JSON.parse(readFileSync(new URL("../vectors/tid-v1-example.json", import.meta.url), "utf8"));
+/** The worked example of suite INTL (P-256, SHA-256, AES-128), with its sym_crypto and AEAD values. */
+export const INTL_EXAMPLE: WorkedExample & { symCryptoEncryptZeroBlock: string; sealUplinkCounter0Hello: string } = JSON.parse(
+  readFileSync(new URL("../vectors/tid-v1-intl-example.json", import.meta.url), "utf8"),
+);
+export const INTL_EXAMPLE_IDENTITY: SoftIdentity = { tid: fromHex(INTL_EXAMPLE.TID), psk: fromHex(INTL_EXAMPLE.PSK), suite: "intl" };
 export const EXAMPLE_IDENTITY: SoftIdentity = { tid: fromHex(EXAMPLE.TID), psk: fromHex(EXAMPLE.PSK) };
 
 export function randomIdentity(): SoftIdentity {
@@ -49,7 +54,7 @@ export function answer(
 ): { serverData: Uint8Array; token: Uint8Array | null } {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const v = verifyAuthcode(authcode, {
-    lookupPsk: (tid) => (Buffer.compare(tid, identity.tid) === 0 ? identity.psk : null),
+    lookupPsk: (tid) => (Buffer.compare(tid, identity.tid) === 0 ? { psk: identity.psk, suite: identity.suite ?? "sm" } : null),
     now,
     ...(options.cache ? { remember: (t, n, e) => options.cache!.remember(t, n, e) } : {}),
   });
@@ -62,6 +67,7 @@ export function answer(
     Qd: v.Qd,
     time: now,
     issueToken,
+    suite: v.suite ?? "sm",
     ...(options.extra ? { extra: options.extra } : {}),
   });
   return { serverData: built.serverData, token: built.token };
