@@ -13,13 +13,15 @@ import { checkHostImports, guardedImports, type HostImports } from "./host-impor
 export type { HostImports } from "./host-imports.js";
 
 /**
- * Which build of the module: "release" (optimised; what a product embeds), "debug" (the same
- * exports, with names and a source map), "portable" (the release exports, optimised, without
- * wasm SIMD: for hosts that lack it), "test" (release plus the TEST HOOKS; tests and the
- * benchmark only, not in the package).
+ * Which build of the module: "release" (optimised, both algorithm suites; what a product
+ * embeds), "debug" (the same exports, with names and a source map), "portable" (the release
+ * exports, optimised, without wasm SIMD: for hosts that lack it), "test" (release plus the TEST
+ * HOOKS; tests and the benchmark only, not in the package), "release-sm" / "release-intl" (release
+ * with one algorithm suite: SM2/SM3/SM4, or P-256/SHA-256/AES-128 with the soft backend only;
+ * docs/abi.md "Build targets").
  */
-export type WasmBuild = "release" | "debug" | "portable" | "test";
-export const WASM_BUILDS: readonly WasmBuild[] = ["release", "debug", "portable", "test"];
+export type WasmBuild = "release" | "debug" | "portable" | "test" | "release-sm" | "release-intl";
+export const WASM_BUILDS: readonly WasmBuild[] = ["release", "debug", "portable", "test", "release-sm", "release-intl"];
 
 /** The module's linear memory (a WebAssembly.Memory). */
 export interface WasmMemory {

@@ -4,6 +4,7 @@
 // its curve first with useCurve. The selection is a public value, so the dispatch in field.ts
 // branches on it; the constants are read from the selected curve's parameter block (curves.ts).
 import { SM2_PARAMS, P256_PARAMS } from "./curves";
+import { HAS_SM, HAS_INTL } from "../suites";
 
 /** SM2, sm2p256v1 (GB/T 32918.5-2017). */
 export const CURVE_SM2: u32 = 0;
@@ -26,11 +27,14 @@ export function activeCurve(): u32 {
   return active;
 }
 
-/** True when the selected curve is P-256. */
+/**
+ * True when the selected curve is P-256. A build with one suite (suites.ts) answers at compile
+ * time, so the other curve's field code is not in it.
+ */
 // @ts-ignore: decorator
 @inline
 export function isP256(): bool {
-  return active == CURVE_P256;
+  return HAS_INTL && (!HAS_SM || active == CURVE_P256);
 }
 
 /** The address of the constant at `offset` (a PARAM_* of curves.ts) of the selected curve. */

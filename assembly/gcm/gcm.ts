@@ -17,10 +17,18 @@ import { GHASH_KEY_SIZE, ghashSetKey, ghashReset, ghashUpdate, ghashWords, ghash
 import { ctEqual } from "../ct";
 import { wipe } from "../mem";
 import { OK, ERR_VERIFY_FAILED, ERR_BAD_LENGTH, ERR_NOT_INITIALISED } from "../status";
+import { HAS_SM, HAS_INTL } from "../suites";
 
 /** The block cipher of a GCM call. */
 export const GCM_SM4: u32 = 0;
 export const GCM_AES: u32 = 1;
+
+/** c is AES (a build with one suite, suites.ts, answers at compile time). */
+// @ts-ignore: decorator
+@inline
+function isAes(c: u32): bool {
+  return HAS_INTL && (!HAS_SM || c == GCM_AES);
+}
 
 /** Bytes of a GCM context of each cipher: key context, then GHASH key. */
 export const SM4_GCM_CTX_SIZE: usize = SM4_KEY_CTX_SIZE + GHASH_KEY_SIZE;
@@ -30,18 +38,18 @@ export const AES_GCM_CTX_SIZE: usize = AES_RK_SIZE + GHASH_KEY_SIZE;
 // @ts-ignore: decorator
 @inline
 function hkOf(c: u32, gctx: usize): usize {
-  return gctx + (c == GCM_AES ? AES_RK_SIZE : SM4_KEY_CTX_SIZE);
+  return gctx + (isAes(c) ? AES_RK_SIZE : SM4_KEY_CTX_SIZE);
 }
 
 /** E(K, src) → dst, one block. */
 function block(c: u32, gctx: usize, src: usize, dst: usize): void {
-  if (c == GCM_AES) aesEncrypt1(gctx, src, dst);
+  if (isAes(c)) aesEncrypt1(gctx, src, dst);
   else sm4Crypt1(gctx, src, dst);
 }
 
 /** CTR with the 32-bit counter of GCM. */
 function ctrBlocks(c: u32, gctx: usize, cb: usize, src: usize, dst: usize, len: usize, wide: bool): void {
-  if (c == GCM_AES) aesCtr(gctx, cb, src, dst, len, wide);
+  if (isAes(c)) aesCtr(gctx, cb, src, dst, len, wide);
   else sm4Ctr(gctx, cb, src, dst, len, wide);
 }
 
@@ -57,7 +65,7 @@ const TAG: usize = SCRATCH + 48;
 
 /** Key the GCM context `gctx` of cipher c with the 16 raw key bytes at `key`. */
 export function gcmInit(c: u32, gctx: usize, key: usize): void {
-  if (c == GCM_AES) aesExpandKey(gctx, key);
+  if (isAes(c)) aesExpandKey(gctx, key);
   else sm4SetKey(gctx, key);
   if (ASC_FEATURE_SIMD) v128.store(TAG, i64x2.splat(0));
   else wipe(TAG, 16);

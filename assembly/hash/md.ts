@@ -9,10 +9,18 @@
 import { wipe } from "../mem";
 import { sm3Compress } from "../sm3/compress";
 import { sha256Compress } from "../sha256/compress";
+import { HAS_SM, HAS_INTL } from "../suites";
 
 /** The hash of a call. */
 export const HASH_SM3: u32 = 0;
 export const HASH_SHA256: u32 = 1;
+
+/** h is SHA-256 (a build with one suite, suites.ts, answers at compile time). */
+// @ts-ignore: decorator
+@inline
+function isSha256(h: u32): bool {
+  return HAS_INTL && (!HAS_SM || h == HASH_SHA256);
+}
 
 export const HASH_DIGEST_SIZE: usize = 32;
 export const HASH_BLOCK_SIZE: usize = 64;
@@ -31,13 +39,13 @@ export const HASH_CTX_SIZE: usize = 112;
 // @ts-ignore: decorator
 @inline
 function compress(h: u32, ctx: usize, src: usize, n: usize): void {
-  if (h == HASH_SHA256) sha256Compress(ctx, src, n);
+  if (isSha256(h)) sha256Compress(ctx, src, n);
   else sm3Compress(ctx, src, n);
 }
 
 /** Start hash h in the HASH_CTX_SIZE bytes at `ctx` (initial values: GB/T 32905 §4.1, FIPS 180-4 §5.3.3). */
 export function hashInit(h: u32, ctx: usize): void {
-  if (h == HASH_SHA256) {
+  if (isSha256(h)) {
     store<u32>(ctx, 0x6a09e667, 0); store<u32>(ctx, 0xbb67ae85, 4);
     store<u32>(ctx, 0x3c6ef372, 8); store<u32>(ctx, 0xa54ff53a, 12);
     store<u32>(ctx, 0x510e527f, 16); store<u32>(ctx, 0x9b05688c, 20);

@@ -11,7 +11,7 @@ import { wipe } from "../mem";
 import { sm4GcmSeal, sm4GcmOpen } from "../sm4/gcm";
 import { aesGcmSeal, aesGcmOpen } from "../aes/gcm";
 import { aesCallGcmKey, aesCallKeyWipe } from "../aes/call-key";
-import { SUITE_INTL } from "./suite";
+import { isIntl } from "./suite";
 import { storeBe32, storeBe64, loadBe64 } from "./wire";
 import { slotGcmCtx, slotSuite, slotNextSendCounter, slotRecvFresh, slotRecvAccept } from "./slots";
 
@@ -36,7 +36,7 @@ export function aeadSeal(slot: i32, src: usize, len: u32, aad: usize, aadLen: u3
   storeBe32(nonce, PREFIX_UPLINK);
   if (!slotNextSendCounter(slot, nonce + 4)) return ERR_REPLAY;
   const ct = dst + AEAD_COUNTER_SIZE, tag = dst + AEAD_COUNTER_SIZE + len;
-  if (slotSuite(slot) == SUITE_INTL) {
+  if (isIntl(slotSuite(slot))) {
     aesGcmSeal(aesCallGcmKey(slotGcmCtx(slot)), nonce, NONCE_SIZE, aad, aadLen, src, len, ct, tag);
     aesCallKeyWipe();
   } else {
@@ -60,7 +60,7 @@ export function aeadOpen(slot: i32, src: usize, len: u32, aad: usize, aadLen: u3
   storeBe64(nonce + 4, counter);
   const ct = src + AEAD_COUNTER_SIZE, tag = src + AEAD_COUNTER_SIZE + ctLen;
   let st: i32;
-  if (slotSuite(slot) == SUITE_INTL) {
+  if (isIntl(slotSuite(slot))) {
     st = aesGcmOpen(aesCallGcmKey(slotGcmCtx(slot)), nonce, NONCE_SIZE, aad, aadLen, ct, ctLen, tag, AEAD_TAG_SIZE, dst);
     aesCallKeyWipe();
   } else {

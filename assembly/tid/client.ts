@@ -15,7 +15,8 @@ import { inBounds, wipe, overlaps } from "../mem";
 import { sm4EcbEncrypt, sm4EcbDecrypt } from "../sm4/sm4";
 import { aesEcb } from "../aes/aes";
 import { aesCallKey, aesCallKeyWipe } from "../aes/call-key";
-import { SUITE_SM, SUITE_INTL, suiteValid } from "./suite";
+import { SUITE_SM, isIntl, suiteValid } from "./suite";
+import { HAS_SM } from "../suites";
 import {
   TID_SIZE, PSK_SIZE, TOKEN_SIZE, MAX_EXTRA, AUTH_FLAG_KEEP_SESSION,
   SERVER_DATA_MIN, SERVER_DATA_MAX, authcodeSize,
@@ -52,6 +53,16 @@ let seReturnToken: bool = true;
 // A host import (random, now, transceive) must not call back into the module mid-call.
 let busy: bool = false;
 
+/**
+ * The SE backend is in use. The applet speaks suite SM and its shielded link runs on SM2 and SM4,
+ * so a build without suite SM (suites.ts) has no SE backend: this is then false at compile time.
+ */
+// @ts-ignore: decorator
+@inline
+function seBackend(): bool {
+  return HAS_SM && backend == BACKEND_SE;
+}
+
 /** True while a call is running (an import calling back in sees this and gets ERR_BUSY). */
 export function callInProgress(): bool {
   return busy;
@@ -78,6 +89,7 @@ function cell(ptr: usize): bool {
 export function setBackendKind(kind: i32): i32 {
   if (busy) return ERR_BUSY;
   if (kind != BACKEND_SOFT && kind != BACKEND_SE) return ERR_BAD_PARAM;
+  if (kind == BACKEND_SE && !HAS_SM) return ERR_UNSUPPORTED_ALGORITHM;  // the applet speaks suite SM
   closeLocal();
   setBackend(kind);
   return OK;
@@ -89,7 +101,7 @@ export function setBackendKind(kind: i32): i32 {
  */
 export function softLoadIdentity(ptr: usize, len: u32): i32 {
   if (busy) return ERR_BUSY;
-  if (backend != BACKEND_SOFT) return backend == BACKEND_SE ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
+  if (backend != BACKEND_SOFT) return seBackend() ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
   if (len != TID_SIZE + PSK_SIZE && len != TID_SIZE + PSK_SIZE + 1) return ERR_BAD_LENGTH;
   if (!inBounds(ptr, len)) return ERR_OUT_OF_BOUNDS;
   const s: u32 = len == TID_SIZE + PSK_SIZE ? SUITE_SM : <u32>load<u8>(ptr + TID_SIZE + PSK_SIZE);
@@ -134,7 +146,7 @@ export function setSeReturnToken(on: i32): i32 {
  */
 export function setSeLinkKey(ptr: usize, len: u32): i32 {
   if (busy) return ERR_BUSY;
-  if (backend != BACKEND_SE) return backend == BACKEND_SOFT ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
+  if (!seBackend()) return backend == BACKEND_SOFT ? ERR_BAD_PARAM : ERR_NOT_INITIALISED;
   if (len != 0 && len != LINK_KEY_SIZE) return ERR_BAD_LENGTH;
   if (!inBounds(ptr, len)) return ERR_OUT_OF_BOUNDS;
   return linkPin(ptr, len);
@@ -163,7 +175,7 @@ export function slotToken(i: i32, out: usize): i32 {
   if (busy) return ERR_BUSY;
   const index = i == -1 ? activeSlot : i;
   if (!slotIndexValid(index)) return ERR_BAD_KEY_INDEX;
-  if (!slotLoaded(index)) return backend == BACKEND_SE && !seReturnToken ? ERR_TOKEN_IN_SE : ERR_SLOT_EMPTY;
+  if (!slotLoaded(index)) return seBackend() && !seReturnToken ? ERR_TOKEN_IN_SE : ERR_SLOT_EMPTY;
   slotKey(index, out);
   return OK;
 }
@@ -191,9 +203,11 @@ function closeLocal(): void {
   wipe(reqBuf, PENDING_SIZE);
   wipe(tokBuf, TOKEN_SIZE);
   softWipeAuthcode();
-  seWipeResponse();
+  if (HAS_SM) {
+    seWipeResponse();
+    linkPin(0, 0);
+  }
   seReturnToken = true;
-  linkPin(0, 0);
 }
 
 /** Zero everything; with the SE backend, also erase every SE session slot (best effort). */
@@ -201,7 +215,7 @@ export function clientClose(): i32 {
   if (busy) return ERR_BUSY;
   enter();
   let st = OK;
-  if (backend == BACKEND_SE && initialised) st = seEraseSlot(SE_ERASE_ALL);
+  if (seBackend() && initialised) st = seEraseSlot(SE_ERASE_ALL);
   closeLocal();
   busy = false;
   return st;
@@ -214,7 +228,7 @@ export function eraseSlot(i: i32): i32 {
   if (!slotIndexValid(i)) return ERR_BAD_KEY_INDEX;
   enter();
   let st = OK;
-  if (backend == BACKEND_SE) st = seEraseSlot(i);
+  if (seBackend()) st = seEraseSlot(i);
   slotErase(i);
   busy = false;
   return st;
@@ -231,7 +245,7 @@ export function clientInit(): i32 {
     setInitialised(true);
     return OK;
   }
-  if (backend != BACKEND_SE) return ERR_NOT_INITIALISED;
+  if (!seBackend()) return ERR_NOT_INITIALISED;
   enter();
   erasePending();
   const st = seInit();
@@ -253,7 +267,7 @@ export function clientGetAuthcode(out: usize, bufLenPtr: usize): i32 {
   enter();
   erasePending();
   let n: i32;
-  if (backend == BACKEND_SOFT) {
+  if (!seBackend()) {
     n = softBuildAuthcode();
     if (n > 0) memory.copy(out, softAuthcode(), <usize>n);
     softWipeAuthcode();
@@ -283,7 +297,7 @@ export function clientValidate(data: usize, dataLen: u32, tokenOut: usize, token
     return ERR_NO_PENDING_REQUEST;
   }
   enter();
-  const se = backend == BACKEND_SE;
+  const se = seBackend();
   let sentToSe = false;
   let st = OK;
   let r: i32 = 0;
@@ -345,7 +359,7 @@ export function clientImportSessionKey(key: usize, keyLen: i32, index: i32): i32
   enter();
   memory.copy(tokBuf, key, TOKEN_SIZE);
   let st = OK;
-  if (backend == BACKEND_SE) st = seImportKey(index, tokBuf);
+  if (seBackend()) st = seImportKey(index, tokBuf);
   if (st == OK) slotInstall(index, tokBuf, suite);
   wipe(tokBuf, TOKEN_SIZE);
   busy = false;
@@ -360,14 +374,14 @@ export function clientSymCrypto(src: usize, dst: usize, len: i32, index: i32, is
   if (isEnc != 0 && isEnc != 1) return ERR_BAD_PARAM;
   if (!inBounds(src, <usize>len) || !inBounds(dst, <usize>len)) return ERR_OUT_OF_BOUNDS;
   if (src != dst && overlaps(src, <usize>len, dst, <usize>len)) return ERR_BAD_PARAM;
-  if (backend == BACKEND_SE) {
+  if (seBackend()) {
     enter();
     const st = seSymCrypto(src, dst, <u32>len, index, isEnc == 1);
     busy = false;
     return st;
   }
   if (!slotLoaded(index)) return ERR_SLOT_EMPTY;
-  if (slotSuite(index) == SUITE_INTL) {
+  if (isIntl(slotSuite(index))) {
     aesEcb(aesCallKey(slotGcmCtx(index)), src, dst, <usize>len, isEnc != 1);
     aesCallKeyWipe();
   } else if (isEnc == 1) sm4EcbEncrypt(slotEcbCtx(index), src, dst, <usize>len);

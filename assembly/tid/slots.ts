@@ -6,7 +6,7 @@
 import { wipe } from "../mem";
 import { sm4GcmInit, sm4GcmKeyCtx, SM4_GCM_CTX_SIZE } from "../sm4/gcm";
 import { sm4KeyFromSchedule } from "../sm4/sm4";
-import { SUITE_INTL } from "./suite";
+import { isIntl } from "./suite";
 
 /** Number of session slots (key_index 0..SLOT_COUNT-1). */
 export const SLOT_COUNT: i32 = 8;
@@ -49,7 +49,7 @@ export function slotErase(i: i32): void {
 export function slotInstall(i: i32, key: usize, suite: u32): void {
   const s = slotBase(i);
   wipe(s, SLOT_STRIDE);
-  if (suite == SUITE_INTL) memory.copy(s + S_GCM, key, 16);
+  if (isIntl(suite)) memory.copy(s + S_GCM, key, 16);
   else sm4GcmInit(s + S_GCM, key);  // the schedules only: the raw key is not kept
   store<u32>(s + S_SUITE, suite);
   store<u32>(s + S_LOADED, 1);
@@ -73,7 +73,7 @@ export function slotEcbCtx(i: i32): usize { return sm4GcmKeyCtx(slotBase(i) + S_
  * key schedule, suite INTL keeps it.
  */
 export function slotKey(i: i32, out: usize): void {
-  if (slotSuite(i) == SUITE_INTL) memory.copy(out, slotBase(i) + S_GCM, 16);
+  if (isIntl(slotSuite(i))) memory.copy(out, slotBase(i) + S_GCM, 16);
   else sm4KeyFromSchedule(slotEcbCtx(i), out);
 }
 

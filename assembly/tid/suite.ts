@@ -11,43 +11,51 @@ import { hmac } from "../hash/hmac";
 import { kdfFrom } from "../hash/kdf";
 import { sm2Keygen, sm2PublicFromPrivate, sm2Ecdh } from "../sm2/index";
 import { p256Keygen, p256PublicFromPrivate, p256Ecdh } from "../p256/index";
+import { HAS_SM, HAS_INTL } from "../suites";
 
 export const SUITE_SM: u32 = 0;
 export const SUITE_INTL: u32 = 1;
 
-/** True for a suite number the module knows. */
+/** True for a suite number this build contains (suites.ts). */
 export function suiteValid(s: u32): bool {
-  return s == SUITE_SM || s == SUITE_INTL;
+  return (HAS_SM && s == SUITE_SM) || (HAS_INTL && s == SUITE_INTL);
+}
+
+/** True when `s` (a valid suite) is INTL; a build with one suite answers at compile time. */
+// @ts-ignore: decorator
+@inline
+export function isIntl(s: u32): bool {
+  return HAS_INTL && (!HAS_SM || s == SUITE_INTL);
 }
 
 /** Byte 1 of every message: the symmetric algorithm. */
 export function suiteAlgSym(s: u32): u8 {
-  return s == SUITE_INTL ? 0x20 : 0x10;
+  return isIntl(s) ? 0x20 : 0x10;
 }
 
 /** Byte 2 of every message: the key agreement. */
 export function suiteAlgKa(s: u32): u8 {
-  return s == SUITE_INTL ? 0x03 : 0x02;
+  return isIntl(s) ? 0x03 : 0x02;
 }
 
 /** The suite's hash (HASH_SM3 or HASH_SHA256) for the hmac/kdf of assembly/hash/. */
 export function suiteHash(s: u32): u32 {
-  return s == SUITE_INTL ? HASH_SHA256 : HASH_SM3;
+  return isIntl(s) ? HASH_SHA256 : HASH_SM3;
 }
 
 /** A fresh ephemeral key pair: d (32) and x ‖ y (64). */
 export function suiteKeygen(s: u32, d: usize, pub: usize): i32 {
-  return s == SUITE_INTL ? p256Keygen(d, pub) : sm2Keygen(d, pub);
+  return isIntl(s) ? p256Keygen(d, pub) : sm2Keygen(d, pub);
 }
 
 /** x ‖ y of [d]G. */
 export function suitePublicFromPrivate(s: u32, d: usize, pub: usize): i32 {
-  return s == SUITE_INTL ? p256PublicFromPrivate(d, pub) : sm2PublicFromPrivate(d, pub);
+  return isIntl(s) ? p256PublicFromPrivate(d, pub) : sm2PublicFromPrivate(d, pub);
 }
 
 /** The x-coordinate of [d]Q, Q checked to be a point of the suite's curve. */
 export function suiteEcdh(s: u32, d: usize, peer: usize, x: usize): i32 {
-  return s == SUITE_INTL ? p256Ecdh(d, peer, x) : sm2Ecdh(d, peer, x);
+  return isIntl(s) ? p256Ecdh(d, peer, x) : sm2Ecdh(d, peer, x);
 }
 
 /** One-shot HMAC with the suite's hash (tag_d). */

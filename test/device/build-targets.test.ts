@@ -7,12 +7,14 @@
 import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
-import { TidWasm, WASM_BUILDS, wasmModule, wasmPath } from "../../bindings/wasm.js";
+import { TidWasm, WASM_BUILDS, wasmModule, wasmPath, type WasmBuild } from "../../bindings/wasm.js";
 import { TidClient } from "../../bindings/client.js";
-import { EXAMPLE, EXAMPLE_IDENTITY } from "../support/tid.js";
+import { EXAMPLE, EXAMPLE_IDENTITY, INTL_EXAMPLE, INTL_EXAMPLE_IDENTITY } from "../support/tid.js";
+import { Status } from "../../bindings/status.js";
+import { TidError } from "../../bindings/errors.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
-const exportsOf = (build: "release" | "debug" | "portable" | "test") =>
+const exportsOf = (build: WasmBuild) =>
   WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasmPath(build)))).map((e) => e.name);
 
 describe("build targets", () => {
@@ -73,13 +75,13 @@ describe("build targets", () => {
   });
 
   it("TidWasm: hasTestHooks only on the test build; the build name is checked", () => {
-    expect(WASM_BUILDS).toEqual(["release", "debug", "portable", "test"]);
+    expect(WASM_BUILDS).toEqual(["release", "debug", "portable", "test", "release-sm", "release-intl"]);
     expect(TidWasm.create().hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "debug" }).hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "portable" }).hasTestHooks).toBe(false);
     expect(TidWasm.create({ build: "test" }).hasTestHooks).toBe(true);
     expect(() => TidWasm.create({ build: "tests" as never })).toThrow(
-      /options\.build must be one of "release", "debug", "portable", "test", got "tests"/,
+      /options\.build must be one of "release", "debug", "portable", "test", "release-sm", "release-intl", got "tests"/,
     );
     expect(() => wasmPath("x" as never)).toThrow(TypeError);
     expect(() => wasmModule(1 as never)).toThrow(TypeError);
@@ -98,5 +100,57 @@ describe("build targets", () => {
     client.testHooks.inject(fromHex(EXAMPLE.Nd), EXAMPLE.deviceTime, fromHex(EXAMPLE.deviceEphemeralPrivate));
     expect(toHex(client.getAuthcode())).toBe(EXAMPLE.authcode);
     client.close();
+  });
+
+  describe("one-suite builds: release-sm and release-intl", () => {
+    const release = exportsOf("release");
+    const family = (n: string) => n.split("_")[0]!;
+    const INTL_ONLY = ["aes", "sha256", "x963", "p256", "ecdsa"];
+    const SM_ONLY = ["sm2", "sm3", "sm4"];
+
+    it("export the release ABI without the other suite's algorithms", () => {
+      const sm = exportsOf("release-sm"),
+        intl = exportsOf("release-intl");
+      expect(sm.filter((n) => !release.includes(n))).toEqual([]);
+      expect(intl.filter((n) => !release.includes(n))).toEqual([]);
+      expect(sm.filter((n) => INTL_ONLY.includes(family(n)) || n.startsWith("hmac_sha256"))).toEqual([]);
+      expect(intl.filter((n) => SM_ONLY.includes(family(n)) || n.startsWith("hmac_sm3"))).toEqual([]);
+      for (const n of release.filter((n) => n.startsWith("tid_"))) {
+        expect(sm, n).toContain(n);
+        expect(intl, n).toContain(n);
+      }
+      // the INTL build has no SE backend, so it does not import transceive
+      const imports = (b: WasmBuild) => WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmPath(b)))).map((i) => i.name);
+      expect(imports("release-sm")).toEqual(imports("release"));
+      expect(imports("release-intl")).toEqual(imports("release").filter((n) => n !== "transceive"));
+      // and each is smaller than the two-suite build
+      for (const b of ["release-sm", "release-intl"] as const) {
+        expect(readFileSync(wasmPath(b)).length).toBeLessThan(readFileSync(wasmPath("release")).length * 0.75);
+      }
+    });
+
+    it("each authenticates in its own suite (the worked examples) and refuses the other", async () => {
+      const sm = await TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, build: "release-sm" });
+      sm.init();
+      expect(sm.suite).toBe("sm");
+      await expect(TidClient.create({ backend: "soft", identity: INTL_EXAMPLE_IDENTITY, build: "release-sm" })).rejects.toThrow(TidError);
+      const intl = await TidClient.create({ backend: "soft", identity: INTL_EXAMPLE_IDENTITY, build: "release-intl" });
+      intl.init();
+      expect(intl.suite).toBe("intl");
+      expect(intl.getAuthcode().subarray(0, 3)).toEqual(fromHex("012003"));
+      try {
+        await TidClient.create({ backend: "soft", identity: EXAMPLE_IDENTITY, build: "release-intl" });
+        expect.unreachable();
+      } catch (e) {
+        expect((e as TidError).code).toBe(Status.ERR_UNSUPPORTED_ALGORITHM);
+      }
+      // the SE backend needs suite SM (the applet's)
+      const w = TidWasm.create({ build: "release-intl" });
+      expect(w.exports.tid_set_backend!(2)).toBe(Status.ERR_UNSUPPORTED_ALGORITHM);
+      expect(w.exports.tid_set_backend!(1)).toBe(Status.OK);
+      sm.close();
+      intl.close();
+      expect(INTL_EXAMPLE.authcode.slice(0, 6)).toBe("012003");
+    });
   });
 });
