@@ -167,7 +167,7 @@ for (const curve of CURVES) {
   block.push(words(p, 8).map(u32));
   block.push(words(n, 8).map(u32));
   block.push(words(n - 2n, 8).map(u32));
-  block.push(words((2n ** 512n) % n, 8).map(u32));
+  block.push(words(2n ** 512n % n, 8).map(u32));
   block.push(words(curve.privLimit(n), 8).map(u32));
   block.push([u32((2n ** 32n - inverse(n % 2n ** 32n, 2n ** 32n)) % 2n ** 32n), "0", "0", "0"]);
   emit(`/** The parameter block of ${curve.doc}; PRIV_LIMIT = ${curve.privLimitDoc}. */`);
