@@ -8,6 +8,7 @@
 import { TidError, check, requireBytes } from "./errors.js";
 import { Status } from "./status.js";
 import type { TidWasm, RawExports } from "./wasm.js";
+import { ecSignatureFromDer } from "./ec-der.js";
 
 export type EcPublicKeyFormat = "raw" | "uncompressed" | "compressed";
 
@@ -115,6 +116,18 @@ export abstract class EcKeys implements EcKeysApi {
     }
     this.put(key, IO_KEYIN);
     return this.call("point_decode")(this.io + IO_KEYIN, key.length, this.io + IO_PUB);
+  }
+
+  /** Place r ‖ s (64 bytes, or DER when `der`) at io+IO_SIG; ERR_BAD_FORMAT for a malformed signature. */
+  protected putSignature(signature: Uint8Array, der: boolean | undefined): number {
+    if (der) {
+      const raw = ecSignatureFromDer(requireBytes("signature", signature));
+      if (!raw) return Status.ERR_BAD_FORMAT;
+      this.put(raw, IO_SIG);
+    } else {
+      this.put(requireBytes("signature", signature, { length: 64 }), IO_SIG);
+    }
+    return Status.OK;
   }
 
   protected putPublic(pub: unknown, name: string): void {

@@ -28,7 +28,7 @@ import { Status } from "./status.js";
 import { sha256Api } from "./sha256.js";
 import type { TidWasm } from "./wasm.js";
 import { perInstance, requireWasm } from "./per-instance.js";
-import { ecSignatureFromDer, ecSignatureToDer } from "./ec-der.js";
+import { ecSignatureToDer } from "./ec-der.js";
 import { EcKeys, IO_D as D, IO_E as E, IO_MSG as MSG, IO_PUB as PUB, IO_SIG as SIG, type EcKeysApi } from "./ec-keys.js";
 
 export const P256_PRIVATE_KEY_SIZE = 32;
@@ -98,18 +98,6 @@ class P256Runtime extends EcKeys implements P256Api {
       this.wipePrivate();
     }
     return this.signed(st, options.der);
-  }
-
-  /** Place r ‖ s at io+SIG; ERR_BAD_FORMAT for a malformed signature. */
-  private putSignature(signature: Uint8Array, der: boolean | undefined): number {
-    if (der) {
-      const raw = ecSignatureFromDer(requireBytes("signature", signature));
-      if (!raw) return Status.ERR_BAD_FORMAT;
-      this.put(raw, SIG);
-    } else {
-      this.put(requireBytes("signature", signature, { length: P256_SIGNATURE_SIZE }), SIG);
-    }
-    return Status.OK;
   }
 
   verifyStatus(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: EcdsaOptions = {}): number {

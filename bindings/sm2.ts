@@ -188,18 +188,6 @@ class Sm2Runtime extends EcKeys implements Sm2Api {
     return options.der ? ecSignatureToDer(raw) : raw;
   }
 
-  /** Place r ‖ s at io+SIG; ERR_BAD_FORMAT for a malformed signature. */
-  private putSignature(signature: Uint8Array, der: boolean | undefined): number {
-    if (der) {
-      const raw = ecSignatureFromDer(requireBytes("signature", signature));
-      if (!raw) return Status.ERR_BAD_FORMAT;
-      this.put(raw, SIG);
-    } else {
-      this.put(requireBytes("signature", signature, { length: SM2_SIGNATURE_SIZE }), SIG);
-    }
-    return Status.OK;
-  }
-
   verifyStatus(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options: Sm2VerifyOptions = {}): number {
     requireBytes("message", message);
     const id = idBytes(options.id);

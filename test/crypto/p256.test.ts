@@ -13,7 +13,8 @@ import { createECDH, createPrivateKey, createPublicKey, sign as nodeSign, verify
 import { readFileSync } from "node:fs";
 import { p256 as noble } from "@noble/curves/nist.js";
 import { describe, expect, it } from "vitest";
-import { TidWasm, type HostImports } from "../../bindings/wasm.js";
+import { TidWasm } from "../../bindings/wasm.js";
+import { scriptedRandom } from "../support/scripted-random.js";
 import { p256Api } from "../../bindings/p256.js";
 import { ecSignatureFromDer, ecSignatureToDer } from "../../bindings/ec-der.js";
 import { Status } from "../../bindings/status.js";
@@ -32,17 +33,6 @@ function invn(a: bigint): bigint {
   let [r0, r1, s0, s1] = [modn(a), n, 1n, 0n];
   while (r1) [r0, r1, s0, s1] = [r1, r0 % r1, s1, s0 - (r0 / r1) * s1];
   return modn(s0);
-}
-
-/** A host whose `random` hands out the given byte strings in turn, then real entropy. */
-function scripted(...chunks: Uint8Array[]): HostImports {
-  return {
-    random(out) {
-      const next = chunks.shift();
-      out.set(next ?? crypto.getRandomValues(new Uint8Array(out.length)));
-      return 0;
-    },
-  };
 }
 
 const jwkPublic = (pub: Uint8Array) =>
@@ -118,7 +108,7 @@ describe.each(["debug", "release", "portable"] as const)("P-256 known answers (%
   it("reproduces RFC 6979 §A.2.5 (key pair, r, s with the published k)", () => {
     expect(toHex(api.publicKeyFromPrivate(fromHex(RFC6979.d)))).toBe(RFC6979.pub);
     for (const c of RFC6979.cases) {
-      const withK = p256Api(TidWasm.create({ build, imports: scripted(fromHex(c.k)) }));
+      const withK = p256Api(TidWasm.create({ build, imports: scriptedRandom(fromHex(c.k)) }));
       const sig = withK.sign(fromHex(RFC6979.d), ascii(c.msg));
       expect(toHex(sig)).toBe(c.r + c.s);
       expect(api.verify(fromHex(RFC6979.pub), ascii(c.msg), sig)).toBe(true);
@@ -196,7 +186,7 @@ describe.each(["debug", "release", "portable"] as const)("P-256 known answers (%
     const k = 0xfeedfacecafebeefn;
     const r = BigInt("0x" + toHex(api.publicKeyFromPrivate(be32(k)).subarray(0, 32))) % n;
     const e = modn(r * d);
-    const withK = p256Api(TidWasm.create({ build, imports: scripted(be32(k)) }));
+    const withK = p256Api(TidWasm.create({ build, imports: scriptedRandom(be32(k)) }));
     const dbl = withK.signDigest(be32(d), be32(e));
     expect(int(dbl.subarray(0, 32))).toBe(r);
     expect(int(dbl.subarray(32))).toBe(modn(invn(k) * (e + r * d)));

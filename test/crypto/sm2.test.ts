@@ -8,7 +8,8 @@
 import { readFileSync } from "node:fs";
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { TidWasm, type HostImports } from "../../bindings/wasm.js";
+import { TidWasm } from "../../bindings/wasm.js";
+import { scriptedRandom } from "../support/scripted-random.js";
 import { sm2Api, sm2SignatureFromDer, sm2SignatureToDer, SM2_DEFAULT_ID } from "../../bindings/sm2.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
@@ -20,17 +21,6 @@ const kat = vec("sm2-node.json");
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const n = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
 const be32 = (v: bigint): Uint8Array => fromHex(v.toString(16).padStart(64, "0"));
-
-/** A host whose `random` hands out the given byte strings in turn, then real entropy. */
-function scripted(...chunks: Uint8Array[]): HostImports {
-  return {
-    random(out) {
-      const next = chunks.shift();
-      out.set(next ?? crypto.getRandomValues(new Uint8Array(out.length)));
-      return 0;
-    },
-  };
-}
 
 /** node:crypto key objects for an SM2 public key x ‖ y (SPKI with the SM2 curve OID). */
 function nodePublic(pub: Uint8Array) {
@@ -66,7 +56,7 @@ describe.each(["debug", "release", "portable"] as const)("SM2 known answers (%s 
 
   it("reproduces the GM/T 0003.5 signature example (public key, Z_A, r, s)", () => {
     const v = std.signature;
-    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(fromHex(v.k)) }));
+    const s2 = sm2Api(TidWasm.create({ build, imports: scriptedRandom(fromHex(v.k)) }));
     expect(toHex(s2.publicKeyFromPrivate(fromHex(v.d)))).toBe(v.pub);
     expect(toHex(s2.za(fromHex(v.pub), { id: v.idAscii }))).toBe(v.za);
     const sig = s2.sign(fromHex(v.d), ascii(v.messageAscii), { id: v.idAscii, publicKey: fromHex(v.pub) });
@@ -74,7 +64,7 @@ describe.each(["debug", "release", "portable"] as const)("SM2 known answers (%s 
     expect(sm2.verify(fromHex(v.pub), ascii(v.messageAscii), sig, { id: v.idAscii })).toBe(true);
     expect(sm2.verify(fromHex(v.pub), ascii(v.messageAscii), sig)).toBe(true); // default ID is the example's
     // the digest form with the published e gives the same signature
-    const s3 = sm2Api(TidWasm.create({ build, imports: scripted(fromHex(v.k)) }));
+    const s3 = sm2Api(TidWasm.create({ build, imports: scriptedRandom(fromHex(v.k)) }));
     expect(toHex(s3.signDigest(fromHex(v.d), fromHex(v.e)))).toBe(v.r + v.s);
     expect(sm2.verifyDigest(fromHex(v.pub), fromHex(v.e), fromHex(v.r + v.s))).toBe(true);
     // [k]G is the example's (x1, y1): its public key is the point
@@ -156,7 +146,7 @@ describe.each(["debug", "release", "portable"] as const)("SM2 known answers (%s 
 
   it("draws private keys by rejection: 0 and ≥ n − 1 are skipped", () => {
     const good = be32(n - 2n);
-    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(be32(0n), be32(n - 1n), be32(n), fromHex("ff".repeat(32)), good) }));
+    const s2 = sm2Api(TidWasm.create({ build, imports: scriptedRandom(be32(0n), be32(n - 1n), be32(n), fromHex("ff".repeat(32)), good) }));
     const kp = s2.generateKeyPair();
     expect(toHex(kp.privateKey)).toBe(toHex(good));
     expect(toHex(kp.publicKey)).toBe(kat.keys.find((k: any) => k.d === toHex(good)).pub);
@@ -164,10 +154,10 @@ describe.each(["debug", "release", "portable"] as const)("SM2 known answers (%s 
 
   it("draws k by rejection: 0 and ≥ n are skipped", () => {
     const v = std.signature;
-    const s2 = sm2Api(TidWasm.create({ build, imports: scripted(be32(0n), be32(n), fromHex(v.k)) }));
+    const s2 = sm2Api(TidWasm.create({ build, imports: scriptedRandom(be32(0n), be32(n), fromHex(v.k)) }));
     expect(toHex(s2.sign(fromHex(v.d), ascii(v.messageAscii), { publicKey: fromHex(v.pub) }))).toBe(v.r + v.s);
     // n − 1 is a valid k
-    const s3 = sm2Api(TidWasm.create({ build, imports: scripted(be32(n - 1n)) }));
+    const s3 = sm2Api(TidWasm.create({ build, imports: scriptedRandom(be32(n - 1n)) }));
     const sig = s3.sign(fromHex(v.d), ascii("x"), { publicKey: fromHex(v.pub) });
     expect(sm2.verify(fromHex(v.pub), ascii("x"), sig)).toBe(true);
   });
