@@ -13,6 +13,7 @@ export const SLOT_COUNT: i32 = 8;
 const S_LOADED: usize = 0;     // u32: 1 when a key is installed
 const S_RECV_ANY: usize = 4;   // u32: 1 once a message has been opened
 const S_SEND_DONE: usize = 24; // u32: 1 once counter 2^64 − 1 has been used
+const S_SUITE: usize = 28;     // u32: the token's suite for TID-TLS (0 SM, 1 INTL; install makes it 0)
 const S_SEND: usize = 8;       // u64: next send counter
 const S_RECV: usize = 16;      // u64: highest counter opened so far
 const S_GCM: usize = 32;       // SM4-GCM context (key schedule first, then the GHASH key)
@@ -62,6 +63,10 @@ export function slotKey(i: i32, out: usize): void {
   sm4KeyFromSchedule(slotEcbCtx(i), out);
 }
 export function slotGcmCtx(i: i32): usize { return slotBase(i) + S_GCM; }
+
+/** The suite of slot `i`'s token (0 SM, 1 INTL): the suite of a TID-TLS context it keys. */
+export function slotSuite(i: i32): u32 { return load<u32>(slotBase(i) + S_SUITE); }
+export function setSlotSuite(i: i32, suite: u32): void { store<u32>(slotBase(i) + S_SUITE, suite); }
 
 /**
  * Take the next send counter of slot `i` into `out` (8 bytes, big-endian) and advance it.
