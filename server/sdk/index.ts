@@ -38,4 +38,4 @@ export {
   TOKEN_ENCRYPTION,
 } from "./signing.js";
 export { registerDevice, registerUserServer, setDeviceActive, getDevice, getUserServer, type AdminOptions } from "./admin-client.js";
-export { createTlsServer, TidTlsSocket, TidTlsError, type TlsServerOptions } from "./tls-server.js";
+export { createTlsServer, TidTlsSocket, TidTlsError, type TlsServerOptions, type ResumeToken } from "./tls-server.js";
