@@ -628,7 +628,7 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
   describe.each([
     [0, "SM: HKDF-SM3, SM4-GCM"],
     [1, "INTL: HKDF-SHA-256, AES-128-GCM"],
-  ] as const)("TID-TLS suite %i (%s): the same trace for every PSK, secret and record of one length", (suite) => {
+  ] as const)("TID-TLS suite %i (%s): the same trace for every PSK, secret and record of one length", (suite, _name) => {
     const TLS_KEYS = SM4_KEYS; // four 16-byte PSKs: two random, all zeros, all ones
     const HASH = MSG + 1024,
       MAC = MSG + 1056,
