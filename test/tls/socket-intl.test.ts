@@ -24,6 +24,7 @@ import { ReferenceTlsCipher } from "../../reference/tls-cipher.js";
 import { buildAuthcode, finishDevice } from "../../reference/device-half.js";
 import { buildServerData, verifyAuthcode } from "../../reference/server-half.js";
 import { closeServer, listen, readAll, secured, socketError } from "../support/tls.js";
+import { toHex } from "../../reference/bytes.js";
 
 const TID = new Uint8Array(randomBytes(8));
 const DEVICE_PSK = new Uint8Array(randomBytes(16));
@@ -213,6 +214,27 @@ describe("cipher-suite negotiation in the hellos (in memory)", () => {
       if (suite === "intl") expect(events.map((e) => e.type)).toEqual(["hello"]);
       else expect(errorsOf(events as never)).toEqual(["illegal_parameter"]);
       server.destroy();
+    }
+  });
+
+  const notReached = (): never => {
+    throw new Error("validate is not reached before ServerHello'");
+  };
+
+  it("the device offers its authcode's suite; an authcode naming no suite starts no handshake", () => {
+    for (const suite of ["sm", "intl"] as const) {
+      const { authcode } = buildAuthcode({ suite, tid: TID, psk: DEVICE_PSK, time: 1 });
+      const client = new ClientHandshake({ mode: "auth", authcode, validate: notReached }, random());
+      const hello = client.start().send[0]!;
+      expect(toHex(hello.subarray(5 + 4 + 1 + 32, 5 + 4 + 1 + 34))).toBe(suite === "sm" ? "00c6" : "1301");
+      expect(client.suite).toBe(suite);
+      client.destroy();
+      const odd = authcode.slice();
+      odd[1] = 0x30;
+      const bad = new ClientHandshake({ mode: "auth", authcode: odd, validate: notReached }, random());
+      const step = bad.start();
+      expect(step.send.filter((r) => r[0] === ContentType.handshake)).toEqual([]);
+      expect(step.events.map((e) => e.type)).toEqual(["error"]);
     }
   });
 
