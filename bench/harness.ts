@@ -23,6 +23,9 @@ export type Impl =
   | "unshielded"
   /** the node:crypto reference of the protocol (reference/), e.g. ReferenceTlsCipher */
   | "reference"
+  /** TID-TLS in suite INTL (TLS_AES_128_GCM_SHA256, bench/suites/tls-cipher.ts): the wasm and the reference */
+  | "tid-wasm-intl"
+  | "reference-intl"
   /** the auth server (`tid server`, bench/suites/server.ts) and its peer, a bare node:http server */
   | "tid-server"
   | "node:http"

@@ -580,25 +580,44 @@ int32_t tid_hkdf_extract(tid_ptr_t salt_ptr, uint32_t salt_len, tid_ptr_t ikm_pt
 int32_t tid_hkdf_expand(tid_ptr_t prk_ptr, uint32_t prk_len, tid_ptr_t info_ptr, uint32_t info_len, tid_ptr_t out_ptr, uint32_t out_len);
 
 /*
- * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1: `label` without the
- * "tls13 " prefix (1..249 bytes), context 0..255 bytes, out_len ≤ 8160 (else ERR_BAD_LENGTH). The
- * output must not overlap the secret (ERR_BAD_PARAM).
+ * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1 over HMAC-SM3: `label`
+ * without the "tls13 " prefix (1..249 bytes), context 0..255 bytes, out_len ≤ 8160 (else
+ * ERR_BAD_LENGTH). The output must not overlap the secret (ERR_BAD_PARAM).
  */
 int32_t tid_hkdf_expand_label(tid_ptr_t secret_ptr, uint32_t secret_len, tid_ptr_t label_ptr, uint32_t label_len, tid_ptr_t context_ptr, uint32_t context_len, tid_ptr_t out_ptr, uint32_t out_len);
+
+/* tid_hkdf_extract in `suite`: 0 = HMAC-SM3, 1 = HMAC-SHA-256; another value → ERR_BAD_PARAM. */
+int32_t tid_hkdf_extract_suite(tid_ptr_t salt_ptr, uint32_t salt_len, tid_ptr_t ikm_ptr, uint32_t ikm_len, tid_ptr_t out_ptr, uint32_t suite);
+
+/* tid_hkdf_expand in `suite`: 0 = HMAC-SM3, 1 = HMAC-SHA-256; another value → ERR_BAD_PARAM. */
+int32_t tid_hkdf_expand_suite(tid_ptr_t prk_ptr, uint32_t prk_len, tid_ptr_t info_ptr, uint32_t info_len, tid_ptr_t out_ptr, uint32_t out_len, uint32_t suite);
+
+/* tid_hkdf_expand_label in `suite`: 0 = HMAC-SM3, 1 = HMAC-SHA-256; another value → ERR_BAD_PARAM. */
+int32_t tid_hkdf_expand_label_suite(tid_ptr_t secret_ptr, uint32_t secret_len, tid_ptr_t label_ptr, uint32_t label_len, tid_ptr_t context_ptr, uint32_t context_len, tid_ptr_t out_ptr, uint32_t out_len, uint32_t suite);
 
 /* Number of TLS contexts (16). */
 uint32_t tid_tls_contexts(void);
 
 /*
  * Open the free context `ctx` for `side` (0 = client, 1 = server) keyed by the session token in
- * slot key_index (0..7, or -1 = the active slot). ERR_SLOT_EMPTY when the slot holds no token,
- * ERR_TOKEN_IN_SE when the SE backend keeps its tokens in the SE (tid_se_return_token(0)) and the
- * wasm has no copy, ERR_WRONG_STATE when the context is open already.
+ * slot key_index (0..7, or -1 = the active slot), in the suite of that token (the slot's).
+ * ERR_SLOT_EMPTY when the slot holds no token, ERR_TOKEN_IN_SE when the SE backend keeps its
+ * tokens in the SE (tid_se_return_token(0)) and the wasm has no copy, ERR_WRONG_STATE when the
+ * context is open already.
  */
 int32_t tid_tls_open_slot(uint32_t ctx, uint32_t side, int32_t key_index);
 
-/* Open the free context `ctx` for `side` (0 = client, 1 = server) keyed by the 16-byte PSK at psk_ptr. */
+/* Open the free context `ctx` for `side` (0 = client, 1 = server) in suite SM keyed by the 16-byte PSK at psk_ptr. */
 int32_t tid_tls_open_psk(uint32_t ctx, uint32_t side, tid_ptr_t psk_ptr, uint32_t psk_len);
+
+/*
+ * tid_tls_open_psk in `suite`: 0 = SM (TLS_SM4_GCM_SM3), 1 = INTL (TLS_AES_128_GCM_SHA256);
+ * another value → ERR_BAD_PARAM (after the index and state checks).
+ */
+int32_t tid_tls_open_psk_suite(uint32_t ctx, uint32_t side, tid_ptr_t psk_ptr, uint32_t psk_len, uint32_t suite);
+
+/* The suite of open context `ctx` (0 SM, 1 INTL), or ERR_BAD_KEY_INDEX / ERR_NOT_INITIALISED. */
+int32_t tid_tls_suite(uint32_t ctx);
 
 /* Zero context `ctx` (every secret, both directions); it becomes free. Closing a free context is OK. */
 int32_t tid_tls_close(uint32_t ctx);

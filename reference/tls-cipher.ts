@@ -1,10 +1,12 @@
 // One side of a TID-TLS connection's cryptography on node:crypto (docs/tls.md): the key schedule
-// of tls-key-schedule.ts and record protection of RFC 8446 §5.2–§5.3 with SM4-GCM (RFC 8998). It
-// has the shape of the engine's TlsCipher (bindings/tls/cipher.ts) without importing it — the
-// reference stands alone — so tests can run either side of a connection on it and hold the wasm's
-// WasmTlsCipher to the same bytes.
+// of tls-key-schedule.ts and record protection of RFC 8446 §5.2–§5.3 in one of the two cipher
+// suites — TLS_SM4_GCM_SM3 (RFC 8998: SM4-GCM, SM3; suite "sm", the default) or
+// TLS_AES_128_GCM_SHA256 (RFC 8446 §B.4: AES-128-GCM, SHA-256; suite "intl"). It has the shape of
+// the engine's TlsCipher (bindings/tls/cipher.ts) without importing it — the reference stands
+// alone — so tests can run either side of a connection on it and hold the wasm's WasmTlsCipher
+// to the same bytes.
 import { ctEqual } from "./primitives.js";
-import { Sm4Gcm } from "./sm4-gcm.js";
+import { suiteOf, type SuiteGcm, type SuiteName } from "./suite.js";
 import {
   TLS_HASH_SIZE,
   earlySecrets,
@@ -12,11 +14,12 @@ import {
   hkdfExtract,
   hkdfExpandLabel,
   nextTrafficSecret,
-  tlsHash,
+  transcriptHash,
   trafficKeys,
 } from "./tls-key-schedule.js";
 
-const TLS_SM4_GCM_SM3 = 0x00c6;
+/** The TLS cipher suite code of each TID suite: TLS_SM4_GCM_SM3 (RFC 8998 §2), TLS_AES_128_GCM_SHA256 (RFC 8446 §B.4). */
+export const TLS_CIPHER_SUITE_CODES: Readonly<Record<SuiteName, number>> = { sm: 0x00c6, intl: 0x1301 };
 const HEADER = 5;
 const TAG = 16;
 const MAX_PLAINTEXT = 16384;
@@ -26,15 +29,15 @@ const APPLICATION_DATA = 23;
 type Side = "client" | "server";
 type Direction = "read" | "write";
 
-/** One direction's record protection: SM4-GCM key, write/read IV, 64-bit sequence number. */
+/** One direction's record protection: SM4-GCM or AES-128-GCM key, write/read IV, 64-bit sequence number. */
 class RecordKeys {
-  private readonly gcm: Sm4Gcm;
+  private readonly gcm: SuiteGcm;
   private readonly iv: Uint8Array;
   private seq = 0n;
 
-  constructor(secret: Uint8Array) {
-    const { key, iv } = trafficKeys(secret);
-    this.gcm = new Sm4Gcm(key);
+  constructor(secret: Uint8Array, suite: SuiteName) {
+    const { key, iv } = trafficKeys(secret, suite);
+    this.gcm = suiteOf(suite).gcm(key);
     key.fill(0);
     this.iv = iv;
   }
@@ -55,7 +58,7 @@ class RecordKeys {
     this.seq++;
   }
 
-  get gcmCipher(): Sm4Gcm {
+  get gcmCipher(): SuiteGcm {
     return this.gcm;
   }
 
@@ -72,7 +75,9 @@ function requireHash(name: string, v: unknown): Uint8Array {
 }
 
 export class ReferenceTlsCipher {
-  readonly cipherSuite = TLS_SM4_GCM_SM3;
+  /** 0x00C6 (suite "sm") or 0x1301 (suite "intl"). */
+  readonly cipherSuite: number;
+  readonly suite: SuiteName;
   /** Early Secret = HKDF-Extract(0, PSK), until the handshake secrets are derived from it */
   private earlySecret: Uint8Array | null;
   private binderKey: Uint8Array;
@@ -83,15 +88,21 @@ export class ReferenceTlsCipher {
   private switched: Record<Direction, boolean> = { read: false, write: false };
   private destroyed = false;
 
-  /** `psk` is the 16-byte TID session token; only the secrets derived from it are kept. */
+  /**
+   * `psk` is the 16-byte TID session token; only the secrets derived from it are kept. `suite`:
+   * "sm" (default) or "intl" (TypeError otherwise).
+   */
   constructor(
     readonly side: Side,
     psk: Uint8Array,
+    suite: SuiteName = "sm",
   ) {
     if (side !== "client" && side !== "server") throw new TypeError(`side must be "client" or "server", got ${String(side)}`);
     if (!(psk instanceof Uint8Array)) throw new TypeError("psk must be a Uint8Array");
     if (psk.length !== 16) throw new RangeError(`psk must be 16 bytes, got ${psk.length}`);
-    const e = earlySecrets(psk);
+    this.suite = suiteOf(suite).name;
+    this.cipherSuite = TLS_CIPHER_SUITE_CODES[this.suite];
+    const e = earlySecrets(psk, this.suite);
     this.earlySecret = e.earlySecret;
     this.binderKey = e.binderKey;
   }
@@ -105,12 +116,12 @@ export class ReferenceTlsCipher {
   }
 
   transcriptHash(messages: readonly Uint8Array[]): Uint8Array {
-    return tlsHash(...messages);
+    return transcriptHash(this.suite, messages);
   }
 
   binder(transcriptHash: Uint8Array): Uint8Array {
     this.alive();
-    return finishedVerifyData(this.binderKey, requireHash("transcriptHash", transcriptHash));
+    return finishedVerifyData(this.binderKey, requireHash("transcriptHash", transcriptHash), this.suite);
   }
 
   verifyBinder(transcriptHash: Uint8Array, binder: Uint8Array): boolean {
@@ -121,27 +132,27 @@ export class ReferenceTlsCipher {
     this.alive();
     requireHash("transcriptHash", transcriptHash);
     if (this.earlySecret === null) throw new Error("handshake secrets already derived");
-    const derived = hkdfExpandLabel(this.earlySecret, "derived", tlsHash(), TLS_HASH_SIZE);
-    this.handshakeSecret = hkdfExtract(derived, new Uint8Array(TLS_HASH_SIZE));
+    const derived = hkdfExpandLabel(this.earlySecret, "derived", this.transcriptHash([]), TLS_HASH_SIZE, this.suite);
+    this.handshakeSecret = hkdfExtract(derived, new Uint8Array(TLS_HASH_SIZE), this.suite);
     derived.fill(0);
     this.earlySecret.fill(0);
     this.earlySecret = null;
     this.hs = {
-      client: hkdfExpandLabel(this.handshakeSecret, "c hs traffic", transcriptHash, TLS_HASH_SIZE),
-      server: hkdfExpandLabel(this.handshakeSecret, "s hs traffic", transcriptHash, TLS_HASH_SIZE),
+      client: hkdfExpandLabel(this.handshakeSecret, "c hs traffic", transcriptHash, TLS_HASH_SIZE, this.suite),
+      server: hkdfExpandLabel(this.handshakeSecret, "s hs traffic", transcriptHash, TLS_HASH_SIZE, this.suite),
     };
     for (const d of ["read", "write"] as const) this.install(d, this.hs[this.owner(d)]);
   }
 
   private install(direction: Direction, secret: Uint8Array): void {
     this.keys[direction]?.destroy();
-    this.keys[direction] = new RecordKeys(secret);
+    this.keys[direction] = new RecordKeys(secret, this.suite);
   }
 
   finished(side: Side, transcriptHash: Uint8Array): Uint8Array {
     this.alive();
     if (this.hs === null) throw new Error("no handshake secrets yet");
-    return finishedVerifyData(this.hs[side], requireHash("transcriptHash", transcriptHash));
+    return finishedVerifyData(this.hs[side], requireHash("transcriptHash", transcriptHash), this.suite);
   }
 
   verifyFinished(side: Side, transcriptHash: Uint8Array, verifyData: Uint8Array): boolean {
@@ -152,12 +163,12 @@ export class ReferenceTlsCipher {
     this.alive();
     requireHash("transcriptHash", transcriptHash);
     if (this.handshakeSecret === null) throw new Error("no handshake secret yet");
-    const derived = hkdfExpandLabel(this.handshakeSecret, "derived", tlsHash(), TLS_HASH_SIZE);
-    const master = hkdfExtract(derived, new Uint8Array(TLS_HASH_SIZE));
+    const derived = hkdfExpandLabel(this.handshakeSecret, "derived", this.transcriptHash([]), TLS_HASH_SIZE, this.suite);
+    const master = hkdfExtract(derived, new Uint8Array(TLS_HASH_SIZE), this.suite);
     derived.fill(0);
     this.ap = {
-      client: hkdfExpandLabel(master, "c ap traffic", transcriptHash, TLS_HASH_SIZE),
-      server: hkdfExpandLabel(master, "s ap traffic", transcriptHash, TLS_HASH_SIZE),
+      client: hkdfExpandLabel(master, "c ap traffic", transcriptHash, TLS_HASH_SIZE, this.suite),
+      server: hkdfExpandLabel(master, "s ap traffic", transcriptHash, TLS_HASH_SIZE, this.suite),
     };
     master.fill(0);
   }
@@ -180,7 +191,7 @@ export class ReferenceTlsCipher {
     this.alive();
     if (this.ap === null || !this.switched[direction]) throw new Error(`the ${direction} direction is not on application keys`);
     const owner = this.owner(direction);
-    const next = nextTrafficSecret(this.ap[owner]);
+    const next = nextTrafficSecret(this.ap[owner], this.suite);
     this.ap[owner].fill(0);
     this.ap[owner] = next;
     this.install(direction, next);

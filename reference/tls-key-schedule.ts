@@ -1,12 +1,14 @@
 // The TID-TLS key schedule on node:crypto (docs/tls.md "Key schedule"): RFC 8446 §7.1 in psk_ke
-// mode with HKDF (RFC 5869) over SM3 as RFC 8998 names it, HKDF-Expand-Label with the "tls13 "
-// prefix (§7.1), traffic keys of §7.3 (key 16, iv 12), Finished of §4.4.4, the binder of §4.2.11
-// and KeyUpdate of §7.2. This is the independent check of the wasm's schedule
-// (assembly/tls/): tests compare every secret. Derive-Secret of an extracted secret goes through
-// node's `hkdfSync("sm3", …)` (extract and expand in one call); expanding a secret that is not
-// itself an extract (traffic keys, Finished keys, KeyUpdate) uses HMAC-SM3 directly.
+// mode with HKDF (RFC 5869) over the hash of the suite — SM3 as RFC 8998 names it for
+// TLS_SM4_GCM_SM3 (suite "sm", the default of every function here), SHA-256 for
+// TLS_AES_128_GCM_SHA256 (suite "intl") — HKDF-Expand-Label with the "tls13 " prefix (§7.1),
+// traffic keys of §7.3 (key 16, iv 12), Finished of §4.4.4, the binder of §4.2.11 and KeyUpdate
+// of §7.2. This is the independent check of the wasm's schedule (assembly/tls/): tests compare
+// every secret. Derive-Secret of an extracted secret goes through node's `hkdfSync("sm3" or
+// "sha256", …)` (extract and expand in one call); expanding a secret that is not itself an
+// extract (traffic keys, Finished keys, KeyUpdate) uses the suite's HMAC directly.
 import { hkdfSync } from "node:crypto";
-import { hmacSm3 as hmac, sm3 } from "./primitives.js";
+import { suiteOf, type SuiteName } from "./suite.js";
 
 export const TLS_HASH_SIZE = 32;
 export const TLS_KEY_SIZE = 16;
@@ -15,16 +17,29 @@ export const TLS_IV_SIZE = 12;
 const ZEROS = new Uint8Array(TLS_HASH_SIZE);
 const enc = new TextEncoder();
 
-/** SM3 of the concatenation: Transcript-Hash (§4.4.1), and Hash("") for Derive-Secret with no messages. */
-export const tlsHash: (...parts: Uint8Array[]) => Uint8Array = sm3;
+/** node:crypto's name of the suite's hash (TLS 1.3's "Hash" of the cipher suite). */
+export function tlsHashName(suite: SuiteName = "sm"): "sm3" | "sha256" {
+  return suiteOf(suite).name === "intl" ? "sha256" : "sm3";
+}
 
-/** HKDF-Extract(salt, IKM) = HMAC-SM3(salt, IKM) (RFC 5869 §2.2; an empty salt is 32 zeros). */
-export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-  return hmac(salt.length === 0 ? ZEROS : salt, ikm);
+/** SM3 of the concatenation: Transcript-Hash (§4.4.1), and Hash("") for Derive-Secret with no messages (suite "sm"). */
+export function tlsHash(...parts: Uint8Array[]): Uint8Array {
+  return suiteOf("sm").hash(...parts);
+}
+
+/** Transcript-Hash (§4.4.1) in `suite`: SM3 or SHA-256 of the concatenated messages. */
+export function transcriptHash(suite: SuiteName, messages: readonly Uint8Array[]): Uint8Array {
+  return suiteOf(suite).hash(...messages);
+}
+
+/** HKDF-Extract(salt, IKM) = HMAC(salt, IKM) (RFC 5869 §2.2; an empty salt is 32 zeros). */
+export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array, suite: SuiteName = "sm"): Uint8Array {
+  return suiteOf(suite).hmac(salt.length === 0 ? ZEROS : salt, ikm);
 }
 
 /** HKDF-Expand(PRK, info, L) (RFC 5869 §2.3), L ≤ 255 × 32. */
-export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+export function hkdfExpand(prk: Uint8Array, info: Uint8Array, length: number, suite: SuiteName = "sm"): Uint8Array {
+  const hmac = suiteOf(suite).hmac;
   if (!Number.isInteger(length) || length < 0 || length > 255 * TLS_HASH_SIZE) {
     throw new RangeError(`length must be an integer 0..${255 * TLS_HASH_SIZE}, got ${length}`);
   }
@@ -55,16 +70,22 @@ export function hkdfLabel(label: string, context: Uint8Array, length: number): U
 }
 
 /** HKDF-Expand-Label(Secret, Label, Context, Length). */
-export function hkdfExpandLabel(secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-  return hkdfExpand(secret, hkdfLabel(label, context, length), length);
+export function hkdfExpandLabel(
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+  suite: SuiteName = "sm",
+): Uint8Array {
+  return hkdfExpand(secret, hkdfLabel(label, context, length), length, suite);
 }
 
 /**
- * Derive-Secret(HKDF-Extract(salt, ikm), label, transcriptHash) in one `hkdfSync("sm3", …)` call:
+ * Derive-Secret(HKDF-Extract(salt, ikm), label, hash) in one `hkdfSync("sm3" / "sha256", …)` call:
  * node's HKDF extracts and then expands with the HkdfLabel as info.
  */
-function deriveFromExtract(salt: Uint8Array, ikm: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync("sm3", ikm, salt, hkdfLabel(label, transcriptHash, TLS_HASH_SIZE), TLS_HASH_SIZE));
+function deriveFromExtract(salt: Uint8Array, ikm: Uint8Array, label: string, hash: Uint8Array, suite: SuiteName): Uint8Array {
+  return new Uint8Array(hkdfSync(tlsHashName(suite), ikm, salt, hkdfLabel(label, hash, TLS_HASH_SIZE), TLS_HASH_SIZE));
 }
 
 /** Every secret of one TID-TLS handshake, for tests and the worked example of docs/tls.md. */
@@ -80,11 +101,11 @@ export interface TlsSecrets {
 }
 
 /** The early secret and the resumption binder key (§7.1): Early Secret = HKDF-Extract(0, PSK). */
-export function earlySecrets(psk: Uint8Array): Pick<TlsSecrets, "earlySecret" | "binderKey"> {
-  const emptyHash = tlsHash();
+export function earlySecrets(psk: Uint8Array, suite: SuiteName = "sm"): Pick<TlsSecrets, "earlySecret" | "binderKey"> {
+  const emptyHash = transcriptHash(suite, []);
   return {
-    earlySecret: hkdfExtract(ZEROS, psk),
-    binderKey: deriveFromExtract(ZEROS, psk, "res binder", emptyHash),
+    earlySecret: hkdfExtract(ZEROS, psk, suite),
+    binderKey: deriveFromExtract(ZEROS, psk, "res binder", emptyHash, suite),
   };
 }
 
@@ -92,15 +113,20 @@ export function earlySecrets(psk: Uint8Array): Pick<TlsSecrets, "earlySecret" | 
  * The whole schedule for a PSK-only handshake: `helloHash` = Transcript-Hash(ClientHello ‖
  * ServerHello), `serverFinishedHash` = Transcript-Hash(ClientHello .. server Finished).
  */
-export function tlsKeySchedule(psk: Uint8Array, helloHash: Uint8Array, serverFinishedHash: Uint8Array): TlsSecrets {
-  const emptyHash = tlsHash();
-  const { earlySecret, binderKey } = earlySecrets(psk);
-  const derivedEarly = deriveFromExtract(ZEROS, psk, "derived", emptyHash);
-  const handshakeSecret = hkdfExtract(derivedEarly, ZEROS);
-  const clientHandshakeTrafficSecret = deriveFromExtract(derivedEarly, ZEROS, "c hs traffic", helloHash);
-  const serverHandshakeTrafficSecret = deriveFromExtract(derivedEarly, ZEROS, "s hs traffic", helloHash);
-  const derivedHandshake = deriveFromExtract(derivedEarly, ZEROS, "derived", emptyHash);
-  const masterSecret = hkdfExtract(derivedHandshake, ZEROS);
+export function tlsKeySchedule(
+  psk: Uint8Array,
+  helloHash: Uint8Array,
+  serverFinishedHash: Uint8Array,
+  suite: SuiteName = "sm",
+): TlsSecrets {
+  const emptyHash = transcriptHash(suite, []);
+  const { earlySecret, binderKey } = earlySecrets(psk, suite);
+  const derivedEarly = deriveFromExtract(ZEROS, psk, "derived", emptyHash, suite);
+  const handshakeSecret = hkdfExtract(derivedEarly, ZEROS, suite);
+  const clientHandshakeTrafficSecret = deriveFromExtract(derivedEarly, ZEROS, "c hs traffic", helloHash, suite);
+  const serverHandshakeTrafficSecret = deriveFromExtract(derivedEarly, ZEROS, "s hs traffic", helloHash, suite);
+  const derivedHandshake = deriveFromExtract(derivedEarly, ZEROS, "derived", emptyHash, suite);
+  const masterSecret = hkdfExtract(derivedHandshake, ZEROS, suite);
   return {
     earlySecret,
     binderKey,
@@ -108,28 +134,28 @@ export function tlsKeySchedule(psk: Uint8Array, helloHash: Uint8Array, serverFin
     clientHandshakeTrafficSecret,
     serverHandshakeTrafficSecret,
     masterSecret,
-    clientApplicationTrafficSecret: deriveFromExtract(derivedHandshake, ZEROS, "c ap traffic", serverFinishedHash),
-    serverApplicationTrafficSecret: deriveFromExtract(derivedHandshake, ZEROS, "s ap traffic", serverFinishedHash),
+    clientApplicationTrafficSecret: deriveFromExtract(derivedHandshake, ZEROS, "c ap traffic", serverFinishedHash, suite),
+    serverApplicationTrafficSecret: deriveFromExtract(derivedHandshake, ZEROS, "s ap traffic", serverFinishedHash, suite),
   };
 }
 
 /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", 32); verify_data = HMAC(finished_key, hash). */
-export function finishedVerifyData(baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
-  const finishedKey = hkdfExpandLabel(baseKey, "finished", new Uint8Array(0), TLS_HASH_SIZE);
-  const v = hmac(finishedKey, transcriptHash);
+export function finishedVerifyData(baseKey: Uint8Array, hash: Uint8Array, suite: SuiteName = "sm"): Uint8Array {
+  const finishedKey = hkdfExpandLabel(baseKey, "finished", new Uint8Array(0), TLS_HASH_SIZE, suite);
+  const v = suiteOf(suite).hmac(finishedKey, hash);
   finishedKey.fill(0);
   return v;
 }
 
 /** The record key and IV of a traffic secret (§7.3). */
-export function trafficKeys(secret: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
+export function trafficKeys(secret: Uint8Array, suite: SuiteName = "sm"): { key: Uint8Array; iv: Uint8Array } {
   return {
-    key: hkdfExpandLabel(secret, "key", new Uint8Array(0), TLS_KEY_SIZE),
-    iv: hkdfExpandLabel(secret, "iv", new Uint8Array(0), TLS_IV_SIZE),
+    key: hkdfExpandLabel(secret, "key", new Uint8Array(0), TLS_KEY_SIZE, suite),
+    iv: hkdfExpandLabel(secret, "iv", new Uint8Array(0), TLS_IV_SIZE, suite),
   };
 }
 
 /** application_traffic_secret_N+1 (§7.2). */
-export function nextTrafficSecret(secret: Uint8Array): Uint8Array {
-  return hkdfExpandLabel(secret, "traffic upd", new Uint8Array(0), TLS_HASH_SIZE);
+export function nextTrafficSecret(secret: Uint8Array, suite: SuiteName = "sm"): Uint8Array {
+  return hkdfExpandLabel(secret, "traffic upd", new Uint8Array(0), TLS_HASH_SIZE, suite);
 }

@@ -1,9 +1,10 @@
-// TID-TLS exports (docs/abi.md "TID-TLS"): HKDF over SM3 (RFC 5869, RFC 8446 §7.1's
+// TID-TLS exports (docs/abi.md "TID-TLS"): HKDF over SM3 or SHA-256 (RFC 5869, RFC 8446 §7.1's
 // HKDF-Expand-Label) on host buffers, and a fixed pool of TLS contexts, each one side of one
-// connection: the key schedule of RFC 8446 §7.1 in psk_ke mode keyed by a session slot's token or
-// a host-given PSK, the binder (§4.2.11), Finished (§4.4.4), KeyUpdate (§7.2) and SM4-GCM record
-// protection (§5.2–§5.3, RFC 8998). Traffic secrets, keys and IVs stay in the context; only
-// binders, verify_data and records come out.
+// connection in one suite — SM (TLS_SM4_GCM_SM3, RFC 8998) or INTL (TLS_AES_128_GCM_SHA256, RFC
+// 8446): the key schedule of RFC 8446 §7.1 in psk_ke mode keyed by a session slot's token or a
+// host-given PSK, the binder (§4.2.11), Finished (§4.4.4), KeyUpdate (§7.2) and SM4-GCM or
+// AES-128-GCM record protection (§5.2–§5.3). Traffic secrets, keys and IVs stay in the context;
+// only binders, verify_data and records come out. The exports without a suite are SM's.
 //
 // Every call returns an i32 status, checks the context index (ERR_BAD_KEY_INDEX), whether the
 // context is open (ERR_NOT_INITIALISED) and the order of calls (ERR_WRONG_STATE) first, then
@@ -20,13 +21,15 @@ import { HKDF_CONTEXT_MAX, HKDF_LABEL_MAX, HKDF_MAX_OUTPUT, hkdfExpand, hkdfExpa
 import {
   TLS_CONTEXTS, PHASE_FREE, PHASE_EARLY, PHASE_HANDSHAKE, PHASE_APPLICATION, tlsContext, tlsPhase,
   tlsDirection, tlsSwitched, tlsOpen, tlsClose, tlsBinder, tlsDeriveHandshake, tlsFinished,
-  tlsDeriveApplication, tlsUseApplication, tlsKeyUpdate,
+  tlsDeriveApplication, tlsUseApplication, tlsKeyUpdate, tlsSuite,
 } from "../tls/key-schedule";
 import {
-  RECORD_HEADER_SIZE, RECORD_TAG_SIZE, RECORD_MAX_PLAINTEXT, RECORD_MAX_CIPHERTEXT, recordKeyed,
-  recordSeal, recordOpen,
+  RECORD_HEADER_SIZE, RECORD_TAG_SIZE, RECORD_MAX_PLAINTEXT, RECORD_MAX_CIPHERTEXT, SUITE_SM, SUITE_INTL,
+  recordKeyed, recordSeal, recordOpen, suiteHash,
 } from "../tls/record";
 import { slotToken } from "../tid/client";
+import { activeSlot } from "../tid/state";
+import { slotSuite } from "../tid/slots";
 
 const HASH: usize = 32;
 const PSK_SIZE: usize = 16;
@@ -36,11 +39,46 @@ const MAC: usize = memory.data(<i32>HASH, 16);
 
 // ---------------------------------------------------------------- HKDF
 
+/** A suite argument: SUITE_SM (0) or SUITE_INTL (1). */
+// @ts-ignore: decorator
+@inline
+function badSuite(suite: u32): bool {
+  return suite > SUITE_INTL;
+}
+
+function extractCall(salt_ptr: usize, salt_len: usize, ikm_ptr: usize, ikm_len: usize, out_ptr: usize, suite: u32): i32 {
+  if (badSuite(suite)) return ERR_BAD_PARAM;
+  if (!inBounds(salt_ptr, salt_len) || !inBounds(ikm_ptr, ikm_len) || !inBounds(out_ptr, HASH)) return ERR_OUT_OF_BOUNDS;
+  hkdfExtract(suiteHash(suite), salt_ptr, salt_len, ikm_ptr, ikm_len, out_ptr);
+  return OK;
+}
+
+function expandCall(prk_ptr: usize, prk_len: usize, info_ptr: usize, info_len: usize, out_ptr: usize, out_len: usize, suite: u32): i32 {
+  if (badSuite(suite)) return ERR_BAD_PARAM;
+  if (out_len > HKDF_MAX_OUTPUT) return ERR_BAD_LENGTH;
+  if (!inBounds(prk_ptr, prk_len) || !inBounds(info_ptr, info_len) || !inBounds(out_ptr, out_len)) return ERR_OUT_OF_BOUNDS;
+  if (overlaps(out_ptr, out_len, prk_ptr, prk_len) || overlaps(out_ptr, out_len, info_ptr, info_len)) return ERR_BAD_PARAM;
+  hkdfExpand(suiteHash(suite), prk_ptr, prk_len, info_ptr, info_len, out_ptr, out_len);
+  return OK;
+}
+
+function expandLabelCall(
+  secret_ptr: usize, secret_len: usize, label_ptr: usize, label_len: usize, context_ptr: usize, context_len: usize,
+  out_ptr: usize, out_len: usize, suite: u32,
+): i32 {
+  if (badSuite(suite)) return ERR_BAD_PARAM;
+  if (label_len == 0 || label_len > HKDF_LABEL_MAX || context_len > HKDF_CONTEXT_MAX || out_len > HKDF_MAX_OUTPUT) return ERR_BAD_LENGTH;
+  if (!inBounds(secret_ptr, secret_len) || !inBounds(label_ptr, label_len) || !inBounds(context_ptr, context_len) || !inBounds(out_ptr, out_len)) {
+    return ERR_OUT_OF_BOUNDS;
+  }
+  if (overlaps(out_ptr, out_len, secret_ptr, secret_len)) return ERR_BAD_PARAM;
+  hkdfExpandLabel(suiteHash(suite), secret_ptr, secret_len, label_ptr, label_len, context_ptr, context_len, out_ptr, out_len);
+  return OK;
+}
+
 /** HKDF-Extract(salt, IKM) = HMAC-SM3(salt, IKM): 32 bytes to out_ptr (an empty salt = 32 zeros). */
 export function tid_hkdf_extract(salt_ptr: usize, salt_len: usize, ikm_ptr: usize, ikm_len: usize, out_ptr: usize): i32 {
-  if (!inBounds(salt_ptr, salt_len) || !inBounds(ikm_ptr, ikm_len) || !inBounds(out_ptr, HASH)) return ERR_OUT_OF_BOUNDS;
-  hkdfExtract(salt_ptr, salt_len, ikm_ptr, ikm_len, out_ptr);
-  return OK;
+  return extractCall(salt_ptr, salt_len, ikm_ptr, ikm_len, out_ptr, SUITE_SM);
 }
 
 /**
@@ -48,29 +86,39 @@ export function tid_hkdf_extract(salt_ptr: usize, salt_len: usize, ikm_ptr: usiz
  * out_ptr. The output must not overlap PRK or info (ERR_BAD_PARAM).
  */
 export function tid_hkdf_expand(prk_ptr: usize, prk_len: usize, info_ptr: usize, info_len: usize, out_ptr: usize, out_len: usize): i32 {
-  if (out_len > HKDF_MAX_OUTPUT) return ERR_BAD_LENGTH;
-  if (!inBounds(prk_ptr, prk_len) || !inBounds(info_ptr, info_len) || !inBounds(out_ptr, out_len)) return ERR_OUT_OF_BOUNDS;
-  if (overlaps(out_ptr, out_len, prk_ptr, prk_len) || overlaps(out_ptr, out_len, info_ptr, info_len)) return ERR_BAD_PARAM;
-  hkdfExpand(prk_ptr, prk_len, info_ptr, info_len, out_ptr, out_len);
-  return OK;
+  return expandCall(prk_ptr, prk_len, info_ptr, info_len, out_ptr, out_len, SUITE_SM);
 }
 
 /**
- * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1: `label` without the
- * "tls13 " prefix (1..249 bytes), context 0..255 bytes, out_len ≤ 8160 (else ERR_BAD_LENGTH). The
- * output must not overlap the secret (ERR_BAD_PARAM).
+ * HKDF-Expand-Label(Secret, Label, Context, Length) of RFC 8446 §7.1 over HMAC-SM3: `label`
+ * without the "tls13 " prefix (1..249 bytes), context 0..255 bytes, out_len ≤ 8160 (else
+ * ERR_BAD_LENGTH). The output must not overlap the secret (ERR_BAD_PARAM).
  */
 export function tid_hkdf_expand_label(
   secret_ptr: usize, secret_len: usize, label_ptr: usize, label_len: usize, context_ptr: usize, context_len: usize,
   out_ptr: usize, out_len: usize,
 ): i32 {
-  if (label_len == 0 || label_len > HKDF_LABEL_MAX || context_len > HKDF_CONTEXT_MAX || out_len > HKDF_MAX_OUTPUT) return ERR_BAD_LENGTH;
-  if (!inBounds(secret_ptr, secret_len) || !inBounds(label_ptr, label_len) || !inBounds(context_ptr, context_len) || !inBounds(out_ptr, out_len)) {
-    return ERR_OUT_OF_BOUNDS;
-  }
-  if (overlaps(out_ptr, out_len, secret_ptr, secret_len)) return ERR_BAD_PARAM;
-  hkdfExpandLabel(secret_ptr, secret_len, label_ptr, label_len, context_ptr, context_len, out_ptr, out_len);
-  return OK;
+  return expandLabelCall(secret_ptr, secret_len, label_ptr, label_len, context_ptr, context_len, out_ptr, out_len, SUITE_SM);
+}
+
+/** tid_hkdf_extract in `suite`: 0 = HMAC-SM3, 1 = HMAC-SHA-256; another value → ERR_BAD_PARAM. */
+export function tid_hkdf_extract_suite(salt_ptr: usize, salt_len: usize, ikm_ptr: usize, ikm_len: usize, out_ptr: usize, suite: u32): i32 {
+  return extractCall(salt_ptr, salt_len, ikm_ptr, ikm_len, out_ptr, suite);
+}
+
+/** tid_hkdf_expand in `suite`: 0 = HMAC-SM3, 1 = HMAC-SHA-256; another value → ERR_BAD_PARAM. */
+export function tid_hkdf_expand_suite(
+  prk_ptr: usize, prk_len: usize, info_ptr: usize, info_len: usize, out_ptr: usize, out_len: usize, suite: u32,
+): i32 {
+  return expandCall(prk_ptr, prk_len, info_ptr, info_len, out_ptr, out_len, suite);
+}
+
+/** tid_hkdf_expand_label in `suite`: 0 = HMAC-SM3, 1 = HMAC-SHA-256; another value → ERR_BAD_PARAM. */
+export function tid_hkdf_expand_label_suite(
+  secret_ptr: usize, secret_len: usize, label_ptr: usize, label_len: usize, context_ptr: usize, context_len: usize,
+  out_ptr: usize, out_len: usize, suite: u32,
+): i32 {
+  return expandLabelCall(secret_ptr, secret_len, label_ptr, label_len, context_ptr, context_len, out_ptr, out_len, suite);
 }
 
 // ---------------------------------------------------------------- contexts
@@ -101,28 +149,54 @@ function openable(ctx: u32, side: u32): i32 {
 
 /**
  * Open the free context `ctx` for `side` (0 = client, 1 = server) keyed by the session token in
- * slot key_index (0..7, or -1 = the active slot). ERR_SLOT_EMPTY when the slot holds no token,
- * ERR_TOKEN_IN_SE when the SE backend keeps its tokens in the SE (tid_se_return_token(0)) and the
- * wasm has no copy, ERR_WRONG_STATE when the context is open already.
+ * slot key_index (0..7, or -1 = the active slot), in the suite of that token (the slot's).
+ * ERR_SLOT_EMPTY when the slot holds no token, ERR_TOKEN_IN_SE when the SE backend keeps its
+ * tokens in the SE (tid_se_return_token(0)) and the wasm has no copy, ERR_WRONG_STATE when the
+ * context is open already.
  */
 export function tid_tls_open_slot(ctx: u32, side: u32, key_index: i32): i32 {
   const st = openable(ctx, side);
   if (st != OK) return st;
   const t = slotToken(key_index, PSK);
   if (t != OK) return t;
-  tlsOpen(tlsContext(ctx), side, PSK);
+  const suite = slotSuite(key_index == -1 ? activeSlot : key_index);
+  if (badSuite(suite)) {
+    wipe(PSK, PSK_SIZE);
+    return ERR_BAD_PARAM;
+  }
+  tlsOpen(tlsContext(ctx), side, PSK, suite);
   wipe(PSK, PSK_SIZE);
   return OK;
 }
 
-/** Open the free context `ctx` for `side` (0 = client, 1 = server) keyed by the 16-byte PSK at psk_ptr. */
-export function tid_tls_open_psk(ctx: u32, side: u32, psk_ptr: usize, psk_len: usize): i32 {
+function openPsk(ctx: u32, side: u32, psk_ptr: usize, psk_len: usize, suite: u32): i32 {
   const st = openable(ctx, side);
   if (st != OK) return st;
+  if (badSuite(suite)) return ERR_BAD_PARAM;
   if (psk_len != PSK_SIZE) return ERR_BAD_LENGTH;
   if (!inBounds(psk_ptr, PSK_SIZE)) return ERR_OUT_OF_BOUNDS;
-  tlsOpen(tlsContext(ctx), side, psk_ptr);
+  tlsOpen(tlsContext(ctx), side, psk_ptr, suite);
   return OK;
+}
+
+/** Open the free context `ctx` for `side` (0 = client, 1 = server) in suite SM keyed by the 16-byte PSK at psk_ptr. */
+export function tid_tls_open_psk(ctx: u32, side: u32, psk_ptr: usize, psk_len: usize): i32 {
+  return openPsk(ctx, side, psk_ptr, psk_len, SUITE_SM);
+}
+
+/**
+ * tid_tls_open_psk in `suite`: 0 = SM (TLS_SM4_GCM_SM3), 1 = INTL (TLS_AES_128_GCM_SHA256);
+ * another value → ERR_BAD_PARAM (after the index and state checks).
+ */
+export function tid_tls_open_psk_suite(ctx: u32, side: u32, psk_ptr: usize, psk_len: usize, suite: u32): i32 {
+  return openPsk(ctx, side, psk_ptr, psk_len, suite);
+}
+
+/** The suite of open context `ctx` (0 SM, 1 INTL), or ERR_BAD_KEY_INDEX / ERR_NOT_INITIALISED. */
+export function tid_tls_suite(ctx: u32): i32 {
+  const c = openCtx(ctx);
+  if (c == 0) return why(ctx);
+  return <i32>tlsSuite(c);
 }
 
 /** Zero context `ctx` (every secret, both directions); it becomes free. Closing a free context is OK. */

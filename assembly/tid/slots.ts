@@ -55,7 +55,7 @@ export function slotInstall(i: i32, key: usize, suite: u32): void {
   store<u32>(s + S_LOADED, 1);
 }
 
-/** The suite of loaded slot `i`'s key. */
+/** The suite of loaded slot `i`'s key (also the suite of a TID-TLS context it keys). */
 export function slotSuite(i: i32): u32 {
   return load<u32>(slotBase(i) + S_SUITE);
 }

@@ -1,9 +1,13 @@
-// HKDF over HMAC-SM3 (RFC 5869 §2.2–§2.3, Hash.length 32, as RFC 8998 uses it for TLS 1.3) and
-// HKDF-Expand-Label of RFC 8446 §7.1 (HkdfLabel with the "tls13 " prefix). The HMAC is the one of
-// assembly/sm3/hmac.ts; every intermediate block and label lives in static scratch wiped after
-// each call. The caller checks ranges and lengths.
+// HKDF (RFC 5869 §2.2–§2.3) over HMAC-SM3 (Hash.length 32, as RFC 8998 uses it for TLS 1.3) or
+// HMAC-SHA-256 (RFC 8446's TLS_AES_128_GCM_SHA256), and HKDF-Expand-Label of RFC 8446 §7.1
+// (HkdfLabel with the "tls13 " prefix). The first parameter, HASH_SM3 or HASH_SHA256 of
+// hash/md.ts, picks the hash; the HMAC is hash/hmac.ts's. Every intermediate block and label
+// lives in the TID-TLS scratch (scratch.ts), wiped after each call. The caller checks ranges and
+// lengths.
 import { wipe } from "../mem";
-import { HMAC_SM3_CTX_SIZE, hmacSm3, hmacSm3Final, hmacSm3Init, hmacSm3Update } from "../sm3/hmac";
+import { HMAC_CTX_SIZE, hmac, hmacFinal, hmacInit } from "../hash/hmac";
+import { hashUpdate } from "../hash/md";
+import { HKDF_SCRATCH_SIZE, TLS_SCRATCH, TLS_SCRATCH_SIZE } from "./scratch";
 
 export const HKDF_HASH_SIZE: usize = 32;
 /** RFC 5869 §2.3: L ≤ 255 · HashLen. */
@@ -13,17 +17,17 @@ export const HKDF_LABEL_MAX: usize = 255 - 6;
 /** RFC 8446 §7.1: opaque context<0..255>. */
 export const HKDF_CONTEXT_MAX: usize = 255;
 
-const ctx: usize = memory.data(<i32>HMAC_SM3_CTX_SIZE, 16);
-// T(i) ‖ the counter byte: one HKDF-Expand block.
-const T: usize = memory.data(32 + 16, 16);
-// HkdfLabel: uint16 length ‖ u8 ‖ "tls13 " ‖ label ‖ u8 ‖ context.
-const INFO: usize = memory.data(2 + 1 + 255 + 1 + 255, 16);
+// The HMAC context; T(i) ‖ the counter byte (one HKDF-Expand block); HkdfLabel: uint16 length ‖
+// u8 ‖ "tls13 " ‖ label ‖ u8 ‖ context.
+const ctx: usize = TLS_SCRATCH;
+const T: usize = TLS_SCRATCH + HMAC_CTX_SIZE;
+const INFO: usize = T + 48;
 const PREFIX: usize = memory.data<u8>([0x74, 0x6c, 0x73, 0x31, 0x33, 0x20]); // "tls13 "
 
-/** HKDF-Extract(salt, IKM) = HMAC-SM3(salt, IKM) into the 32 bytes at `out`; an empty salt is 32 zeros. */
-export function hkdfExtract(salt: usize, saltLen: usize, ikm: usize, ikmLen: usize, out: usize): void {
+/** HKDF-Extract(salt, IKM) = HMAC(salt, IKM) into the 32 bytes at `out`; an empty salt is 32 zeros. */
+export function hkdfExtract(h: u32, salt: usize, saltLen: usize, ikm: usize, ikmLen: usize, out: usize): void {
   // HMAC pads its key with zeros to 64 bytes: an empty salt and 32 zero bytes are the same key.
-  hmacSm3(salt, saltLen, ikm, ikmLen, out);
+  hmac(h, salt, saltLen, ikm, ikmLen, out);
 }
 
 /**
@@ -31,15 +35,16 @@ export function hkdfExtract(salt: usize, saltLen: usize, ikm: usize, ikmLen: usi
  * T(1) ‖ T(2) ‖ … into `out`. L ≤ HKDF_MAX_OUTPUT; `out` must not overlap `prk` or `info`
  * (they are read again for every block).
  */
-export function hkdfExpand(prk: usize, prkLen: usize, info: usize, infoLen: usize, out: usize, outLen: usize): void {
+export function hkdfExpand(h: u32, prk: usize, prkLen: usize, info: usize, infoLen: usize, out: usize, outLen: usize): void {
+  if (HKDF_SCRATCH_SIZE > TLS_SCRATCH_SIZE) ERROR("HKDF's scratch does not fit in TLS_SCRATCH");
   let done: usize = 0;
   for (let i: u32 = 1; done < outLen; i++) {
-    hmacSm3Init(ctx, prk, prkLen);
-    if (i > 1) hmacSm3Update(ctx, T, HKDF_HASH_SIZE);
-    hmacSm3Update(ctx, info, infoLen);
+    hmacInit(h, ctx, prk, prkLen);
+    if (i > 1) hashUpdate(h, ctx, T, HKDF_HASH_SIZE);
+    hashUpdate(h, ctx, info, infoLen);
     store<u8>(T + HKDF_HASH_SIZE, <u8>i);
-    hmacSm3Update(ctx, T + HKDF_HASH_SIZE, 1);
-    hmacSm3Final(ctx, T);
+    hashUpdate(h, ctx, T + HKDF_HASH_SIZE, 1);
+    hmacFinal(h, ctx, T);
     const n = min<usize>(HKDF_HASH_SIZE, outLen - done);
     memory.copy(out + done, T, n);
     done += n;
@@ -55,7 +60,7 @@ export function hkdfExpand(prk: usize, prkLen: usize, info: usize, infoLen: usiz
  * must not overlap it.
  */
 export function hkdfExpandLabel(
-  secret: usize, secretLen: usize, label: usize, labelLen: usize, context: usize, contextLen: usize,
+  h: u32, secret: usize, secretLen: usize, label: usize, labelLen: usize, context: usize, contextLen: usize,
   out: usize, outLen: usize,
 ): void {
   store<u8>(INFO, <u8>(outLen >> 8));
@@ -66,6 +71,6 @@ export function hkdfExpandLabel(
   store<u8>(INFO + 9 + labelLen, <u8>contextLen);
   memory.copy(INFO + 10 + labelLen, context, contextLen);
   const infoLen: usize = 10 + labelLen + contextLen;
-  hkdfExpand(secret, secretLen, INFO, infoLen, out, outLen);
+  hkdfExpand(h, secret, secretLen, INFO, infoLen, out, outLen);
   wipe(INFO, infoLen);
 }

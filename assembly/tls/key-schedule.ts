@@ -1,7 +1,8 @@
-// The TID-TLS key schedule (RFC 8446 §7.1 in psk_ke mode, no (EC)DHE; HKDF over SM3 as RFC 8998
-// names it) on a fixed pool of TLS_CONTEXTS contexts in static memory. A context holds its side,
-// its phase, the secrets of the schedule that are still needed, and two record directions
-// (record.ts): read and write.
+// The TID-TLS key schedule (RFC 8446 §7.1 in psk_ke mode, no (EC)DHE) on a fixed pool of
+// TLS_CONTEXTS contexts in static memory, with the hash of the context's suite: SM3 as RFC 8998
+// names it for TLS_SM4_GCM_SM3 (SUITE_SM), SHA-256 for TLS_AES_128_GCM_SHA256 (SUITE_INTL). A
+// context holds its side, its suite, its phase, the secrets of the schedule that are still
+// needed, and two record directions (record.ts): read and write.
 //
 //   Early Secret        = HKDF-Extract(0, PSK)                       (PSK = the 16-byte session token)
 //   binder_key          = Derive-Secret(Early Secret, "res binder", "")
@@ -18,10 +19,10 @@
 // closed. Traffic secrets, keys and IVs never leave the context. The ABI layer (assembly/abi/tls.ts)
 // checks indexes, ranges and the order of calls before it calls in here.
 import { wipe } from "../mem";
-import { sm3 } from "../sm3/sm3";
-import { hmacSm3 } from "../sm3/hmac";
+import { hash } from "../hash/md";
+import { hmac } from "../hash/hmac";
 import { hkdfExtract, hkdfExpandLabel } from "./hkdf";
-import { RECORD_STATE_SIZE, recordInstall } from "./record";
+import { RECORD_STATE_SIZE, recordInstall, suiteHash } from "./record";
 
 /** Number of TLS contexts (0 .. TLS_CONTEXTS − 1): connections one module instance can hold at once. */
 export const TLS_CONTEXTS: u32 = 16;
@@ -42,6 +43,7 @@ export const PHASE_DONE: u32 = 4; // both directions on application keys; handsh
 const C_PHASE: usize = 0;
 const C_SIDE: usize = 4;
 const C_SWITCHED: usize = 8; // bit DIR_READ / DIR_WRITE: the direction runs on application keys
+const C_SUITE: usize = 12; // SUITE_SM / SUITE_INTL (record.ts)
 export const SECRET_EARLY: u32 = 0;
 export const SECRET_BINDER_KEY: u32 = 1;
 export const SECRET_HANDSHAKE: u32 = 2;
@@ -85,6 +87,17 @@ export function tlsSide(c: usize): u32 {
   return load<u32>(c + C_SIDE);
 }
 
+export function tlsSuite(c: usize): u32 {
+  return load<u32>(c + C_SUITE);
+}
+
+/** The hash (hash/md.ts) of context `c`'s suite. */
+// @ts-ignore: decorator
+@inline
+function hashOf(c: usize): u32 {
+  return suiteHash(tlsSuite(c));
+}
+
 /** Secret number `which` (SECRET_*) of context `c`: 32 bytes. */
 // @ts-ignore: decorator
 @inline
@@ -114,8 +127,15 @@ function owner(c: usize, dir: u32): u32 {
 /** Derive-Secret(secret, label, hash) (§7.1) into `out`: HKDF-Expand-Label(secret, label, hash, 32). */
 // @ts-ignore: decorator
 @inline
-function deriveSecret(secret: usize, label: usize, labelLen: usize, hash: usize, out: usize): void {
-  hkdfExpandLabel(secret, 32, label, labelLen, hash, 32, out, 32);
+function deriveSecret(h: u32, secret: usize, label: usize, labelLen: usize, transcript: usize, out: usize): void {
+  hkdfExpandLabel(h, secret, 32, label, labelLen, transcript, 32, out, 32);
+}
+
+/** Derive-Secret(secret, "derived", "") into DERIVED. */
+function deriveEmpty(c: usize, secret: usize): void {
+  const h = hashOf(c);
+  hash(h, 0, 0, EMPTY_HASH);
+  deriveSecret(h, secret, L_DERIVED, 7, EMPTY_HASH, DERIVED);
 }
 
 /** Zero context `c` (it becomes free). */
@@ -128,54 +148,62 @@ export function tlsCloseAll(): void {
   wipe(pool, CONTEXT_SIZE * <usize>TLS_CONTEXTS);
 }
 
-/** Open the free context `c` for `side` with the 16-byte PSK at `psk`: early secret and binder key. */
-export function tlsOpen(c: usize, side: u32, psk: usize): void {
+/**
+ * Open the free context `c` for `side` and `suite` (SUITE_SM / SUITE_INTL, checked by the caller)
+ * with the 16-byte PSK at `psk`: early secret and binder key.
+ */
+export function tlsOpen(c: usize, side: u32, psk: usize, suite: u32): void {
   wipe(c, CONTEXT_SIZE);
-  hkdfExtract(ZEROS, 32, psk, 16, tlsSecret(c, SECRET_EARLY));
-  sm3(0, 0, EMPTY_HASH);
-  deriveSecret(tlsSecret(c, SECRET_EARLY), L_RES_BINDER, 10, EMPTY_HASH, tlsSecret(c, SECRET_BINDER_KEY));
+  store<u32>(c + C_SUITE, suite);
+  const h = hashOf(c);
+  hkdfExtract(h, ZEROS, 32, psk, 16, tlsSecret(c, SECRET_EARLY));
+  hash(h, 0, 0, EMPTY_HASH);
+  deriveSecret(h, tlsSecret(c, SECRET_EARLY), L_RES_BINDER, 10, EMPTY_HASH, tlsSecret(c, SECRET_BINDER_KEY));
   store<u32>(c + C_SIDE, side);
   store<u32>(c + C_PHASE, PHASE_EARLY);
 }
 
-/** HMAC(HKDF-Expand-Label(base, "finished", "", 32), hash) into `out` (32): binder and verify_data. */
-function finishedMac(base: usize, hash: usize, out: usize): void {
-  hkdfExpandLabel(base, 32, L_FINISHED, 8, 0, 0, FINISHED_KEY, 32);
-  hmacSm3(FINISHED_KEY, 32, hash, 32, out);
+/** HMAC(HKDF-Expand-Label(base, "finished", "", 32), transcript) into `out` (32): binder and verify_data. */
+function finishedMac(c: usize, base: usize, transcript: usize, out: usize): void {
+  const h = hashOf(c);
+  hkdfExpandLabel(h, base, 32, L_FINISHED, 8, 0, 0, FINISHED_KEY, 32);
+  hmac(h, FINISHED_KEY, 32, transcript, 32, out);
   wipe(FINISHED_KEY, 32);
 }
 
-/** The PSK binder over the 32-byte transcript hash at `hash` into `out` (phase EARLY .. APPLICATION). */
-export function tlsBinder(c: usize, hash: usize, out: usize): void {
-  finishedMac(tlsSecret(c, SECRET_BINDER_KEY), hash, out);
+/** The PSK binder over the 32-byte transcript hash at `transcript` into `out` (phase EARLY .. APPLICATION). */
+export function tlsBinder(c: usize, transcript: usize, out: usize): void {
+  finishedMac(c, tlsSecret(c, SECRET_BINDER_KEY), transcript, out);
 }
 
 /** Handshake secrets from Transcript-Hash(ClientHello..ServerHello); both directions switch to them. */
-export function tlsDeriveHandshake(c: usize, hash: usize): void {
-  sm3(0, 0, EMPTY_HASH);
-  deriveSecret(tlsSecret(c, SECRET_EARLY), L_DERIVED, 7, EMPTY_HASH, DERIVED);
-  hkdfExtract(DERIVED, 32, ZEROS, 32, tlsSecret(c, SECRET_HANDSHAKE));
+export function tlsDeriveHandshake(c: usize, transcript: usize): void {
+  const h = hashOf(c);
+  deriveEmpty(c, tlsSecret(c, SECRET_EARLY));
+  hkdfExtract(h, DERIVED, 32, ZEROS, 32, tlsSecret(c, SECRET_HANDSHAKE));
   wipe(DERIVED, 32);
   wipe(tlsSecret(c, SECRET_EARLY), 32);
-  deriveSecret(tlsSecret(c, SECRET_HANDSHAKE), L_C_HS, 12, hash, tlsSecret(c, SECRET_CLIENT_HS));
-  deriveSecret(tlsSecret(c, SECRET_HANDSHAKE), L_S_HS, 12, hash, tlsSecret(c, SECRET_CLIENT_HS + SIDE_SERVER));
-  for (let dir: u32 = 0; dir < 2; dir++) recordInstall(tlsDirection(c, dir), tlsSecret(c, SECRET_CLIENT_HS + owner(c, dir)));
+  deriveSecret(h, tlsSecret(c, SECRET_HANDSHAKE), L_C_HS, 12, transcript, tlsSecret(c, SECRET_CLIENT_HS));
+  deriveSecret(h, tlsSecret(c, SECRET_HANDSHAKE), L_S_HS, 12, transcript, tlsSecret(c, SECRET_CLIENT_HS + SIDE_SERVER));
+  for (let dir: u32 = 0; dir < 2; dir++) {
+    recordInstall(tlsDirection(c, dir), tlsSecret(c, SECRET_CLIENT_HS + owner(c, dir)), tlsSuite(c));
+  }
   store<u32>(c + C_PHASE, PHASE_HANDSHAKE);
 }
 
-/** Finished.verify_data of `side`'s handshake traffic secret over `hash` into `out` (32). */
-export function tlsFinished(c: usize, side: u32, hash: usize, out: usize): void {
-  finishedMac(tlsSecret(c, SECRET_CLIENT_HS + side), hash, out);
+/** Finished.verify_data of `side`'s handshake traffic secret over `transcript` into `out` (32). */
+export function tlsFinished(c: usize, side: u32, transcript: usize, out: usize): void {
+  finishedMac(c, tlsSecret(c, SECRET_CLIENT_HS + side), transcript, out);
 }
 
 /** Master secret and the application traffic secrets from Transcript-Hash(ClientHello..server Finished). */
-export function tlsDeriveApplication(c: usize, hash: usize): void {
-  sm3(0, 0, EMPTY_HASH);
-  deriveSecret(tlsSecret(c, SECRET_HANDSHAKE), L_DERIVED, 7, EMPTY_HASH, DERIVED);
-  hkdfExtract(DERIVED, 32, ZEROS, 32, tlsSecret(c, SECRET_MASTER));
+export function tlsDeriveApplication(c: usize, transcript: usize): void {
+  const h = hashOf(c);
+  deriveEmpty(c, tlsSecret(c, SECRET_HANDSHAKE));
+  hkdfExtract(h, DERIVED, 32, ZEROS, 32, tlsSecret(c, SECRET_MASTER));
   wipe(DERIVED, 32);
-  deriveSecret(tlsSecret(c, SECRET_MASTER), L_C_AP, 12, hash, tlsSecret(c, SECRET_CLIENT_AP));
-  deriveSecret(tlsSecret(c, SECRET_MASTER), L_S_AP, 12, hash, tlsSecret(c, SECRET_CLIENT_AP + SIDE_SERVER));
+  deriveSecret(h, tlsSecret(c, SECRET_MASTER), L_C_AP, 12, transcript, tlsSecret(c, SECRET_CLIENT_AP));
+  deriveSecret(h, tlsSecret(c, SECRET_MASTER), L_S_AP, 12, transcript, tlsSecret(c, SECRET_CLIENT_AP + SIDE_SERVER));
   store<u32>(c + C_PHASE, PHASE_APPLICATION);
 }
 
@@ -184,7 +212,7 @@ export function tlsDeriveApplication(c: usize, hash: usize): void {
  * switched, the binder key, handshake secrets and master secret are wiped.
  */
 export function tlsUseApplication(c: usize, dir: u32): void {
-  recordInstall(tlsDirection(c, dir), tlsSecret(c, SECRET_CLIENT_AP + owner(c, dir)));
+  recordInstall(tlsDirection(c, dir), tlsSecret(c, SECRET_CLIENT_AP + owner(c, dir)), tlsSuite(c));
   const switched = load<u32>(c + C_SWITCHED) | (1 << dir);
   store<u32>(c + C_SWITCHED, switched);
   if (switched == 3) {
@@ -196,8 +224,8 @@ export function tlsUseApplication(c: usize, dir: u32): void {
 /** KeyUpdate of direction `dir` (§7.2): the next application traffic secret, new key and IV, sequence 0. */
 export function tlsKeyUpdate(c: usize, dir: u32): void {
   const secret = tlsSecret(c, SECRET_CLIENT_AP + owner(c, dir));
-  hkdfExpandLabel(secret, 32, L_TRAFFIC_UPD, 11, 0, 0, DERIVED, 32);
+  hkdfExpandLabel(hashOf(c), secret, 32, L_TRAFFIC_UPD, 11, 0, 0, DERIVED, 32);
   memory.copy(secret, DERIVED, 32);
   wipe(DERIVED, 32);
-  recordInstall(tlsDirection(c, dir), secret);
+  recordInstall(tlsDirection(c, dir), secret, tlsSuite(c));
 }

@@ -1,17 +1,35 @@
-// TLS 1.3 record protection (RFC 8446 §5.2–§5.3) with SM4-GCM (RFC 8998, TLS_SM4_GCM_SM3) for
-// one direction of a connection: the traffic key and IV of §7.3 (key 16, iv 12) from a traffic
-// secret, the SM4 key schedule and GHASH key set up once per key (assembly/sm4/gcm.ts), the
-// 64-bit sequence number, and seal / open of one record:
+// TLS 1.3 record protection (RFC 8446 §5.2–§5.3) for one direction of a connection, with the AEAD
+// of the context's suite: SM4-GCM (RFC 8998, TLS_SM4_GCM_SM3) or AES-128-GCM (RFC 8446
+// TLS_AES_128_GCM_SHA256, NIST SP 800-38D), both through gcm/gcm.ts with its cipher selector.
+// The traffic key and IV of §7.3 (key 16, iv 12) come from a traffic secret with the suite's
+// HKDF; the 64-bit sequence number counts the records; seal / open one record:
 //   TLSCiphertext     = opaque_type 23 ‖ legacy_record_version 0x0303 ‖ uint16 length ‖ encrypted_record
 //   TLSInnerPlaintext = content ‖ ContentType ‖ zeros (padding; seal adds none)
 //   AAD = the 5-byte header; nonce = write_iv XOR the sequence number, left-padded to 12 bytes.
+// SM4: the key schedule and GHASH key are set up once per key and kept in the direction. AES: the
+// round-key planes and GHASH key (800 bytes) do not fit in a direction, so it keeps the raw
+// 16-byte key and each record call expands it into the TID-TLS scratch (scratch.ts), wiped before
+// the call returns (as the AES key handles of abi/aes.ts do).
 // Nothing is allocated per record. Open checks the tag in constant time before it writes, finds
 // the real content type with a scan whose memory accesses do not depend on the padding, and
 // leaves nothing in `out` when it fails. The caller checks ranges, lengths and aliasing.
 import { OK, ERR_VERIFY_FAILED, ERR_BAD_FORMAT, ERR_REPLAY } from "../status";
 import { wipe } from "../mem";
-import { SM4_GCM_CTX_SIZE, sm4GcmInit, sm4GcmSeal, sm4GcmOpen } from "../sm4/gcm";
+import { GCM_AES, GCM_SM4, SM4_GCM_CTX_SIZE, AES_GCM_CTX_SIZE, gcmInit, gcmSeal, gcmOpen } from "../gcm/gcm";
+import { HASH_SHA256, HASH_SM3 } from "../hash/md";
 import { hkdfExpandLabel } from "./hkdf";
+import { TLS_SCRATCH } from "./scratch";
+
+/** The suites of a TLS context (the wasm's numbering; docs/abi.md "TID-TLS"). */
+export const SUITE_SM: u32 = 0; // TLS_SM4_GCM_SM3: SM3, HMAC-SM3, SM4-GCM
+export const SUITE_INTL: u32 = 1; // TLS_AES_128_GCM_SHA256: SHA-256, HMAC-SHA-256, AES-128-GCM
+
+/** The hash (hash/md.ts) of `suite`. */
+// @ts-ignore: decorator
+@inline
+export function suiteHash(suite: u32): u32 {
+  return suite == SUITE_INTL ? HASH_SHA256 : HASH_SM3;
+}
 
 export const RECORD_HEADER_SIZE: usize = 5;
 export const RECORD_TAG_SIZE: usize = 16;
@@ -24,15 +42,17 @@ const KEY_SIZE: usize = 16;
 const IV_SIZE: usize = 12;
 
 // One direction (RECORD_STATE_SIZE bytes, 16-aligned):
-//   +0 SM4-GCM context (key schedule, GHASH key) · +352 write/read IV (12) · +368 sequence (u64)
-//   +376 keyed (u32: 1 once a key is installed)
+//   +0 SM4: the SM4-GCM context (key schedule, GHASH key); AES: the raw 16-byte key
+//   +352 write/read IV (12) · +368 sequence (u64) · +376 keyed (u32: 1 once a key is installed)
+//   +380 suite (u32: SUITE_SM / SUITE_INTL)
 const D_GCM: usize = 0;
 const D_IV: usize = SM4_GCM_CTX_SIZE;
 const D_SEQ: usize = D_IV + 16;
 const D_KEYED: usize = D_SEQ + 8;
-export const RECORD_STATE_SIZE: usize = (D_KEYED + 4 + 15) & ~15;
+const D_SUITE: usize = D_KEYED + 4;
+export const RECORD_STATE_SIZE: usize = (D_SUITE + 4 + 15) & ~15;
 
-// Scratch: the traffic key while it is expanded, the per-record nonce.
+// Scratch: the SM4 traffic key while it is expanded, the per-record nonce.
 const KEY: usize = memory.data(<i32>KEY_SIZE, 16);
 const NONCE: usize = memory.data(16, 16);
 
@@ -54,14 +74,42 @@ export function recordSetSeq(d: usize, seq: u64): void {
   store<u64>(d + D_SEQ, seq);
 }
 
-/** Key direction `d` from the 32-byte traffic secret at `secret` (§7.3); sequence number 0. */
-export function recordInstall(d: usize, secret: usize): void {
+/** Key direction `d` of `suite` from the 32-byte traffic secret at `secret` (§7.3); sequence number 0. */
+export function recordInstall(d: usize, secret: usize, suite: u32): void {
   wipe(d, RECORD_STATE_SIZE);
-  hkdfExpandLabel(secret, 32, L_KEY, 3, 0, 0, KEY, KEY_SIZE);
-  hkdfExpandLabel(secret, 32, L_IV, 2, 0, 0, d + D_IV, IV_SIZE);
-  sm4GcmInit(d + D_GCM, KEY);
-  wipe(KEY, KEY_SIZE);
+  const h = suiteHash(suite);
+  hkdfExpandLabel(h, secret, 32, L_IV, 2, 0, 0, d + D_IV, IV_SIZE);
+  if (suite == SUITE_INTL) {
+    hkdfExpandLabel(h, secret, 32, L_KEY, 3, 0, 0, d + D_GCM, KEY_SIZE);
+  } else {
+    hkdfExpandLabel(h, secret, 32, L_KEY, 3, 0, 0, KEY, KEY_SIZE);
+    gcmInit(GCM_SM4, d + D_GCM, KEY);
+    wipe(KEY, KEY_SIZE);
+  }
+  store<u32>(d + D_SUITE, suite);
   store<u32>(d + D_KEYED, 1);
+}
+
+/**
+ * The GCM context of direction `d` for one record call: SM4's own; for AES the raw key expanded
+ * into the scratch, which the caller wipes with doneGcm.
+ */
+function gcmOf(d: usize): usize {
+  if (load<u32>(d + D_SUITE) != SUITE_INTL) return d + D_GCM;
+  gcmInit(GCM_AES, TLS_SCRATCH, d + D_GCM);
+  return TLS_SCRATCH;
+}
+
+/** Wipe what gcmOf expanded (nothing for SM4). */
+function doneGcm(d: usize): void {
+  if (load<u32>(d + D_SUITE) == SUITE_INTL) wipe(TLS_SCRATCH, AES_GCM_CTX_SIZE);
+}
+
+/** The cipher selector of gcm.ts for direction `d`. */
+// @ts-ignore: decorator
+@inline
+function cipherOf(d: usize): u32 {
+  return load<u32>(d + D_SUITE) == SUITE_INTL ? GCM_AES : GCM_SM4;
 }
 
 /** Zero direction `d`. */
@@ -94,7 +142,8 @@ export function recordSeal(d: usize, type: u8, src: usize, len: usize, out: usiz
   if (src != body) memory.copy(body, src, len);
   store<u8>(body + len, type);
   nonceOf(d);
-  sm4GcmSeal(d + D_GCM, NONCE, IV_SIZE, out, RECORD_HEADER_SIZE, body, len + 1, body, body + len + 1);
+  gcmSeal(cipherOf(d), gcmOf(d), NONCE, IV_SIZE, out, RECORD_HEADER_SIZE, body, len + 1, body, body + len + 1);
+  doneGcm(d);
   wipe(NONCE, 16);
   store<u64>(d + D_SEQ, seq + 1);
   return OK;
@@ -114,7 +163,8 @@ export function recordOpen(d: usize, rec: usize, recLen: usize, out: usize, info
   if (seq == U64.MAX_VALUE) return ERR_REPLAY;
   const n = recLen - RECORD_HEADER_SIZE - RECORD_TAG_SIZE;
   nonceOf(d);
-  const st = sm4GcmOpen(d + D_GCM, NONCE, IV_SIZE, rec, RECORD_HEADER_SIZE, rec + RECORD_HEADER_SIZE, n, rec + RECORD_HEADER_SIZE + n, RECORD_TAG_SIZE, out);
+  const st = gcmOpen(cipherOf(d), gcmOf(d), NONCE, IV_SIZE, rec, RECORD_HEADER_SIZE, rec + RECORD_HEADER_SIZE, n, rec + RECORD_HEADER_SIZE + n, RECORD_TAG_SIZE, out);
+  doneGcm(d);
   wipe(NONCE, 16);
   if (st != OK) return st;
   // The last non-zero byte is the type (§5.4). Every byte is read, with no branch on its value.

@@ -1,7 +1,9 @@
 /**
  * The cryptography of one TID-TLS connection (docs/tls.md): the key schedule of RFC 8446 §7.1 in
- * psk_ke mode with HKDF over SM3 (RFC 8998, Hash.length 32), Finished of §4.4.4, KeyUpdate of
- * §4.6.3 / §7.2, and the record protection of §5.2–§5.3 with SM4-GCM (TLS_SM4_GCM_SM3, 0x00C6).
+ * psk_ke mode, Finished of §4.4.4, KeyUpdate of §4.6.3 / §7.2, and the record protection of
+ * §5.2–§5.3, in one of two cipher suites, one per TID algorithm suite: TLS_SM4_GCM_SM3 (0x00C6,
+ * RFC 8998: HKDF over SM3, SM4-GCM) for suite "sm", TLS_AES_128_GCM_SHA256 (0x1301, RFC 8446
+ * §B.4: HKDF over SHA-256, AES-128-GCM) for suite "intl".
  *
  * The record and handshake engine (the rest of bindings/tls/) drives a `TlsCipher` and sees only
  * public values: transcript hashes, binders, Finished verify_data and protected records. Every
@@ -11,16 +13,43 @@
  * - `WasmTlsCipher` (bindings/tls/wasm-cipher.ts): the key schedule and the record AEAD in the wasm
  *   module, keyed from a session slot (the device) or from a PSK the host hands in (a user
  *   server); traffic keys never leave linear memory.
- * - `ReferenceTlsCipher` (reference/tls-cipher.ts): node:crypto (`hkdfSync("sm3", …)`, HMAC-SM3,
- *   SM4 from OpenSSL with GHASH in TypeScript): the independent check the tests hold the wasm to.
+ * - `ReferenceTlsCipher` (reference/tls-cipher.ts): node:crypto (`hkdfSync("sm3" / "sha256", …)`,
+ *   HMAC, SM4 from OpenSSL with GHASH in TypeScript, AES-128-GCM from OpenSSL): the independent
+ *   check the tests hold the wasm to.
  *
  * A cipher belongs to one side (client or server) of one connection: "write" is the direction it
  * sends in (client_* secrets on the client side, server_* on the server side), "read" the other.
  */
 
-/** TLS_SM4_GCM_SM3 (RFC 8998 §2). */
+import { SUITE_NAMES, type SuiteName } from "../../reference/constants.js";
+
+/** TLS_SM4_GCM_SM3 (RFC 8998 §2): TID suite "sm". */
 export const TLS_SM4_GCM_SM3 = 0x00c6;
-/** Hash.length of SM3. */
+/** TLS_AES_128_GCM_SHA256 (RFC 8446 §B.4): TID suite "intl". */
+export const TLS_AES_128_GCM_SHA256 = 0x1301;
+
+/** The cipher suite of each TID algorithm suite. */
+export const TLS_CIPHER_SUITES: Readonly<Record<SuiteName, { code: number; name: string }>> = {
+  sm: { code: TLS_SM4_GCM_SM3, name: "TLS_SM4_GCM_SM3" },
+  intl: { code: TLS_AES_128_GCM_SHA256, name: "TLS_AES_128_GCM_SHA256" },
+};
+
+/** The TID suite of a cipher suite code, or null for a code TID-TLS does not know. */
+export function suiteOfCipherSuite(code: number): SuiteName | null {
+  return SUITE_NAMES.find((s) => TLS_CIPHER_SUITES[s].code === code) ?? null;
+}
+
+/** A suite option: "sm" or "intl" (TypeError naming `name` otherwise). */
+export function requireSuite(name: string, value: unknown): SuiteName {
+  if (!(SUITE_NAMES as readonly unknown[]).includes(value)) {
+    throw new TypeError(`${name} must be one of ${SUITE_NAMES.map((n) => JSON.stringify(n)).join(", ")}, got ${String(value)}`);
+  }
+  return value as SuiteName;
+}
+
+export type { SuiteName };
+
+/** Hash.length of SM3 and of SHA-256. */
 export const TLS_HASH_SIZE = 32;
 /** RFC 8446 §5.1: TLSPlaintext.length ≤ 2^14. */
 export const TLS_MAX_PLAINTEXT = 16384;
@@ -28,7 +57,7 @@ export const TLS_MAX_PLAINTEXT = 16384;
 export const TLS_MAX_CIPHERTEXT = 16384 + 256;
 /** type(1) ‖ legacy_record_version(2) ‖ length(2). */
 export const TLS_RECORD_HEADER_SIZE = 5;
-/** SM4-GCM tag. */
+/** SM4-GCM and AES-128-GCM tag. */
 export const TLS_AEAD_TAG_SIZE = 16;
 /** The largest record a peer may send: header ‖ 2^14 + 256. */
 export const TLS_MAX_RECORD = TLS_RECORD_HEADER_SIZE + TLS_MAX_CIPHERTEXT;
@@ -58,15 +87,15 @@ export interface TlsOpened {
 }
 
 export interface TlsCipher {
-  /** Always `TLS_SM4_GCM_SM3` today. */
+  /** `TLS_SM4_GCM_SM3` (0x00C6) or `TLS_AES_128_GCM_SHA256` (0x1301). */
   readonly cipherSuite: number;
   readonly side: TlsSide;
 
-  /** Transcript-Hash of RFC 8446 §4.4.1: SM3 over the concatenated handshake messages. Public. */
+  /** Transcript-Hash of RFC 8446 §4.4.1: SM3 or SHA-256 over the concatenated handshake messages. Public. */
   transcriptHash(messages: readonly Uint8Array[]): Uint8Array;
 
   /**
-   * The PSK binder (§4.2.11): HMAC-SM3(finished_key, transcriptHash) with
+   * The PSK binder (§4.2.11): HMAC(finished_key, transcriptHash) with
    * binder_key = Derive-Secret(Early Secret, "res binder", "") and
    * finished_key = HKDF-Expand-Label(binder_key, "finished", "", 32).
    * `transcriptHash` covers the ClientHello up to (not including) the binder.

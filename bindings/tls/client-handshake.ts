@@ -3,10 +3,12 @@
  * ClientHello'; on ServerHello' check the server data (mode auth) and derive the handshake
  * secrets (RFC 8446 §7.1); verify the server's Finished (§4.4.4); send Finished and switch both
  * directions to the application traffic keys. In mode resume the ClientHello' carries the PSK
- * binder of §4.2.11.
+ * binder of §4.2.11. The cipher suite offered is the one of the device's suite: that of the
+ * authcode (its algorithm bytes) in mode auth, that of the cipher (the token's) in mode resume;
+ * a ServerHello' naming another → illegal_parameter (RFC 8446 §4.1.3).
  */
 import { localAlert } from "./alerts.js";
-import { ContentType, type TlsCipher } from "./cipher.js";
+import { ContentType, TLS_CIPHER_SUITES, suiteOfCipherSuite, type TlsCipher } from "./cipher.js";
 import { TlsConnection, type Step } from "./connection.js";
 import {
   decodeFinished,
@@ -15,6 +17,7 @@ import {
   encodeFinished,
   HandshakeType,
   RANDOM_SIZE,
+  suiteOfTidMessage,
   truncatedClientHello,
   type HandshakeMessage,
   type TlsMode,
@@ -64,10 +67,16 @@ export class ClientHandshake extends TlsConnection {
       const c = this.credentials;
       let hello: Uint8Array;
       if (c.mode === "auth") {
-        hello = encodeClientHello({ mode: "auth", random: this.random, authcode: c.authcode });
+        const suite = suiteOfTidMessage(c.authcode);
+        if (suite === null) throw new RangeError(`the authcode's algorithm bytes ${c.authcode[1]} ${c.authcode[2]} name no suite`);
+        this.suite_ = suite;
+        hello = encodeClientHello({ mode: "auth", random: this.random, suite, authcode: c.authcode });
       } else {
         this.cipher = c.cipher;
-        hello = encodeClientHello({ mode: "resume", random: this.random, tid: c.tid, binder: new Uint8Array(32) });
+        const suite = suiteOfCipherSuite(c.cipher.cipherSuite);
+        if (suite === null) throw new RangeError(`the cipher's suite 0x${c.cipher.cipherSuite.toString(16)} is not one TID-TLS knows`);
+        this.suite_ = suite;
+        hello = encodeClientHello({ mode: "resume", random: this.random, suite, tid: c.tid, binder: new Uint8Array(32) });
         const binder = c.cipher.binder(c.cipher.transcriptHash([truncatedClientHello(hello)]));
         hello.set(binder, hello.length - binder.length);
       }
@@ -84,12 +93,18 @@ export class ClientHandshake extends TlsConnection {
   }
 
   private onServerHello(m: HandshakeMessage): void {
-    const hello = decodeServerHello(m.body, this.mode);
+    const hello = decodeServerHello(m.body, this.mode, this.suite_!);
     if (hello.mode === "auth" && this.credentials.mode === "auth") {
       try {
         this.cipher = this.credentials.validate(hello.serverData);
       } catch (e) {
         throw localAlert("handshake_failure", "the server data does not verify", e);
+      }
+      if (this.cipher.cipherSuite !== TLS_CIPHER_SUITES[hello.suite].code) {
+        throw localAlert(
+          "handshake_failure",
+          `the token keys ${this.cipher.cipherSuite}, not the suite offered (${TLS_CIPHER_SUITES[hello.suite].name})`,
+        );
       }
     }
     this.transcript.push(m.raw.slice());

@@ -3,26 +3,32 @@
  * authcode in the ClientHello' and checks the server data of the ServerHello' with the client
  * (which installs the new session token in its active slot); mode "resume" keys the connection
  * with the token the client already holds, proven by the PSK binder. The key schedule and the
- * record AEAD run in the client's wasm module (WasmTlsCipher), keyed from the slot.
+ * record AEAD run in the client's wasm module (WasmTlsCipher), keyed from the slot, in the suite
+ * of the slot's token (TLS_SM4_GCM_SM3 for suite "sm", TLS_AES_128_GCM_SHA256 for "intl").
  */
 import { randomBytes } from "node:crypto";
 import { connect as tcpConnect, type Socket } from "node:net";
 import type { TidClient } from "../client.js";
 import { requireBytes, requireInt } from "../errors.js";
-import type { TlsCipher } from "./cipher.js";
+import type { SuiteName, TlsCipher } from "./cipher.js";
 import { ClientHandshake, type ClientCredentials } from "./client-handshake.js";
-import type { TlsMode } from "./messages.js";
+import { suiteOfTidMessage, type TlsMode } from "./messages.js";
 import { TidTlsSocket } from "./socket.js";
 import { WasmTlsCipher } from "./wasm-cipher.js";
 
 /** Where to connect: a host and port, or a connected (or connecting) TCP socket. */
 export type ConnectTarget = { host?: string; port: number } | { socket: Socket };
 
-/** What a cipher factory is given: the client, the slot option, and the token validate returned (mode auth). */
+/**
+ * What a cipher factory is given: the client, the slot option, the token validate returned (mode
+ * auth), and the suite of the server data it validated (mode auth; null in mode resume, where the
+ * slot's token decides).
+ */
 export interface DeviceCipherInput {
   client: TidClient;
   keyIndex: number | undefined;
   token: Uint8Array | null;
+  suite: SuiteName | null;
 }
 
 export interface ConnectOptions {
@@ -68,7 +74,7 @@ export function connect(target: ConnectTarget, options: ConnectOptions): TidTlsS
 
   let credentials: ClientCredentials;
   if (mode === "resume") {
-    credentials = { mode, tid: client.tid, cipher: makeCipher({ client, keyIndex, token: null }) };
+    credentials = { mode, tid: client.tid, cipher: makeCipher({ client, keyIndex, token: null, suite: null }) };
   } else {
     if (keyIndex !== undefined) client.activeSlot = keyIndex;
     credentials = {
@@ -77,7 +83,7 @@ export function connect(target: ConnectTarget, options: ConnectOptions): TidTlsS
       validate: (serverData) => {
         const token = client.validate(serverData);
         try {
-          return makeCipher({ client, keyIndex, token });
+          return makeCipher({ client, keyIndex, token, suite: suiteOfTidMessage(serverData) });
         } finally {
           token?.fill(0);
         }

@@ -10,7 +10,15 @@
  * everything after. No byte of a record that failed is ever emitted as data.
  */
 import { alertName, AlertDescription, encodeAlert, localAlert, TidTlsError } from "./alerts.js";
-import { ContentType, TLS_AEAD_TAG_SIZE, TLS_MAX_CIPHERTEXT, TLS_MAX_PLAINTEXT, TLS_RECORD_HEADER_SIZE, type TlsCipher } from "./cipher.js";
+import {
+  ContentType,
+  TLS_AEAD_TAG_SIZE,
+  TLS_MAX_CIPHERTEXT,
+  TLS_MAX_PLAINTEXT,
+  TLS_RECORD_HEADER_SIZE,
+  type SuiteName,
+  type TlsCipher,
+} from "./cipher.js";
 import { decodeHandshake, decodeKeyUpdate, encodeKeyUpdate, HandshakeType, type ClientHello, type HandshakeMessage } from "./messages.js";
 import { encodePlaintextRecord, RecordReader, RECORD_VERSION, recordVersion } from "./records.js";
 
@@ -39,6 +47,8 @@ export function protectedRecordSize(n: number): number {
 
 export abstract class TlsConnection {
   protected cipher: TlsCipher | null = null;
+  /** The TID suite of the connection's cipher suite, once known (the client: from the start; the server: from ClientHello'). */
+  protected suite_: SuiteName | null = null;
   /** Records from the peer are protected (after ServerHello). */
   protected readProtected = false;
   /** Records to the peer are protected. */
@@ -51,6 +61,11 @@ export abstract class TlsConnection {
   private failed_ = false;
   private readEnded = false;
   private writeEnded = false;
+
+  /** The TID suite of the cipher suite ("sm": TLS_SM4_GCM_SM3, "intl": TLS_AES_128_GCM_SHA256), null until known. */
+  get suite(): SuiteName | null {
+    return this.suite_;
+  }
 
   /** The handshake finished on this side. */
   get secure(): boolean {

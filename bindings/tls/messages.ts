@@ -5,9 +5,17 @@
  * byte or an out-of-range field is a TidTlsError carrying the alert to send, never a partial
  * result.
  */
-import { AUTHCODE_MAX_SIZE, AUTHCODE_MIN_SIZE, SERVER_DATA_MAX_SIZE, SERVER_DATA_MIN_SIZE, TID_SIZE } from "../../reference/constants.js";
+import {
+  AUTHCODE_MAX_SIZE,
+  AUTHCODE_MIN_SIZE,
+  SERVER_DATA_MAX_SIZE,
+  SERVER_DATA_MIN_SIZE,
+  SUITE_ALGORITHM_BYTES,
+  SUITE_NAMES,
+  TID_SIZE,
+} from "../../reference/constants.js";
 import { localAlert } from "./alerts.js";
-import { TLS_HASH_SIZE, TLS_SM4_GCM_SM3 } from "./cipher.js";
+import { TLS_CIPHER_SUITES, TLS_HASH_SIZE, suiteOfCipherSuite, type SuiteName } from "./cipher.js";
 
 /** RFC 8446 §4 HandshakeType values TID-TLS uses. */
 export const HandshakeType = { clientHello: 1, serverHello: 2, finished: 20, keyUpdate: 24 } as const;
@@ -24,10 +32,23 @@ export type TlsMode = keyof typeof Mode;
 /** KeyUpdate.request_update (§4.6.3). */
 export const KeyUpdateRequest = { notRequested: 0, requested: 1 } as const;
 
+/** `suite`: the TID algorithm suite whose cipher suite the hello names (cipher_suite 0x00C6 "sm", 0x1301 "intl"). */
 export type ClientHello =
-  { mode: "auth"; random: Uint8Array; authcode: Uint8Array } | { mode: "resume"; random: Uint8Array; tid: Uint8Array; binder: Uint8Array };
+  | { mode: "auth"; random: Uint8Array; suite: SuiteName; authcode: Uint8Array }
+  | { mode: "resume"; random: Uint8Array; suite: SuiteName; tid: Uint8Array; binder: Uint8Array };
 
-export type ServerHello = { mode: "auth"; random: Uint8Array; serverData: Uint8Array } | { mode: "resume"; random: Uint8Array };
+export type ServerHello =
+  { mode: "auth"; random: Uint8Array; suite: SuiteName; serverData: Uint8Array } | { mode: "resume"; random: Uint8Array; suite: SuiteName };
+
+/**
+ * The TID suite an authcode or server data is in: its algorithm bytes 1–2 (docs/protocol.md
+ * "Algorithm suites": 0x10 0x02 SM, 0x20 0x03 INTL), or null for other bytes.
+ */
+export function suiteOfTidMessage(message: Uint8Array): SuiteName | null {
+  return (
+    SUITE_NAMES.find((s) => SUITE_ALGORITHM_BYTES[s].symAlg === message[1] && SUITE_ALGORITHM_BYTES[s].keyAgreement === message[2]) ?? null
+  );
+}
 
 /** One handshake message as received: its type, body, and the whole message (the transcript's bytes). */
 export interface HandshakeMessage {
@@ -68,13 +89,15 @@ export function decodeHandshake(fragment: Uint8Array): HandshakeMessage {
   return { type: fragment[0]!, body: fragment.subarray(HANDSHAKE_HEADER_SIZE), raw: fragment };
 }
 
-function helloStart(random: Uint8Array, mode: TlsMode, rest: number): { out: Uint8Array; at: number } {
+function helloStart(random: Uint8Array, suite: SuiteName, mode: TlsMode, rest: number): { out: Uint8Array; at: number } {
   if (!(random instanceof Uint8Array) || random.length !== RANDOM_SIZE) throw new RangeError(`random must be ${RANDOM_SIZE} bytes`);
+  const code = TLS_CIPHER_SUITES[suite]?.code;
+  if (code === undefined) throw new TypeError(`suite must be "sm" or "intl", got ${String(suite)}`);
   const body = new Uint8Array(HELLO_FIXED + rest);
   body[0] = TID_TLS_VERSION;
   body.set(random, 1);
-  body[1 + RANDOM_SIZE] = TLS_SM4_GCM_SM3 >>> 8;
-  body[2 + RANDOM_SIZE] = TLS_SM4_GCM_SM3 & 0xff;
+  body[1 + RANDOM_SIZE] = code >>> 8;
+  body[2 + RANDOM_SIZE] = code & 0xff;
   body[3 + RANDOM_SIZE] = Mode[mode];
   return { out: body, at: HELLO_FIXED };
 }
@@ -95,7 +118,7 @@ export function encodeClientHello(hello: ClientHello): Uint8Array {
     if (!(a instanceof Uint8Array) || a.length < AUTHCODE_MIN_SIZE || a.length > AUTHCODE_MAX_SIZE) {
       throw new RangeError(`authcode must be ${AUTHCODE_MIN_SIZE}..${AUTHCODE_MAX_SIZE} bytes`);
     }
-    const { out, at } = helloStart(hello.random, "auth", 2 + a.length);
+    const { out, at } = helloStart(hello.random, hello.suite, "auth", 2 + a.length);
     putVector16(out, at, a);
     return encodeHandshake(HandshakeType.clientHello, out);
   }
@@ -103,7 +126,7 @@ export function encodeClientHello(hello: ClientHello): Uint8Array {
   if (!(hello.binder instanceof Uint8Array) || hello.binder.length !== TLS_HASH_SIZE) {
     throw new RangeError(`binder must be ${TLS_HASH_SIZE} bytes`);
   }
-  const { out, at } = helloStart(hello.random, "resume", TID_SIZE + TLS_HASH_SIZE);
+  const { out, at } = helloStart(hello.random, hello.suite, "resume", TID_SIZE + TLS_HASH_SIZE);
   out.set(hello.tid, at);
   out.set(hello.binder, at + TID_SIZE);
   return encodeHandshake(HandshakeType.clientHello, out);
@@ -116,28 +139,32 @@ export function truncatedClientHello(message: Uint8Array): Uint8Array {
 }
 
 export function encodeServerHello(hello: ServerHello): Uint8Array {
-  if (hello.mode === "resume") return encodeHandshake(HandshakeType.serverHello, helloStart(hello.random, "resume", 0).out);
+  if (hello.mode === "resume") return encodeHandshake(HandshakeType.serverHello, helloStart(hello.random, hello.suite, "resume", 0).out);
   const d = hello.serverData;
   if (!(d instanceof Uint8Array) || d.length < SERVER_DATA_MIN_SIZE || d.length > SERVER_DATA_MAX_SIZE) {
     throw new RangeError(`serverData must be ${SERVER_DATA_MIN_SIZE}..${SERVER_DATA_MAX_SIZE} bytes`);
   }
-  const { out, at } = helloStart(hello.random, "auth", 2 + d.length);
+  const { out, at } = helloStart(hello.random, hello.suite, "auth", 2 + d.length);
   putVector16(out, at, d);
   return encodeHandshake(HandshakeType.serverHello, out);
 }
 
-/** Checks version and cipher suite of a hello body and returns its mode. */
-function readHelloStart(body: Uint8Array, what: string): { random: Uint8Array; mode: TlsMode } {
+/** Checks version and cipher suite of a hello body and returns its suite and mode. */
+function readHelloStart(body: Uint8Array, what: string): { random: Uint8Array; suite: SuiteName; mode: TlsMode } {
   if (body.length < HELLO_FIXED) throw localAlert("decode_error", `${what} of ${body.length} bytes`);
   if (body[0] !== TID_TLS_VERSION) throw localAlert("protocol_version", `${what} version ${body[0]}, expected ${TID_TLS_VERSION}`);
-  const suite = (body[1 + RANDOM_SIZE]! << 8) | body[2 + RANDOM_SIZE]!;
-  if (suite !== TLS_SM4_GCM_SM3) {
-    throw localAlert("handshake_failure", `${what} cipher suite 0x${suite.toString(16).padStart(4, "0")}, only TLS_SM4_GCM_SM3 (0x00c6)`);
+  const code = (body[1 + RANDOM_SIZE]! << 8) | body[2 + RANDOM_SIZE]!;
+  const suite = suiteOfCipherSuite(code);
+  if (suite === null) {
+    throw localAlert(
+      "handshake_failure",
+      `${what} cipher suite 0x${code.toString(16).padStart(4, "0")}, only TLS_SM4_GCM_SM3 (0x00c6) and TLS_AES_128_GCM_SHA256 (0x1301)`,
+    );
   }
   const m = body[3 + RANDOM_SIZE];
   const mode = m === Mode.auth ? "auth" : m === Mode.resume ? "resume" : null;
   if (mode === null) throw localAlert("illegal_parameter", `${what} mode ${m}`);
-  return { random: body.slice(1, 1 + RANDOM_SIZE), mode };
+  return { random: body.slice(1, 1 + RANDOM_SIZE), suite, mode };
 }
 
 /** A uint16-length vector that must end the body exactly, with a length in [min, max]. */
@@ -149,32 +176,53 @@ function readVector16(body: Uint8Array, at: number, min: number, max: number, wh
   return body.slice(at + 2);
 }
 
+/** A ClientHello'; in mode auth the authcode must be in the suite of the cipher suite (else illegal_parameter). */
 export function decodeClientHello(body: Uint8Array): ClientHello {
-  const { random, mode } = readHelloStart(body, "ClientHello");
+  const { random, suite, mode } = readHelloStart(body, "ClientHello");
   if (mode === "auth") {
-    return { mode, random, authcode: readVector16(body, HELLO_FIXED, AUTHCODE_MIN_SIZE, AUTHCODE_MAX_SIZE, "ClientHello authcode") };
+    const authcode = readVector16(body, HELLO_FIXED, AUTHCODE_MIN_SIZE, AUTHCODE_MAX_SIZE, "ClientHello authcode");
+    const authSuite = suiteOfTidMessage(authcode);
+    if (authSuite !== suite) {
+      throw localAlert(
+        "illegal_parameter",
+        `ClientHello cipher suite ${TLS_CIPHER_SUITES[suite].name}, but its authcode is in suite ${authSuite ?? `bytes ${authcode[1]} ${authcode[2]}`}`,
+      );
+    }
+    return { mode, random, suite, authcode };
   }
   if (body.length !== HELLO_FIXED + TID_SIZE + TLS_HASH_SIZE)
     throw localAlert("decode_error", `resume ClientHello of ${body.length} bytes`);
   return {
     mode,
     random,
+    suite,
     tid: body.slice(HELLO_FIXED, HELLO_FIXED + TID_SIZE),
     binder: body.slice(HELLO_FIXED + TID_SIZE),
   };
 }
 
-/** A ServerHello' answering a ClientHello' of `expected` mode (another mode → illegal_parameter). */
-export function decodeServerHello(body: Uint8Array, expected: TlsMode): ServerHello {
-  const { random, mode } = readHelloStart(body, "ServerHello");
+/**
+ * A ServerHello' answering a ClientHello' of `expected` mode and cipher suite (another mode, or a
+ * known cipher suite the client did not offer → illegal_parameter, RFC 8446 §4.1.3; `expectedSuite`
+ * default "sm").
+ */
+export function decodeServerHello(body: Uint8Array, expected: TlsMode, expectedSuite: SuiteName = "sm"): ServerHello {
+  const { random, suite, mode } = readHelloStart(body, "ServerHello");
   if (mode !== expected) throw localAlert("illegal_parameter", `ServerHello mode ${mode}, the client asked for ${expected}`);
+  if (suite !== expectedSuite) {
+    throw localAlert(
+      "illegal_parameter",
+      `ServerHello cipher suite ${TLS_CIPHER_SUITES[suite].name}, the client offered ${TLS_CIPHER_SUITES[expectedSuite].name}`,
+    );
+  }
   if (mode === "resume") {
     if (body.length !== HELLO_FIXED) throw localAlert("decode_error", `resume ServerHello of ${body.length} bytes`);
-    return { mode, random };
+    return { mode, random, suite };
   }
   return {
     mode,
     random,
+    suite,
     serverData: readVector16(body, HELLO_FIXED, SERVER_DATA_MIN_SIZE, SERVER_DATA_MAX_SIZE, "ServerHello server data"),
   };
 }

@@ -4,10 +4,12 @@
  * authentication at the TID auth server (mode auth) or a token kept per TID (mode resume); then
  * `accept` with the cipher keyed by that token: check the PSK binder (RFC 8446 §4.2.11), send
  * ServerHello' and a protected Finished (§4.4.4), switch writing to the application keys, and
- * finish once the client's Finished verifies. `reject` ends the handshake with an alert.
+ * finish once the client's Finished verifies. `reject` ends the handshake with an alert. The
+ * cipher suite is the client's (ClientHello' names it; in mode auth its authcode must be in that
+ * suite): a key of another suite, or server data of another suite → handshake_failure.
  */
 import { localAlert, type TidTlsError } from "./alerts.js";
-import { ContentType, type TlsCipher } from "./cipher.js";
+import { ContentType, TLS_CIPHER_SUITES, type TlsCipher } from "./cipher.js";
 import { TlsConnection, type Step } from "./connection.js";
 import { OFFSET, TID_SIZE } from "../../reference/constants.js";
 import {
@@ -17,6 +19,7 @@ import {
   encodeServerHello,
   HandshakeType,
   RANDOM_SIZE,
+  suiteOfTidMessage,
   truncatedClientHello,
   type ClientHello,
   type HandshakeMessage,
@@ -51,6 +54,7 @@ export class ServerHandshake extends TlsConnection {
   protected onHandshake(m: HandshakeMessage): void {
     if (this.state === "wait_client_hello" && m.type === HandshakeType.clientHello) {
       this.hello = decodeClientHello(m.body);
+      this.suite_ = this.hello.suite;
       this.transcript.push(m.raw.slice());
       this.state = "wait_key";
       this.waiting = true;
@@ -78,6 +82,13 @@ export class ServerHandshake extends TlsConnection {
       const hello = this.hello!;
       const cipher = key.cipher;
       this.cipher = cipher;
+      const suite = TLS_CIPHER_SUITES[hello.suite];
+      if (cipher.cipherSuite !== suite.code) {
+        throw localAlert(
+          "handshake_failure",
+          `the client offered ${suite.name}, the key is for cipher suite 0x${cipher.cipherSuite.toString(16)}`,
+        );
+      }
       if (hello.mode === "resume") {
         const truncated = truncatedClientHello(this.transcript[0]!);
         if (!cipher.verifyBinder(cipher.transcriptHash([truncated]), hello.binder)) {
@@ -87,9 +98,12 @@ export class ServerHandshake extends TlsConnection {
       let serverHello: Uint8Array;
       if (hello.mode === "auth") {
         if (key.serverData === undefined) throw new TypeError("key.serverData is required in mode auth");
-        serverHello = encodeServerHello({ mode: "auth", random, serverData: key.serverData });
+        if (suiteOfTidMessage(key.serverData) !== hello.suite) {
+          throw localAlert("handshake_failure", `the server data is not in the suite of ${suite.name}`);
+        }
+        serverHello = encodeServerHello({ mode: "auth", random, suite: hello.suite, serverData: key.serverData });
       } else {
-        serverHello = encodeServerHello({ mode: "resume", random });
+        serverHello = encodeServerHello({ mode: "resume", random, suite: hello.suite });
       }
       this.sendRecord(ContentType.handshake, serverHello);
       this.transcript.push(serverHello);

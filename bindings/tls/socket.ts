@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { localAlert, TidTlsError } from "./alerts.js";
+import { TLS_CIPHER_SUITES } from "./cipher.js";
 import type { ClientHandshake } from "./client-handshake.js";
 import type { ConnectionEvent, Step, TlsConnection } from "./connection.js";
 import type { ClientHello, TlsMode } from "./messages.js";
@@ -42,8 +43,14 @@ interface PendingWrite {
 }
 
 export class TidTlsSocket extends Duplex {
-  /** Always "TLS_SM4_GCM_SM3" (RFC 8998). */
-  readonly cipherSuite = "TLS_SM4_GCM_SM3";
+  /**
+   * The connection's cipher suite: "TLS_SM4_GCM_SM3" (RFC 8998, TID suite "sm") or
+   * "TLS_AES_128_GCM_SHA256" (RFC 8446, TID suite "intl"); "" on a server until ClientHello' arrived.
+   */
+  get cipherSuite(): string {
+    const suite = this.conn.suite;
+    return suite === null ? "" : TLS_CIPHER_SUITES[suite].name;
+  }
   readonly encrypted = true;
   /** The TCP socket underneath. */
   readonly socket: Socket;

@@ -1,14 +1,17 @@
 /**
  * @module bindings/tls/wasm-cipher — the `TlsCipher` of TID-TLS (bindings/tls/cipher.ts) on the
  * wasm module's TLS contexts (docs/abi.md "TID-TLS"): the key schedule of RFC 8446 §7.1 in
- * psk_ke mode over HKDF-SM3, Finished, KeyUpdate and SM4-GCM record protection (RFC 8446 §5,
- * RFC 8998) all run inside the module; traffic secrets, keys and IVs never leave its memory.
+ * psk_ke mode, Finished, KeyUpdate and record protection (RFC 8446 §5) all run inside the module,
+ * in the context's suite — TLS_SM4_GCM_SM3 (HKDF-SM3, SM4-GCM, RFC 8998) or
+ * TLS_AES_128_GCM_SHA256 (HKDF-SHA-256, AES-128-GCM); traffic secrets, keys and IVs never leave
+ * its memory.
  *
  * - `WasmTlsCipher.fromClient(client)`: the device side, keyed from a session slot of the
- *   `TidClient`'s own module instance (the token never crosses into JavaScript).
- * - `WasmTlsCipher.fromPsk(side, psk)`: either side, keyed from a PSK the host holds (a user
- *   server). Contexts come from a process-wide set of module instances that grows by one instance
- *   whenever every context of the existing ones is in use.
+ *   `TidClient`'s own module instance (the token never crosses into JavaScript), in the suite of
+ *   that slot's token.
+ * - `WasmTlsCipher.fromPsk(side, psk, { suite })`: either side, keyed from a PSK the host holds (a
+ *   user server), suite "sm" by default. Contexts come from a process-wide set of module
+ *   instances that grows by one instance whenever every context of the existing ones is in use.
  *
  * Each cipher holds one of its instance's contexts until `destroy()` (or garbage collection) gives
  * it back, zeroed. A record is copied into the instance's I/O region, sealed or opened there in
@@ -20,10 +23,13 @@ import { Status } from "../status.js";
 import { TidWasm } from "../wasm.js";
 import { HandlePool } from "../handle-pool.js";
 import { sm3Api } from "../sm3.js";
+import { sha256Api } from "../sha256.js";
 import type { TidClient } from "../client.js";
 import {
-  TLS_SM4_GCM_SM3,
+  TLS_CIPHER_SUITES,
   TLS_HASH_SIZE,
+  requireSuite,
+  type SuiteName,
   TLS_MAX_PLAINTEXT,
   TLS_MAX_RECORD,
   TLS_RECORD_HEADER_SIZE,
@@ -37,6 +43,9 @@ import {
 
 const SIDES: Record<TlsSide, number> = { client: 0, server: 1 };
 const DIRECTIONS: Record<TlsDirection, number> = { read: 0, write: 1 };
+/** The wasm's suite numbers (docs/abi.md "TID-TLS"). */
+const SUITES: Record<SuiteName, number> = { sm: 0, intl: 1 };
+const SUITE_OF_NUMBER: readonly SuiteName[] = ["sm", "intl"];
 const PSK_SIZE = 16;
 
 // I/O region layout: the record at 0 (header at 0, content sealed/opened in place at 5), the
@@ -85,7 +94,10 @@ function isTidClient(value: unknown): value is TidClient {
 }
 
 export class WasmTlsCipher implements TlsCipher {
-  readonly cipherSuite = TLS_SM4_GCM_SM3;
+  /** 0x00C6 (suite "sm") or 0x1301 (suite "intl"). */
+  readonly cipherSuite: number;
+  /** The TID algorithm suite of the key: "sm" or "intl". */
+  readonly suite: SuiteName;
   readonly side: TlsSide;
   /** @internal The module instance that holds this cipher's context (tests read its secrets there). */
   readonly wasm: TidWasm;
@@ -101,12 +113,21 @@ export class WasmTlsCipher implements TlsCipher {
     this.context = context;
     this.side = side;
     this.x = wasm.exports;
+    const s = this.x.tid_tls_suite!(context);
+    const suite = SUITE_OF_NUMBER[s];
+    if (suite === undefined) {
+      pool.release(context);
+      throw new TidError(s < 0 ? s : Status.ERR_BAD_PARAM, `TLS context ${context} has no known suite (${s})`);
+    }
+    this.suite = suite;
+    this.cipherSuite = TLS_CIPHER_SUITES[suite].code;
     pool.track(this, context);
   }
 
   /**
-   * Device side ("client"): keyed from the TidClient's session slot (default its active slot).
-   * Throws TidError with the status when the slot is empty or the token is kept in the SE.
+   * Device side ("client"): keyed from the TidClient's session slot (default its active slot), in
+   * the suite of that slot's token. Throws TidError with the status when the slot is empty or the
+   * token is kept in the SE.
    * @throws TypeError / RangeError for a bad client or keyIndex; TidError ERR_SLOT_EMPTY,
    *   ERR_TOKEN_IN_SE, or ERR_BAD_KEY_INDEX when every TLS context of the client's module is in use
    */
@@ -132,13 +153,16 @@ export class WasmTlsCipher implements TlsCipher {
   }
 
   /**
-   * Either side, keyed from a PSK the host holds (a user server). Uses a process-wide pool of
-   * wasm instances that grows when every context of the existing ones is in use.
-   * @throws TypeError / RangeError for a bad side or PSK (16 bytes)
+   * Either side, keyed from a PSK the host holds (a user server), in `options.suite` ("sm", the
+   * default: TLS_SM4_GCM_SM3; "intl": TLS_AES_128_GCM_SHA256). Uses a process-wide pool of wasm
+   * instances that grows when every context of the existing ones is in use.
+   * @throws TypeError / RangeError for a bad side, PSK (16 bytes) or suite
    */
-  static fromPsk(side: TlsSide, psk: Uint8Array): WasmTlsCipher {
+  static fromPsk(side: TlsSide, psk: Uint8Array, options: { suite?: SuiteName } = {}): WasmTlsCipher {
     requireSide("side", side);
     requireBytes("psk", psk, { length: PSK_SIZE });
+    if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+    const suite = options.suite === undefined ? "sm" : requireSuite("options.suite", options.suite);
     let wasm = pskInstances.find((w) => contextPool(w).available > 0);
     if (wasm === undefined) {
       wasm = TidWasm.create();
@@ -149,7 +173,7 @@ export class WasmTlsCipher implements TlsCipher {
     const mem = wasm.bytes();
     const io = wasm.ioPtr;
     mem.set(psk, io);
-    const st = wasm.exports.tid_tls_open_psk!(ctx, SIDES[side], io, PSK_SIZE);
+    const st = wasm.exports.tid_tls_open_psk_suite!(ctx, SIDES[side], io, PSK_SIZE, SUITES[suite]);
     mem.fill(0, io, io + PSK_SIZE);
     if (st !== Status.OK) {
       pool.release(ctx);
@@ -161,7 +185,7 @@ export class WasmTlsCipher implements TlsCipher {
   transcriptHash(messages: readonly Uint8Array[]): Uint8Array {
     if (!Array.isArray(messages)) throw new TypeError("messages must be an array of Uint8Array");
     messages.forEach((m, i) => requireBytes(`messages[${i}]`, m));
-    const h = sm3Api(this.wasm).createSm3();
+    const h = this.suite === "intl" ? sha256Api(this.wasm).createSha256() : sm3Api(this.wasm).createSm3();
     for (const m of messages) h.update(m);
     return h.digest();
   }

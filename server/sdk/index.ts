@@ -49,4 +49,4 @@ export {
   TOKEN_ENCRYPTION,
 } from "./signing.js";
 export { registerDevice, registerUserServer, setDeviceActive, getDevice, getUserServer, type AdminOptions } from "./admin-client.js";
-export { createTlsServer, TidTlsSocket, TidTlsError, type TlsServerOptions, type TlsAuthResult } from "./tls-server.js";
+export { createTlsServer, TidTlsSocket, TidTlsError, type TlsServerOptions, type TlsAuthResult, type ResumeToken } from "./tls-server.js";

@@ -4,62 +4,94 @@
 // TID. Mode auth: the ClientHello' carries the device's authcode, which authenticate() takes to the
 // TID auth server (default: authDevice with the user server's identity) for the server data and
 // the token; mode resume: resume(tid) gives the token kept from an earlier authentication (default:
-// an in-memory map filled by this server's successful authentications). A handshake that fails
+// an in-memory map filled by this server's successful authentications). The cipher suite is the
+// device's: in mode auth that of the authcode and the server data (TLS_SM4_GCM_SM3 for suite
+// "sm", TLS_AES_128_GCM_SHA256 for "intl"; ClientHello' must name it), in mode resume that of
+// the kept token, which must be the one ClientHello' names (else handshake_failure). A handshake that fails
 // sends its alert, closes the TCP connection and emits 'tlsClientError' (error, socket), the
 // error's `cause` saying why (a TidServerError of the auth server, say); one that does not finish
-// within handshakeTimeout is dropped. TID-TLS is of suite SM only (TLS_SM4_GCM_SM3): a device the
-// auth server knows in suite INTL (docs/protocol.md "Algorithm suites") is refused in mode auth.
+// within handshakeTimeout is dropped.
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import type { KeyLike, KeyObject } from "node:crypto";
 import { localAlert, TidTlsError } from "../../bindings/tls/alerts.js";
-import type { TlsCipher } from "../../bindings/tls/cipher.js";
-import type { ClientHello } from "../../bindings/tls/messages.js";
+import { requireSuite, TLS_CIPHER_SUITES, type SuiteName, type TlsCipher } from "../../bindings/tls/cipher.js";
+import { suiteOfTidMessage, type ClientHello } from "../../bindings/tls/messages.js";
 import { ServerHandshake, type ServerKey } from "../../bindings/tls/server-handshake.js";
 import { TidTlsSocket } from "../../bindings/tls/socket.js";
 import { WasmTlsCipher } from "../../bindings/tls/wasm-cipher.js";
 import { toHex } from "../../reference/bytes.js";
-import type { SuiteName } from "../../reference/constants.js";
 import { authDevice } from "./auth-device.js";
 
-/** What mode auth needs of an authentication: authDevice's result, or its first two elements. */
+/**
+ * What mode auth needs of an authentication: authDevice's result, or its first two elements (the
+ * suite is read from the server data either way).
+ */
 export type TlsAuthResult = [serverData: Uint8Array, sessionToken: Uint8Array | null, suite?: SuiteName];
 
+/** A token kept for mode resume with its suite (a bare Uint8Array is a token of suite "sm"). */
+export type ResumeToken = Uint8Array | { token: Uint8Array; suite: SuiteName };
+
 export interface TlsServerOptions {
-  /** Mode auth: the device's authcode → [serverData, token, suite?]; default authDevice with `authServer`. */
+  /** Mode auth: the device's authcode → [serverData, token]; default authDevice with `authServer`. */
   authenticate?: (authcode: Uint8Array) => Promise<TlsAuthResult> | TlsAuthResult;
-  /** Mode resume: the token kept for a TID, or null; default the tokens of this server's successful authentications. */
-  resume?: (tid: Uint8Array) => Promise<Uint8Array | null> | Uint8Array | null;
+  /**
+   * Mode resume: the token kept for a TID (with its suite), or null; default the tokens (and
+   * suites) of this server's successful authentications.
+   */
+  resume?: (tid: Uint8Array) => Promise<ResumeToken | null> | ResumeToken | null;
   /** The TID auth server and this user server's identity there, for the default `authenticate`. */
   authServer?: { url: string; userUin: string; privateKey: KeyLike | KeyObject };
   /** ms until an unfinished handshake is dropped (default 5000) */
   handshakeTimeout?: number;
   /** net.Server#maxConnections */
   maxConnections?: number;
-  /** The connection's cipher keyed by the token (default: the server side of the wasm cipher). */
-  cipher?: (token: Uint8Array) => TlsCipher;
+  /** The connection's cipher keyed by the token in `suite` (default: the server side of the wasm cipher). */
+  cipher?: (token: Uint8Array, suite: SuiteName) => TlsCipher;
 }
 
-function defaultCipher(token: Uint8Array): TlsCipher {
-  return WasmTlsCipher.fromPsk("server", token);
+function defaultCipher(token: Uint8Array, suite: SuiteName): TlsCipher {
+  return WasmTlsCipher.fromPsk("server", token, { suite });
+}
+
+/** A resume answer as token and suite; TypeError for anything else. */
+function resumeToken(kept: ResumeToken): { token: Uint8Array; suite: SuiteName } {
+  if (kept instanceof Uint8Array) return { token: kept, suite: "sm" };
+  if (typeof kept !== "object" || kept === null || !(kept.token instanceof Uint8Array)) {
+    throw new TypeError("resume must answer a Uint8Array, { token, suite } or null");
+  }
+  return { token: kept.token, suite: requireSuite("resume(...).suite", kept.suite) };
 }
 
 /** The keys of a TID-TLS server: `authenticate` and `resume` as configured, with the default token map. */
 function keySource(options: TlsServerOptions): (hello: ClientHello, tid: Uint8Array) => Promise<ServerKey> {
-  const tokens = new Map<string, Uint8Array>();
+  const tokens = new Map<string, { token: Uint8Array; suite: SuiteName }>();
   const { authServer } = options;
   const authenticate =
     options.authenticate ??
     (authServer === undefined
       ? undefined
       : (authcode: Uint8Array) => authDevice(authServer.userUin, authServer.privateKey, authcode, { url: authServer.url }));
-  const resume = options.resume ?? ((tid: Uint8Array) => tokens.get(toHex(tid))?.slice() ?? null);
+  const resume =
+    options.resume ??
+    ((tid: Uint8Array) => {
+      const kept = tokens.get(toHex(tid));
+      return kept === undefined ? null : { token: kept.token.slice(), suite: kept.suite };
+    });
   const cipher = options.cipher ?? defaultCipher;
+  const offered = (suite: SuiteName) => TLS_CIPHER_SUITES[suite].name;
   return async (hello, tid) => {
     if (hello.mode === "resume") {
-      const token = await resume(tid);
-      if (token === null) throw localAlert("handshake_failure", `no session token for TID ${toHex(tid)}`);
+      const kept = await resume(tid);
+      if (kept === null) throw localAlert("handshake_failure", `no session token for TID ${toHex(tid)}`);
+      const { token, suite } = resumeToken(kept);
       try {
-        return { cipher: cipher(token) };
+        if (suite !== hello.suite) {
+          throw localAlert(
+            "handshake_failure",
+            `the token kept for TID ${toHex(tid)} is for ${offered(suite)}, the device offered ${offered(hello.suite)}`,
+          );
+        }
+        return { cipher: cipher(token, suite) };
       } finally {
         token.fill(0);
       }
@@ -72,15 +104,20 @@ function keySource(options: TlsServerOptions): (hello: ClientHello, tid: Uint8Ar
     } catch (e) {
       throw localAlert("handshake_failure", `the auth server refused the authcode${e instanceof Error ? `: ${e.message}` : ""}`, e);
     }
-    const [serverData, token, suite] = result;
-    if (suite !== undefined && suite !== "sm") {
-      token?.fill(0);
-      throw localAlert("handshake_failure", `TID-TLS runs in suite SM only; TID ${toHex(tid)} is of suite ${suite}`);
-    }
+    const [serverData, token] = result;
     if (token === null) throw localAlert("handshake_failure", "the auth server issued no session token");
-    if (options.resume === undefined) tokens.set(toHex(tid), token.slice());
     try {
-      return { cipher: cipher(token), serverData };
+      // the suite of the authenticated device: its server data's algorithm bytes, which the
+      // authcode's (checked against ClientHello' when it was decoded) must match
+      const suite = suiteOfTidMessage(serverData);
+      if (suite !== hello.suite) {
+        throw localAlert(
+          "handshake_failure",
+          `the server data is in suite ${suite ?? "unknown"}, the device offered ${offered(hello.suite)}`,
+        );
+      }
+      if (options.resume === undefined) tokens.set(toHex(tid), { token: token.slice(), suite });
+      return { cipher: cipher(token, suite), serverData };
     } finally {
       token.fill(0);
     }

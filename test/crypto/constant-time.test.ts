@@ -16,7 +16,8 @@
 //     byte), the GCM stream, and PKCS#7 unpadding (per padding length); keys and data change
 //     together, lengths 16 … 1029 bytes;
 //   - SHA-256 where it is keyed: HMAC-SHA-256 under different keys, the X9.63 KDF over different Z;
-//   - TID-TLS: HKDF-SM3 extract / expand / expand-label under different secrets, a context's whole
+//   - TID-TLS in both suites (SM: HKDF-SM3, SM4-GCM; INTL: HKDF-SHA-256, AES-128-GCM with the key
+//     expanded per record): HKDF extract / expand / expand-label under different secrets, a context's whole
 //     key schedule (open, binder, handshake secrets, Finished, application secrets, KeyUpdate) under
 //     different PSKs, keying from a session slot (the token recovered from the SM4 schedule), binder
 //     and Finished checks wrong in the first or last byte, record seal and open (good tags, and
@@ -632,9 +633,13 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
   });
 
   // ---------------------------------------------------------------------------------------------
-  // TID-TLS (HKDF-SM3, the key schedule of a context, record seal and open)
+  // TID-TLS in both suites (HKDF over SM3 / SHA-256, the key schedule of a context, record seal and
+  // open with SM4-GCM / AES-128-GCM)
 
-  describe("TID-TLS: the same trace for every PSK, secret and record of one length", () => {
+  describe.each([
+    [0, "SM: HKDF-SM3, SM4-GCM"],
+    [1, "INTL: HKDF-SHA-256, AES-128-GCM"],
+  ] as const)("TID-TLS suite %i (%s): the same trace for every PSK, secret and record of one length", (suite, _name) => {
     const TLS_KEYS = SM4_KEYS; // four 16-byte PSKs: two random, all zeros, all ones
     const HASH = MSG + 1024,
       MAC = MSG + 1056,
@@ -642,25 +647,25 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
       REC = INP,
       LEN = 100;
 
-    it("tid_hkdf_extract, tid_hkdf_expand and tid_hkdf_expand_label under different secrets", () => {
+    it("tid_hkdf_extract_suite, tid_hkdf_expand_suite and tid_hkdf_expand_label_suite under different secrets", () => {
       const extract = TLS_KEYS.map(([label, key]) => ({
         label,
         setup: () => put(KEY, key),
-        call: () => x.tid_hkdf_extract!(at(MSG), 32, at(KEY), 16, at(OUT)),
+        call: () => x.tid_hkdf_extract_suite!(at(MSG), 32, at(KEY), 16, at(OUT), suite),
       }));
       expectConstantTime(traceRuns(extract), { off: KEY, len: 16 });
       const prks = ["PRK 1", "PRK 2", "PRK 3"];
       const expand = prks.map((label) => ({
         label,
         setup: () => (put(KEY, det(label, 32)), put(AAD, det("info", 20))),
-        call: () => x.tid_hkdf_expand!(at(KEY), 32, at(AAD), 20, at(OUT), 100),
+        call: () => x.tid_hkdf_expand_suite!(at(KEY), 32, at(AAD), 20, at(OUT), 100, suite),
       }));
       expectConstantTime(traceRuns(expand), { off: KEY, len: 32 });
       const label = new TextEncoder().encode("c hs traffic");
       const expandLabel = prks.map((l) => ({
         label: l,
         setup: () => (put(KEY, det(l, 32)), put(AAD, label), put(HASH, det("transcript", 32))),
-        call: () => x.tid_hkdf_expand_label!(at(KEY), 32, at(AAD), label.length, at(HASH), 32, at(OUT), 32),
+        call: () => x.tid_hkdf_expand_label_suite!(at(KEY), 32, at(AAD), label.length, at(HASH), 32, at(OUT), 32, suite),
       }));
       expectConstantTime(traceRuns(expandLabel), { off: KEY, len: 32 });
     });
@@ -671,7 +676,7 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
       put(HASH, det("transcript", 32));
       for (const c of [0, 1]) {
         expect(x.tid_tls_close!(c)).toBe(OK);
-        expect(x.tid_tls_open_psk!(c, c, at(KEY), 16)).toBe(OK);
+        expect(x.tid_tls_open_psk_suite!(c, c, at(KEY), 16, suite)).toBe(OK);
       }
     };
     /** Both contexts through the handshake to application keys (unrecorded). */
@@ -694,7 +699,7 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
         },
         call: () => {
           const steps = [
-            () => x.tid_tls_open_psk!(0, 0, at(KEY), 16),
+            () => x.tid_tls_open_psk_suite!(0, 0, at(KEY), 16, suite),
             () => x.tid_tls_binder!(0, at(HASH), at(MAC)),
             () => x.tid_tls_derive_handshake!(0, at(HASH)),
             () => x.tid_tls_finished!(0, 0, at(HASH), at(MAC)),
@@ -715,24 +720,27 @@ describe.each(CT_BUILDS)("$name", ({ file }) => {
       expectConstantTime(traceRuns(runs), { off: KEY, len: 16 });
     });
 
-    it("tid_tls_open_slot: the token recovered from different session slots' key schedules", () => {
-      const runs = TLS_KEYS.map(([label, key]) => ({
-        label,
-        setup: () => {
-          expect(x.tid_set_backend!(1)).toBe(OK);
-          put(ID, det("tid and psk", 24));
-          expect(x.tid_soft_load_identity!(at(ID), 24)).toBe(OK);
-          expect(x.tid_client_init!()).toBe(OK);
-          put(KEY, key);
-          expect(x.tid_client_import_sesskey!(at(KEY), 16, 2)).toBe(OK);
-          put(KEY, new Uint8Array(16));
-          expect(x.tid_tls_close!(0)).toBe(OK);
-        },
-        call: () => x.tid_tls_open_slot!(0, 0, 2),
-      }));
-      expectConstantTime(traceRuns(runs));
-      expect(x.tid_close!()).toBe(OK);
-    });
+    // session slots hold SM tokens only (the slot's suite is SM for every token installed today)
+    if (suite === 0) {
+      it("tid_tls_open_slot: the token recovered from different session slots' key schedules", () => {
+        const runs = TLS_KEYS.map(([label, key]) => ({
+          label,
+          setup: () => {
+            expect(x.tid_set_backend!(1)).toBe(OK);
+            put(ID, det("tid and psk", 24));
+            expect(x.tid_soft_load_identity!(at(ID), 24)).toBe(OK);
+            expect(x.tid_client_init!()).toBe(OK);
+            put(KEY, key);
+            expect(x.tid_client_import_sesskey!(at(KEY), 16, 2)).toBe(OK);
+            put(KEY, new Uint8Array(16));
+            expect(x.tid_tls_close!(0)).toBe(OK);
+          },
+          call: () => x.tid_tls_open_slot!(0, 0, 2),
+        }));
+        expectConstantTime(traceRuns(runs));
+        expect(x.tid_close!()).toBe(OK);
+      });
+    }
 
     it("tid_tls_verify_binder and tid_tls_verify_finished: the same trace whichever byte is wrong", () => {
       const runs = [0, 31].flatMap((wrong) =>

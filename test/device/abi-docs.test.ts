@@ -38,7 +38,13 @@ describe("docs/abi.md", () => {
   it("the test hooks section: exactly what the test build adds to the release exports", () => {
     const releaseNames = new Set(names(WebAssembly.Module.exports(release)));
     const added = names(WebAssembly.Module.exports(test)).filter((n) => !releaseNames.has(n));
-    expect(added).toEqual(["tid_test_inject", "tid_test_set_pending", "tid_test_tls_secret", "tid_test_tls_set_seq"]);
+    expect(added).toEqual([
+      "tid_test_inject",
+      "tid_test_set_pending",
+      "tid_test_tls_install",
+      "tid_test_tls_secret",
+      "tid_test_tls_set_seq",
+    ]);
     expect(documented(hooksSection).filter((n) => !releaseNames.has(n))).toEqual(added);
   });
 

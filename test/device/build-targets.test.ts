@@ -29,6 +29,7 @@ describe("build targets", () => {
     expect(test.filter((n) => !release.includes(n)).sort()).toEqual([
       "tid_test_inject",
       "tid_test_set_pending",
+      "tid_test_tls_install",
       "tid_test_tls_secret",
       "tid_test_tls_set_seq",
     ]);

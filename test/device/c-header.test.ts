@@ -109,6 +109,7 @@ describe("include/tid_wasm.h", () => {
     expect([...test.keys()].filter((n) => !wasm.has(n)).sort()).toEqual([
       "tid_test_inject",
       "tid_test_set_pending",
+      "tid_test_tls_install",
       "tid_test_tls_secret",
       "tid_test_tls_set_seq",
     ]);

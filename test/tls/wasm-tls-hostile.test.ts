@@ -169,6 +169,93 @@ describe.each(["debug", "release", "portable"] as const)("TID-TLS raw exports, h
     expect(x.tid_tls_close!(c)).toBe(S.OK);
     stillWorks();
   });
+
+  it("suite arguments: HKDF and open_psk_suite take 0 or 1, anything else → ERR_BAD_PARAM with nothing written or opened", () => {
+    const p = io + 8192;
+    const untouched = () =>
+      wasm
+        .bytes()
+        .subarray(p, p + 512)
+        .every((b) => b === 0xaa);
+    const l = io + 64; // "key"
+    wasm.bytes().set([0x6b, 0x65, 0x79], l);
+    for (const suite of [2, 3, 255, 0x100, -1, 0x7fffffff]) {
+      wasm.bytes().fill(0xaa, p, p + 512);
+      expect(x.tid_hkdf_extract_suite!(psk, 16, hash, 32, p, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_hkdf_expand_suite!(hash, 32, psk, 16, p, 64, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_hkdf_expand_label_suite!(hash, 32, l, 3, psk, 0, p, 16, suite)).toBe(S.ERR_BAD_PARAM);
+      // a bad suite is reported before the lengths and ranges
+      expect(x.tid_hkdf_expand_suite!(hash, 32, psk, 16, END, 0xffffffff, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_hkdf_extract_suite!(END, 16, hash, 32, p, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(untouched()).toBe(true);
+      expect(x.tid_tls_open_psk_suite!(4, 0, psk, 16, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_tls_suite!(4)).toBe(S.ERR_NOT_INITIALISED); // still free
+    }
+    for (const suite of [0, 1]) {
+      // the suite variants check lengths, ranges and overlaps as the SM exports do
+      expect(x.tid_hkdf_expand_suite!(hash, 32, psk, 16, p, 255 * 32 + 1, suite)).toBe(S.ERR_BAD_LENGTH);
+      expect(x.tid_hkdf_expand_suite!(hash, 32, psk, 16, END - 10, 32, suite)).toBe(S.ERR_OUT_OF_BOUNDS);
+      expect(x.tid_hkdf_expand_suite!(hash, 32, psk, 16, hash + 8, 32, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_hkdf_expand_label_suite!(hash, 32, l, 0, psk, 0, p, 16, suite)).toBe(S.ERR_BAD_LENGTH);
+      expect(x.tid_hkdf_expand_label_suite!(hash, 32, l, 3, psk, 256, p, 16, suite)).toBe(S.ERR_BAD_LENGTH);
+      expect(x.tid_hkdf_expand_label_suite!(hash, 32, l, 3, psk, 0, hash + 1, 16, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_hkdf_extract_suite!(psk, 16, hash, 32, END - 31, suite)).toBe(S.ERR_OUT_OF_BOUNDS);
+      // opening: index, then state, then side and suite, then length and range
+      expect(x.tid_tls_open_psk_suite!(N, 0, psk, 16, suite)).toBe(S.ERR_BAD_KEY_INDEX);
+      expect(x.tid_tls_open_psk_suite!(4, 2, psk, 16, suite)).toBe(S.ERR_BAD_PARAM);
+      expect(x.tid_tls_open_psk_suite!(4, 0, psk, 15, suite)).toBe(S.ERR_BAD_LENGTH);
+      expect(x.tid_tls_open_psk_suite!(4, 0, END - 8, 16, suite)).toBe(S.ERR_OUT_OF_BOUNDS);
+      expect(x.tid_tls_suite!(4)).toBe(S.ERR_NOT_INITIALISED);
+      expect(x.tid_tls_open_psk_suite!(4, 0, psk, 16, suite)).toBe(S.OK);
+      expect(x.tid_tls_suite!(4)).toBe(suite);
+      expect(x.tid_tls_open_psk_suite!(4, 0, psk, 16, 1 - suite)).toBe(S.ERR_WRONG_STATE);
+      expect(x.tid_tls_open_psk_suite!(4, 0, psk, 16, 9)).toBe(S.ERR_WRONG_STATE); // state before the suite
+      expect(x.tid_tls_suite!(4)).toBe(suite); // unchanged
+      expect(x.tid_tls_close!(4)).toBe(S.OK);
+    }
+    expect(x.tid_tls_suite!(N)).toBe(S.ERR_BAD_KEY_INDEX);
+    expect(x.tid_tls_suite!(0xffffffff)).toBe(S.ERR_BAD_KEY_INDEX);
+    expect(x.tid_tls_open_psk!(4, 0, psk, 16)).toBe(S.OK);
+    expect(x.tid_tls_suite!(4)).toBe(0); // the exports without a suite are SM's
+    expect(x.tid_tls_close!(4)).toBe(S.OK);
+    expect(x.tid_tls_suite!(4)).toBe(S.ERR_NOT_INITIALISED);
+    stillWorks();
+  });
+
+  it("an INTL context: out-of-order calls, a bad tag and a full record behave as in SM; a record leaves nothing in static data but its sequence number", () => {
+    const c = 7;
+    const m = () => wasm.bytes();
+    expect(x.tid_tls_open_psk_suite!(c, 0, psk, 16, 1)).toBe(S.OK);
+    expect(x.tid_tls_seal!(c, 23, io, 1, out)).toBe(S.ERR_WRONG_STATE);
+    expect(x.tid_tls_derive_handshake!(c, hash)).toBe(S.OK);
+    const rec = io + 20000;
+    m().fill(0x33, rec + 5, rec + 5 + 16384);
+    expect(x.tid_tls_seal!(c, 23, rec + 5, 16384, rec)).toBe(S.OK);
+    expect(x.tid_tls_seal!(c, 23, rec + 4, 10, rec)).toBe(S.ERR_BAD_PARAM);
+    m().fill(0xaa, io, io + 64);
+    expect(x.tid_tls_open!(c, rec, 80, io, io + 40000)).toBe(S.ERR_VERIFY_FAILED);
+    expect(
+      m()
+        .subarray(io, io + 64)
+        .every((b) => b === 0xaa),
+    ).toBe(true);
+    expect(x.tid_tls_close!(c)).toBe(S.OK);
+    // a record call leaves nothing behind in the module's static data but the sequence number
+    // it moved on: the AES round keys and GHASH key it expanded are wiped (so is SM4's nonce)
+    const staticData = () => m().slice(io + wasm.ioCap, x.tid_host_ptr!());
+    for (const suite of [1, 0]) {
+      expect(x.tid_tls_open_psk_suite!(c, 1, psk, 16, suite)).toBe(S.OK);
+      expect(x.tid_tls_derive_handshake!(c, hash)).toBe(S.OK);
+      const before = staticData();
+      m().fill(0x44, rec + 5, rec + 5 + 100);
+      expect(x.tid_tls_seal!(c, 23, rec + 5, 100, rec)).toBe(S.OK);
+      const after = staticData();
+      const changed = before.reduce((n, b, i) => n + (b === after[i] ? 0 : 1), 0);
+      expect(changed, `suite ${suite}: bytes of static data changed by one seal`).toBe(1);
+      expect(x.tid_tls_close!(c)).toBe(S.OK);
+    }
+    stillWorks();
+  });
 });
 
 describe("WasmTlsCipher at the TypeScript boundary", () => {
