@@ -13,7 +13,7 @@
 // changes no state.
 import {
   OK, ERR_BAD_KEY_INDEX, ERR_BAD_LENGTH, ERR_BAD_PARAM, ERR_NOT_INITIALISED, ERR_OUT_OF_BOUNDS,
-  ERR_VERIFY_FAILED, ERR_WRONG_STATE,
+  ERR_VERIFY_FAILED, ERR_WRONG_STATE, ERR_UNSUPPORTED_ALGORITHM,
 } from "../status";
 import { inBounds, wipe, overlaps } from "../mem";
 import { ctEqual } from "../ct";
@@ -30,6 +30,7 @@ import {
 import { slotToken } from "../tid/client";
 import { activeSlot } from "../tid/state";
 import { slotSuite } from "../tid/slots";
+import { suiteValid } from "../tid/suite";
 
 const HASH: usize = 32;
 const PSK_SIZE: usize = 16;
@@ -39,22 +40,27 @@ const MAC: usize = memory.data(<i32>HASH, 16);
 
 // ---------------------------------------------------------------- HKDF
 
-/** A suite argument: SUITE_SM (0) or SUITE_INTL (1). */
-// @ts-ignore: decorator
-@inline
-function badSuite(suite: u32): bool {
-  return suite > SUITE_INTL;
+/**
+ * The status of a suite argument: OK for SUITE_SM (0) or SUITE_INTL (1) when this build has it,
+ * ERR_UNSUPPORTED_ALGORITHM for one a one-suite build left out (docs/abi.md "Build targets"),
+ * ERR_BAD_PARAM for anything else.
+ */
+function suiteStatus(suite: u32): i32 {
+  if (suite > SUITE_INTL) return ERR_BAD_PARAM;
+  return suiteValid(suite) ? OK : ERR_UNSUPPORTED_ALGORITHM;
 }
 
 function extractCall(salt_ptr: usize, salt_len: usize, ikm_ptr: usize, ikm_len: usize, out_ptr: usize, suite: u32): i32 {
-  if (badSuite(suite)) return ERR_BAD_PARAM;
+  const ss = suiteStatus(suite);
+  if (ss != OK) return ss;
   if (!inBounds(salt_ptr, salt_len) || !inBounds(ikm_ptr, ikm_len) || !inBounds(out_ptr, HASH)) return ERR_OUT_OF_BOUNDS;
   hkdfExtract(suiteHash(suite), salt_ptr, salt_len, ikm_ptr, ikm_len, out_ptr);
   return OK;
 }
 
 function expandCall(prk_ptr: usize, prk_len: usize, info_ptr: usize, info_len: usize, out_ptr: usize, out_len: usize, suite: u32): i32 {
-  if (badSuite(suite)) return ERR_BAD_PARAM;
+  const ss = suiteStatus(suite);
+  if (ss != OK) return ss;
   if (out_len > HKDF_MAX_OUTPUT) return ERR_BAD_LENGTH;
   if (!inBounds(prk_ptr, prk_len) || !inBounds(info_ptr, info_len) || !inBounds(out_ptr, out_len)) return ERR_OUT_OF_BOUNDS;
   if (overlaps(out_ptr, out_len, prk_ptr, prk_len) || overlaps(out_ptr, out_len, info_ptr, info_len)) return ERR_BAD_PARAM;
@@ -66,7 +72,8 @@ function expandLabelCall(
   secret_ptr: usize, secret_len: usize, label_ptr: usize, label_len: usize, context_ptr: usize, context_len: usize,
   out_ptr: usize, out_len: usize, suite: u32,
 ): i32 {
-  if (badSuite(suite)) return ERR_BAD_PARAM;
+  const ss = suiteStatus(suite);
+  if (ss != OK) return ss;
   if (label_len == 0 || label_len > HKDF_LABEL_MAX || context_len > HKDF_CONTEXT_MAX || out_len > HKDF_MAX_OUTPUT) return ERR_BAD_LENGTH;
   if (!inBounds(secret_ptr, secret_len) || !inBounds(label_ptr, label_len) || !inBounds(context_ptr, context_len) || !inBounds(out_ptr, out_len)) {
     return ERR_OUT_OF_BOUNDS;
@@ -160,9 +167,10 @@ export function tid_tls_open_slot(ctx: u32, side: u32, key_index: i32): i32 {
   const t = slotToken(key_index, PSK);
   if (t != OK) return t;
   const suite = slotSuite(key_index == -1 ? activeSlot : key_index);
-  if (badSuite(suite)) {
+  const ss = suiteStatus(suite);
+  if (ss != OK) {
     wipe(PSK, PSK_SIZE);
-    return ERR_BAD_PARAM;
+    return ss;
   }
   tlsOpen(tlsContext(ctx), side, PSK, suite);
   wipe(PSK, PSK_SIZE);
@@ -172,7 +180,8 @@ export function tid_tls_open_slot(ctx: u32, side: u32, key_index: i32): i32 {
 function openPsk(ctx: u32, side: u32, psk_ptr: usize, psk_len: usize, suite: u32): i32 {
   const st = openable(ctx, side);
   if (st != OK) return st;
-  if (badSuite(suite)) return ERR_BAD_PARAM;
+  const ss = suiteStatus(suite);
+  if (ss != OK) return ss;
   if (psk_len != PSK_SIZE) return ERR_BAD_LENGTH;
   if (!inBounds(psk_ptr, PSK_SIZE)) return ERR_OUT_OF_BOUNDS;
   tlsOpen(tlsContext(ctx), side, psk_ptr, suite);

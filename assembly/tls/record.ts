@@ -16,20 +16,13 @@
 import { OK, ERR_VERIFY_FAILED, ERR_BAD_FORMAT, ERR_REPLAY } from "../status";
 import { wipe } from "../mem";
 import { GCM_AES, GCM_SM4, SM4_GCM_CTX_SIZE, AES_GCM_CTX_SIZE, gcmInit, gcmSeal, gcmOpen } from "../gcm/gcm";
-import { HASH_SHA256, HASH_SM3 } from "../hash/md";
 import { hkdfExpandLabel } from "./hkdf";
 import { TLS_SCRATCH } from "./scratch";
+import { isIntl, suiteHash } from "../tid/suite";
 
-/** The suites of a TLS context (the wasm's numbering; docs/abi.md "TID-TLS"). */
-export const SUITE_SM: u32 = 0; // TLS_SM4_GCM_SM3: SM3, HMAC-SM3, SM4-GCM
-export const SUITE_INTL: u32 = 1; // TLS_AES_128_GCM_SHA256: SHA-256, HMAC-SHA-256, AES-128-GCM
-
-/** The hash (hash/md.ts) of `suite`. */
-// @ts-ignore: decorator
-@inline
-export function suiteHash(suite: u32): u32 {
-  return suite == SUITE_INTL ? HASH_SHA256 : HASH_SM3;
-}
+// The suites of a TLS context are the TID suites (tid/suite.ts): SUITE_SM = TLS_SM4_GCM_SM3 (SM3,
+// HMAC-SM3, SM4-GCM), SUITE_INTL = TLS_AES_128_GCM_SHA256 (SHA-256, HMAC-SHA-256, AES-128-GCM).
+export { SUITE_SM, SUITE_INTL, suiteHash } from "../tid/suite";
 
 export const RECORD_HEADER_SIZE: usize = 5;
 export const RECORD_TAG_SIZE: usize = 16;
@@ -79,7 +72,7 @@ export function recordInstall(d: usize, secret: usize, suite: u32): void {
   wipe(d, RECORD_STATE_SIZE);
   const h = suiteHash(suite);
   hkdfExpandLabel(h, secret, 32, L_IV, 2, 0, 0, d + D_IV, IV_SIZE);
-  if (suite == SUITE_INTL) {
+  if (isIntl(suite)) {
     hkdfExpandLabel(h, secret, 32, L_KEY, 3, 0, 0, d + D_GCM, KEY_SIZE);
   } else {
     hkdfExpandLabel(h, secret, 32, L_KEY, 3, 0, 0, KEY, KEY_SIZE);
@@ -95,21 +88,21 @@ export function recordInstall(d: usize, secret: usize, suite: u32): void {
  * into the scratch, which the caller wipes with doneGcm.
  */
 function gcmOf(d: usize): usize {
-  if (load<u32>(d + D_SUITE) != SUITE_INTL) return d + D_GCM;
+  if (!isIntl(load<u32>(d + D_SUITE))) return d + D_GCM;
   gcmInit(GCM_AES, TLS_SCRATCH, d + D_GCM);
   return TLS_SCRATCH;
 }
 
 /** Wipe what gcmOf expanded (nothing for SM4). */
 function doneGcm(d: usize): void {
-  if (load<u32>(d + D_SUITE) == SUITE_INTL) wipe(TLS_SCRATCH, AES_GCM_CTX_SIZE);
+  if (isIntl(load<u32>(d + D_SUITE))) wipe(TLS_SCRATCH, AES_GCM_CTX_SIZE);
 }
 
 /** The cipher selector of gcm.ts for direction `d`. */
 // @ts-ignore: decorator
 @inline
 function cipherOf(d: usize): u32 {
-  return load<u32>(d + D_SUITE) == SUITE_INTL ? GCM_AES : GCM_SM4;
+  return isIntl(load<u32>(d + D_SUITE)) ? GCM_AES : GCM_SM4;
 }
 
 /** Zero direction `d`. */

@@ -145,6 +145,18 @@ describe("build targets", () => {
       } catch (e) {
         expect((e as TidError).code).toBe(Status.ERR_UNSUPPORTED_ALGORITHM);
       }
+      // TID-TLS in each build: its own suite opens, the other is ERR_UNSUPPORTED_ALGORITHM
+      for (const [b, own, other] of [
+        ["release-sm", 0, 1],
+        ["release-intl", 1, 0],
+      ] as const) {
+        const x = TidWasm.create({ build: b }).exports;
+        const io = TidWasm.create({ build: b }).ioPtr;
+        expect(x.tid_tls_open_psk_suite!(0, 0, io, 16, other), b).toBe(Status.ERR_UNSUPPORTED_ALGORITHM);
+        expect(x.tid_tls_open_psk_suite!(0, 0, io, 16, own), b).toBe(Status.OK);
+        expect(x.tid_tls_close!(0)).toBe(Status.OK);
+        expect(x.tid_tls_open_psk!(0, 0, io, 16), b).toBe(own === 0 ? Status.OK : Status.ERR_UNSUPPORTED_ALGORITHM);
+      }
       // the SE backend needs suite SM (the applet's)
       const w = TidWasm.create({ build: "release-intl" });
       expect(w.exports.tid_set_backend!(2)).toBe(Status.ERR_UNSUPPORTED_ALGORITHM);
