@@ -1,9 +1,10 @@
 // TID-TLS in suite INTL (TLS_AES_128_GCM_SHA256, docs/tls.md "Cipher suites") between the device
 // side and the user server's createTlsServer (server/sdk/tls-server.ts) over real TCP on
 // 127.0.0.1: mode resume with the wasm cipher on both ends (keyed by tid_tls_open_psk_suite) and
-// with the reference on either end; mode auth with the reference device half in suite "intl"
-// (the wasm TID client speaks suite SM only) against a server whose authenticate() is the
-// reference server half, then resume with the token and suite the server kept. The negotiation:
+// with the reference on either end; mode auth with the reference device half in suite "intl", and
+// with the wasm TID client of an INTL identity (its token keys the context from its session slot),
+// against a server whose authenticate() is the reference server half, then resume with the token
+// and suite the server kept. The negotiation:
 // a kept token of the other suite → handshake_failure; a ClientHello' whose authcode is in the
 // other suite → illegal_parameter; a ServerHello' naming a suite the client did not offer →
 // illegal_parameter; an unknown cipher suite → handshake_failure.
@@ -176,6 +177,24 @@ describe("mode auth in suite INTL: the reference device half against the referen
     // the token was kept in suite intl: an SM offer of it is refused
     const sm = connect({ port }, { client, mode: "resume", cipher: wasmDevice(tokens[0]!, "sm") });
     expect(await socketError(sm)).toMatchObject({ alert: "handshake_failure" });
+    client.close();
+    await closeServer(server);
+  });
+
+  it("the wasm TID client of an INTL identity: auth in-band, the context keyed from its INTL slot, then resume", async () => {
+    const server = createTlsServer({ authenticate: authenticate("intl") }, (p) => p.pipe(p));
+    const port = await listen(server);
+    const client = await TidClient.create({ backend: "soft", identity: { tid: TID, psk: DEVICE_PSK, suite: "intl" } });
+    client.init();
+    const a = connect({ port }, { client, mode: "auth" });
+    await secured(a);
+    expect(a.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+    await echoThrough(a, randomBytes(50_000));
+    // mode resume from the token validate left in the active slot (tid_tls_open_slot, suite INTL)
+    const r = connect({ port }, { client, mode: "resume" });
+    await secured(r);
+    expect(r.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+    await echoThrough(r, Buffer.from("resumed from the slot"));
     client.close();
     await closeServer(server);
   });
