@@ -116,7 +116,7 @@ describe("soft key file", () => {
     expect(await codeOf(readKeyFile(dir, PASS))).toBe("NOT_A_FILE");
   });
 
-  it("reads in order: a regular file (a FIFO or a device never hangs it), of 80 bytes, then the format, then the mode", async () => {
+  it("reads in order: a regular file (a FIFO or a device never hangs it), of 80 or 81 bytes, then the format, then the mode", async () => {
     expect(await codeOf(readKeyFile(join(dir, "missing.tidkey"), PASS))).toBe("NOT_FOUND");
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
