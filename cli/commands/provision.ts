@@ -310,10 +310,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       await checkSeBlank(opened, plan.force);
     }
     // 3. register
-    await registerDevice(plan.admin, {
+    // suite SM is the default: sent only for INTL, so an SM registration is the request it always was
+    const registered = await registerDevice(plan.admin, {
       tid: plan.tid,
       psk,
-      suite: plan.suite,
+      ...(plan.suite !== "sm" ? { suite: plan.suite } : {}),
       ...(plan.label !== undefined ? { label: plan.label } : {}),
       ...(plan.owner !== undefined ? { owner: plan.owner } : {}),
       ...(plan.force ? { replace: true } : {}),
@@ -321,6 +322,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.registered = true;
     // 4. store, or roll the registration back
     try {
+      // a server that does not know suites ignores the field and registers suite SM: caught here
+      const registeredSuite = registered.suite ?? "sm";
+      if (registeredSuite !== plan.suite) {
+        throw new Error(
+          `the auth server registered TID ${report.tid} in suite ${String(registeredSuite)}, not ${plan.suite} (does it know algorithm suites?)`,
+        );
+      }
       if (staged) {
         await staged.commit();
       } else {
