@@ -35,7 +35,7 @@ The auth server comes from @tid-wasm/server (in a clone of the repository it is 
   --bus i2c|spi       the simulated bus for the SE backend: board sim-i2c or sim-spi (default i2c)
   --unshielded        SE backend: do not pair the SE, so every APDU (the PSK and the token too)
                       crosses the simulated bus in clear — to compare with the shielded default
-  --json              print one JSON document (authcode, serverData, deviceToken, serverToken,
+  --json              print one JSON document (suite, authcode, serverData, deviceToken, serverToken,
                       shielded, busCapture: every frame on the simulated bus, steps)
   --build NAME        which wasm build to run (default release)
   --tamper            flip one bit of the server data on its way to the device, to watch the device
