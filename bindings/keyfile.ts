@@ -28,9 +28,8 @@
  * overwriting; stageKeyFile splits the two so a caller can do its own step in between). Reading
  * checks, in this order: a regular file (opened non-blocking and checked on the open descriptor,
  * so a FIFO or a device cannot hang the reader) of exactly 80 or 81 bytes, then the format (the
- * size must be the version's), then the
- * mode — a file that the group or others can read, write or execute is refused (like ssh with
- * private keys) — and only then the secret.
+ * size must be the version's), then the mode — a file that the group or others can read, write or
+ * execute is refused (like ssh with private keys) — and only then the secret.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from "node:crypto";
 import { constants } from "node:fs";
@@ -181,9 +180,8 @@ async function secretBytes(secret: KeyFileSecret): Promise<{ bytes: Uint8Array; 
 function identitySuite(identity: KeyFileIdentity): SuiteName {
   const suite = identity.suite;
   if (suite === undefined) return "sm";
-  if (typeof suite !== "string" || !SUITE_NAMES.includes(suite)) {
-    throw new RangeError(`identity.suite must be "sm" or "intl", got ${JSON.stringify(suite)}`);
-  }
+  if (typeof suite !== "string") throw new TypeError(`identity.suite must be a string, "sm" or "intl", got ${typeof suite}`);
+  if (!SUITE_NAMES.includes(suite)) throw new RangeError(`identity.suite must be "sm" or "intl", got ${JSON.stringify(suite)}`);
   return suite;
 }
 

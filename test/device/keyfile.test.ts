@@ -333,11 +333,13 @@ describe("soft key file: the suite", () => {
     expect(await codeOf(readKeyFile(short, PASS))).toBe("BAD_FORMAT");
   });
 
-  it("identity.suite must be sm or intl", async () => {
+  it("identity.suite must be sm or intl: another string is a RangeError, another type a TypeError", async () => {
     await expect(encodeKeyFile({ ...randomIdentity(), suite: "SM" as never }, PASS, FAST)).rejects.toThrow(
       /identity.suite must be "sm" or "intl", got "SM"/,
     );
-    await expect(encodeKeyFile({ ...randomIdentity(), suite: 1 as never }, PASS, FAST)).rejects.toThrow(RangeError);
+    await expect(encodeKeyFile({ ...randomIdentity(), suite: 1 as never }, PASS, FAST)).rejects.toThrow(
+      new TypeError('identity.suite must be a string, "sm" or "intl", got number'),
+    );
   });
 
   it("TidClient.create({ keyFile }): the client runs in the key file's suite", async () => {
