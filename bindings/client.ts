@@ -59,7 +59,7 @@ export interface SoftOptions extends CommonOptions {
   backend: "soft";
   /** The identity itself … */
   identity?: SoftIdentity;
-  /** … or a key file (docs/keyfile.md) with the secret that unseals it. */
+  /** … or a key file (docs/keyfile.md) with the secret that unseals it; the identity's suite is the file's. */
   keyFile?: string;
   secret?: KeyFileSecret;
   /** Entropy source (default node:crypto). Tests only. */

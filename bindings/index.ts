@@ -29,6 +29,7 @@ export {
   decodeKeyFile,
   KeyFileError,
   KEYFILE_SIZE,
+  KEYFILE_V2_SIZE,
   KEYFILE_VERSION,
   DEFAULT_SCRYPT,
   type KeyFileSecret,

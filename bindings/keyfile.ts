@@ -1,42 +1,71 @@
 /**
  * @module keyfile — the soft backend's key file (docs/keyfile.md): one device identity (TID 8 ‖
- * PSK 16) sealed with AES-256-GCM under a key derived with scrypt (RFC 7914) from a passphrase or,
- * weaker, from a machine-bound secret (/etc/machine-id). The PSK is never stored in clear.
+ * PSK 16, and its algorithm suite, docs/protocol.md "Algorithm suites") sealed with AES-256-GCM
+ * under a key derived with scrypt (RFC 7914) from a passphrase or, weaker, from a machine-bound
+ * secret (/etc/machine-id). The PSK is never stored in clear.
  *
- * Layout (80 bytes, integers are single bytes):
+ * Layout (integers are single bytes). Version 1, 80 bytes, is a suite SM identity; version 2,
+ * 81 bytes, adds the suite byte to the header (so the GCM tag authenticates it) and moves
+ * everything after it by one. Suite SM identities are still written as version 1, so readers that
+ * know only version 1 keep reading them; suite INTL ones are version 2.
  *
- *   offset size field
- *    0      6  magic "TIDKEY"
- *    6      1  format version = 1
- *    7      1  key source: 1 = passphrase, 2 = machine-bound
- *    8      1  cipher: 1 = AES-256-GCM
- *    9      1  scrypt log2(N), 10..20 (and 128·N·r ≤ 256 MiB)
- *   10      1  scrypt r, 1..16
- *   11      1  scrypt p, 1..4
- *   12     16  salt (random)
- *   28     12  GCM nonce (random)
- *   40     24  ciphertext of TID ‖ PSK
- *   64     16  GCM tag; the AAD is bytes [0, 40), so every header byte is authenticated
+ *   v1  v2  size field
+ *    0   0    6  magic "TIDKEY"
+ *    6   6    1  format version = 1 or 2
+ *    7   7    1  key source: 1 = passphrase, 2 = machine-bound
+ *    8   8    1  cipher: 1 = AES-256-GCM
+ *    9   9    1  scrypt log2(N), 10..20 (and 128·N·r ≤ 256 MiB)
+ *   10  10    1  scrypt r, 1..16
+ *   11  11    1  scrypt p, 1..4
+ *    –  12    1  suite: 0 = sm, 1 = intl (the suite byte of tid_soft_load_identity)
+ *   12  13   16  salt (random)
+ *   28  29   12  GCM nonce (random)
+ *   40  41   24  ciphertext of TID ‖ PSK
+ *   64  65   16  GCM tag; the AAD is the header, bytes [0, 40) / [0, 41): every header byte is
+ *                authenticated
  *
  * Files are written 0600 (atomically: a 0600 temporary file, fsync, then link — or rename when
  * overwriting; stageKeyFile splits the two so a caller can do its own step in between). Reading
  * checks, in this order: a regular file (opened non-blocking and checked on the open descriptor,
- * so a FIFO or a device cannot hang the reader) of exactly 80 bytes, then the format, then the
- * mode — a file that the group or others can read, write or execute is refused (like ssh with
- * private keys) — and only then the secret.
+ * so a FIFO or a device cannot hang the reader) of exactly 80 or 81 bytes, then the format (the
+ * size must be the version's), then the mode — a file that the group or others can read, write or
+ * execute is refused (like ssh with private keys) — and only then the secret.
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from "node:crypto";
 import { constants } from "node:fs";
 import { lstat, open, readFile, type FileHandle } from "node:fs/promises";
+import { SUITE_NAMES, type SuiteName } from "../reference/constants.js";
 import { requireBytes } from "./errors.js";
 import { stagePrivateFile } from "./private-file.js";
 
+/** The size of a version 1 key file (a suite SM identity). */
 export const KEYFILE_SIZE = 80;
-export const KEYFILE_VERSION = 1;
+/** The size of a version 2 key file (the suite in the header). */
+export const KEYFILE_V2_SIZE = 81;
+/** The newest format version this library reads and writes. */
+export const KEYFILE_VERSION = 2;
 const MAGIC = Uint8Array.from([0x54, 0x49, 0x44, 0x4b, 0x45, 0x59]); // "TIDKEY"
 const SOURCE = { passphrase: 1, machineBound: 2 } as const;
 const CIPHER_AES_256_GCM = 1;
-const HEADER = 40;
+/** The suite byte of a version 2 header: the same encoding as tid_soft_load_identity's. */
+const SUITE_BYTE: Readonly<Record<SuiteName, number>> = { sm: 0, intl: 1 };
+
+/** Where the fields of each format version are; `header` is the AAD's length and the ciphertext's offset. */
+interface Layout {
+  version: 1 | 2;
+  size: number;
+  header: number;
+  /** offset of the suite byte (version 2 only) */
+  suite?: number;
+  salt: number;
+  nonce: number;
+  tag: number;
+}
+const LAYOUTS: Readonly<Record<1 | 2, Layout>> = {
+  1: { version: 1, size: KEYFILE_SIZE, header: 40, salt: 12, nonce: 28, tag: 64 },
+  2: { version: 2, size: KEYFILE_V2_SIZE, header: 41, suite: 12, salt: 13, nonce: 29, tag: 65 },
+};
+const SIZES = `${KEYFILE_SIZE} (version 1) or ${KEYFILE_V2_SIZE} (version 2) bytes`;
 const MACHINE_LABEL = "tid-wasm/keyfile/machine-bound/v1\0";
 
 /** scrypt cost: N = 2^logN, r, p (RFC 7914). Default logN 15, r 8, p 1 (32 MiB, ~0.1 s). */
@@ -62,11 +91,16 @@ export type KeyFileSecret =
 export interface KeyFileIdentity {
   tid: Uint8Array;
   psk: Uint8Array;
+  /**
+   * The identity's algorithm suite (docs/protocol.md "Algorithm suites"): "sm" (default when
+   * writing; what every version 1 file holds) or "intl". Always set on what a reader returns.
+   */
+  suite?: SuiteName;
 }
 
 export type KeyFileErrorCode =
   | "NOT_FOUND" // no file at that path
-  | "BAD_FORMAT" // wrong size, magic, cipher or scrypt parameters out of range
+  | "BAD_FORMAT" // wrong size, magic, cipher, suite byte, or scrypt parameters out of range
   | "UNSUPPORTED_VERSION"
   | "WRONG_SECRET_KIND" // a passphrase for a machine-bound file, or the other way round
   | "BAD_SECRET" // the tag did not verify: wrong passphrase / other machine, or the file was altered
@@ -142,7 +176,19 @@ async function secretBytes(secret: KeyFileSecret): Promise<{ bytes: Uint8Array; 
   throw new TypeError("secret must be {passphrase} or {machineBound: true}");
 }
 
-/** Seal an identity into the 80 bytes of a key file. */
+/** The identity's suite, checked: "sm" when not given. */
+function identitySuite(identity: KeyFileIdentity): SuiteName {
+  const suite = identity.suite;
+  if (suite === undefined) return "sm";
+  if (typeof suite !== "string") throw new TypeError(`identity.suite must be a string, "sm" or "intl", got ${typeof suite}`);
+  if (!SUITE_NAMES.includes(suite)) throw new RangeError(`identity.suite must be "sm" or "intl", got ${JSON.stringify(suite)}`);
+  return suite;
+}
+
+/**
+ * Seal an identity into the bytes of a key file: 80 bytes (version 1) for a suite SM identity,
+ * 81 (version 2, the suite in the header) for suite INTL.
+ */
 export async function encodeKeyFile(
   identity: KeyFileIdentity,
   secret: KeyFileSecret,
@@ -150,31 +196,34 @@ export async function encodeKeyFile(
 ): Promise<Uint8Array> {
   requireBytes("identity.tid", identity?.tid, { length: 8 });
   requireBytes("identity.psk", identity?.psk, { length: 16 });
+  const suite = identitySuite(identity);
   const params = options.scrypt ?? DEFAULT_SCRYPT;
   checkParams(params, "options.scrypt");
   const { bytes, source } = await secretBytes(secret);
-  const out = new Uint8Array(KEYFILE_SIZE);
+  const layout = LAYOUTS[suite === "sm" ? 1 : 2];
+  const out = new Uint8Array(layout.size);
   out.set(MAGIC, 0);
-  out[6] = KEYFILE_VERSION;
+  out[6] = layout.version;
   out[7] = source;
   out[8] = CIPHER_AES_256_GCM;
   out[9] = params.logN;
   out[10] = params.r;
   out[11] = params.p;
-  out.set(randomBytes(16), 12);
-  out.set(randomBytes(12), 28);
-  const key = await scrypt(bytes, out.subarray(12, 28), params);
+  if (layout.suite !== undefined) out[layout.suite] = SUITE_BYTE[suite];
+  out.set(randomBytes(16), layout.salt);
+  out.set(randomBytes(12), layout.nonce);
+  const key = await scrypt(bytes, out.subarray(layout.salt, layout.salt + 16), params);
   bytes.fill(0);
   const plain = new Uint8Array(24);
   plain.set(identity.tid, 0);
   plain.set(identity.psk, 8);
   try {
-    const c = createCipheriv("aes-256-gcm", key, out.subarray(28, 40));
-    c.setAAD(out.subarray(0, HEADER));
+    const c = createCipheriv("aes-256-gcm", key, out.subarray(layout.nonce, layout.nonce + 12));
+    c.setAAD(out.subarray(0, layout.header));
     const ct = c.update(plain);
     c.final();
-    out.set(ct, HEADER);
-    out.set(c.getAuthTag(), 64);
+    out.set(ct, layout.header);
+    out.set(c.getAuthTag(), layout.tag);
   } finally {
     plain.fill(0);
     key.fill(0);
@@ -184,18 +233,31 @@ export async function encodeKeyFile(
 
 /** What the header of a key file says (nothing secret). */
 export interface KeyFileHeader {
+  /** the format version: 1 (a suite SM identity) or 2 (the suite in the header) */
+  version: 1 | 2;
+  /** the identity's algorithm suite (authenticated: a changed byte fails to unseal) */
+  suite: SuiteName;
   /** what seals it */
   source: "passphrase" | "machine-bound";
   scrypt: ScryptParams;
 }
 
-/** Check the format of a key file's bytes: size, magic, version, cipher, scrypt cost, key source. @throws KeyFileError */
-function parseHeader(file: Uint8Array, path: string | undefined): KeyFileHeader {
-  if (file.length !== KEYFILE_SIZE)
-    throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${file.length}`, path);
+/** Is `size` the size of a key file of some version? */
+const isKeyFileSize = (size: number): boolean => size === KEYFILE_SIZE || size === KEYFILE_V2_SIZE;
+
+/**
+ * Check the format of a key file's bytes: size, magic, version (and the size it has), cipher,
+ * scrypt cost, key source, suite. @throws KeyFileError
+ */
+function parseHeader(file: Uint8Array, path: string | undefined): KeyFileHeader & { layout: Layout } {
+  if (!isKeyFileSize(file.length)) throw new KeyFileError("BAD_FORMAT", `a key file is ${SIZES}, this one ${file.length}`, path);
   if (!MAGIC.every((b, i) => file[i] === b)) throw new KeyFileError("BAD_FORMAT", "not a tid-wasm key file (bad magic)", path);
-  if (file[6] !== KEYFILE_VERSION)
-    throw new KeyFileError("UNSUPPORTED_VERSION", `key file version ${file[6]}, this library reads ${KEYFILE_VERSION}`, path);
+  const version = file[6]!;
+  if (version !== 1 && version !== 2)
+    throw new KeyFileError("UNSUPPORTED_VERSION", `key file version ${version}, this library reads 1 and 2`, path);
+  const layout = LAYOUTS[version];
+  if (file.length !== layout.size)
+    throw new KeyFileError("BAD_FORMAT", `a version ${version} key file is ${layout.size} bytes, this one ${file.length}`, path);
   if (file[8] !== CIPHER_AES_256_GCM) throw new KeyFileError("BAD_FORMAT", `unknown cipher ${file[8]}`, path);
   const scrypt: ScryptParams = { logN: file[9]!, r: file[10]!, p: file[11]! };
   try {
@@ -206,13 +268,25 @@ function parseHeader(file: Uint8Array, path: string | undefined): KeyFileHeader 
   const source = file[7];
   if (source !== SOURCE.passphrase && source !== SOURCE.machineBound)
     throw new KeyFileError("BAD_FORMAT", `unknown key source ${source}`, path);
-  return { source: source === SOURCE.passphrase ? "passphrase" : "machine-bound", scrypt };
+  let suite: SuiteName = "sm";
+  if (layout.suite !== undefined) {
+    const byte = file[layout.suite]!;
+    const name = SUITE_NAMES.find((n) => SUITE_BYTE[n] === byte);
+    if (name === undefined) throw new KeyFileError("BAD_FORMAT", `unknown suite byte ${byte} (0 sm, 1 intl)`, path);
+    suite = name;
+  }
+  return { version: layout.version, suite, source: source === SOURCE.passphrase ? "passphrase" : "machine-bound", scrypt, layout };
 }
 
-/** Unseal the 80 bytes of a key file. @throws KeyFileError */
-export async function decodeKeyFile(file: Uint8Array, secret: KeyFileSecret, path?: string): Promise<KeyFileIdentity> {
+/** Unseal the bytes of a key file (version 1 or 2); the identity comes with its suite. @throws KeyFileError */
+export async function decodeKeyFile(
+  file: Uint8Array,
+  secret: KeyFileSecret,
+  path?: string,
+): Promise<KeyFileIdentity & { suite: SuiteName }> {
   requireBytes("file", file);
   const header = parseHeader(file, path);
+  const { layout } = header;
   const source = header.source === "passphrase" ? SOURCE.passphrase : SOURCE.machineBound;
   const { bytes, source: given } = await secretBytes(secret);
   if (given !== source) {
@@ -220,21 +294,21 @@ export async function decodeKeyFile(file: Uint8Array, secret: KeyFileSecret, pat
     const want = source === SOURCE.passphrase ? "a passphrase" : "the machine-bound secret";
     throw new KeyFileError("WRONG_SECRET_KIND", `this key file is sealed with ${want}`, path);
   }
-  const key = await scrypt(bytes, file.subarray(12, 28), header.scrypt);
+  const key = await scrypt(bytes, file.subarray(layout.salt, layout.salt + 16), header.scrypt);
   bytes.fill(0);
   let plain: Buffer;
   try {
-    const d = createDecipheriv("aes-256-gcm", key, file.subarray(28, 40));
-    d.setAAD(file.subarray(0, HEADER));
-    d.setAuthTag(file.subarray(64, 80));
-    plain = Buffer.concat([d.update(file.subarray(HEADER, 64)), d.final()]);
+    const d = createDecipheriv("aes-256-gcm", key, file.subarray(layout.nonce, layout.nonce + 12));
+    d.setAAD(file.subarray(0, layout.header));
+    d.setAuthTag(file.subarray(layout.tag, layout.tag + 16));
+    plain = Buffer.concat([d.update(file.subarray(layout.header, layout.tag)), d.final()]);
   } catch (e) {
     const why = source === SOURCE.passphrase ? "wrong passphrase, or the file was altered" : "another machine, or the file was altered";
     throw new KeyFileError("BAD_SECRET", `cannot unseal: ${why}`, path, { cause: e });
   } finally {
     key.fill(0);
   }
-  const identity = { tid: Uint8Array.from(plain.subarray(0, 8)), psk: Uint8Array.from(plain.subarray(8, 24)) };
+  const identity = { tid: Uint8Array.from(plain.subarray(0, 8)), psk: Uint8Array.from(plain.subarray(8, 24)), suite: header.suite };
   plain.fill(0);
   return identity;
 }
@@ -302,8 +376,8 @@ export async function writeKeyFile(
 }
 
 /**
- * The 80 bytes and the mode of the key file at `path`: opened non-blocking (a FIFO cannot hang the
- * reader) and checked on the open descriptor — a regular file of exactly 80 bytes.
+ * The bytes and the mode of the key file at `path`: opened non-blocking (a FIFO cannot hang the
+ * reader) and checked on the open descriptor — a regular file of exactly 80 or 81 bytes.
  */
 async function readKeyFileBytes(path: string): Promise<{ bytes: Buffer; mode: number }> {
   if (typeof path !== "string" || path.length === 0) throw new TypeError("path must be a non-empty string");
@@ -317,10 +391,10 @@ async function readKeyFileBytes(path: string): Promise<{ bytes: Buffer; mode: nu
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new KeyFileError("NOT_A_FILE", "not a regular file", path);
-    if (st.size !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, this one ${st.size}`, path);
-    const bytes = Buffer.alloc(KEYFILE_SIZE);
-    const { bytesRead } = await fh.read(bytes, 0, KEYFILE_SIZE, 0);
-    if (bytesRead !== KEYFILE_SIZE) throw new KeyFileError("BAD_FORMAT", `a key file is ${KEYFILE_SIZE} bytes, read ${bytesRead}`, path);
+    if (!isKeyFileSize(st.size)) throw new KeyFileError("BAD_FORMAT", `a key file is ${SIZES}, this one ${st.size}`, path);
+    const bytes = Buffer.alloc(st.size);
+    const { bytesRead } = await fh.read(bytes, 0, st.size, 0);
+    if (bytesRead !== st.size) throw new KeyFileError("BAD_FORMAT", `a key file is ${st.size} bytes as stat says, read ${bytesRead}`, path);
     return { bytes, mode: st.mode & 0o777 };
   } finally {
     await fh.close();
@@ -334,15 +408,17 @@ async function readKeyFileBytes(path: string): Promise<{ bytes: Buffer; mode: nu
  */
 export async function inspectKeyFile(path: string): Promise<KeyFileHeader & { mode: number }> {
   const { bytes, mode } = await readKeyFileBytes(path);
-  return { ...parseHeader(bytes, path), mode };
+  const { layout: _layout, ...header } = parseHeader(bytes, path);
+  return { ...header, mode };
 }
 
 /**
- * Read and unseal a key file: a regular file of 80 bytes, in the key file format, that only its
- * owner may access (chmod 600 it), unsealed with `secret`.
+ * Read and unseal a key file: a regular file of 80 or 81 bytes, in the key file format (version 1
+ * or 2), that only its owner may access (chmod 600 it), unsealed with `secret`. The identity
+ * comes with its suite ("sm" for a version 1 file).
  * @throws KeyFileError
  */
-export async function readKeyFile(path: string, secret: KeyFileSecret): Promise<KeyFileIdentity> {
+export async function readKeyFile(path: string, secret: KeyFileSecret): Promise<KeyFileIdentity & { suite: SuiteName }> {
   const { bytes, mode } = await readKeyFileBytes(path);
   try {
     parseHeader(bytes, path);

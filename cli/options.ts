@@ -1,9 +1,10 @@
 // The options several `tid` commands share, one table and one reader each: which auth server
 // (URL and the plain-http rule, admin token, CA certificate) and which device (the SE on a board,
-// or a soft key file and the secret that unseals it).
+// or a soft key file and the secret that unseals it), and how the text output names a suite.
 import { BoardError, loadBoard, type Board } from "../hal/boards.js";
 import type { KeyFileSecret } from "../bindings/keyfile.js";
 import type { AdminOptions } from "../server/sdk/admin-client.js";
+import type { SuiteName } from "../reference/constants.js";
 import { UsageError } from "./command.js";
 import { readOptionFile, tooOpen, utf8Text } from "./option-file.js";
 
@@ -36,6 +37,12 @@ export const DEVICE_OPTIONS = {
   ca: { type: "string" },
   json: { type: "boolean" },
 } as const;
+
+/** How the text output of the commands names an algorithm suite (docs/protocol.md "Algorithm suites"). */
+export const SUITE_DESCRIPTION: Readonly<Record<SuiteName, string>> = {
+  sm: "sm (SM2, SM3, SM4)",
+  intl: "intl (P-256, SHA-256, AES-128)",
+};
 
 /** The largest passphrase file read: a passphrase is its first line. */
 export const MAX_PASSPHRASE_FILE_BYTES = 4096;

@@ -5,7 +5,9 @@
 //   user server  the server SDK's authDevice (server/sdk/auth-device.ts), signing with
 //                --user-key DIR as --user
 // Steps: init → get authcode → authDevice → validate on the device → the device's token must equal
-// the user server's → one AEAD message each way (seal/open) with the new token.
+// the user server's → one AEAD message each way (seal/open) with the new token, in the device's
+// algorithm suite (docs/protocol.md "Algorithm suites": the key file's; an SE's is sm), which must
+// be the one the auth server answered in.
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { statSync } from "node:fs";
 import { join } from "node:path";
@@ -17,9 +19,9 @@ import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
 import { inspectKeyFile, KeyFileError, type KeyFileHeader, type KeyFileSecret } from "../../bindings/keyfile.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
-import { MAX_EXTRA } from "../../reference/constants.js";
+import { MAX_EXTRA, type SuiteName } from "../../reference/constants.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
-import { DEVICE_OPTIONS, caFile, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
+import { DEVICE_OPTIONS, SUITE_DESCRIPTION, caFile, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
 import { readOptionFile, tooOpen } from "../option-file.js";
 import { readSimState } from "../sim-state.js";
 import { chooseLink, linkKeyFingerprint } from "../link-pin.js";
@@ -62,6 +64,8 @@ export interface AuthReport {
   server: string;
   user: string;
   tid?: string;
+  /** the device's algorithm suite (sm or intl), the one the auth server answered in too */
+  suite?: SuiteName;
   authcode?: string;
   authcodeLength?: number;
   serverData?: string;
@@ -235,15 +239,21 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const c = client;
     device(() => c.init());
     report.tid = toHex(device(() => c.tid));
+    const suite = device(() => c.suite);
+    report.suite = suite;
     const authcode = device(() => c.getAuthcode(extra, { keepSession: values["keep-session"] === true }));
     report.authcode = toHex(authcode);
     report.authcodeLength = authcode.length;
     const t0 = performance.now();
-    const [serverData, serverToken] = await authDevice(user, privateKey, authcode, { url, ...(ca ? { ca } : {}) });
+    const [serverData, serverToken, serverSuite] = await authDevice(user, privateKey, authcode, { url, ...(ca ? { ca } : {}) });
     report.serverMs = round(performance.now() - t0);
     report.serverData = toHex(serverData);
     report.serverDataLength = serverData.length;
     report.tokenIssued = serverToken !== null;
+    if (serverSuite !== suite) {
+      serverToken?.fill(0);
+      throw new Error(`the auth server answered in suite ${serverSuite}, the device is in suite ${suite}`);
+    }
     const deviceToken = device(() => c.validate(serverData));
     report.tokensMatch =
       (deviceToken === null && serverToken === null) ||
@@ -253,7 +263,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         `the device's token (${deviceToken ? "16 bytes" : "none"}) differs from the user server's (${serverToken ? "16 bytes" : "none"})`,
       );
     if (serverToken) {
-      const session = new AeadSession(serverToken, "server");
+      const session = new AeadSession(serverToken, "server", suite);
       const up = new TextEncoder().encode(`tid auth uplink check from ${report.tid}`);
       const uplink = toHex(session.open(device(() => c.seal(0, up)))) === toHex(up);
       const down = new TextEncoder().encode(`tid auth downlink check to ${report.tid}`);
@@ -291,6 +301,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const lines = [
       `authenticated TID ${report.tid} with ${url} (user server ${user})`,
       `  device     ${report.backend === "soft" ? `soft backend, key file ${keyFile}` : `SE on ${boardName}${report.simulated ? " (simulated)" : ""}`}`,
+      `  suite      ${SUITE_DESCRIPTION[report.suite!]}`,
       ...(report.backend === "se"
         ? [
             report.shielded
@@ -301,7 +312,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       `  authcode   ${report.authcodeLength} bytes   server data ${report.serverDataLength} bytes`,
       `  token      ${report.tokenIssued ? "issued; the device and the user server hold the same 16-byte token" : "none issued (the device keeps its session key)"}`,
     ];
-    if (report.aead) lines.push(`  AEAD       uplink and downlink check messages opened`);
+    if (report.aead)
+      lines.push(`  AEAD       uplink and downlink check messages opened (${report.suite === "intl" ? "AES-128-GCM" : "SM4-GCM"})`);
     if (report.token) lines.push(`  token hex  ${report.token}`);
     const bus =
       report.simulatedBusMs !== undefined

@@ -8,6 +8,9 @@
 // printing each step with sizes, hex, wall time and (SE backend) simulated bus time and wire bytes.
 // With --tls the device then talks TID-TLS (docs/tls.md) to an echo user server, mode auth and
 // then mode resume (cli/demo/tls-steps.ts).
+// --suite intl runs it all in suite INTL (P-256, SHA-256, AES-128; docs/protocol.md "Algorithm
+// suites") on the soft backend — the default backend then — since the SE applet speaks SM only;
+// TID-TLS in suite INTL is not in this build, so --suite intl --tls is refused.
 // The steps are in cli/demo/steps.ts, the run and its clean-up in cli/demo/run.ts.
 // Exit 0 only if every step held; 1 with the failed step named otherwise; 2 for a usage error.
 import { EXIT_FAILED, EXIT_OK, UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
@@ -17,7 +20,8 @@ import type { DemoOptions } from "../demo/steps.js";
 
 export type { DemoReport, DemoStep } from "../demo/report.js";
 
-const USAGE = `usage: tid demo [--backend se|soft] [--bus i2c|spi] [--unshielded] [--json] [--build release|debug] [--tamper] [--tls]
+const USAGE = `usage: tid demo [--backend se|soft] [--suite sm|intl] [--bus i2c|spi] [--unshielded] [--json] [--build release|debug]
+                [--tamper] [--tls]
        (npm run demo -- [options] from a clone of the repository)
 
 Run the whole TID flow locally: a reference TID auth server on loopback, a user server, and a
@@ -25,18 +29,21 @@ device — the wasm client with a simulated Fudan Micro SE on a simulated bus (d
 soft backend and a sealed key file (--backend soft). Shows every step; exits 0 only if all held.
 The auth server comes from @tid-wasm/server (in a clone of the repository it is there).
 
-  --backend se|soft   where the device keys live (default se)
+  --backend se|soft   where the device keys live (default se; with --suite intl, soft)
+  --suite sm|intl     the device's algorithm suite (default sm): sm = SM2/SM3/SM4, intl =
+                      P-256/SHA-256/AES-128, soft backend only (the SE applet speaks sm)
   --bus i2c|spi       the simulated bus for the SE backend: board sim-i2c or sim-spi (default i2c)
   --unshielded        SE backend: do not pair the SE, so every APDU (the PSK and the token too)
                       crosses the simulated bus in clear — to compare with the shielded default
-  --json              print one JSON document (authcode, serverData, deviceToken, serverToken,
+  --json              print one JSON document (suite, authcode, serverData, deviceToken, serverToken,
                       shielded, busCapture: every frame on the simulated bus, steps)
   --build NAME        which wasm build to run (default release)
   --tamper            flip one bit of the server data on its way to the device, to watch the device
                       refuse it (the demo then fails at validate and exits 1)
   --tls               after loading the device, talk TID-TLS (docs/tls.md) to an echo user server:
                       authenticate in-band (mode auth), exchange messages, KeyUpdate, close; then
-                      reconnect with the token (mode resume) and do it again (--json: "tls")
+                      reconnect with the token (mode resume) and do it again (--json: "tls");
+                      suite sm only: TID-TLS in suite INTL is not in this build
 
 Exit codes: 0 every step held, 1 a step failed, 2 usage error.`;
 
@@ -45,6 +52,7 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
     argv,
     {
       backend: { type: "string" },
+      suite: { type: "string" },
       bus: { type: "string" },
       json: { type: "boolean" },
       build: { type: "string" },
@@ -54,17 +62,34 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
     },
     { positionals: false },
   );
-  const backend = values.backend ?? "se";
+  const suite = values.suite ?? "sm";
+  if (suite !== "sm" && suite !== "intl") throw new UsageError(`--suite must be sm or intl, got ${JSON.stringify(suite)}`);
+  // the SE applet speaks suite SM only: suite INTL runs on the soft backend, the default then
+  const backend = values.backend ?? (suite === "intl" ? "soft" : "se");
   const bus = values.bus ?? "i2c";
   const build = values.build ?? "release";
   if (backend !== "se" && backend !== "soft") throw new UsageError(`--backend must be se or soft, got ${JSON.stringify(backend)}`);
   if (bus !== "i2c" && bus !== "spi") throw new UsageError(`--bus must be i2c or spi, got ${JSON.stringify(bus)}`);
+  if (suite === "intl" && backend === "se")
+    throw new UsageError(
+      "--suite intl: the SE applet speaks suite SM only; run suite INTL on the soft backend (--backend soft, the default with --suite intl)",
+    );
+  if (suite === "intl" && values.tls)
+    throw new UsageError("--suite intl --tls: TID-TLS in suite INTL: not in this build (--tls runs in suite sm)");
   if (values.bus !== undefined && backend === "soft") throw new UsageError("--bus goes with the SE backend (the soft backend has no bus)");
   if (values.unshielded && backend === "soft") throw new UsageError("--unshielded goes with the SE backend (the soft backend has no bus)");
   if (build !== "release" && build !== "debug") throw new UsageError(`--build must be release or debug, got ${JSON.stringify(build)}`);
   if (values.tls && values.tamper) throw new UsageError("--tamper goes with the plain flow, not --tls");
   return {
-    options: { backend, bus, build, tamper: values.tamper === true, unshielded: values.unshielded === true, tls: values.tls === true },
+    options: {
+      backend,
+      suite,
+      bus,
+      build,
+      tamper: values.tamper === true,
+      unshielded: values.unshielded === true,
+      tls: values.tls === true,
+    },
     json: values.json === true,
   };
 }
@@ -95,7 +120,7 @@ function summary(report: DemoReport): string[] {
   }
   return [
     "",
-    `all ${report.steps.length} steps held: TID ${report.tid} authenticated, token ${report.deviceToken} on both sides, messages both ways.`,
+    `all ${report.steps.length} steps held: TID ${report.tid} authenticated in suite ${report.suite}, token ${report.deviceToken} on both sides, messages both ways.`,
     ...link,
     `wall time ${round(report.totals.ms, 1)} ms${sim}; server stopped, temporary files removed.`,
   ];

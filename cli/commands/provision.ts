@@ -1,8 +1,9 @@
-// `tid provision`: create a device identity — a TID (8 bytes) and a PSK (16 bytes),
-// docs/protocol.md — store it in a secure element (PROVISION TID+PSK, then LOCK;
-// docs/se-profile.md) or in a soft key file (bindings/keyfile.ts, docs/keyfile.md), and register it
-// with a TID auth server through its admin API (server/sdk/admin-client.ts, docs/server.md). The
-// PSK never appears on the command line or in the output.
+// `tid provision`: create a device identity — a TID (8 bytes) and a PSK (16 bytes) in an algorithm
+// suite (--suite sm|intl, docs/protocol.md "Algorithm suites"; the SE applet speaks SM only) —
+// store it in a secure element (PROVISION TID+PSK, then LOCK; docs/se-profile.md) or in a soft key
+// file (bindings/keyfile.ts, docs/keyfile.md; it records the suite), and register it, with its
+// suite, with a TID auth server through its admin API (server/sdk/admin-client.ts,
+// docs/server.md). The PSK never appears on the command line or in the output.
 //
 // Order, so that a failure leaves no identity that only one side knows:
 //   1. the options (usage errors, exit 2: nothing is touched before they all hold);
@@ -25,9 +26,17 @@ import { getUserServer, registerDevice, setDeviceActive, type AdminOptions } fro
 import { destroyAgents, TidServerError } from "../../server/sdk/http-client.js";
 import { stageKeyFile, type KeyFileSecret, type StagedKeyFile } from "../../bindings/keyfile.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
-import { PSK_SIZE, TID_SIZE } from "../../reference/constants.js";
+import { PSK_SIZE, SUITE_NAMES, TID_SIZE, type SuiteName } from "../../reference/constants.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
-import { ADMIN_TOKEN_USAGE, DEVICE_OPTIONS, adminOptions, keyFileSecret, loadBoardOrUsage, serverUrl } from "../options.js";
+import {
+  ADMIN_TOKEN_USAGE,
+  DEVICE_OPTIONS,
+  SUITE_DESCRIPTION,
+  adminOptions,
+  keyFileSecret,
+  loadBoardOrUsage,
+  serverUrl,
+} from "../options.js";
 import { checkDestination } from "../option-file.js";
 import { writeSimState } from "../sim-state.js";
 import { linkKeyFingerprint, writeLinkPin } from "../link-pin.js";
@@ -51,6 +60,8 @@ of the identity; if storing it fails after all, the registration is rolled back 
                           commands run unshielded (only for SEs that cannot be paired)
   --key-file FILE         soft backend: write the identity to this key file instead (its directory
                           must exist)
+  --suite sm|intl         the identity's algorithm suite (default sm): sm = SM2/SM3/SM4, intl =
+                          P-256/SHA-256/AES-128. intl needs --key-file: the SE applet speaks sm only
   --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
   --passphrase-file FILE  key file passphrase from the first line of FILE
   --machine-bound         seal the key file with this machine's id instead (weaker; docs/keyfile.md)
@@ -70,6 +81,8 @@ Exit codes: 0 provisioned and registered, 1 failed, 2 usage error.`;
 export interface ProvisionReport {
   ok: boolean;
   tid: string;
+  /** the identity's algorithm suite, as stored and registered */
+  suite: SuiteName;
   backend: "se" | "soft";
   board?: string;
   simState?: string;
@@ -91,6 +104,7 @@ export interface ProvisionReport {
 interface ProvisionPlan {
   admin: AdminOptions;
   tid: Uint8Array;
+  suite: SuiteName;
   force: boolean;
   lock: boolean;
   label?: string;
@@ -111,6 +125,7 @@ interface ProvisionPlan {
 const OPTIONS = {
   ...DEVICE_OPTIONS,
   tid: { type: "string" },
+  suite: { type: "string" },
   label: { type: "string" },
   owner: { type: "string" },
   "no-lock": { type: "boolean" },
@@ -127,6 +142,13 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   const simState = values["sim-state"];
   if ((boardName === undefined) === (keyFile === undefined)) throw new UsageError("give exactly one of --board NAME and --key-file FILE");
   if (keyFile !== undefined && simState !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
+  const suite = values.suite ?? "sm";
+  if (!(SUITE_NAMES as readonly string[]).includes(suite)) throw new UsageError(`--suite must be sm or intl, got ${JSON.stringify(suite)}`);
+  if (boardName !== undefined && suite !== "sm") {
+    throw new UsageError(
+      `--suite ${suite}: the SE applet speaks suite SM only; a suite INTL identity goes into a soft key file (--key-file FILE)`,
+    );
+  }
   if (boardName !== undefined && (values["machine-bound"] || values["passphrase-env"] || values["passphrase-file"])) {
     throw new UsageError("--machine-bound / --passphrase-env / --passphrase-file go with --key-file");
   }
@@ -147,6 +169,7 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   if (values.label !== undefined && values.label.length > 200) throw new UsageError("--label is 200 characters at most");
   const plan: Omit<ProvisionPlan, "admin"> = {
     tid,
+    suite: suite as SuiteName,
     force: values.force === true,
     lock: !values["no-lock"],
     ...(values.label !== undefined ? { label: values.label } : {}),
@@ -261,6 +284,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const report: ProvisionReport = {
     ok: false,
     tid: toHex(plan.tid),
+    suite: plan.suite,
     backend: keyFile !== undefined ? "soft" : "se",
     server: plan.admin.url,
     registered: false,
@@ -280,15 +304,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (plan.linkKeyFile !== undefined) checkDestination("--link-key", plan.linkKeyFile, { force: plan.force });
     if (plan.owner !== undefined) await checkOwner(plan.admin, plan.owner);
     if (keyFile !== undefined) {
-      staged = await stageKeyFile(keyFile, { tid: plan.tid, psk }, plan.secret!, { overwrite: plan.force });
+      staged = await stageKeyFile(keyFile, { tid: plan.tid, psk, suite: plan.suite }, plan.secret!, { overwrite: plan.force });
     } else {
       opened = openBoard(plan.board!);
       await checkSeBlank(opened, plan.force);
     }
     // 3. register
-    await registerDevice(plan.admin, {
+    // suite SM is the default: sent only for INTL, so an SM registration is the request it always was
+    const registered = await registerDevice(plan.admin, {
       tid: plan.tid,
       psk,
+      ...(plan.suite !== "sm" ? { suite: plan.suite } : {}),
       ...(plan.label !== undefined ? { label: plan.label } : {}),
       ...(plan.owner !== undefined ? { owner: plan.owner } : {}),
       ...(plan.force ? { replace: true } : {}),
@@ -296,6 +322,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.registered = true;
     // 4. store, or roll the registration back
     try {
+      // a server that does not know suites ignores the field and registers suite SM: caught here
+      const registeredSuite = registered.suite ?? "sm";
+      if (registeredSuite !== plan.suite) {
+        throw new Error(
+          `the auth server registered TID ${report.tid} in suite ${String(registeredSuite)}, not ${plan.suite} (does it know algorithm suites?)`,
+        );
+      }
       if (staged) {
         await staged.commit();
       } else {
@@ -362,7 +395,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           : "\n  UNSHIELDED the SE was not paired: the PSK crossed the bus in clear, and so will every APDU (--unshielded)"
         : "";
     const owner = plan.owner !== undefined ? `, owned by user server ${plan.owner}` : "";
-    io.out(`provisioned TID ${report.tid}\n  stored in  ${where}${link}\n  registered with ${plan.admin.url}${owner}`);
+    io.out(
+      `provisioned TID ${report.tid}\n  suite      ${SUITE_DESCRIPTION[report.suite]}\n  stored in  ${where}${link}\n  registered with ${plan.admin.url}${owner}`,
+    );
   }
   if (!report.ok) {
     if (!json) io.err(`tid provision: ${report.error}`);

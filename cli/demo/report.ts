@@ -5,6 +5,7 @@
 import { performance } from "node:perf_hooks";
 import type { OpenedBoard } from "../../hal/open-board.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
+import type { SuiteName } from "../../reference/constants.js";
 import { toHex } from "../../reference/bytes.js";
 
 /** How many steps a whole run has (the `[ n/12]` of the text output); `--tls` has its own count. */
@@ -36,6 +37,8 @@ export interface BusFrame {
 export interface DemoReport {
   ok: boolean;
   backend: "se" | "soft";
+  /** the device's algorithm suite (docs/protocol.md "Algorithm suites") */
+  suite: SuiteName;
   /** SE backend: every APDU after SELECT went through the shielded link (false: --unshielded, or the soft backend) */
   shielded: boolean;
   /** SE backend: every frame on the simulated bus, both directions, in order (check it for secrets yourself) */

@@ -9,6 +9,7 @@ import { performance } from "node:perf_hooks";
 import { AeadSession } from "../../reference/aead.js";
 import { destroyAgents } from "../../server/sdk/http-client.js";
 import { TidError } from "../../bindings/errors.js";
+import { SUITE_DESCRIPTION } from "../options.js";
 import { addTotals, DEMO_STEPS, StepFailed, StepRunner, type DemoReport } from "./report.js";
 import { TLS_DEMO_STEPS, tlsSteps } from "./tls-steps.js";
 import {
@@ -43,7 +44,7 @@ async function runSteps(ctx: DemoContext): Promise<void> {
   const deviceToken = await validateOnDevice(ctx, client, serverData);
   const token = await compareTokens(ctx, deviceToken, serverToken);
   // business data
-  const session = new AeadSession(token, "server");
+  const session = new AeadSession(token, "server", ctx.options.suite);
   try {
     await uplink(ctx, client, session, device.tid);
     await downlink(ctx, client, session);
@@ -74,6 +75,7 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
   const report: DemoReport = {
     ok: false,
     backend: options.backend,
+    suite: options.suite,
     shielded: options.backend === "se" && !options.unshielded,
     build: options.build,
     steps: [],
@@ -106,6 +108,7 @@ export async function runDemo(options: DemoOptions, say: (line: string) => void)
       ? `tid-wasm demo — TID protocol v1, SE backend: the wasm client drives a simulated Fudan Micro SE on ${boardName} (${options.bus === "i2c" ? "I2C 400 kHz at 0x71" : "SPI mode 3, 2 MHz"}, virtual clock)`
       : "tid-wasm demo — TID protocol v1, soft backend: TID and PSK in the wasm, loaded from a sealed key file",
   );
+  say(`algorithm suite ${SUITE_DESCRIPTION[options.suite]}`);
   if (options.tls) say("then TID-TLS (docs/tls.md): the device authenticates in-band to an echo user server, then resumes with its token");
   say("");
   try {

@@ -2,7 +2,8 @@
 // the counterpart (auth server, user server), the device (provision, load the wasm), one
 // authentication (authcode → auth server → validate → the same token on both sides), and the
 // business data (an AEAD message each way, the legacy sym_crypto each way). docs/protocol.md
-// describes the flow and the wire formats shown.
+// describes the flow and the wire formats shown, in either algorithm suite ("Algorithm suites":
+// --suite intl runs the soft backend in P-256/SHA-256/AES-128).
 import { createHash, createPublicKey, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:net";
@@ -11,10 +12,10 @@ import { openBoard, type OpenedBoard } from "../../hal/open-board.js";
 import { SeClient } from "../../hal/se/client.js";
 import type { AuthServer } from "../../server/app/index.js";
 import { registerDevice, registerUserServer } from "../../server/sdk/admin-client.js";
-import { authDevice, sm4Decrypt, sm4Encrypt } from "../../server/sdk/auth-device.js";
+import { authDevice, symDecrypt, symEncrypt } from "../../server/sdk/auth-device.js";
 import { keygen } from "../../server/sdk/keygen.js";
 import { AeadSession } from "../../reference/aead.js";
-import { PSK_SIZE, TID_SIZE } from "../../reference/constants.js";
+import { PSK_SIZE, SUITE_ALGORITHM_BYTES, TID_SIZE, type SuiteName } from "../../reference/constants.js";
 import { toHex } from "../../reference/bytes.js";
 import { TidClient } from "../../bindings/client.js";
 import { writeKeyFile } from "../../bindings/keyfile.js";
@@ -25,6 +26,8 @@ import { shortHex, type BusFrame, type DemoReport, type StepRunner } from "./rep
 
 export interface DemoOptions {
   backend: "se" | "soft";
+  /** the device's algorithm suite; "intl" only with the soft backend (the SE applet speaks sm) */
+  suite: SuiteName;
   bus: "i2c" | "spi";
   build: WasmBuild;
   /** flip one bit of the server data on its way to the device */
@@ -66,6 +69,21 @@ export interface ProvisionedDevice {
 }
 
 export const DEMO_USER = "demo-user-server";
+/** The names of a suite's algorithms, as the steps print them (docs/protocol.md "Algorithm suites"). */
+export const SUITE_TERMS: Readonly<
+  Record<SuiteName, { cipher: string; keyAgreement: string; hmac: string; kdf: string; gcm: string; ecb: string }>
+> = {
+  sm: { cipher: "SM4", keyAgreement: "SM2-ECDH", hmac: "HMAC-SM3", kdf: "SM3 KDF", gcm: "SM4-GCM", ecb: "SM4-ECB" },
+  intl: {
+    cipher: "AES-128",
+    keyAgreement: "P-256 ECDH",
+    hmac: "HMAC-SHA-256",
+    kdf: "X9.63-SHA-256 KDF",
+    gcm: "AES-128-GCM",
+    ecb: "AES-128-ECB",
+  },
+};
+
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -151,21 +169,21 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
           if (!id.tid || toHex(id.tid) !== toHex(tid) || id.info.lifecycle !== "locked")
             throw new Error("the SE does not report the provisioned TID, locked");
         } else {
-          await writeKeyFile(keyFile!.path, { tid, psk }, { passphrase: keyFile!.passphrase });
+          await writeKeyFile(keyFile!.path, { tid, psk, suite: ctx.options.suite }, { passphrase: keyFile!.passphrase });
         }
         await registerDevice(
           { url: server.url, adminToken: server.adminToken },
-          { tid, psk, label: "tid-wasm demo device", owner: user.uin },
+          { tid, psk, suite: ctx.options.suite, label: "tid-wasm demo device", owner: user.uin },
         );
       },
       () => ({
         detail: [
-          `fresh TID ${toHex(tid)}, PSK 16 random bytes (never shown)`,
+          `fresh TID ${toHex(tid)}, PSK 16 random bytes (never shown), suite ${ctx.options.suite}`,
           opened
             ? ctx.linkKey
               ? `the SE made its link key pair and the host pinned the public half, ${linkKeyFingerprint(ctx.linkKey)}; then, inside a secure session, PROVISION, LOCK, GET DATA over ${bus.toUpperCase()}; registered with the auth server, owned by "${user.uin}"`
               : `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) IN CLEAR — the PSK crossed the bus readable (--unshielded); registered with the auth server, owned by "${user.uin}"`
-            : `sealed into ${keyFile!.path} (scrypt + AES-256-GCM, 0600) and registered with the auth server, owned by "${user.uin}"`,
+            : `sealed into ${keyFile!.path} (scrypt + AES-256-GCM, 0600; the suite in the authenticated header) and registered with the auth server in suite ${ctx.options.suite}, owned by "${user.uin}"`,
         ],
       }),
     );
@@ -196,15 +214,17 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
       client.init();
       const got = client.tid;
       if (toHex(got) !== tidHex) throw new Error(`the device reports TID ${toHex(got)}, provisioned ${tidHex}`);
+      if (client.suite !== ctx.options.suite)
+        throw new Error(`the device runs in suite ${client.suite}, provisioned in ${ctx.options.suite}`);
       return client;
     },
-    () => ({
+    (client) => ({
       detail: [
         opened
           ? ctx.linkKey
             ? `wasm SE backend, shielded: SELECT, OPEN SECURE SESSION (the SE's receipt proves the pinned key), protected GET DATA → TID ${tidHex}`
             : `wasm SE backend, UNSHIELDED: SELECT the TID applet, GET DATA → TID ${tidHex}`
-          : `wasm soft backend: key file unsealed, TID ${tidHex} and PSK loaded into the wasm`,
+          : `wasm soft backend: key file unsealed, TID ${tidHex}, PSK and suite ${client.suite} loaded into the wasm`,
       ],
     }),
   );
@@ -213,6 +233,10 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
 /** 5. The device makes its authcode. */
 export async function getAuthcode(ctx: DemoContext, client: TidClient): Promise<Uint8Array> {
   const inSe = ctx.opened !== undefined;
+  const suite = ctx.options.suite;
+  const terms = SUITE_TERMS[suite];
+  const bytes = SUITE_ALGORITHM_BYTES[suite];
+  const hex2 = (b: number): string => b.toString(16).padStart(2, "0");
   const authcode = await ctx.runner.step(
     "device: tid_client_get_authcode",
     () => client.getAuthcode(),
@@ -220,7 +244,7 @@ export async function getAuthcode(ctx: DemoContext, client: TidClient): Promise<
       bytes: a.length,
       detail: [
         `${a.length} bytes: ${shortHex(a)}`,
-        `version 01, SM4 10, SM2-ECDH 02, time ${new DataView(a.buffer, a.byteOffset).getUint32(6)}, TID, Nd, Qd (64), tag_d = HMAC-SM3(PSK, …)${inSe ? " — built inside the SE (AUTH BEGIN)" : ""}`,
+        `version 01, ${terms.cipher} ${hex2(bytes.symAlg)}, ${terms.keyAgreement} ${hex2(bytes.keyAgreement)}, time ${new DataView(a.buffer, a.byteOffset).getUint32(6)}, TID, Nd, Qd (64), tag_d = ${terms.hmac}(PSK, …)${inSe ? " — built inside the SE (AUTH BEGIN)" : ""}`,
       ],
     }),
   );
@@ -237,12 +261,19 @@ export async function relayToAuthServer(
 ): Promise<[Uint8Array, Uint8Array | null]> {
   const [serverData, serverToken] = await ctx.runner.step(
     "user server → TID auth server (authDevice)",
-    () => authDevice(user.uin, readFileSync(user.privateKeyPath, "utf8"), authcode, { url: server.url }),
-    ([sd, tok]) => ({
+    async () => {
+      const result = await authDevice(user.uin, readFileSync(user.privateKeyPath, "utf8"), authcode, { url: server.url });
+      if (result[2] !== ctx.options.suite) {
+        result[1]?.fill(0);
+        throw new Error(`the auth server answered in suite ${result[2]}, the device is in suite ${ctx.options.suite}`);
+      }
+      return result;
+    },
+    ([sd, tok, suite]) => ({
       bytes: sd.length,
       detail: [
         `request signed with the user server's RSA key; the server checked tag_d, the time window and (TID, Nd) replay`,
-        `server data ${sd.length} bytes: ${shortHex(sd)}`,
+        `server data ${sd.length} bytes, suite ${suite}: ${shortHex(sd)}`,
         `session token ${tok ? `${tok.length} bytes, RSA-OAEP-encrypted to the user server, decrypted: ${toHex(tok)}` : "none"}`,
       ],
     }),
@@ -265,7 +296,7 @@ export async function validateOnDevice(ctx: DemoContext, client: TidClient, serv
     (t) => ({
       ...(t ? { bytes: t.length } : {}),
       detail: [
-        `tag_s verified (bound to this request's Nd and tag_d); Z = x([qd]Qs), K = KDF(Z ‖ TID ‖ Nd ‖ Ns)${inSe ? " — inside the SE (AUTH FINISH)" : ""}`,
+        `tag_s verified (bound to this request's Nd and tag_d); Z = x([qd]Qs), K = ${SUITE_TERMS[ctx.options.suite].kdf}(Z ‖ TID ‖ Nd ‖ Ns)${inSe ? " — inside the SE (AUTH FINISH)" : ""}`,
         `session token ${t ? toHex(t) : "none"} installed in slot 0`,
       ],
     }),
@@ -302,7 +333,7 @@ export async function uplink(ctx: DemoContext, client: TidClient, session: AeadS
       bytes: m.length,
       detail: [
         `${up.length} bytes ${dec(up)}`,
-        `→ ${m.length} bytes (counter 8 ‖ SM4-GCM ciphertext ‖ tag 16, nonce 00000001 ‖ counter): ${shortHex(m)}`,
+        `→ ${m.length} bytes (counter 8 ‖ ${SUITE_TERMS[ctx.options.suite].gcm} ciphertext ‖ tag 16, nonce 00000001 ‖ counter): ${shortHex(m)}`,
       ],
     }),
   );
@@ -326,23 +357,26 @@ export async function downlink(ctx: DemoContext, client: TidClient, session: Aea
   );
 }
 
-/** The legacy sym_crypto check message: 32 bytes, two SM4 blocks. */
+/** The legacy sym_crypto check message: 32 bytes, two cipher blocks (SM4 or AES: both 16 bytes). */
 const SYM_PLAIN = enc("legacy sym_crypto: two blocks...");
 
-/** 11. Legacy sym_crypto: the device encrypts (raw SM4-ECB with the slot key), the user server decrypts. */
+/** 11. Legacy sym_crypto: the device encrypts (raw SM4-ECB or AES-128-ECB with the slot key), the user server decrypts. */
 export async function symCryptoUp(ctx: DemoContext, client: TidClient, token: Uint8Array): Promise<void> {
   const inSe = ctx.opened !== undefined;
   await ctx.runner.step(
     "sym_crypto: device encrypts, user server decrypts",
     () => {
       const ct = client.symCrypto(0, SYM_PLAIN, true);
-      if (toHex(sm4Decrypt(token, ct)) !== toHex(SYM_PLAIN)) throw new Error("sm4Decrypt on the server gives other bytes");
+      if (toHex(symDecrypt(token, ct, ctx.options.suite)) !== toHex(SYM_PLAIN))
+        throw new Error("symDecrypt on the server gives other bytes");
       ctx.report.symCrypto = { plaintext: toHex(SYM_PLAIN), deviceCiphertext: toHex(ct), serverCiphertext: "" };
       return ct;
     },
     (ct) => ({
       bytes: ct.length,
-      detail: [`raw SM4-ECB over 2 blocks with the slot 0 key${inSe ? " (inside the SE: SM4 CIPHER)" : ""}: ${toHex(ct)}`],
+      detail: [
+        `raw ${SUITE_TERMS[ctx.options.suite].ecb} over 2 blocks with the slot 0 key${inSe ? " (inside the SE: SM4 CIPHER)" : ""}: ${toHex(ct)}`,
+      ],
     }),
   );
 }
@@ -352,12 +386,15 @@ export async function symCryptoDown(ctx: DemoContext, client: TidClient, token: 
   await ctx.runner.step(
     "sym_crypto: user server encrypts, device decrypts",
     () => {
-      const ct = sm4Encrypt(token, SYM_PLAIN);
+      const ct = symEncrypt(token, SYM_PLAIN, ctx.options.suite);
       const p = client.symCrypto(0, ct, false);
       if (toHex(p) !== toHex(SYM_PLAIN)) throw new Error("the device decrypts to other bytes");
       ctx.report.symCrypto!.serverCiphertext = toHex(ct);
       return p;
     },
-    (p) => ({ bytes: p.length, detail: [`server sm4Encrypt → device sym_crypto decrypt: "${dec(p)}"`] }),
+    (p) => ({
+      bytes: p.length,
+      detail: [`server symEncrypt (${SUITE_TERMS[ctx.options.suite].ecb}) → device sym_crypto decrypt: "${dec(p)}"`],
+    }),
   );
 }

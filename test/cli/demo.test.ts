@@ -2,29 +2,33 @@
 // for the SE backend on both simulated buses and for the soft backend, in --json mode, with the
 // JSON checked against the protocol's layouts and independently with the server's own AEAD and SM4
 // code; the text mode; a forced failure (--tamper: exit 1, the failing step named); usage errors
-// (exit 2); --tls (TID-TLS to an echo user server, modes auth and resume). The compiled bin/tid.js
-// runs it once too, as `npm run demo` does.
+// (exit 2); --tls (TID-TLS to an echo user server, modes auth and resume); --suite intl (the whole
+// flow in suite INTL on the soft backend, checked with the server's AES code; refused with the SE
+// backend and with --tls). The compiled bin/tid.js runs it once too, as `npm run demo` does.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { tid } from "../support/cli.js";
 import type { DemoReport } from "../../cli/commands/demo.js";
 import { builtTid } from "../support/server-child.js";
 import { AeadSession } from "../../reference/aead.js";
-import { sm4Encrypt } from "../../server/sdk/auth-device.js";
+import { symEncrypt, type SuiteName } from "../../server/sdk/auth-device.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
 const demo = (args: string[]) => tid(["demo", ...args]);
 
 /** Check a successful --json report the way an outsider would. */
-function checkReport(r: DemoReport, backend: "se" | "soft"): void {
+function checkReport(r: DemoReport, backend: "se" | "soft", suite: SuiteName = "sm"): void {
   expect(r.ok).toBe(true);
   expect(r.backend).toBe(backend);
+  expect(r.suite).toBe(suite);
   const authcode = fromHex(r.authcode!);
   const serverData = fromHex(r.serverData!);
   expect(authcode.length).toBe(132);
   expect(serverData.length).toBe(132);
-  expect(toHex(authcode.subarray(0, 6))).toBe("011002100000"); // v1, SM4, SM2-ECDH, nonce 16, flags 0
-  expect(toHex(serverData.subarray(0, 6))).toBe("011002100001"); // flags bit 0: token issued
+  // v1, SM4 and SM2-ECDH (suite sm) or AES-128 and P-256 ECDH (suite intl), nonce 16, flags 0
+  const algorithms = suite === "sm" ? "1002" : "2003";
+  expect(toHex(authcode.subarray(0, 6))).toBe(`01${algorithms}100000`);
+  expect(toHex(serverData.subarray(0, 6))).toBe(`01${algorithms}100001`); // flags bit 0: token issued
   expect(toHex(authcode.subarray(10, 18))).toBe(r.tid);
   expect(toHex(serverData.subarray(10, 18))).toBe(r.tid);
   expect(Math.abs(new DataView(serverData.buffer).getUint32(6) - Date.now() / 1000)).toBeLessThan(60);
@@ -32,9 +36,9 @@ function checkReport(r: DemoReport, backend: "se" | "soft"): void {
   expect(r.deviceToken).toBe(r.serverToken);
   // the messages in the report open with the token, with the server's own code
   const token = fromHex(r.serverToken!);
-  expect(new TextDecoder().decode(new AeadSession(token, "server").open(fromHex(r.uplink!.message)))).toBe(r.uplink!.plaintext);
-  expect(new TextDecoder().decode(new AeadSession(token, "device").open(fromHex(r.downlink!.message)))).toBe(r.downlink!.plaintext);
-  expect(toHex(sm4Encrypt(token, fromHex(r.symCrypto!.plaintext)))).toBe(r.symCrypto!.deviceCiphertext);
+  expect(new TextDecoder().decode(new AeadSession(token, "server", suite).open(fromHex(r.uplink!.message)))).toBe(r.uplink!.plaintext);
+  expect(new TextDecoder().decode(new AeadSession(token, "device", suite).open(fromHex(r.downlink!.message)))).toBe(r.downlink!.plaintext);
+  expect(toHex(symEncrypt(token, fromHex(r.symCrypto!.plaintext), suite))).toBe(r.symCrypto!.deviceCiphertext);
   expect(r.symCrypto!.serverCiphertext).toBe(r.symCrypto!.deviceCiphertext);
   expect(r.steps).toHaveLength(12);
   for (const s of r.steps) {
@@ -100,9 +104,10 @@ describe("tid demo", () => {
     expect(code).toBe(0);
     const lines = out.split("\n");
     expect(lines[0]).toMatch(/^tid-wasm demo — TID protocol v1, SE backend: .*sim-i2c/);
+    expect(lines[1]).toBe("algorithm suite sm (SM2, SM3, SM4)");
     for (let n = 1; n <= 12; n++) expect(out).toMatch(new RegExp(`^\\[ ?${n}/12\\] .* ok `, "m"));
     expect(out).toMatch(/simulated: bus \d+\.\d\d ms, [\d.]+ ms with SE work, \d+ wire B/);
-    expect(out).toMatch(/^all 12 steps held: TID [0-9a-f]{16} authenticated/m);
+    expect(out).toMatch(/^all 12 steps held: TID [0-9a-f]{16} authenticated in suite sm, /m);
     expect(out).toMatch(/^link: shielded — after SELECT and OPEN SECURE SESSION every APDU was protected; \d+ bus frames captured/m);
     expect(out).toMatch(/server stopped, temporary files removed\.$/);
   });
@@ -129,12 +134,54 @@ describe("tid demo", () => {
       ["--frob"],
       ["extra"],
       ["--build", "fast"],
+      ["--suite", "aes"],
+      ["--suite", "intl", "--backend", "se"],
+      ["--suite", "intl", "--tls"],
+      ["--suite", "intl", "--bus", "spi"],
     ]) {
       const { code, err } = await demo(args);
       expect([args.join(" "), code]).toEqual([args.join(" "), 2]);
       expect(err).toMatch(/^tid demo: .*\n\nusage: tid demo /);
     }
     expect((await demo(["--help"])).code).toBe(0);
+  });
+});
+
+describe("tid demo --suite intl", () => {
+  it.each([[[]], [["--backend", "soft"]]] as const)(
+    "--json %j: the whole flow in suite INTL on the soft backend, checked with the server's AES code",
+    async (extra) => {
+      const { code, out, err } = await demo(["--json", "--suite", "intl", ...extra]);
+      expect(err).toBe("");
+      expect(code).toBe(0);
+      const r = JSON.parse(out) as DemoReport;
+      checkReport(r, "soft", "intl");
+      expect(r.busCapture).toBeUndefined();
+      // the same token does not open the messages in the other suite: the report is really INTL
+      expect(() => new AeadSession(fromHex(r.serverToken!), "server", "sm").open(fromHex(r.uplink!.message))).toThrow();
+    },
+  );
+
+  it("text mode says the suite, at the start, in the steps and in the summary", async () => {
+    const { code, out } = await demo(["--suite", "intl"]);
+    expect(code).toBe(0);
+    const lines = out.split("\n");
+    expect(lines[0]).toMatch(/^tid-wasm demo — TID protocol v1, soft backend/);
+    expect(lines[1]).toBe("algorithm suite intl (P-256, SHA-256, AES-128)");
+    expect(out).toMatch(/version 01, AES-128 20, P-256 ECDH 03, time \d+, .* tag_d = HMAC-SHA-256\(PSK, …\)/);
+    expect(out).toMatch(/counter 8 ‖ AES-128-GCM ciphertext ‖ tag 16/);
+    expect(out).toMatch(/raw AES-128-ECB over 2 blocks/);
+    expect(out).toMatch(/^all 12 steps held: TID [0-9a-f]{16} authenticated in suite intl, /m);
+    expect(out).not.toMatch(/SM4|SM2|SM3/);
+  });
+
+  it("refusals name the reason: the SE applet speaks SM only; TID-TLS in suite INTL is not in this build", async () => {
+    const se = await demo(["--suite", "intl", "--backend", "se"]);
+    expect(se.code).toBe(2);
+    expect(se.err).toMatch(/^tid demo: --suite intl: the SE applet speaks suite SM only; run suite INTL on the soft backend/);
+    const tls = await demo(["--suite", "intl", "--tls"]);
+    expect(tls.code).toBe(2);
+    expect(tls.err).toMatch(/^tid demo: --suite intl --tls: TID-TLS in suite INTL: not in this build/);
   });
 });
 

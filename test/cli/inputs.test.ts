@@ -66,10 +66,10 @@ describe("file options: usage errors (exit 2) that name the option, before anyth
     const soft = [...auth, "--user-key", keys, "--key-file"];
     const sim = [...auth, "--user-key", keys, "--board", "sim-i2c", "--sim-state"];
     const cases: [string[], RegExp][] = [
-      [[...soft, passwd], /--key-file .*passwd: a key file is 80 bytes, this one \d+$/m],
+      [[...soft, passwd], /--key-file .*passwd: a key file is 80 \(version 1\) or 81 \(version 2\) bytes, this one \d+$/m],
       [[...soft, fifo], /--key-file .*fifo: not a regular file/],
       [[...soft, "/dev/urandom"], /--key-file \/dev\/urandom: not a regular file/],
-      [[...soft, huge], /--key-file .*huge: a key file is 80 bytes, this one 1073741824/],
+      [[...soft, huge], /--key-file .*huge: a key file is 80 \(version 1\) or 81 \(version 2\) bytes, this one 1073741824/],
       [
         [...soft, join(dir, "missing.key")],
         /--key-file .*missing\.key: no such file; write one with `tid provision --server URL --key-file/,

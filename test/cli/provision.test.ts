@@ -4,6 +4,7 @@
 // the TID is registered; a failure to store after registering rolls the registration back (the TID
 // is deactivated). The failure after registering is made real with a proxy in front of the auth
 // server that, as the registration passes, creates the very file provision is about to write.
+// A server that ignores the suite (registers a --suite intl device as SM) is caught the same way.
 // `tid keygen --server` likewise asks the server first and takes back a key pair it could not
 // register.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -175,6 +176,45 @@ describe("tid provision: a failure to store after registering rolls the registra
       proxy.before = () => false;
     }
     expect(await getDevice(fx.admin, fromHex(tidHex))).toMatchObject({ active: false });
+  });
+
+  it("--suite intl to a server that ignores the suite (registers SM): exit 1, TID deactivated, no key file", async () => {
+    const tidHex = nextTid();
+    const keyFile = join(dir, "suite-ignored.key");
+    // the proxy forwards the registration without its "suite", as a server without suites would read it
+    proxy.before = (req, res) => {
+      if (req.method !== "POST" || req.url !== "/v1/admin/devices") return false;
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+        expect(body.suite).toBe("intl");
+        delete body.suite;
+        const out = Buffer.from(JSON.stringify(body));
+        const to = new URL(fx.url);
+        const headers = { ...req.headers, "content-length": String(out.length) };
+        const up = request({ host: to.hostname, port: to.port, path: req.url, method: "POST", headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        });
+        up.end(out);
+      });
+      return true;
+    };
+    try {
+      const r = await tid(["provision", "--server", proxy.url, "--tid", tidHex, "--key-file", keyFile, "--suite", "intl", "--json"], {
+        ...PW,
+        ...fx.adminEnv,
+      });
+      expect(r.code).toBe(1);
+      expect(r.json()).toMatchObject({ ok: false, suite: "intl", registered: true, stored: false, rollback: "deactivated" });
+      expect(r.json().error).toMatch(new RegExp(`the auth server registered TID ${tidHex} in suite sm, not intl`));
+    } finally {
+      proxy.before = () => false;
+    }
+    expect(await getDevice(fx.admin, fromHex(tidHex))).toMatchObject({ suite: "sm", active: false });
+    expect(existsSync(keyFile)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes("suite-ignored"))).toEqual([]); // no temporary file left
   });
 
   it("when the rollback fails too, it says so and what to do by hand", async () => {

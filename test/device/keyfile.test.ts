@@ -2,12 +2,15 @@
 // mode 0600 on write (staged beside its path, then committed), group/world-accessible files
 // refused on read — after the file type, size and format are checked, so a FIFO, a device, a huge
 // file or a text file gets the right answer —, every header byte authenticated, passphrase and
-// machine-bound secrets.
+// machine-bound secrets. The suite (docs/protocol.md "Algorithm suites"): suite SM identities are
+// written as version 1 (80 bytes), suite INTL ones as version 2 (81 bytes, the suite byte in the
+// authenticated header); files built here by hand from the documented layout of both versions
+// read back, a changed suite byte is refused, and TidClient.create({ keyFile }) takes the suite.
 import { execFileSync } from "node:child_process";
 import { chmod, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes, scryptSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeKeyFile,
@@ -18,8 +21,10 @@ import {
   writeKeyFile,
   KeyFileError,
   KEYFILE_SIZE,
+  KEYFILE_V2_SIZE,
   type KeyFileSecret,
 } from "../../bindings/keyfile.js";
+import { TidClient } from "../../bindings/client.js";
 import { randomIdentity } from "../support/tid.js";
 import { toHex } from "../../reference/bytes.js";
 
@@ -57,7 +62,7 @@ describe("soft key file", () => {
     expect(Buffer.from(bytes).indexOf(Buffer.from(id.psk))).toBe(-1);
     expect(Buffer.from(bytes).indexOf(Buffer.from(id.tid))).toBe(-1);
     const back = await readKeyFile(path, PASS);
-    expect([toHex(back.tid), toHex(back.psk)]).toEqual([toHex(id.tid), toHex(id.psk)]);
+    expect([toHex(back.tid), toHex(back.psk), back.suite]).toEqual([toHex(id.tid), toHex(id.psk), "sm"]);
   });
 
   it("two files of the same identity differ (fresh salt and nonce)", async () => {
@@ -76,11 +81,12 @@ describe("soft key file", () => {
     await expect(encodeKeyFile(id, { passphrase: "" }, FAST)).rejects.toThrow(RangeError);
   });
 
-  it("every byte of the file altered: never an identity, a named error instead", async () => {
-    const id = randomIdentity();
+  it.each(["sm", "intl"] as const)("every byte of a suite %s file altered: never an identity, a named error instead", async (suite) => {
+    const id = { ...randomIdentity(), suite };
     const file = await encodeKeyFile(id, PASS, FAST);
+    expect(file.length).toBe(suite === "sm" ? KEYFILE_SIZE : KEYFILE_V2_SIZE);
     const seen = new Set<string>();
-    for (let i = 0; i < KEYFILE_SIZE; i++) {
+    for (let i = 0; i < file.length; i++) {
       const bad = file.slice();
       bad[i]! ^= 0x01;
       const code = await codeOf(decodeKeyFile(bad, PASS));
@@ -88,7 +94,7 @@ describe("soft key file", () => {
       seen.add(code);
     }
     expect([...seen].sort()).toEqual(["BAD_FORMAT", "BAD_SECRET", "UNSUPPORTED_VERSION"]);
-    expect(await codeOf(decodeKeyFile(file.subarray(0, 79), PASS))).toBe("BAD_FORMAT");
+    expect(await codeOf(decodeKeyFile(file.subarray(0, file.length - 1), PASS))).toBe("BAD_FORMAT");
   });
 
   it("refuses a file that group or others can access; refuses to replace a file unless asked", async () => {
@@ -110,7 +116,7 @@ describe("soft key file", () => {
     expect(await codeOf(readKeyFile(dir, PASS))).toBe("NOT_A_FILE");
   });
 
-  it("reads in order: a regular file (a FIFO or a device never hangs it), of 80 bytes, then the format, then the mode", async () => {
+  it("reads in order: a regular file (a FIFO or a device never hangs it), of 80 or 81 bytes, then the format, then the mode", async () => {
     expect(await codeOf(readKeyFile(join(dir, "missing.tidkey"), PASS))).toBe("NOT_FOUND");
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
@@ -121,7 +127,7 @@ describe("soft key file", () => {
     await writeFile(text, "root:x:0:0:root:/root:/bin/bash\n", { mode: 0o644 });
     const err = (await readKeyFile(text, PASS).catch((e: unknown) => e)) as KeyFileError;
     expect(err.code).toBe("BAD_FORMAT");
-    expect(err.message).toMatch(/a key file is 80 bytes, this one 32/);
+    expect(err.message).toMatch(/a key file is 80 \(version 1\) or 81 \(version 2\) bytes, this one 32/);
     expect(err.message).not.toMatch(/chmod/);
     // 1 GiB (sparse): refused from its size, nothing read
     const huge = join(dir, "huge");
@@ -145,7 +151,10 @@ describe("soft key file", () => {
     const path = join(dir, "inspect.tidkey");
     await writeKeyFile(path, randomIdentity(), PASS, FAST);
     await chmod(path, 0o640);
-    expect(await inspectKeyFile(path)).toEqual({ source: "passphrase", scrypt: FAST.scrypt, mode: 0o640 });
+    expect(await inspectKeyFile(path)).toEqual({ version: 1, suite: "sm", source: "passphrase", scrypt: FAST.scrypt, mode: 0o640 });
+    const intl = join(dir, "inspect-intl.tidkey");
+    await writeKeyFile(intl, { ...randomIdentity(), suite: "intl" }, PASS, FAST);
+    expect(await inspectKeyFile(intl)).toEqual({ version: 2, suite: "intl", source: "passphrase", scrypt: FAST.scrypt, mode: 0o600 });
     const mid = join(dir, "machine-id-inspect");
     await writeFile(mid, "0123456789abcdef0123456789abcdef\n");
     const bound = join(dir, "bound.tidkey");
@@ -222,5 +231,132 @@ describe("soft key file", () => {
     );
     await expect(encodeKeyFile(id, {} as never)).rejects.toThrow(TypeError);
     await expect(readKeyFile("", PASS)).rejects.toThrow(TypeError);
+  });
+});
+
+/**
+ * A key file built by hand from docs/keyfile.md's tables (not by encodeKeyFile): version 1 has no
+ * suite byte, version 2 has it at offset 12 and everything after moved by one; the AAD is the
+ * header, everything before the ciphertext.
+ */
+function sealByHand(version: 1 | 2, suiteByte: number | null, id: { tid: Uint8Array; psk: Uint8Array }, passphrase: string): Uint8Array {
+  const header = [...Buffer.from("TIDKEY"), version, 1, 1, 10, 8, 1, ...(suiteByte === null ? [] : [suiteByte])];
+  const salt = randomBytes(16);
+  const nonce = randomBytes(12);
+  const aad = Buffer.concat([Buffer.from(header), salt, nonce]);
+  const key = scryptSync(Buffer.from(passphrase), salt, 32, { N: 1024, r: 8, p: 1 });
+  const c = createCipheriv("aes-256-gcm", key, nonce);
+  c.setAAD(aad);
+  const ct = Buffer.concat([c.update(id.tid), c.update(id.psk), c.final()]);
+  return new Uint8Array(Buffer.concat([aad, ct, c.getAuthTag()]));
+}
+
+describe("soft key file: the suite", () => {
+  let dir = "";
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tid-keyfile-suite-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("suite INTL: version 2, 81 bytes, suite byte 1 at offset 12; round trip; suite SM is still written as version 1", async () => {
+    const id = { ...randomIdentity(), suite: "intl" as const };
+    const path = join(dir, "intl.tidkey");
+    await writeKeyFile(path, id, PASS, FAST);
+    const bytes = new Uint8Array(await readFile(path));
+    expect(bytes.length).toBe(KEYFILE_V2_SIZE);
+    expect([bytes[6], bytes[12]]).toEqual([2, 1]);
+    expect(Buffer.from(bytes).indexOf(Buffer.from(id.psk))).toBe(-1);
+    const back = await readKeyFile(path, PASS);
+    expect([toHex(back.tid), toHex(back.psk), back.suite]).toEqual([toHex(id.tid), toHex(id.psk), "intl"]);
+
+    const sm = await encodeKeyFile({ ...randomIdentity(), suite: "sm" }, PASS, FAST);
+    expect([sm.length, sm[6]]).toEqual([KEYFILE_SIZE, 1]);
+    expect((await decodeKeyFile(sm, PASS)).suite).toBe("sm");
+  });
+
+  it("files built by hand from the documented layouts read back: version 1 (suite sm), version 2 with sm and with intl", async () => {
+    const id = randomIdentity();
+    const pw = PASS.passphrase as string;
+    for (const [version, suiteByte, suite] of [
+      [1, null, "sm"],
+      [2, 0, "sm"],
+      [2, 1, "intl"],
+    ] as const) {
+      const back = await decodeKeyFile(sealByHand(version, suiteByte, id, pw), PASS);
+      expect([version, toHex(back.tid), toHex(back.psk), back.suite]).toEqual([version, toHex(id.tid), toHex(id.psk), suite]);
+    }
+  });
+
+  it("a changed suite byte is refused: another suite fails the tag (BAD_SECRET), no suite at all is BAD_FORMAT before scrypt", async () => {
+    const id = { ...randomIdentity(), suite: "intl" as const };
+    const file = await encodeKeyFile(id, PASS, FAST);
+    const asSm = file.slice();
+    asSm[12] = 0; // claim suite SM: the header is the AAD
+    expect(await codeOf(decodeKeyFile(asSm, PASS))).toBe("BAD_SECRET");
+    const pw = PASS.passphrase as string;
+    for (const b of [2, 3, 0x10, 0xff]) {
+      const crafted = sealByHand(2, b, id, pw); // sealed correctly, but no suite this library knows
+      const err = (await decodeKeyFile(crafted, PASS).catch((e: unknown) => e)) as KeyFileError;
+      expect([b, err.code]).toEqual([b, "BAD_FORMAT"]);
+      expect(err.message).toMatch(new RegExp(`unknown suite byte ${b} \\(0 sm, 1 intl\\)`));
+    }
+    // a version 1 file made to look like version 2 (a suite byte inserted): the version is in the AAD
+    const v1 = await encodeKeyFile({ ...randomIdentity() }, PASS, FAST);
+    const lifted = new Uint8Array(KEYFILE_V2_SIZE);
+    lifted.set(v1.subarray(0, 12));
+    lifted[6] = 2;
+    lifted[12] = 1;
+    lifted.set(v1.subarray(12), 13);
+    expect(await codeOf(decodeKeyFile(lifted, PASS))).toBe("BAD_SECRET");
+  });
+
+  it("wrong sizes: each version has its own, anything else is BAD_FORMAT (from the file's size, before reading it)", async () => {
+    const intl = await encodeKeyFile({ ...randomIdentity(), suite: "intl" }, PASS, FAST);
+    const sm = await encodeKeyFile(randomIdentity(), PASS, FAST);
+    const v2short = intl.subarray(0, KEYFILE_SIZE); // 80 bytes, but version 2
+    expect(((await decodeKeyFile(v2short, PASS).catch((e: unknown) => e)) as KeyFileError).message).toMatch(
+      /a version 2 key file is 81 bytes, this one 80/,
+    );
+    const v1long = new Uint8Array(KEYFILE_V2_SIZE);
+    v1long.set(sm);
+    expect(((await decodeKeyFile(v1long, PASS).catch((e: unknown) => e)) as KeyFileError).message).toMatch(
+      /a version 1 key file is 80 bytes, this one 81/,
+    );
+    const path = join(dir, "long.tidkey");
+    await writeFile(path, Buffer.concat([intl, Buffer.from([0])]), { mode: 0o600 });
+    const err = (await readKeyFile(path, PASS).catch((e: unknown) => e)) as KeyFileError;
+    expect([err.code, err.message]).toEqual(["BAD_FORMAT", `${path}: a key file is 80 (version 1) or 81 (version 2) bytes, this one 82`]);
+    const short = join(dir, "short.tidkey");
+    await writeFile(short, v2short, { mode: 0o600 });
+    expect(await codeOf(readKeyFile(short, PASS))).toBe("BAD_FORMAT");
+  });
+
+  it("identity.suite must be sm or intl: another string is a RangeError, another type a TypeError", async () => {
+    await expect(encodeKeyFile({ ...randomIdentity(), suite: "SM" as never }, PASS, FAST)).rejects.toThrow(
+      /identity.suite must be "sm" or "intl", got "SM"/,
+    );
+    await expect(encodeKeyFile({ ...randomIdentity(), suite: 1 as never }, PASS, FAST)).rejects.toThrow(
+      new TypeError('identity.suite must be a string, "sm" or "intl", got number'),
+    );
+  });
+
+  it("TidClient.create({ keyFile }): the client runs in the key file's suite", async () => {
+    for (const suite of ["sm", "intl"] as const) {
+      const id = { ...randomIdentity(), suite };
+      const path = join(dir, `client-${suite}.tidkey`);
+      await writeKeyFile(path, id, PASS, FAST);
+      const client = await TidClient.create({ backend: "soft", keyFile: path, secret: PASS });
+      try {
+        client.init();
+        expect([client.suite, toHex(client.tid)]).toEqual([suite, toHex(id.tid)]);
+        const authcode = client.getAuthcode();
+        // bytes 1–2: the suite's algorithm bytes (docs/protocol.md "Algorithm suites")
+        expect(toHex(authcode.subarray(1, 3))).toBe(suite === "sm" ? "1002" : "2003");
+      } finally {
+        client.close();
+      }
+    }
   });
 });

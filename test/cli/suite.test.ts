@@ -1,0 +1,132 @@
+// The algorithm suite on the command line (docs/protocol.md "Algorithm suites"), against a real
+// `tid server` (the compiled bin/tid.js, as it runs in production): `tid provision --suite intl
+// --key-file` writes a version 2 key file holding suite INTL (docs/keyfile.md) and registers the
+// device in suite INTL; `tid auth` with that key file authenticates end to end in INTL and says so
+// (JSON and text); the default stays suite SM and a version 1 key file; `--suite intl` with a board
+// (the SE applet speaks SM only) and a suite that is none are usage errors that touch nothing.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tid } from "../support/cli.js";
+import { spawnServer, type ChildServer } from "../support/server-child.js";
+import { getDevice } from "../../server/sdk/admin-client.js";
+import { destroyAgents } from "../../server/sdk/http-client.js";
+import { inspectKeyFile, KEYFILE_SIZE, KEYFILE_V2_SIZE } from "../../bindings/keyfile.js";
+import { fromHex } from "../../reference/bytes.js";
+
+let server: ChildServer;
+let dir: string;
+let keys: string;
+const USER = "suite-user";
+const PW = { TID_KEY_PASSPHRASE: "correct horse battery staple" };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "tid-cli-suite-"));
+  server = await spawnServer(["--db", join(dir, "tid.db"), "--master-key-file", join(dir, "master.key"), "--create-master-key"]);
+  keys = join(dir, "user-server");
+  const k = await tid(["keygen", keys, "--server", server.url, "--user", USER], server.adminEnv);
+  expect(k.code).toBe(0);
+});
+afterAll(async () => {
+  destroyAgents();
+  if (server) {
+    const exited = new Promise((resolve) => server.child.once("exit", resolve));
+    server.child.kill("SIGTERM");
+    await exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const auth = (keyFile: string, extra: string[] = []) =>
+  tid(["auth", "--server", server.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, ...extra], PW);
+
+describe("tid provision --suite and tid auth against tid server", () => {
+  it("--suite intl: a version 2 key file in suite INTL, registered in INTL; tid auth runs in INTL end to end", async () => {
+    const keyFile = join(dir, "intl.key");
+    const p = await tid(["provision", "--server", server.url, "--key-file", keyFile, "--suite", "intl", "--owner", USER, "--json"], {
+      ...PW,
+      ...server.adminEnv,
+    });
+    expect(p.code).toBe(0);
+    const report = p.json();
+    expect(report).toMatchObject({ ok: true, suite: "intl", backend: "soft", registered: true, stored: true });
+    const tidHex = report.tid as string;
+    expect(readFileSync(keyFile).length).toBe(KEYFILE_V2_SIZE);
+    expect(await inspectKeyFile(keyFile)).toMatchObject({ version: 2, suite: "intl" });
+    expect(await getDevice(server.admin, fromHex(tidHex))).toMatchObject({ suite: "intl", owner: USER, active: true });
+
+    const a = await auth(keyFile, ["--json", "--show-token"]);
+    expect(a.err).toBe("");
+    expect(a.code).toBe(0);
+    const j = a.json();
+    expect(j).toMatchObject({
+      ok: true,
+      backend: "soft",
+      tid: tidHex,
+      suite: "intl",
+      tokensMatch: true,
+      aead: { uplink: true, downlink: true },
+    });
+    // bytes 1–2 of both messages: AES-128 (20), ECDH on P-256 (03)
+    expect((j.authcode as string).slice(2, 6)).toBe("2003");
+    expect((j.serverData as string).slice(2, 6)).toBe("2003");
+    expect(j.token).toMatch(/^[0-9a-f]{32}$/);
+
+    const text = await auth(keyFile);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(new RegExp(`^authenticated TID ${tidHex} with `, "m"));
+    expect(text.out).toMatch(/^ {2}suite {6}intl \(P-256, SHA-256, AES-128\)$/m);
+    expect(text.out).toMatch(/^ {2}AEAD {7}uplink and downlink check messages opened \(AES-128-GCM\)$/m);
+  });
+
+  it("the default is suite SM: a version 1 key file (80 bytes, as before suites), registered in SM; text output says it", async () => {
+    const keyFile = join(dir, "sm.key");
+    const p = await tid(["provision", "--server", server.url, "--key-file", keyFile], { ...PW, ...server.adminEnv });
+    expect(p.code).toBe(0);
+    expect(p.out).toMatch(/^provisioned TID [0-9a-f]{16}$/m);
+    expect(p.out).toMatch(/^ {2}suite {6}sm \(SM2, SM3, SM4\)$/m);
+    const tidHex = p.out.match(/^provisioned TID ([0-9a-f]{16})$/m)![1]!;
+    expect(readFileSync(keyFile).length).toBe(KEYFILE_SIZE);
+    expect(await inspectKeyFile(keyFile)).toMatchObject({ version: 1, suite: "sm" });
+    expect(await getDevice(server.admin, fromHex(tidHex))).toMatchObject({ suite: "sm" });
+    const a = await auth(keyFile, ["--json"]);
+    expect(a.code).toBe(0);
+    expect(a.json()).toMatchObject({ ok: true, tid: tidHex, suite: "sm", tokensMatch: true });
+    expect((a.json().authcode as string).slice(2, 6)).toBe("1002");
+  });
+
+  it("--suite intl with a board is a usage error (the SE applet speaks SM only): exit 2, nothing written or registered", async () => {
+    const state = join(dir, "se.json");
+    const before = readdirSync(dir).sort();
+    for (const board of ["sim-i2c", "sim-spi"]) {
+      const tidHex = "5417e000000000" + (board === "sim-i2c" ? "01" : "02");
+      const r = await tid(
+        ["provision", "--server", server.url, "--board", board, "--sim-state", state, "--suite", "intl", "--tid", tidHex],
+        server.adminEnv,
+      );
+      expect([board, r.code]).toEqual([board, 2]);
+      expect(r.err).toMatch(/^tid provision: --suite intl: the SE applet speaks suite SM only; .*--key-file FILE/);
+      expect(r.err).toMatch(/usage: tid provision/);
+      await expect(getDevice(server.admin, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
+    }
+    expect(existsSync(state)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    // --suite sm with a board is what it always was
+    const sm = await tid(
+      ["provision", "--server", server.url, "--board", "sim-i2c", "--sim-state", state, "--suite", "sm", "--json"],
+      server.adminEnv,
+    );
+    expect(sm.json()).toMatchObject({ ok: true, suite: "sm", backend: "se" });
+  });
+
+  it("a suite that is none is a usage error naming --suite", async () => {
+    for (const suite of ["SM", "aes", ""]) {
+      const keyFile = join(dir, `bad-${suite || "empty"}.key`);
+      const r = await tid(["provision", "--server", server.url, "--key-file", keyFile, "--suite", suite], { ...PW, ...server.adminEnv });
+      expect([suite, r.code]).toEqual([suite, 2]);
+      expect(r.err).toContain(`--suite must be sm or intl, got ${JSON.stringify(suite)}`);
+      expect(existsSync(keyFile)).toBe(false);
+    }
+  });
+});
