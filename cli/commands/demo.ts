@@ -10,7 +10,7 @@
 // then mode resume (cli/demo/tls-steps.ts).
 // --suite intl runs it all in suite INTL (P-256, SHA-256, AES-128; docs/protocol.md "Algorithm
 // suites") on the soft backend — the default backend then — since the SE applet speaks SM only;
-// TID-TLS in suite INTL is not in this build, so --suite intl --tls is refused.
+// with --tls, TID-TLS runs in the device's suite (TLS_AES_128_GCM_SHA256 for INTL).
 // The steps are in cli/demo/steps.ts, the run and its clean-up in cli/demo/run.ts.
 // Exit 0 only if every step held; 1 with the failed step named otherwise; 2 for a usage error.
 import { EXIT_FAILED, EXIT_OK, UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
@@ -43,7 +43,7 @@ The auth server comes from @tid-wasm/server (in a clone of the repository it is 
   --tls               after loading the device, talk TID-TLS (docs/tls.md) to an echo user server:
                       authenticate in-band (mode auth), exchange messages, KeyUpdate, close; then
                       reconnect with the token (mode resume) and do it again (--json: "tls");
-                      suite sm only: TID-TLS in suite INTL is not in this build
+                      in the device's suite: TLS_SM4_GCM_SM3, or TLS_AES_128_GCM_SHA256 (intl)
 
 Exit codes: 0 every step held, 1 a step failed, 2 usage error.`;
 
@@ -74,8 +74,6 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
     throw new UsageError(
       "--suite intl: the SE applet speaks suite SM only; run suite INTL on the soft backend (--backend soft, the default with --suite intl)",
     );
-  if (suite === "intl" && values.tls)
-    throw new UsageError("--suite intl --tls: TID-TLS in suite INTL: not in this build (--tls runs in suite sm)");
   if (values.bus !== undefined && backend === "soft") throw new UsageError("--bus goes with the SE backend (the soft backend has no bus)");
   if (values.unshielded && backend === "soft") throw new UsageError("--unshielded goes with the SE backend (the soft backend has no bus)");
   if (build !== "release" && build !== "debug") throw new UsageError(`--build must be release or debug, got ${JSON.stringify(build)}`);

@@ -122,7 +122,9 @@ async function session(ctx: DemoContext, client: TidClient, tls: Server, mode: "
 
 /** The TID-TLS part of the demo: the echo server, one connection in mode auth, one in mode resume. */
 export async function tlsSteps(ctx: DemoContext, client: TidClient, server: AuthServer, user: UserServer): Promise<void> {
-  ctx.report.tls = { mode: "auth", cipherSuite: "TLS_SM4_GCM_SM3", bytesEchoed: 0, connections: [] };
+  // the device's suite decides the cipher suite (docs/tls.md "Cipher suites")
+  const cipherSuite = client.suite === "intl" ? "TLS_AES_128_GCM_SHA256" : "TLS_SM4_GCM_SM3";
+  ctx.report.tls = { mode: "auth", cipherSuite, bytesEchoed: 0, connections: [] };
   const tls = await startTlsUserServer(ctx, server, user);
   await session(ctx, client, tls, "auth");
   await session(ctx, client, tls, "resume");

@@ -136,7 +136,6 @@ describe("tid demo", () => {
       ["--build", "fast"],
       ["--suite", "aes"],
       ["--suite", "intl", "--backend", "se"],
-      ["--suite", "intl", "--tls"],
       ["--suite", "intl", "--bus", "spi"],
     ]) {
       const { code, err } = await demo(args);
@@ -175,13 +174,25 @@ describe("tid demo --suite intl", () => {
     expect(out).not.toMatch(/SM4|SM2|SM3/);
   });
 
-  it("refusals name the reason: the SE applet speaks SM only; TID-TLS in suite INTL is not in this build", async () => {
+  it("the refusal names the reason: the SE applet speaks SM only", async () => {
     const se = await demo(["--suite", "intl", "--backend", "se"]);
     expect(se.code).toBe(2);
     expect(se.err).toMatch(/^tid demo: --suite intl: the SE applet speaks suite SM only; run suite INTL on the soft backend/);
-    const tls = await demo(["--suite", "intl", "--tls"]);
-    expect(tls.code).toBe(2);
-    expect(tls.err).toMatch(/^tid demo: --suite intl --tls: TID-TLS in suite INTL: not in this build/);
+  });
+
+  it("--tls --json: mode auth then resume in TLS_AES_128_GCM_SHA256, every byte echoed", async () => {
+    const { code, out, err } = await demo(["--suite", "intl", "--tls", "--json"]);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as DemoReport;
+    expect(r.ok).toBe(true);
+    expect(r.suite).toBe("intl");
+    expect(r.tls!.cipherSuite).toBe("TLS_AES_128_GCM_SHA256");
+    expect(r.tls!.connections.map((c) => [c.mode, c.cipherSuite])).toEqual([
+      ["auth", "TLS_AES_128_GCM_SHA256"],
+      ["resume", "TLS_AES_128_GCM_SHA256"],
+    ]);
+    expect(r.tls!.bytesEchoed).toBeGreaterThan(0);
   });
 });
 
