@@ -7,7 +7,8 @@
 //   use, so [k]G is 64 mixed additions and no doubling; the curves share the table's memory (a
 //   device uses one curve), so it holds the last curve used and is rebuilt (≈ 1 ms) when the
 //   other curve asks for it;
-// - variable base P: a table of P..8P, then 4 doublings and one addition per digit.
+// - variable base P: a table of P..8P made affine with one inversion, then 4 doublings and one
+//   mixed addition per digit.
 // Table entries are read by scanning the whole row with masks; a negative digit negates y by
 // mask. Infinity (the accumulator before the first non-zero digit) and zero digits are handled
 // by masked selection, tracked from the digits rather than tested on coordinates. The other exceptional cases
@@ -111,6 +112,31 @@ const PREFIX: usize = memory.data(<i32>FE_SIZE * 64, 16);
 const INV: usize = memory.data(<i32>FE_SIZE, 16);
 const TMP: usize = memory.data(<i32>FE_SIZE, 16);
 
+/**
+ * Make `count` (≤ 64) points affine in place: x, y at pts + e·AFFINE_SIZE, their Z values in ZS
+ * (overwritten). Montgomery's trick: one inversion for all, then x/Z², y/Z³. No Z is zero here
+ * (multiples of a point of prime order n by less than n). Public data only.
+ */
+function normalize(pts: usize, count: usize): void {
+  fpCopy(PREFIX, ZS);
+  for (let e: usize = 1; e < count; e++) fpMul(PREFIX + e * FE_SIZE, PREFIX + (e - 1) * FE_SIZE, ZS + e * FE_SIZE);
+  fpInv(INV, PREFIX + (count - 1) * FE_SIZE);
+  for (let e: usize = count - 1; e > 0; e--) {
+    fpMul(TMP, INV, PREFIX + (e - 1) * FE_SIZE);          // 1 / Z_e
+    fpMul(INV, INV, ZS + e * FE_SIZE);
+    fpCopy(ZS + e * FE_SIZE, TMP);
+  }
+  fpCopy(ZS, INV);
+  for (let e: usize = 0; e < count; e++) {
+    const pt = pts + e * AFFINE_SIZE;
+    const zi = ZS + e * FE_SIZE;
+    fpMul(TMP, zi, zi);
+    fpMul(pt, pt, TMP);
+    fpMul(TMP, TMP, zi);
+    fpMul(pt + FE_SIZE, pt + FE_SIZE, TMP);
+  }
+}
+
 /** Build GTABLE for the selected curve: entry (i, d) = d·16^i·G in affine form. Public data. */
 function buildGTable(): void {
   fpCopy(BASE, fpGx());
@@ -132,24 +158,7 @@ function buildGTable(): void {
       }
       for (let s = 0; s < 4; s++) jacDouble(BASE, BASE);
     }
-    // batch inversion of the 64 Z values (Montgomery's trick), then x/Z², y/Z³
-    fpCopy(PREFIX, ZS);
-    for (let e: usize = 1; e < 64; e++) fpMul(PREFIX + e * FE_SIZE, PREFIX + (e - 1) * FE_SIZE, ZS + e * FE_SIZE);
-    fpInv(INV, PREFIX + 63 * FE_SIZE);
-    for (let e: usize = 63; e > 0; e--) {
-      fpMul(TMP, INV, PREFIX + (e - 1) * FE_SIZE);          // 1 / Z_e
-      fpMul(INV, INV, ZS + e * FE_SIZE);
-      fpCopy(ZS + e * FE_SIZE, TMP);
-    }
-    fpCopy(ZS, INV);
-    for (let e: usize = 0; e < 64; e++) {
-      const pt = GTABLE + chunk * ROW + e * AFFINE_SIZE;
-      const zi = ZS + e * FE_SIZE;
-      fpMul(TMP, zi, zi);
-      fpMul(pt, pt, TMP);
-      fpMul(TMP, TMP, zi);
-      fpMul(pt + FE_SIZE, pt + FE_SIZE, TMP);
-    }
+    normalize(GTABLE + chunk * ROW, 64);
   }
   gTableCurve = <i32>activeCurve();
 }
@@ -181,7 +190,10 @@ export function mulBase(r: usize, k: usize): void {
 // ---------------------------------------------------------------------------------------------
 // Variable base
 
-/** r (Jacobian) = [k]Q for an affine point Q of order n and 1 ≤ k < n. */
+/**
+ * r (Jacobian) = [k]Q for an affine point Q of order n and 1 ≤ k < n. The table Q … 8Q is made
+ * affine (one inversion, public data) so each of the 64 additions is a mixed one.
+ */
 export function mulPoint(r: usize, q: usize, k: usize): void {
   const flip = loadScalar(k);
   memory.copy(VTABLE, q, AFFINE_SIZE);
@@ -191,6 +203,10 @@ export function mulPoint(r: usize, q: usize, k: usize): void {
     if (d & 1) jacDouble(e, VTABLE + (d >> 1) * VSTRIDE);  // 2, 4, 6, 8
     else jacAdd(e, e - VSTRIDE, VTABLE);                   // 3, 5, 7
   }
+  // affine table: Z values into ZS, x ‖ y packed down to AFFINE_SIZE apart, then normalised
+  for (let d: usize = 0; d < 8; d++) fpCopy(ZS + d * FE_SIZE, VTABLE + d * VSTRIDE + 2 * FE_SIZE);
+  for (let d: usize = 1; d < 8; d++) memory.copy(VTABLE + d * AFFINE_SIZE, VTABLE + d * VSTRIDE, AFFINE_SIZE);
+  normalize(VTABLE, 8);
   let accInf: u64 = ~<u64>0;
   memory.fill(ACC, 0, JAC_SIZE);
   for (let i = <isize>WINDOWS - 1; i >= 0; i--) {
@@ -198,9 +214,10 @@ export function mulPoint(r: usize, q: usize, k: usize): void {
     const dg = digit(<usize>i);
     const mag = dg & 0xff;
     const zero = eqMask(mag, 0);
-    select(VTABLE, VSTRIDE, mag);
+    select(VTABLE, AFFINE_SIZE, mag);
     condNegateY(<u64>0 - <u64>(dg >> 8));
-    jacAdd(SUM, ACC, ENTRY);
+    jacAddAffine(SUM, ACC, ENTRY);
+    fpCopy(ENTRY + 2 * FE_SIZE, fpOne());                  // the entry as a Jacobian point
     cmov(SUM, ENTRY, accInf, JAC_SIZE);
     cmov(SUM, ACC, zero, JAC_SIZE);
     memory.copy(ACC, SUM, JAC_SIZE);

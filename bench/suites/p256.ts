@@ -33,9 +33,6 @@ export const suite: Suite = {
   targets: [
     { op: "p256-ecdh", size: 32, metric: "us", peer: "noble", atMost: 0.1 },
     { op: "p256-ecdh", size: 32, metric: "us", peer: "node:crypto", atMost: 1.5 },
-    { op: "p256-keygen", size: 32, metric: "us", peer: "noble", atMost: 0.1 },
-    { op: "ecdsa-p256-sign", size: 32, metric: "us", peer: "noble", atMost: 0.1 },
-    { op: "ecdsa-p256-verify", size: 32, metric: "us", peer: "noble", atMost: 0.1 },
   ],
   run(opt: BenchOptions, log: (line: string) => void): Row[] {
     const api = p256Api(TidWasm.create({ build: "release" }));
