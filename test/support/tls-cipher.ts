@@ -3,7 +3,8 @@
 // wasm TLS context holds, read through the test build's hook (docs/abi.md "Test hooks").
 import { randomBytes } from "node:crypto";
 import { expect } from "vitest";
-import type { TlsCipher } from "../../bindings/tls/cipher.js";
+import { ContentType, TLS_MAX_RECORD, type TlsCipher } from "../../bindings/tls/cipher.js";
+import { toHex } from "../../reference/bytes.js";
 import type { TidWasm } from "../../bindings/wasm.js";
 import { tlsHash, type TlsSecrets } from "../../reference/tls-key-schedule.js";
 
@@ -66,4 +67,36 @@ export function wasmSecret(wasm: TidWasm, ctx: number, name: keyof TlsSecrets): 
   const out = wasm.bytes().slice(io, io + 32);
   wasm.bytes().fill(0, io, io + 32);
   return out;
+}
+
+/**
+ * Two ciphers of the same side and PSK (the wasm's and the reference's, say) seal every record
+ * alike: sizes `sizes` on the handshake keys, then on the application keys, then after three
+ * KeyUpdates. Both have computed the binder already; `t` is their transcript.
+ */
+export function expectSameRecords(w: TlsCipher, r: TlsCipher, t: Transcript, sizes: readonly number[]): void {
+  for (const c of [w, r]) c.deriveHandshakeSecrets(t.helloHash);
+  const sealBoth = (size: number) => {
+    const content = new Uint8Array(randomBytes(size));
+    const a = new Uint8Array(TLS_MAX_RECORD),
+      b = new Uint8Array(TLS_MAX_RECORD);
+    const n = w.seal(ContentType.handshake, content, a, 0);
+    expect(r.seal(ContentType.handshake, content, b, 0)).toBe(n);
+    expect(toHex(a.subarray(0, n))).toBe(toHex(b.subarray(0, n)));
+  };
+  for (const size of sizes) sealBoth(size);
+  for (const side of ["client", "server"] as const) {
+    expect(toHex(w.finished(side, t.serverFinishedHash))).toBe(toHex(r.finished(side, t.serverFinishedHash)));
+  }
+  for (const c of [w, r]) {
+    c.deriveApplicationSecrets(t.serverFinishedHash);
+    c.useApplicationKeys("write");
+    c.useApplicationKeys("read");
+  }
+  for (const size of sizes) sealBoth(size);
+  for (let i = 0; i < 3; i++) {
+    w.keyUpdate("write");
+    r.keyUpdate("write");
+    for (const size of [0, 17, 16384]) sealBoth(size);
+  }
 }
