@@ -42,6 +42,12 @@ export function bnIsZeroMask(a: usize): u64 {
   return ((x | (0 - x)) >> 63) - 1;
 }
 
+/** True when the 32 bytes at a and b are equal (every word read: no early exit). */
+export function bnEqual(a: usize, b: usize): bool {
+  return ((load<u64>(a) ^ load<u64>(b)) | (load<u64>(a, 8) ^ load<u64>(b, 8))
+    | (load<u64>(a, 16) ^ load<u64>(b, 16)) | (load<u64>(a, 24) ^ load<u64>(b, 24))) == 0;
+}
+
 /** All ones when a < b (as 256-bit integers), else 0. */
 export function bnLtMask(a: usize, b: usize): u64 {
   let c: i64 = 0;

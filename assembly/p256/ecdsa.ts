@@ -11,27 +11,17 @@ import { hostRandom } from "../host";
 import { OK, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { sha256 } from "../sha256/sha256";
 import { useCurve, CURVE_P256 } from "../ec/curve";
-import { bnFromBytes, bnToBytes, bnIsZeroMask } from "../ec/bn";
+import { bnFromBytes, bnToBytes, bnIsZeroMask, bnEqual } from "../ec/bn";
 import { snAdd, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask } from "../ec/scalar";
-import { fpToBytes } from "../ec/field";
-import { affineFromBytes, jacToAffine } from "../ec/point";
+import { affineFromBytes } from "../ec/point";
 import { mulBase, mulAddPublic } from "../ec/mul";
 import {
   SIG_H as H, SIG_E as E, SIG_D as D, SIG_K as KK, SIG_R as RR, SIG_S as SS, SIG_T as T, SIG_PT as PT,
-  SIG_AFF as AFF, SIG_RND as RND, sigWipe as wipeAll,
+  SIG_AFF as AFF, SIG_RND as RND, sigWipe as wipeAll, sigXModN,
 } from "../ec/sig-scratch";
 
 /** Attempts at drawing k before giving up. */
 const SIGN_TRIES = 16;
-
-/** RR = the x-coordinate of the Jacobian point PT, mod n (x1 < p < 2n). AFF is overwritten. */
-function xModN(): bool {
-  const finite = jacToAffine(AFF, PT);
-  fpToBytes(RR, AFF);
-  bnFromBytes(RR, RR);
-  snReduce(RR, RR);
-  return finite;
-}
 
 /**
  * Sign the 32-byte digest e with the private key d (32 bytes): r ‖ s (64 bytes) into sigOut.
@@ -48,7 +38,7 @@ export function ecdsaP256SignDigest(d: usize, e: usize, sigOut: usize): i32 {
     bnFromBytes(KK, RND);
     if (snIsNonZeroMask(KK) == 0) continue;             // k = 0 or ≥ n: draw again
     mulBase(PT, KK);
-    xModN();                                             // [k]G is finite: 0 < k < n
+    sigXModN(RR, PT);                                    // [k]G is finite: 0 < k < n
     if (bnIsZeroMask(RR) != 0) continue;                 // r = 0
     snMul(T, RR, D);
     snAdd(T, E, T);                                      // e + r d
@@ -88,9 +78,7 @@ export function ecdsaP256VerifyDigest(pub: usize, e: usize, sig: usize): i32 {
   snMul(T, RR, SS);                                      // u2 = r w (never 0)
   memory.copy(SS, RR, 32);                               // keep r
   mulAddPublic(PT, E, AFF, T);
-  const finite = xModN();
-  const ok = finite && ((load<u64>(RR) ^ load<u64>(SS)) | (load<u64>(RR, 8) ^ load<u64>(SS, 8))
-    | (load<u64>(RR, 16) ^ load<u64>(SS, 16)) | (load<u64>(RR, 24) ^ load<u64>(SS, 24))) == 0;
+  const ok = sigXModN(RR, PT) && bnEqual(RR, SS);
   wipeAll();
   return ok ? OK : ERR_VERIFY_FAILED;
 }

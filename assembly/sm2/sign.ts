@@ -11,14 +11,13 @@ import { useCurve, CURVE_SM2 } from "../ec/curve";
 import { wipe } from "../mem";
 import { OK, ERR_BAD_LENGTH, ERR_BAD_POINT, ERR_BAD_SCALAR, ERR_RNG_FAILED, ERR_VERIFY_FAILED } from "../status";
 import { SM3_CTX_SIZE, sm3Init, sm3Update, sm3Final } from "../sm3/sm3";
-import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd } from "../ec/bn";
+import { bnFromBytes, bnToBytes, bnIsZeroMask, bnAdd, bnEqual } from "../ec/bn";
 import { snAdd, snSub, snMul, snInv, snReduce, snIsPrivateMask, snIsNonZeroMask } from "../ec/scalar";
-import { fpToBytes } from "../ec/field";
-import { affineFromBytes, jacToAffine } from "../ec/point";
+import { affineFromBytes } from "../ec/point";
 import { mulBase, mulAddPublic } from "../ec/mul";
 import {
   SIG_H as Z, SIG_E as E, SIG_D as D, SIG_K as KK, SIG_R as RR, SIG_S as SS, SIG_T as T, SIG_PT as PT, SIG_AFF as AFF,
-  SIG_RND as RND, sigWipe,
+  SIG_RND as RND, sigWipe, sigXModN,
 } from "../ec/sig-scratch";
 
 /** Longest ID: its bit length must fit ENTL's 16 bits. */
@@ -89,10 +88,7 @@ function signLoop(sigOut: usize): i32 {
     bnFromBytes(KK, RND);
     if (snIsNonZeroMask(KK) == 0) continue;             // k = 0 or ≥ n: draw again
     mulBase(PT, KK);
-    jacToAffine(AFF, PT);
-    fpToBytes(RR, AFF);
-    bnFromBytes(RR, RR);
-    snReduce(RR, RR);                                    // x1 mod n (x1 < p < 2n)
+    sigXModN(RR, PT);                                    // x1 mod n ([k]G is finite: 0 < k < n)
     snAdd(RR, E, RR);                                    // r = (e + x1) mod n
     snAdd(SS, RR, KK);
     if ((bnIsZeroMask(RR) | bnIsZeroMask(SS)) != 0) continue; // r = 0 or r + k = n
@@ -148,15 +144,10 @@ function verifyLoaded(): i32 {
   snAdd(T, RR, SS);                                      // t = (r + s) mod n
   if (bnIsZeroMask(T) != 0) { wipeAll(); return ERR_VERIFY_FAILED; }
   mulAddPublic(PT, SS, AFF, T);                          // public scalars: variable time
-  const finite = jacToAffine(AFF, PT);
   let ok = false;
-  if (finite) {
-    fpToBytes(T, AFF);
-    bnFromBytes(T, T);
-    snReduce(T, T);
+  if (sigXModN(T, PT)) {
     snAdd(T, E, T);                                      // R = (e + x1) mod n
-    ok = ((load<u64>(T) ^ load<u64>(RR)) | (load<u64>(T, 8) ^ load<u64>(RR, 8))
-      | (load<u64>(T, 16) ^ load<u64>(RR, 16)) | (load<u64>(T, 24) ^ load<u64>(RR, 24))) == 0;
+    ok = bnEqual(T, RR);
   }
   wipeAll();
   return ok ? OK : ERR_VERIFY_FAILED;
