@@ -1,7 +1,7 @@
 // AES-128 exports (docs/abi.md § AES-128): a fixed table of key handles, ECB/CBC/CTR/GCM over
 // pointers into linear memory, i32 statuses. FIPS 197 (AES), NIST SP 800-38A (ECB/CBC/CTR),
 // RFC 5652 §6.3 (PKCS#7 padding), NIST SP 800-38D (GCM). The calls, their checks and their rules
-// are SM4's (abi/sm4.ts) one for one, without CMAC:
+// are SM4's (abi/sm4.ts) one for one, without CMAC — the same code, abi/block-modes.ts:
 // - every range is checked against linear memory first (ERR_OUT_OF_BOUNDS); nothing traps;
 // - `out` may be exactly `in` (in place) or disjoint from it; a partial overlap is ERR_BAD_PARAM,
 //   and so is `out` overlapping an IV/counter/tag/length cell the call reads or writes;
@@ -11,17 +11,13 @@
 // round-key planes (and the GHASH key, for GCM) in one shared scratch context, zeroed before the
 // call returns. That costs a few microseconds a call and keeps the module's static data within its
 // four pages (a handle is 112 bytes instead of 912).
-import { OK, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
-import { inBounds, wipe, overlaps, badAlias } from "../mem";
-import { aesEcb, aesEncrypt1 } from "../aes/aes";
-import { aesCallKey, aesCallGcmKey, aesCallKeyWipe } from "../aes/call-key";
-import { aesCbcEncrypt, aesCbcDecrypt, aesCtr } from "../aes/modes";
-import { pkcs7Pad, pkcs7Check } from "../sm4/modes";
+import { OK, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY } from "../status";
+import { inBounds, wipe } from "../mem";
+import { GCM_AES, GCM_STREAM_SIZE } from "../gcm/gcm";
 import {
-  GCM_STREAM_SIZE, aesGcmSeal, aesGcmOpen, aesGcmStreamStart,
-  aesGcmStreamAad, aesGcmStreamEncrypt, aesGcmStreamFinish, aesGcmStreamAbsorb,
-  aesGcmStreamVerify, aesGcmStreamDecrypt,
-} from "../aes/gcm";
+  modeEcb, modeCbc, modeEncryptPadded, modeDecryptPadded, modeCtr, modeGcmSeal, modeGcmOpen, modeGcmStart,
+  modeGcmAad, modeGcmEncrypt, modeGcmFinish, modeGcmAbsorb, modeGcmVerify, modeGcmDecrypt,
+} from "./block-modes";
 
 /** Number of key handles (0 .. SLOTS-1). */
 const SLOTS: u32 = 16;
@@ -31,28 +27,8 @@ const H_SET: usize = H_STREAM + GCM_STREAM_SIZE;
 const HANDLE_SIZE: usize = (H_SET + 4 + 15) & ~15;
 const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
 
-// Scratch for the PKCS#7 last block (and the saved chaining value).
-const LAST: usize = memory.data(32, 16);
-
-/** Expand handle ctx's key into the call context: round-key planes only. */
-// @ts-ignore: decorator
-@inline
-function expand(ctx: usize): usize {
-  return aesCallKey(ctx);
-}
-
-/** Expand handle ctx's key into the call context: round-key planes and the GHASH key. */
-// @ts-ignore: decorator
-@inline
-function expandGcm(ctx: usize): usize {
-  return aesCallGcmKey(ctx);
-}
-
-/** Zero the expanded key; returns `st`, so every call ends with `return done(st)`. */
-function done(st: i32): i32 {
-  aesCallKeyWipe();
-  return st;
-}
+// The key being set (it may lie in the handle itself).
+const KEY_IN: usize = memory.data(16, 16);
 
 /** Handle index → context pointer, or 0 when the index is out of range or the handle is empty. */
 // @ts-ignore: decorator
@@ -79,10 +55,10 @@ export function aes_key_set(h: u32, key_ptr: usize): i32 {
   if (h >= SLOTS) return ERR_BAD_KEY_INDEX;
   if (!inBounds(key_ptr, 16)) return ERR_OUT_OF_BOUNDS;
   const p = TABLE + <usize>h * HANDLE_SIZE;
-  memory.copy(LAST, key_ptr, 16); // the key may lie in the handle itself
+  memory.copy(KEY_IN, key_ptr, 16); // the key may lie in the handle itself
   wipe(p, HANDLE_SIZE);
-  memory.copy(p, LAST, 16);
-  wipe(LAST, 16);
+  memory.copy(p, KEY_IN, 16);
+  wipe(KEY_IN, 16);
   store<u32>(p + H_SET, 1);
   return OK;
 }
@@ -100,104 +76,24 @@ export function aes_key_is_set(h: u32): i32 {
   return ctxOf(h) != 0 ? 1 : 0;
 }
 
-// ---------------------------------------------------------------- ECB
-
-function ecb(h: u32, inp: usize, out: usize, len: usize, dec: bool): i32 {
-  const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
-  if ((len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(inp, len, out, len)) return ERR_BAD_PARAM;
-  aesEcb(expand(ctx), inp, out, len, dec);
-  return done(OK);
-}
+// ---------------------------------------------------------------- ECB, CBC, CTR, GCM (abi/block-modes.ts)
 
 /** ECB encrypt len bytes (a multiple of 16), no padding. */
 export function aes_ecb_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return ecb(h, in_ptr, out_ptr, len, false);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeEcb(GCM_AES, ctx, in_ptr, out_ptr, len, false);
 }
 
 /** ECB decrypt len bytes (a multiple of 16), no padding. */
 export function aes_ecb_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return ecb(h, in_ptr, out_ptr, len, true);
-}
-
-/** Size of the PKCS#7-padded form of len bytes: the next multiple of 16 above len. */
-// @ts-ignore: decorator
-@inline
-function paddedLen(len: usize): usize {
-  return (len & ~15) + 16;
-}
-
-/** PKCS#7 encryption, ECB or CBC (iv used only for CBC). */
-function encPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || len > <usize>0xffffffef || !inBounds(out, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
-  const outLen = paddedLen(len);
-  if (badAlias(inp, len, out, outLen) || (cbc && overlaps(iv, 16, out, outLen))) return ERR_BAD_PARAM;
-  const full = len & ~15;
-  const rk = expand(ctx);
-  pkcs7Pad(inp + full, len - full, LAST);
-  if (cbc) {
-    aesCbcEncrypt(rk, iv, inp, out, full);
-    aesCbcEncrypt(rk, iv, LAST, out + full, 16);
-  } else {
-    aesEcb(rk, inp, out, full, false);
-    aesEncrypt1(rk, LAST, out + full);
-  }
-  wipe(LAST, 16);
-  return done(OK);
-}
-
-/**
- * PKCS#7 decryption, ECB or CBC: the last block is decrypted and its padding checked first,
- * so bad padding writes nothing.
- */
-function decPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize, outLenPtr: usize): i32 {
-  const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || !inBounds(out, len) || !inBounds(outLenPtr, 4)) return ERR_OUT_OF_BOUNDS;
-  if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(inp, len, out, len) || overlaps(outLenPtr, 4, out, len)
-      || (cbc && (overlaps(iv, 16, out, len) || overlaps(outLenPtr, 4, iv, 16)))) return ERR_BAD_PARAM;
-  const last = len - 16;
-  const rk = expand(ctx);
-  aesEcb(rk, inp + last, LAST, 16, true);
-  if (cbc) {
-    const prev = last != 0 ? inp + last - 16 : iv;
-    if (ASC_FEATURE_SIMD) {
-      v128.store(LAST, v128.xor(v128.load(LAST), v128.load(prev)));
-    } else {
-      store<u64>(LAST, load<u64>(LAST) ^ load<u64>(prev));
-      store<u64>(LAST, load<u64>(LAST, 8) ^ load<u64>(prev, 8), 8);
-    }
-  }
-  const pad = pkcs7Check(LAST);
-  if (pad == 0) {
-    wipe(LAST, 16);
-    return done(ERR_BAD_PADDING);
-  }
-  if (cbc) {
-    // next chaining value, saved before in-place writes
-    if (ASC_FEATURE_SIMD) v128.store(LAST, v128.load(inp + last), 16);
-    else memory.copy(LAST + 16, inp + last, 16);
-    aesCbcDecrypt(rk, iv, inp, out, last);
-    if (ASC_FEATURE_SIMD) v128.store(iv, v128.load(LAST, 16));
-    else memory.copy(iv, LAST + 16, 16);
-  } else {
-    aesEcb(rk, inp, out, last, true);
-  }
-  const keep: usize = 16 - <usize>pad;
-  memory.copy(out + last, LAST, keep);
-  store<u32>(outLenPtr, <u32>(last + keep));
-  wipe(LAST, 32);
-  return done(OK);
+  return ctx == 0 ? badHandle(h) : modeEcb(GCM_AES, ctx, in_ptr, out_ptr, len, true);
 }
 
 /** ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
 export function aes_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return encPad(h, false, 0, in_ptr, out_ptr, len);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeEncryptPadded(GCM_AES, ctx, false, 0, in_ptr, out_ptr, len);
 }
 
 /**
@@ -206,35 +102,26 @@ export function aes_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len
  * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
  */
 export function aes_ecb_decrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
-  return decPad(h, false, 0, in_ptr, out_ptr, len, out_len_ptr);
-}
-
-// ---------------------------------------------------------------- CBC
-
-function cbc(h: u32, iv: usize, inp: usize, out: usize, len: usize, dec: bool): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv, 16) || !inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
-  if ((len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(inp, len, out, len) || overlaps(iv, 16, out, len)) return ERR_BAD_PARAM;
-  if (dec) aesCbcDecrypt(expand(ctx), iv, inp, out, len);
-  else aesCbcEncrypt(expand(ctx), iv, inp, out, len);
-  return done(OK);
+  return ctx == 0 ? badHandle(h) : modeDecryptPadded(GCM_AES, ctx, false, 0, in_ptr, out_ptr, len, out_len_ptr);
 }
 
 /** CBC encrypt len bytes (multiple of 16), no padding. The 16-byte iv cell is updated to the last ciphertext block. */
 export function aes_cbc_encrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return cbc(h, iv_ptr, in_ptr, out_ptr, len, false);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeCbc(GCM_AES, ctx, iv_ptr, in_ptr, out_ptr, len, false);
 }
 
 /** CBC decrypt len bytes (multiple of 16), no padding. The iv cell is updated to the last ciphertext block. */
 export function aes_cbc_decrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return cbc(h, iv_ptr, in_ptr, out_ptr, len, true);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeCbc(GCM_AES, ctx, iv_ptr, in_ptr, out_ptr, len, true);
 }
 
 /** CBC encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes; iv updated. */
 export function aes_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return encPad(h, true, iv_ptr, in_ptr, out_ptr, len);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeEncryptPadded(GCM_AES, ctx, true, iv_ptr, in_ptr, out_ptr, len);
 }
 
 /**
@@ -242,10 +129,9 @@ export function aes_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_
  * aes_ecb_decrypt_pkcs7 for out_ptr/out_len_ptr. The iv cell is updated only on success.
  */
 export function aes_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
-  return decPad(h, true, iv_ptr, in_ptr, out_ptr, len, out_len_ptr);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeDecryptPadded(GCM_AES, ctx, true, iv_ptr, in_ptr, out_ptr, len, out_len_ptr);
 }
-
-// ---------------------------------------------------------------- CTR
 
 /**
  * CTR over len bytes (any length) with the 16-byte counter block at ctr_ptr; counter_bits = 32
@@ -254,15 +140,8 @@ export function aes_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_
  */
 export function aes_ctr(h: u32, ctr_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, counter_bits: u32): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(ctr_ptr, 16) || !inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  if (counter_bits != 32 && counter_bits != 128) return ERR_BAD_PARAM;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(ctr_ptr, 16, out_ptr, len)) return ERR_BAD_PARAM;
-  aesCtr(expand(ctx), ctr_ptr, in_ptr, out_ptr, len, counter_bits == 128);
-  return done(OK);
+  return ctx == 0 ? badHandle(h) : modeCtr(GCM_AES, ctx, ctr_ptr, in_ptr, out_ptr, len, counter_bits);
 }
-
-// ---------------------------------------------------------------- GCM one-shot
 
 /**
  * AES-128-GCM seal: encrypt len bytes at in_ptr into out_ptr and write the 16-byte tag at tag_ptr.
@@ -271,14 +150,7 @@ export function aes_ctr(h: u32, ctr_ptr: usize, in_ptr: usize, out_ptr: usize, l
 export function aes_gcm_seal(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
                              in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
-      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
-  if (iv_len == 0) return ERR_BAD_LENGTH;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, 16, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)
-      || overlaps(tag_ptr, 16, in_ptr, len)) return ERR_BAD_PARAM;
-  aesGcmSeal(expandGcm(ctx), iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, out_ptr, tag_ptr);
-  return done(OK);
+  return ctx == 0 ? badHandle(h) : modeGcmSeal(GCM_AES, ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, out_ptr, len, tag_ptr);
 }
 
 /**
@@ -288,12 +160,7 @@ export function aes_gcm_seal(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usiz
 export function aes_gcm_open(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
                              in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize, tag_len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
-      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
-  if (iv_len == 0 || tag_len < 12 || tag_len > 16) return ERR_BAD_LENGTH;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, tag_len, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)) return ERR_BAD_PARAM;
-  return done(aesGcmOpen(expandGcm(ctx), iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, tag_ptr, tag_len, out_ptr));
+  return ctx == 0 ? badHandle(h) : modeGcmOpen(GCM_AES, ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, out_ptr, len, tag_ptr, tag_len);
 }
 
 // ---------------------------------------------------------------- GCM stream (state in the handle)
@@ -301,59 +168,41 @@ export function aes_gcm_open(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usiz
 /** Begin a GCM message on handle h (any stream in progress on h is dropped). */
 export function aes_gcm_start(h: u32, iv_ptr: usize, iv_len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, iv_len)) return ERR_OUT_OF_BOUNDS;
-  if (iv_len == 0) return ERR_BAD_LENGTH;
-  aesGcmStreamStart(expandGcm(ctx), ctx + H_STREAM, iv_ptr, iv_len);
-  return done(OK);
+  return ctx == 0 ? badHandle(h) : modeGcmStart(GCM_AES, ctx, ctx + H_STREAM, iv_ptr, iv_len);
 }
 
 /** Absorb AAD (after start, before any text); every piece but the last a multiple of 16 bytes. */
 export function aes_gcm_aad(h: u32, aad_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(aad_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  return done(aesGcmStreamAad(expandGcm(ctx), ctx + H_STREAM, aad_ptr, len));
+  return ctx == 0 ? badHandle(h) : modeGcmAad(GCM_AES, ctx, ctx + H_STREAM, aad_ptr, len);
 }
 
 /** Encrypt a piece of plaintext (every piece but the last a multiple of 16 bytes). */
 export function aes_gcm_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
-  return done(aesGcmStreamEncrypt(expandGcm(ctx), ctx + H_STREAM, in_ptr, out_ptr, len));
+  return ctx == 0 ? badHandle(h) : modeGcmEncrypt(GCM_AES, ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
 }
 
 /** Write the 16-byte tag of the sealed message and end the stream. */
 export function aes_gcm_finish(h: u32, tag_ptr: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
-  return done(aesGcmStreamFinish(expandGcm(ctx), ctx + H_STREAM, tag_ptr));
+  return ctx == 0 ? badHandle(h) : modeGcmFinish(GCM_AES, ctx, ctx + H_STREAM, tag_ptr);
 }
 
 /** Open, pass 1: hash a piece of ciphertext (no output). */
 export function aes_gcm_absorb(h: u32, in_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  return done(aesGcmStreamAbsorb(expandGcm(ctx), ctx + H_STREAM, in_ptr, len));
+  return ctx == 0 ? badHandle(h) : modeGcmAbsorb(GCM_AES, ctx, ctx + H_STREAM, in_ptr, len);
 }
 
 /** Open: check the tag (12..16 bytes) of the absorbed ciphertext; OK arms aes_gcm_decrypt. */
 export function aes_gcm_verify(h: u32, tag_ptr: usize, tag_len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
-  return done(aesGcmStreamVerify(expandGcm(ctx), ctx + H_STREAM, tag_ptr, tag_len));
+  return ctx == 0 ? badHandle(h) : modeGcmVerify(GCM_AES, ctx, ctx + H_STREAM, tag_ptr, tag_len);
 }
 
 /** Open, pass 2 (after OK from verify): decrypt the same ciphertext, piece by piece. */
 export function aes_gcm_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
-  return done(aesGcmStreamDecrypt(expandGcm(ctx), ctx + H_STREAM, in_ptr, out_ptr, len));
+  return ctx == 0 ? badHandle(h) : modeGcmDecrypt(GCM_AES, ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
 }

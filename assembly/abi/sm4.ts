@@ -8,17 +8,17 @@
 //   and so is `out` overlapping an IV/counter/tag/length cell the call reads or writes;
 // - on any error nothing is written (outputs, IV/counter cells, key state are unchanged);
 // - nothing is allocated; key handles are zeroed when cleared.
-import { OK, ERR_VERIFY_FAILED, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY, ERR_BAD_PADDING } from "../status";
-import { inBounds, wipe, overlaps, badAlias } from "../mem";
-import { SM4_DEC, sm4Ecb, sm4Crypt1 } from "../sm4/sm4";
+// ECB, CBC, CTR and GCM are abi/block-modes.ts's, shared with AES-128; CMAC is SM4's own.
+import { OK, ERR_VERIFY_FAILED, ERR_BAD_PARAM, ERR_BAD_LENGTH, ERR_BAD_KEY_INDEX, ERR_OUT_OF_BOUNDS, ERR_SLOT_EMPTY } from "../status";
+import { inBounds, wipe, overlaps } from "../mem";
 import { sm4CmacUpdate, sm4CmacFinal } from "../sm4/cmac";
 import { ctEqual } from "../ct";
-import { sm4CbcEncrypt, sm4CbcDecrypt, sm4Ctr, pkcs7Pad, pkcs7Check } from "../sm4/modes";
+import { SM4_GCM_CTX_SIZE, GCM_STREAM_SIZE, sm4GcmInit } from "../sm4/gcm";
+import { GCM_SM4 } from "../gcm/gcm";
 import {
-  SM4_GCM_CTX_SIZE, GCM_STREAM_SIZE, sm4GcmInit, sm4GcmSeal, sm4GcmOpen, sm4GcmStreamStart,
-  sm4GcmStreamAad, sm4GcmStreamEncrypt, sm4GcmStreamFinish, sm4GcmStreamAbsorb,
-  sm4GcmStreamVerify, sm4GcmStreamDecrypt,
-} from "../sm4/gcm";
+  modeEcb, modeCbc, modeEncryptPadded, modeDecryptPadded, modeCtr, modeGcmSeal, modeGcmOpen, modeGcmStart,
+  modeGcmAad, modeGcmEncrypt, modeGcmFinish, modeGcmAbsorb, modeGcmVerify, modeGcmDecrypt,
+} from "./block-modes";
 
 /** Number of key handles (0 .. SLOTS-1). */
 const SLOTS: u32 = 64;
@@ -28,8 +28,7 @@ const H_SET: usize = H_STREAM + GCM_STREAM_SIZE;
 const HANDLE_SIZE: usize = (H_SET + 4 + 15) & ~15;
 const TABLE: usize = memory.data(<i32>(HANDLE_SIZE * SLOTS), 16);
 
-// Scratch for the PKCS#7 last block; a computed MAC.
-const LAST: usize = memory.data(32, 16);
+// A computed MAC.
 const MAC: usize = memory.data(16, 16);
 
 /** Handle index → context pointer, or 0 when the index is out of range or the handle is empty. */
@@ -76,102 +75,24 @@ export function sm4_key_is_set(h: u32): i32 {
   return ctxOf(h) != 0 ? 1 : 0;
 }
 
-// ---------------------------------------------------------------- ECB
-
-function ecb(h: u32, inp: usize, out: usize, len: usize, dec: bool): i32 {
-  const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
-  if ((len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(inp, len, out, len)) return ERR_BAD_PARAM;
-  sm4Ecb(dec ? ctx + SM4_DEC : ctx, inp, out, len);
-  return OK;
-}
+// ---------------------------------------------------------------- ECB, CBC, CTR, GCM (abi/block-modes.ts)
 
 /** ECB encrypt len bytes (a multiple of 16), no padding. */
 export function sm4_ecb_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return ecb(h, in_ptr, out_ptr, len, false);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeEcb(GCM_SM4, ctx, in_ptr, out_ptr, len, false);
 }
 
 /** ECB decrypt len bytes (a multiple of 16), no padding. */
 export function sm4_ecb_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return ecb(h, in_ptr, out_ptr, len, true);
-}
-
-/** Size of the PKCS#7-padded form of len bytes: the next multiple of 16 above len. */
-// @ts-ignore: decorator
-@inline
-function paddedLen(len: usize): usize {
-  return (len & ~15) + 16;
-}
-
-/** PKCS#7 encryption, ECB or CBC (iv used only for CBC). */
-function encPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || len > <usize>0xffffffef || !inBounds(out, paddedLen(len))) return ERR_OUT_OF_BOUNDS;
-  const outLen = paddedLen(len);
-  if (badAlias(inp, len, out, outLen) || (cbc && overlaps(iv, 16, out, outLen))) return ERR_BAD_PARAM;
-  const full = len & ~15;
-  pkcs7Pad(inp + full, len - full, LAST);
-  if (cbc) {
-    sm4CbcEncrypt(ctx, iv, inp, out, full);
-    sm4CbcEncrypt(ctx, iv, LAST, out + full, 16);
-  } else {
-    sm4Ecb(ctx, inp, out, full);
-    sm4Crypt1(ctx, LAST, out + full);
-  }
-  wipe(LAST, 16);
-  return OK;
-}
-
-/**
- * PKCS#7 decryption, ECB or CBC: the last block is decrypted and its padding checked first,
- * so bad padding writes nothing.
- */
-function decPad(h: u32, cbc: bool, iv: usize, inp: usize, out: usize, len: usize, outLenPtr: usize): i32 {
-  const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if ((cbc && !inBounds(iv, 16)) || !inBounds(inp, len) || !inBounds(out, len) || !inBounds(outLenPtr, 4)) return ERR_OUT_OF_BOUNDS;
-  if (len == 0 || (len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(inp, len, out, len) || overlaps(outLenPtr, 4, out, len)
-      || (cbc && (overlaps(iv, 16, out, len) || overlaps(outLenPtr, 4, iv, 16)))) return ERR_BAD_PARAM;
-  const last = len - 16;
-  sm4Crypt1(ctx + SM4_DEC, inp + last, LAST);
-  if (cbc) {
-    const prev = last != 0 ? inp + last - 16 : iv;
-    if (ASC_FEATURE_SIMD) {
-      v128.store(LAST, v128.xor(v128.load(LAST), v128.load(prev)));
-    } else {
-      store<u64>(LAST, load<u64>(LAST) ^ load<u64>(prev));
-      store<u64>(LAST, load<u64>(LAST, 8) ^ load<u64>(prev, 8), 8);
-    }
-  }
-  const pad = pkcs7Check(LAST);
-  if (pad == 0) {
-    wipe(LAST, 16);
-    return ERR_BAD_PADDING;
-  }
-  if (cbc) {
-    // next chaining value, saved before in-place writes
-    if (ASC_FEATURE_SIMD) v128.store(LAST, v128.load(inp + last), 16);
-    else memory.copy(LAST + 16, inp + last, 16);
-    sm4CbcDecrypt(ctx, iv, inp, out, last);
-    if (ASC_FEATURE_SIMD) v128.store(iv, v128.load(LAST, 16));
-    else memory.copy(iv, LAST + 16, 16);
-  } else {
-    sm4Ecb(ctx + SM4_DEC, inp, out, last);
-  }
-  const keep: usize = 16 - <usize>pad;
-  memory.copy(out + last, LAST, keep);
-  store<u32>(outLenPtr, <u32>(last + keep));
-  wipe(LAST, 32);
-  return OK;
+  return ctx == 0 ? badHandle(h) : modeEcb(GCM_SM4, ctx, in_ptr, out_ptr, len, true);
 }
 
 /** ECB encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes. */
 export function sm4_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return encPad(h, false, 0, in_ptr, out_ptr, len);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeEncryptPadded(GCM_SM4, ctx, false, 0, in_ptr, out_ptr, len);
 }
 
 /**
@@ -180,35 +101,26 @@ export function sm4_ecb_encrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len
  * at out_len_ptr. Bad padding: ERR_BAD_PADDING and nothing written.
  */
 export function sm4_ecb_decrypt_pkcs7(h: u32, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
-  return decPad(h, false, 0, in_ptr, out_ptr, len, out_len_ptr);
-}
-
-// ---------------------------------------------------------------- CBC
-
-function cbc(h: u32, iv: usize, inp: usize, out: usize, len: usize, dec: bool): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv, 16) || !inBounds(inp, len) || !inBounds(out, len)) return ERR_OUT_OF_BOUNDS;
-  if ((len & 15) != 0) return ERR_BAD_LENGTH;
-  if (badAlias(inp, len, out, len) || overlaps(iv, 16, out, len)) return ERR_BAD_PARAM;
-  if (dec) sm4CbcDecrypt(ctx, iv, inp, out, len);
-  else sm4CbcEncrypt(ctx, iv, inp, out, len);
-  return OK;
+  return ctx == 0 ? badHandle(h) : modeDecryptPadded(GCM_SM4, ctx, false, 0, in_ptr, out_ptr, len, out_len_ptr);
 }
 
 /** CBC encrypt len bytes (multiple of 16), no padding. The 16-byte iv cell is updated to the last ciphertext block. */
 export function sm4_cbc_encrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return cbc(h, iv_ptr, in_ptr, out_ptr, len, false);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeCbc(GCM_SM4, ctx, iv_ptr, in_ptr, out_ptr, len, false);
 }
 
 /** CBC decrypt len bytes (multiple of 16), no padding. The iv cell is updated to the last ciphertext block. */
 export function sm4_cbc_decrypt(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return cbc(h, iv_ptr, in_ptr, out_ptr, len, true);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeCbc(GCM_SM4, ctx, iv_ptr, in_ptr, out_ptr, len, true);
 }
 
 /** CBC encrypt len bytes (any length) with PKCS#7 padding; writes (len & ~15) + 16 bytes; iv updated. */
 export function sm4_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize): i32 {
-  return encPad(h, true, iv_ptr, in_ptr, out_ptr, len);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeEncryptPadded(GCM_SM4, ctx, true, iv_ptr, in_ptr, out_ptr, len);
 }
 
 /**
@@ -216,10 +128,9 @@ export function sm4_cbc_encrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_
  * sm4_ecb_decrypt_pkcs7 for out_ptr/out_len_ptr. The iv cell is updated only on success.
  */
 export function sm4_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, out_len_ptr: usize): i32 {
-  return decPad(h, true, iv_ptr, in_ptr, out_ptr, len, out_len_ptr);
+  const ctx = ctxOf(h);
+  return ctx == 0 ? badHandle(h) : modeDecryptPadded(GCM_SM4, ctx, true, iv_ptr, in_ptr, out_ptr, len, out_len_ptr);
 }
-
-// ---------------------------------------------------------------- CTR
 
 /**
  * CTR over len bytes (any length) with the 16-byte counter block at ctr_ptr; counter_bits = 32
@@ -228,15 +139,8 @@ export function sm4_cbc_decrypt_pkcs7(h: u32, iv_ptr: usize, in_ptr: usize, out_
  */
 export function sm4_ctr(h: u32, ctr_ptr: usize, in_ptr: usize, out_ptr: usize, len: usize, counter_bits: u32): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(ctr_ptr, 16) || !inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  if (counter_bits != 32 && counter_bits != 128) return ERR_BAD_PARAM;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(ctr_ptr, 16, out_ptr, len)) return ERR_BAD_PARAM;
-  sm4Ctr(ctx, ctr_ptr, in_ptr, out_ptr, len, counter_bits == 128);
-  return OK;
+  return ctx == 0 ? badHandle(h) : modeCtr(GCM_SM4, ctx, ctr_ptr, in_ptr, out_ptr, len, counter_bits);
 }
-
-// ---------------------------------------------------------------- GCM one-shot
 
 /**
  * SM4-GCM seal: encrypt len bytes at in_ptr into out_ptr and write the 16-byte tag at tag_ptr.
@@ -245,14 +149,7 @@ export function sm4_ctr(h: u32, ctr_ptr: usize, in_ptr: usize, out_ptr: usize, l
 export function sm4_gcm_seal(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
                              in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
-      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
-  if (iv_len == 0) return ERR_BAD_LENGTH;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, 16, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)
-      || overlaps(tag_ptr, 16, in_ptr, len)) return ERR_BAD_PARAM;
-  sm4GcmSeal(ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, out_ptr, tag_ptr);
-  return OK;
+  return ctx == 0 ? badHandle(h) : modeGcmSeal(GCM_SM4, ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, out_ptr, len, tag_ptr);
 }
 
 /**
@@ -262,12 +159,7 @@ export function sm4_gcm_seal(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usiz
 export function sm4_gcm_open(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usize, aad_len: usize,
                              in_ptr: usize, out_ptr: usize, len: usize, tag_ptr: usize, tag_len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, iv_len) || !inBounds(aad_ptr, aad_len) || !inBounds(in_ptr, len)
-      || !inBounds(out_ptr, len) || !inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
-  if (iv_len == 0 || tag_len < 12 || tag_len > 16) return ERR_BAD_LENGTH;
-  if (badAlias(in_ptr, len, out_ptr, len) || overlaps(tag_ptr, tag_len, out_ptr, len) || overlaps(iv_ptr, iv_len, out_ptr, len)) return ERR_BAD_PARAM;
-  return sm4GcmOpen(ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, len, tag_ptr, tag_len, out_ptr);
+  return ctx == 0 ? badHandle(h) : modeGcmOpen(GCM_SM4, ctx, iv_ptr, iv_len, aad_ptr, aad_len, in_ptr, out_ptr, len, tag_ptr, tag_len);
 }
 
 // ---------------------------------------------------------------- GCM stream (state in the handle)
@@ -275,61 +167,43 @@ export function sm4_gcm_open(h: u32, iv_ptr: usize, iv_len: usize, aad_ptr: usiz
 /** Begin a GCM message on handle h (any stream in progress on h is dropped). */
 export function sm4_gcm_start(h: u32, iv_ptr: usize, iv_len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(iv_ptr, iv_len)) return ERR_OUT_OF_BOUNDS;
-  if (iv_len == 0) return ERR_BAD_LENGTH;
-  sm4GcmStreamStart(ctx, ctx + H_STREAM, iv_ptr, iv_len);
-  return OK;
+  return ctx == 0 ? badHandle(h) : modeGcmStart(GCM_SM4, ctx, ctx + H_STREAM, iv_ptr, iv_len);
 }
 
 /** Absorb AAD (after start, before any text); every piece but the last a multiple of 16 bytes. */
 export function sm4_gcm_aad(h: u32, aad_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(aad_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  return sm4GcmStreamAad(ctx, ctx + H_STREAM, aad_ptr, len);
+  return ctx == 0 ? badHandle(h) : modeGcmAad(GCM_SM4, ctx, ctx + H_STREAM, aad_ptr, len);
 }
 
 /** Encrypt a piece of plaintext (every piece but the last a multiple of 16 bytes). */
 export function sm4_gcm_encrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
-  return sm4GcmStreamEncrypt(ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
+  return ctx == 0 ? badHandle(h) : modeGcmEncrypt(GCM_SM4, ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
 }
 
 /** Write the 16-byte tag of the sealed message and end the stream. */
 export function sm4_gcm_finish(h: u32, tag_ptr: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(tag_ptr, 16)) return ERR_OUT_OF_BOUNDS;
-  return sm4GcmStreamFinish(ctx, ctx + H_STREAM, tag_ptr);
+  return ctx == 0 ? badHandle(h) : modeGcmFinish(GCM_SM4, ctx, ctx + H_STREAM, tag_ptr);
 }
 
 /** Open, pass 1: hash a piece of ciphertext (no output). */
 export function sm4_gcm_absorb(h: u32, in_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  return sm4GcmStreamAbsorb(ctx, ctx + H_STREAM, in_ptr, len);
+  return ctx == 0 ? badHandle(h) : modeGcmAbsorb(GCM_SM4, ctx, ctx + H_STREAM, in_ptr, len);
 }
 
 /** Open: check the tag (12..16 bytes) of the absorbed ciphertext; OK arms sm4_gcm_decrypt. */
 export function sm4_gcm_verify(h: u32, tag_ptr: usize, tag_len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(tag_ptr, tag_len)) return ERR_OUT_OF_BOUNDS;
-  return sm4GcmStreamVerify(ctx, ctx + H_STREAM, tag_ptr, tag_len);
+  return ctx == 0 ? badHandle(h) : modeGcmVerify(GCM_SM4, ctx, ctx + H_STREAM, tag_ptr, tag_len);
 }
 
 /** Open, pass 2 (after OK from verify): decrypt the same ciphertext, piece by piece. */
 export function sm4_gcm_decrypt(h: u32, in_ptr: usize, out_ptr: usize, len: usize): i32 {
   const ctx = ctxOf(h);
-  if (ctx == 0) return badHandle(h);
-  if (!inBounds(in_ptr, len) || !inBounds(out_ptr, len)) return ERR_OUT_OF_BOUNDS;
-  if (badAlias(in_ptr, len, out_ptr, len)) return ERR_BAD_PARAM;
-  return sm4GcmStreamDecrypt(ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
+  return ctx == 0 ? badHandle(h) : modeGcmDecrypt(GCM_SM4, ctx, ctx + H_STREAM, in_ptr, out_ptr, len);
 }
 
 // ---------------------------------------------------------------- CMAC

@@ -26,7 +26,7 @@ export const GCM_AES: u32 = 1;
 /** c is AES (a build with one suite, suites.ts, answers at compile time). */
 // @ts-ignore: decorator
 @inline
-function isAes(c: u32): bool {
+export function isAes(c: u32): bool {
   return HAS_INTL && (!HAS_SM || c == GCM_AES);
 }
 

@@ -1,11 +1,8 @@
 // SM4-GCM: GCM (NIST SP 800-38D) with SM4 as the block cipher, as RFC 8998 §3 uses it for TLS 1.3.
 // The mode is assembly/gcm/gcm.ts (shared with AES-128-GCM); these are its SM4 entry points, under
 // the names the rest of the module uses. See gcm.ts for IV and tag lengths, the open-before-write
-// rule and the stream API.
-import {
-  GCM_SM4, gcmInit, gcmSeal, gcmOpen, gcmStreamStart, gcmStreamAad, gcmStreamEncrypt, gcmStreamFinish,
-  gcmStreamAbsorb, gcmStreamVerify, gcmStreamDecrypt,
-} from "../gcm/gcm";
+// rule and the stream API (which abi/block-modes.ts calls with the cipher selector).
+import { GCM_SM4, gcmInit, gcmSeal, gcmOpen } from "../gcm/gcm";
 export { SM4_GCM_CTX_SIZE, GCM_STREAM_SIZE } from "../gcm/gcm";
 
 /**
@@ -34,46 +31,4 @@ export function sm4GcmSeal(gctx: usize, iv: usize, ivLen: usize, aad: usize, aad
 @inline
 export function sm4GcmOpen(gctx: usize, iv: usize, ivLen: usize, aad: usize, aadLen: usize, src: usize, len: usize, tag: usize, tagLen: usize, dst: usize): i32 {
   return gcmOpen(GCM_SM4, gctx, iv, ivLen, aad, aadLen, src, len, tag, tagLen, dst);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamStart(gctx: usize, s: usize, iv: usize, ivLen: usize): void {
-  gcmStreamStart(GCM_SM4, gctx, s, iv, ivLen);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamAad(gctx: usize, s: usize, src: usize, len: usize): i32 {
-  return gcmStreamAad(GCM_SM4, gctx, s, src, len);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamEncrypt(gctx: usize, s: usize, src: usize, dst: usize, len: usize): i32 {
-  return gcmStreamEncrypt(GCM_SM4, gctx, s, src, dst, len);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamFinish(gctx: usize, s: usize, tag: usize): i32 {
-  return gcmStreamFinish(GCM_SM4, gctx, s, tag);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamAbsorb(gctx: usize, s: usize, src: usize, len: usize): i32 {
-  return gcmStreamAbsorb(GCM_SM4, gctx, s, src, len);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamVerify(gctx: usize, s: usize, tag: usize, tagLen: usize): i32 {
-  return gcmStreamVerify(GCM_SM4, gctx, s, tag, tagLen);
-}
-
-// @ts-ignore: decorator
-@inline
-export function sm4GcmStreamDecrypt(gctx: usize, s: usize, src: usize, dst: usize, len: usize): i32 {
-  return gcmStreamDecrypt(GCM_SM4, gctx, s, src, dst, len);
 }
