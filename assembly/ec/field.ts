@@ -16,6 +16,9 @@
 // - A multiplication input must have L_a·L_b ≤ 14 (every column of 9 products stays below 2^63)
 //   and V_a·V_b ≤ 22 (so the output is ≤ 1.7p). Tight elements and sums or differences of two
 //   tight elements satisfy both; anything longer goes through fpReduce first.
+// - Past the value rule (the limb rule still kept) the output is still the right residue with
+//   limbs 0..7 in [−2^28, 2^28) and |x| ≤ p + |a·b|/R, but no longer tight: only fpReduce may
+//   take it (point.ts's doubling squares its alpha this way).
 // - Limbs are stored as i32: a sum of at most 7 tight elements.
 // Every function runs in time independent of the values (the curve selection is public).
 import { bnFromBytes, bnToBytes, bnLtMask } from "./bn";

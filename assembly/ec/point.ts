@@ -3,9 +3,13 @@
 // Jacobian coordinates (X, Y, Z) ↔ affine (X/Z², Y/Z³); Z = 0 is the point at infinity.
 // Layout: affine = x ‖ y (AFFINE_SIZE bytes), Jacobian = X ‖ Y ‖ Z (JAC_SIZE bytes), each a
 // field element (field.ts: Montgomery domain, tight limbs). Formulas from the Explicit-Formulas
-// Database: dbl-2001-b (a = −3), add-2007-bl, madd-2007-bl, with 2·Z1·Z2·H and 2·Z1·H computed
-// directly; every output coordinate is brought back to tight form by fpReduce, and every
-// multiplication input is tight or a sum/difference of two tight elements (field.ts bounds).
+// Database: dbl-2001-b (a = −3) with 4β computed as X·4γ and Z3 as 2Y·Z, add-1998-cmo-2 and
+// madd-2004-hmv (no factor 2 in H and R, so Z3 = Z1·Z2·H and Z1·H are products). Every
+// multiplication input is a sum or difference of at most four tight elements within field.ts's
+// limb rule (L_a·L_b ≤ 14); Z3 comes out of a multiplication tight, X3 and Y3 go through
+// fpReduce — two reductions per formula. One square is past field.ts's value rule: the
+// doubling's alpha = 3·(X − δ)(X + δ) is squared unreduced (3 × 3 limbs, value ≤ 5.1p), which
+// gives the right residue with a value up to 1.82p, and that result only feeds X3's fpReduce.
 // The formulas do not branch on values; callers handle the exceptional cases (an input at
 // infinity, P = ±Q) where they can occur.
 import {
@@ -28,36 +32,29 @@ const T7: usize = memory.data(<i32>FE_SIZE, 16);
 
 /** r = 2p (Jacobian). r may alias p. Doubling the point at infinity gives infinity. */
 export function jacDouble(r: usize, p: usize): void {
-  const delta = T1, gamma = T2, beta = T3, alpha = T4, z3 = T5;
-  fpSqr(delta, p + Z);
-  fpSqr(gamma, p + Y);
-  fpMul(beta, p, gamma);
+  const delta = T1, gamma2 = T2, beta4 = T3, alpha = T4;
+  fpSqr(delta, p + Z);               // delta = Z²
+  fpSqr(gamma2, p + Y);              // gamma = Y²
+  fpAdd(T5, p + Y, p + Y);
+  fpMul(r + Z, T5, p + Z);           // Z3 = 2Y · Z (2 × 1): tight; Z is not read again
+  fpAdd(gamma2, gamma2, gamma2);     // 2 gamma
+  fpAdd(T5, gamma2, gamma2);
+  fpMul(beta4, p, T5);               // 4 beta = X · 4 gamma (1 × 4): tight
   fpSub(T6, p, delta);
   fpAdd(T7, p, delta);
   fpMul(T6, T6, T7);
   fpAdd(alpha, T6, T6);
-  fpAdd(alpha, alpha, T6);
-  fpReduce(alpha, alpha);            // alpha = 3 (X − delta)(X + delta)
-  fpMul(z3, p + Y, p + Z);
-  fpAdd(z3, z3, z3);
-  fpReduce(z3, z3);                  // Z3 = 2 Y Z
-  fpAdd(beta, beta, beta);
-  fpAdd(beta, beta, beta);
-  fpReduce(beta, beta);              // 4 beta
-  fpSqr(T6, alpha);
-  fpSub(T6, T6, beta);
-  fpSub(T6, T6, beta);
+  fpAdd(alpha, alpha, T6);           // alpha = 3 (X − delta)(X + delta): 3 limbs, not reduced
+  fpSqr(T6, alpha);                  // 3 × 3 ≤ 14; the value may pass 1.7p, fpReduce follows
+  fpSub(T6, T6, beta4);
+  fpSub(T6, T6, beta4);
   fpReduce(r, T6);                   // X3 = alpha² − 8 beta
-  fpSub(T6, beta, r);
-  fpMul(T6, T6, alpha);
-  fpSqr(gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpAdd(gamma, gamma, gamma);
-  fpReduce(gamma, gamma);            // 4 gamma²
-  fpSub(T6, T6, gamma);
-  fpSub(T6, T6, gamma);
+  fpSub(T6, beta4, r);
+  fpMul(T6, T6, alpha);              // (4 beta − X3) · alpha (2 × 3): tight
+  fpSqr(gamma2, gamma2);             // (2 gamma)² (2 × 2): tight
+  fpSub(T6, T6, gamma2);
+  fpSub(T6, T6, gamma2);
   fpReduce(r + Y, T6);               // Y3 = alpha (4 beta − X3) − 8 gamma²
-  fpCopy(r + Z, z3);
 }
 
 /**
@@ -68,38 +65,30 @@ export function jacAdd(r: usize, p: usize, q: usize): void {
   const h = T1, rr = T2, z1z1 = T3, z2z2 = T4, u1 = T5, s1 = T6;
   fpSqr(z1z1, p + Z);
   fpSqr(z2z2, q + Z);
-  fpMul(u1, p, z2z2);
+  fpMul(u1, p, z2z2);                // U1 = X1 Z2²
   fpMul(h, q, z1z1);
-  fpSub(h, h, u1);                   // H = U2 − U1
+  fpSub(h, h, u1);                   // H = U2 − U1 (2 limbs)
   fpMul(s1, p + Y, q + Z);
   fpMul(s1, s1, z2z2);               // S1 = Y1 Z2³
   fpMul(rr, q + Y, p + Z);
   fpMul(rr, rr, z1z1);
-  fpSub(rr, rr, s1);                 // S2 − S1
+  fpSub(rr, rr, s1);                 // R = S2 − S1 (2 limbs)
   fpMul(T7, p + Z, q + Z);
-  fpMul(T7, T7, h);
-  fpAdd(T7, T7, T7);
-  fpReduce(r + Z, T7);               // Z3 = 2 Z1 Z2 H
-  const i = z1z1, j = z2z2, v = T7;
-  fpSqr(i, h);
-  fpAdd(i, i, i);
-  fpAdd(i, i, i);
-  fpReduce(i, i);                    // I = (2H)²
-  fpMul(j, h, i);                    // J = H I
-  fpMul(v, u1, i);                   // V = U1 I
-  fpAdd(u1, rr, rr);
-  fpReduce(u1, u1);                  // r = 2 (S2 − S1)
-  fpSqr(h, u1);
-  fpSub(h, h, j);
-  fpSub(h, h, v);
-  fpSub(h, h, v);
-  fpReduce(r, h);                    // X3 = r² − J − 2V
+  fpMul(r + Z, T7, h);               // Z3 = Z1 Z2 H (1 × 2): tight; Z1, Z2 are not read again
+  const hh = z1z1, hhh = z2z2, v = T7;
+  fpSqr(hh, h);                      // H² (2 × 2)
+  fpMul(hhh, h, hh);                 // H³
+  fpMul(v, u1, hh);                  // V = U1 H²
+  fpSqr(u1, rr);
+  fpSub(u1, u1, hhh);
+  fpSub(u1, u1, v);
+  fpSub(u1, u1, v);
+  fpReduce(r, u1);                   // X3 = R² − H³ − 2V
   fpSub(v, v, r);
-  fpMul(v, v, u1);
-  fpMul(s1, s1, j);
+  fpMul(v, v, rr);                   // (V − X3) · R (2 × 2)
+  fpMul(s1, s1, hhh);
   fpSub(v, v, s1);
-  fpSub(v, v, s1);
-  fpReduce(r + Y, v);                // Y3 = r (V − X3) − 2 S1 J
+  fpReduce(r + Y, v);                // Y3 = R (V − X3) − S1 H³
 }
 
 /**
@@ -107,35 +96,27 @@ export function jacAdd(r: usize, p: usize, q: usize): void {
  * or p = ±q.
  */
 export function jacAddAffine(r: usize, p: usize, q: usize): void {
-  const z1z1 = T1, h = T2, hh = T3, rr = T4, i = T5, j = T6, v = T7;
+  const z1z1 = T1, h = T2, rr = T3, hh = T4, hhh = T5, v = T6, y1hhh = T1;
   fpSqr(z1z1, p + Z);
   fpMul(h, q, z1z1);
-  fpSub(h, h, p);                    // H = U2 − X1
+  fpSub(h, h, p);                    // H = U2 − X1 (2 limbs)
   fpMul(rr, q + Y, p + Z);
   fpMul(rr, rr, z1z1);
-  fpSub(rr, rr, p + Y);
-  fpAdd(rr, rr, rr);
-  fpReduce(rr, rr);                  // r = 2 (S2 − Y1)
-  fpMul(v, p + Z, h);
-  fpAdd(v, v, v);
-  fpReduce(r + Z, v);                // Z3 = 2 Z1 H
-  fpSqr(hh, h);
-  fpAdd(hh, hh, hh);
-  fpAdd(hh, hh, hh);
-  fpReduce(i, hh);                   // I = 4 H²
-  fpMul(j, h, i);                    // J = H I
-  fpMul(v, p, i);                    // V = X1 I
-  fpMul(i, p + Y, j);                // Y1 J (p's Y is still intact)
-  fpSqr(z1z1, rr);
-  fpSub(z1z1, z1z1, j);
-  fpSub(z1z1, z1z1, v);
-  fpSub(z1z1, z1z1, v);
-  fpReduce(r, z1z1);                 // X3 = r² − J − 2V
+  fpSub(rr, rr, p + Y);              // R = S2 − Y1 (2 limbs)
+  fpMul(r + Z, p + Z, h);            // Z3 = Z1 H (1 × 2): tight; Z1 is not read again
+  fpSqr(hh, h);                      // H² (2 × 2)
+  fpMul(hhh, h, hh);                 // H³
+  fpMul(v, p, hh);                   // V = X1 H²
+  fpMul(y1hhh, p + Y, hhh);          // Y1 H³ (p's Y is still intact)
+  fpSqr(T7, rr);
+  fpSub(T7, T7, hhh);
+  fpSub(T7, T7, v);
+  fpSub(T7, T7, v);
+  fpReduce(r, T7);                   // X3 = R² − H³ − 2V
   fpSub(v, v, r);
-  fpMul(v, v, rr);
-  fpSub(v, v, i);
-  fpSub(v, v, i);
-  fpReduce(r + Y, v);                // Y3 = r (V − X3) − 2 Y1 J
+  fpMul(v, v, rr);                   // (V − X3) · R (2 × 2)
+  fpSub(v, v, y1hhh);
+  fpReduce(r + Y, v);                // Y3 = R (V − X3) − Y1 H³
 }
 
 /** All ones when the Jacobian point at p is the point at infinity (Z ≡ 0), else 0. */

@@ -173,6 +173,31 @@ for (const prime of PRIMES)
       }
     });
 
+    it("gives the right residue when only the value bound is passed (a doubling's alpha²)", () => {
+      // point.ts squares alpha = 3·(a tight product) unreduced: 3 limbs (3 × 3 ≤ 14) and a value
+      // up to 5.1p, so V_a² ≈ 26 > 22. The result is still the right residue with limbs 0..7
+      // within ±2^28 and |value| ≤ p + |a·b|/R; it goes straight into fpReduce.
+      const fp = Number(p);
+      for (let t = 0; t < 600; t++) {
+        const la = limbs(3, t % 2 === 0),
+          lb = t % 3 === 0 ? la : limbs(3, t % 2 === 1);
+        for (const ls of [la, lb]) while (Math.abs(Number(value(ls)) / fp) > 5.1) ls[8] = ls[8]! / 2n;
+        putLimbs(slot(0), la);
+        putLimbs(slot(1), lb);
+        x.fpMul!(slot(2), slot(0), slot(1));
+        x.fpSqr!(slot(3), slot(0));
+        for (const [out, prod] of [
+          [getLimbs(slot(2)), value(la) * value(lb)],
+          [getLimbs(slot(3)), value(la) * value(la)],
+        ] as const) {
+          for (let i = 0; i < 8; i++) expect(out[i]! >= -(2n ** 28n) && out[i]! <= 2n ** 28n).toBe(true);
+          const v = value(out);
+          expect((v < 0n ? -v : v) * R <= p * R + (prod < 0n ? -prod : prod)).toBe(true);
+          expect(mod(v - prod * Rinv)).toBe(0n);
+        }
+      }
+    });
+
     it("reduces any stored element to a tight one below 2^256", () => {
       const max = 2n ** 31n - 1n,
         min = -(2n ** 31n);
