@@ -14,12 +14,12 @@
  *               negative i32 status                              goes to the wasm, docs/abi.md "Imports")
  *   transceive  not given                                       ERR_SE_NOT_CONFIGURED
  */
-import { randomFillSync } from "node:crypto";
+import { EntropyPool } from "./entropy-pool.js";
 import { Status } from "./status.js";
 
 /** The host side of the module's imports (docs/abi.md "Imports"). */
 export interface HostImports {
-  /** Fill `out` with entropy and return 0; any other result, or a throw, is ERR_RNG_FAILED. Default: node:crypto. */
+  /** Fill `out` with entropy and return 0; any other result, or a throw, is ERR_RNG_FAILED. Default: node:crypto's CSPRNG, pooled (entropy-pool.ts). */
   random?: (out: Uint8Array) => number;
   /** Unix time in whole seconds, 0 .. 2^32 − 1; anything else, or a throw, is ERR_CLOCK_FAILED. Default: the system clock. */
   now?: () => number;
@@ -28,6 +28,9 @@ export interface HostImports {
 }
 
 const IMPORT_NAMES = ["random", "now", "transceive"] as const;
+
+/** The default entropy of every instance in this thread: each byte is handed out once. */
+const defaultEntropy = new EntropyPool();
 
 /** Check a HostImports object given by the caller (`what` names it in errors). */
 export function checkHostImports(imports: unknown, what: string): HostImports {
@@ -60,7 +63,7 @@ export function guardedImports(host: HostImports, memory: () => Uint8Array | nul
         if (heap === null) return Status.ERR_RNG_FAILED;
         const out = heap.subarray(ptr, ptr + len);
         if (!host.random) {
-          randomFillSync(out);
+          defaultEntropy.take(out);
           return Status.OK;
         }
         return host.random(out) === 0 ? Status.OK : Status.ERR_RNG_FAILED;
