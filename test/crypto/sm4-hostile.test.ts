@@ -1,6 +1,8 @@
 // Hostile input for SM4, on both builds: wrong types and lengths, bad options, bad padding, bad
-// GCM tags/AAD/IVs, overlapping buffers, exhausted handles; and the raw exports called with
-// out-of-bounds pointers, huge lengths, bad handles and out-of-order stream calls. Every case
+// GCM tags/AAD/IVs, overlapping buffers, exhausted handles; and the raw exports under the
+// block-cipher cases AES-128 runs too (test/support/block-cipher-raw-hostile.ts: out-of-bounds
+// pointers, huge lengths, bad handles, out-of-order stream calls, bad padding, key wiping), then
+// SM4's own CMAC calls. Every case
 // must end in a clear error (TypeError/RangeError naming the argument, TidError, or an i32
 // status), never a trap, and never partial output. The instance must keep working afterwards.
 import { randomBytes } from "node:crypto";
@@ -10,6 +12,7 @@ import { TidWasm } from "../../bindings/wasm.js";
 import { TidError } from "../../bindings/errors.js";
 import { Status } from "../../bindings/status.js";
 import { contains, expectStatus } from "../support/assertions.js";
+import { rawBlockCipherHostile } from "../support/block-cipher-raw-hostile.js";
 import { expectGcmTamperingFails } from "../support/gcm-tampering.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
@@ -208,144 +211,18 @@ describe.each(["debug", "release", "portable"] as const)("SM4 hostile input on t
   });
 
   describe("raw exports", () => {
+    // the block-cipher cases SM4 shares with AES-128 (one implementation of these calls), then CMAC
+    rawBlockCipherHostile(wasm, {
+      prefix: "sm4",
+      nodeName: (mode) => `sm4-${mode}`,
+      vector: { key: GB_KEY, pt: GB_KEY, ct: GB_CT },
+      fresh: () => TidWasm.create({ build }),
+      scheduleHoldsKey: false,
+    });
     const io = wasm.ioPtr;
     const mem = () => wasm.bytes();
     const size = memBytes;
-    const HUGE = [0xffffffff, 0x80000000, size, size - 15];
-    const BAD_PTRS = [size, size - 8, 0xfffffff0, 0xffffffff];
-    let h = -1;
-
-    /** Run `fn` and check the sentinel-filled out region is untouched. */
-    function noOutput(out: number, len: number, fn: () => number): number {
-      mem().fill(0xc3, out, out + len);
-      const st = fn();
-      expect(
-        mem()
-          .subarray(out, out + len)
-          .every((b) => b === 0xc3),
-      ).toBe(true);
-      return st;
-    }
-
-    it("set a key for the raw calls", () => {
-      mem().set(GB_KEY, io);
-      h = 7;
-      expect(x.sm4_key_set!(h, io)).toBe(Status.OK);
-      mem().fill(0, io, io + 16);
-    });
-
-    it("bad handles and empty handles", () => {
-      for (const bad of [64, 65, 0xffffffff, 0x80000000]) {
-        expect(x.sm4_key_set!(bad, io)).toBe(Status.ERR_BAD_KEY_INDEX);
-        expect(x.sm4_key_clear!(bad)).toBe(Status.ERR_BAD_KEY_INDEX);
-        expect(x.sm4_ecb_encrypt!(bad, io, io, 16)).toBe(Status.ERR_BAD_KEY_INDEX);
-        expect(x.sm4_gcm_start!(bad, io, 12)).toBe(Status.ERR_BAD_KEY_INDEX);
-      }
-      expect(x.sm4_key_is_set!(63)).toBe(0);
-      expect(x.sm4_ecb_encrypt!(63, io, io, 16)).toBe(Status.ERR_SLOT_EMPTY);
-      expect(x.sm4_gcm_open!(63, io, 12, io, 0, io, io, 0, io, 16)).toBe(Status.ERR_SLOT_EMPTY);
-      expect(x.sm4_key_set!(0, 0xfffffff8)).toBe(Status.ERR_OUT_OF_BOUNDS);
-    });
-
-    it("out-of-bounds pointers and huge lengths → ERR_OUT_OF_BOUNDS, nothing written", () => {
-      const out = io + 4096;
-      for (const p of BAD_PTRS) {
-        expect(noOutput(out, 64, () => x.sm4_ecb_encrypt!(h, p, out, 16))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_ecb_decrypt!(h, io, p, 16)).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_cbc_encrypt!(h, p, io, out, 16))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_ctr!(h, p, io, out, 16, 128))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        if (p > size - 4) expect(noOutput(out, 64, () => x.sm4_ecb_decrypt_pkcs7!(h, io, out, 16, p))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_seal!(h, p, 12, io, 0, io, out, 16, io + 64))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_seal!(h, io, 12, io, 0, io, out, 16, p))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_open!(h, io, 12, p, 12, io, out, 16, io + 64, 16))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_gcm_start!(h, p, 12)).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_gcm_finish!(h, p)).toBe(Status.ERR_OUT_OF_BOUNDS);
-      }
-      for (const n of HUGE) {
-        expect(noOutput(out, 64, () => x.sm4_ecb_encrypt!(h, io, out, n))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_ecb_encrypt_pkcs7!(h, io, out, n))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_cbc_encrypt_pkcs7!(h, io, io, out, n))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_cbc_decrypt_pkcs7!(h, io, io, out, n, io + 32))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_ctr!(h, io, io + 16, out, n, 32))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_seal!(h, io, n, io, 0, io, out, 16, io + 64))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_seal!(h, io, 12, io, n, io, out, 16, io + 64))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_open!(h, io, 12, io, 0, io, out, n, io + 64, 16))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(noOutput(out, 64, () => x.sm4_gcm_open!(h, io, 12, io, 0, io, out, 16, io + 64, n))).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_gcm_aad!(h, io, n)).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_gcm_absorb!(h, io, n)).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_gcm_encrypt!(h, io, out, n)).toBe(Status.ERR_OUT_OF_BOUNDS);
-        expect(x.sm4_gcm_decrypt!(h, io, out, n)).toBe(Status.ERR_OUT_OF_BOUNDS);
-      }
-      // a range ending exactly at the end of memory is fine
-      expect(x.sm4_ecb_encrypt!(h, size - 16, size - 16, 16)).toBe(Status.OK);
-    });
-
-    it("lengths, parameters and overlaps", () => {
-      const out = io + 4096;
-      expect(noOutput(out, 32, () => x.sm4_ecb_encrypt!(h, io, out, 15))).toBe(Status.ERR_BAD_LENGTH);
-      expect(noOutput(out, 32, () => x.sm4_cbc_decrypt!(h, io + 256, io, out, 17))).toBe(Status.ERR_BAD_LENGTH);
-      expect(noOutput(out, 32, () => x.sm4_ecb_decrypt_pkcs7!(h, io, out, 0, io + 512))).toBe(Status.ERR_BAD_LENGTH);
-      expect(noOutput(out, 32, () => x.sm4_cbc_decrypt_pkcs7!(h, io + 256, io, out, 24, io + 512))).toBe(Status.ERR_BAD_LENGTH);
-      for (const bits of [0, 1, 64, 127, 129, 0xffffffff])
-        expect(noOutput(out, 32, () => x.sm4_ctr!(h, io + 256, io, out, 16, bits))).toBe(Status.ERR_BAD_PARAM);
-      expect(noOutput(out, 32, () => x.sm4_gcm_seal!(h, io + 256, 0, io, 0, io, out, 16, io + 512))).toBe(Status.ERR_BAD_LENGTH);
-      for (const t of [0, 11, 17, 0xffff])
-        expect(noOutput(out, 32, () => x.sm4_gcm_open!(h, io + 256, 12, io, 0, io, out, 16, io + 512, t))).toBe(Status.ERR_BAD_LENGTH);
-      // partial overlaps of in and out
-      for (const d of [1, 8, 15, 16, -16, -1]) {
-        expect(x.sm4_ecb_encrypt!(h, io + 1024, io + 1024 + d, 64)).toBe(Status.ERR_BAD_PARAM);
-        expect(x.sm4_cbc_decrypt!(h, io + 256, io + 1024, io + 1024 + d, 64)).toBe(Status.ERR_BAD_PARAM);
-        expect(x.sm4_ctr!(h, io + 256, io + 1024, io + 1024 + d, 64, 32)).toBe(Status.ERR_BAD_PARAM);
-        expect(x.sm4_gcm_seal!(h, io + 256, 12, io, 0, io + 1024, io + 1024 + d, 64, io + 512)).toBe(Status.ERR_BAD_PARAM);
-        expect(x.sm4_ecb_encrypt_pkcs7!(h, io + 1024, io + 1024 + d, 60)).toBe(Status.ERR_BAD_PARAM);
-      }
-      // IV / counter / tag / length cells inside the output
-      expect(x.sm4_cbc_encrypt!(h, out + 16, io, out, 64)).toBe(Status.ERR_BAD_PARAM);
-      expect(x.sm4_ctr!(h, out + 8, io, out, 64, 32)).toBe(Status.ERR_BAD_PARAM);
-      expect(x.sm4_gcm_seal!(h, io + 256, 12, io, 0, io, out, 64, out + 48)).toBe(Status.ERR_BAD_PARAM);
-      expect(x.sm4_ecb_decrypt_pkcs7!(h, io, out, 64, out + 60)).toBe(Status.ERR_BAD_PARAM);
-      // in place is allowed
-      expect(x.sm4_ecb_encrypt!(h, io + 1024, io + 1024, 64)).toBe(Status.OK);
-      expect(x.sm4_ctr!(h, io + 256, io + 1024, io + 1024, 65, 32)).toBe(Status.OK);
-    });
-
-    it("the GCM stream refuses calls out of order and misaligned pieces", () => {
-      const iv = io + 256,
-        tag = io + 512,
-        d = io + 1024;
-      expect(x.sm4_gcm_finish!(h, tag)).toBe(Status.ERR_NOT_INITIALISED);
-      expect(x.sm4_gcm_decrypt!(h, d, d, 16)).toBe(Status.ERR_NOT_INITIALISED);
-      expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.ERR_NOT_INITIALISED);
-      expect(x.sm4_gcm_start!(h, iv, 0)).toBe(Status.ERR_BAD_LENGTH);
-      expect(x.sm4_gcm_start!(h, iv, 12)).toBe(Status.OK);
-      expect(x.sm4_gcm_aad!(h, d, 5)).toBe(Status.OK);
-      expect(x.sm4_gcm_aad!(h, d, 16)).toBe(Status.ERR_BAD_LENGTH); // after a partial piece
-      expect(x.sm4_gcm_encrypt!(h, d, d, 20)).toBe(Status.OK);
-      expect(x.sm4_gcm_encrypt!(h, d, d, 16)).toBe(Status.ERR_BAD_LENGTH);
-      expect(x.sm4_gcm_aad!(h, d, 16)).toBe(Status.ERR_NOT_INITIALISED); // AAD after text
-      expect(x.sm4_gcm_absorb!(h, d, 16)).toBe(Status.ERR_NOT_INITIALISED); // sealing, not opening
-      expect(x.sm4_gcm_finish!(h, tag)).toBe(Status.OK);
-      expect(x.sm4_gcm_finish!(h, tag)).toBe(Status.ERR_NOT_INITIALISED);
-      // open: decrypt only after a good verify, and only as much as was verified
-      mem().set(randomBytes(32), d);
-      expect(x.sm4_gcm_start!(h, iv, 12)).toBe(Status.OK);
-      expect(x.sm4_gcm_encrypt!(h, d, d, 32)).toBe(Status.OK);
-      expect(x.sm4_gcm_finish!(h, tag)).toBe(Status.OK);
-      expect(x.sm4_gcm_start!(h, iv, 12)).toBe(Status.OK);
-      expect(x.sm4_gcm_absorb!(h, d, 32)).toBe(Status.OK);
-      expect(x.sm4_gcm_decrypt!(h, d, d, 32)).toBe(Status.ERR_NOT_INITIALISED);
-      expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.OK);
-      expect(x.sm4_gcm_decrypt!(h, d, io + 2048, 48)).toBe(Status.ERR_BAD_LENGTH);
-      expect(x.sm4_gcm_decrypt!(h, d, io + 2048, 32)).toBe(Status.OK);
-      expect(x.sm4_gcm_decrypt!(h, d, io + 2048, 16)).toBe(Status.ERR_NOT_INITIALISED);
-      // a bad tag ends the stream
-      expect(x.sm4_gcm_start!(h, iv, 12)).toBe(Status.OK);
-      expect(x.sm4_gcm_absorb!(h, d, 32)).toBe(Status.OK);
-      mem()[tag]! ^= 1;
-      expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.ERR_VERIFY_FAILED);
-      expect(x.sm4_gcm_decrypt!(h, d, io + 2048, 32)).toBe(Status.ERR_NOT_INITIALISED);
-      expect(x.sm4_gcm_verify!(h, tag, 16)).toBe(Status.ERR_NOT_INITIALISED);
-    });
+    const h = 7;
 
     it("CMAC: lengths, overlaps, bounds and a wrong MAC", () => {
       const x0 = io + 256,
