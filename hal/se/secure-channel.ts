@@ -6,7 +6,7 @@
 //
 // Lost session — the SE was reset (it answers a bare 6982), or a link fault hit the command: the
 // host opens a new session once, transparently, and repeats the command only when that is safe:
-//   always         GET DATA, GET CHALLENGE, LOAD SESSION KEY, SM4 CIPHER, ERASE SLOT, LOCK,
+//   always         GET DATA, GET CHALLENGE, LOAD SESSION KEY, CIPHER, ERASE SLOT, LOCK,
 //                  PROVISION (idempotent with the same data), AUTH BEGIN (its answer was lost:
 //                  a new request replaces the old one)
 //   if it did not run   AUTH FINISH, only after a bare 6982 (the SE ran nothing); after a link
