@@ -372,12 +372,13 @@ describe.skipIf(!!missing)("TID TA interface (native build)", () => {
     }
   });
 
-  it("--kat: the worked example, GB/T 32907 and the shielded link's worked example through TRANSMIT", () => {
+  it("--kat: the worked example, GB/T 32907, suite INTL's worked example and the shielded link's worked example through TRANSMIT", () => {
     const r = spawnSync(exe, ["--kat"], { encoding: "utf8" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.trim().split("\n")).toEqual(
       [
         ...["select", "provision", "get-tid", "auth-begin", "auth-finish", "slots", "sm4-load", "sm4-ecb"],
+        ...["intl-provision", "intl-suite", "intl-auth-begin", "intl-auth-finish", "intl-aes-ecb"],
         ...["link-generate", "link-pk", "link-open", "link-get-tid", "link-load-key", "link-replay", "link-info", "link-clear-refused"],
       ].map((s) => `kat ${s} ok`),
     );
