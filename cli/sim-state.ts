@@ -1,12 +1,13 @@
 // The state file of a simulated SE (`tid provision --sim-state FILE`, `tid auth --sim-state FILE`).
-// A simulated SE lives only as long as the process, so its non-volatile memory — TID, PSK, lock —
-// is saved to a JSON file (mode 0600) that `tid auth` loads into a new simulated SE. The file
+// A simulated SE lives only as long as the process, so its non-volatile memory — TID, PSK, suite,
+// lock — is saved to a JSON file (mode 0600) that `tid auth` loads into a new simulated SE. The file
 // holds the PSK (and the SE's private link key) in clear: it stands for the chip's NVM and is for
 // tests and demos only (docs/protocol.md "Running it"). Beside the chip's NVM it keeps the host's
 // pin of the SE's public link key (docs/se-profile.md "The shielded link"), so one file is the
-// whole simulated board.
+// whole simulated board. The identity's suite (docs/se-profile.md "PROVISION") is "sm" or "intl";
+// a file without one was written before suites existed and reads as "sm".
 import { fromHex, toHex } from "../reference/bytes.js";
-import { PSK_SIZE, TID_SIZE } from "../reference/constants.js";
+import { PSK_SIZE, SUITE_NAMES, TID_SIZE, type SuiteName } from "../reference/constants.js";
 import { UsageError } from "./command.js";
 import { readJsonOptionFile, tooOpen, writeJsonPrivateFile } from "./option-file.js";
 import { linkKeyFromHex } from "./link-pin.js";
@@ -19,6 +20,8 @@ export const MAX_SIM_STATE_BYTES = 4096;
 export interface SimState {
   tid: Uint8Array;
   psk: Uint8Array;
+  /** the identity's algorithm suite (absent in a file: "sm") */
+  suite?: SuiteName;
   locked: boolean;
   /** the chip's private link key SK.SE (32 bytes; NVM), when the SE was paired */
   linkPrivate?: Uint8Array;
@@ -38,6 +41,7 @@ export async function writeSimState(path: string, state: SimState, options: { ov
       ...(state.board ? { board: state.board } : {}),
       tid: toHex(state.tid),
       psk: toHex(state.psk),
+      suite: state.suite ?? "sm",
       locked: state.locked,
       ...(state.linkPrivate ? { linkPrivate: toHex(state.linkPrivate) } : {}),
       ...(state.linkKey ? { linkKey: toHex(state.linkKey) } : {}),
@@ -65,6 +69,10 @@ export function readSimState(path: string, option = "--sim-state"): SimState {
     return fromHex(v);
   };
   if (typeof j.locked !== "boolean") throw new UsageError(`${option} ${path}: "locked" must be true or false`);
+  const suite = j.suite === undefined ? "sm" : j.suite;
+  if (!(SUITE_NAMES as readonly unknown[]).includes(suite)) {
+    throw new UsageError(`${option} ${path}: "suite" must be ${SUITE_NAMES.map((n) => JSON.stringify(n)).join(" or ")}`);
+  }
   const tid = field("tid", TID_SIZE);
   const psk = field("psk", PSK_SIZE);
   const paired = j.linkPrivate !== undefined || j.linkKey !== undefined;
@@ -80,6 +88,7 @@ export function readSimState(path: string, option = "--sim-state"): SimState {
   return {
     tid,
     psk,
+    suite: suite as SuiteName,
     locked: j.locked,
     ...(linkPrivate && linkKey ? { linkPrivate, linkKey } : {}),
     ...(typeof j.board === "string" ? { board: j.board } : {}),

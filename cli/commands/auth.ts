@@ -212,7 +212,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         ...(state
           ? {
               simulator: {
-                identity: { tid: state.tid, psk: state.psk, locked: state.locked },
+                identity: { tid: state.tid, psk: state.psk, suite: state.suite ?? "sm", locked: state.locked },
                 ...(state.linkPrivate ? { linkKey: state.linkPrivate } : {}),
               },
             }

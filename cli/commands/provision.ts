@@ -344,6 +344,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
               {
                 tid: plan.tid,
                 psk,
+                suite: nvm.suite,
                 locked: report.locked,
                 ...(written.linkKey && nvm.linkKey ? { linkPrivate: nvm.linkKey, linkKey: written.linkKey } : {}),
                 board: opened!.board.name,

@@ -16,8 +16,10 @@ import { ApduChannel, type Transceiver } from "../apdu/channel.js";
 import { apduError } from "../apdu/errors.js";
 import type { ResponseApdu } from "../apdu/apdu.js";
 import { isLinkPublicKey, type SessionKeys } from "../../reference/secure-link.js";
+import type { SuiteName } from "../../reference/constants.js";
 import * as cmd from "./commands.js";
 import type { AppletInfo, AuthBeginInput, AuthFinishOptions, SelectInfo, SeCommand, SlotState } from "./commands.js";
+import { SW } from "./profile.js";
 import { SecureChannel } from "./secure-channel.js";
 import { SeStatusError } from "./status-error.js";
 
@@ -171,6 +173,26 @@ export class SeClient {
     return this.run(cmd.getInfo());
   }
 
+  /**
+   * GET DATA 00 05: the identity's algorithm suite (docs/se-profile.md "Algorithm suites"). An
+   * applet older than suites answers 6A86 (unknown tag) and speaks SM only: "sm". A blank SE
+   * answers 6A88 (SeStatusError, ERR_NOT_INITIALISED).
+   */
+  getSuiteSync(): SuiteName {
+    try {
+      return this.runSync(cmd.getSuite());
+    } catch (e) {
+      return suiteOfRefusal(e);
+    }
+  }
+  async getSuite(): Promise<SuiteName> {
+    try {
+      return await this.run(cmd.getSuite());
+    } catch (e) {
+      return suiteOfRefusal(e);
+    }
+  }
+
   getSlotsSync(): SlotState[] {
     return this.runSync(cmd.getSlots());
   }
@@ -188,11 +210,12 @@ export class SeClient {
     return { tid: info.lifecycle === "blank" ? null : await this.getTid(), info };
   }
 
-  provisionSync(tid: Uint8Array, psk: Uint8Array): void {
-    this.runSync(cmd.provision(tid, psk));
+  /** PROVISION the identity: TID, PSK and its algorithm suite (default "sm"). */
+  provisionSync(tid: Uint8Array, psk: Uint8Array, suite?: SuiteName): void {
+    this.runSync(cmd.provision(tid, psk, suite));
   }
-  provision(tid: Uint8Array, psk: Uint8Array): Promise<void> {
-    return this.run(cmd.provision(tid, psk));
+  provision(tid: Uint8Array, psk: Uint8Array, suite?: SuiteName): Promise<void> {
+    return this.run(cmd.provision(tid, psk, suite));
   }
 
   lockSync(): void {
@@ -225,14 +248,25 @@ export class SeClient {
     return this.run(cmd.loadSessionKey(slot, key));
   }
 
-  /** SM4-ECB inside the SE with a slot's key; data = whole blocks, split into ≤ 1024-byte commands. */
-  sm4CipherSync(slot: number, encrypt: boolean, data: Uint8Array): Uint8Array {
-    return joinChunks(data, (part) => this.runSync(cmd.sm4Cipher(slot, encrypt, part)));
+  /**
+   * CIPHER: raw ECB inside the SE with a slot's key, in the identity's suite (SM4, or AES-128 in
+   * suite INTL); data = whole blocks, split into ≤ 1024-byte commands.
+   */
+  cipherSync(slot: number, encrypt: boolean, data: Uint8Array): Uint8Array {
+    return joinChunks(data, (part) => this.runSync(cmd.cipher(slot, encrypt, part)));
   }
-  async sm4Cipher(slot: number, encrypt: boolean, data: Uint8Array): Promise<Uint8Array> {
+  async cipher(slot: number, encrypt: boolean, data: Uint8Array): Promise<Uint8Array> {
     const out = new Uint8Array(data.length);
-    for (const [off, part] of chunks(data)) out.set(await this.run(cmd.sm4Cipher(slot, encrypt, part)), off);
+    for (const [off, part] of chunks(data)) out.set(await this.run(cmd.cipher(slot, encrypt, part)), off);
     return out;
+  }
+  /** cipherSync under the profile's first name (the command is SM4-ECB in suite SM). */
+  sm4CipherSync(slot: number, encrypt: boolean, data: Uint8Array): Uint8Array {
+    return this.cipherSync(slot, encrypt, data);
+  }
+  /** cipher under the profile's first name. */
+  sm4Cipher(slot: number, encrypt: boolean, data: Uint8Array): Promise<Uint8Array> {
+    return this.cipher(slot, encrypt, data);
   }
 
   eraseSlotSync(slot: number | "all"): void {
@@ -243,6 +277,12 @@ export class SeClient {
   }
 }
 
+/** GET DATA 00 05 refused: 6A86 is an applet older than suites (suite SM); anything else is thrown. */
+function suiteOfRefusal(e: unknown): SuiteName {
+  if (e instanceof SeStatusError && e.sw === SW.WRONG_P1P2) return "sm";
+  throw e;
+}
+
 const SM4_CHUNK = 1024;
 
 function* chunks(data: Uint8Array): Generator<[number, Uint8Array]> {
@@ -251,7 +291,7 @@ function* chunks(data: Uint8Array): Generator<[number, Uint8Array]> {
     return;
   }
   if (data.length === 0 || data.length % 16 !== 0) {
-    throw new RangeError(`data length must be a positive multiple of 16 (whole SM4 blocks), got ${data.length}`);
+    throw new RangeError(`data length must be a positive multiple of 16 (whole blocks), got ${data.length}`);
   }
   for (let off = 0; off < data.length; off += SM4_CHUNK) yield [off, data.subarray(off, Math.min(data.length, off + SM4_CHUNK))];
 }

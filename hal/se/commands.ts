@@ -3,6 +3,7 @@
 // and the parser of its response data. hal/se/client.ts runs them; tests and the wasm SE backend
 // can compare their bytes with these.
 import type { CommandApdu } from "../apdu/apdu.js";
+import { SUITE_NAMES, type SuiteName } from "../../reference/constants.js";
 import {
   AUTH_BEGIN,
   AUTH_FINISH,
@@ -18,6 +19,7 @@ import {
   LINK_OPEN_SIZE,
   MAX_EXTRA,
   MAX_SM4_DATA,
+  PROVISION_SIZE,
   PSK_SIZE,
   SERVER_DATA_MAX,
   SERVER_DATA_MIN,
@@ -26,6 +28,8 @@ import {
   SLOT_STATE,
   SM4_DECRYPT,
   SM4_ENCRYPT,
+  SUITE_BYTE,
+  suiteOfByte,
   SW,
   TID_APPLET_AID,
   TID_SIZE,
@@ -217,6 +221,24 @@ export function getLinkKey(): SeCommand<Uint8Array> {
   };
 }
 
+/**
+ * GET DATA 00 05: the identity's algorithm suite (1 byte, 00 SM / 01 INTL); 6A88 while blank.
+ * An applet older than suites answers 6A86: SeClient.getSuite reads that as "sm".
+ */
+export function getSuite(): SeCommand<SuiteName> {
+  const name = "GET DATA (suite)";
+  return {
+    name,
+    apdu: { cla: CLA_PROPRIETARY, ins: INS.GET_DATA, p1: 0, p2: DATA_TAG.SUITE, le: 256 },
+    parse(d) {
+      exact(name, d, 1);
+      const suite = suiteOfByte(d[0]!);
+      if (suite === null) throw new SeFormatError(name, `unknown suite byte 0x${d[0]!.toString(16).padStart(2, "0")}`);
+      return suite;
+    },
+  };
+}
+
 /** GENERATE LINK KEY: 80 46 00 00 00 → PK.SE (64 bytes). Pairing: run it in a trusted place. */
 export function generateLinkKey(): SeCommand<Uint8Array> {
   const name = "GENERATE LINK KEY";
@@ -238,13 +260,21 @@ export function openSecureSession(data: Uint8Array): SeCommand<Uint8Array> {
   };
 }
 
-/** PROVISION: 80 D8 00 00 18 TID ‖ PSK. Refused (6982) once locked. */
-export function provision(tid: Uint8Array, psk: Uint8Array): SeCommand<void> {
+/**
+ * PROVISION: 80 D8 00 00 18 TID ‖ PSK (suite SM), or 80 D8 00 00 19 TID ‖ PSK ‖ 01 (suite INTL).
+ * Suite SM goes in the first form, which an applet older than suites accepts too. Refused (6982)
+ * once locked.
+ */
+export function provision(tid: Uint8Array, psk: Uint8Array, suite: SuiteName = "sm"): SeCommand<void> {
   bytes("tid", tid, TID_SIZE, TID_SIZE);
   bytes("psk", psk, PSK_SIZE, PSK_SIZE);
-  const data = new Uint8Array(TID_SIZE + PSK_SIZE);
+  if (!(SUITE_NAMES as readonly unknown[]).includes(suite)) {
+    throw new TypeError(`suite must be one of ${SUITE_NAMES.map((n) => JSON.stringify(n)).join(", ")}, got ${String(suite)}`);
+  }
+  const data = new Uint8Array(suite === "sm" ? PROVISION_SIZE : PROVISION_SIZE + 1);
   data.set(tid);
   data.set(psk, TID_SIZE);
+  if (suite !== "sm") data[PROVISION_SIZE] = SUITE_BYTE[suite];
   const name = "PROVISION";
   return { name, apdu: { cla: CLA_PROPRIETARY, ins: INS.PROVISION, p1: 0, p2: 0, data }, parse: none(name) };
 }
@@ -315,17 +345,23 @@ export function loadSessionKey(slot: number, key: Uint8Array): SeCommand<void> {
   return { name, apdu: { cla: CLA_PROPRIETARY, ins: INS.LOAD_SESSION_KEY, p1: 0, p2: slot, data: key.slice() }, parse: none(name) };
 }
 
-/** SM4 CIPHER: 80 DA enc slot Lc data → the same number of bytes (SM4-ECB, whole blocks, ≤ 1024). */
-export function sm4Cipher(slot: number, encrypt: boolean, data: Uint8Array): SeCommand<Uint8Array> {
+/**
+ * CIPHER: 80 DA enc slot Lc data → the same number of bytes: raw ECB of the identity's suite
+ * (SM4, or AES-128 in suite INTL), whole blocks, ≤ 1024 bytes.
+ */
+export function cipher(slot: number, encrypt: boolean, data: Uint8Array): SeCommand<Uint8Array> {
   int("slot", slot, 0, SLOT_COUNT - 1);
   bytes("data", data, 16, MAX_SM4_DATA, 16);
-  const name = encrypt ? "SM4 CIPHER (encrypt)" : "SM4 CIPHER (decrypt)";
+  const name = encrypt ? "CIPHER (encrypt)" : "CIPHER (decrypt)";
   return {
     name,
     apdu: { cla: CLA_PROPRIETARY, ins: INS.SM4_CIPHER, p1: encrypt ? SM4_ENCRYPT : SM4_DECRYPT, p2: slot, data: data.slice(), le: 256 },
     parse: (d) => exact(name, d, data.length).slice(),
   };
 }
+
+/** The profile's first name for cipher() (the command is SM4-ECB in suite SM). */
+export const sm4Cipher = cipher;
 
 /** ERASE SLOT: 80 EC 00 slot (or "all" → FF). */
 export function eraseSlot(slot: number | "all"): SeCommand<void> {

@@ -1,7 +1,15 @@
 // "TID applet v1" constants (docs/se-profile.md): AID, CLA/INS/P1/P2 values,
 // status words, sizes. Shared by the host-side encoder (hal/se/commands.ts) and the simulated
 // applet (hal/sim/applet.ts), so the two cannot drift apart.
-import { MAX_EXTRA, PSK_SIZE, SERVER_DATA_MAX_SIZE, SERVER_DATA_MIN_SIZE, TID_SIZE, TOKEN_SIZE } from "../../reference/constants.js";
+import {
+  MAX_EXTRA,
+  PSK_SIZE,
+  SERVER_DATA_MAX_SIZE,
+  SERVER_DATA_MIN_SIZE,
+  TID_SIZE,
+  TOKEN_SIZE,
+  type SuiteName,
+} from "../../reference/constants.js";
 
 /** AID = F0 ‖ "TIDAPPv1": ISO/IEC 7816-5 category F (proprietary, no registered RID). */
 export const TID_APPLET_AID: Uint8Array = Uint8Array.of(0xf0, 0x54, 0x49, 0x44, 0x41, 0x50, 0x50, 0x76, 0x31);
@@ -25,6 +33,7 @@ export const INS = {
   LOCK: 0xea,
   AUTH: 0xdc,
   LOAD_SESSION_KEY: 0x5a,
+  /** CIPHER: raw ECB of the identity's suite (SM4 or AES-128); the name is the profile's first one */
   SM4_CIPHER: 0xda,
   ERASE_SLOT: 0xec,
   GENERATE_LINK_KEY: 0x46,
@@ -38,12 +47,22 @@ export const AUTH_FINISH = 0x02;
 export const AUTH_FINISH_RETURN_TOKEN = 0x80;
 
 /** GET DATA tags (P1P2). */
-export const DATA_TAG = { TID: 0x0001, INFO: 0x0002, SLOTS: 0x0003, LINK_KEY: 0x0004 } as const;
+export const DATA_TAG = { TID: 0x0001, INFO: 0x0002, SLOTS: 0x0003, LINK_KEY: 0x0004, SUITE: 0x0005 } as const;
+
+/** The identity's algorithm suite on the wire: PROVISION's optional last byte, GET DATA 00 05. */
+export const SUITE_BYTE: Readonly<Record<SuiteName, number>> = Object.freeze({ sm: 0x00, intl: 0x01 });
+/** The suite of a suite byte, or null for a byte no suite has. */
+export function suiteOfByte(b: number): SuiteName | null {
+  return b === SUITE_BYTE.sm ? "sm" : b === SUITE_BYTE.intl ? "intl" : null;
+}
+/** PROVISION data: TID ‖ PSK (suite SM), or TID ‖ PSK ‖ suite byte. */
+export const PROVISION_SIZE = TID_SIZE + PSK_SIZE; // 0x18
+export const PROVISION_SUITE_SIZE = PROVISION_SIZE + 1; // 0x19
 
 /** State byte of GET DATA 00 02 (applet info). */
 export const INFO_STATE = { PENDING: 0x01, LINK_KEY: 0x02, SESSION: 0x04 } as const;
 
-/** SM4 CIPHER P1. */
+/** CIPHER P1 (SM4 or AES-128 by the identity's suite). */
 export const SM4_DECRYPT = 0x00;
 export const SM4_ENCRYPT = 0x01;
 /** ERASE SLOT P2 that wipes every slot. */
@@ -51,7 +70,7 @@ export const ERASE_ALL_SLOTS = 0xff;
 
 export const SLOT_COUNT = 8;
 export { TID_SIZE, PSK_SIZE, MAX_EXTRA };
-/** A session key (slot content) is a session token. */
+/** A session key (slot content) is a session token: an SM4 key in suite SM, AES-128 in INTL. */
 export const SESSION_KEY_SIZE = TOKEN_SIZE;
 /** Largest command data the applet collects through chaining. */
 export const MAX_CHAINED_DATA = 1024;
@@ -65,7 +84,7 @@ export const MAX_PROTECTED_DATA = 1048;
 export const LINK_OPEN_SIZE = 80;
 /** PK.SE: X ‖ Y. */
 export const LINK_KEY_SIZE = 64;
-/** Largest SM4 CIPHER data (whole blocks). */
+/** Largest CIPHER data (whole blocks). */
 export const MAX_SM4_DATA = 1024;
 export const AUTH_BEGIN_HEADER = 6; // flags(2) ‖ time(4)
 export const SERVER_DATA_MIN = SERVER_DATA_MIN_SIZE;

@@ -1,28 +1,36 @@
 // The simulated "TID applet v1" (docs/se-profile.md): one C-APDU in, one
 // R-APDU (data ‖ SW1 SW2) out, exactly as the profile defines every byte. The TID protocol itself
 // (authcode, server-data checks, token) is the node:crypto protocol reference (reference/), so the
-// simulator and the wasm check each other; SM4-ECB is node:crypto's "sm4-ecb".
+// simulator and the wasm check each other; CIPHER is node:crypto's "sm4-ecb" or "aes-128-ecb".
+// Both algorithm suites (docs/se-profile.md "Algorithm suites"): the identity's suite (PROVISION's
+// optional suite byte, GET DATA 00 05) picks the protocol's algorithms and the slots' cipher; the
+// shielded link is SM2/SM3/SM4 whatever the suite.
 //
-// State as on a chip: `nvm` (TID, PSK, lock) survives reset(); slots, the pending request, a
+// State as on a chip: `nvm` (TID, PSK, suite, lock) survives reset(); slots, the pending request, a
 // partly received chain and an unread long response are RAM and are lost on reset().
-// Each process() also reports the work done (SM2 operations, HMAC bytes, SM4 blocks, NVM writes)
+// Each process() also reports the work done (EC operations, hash bytes, cipher blocks, NVM writes)
 // so the timing model (timing.ts) can charge processing time.
 // Test hook: injectNextAuth({nd, ephemeralPrivate}) fixes the next AUTH BEGIN's nonce and key so
-// the worked example (test/vectors/tid-v1-example.json) comes out byte for byte;
+// the worked examples (test/vectors/tid-v1-example.json, tid-v1-intl-example.json) come out byte
+// for byte;
 // injectNextOpen(ephemeralPrivate) does the same for OPEN SECURE SESSION
 // (test/vectors/se-link-example.json).
 // The shielded link (docs/se-profile.md "The shielded link"): the link key and the session are in
 // secure-session.ts; here, the gate (which commands run outside / inside a session) and secure
 // messaging around the commands, with a bare 6982 and the session ended on every failure.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   buildAuthcode,
   finishDevice,
   isOnCurve,
   isProtocolError,
+  P256_N,
   SM2_N,
+  SUITE_NAMES,
+  suiteOf,
   type PendingRequest,
   type SessionKeys,
+  type SuiteName,
 } from "../../reference/index.js";
 import { SessionEnded, SimLinkState } from "./secure-session.js";
 import type { AppletWork } from "./work.js";
@@ -50,6 +58,8 @@ import {
   MAX_EXTRA,
   MAX_RESPONSE_CHUNK,
   MAX_SM4_DATA,
+  PROVISION_SIZE,
+  PROVISION_SUITE_SIZE,
   PSK_SIZE,
   SERVER_DATA_MAX,
   SERVER_DATA_MIN,
@@ -58,6 +68,8 @@ import {
   SLOT_STATE,
   SM4_DECRYPT,
   SM4_ENCRYPT,
+  SUITE_BYTE,
+  suiteOfByte,
   SW,
   TID_APPLET_AID,
   TID_SIZE,
@@ -75,6 +87,8 @@ export interface AppletResult {
 export interface Identity {
   tid: Uint8Array;
   psk: Uint8Array;
+  /** the identity's algorithm suite (default "sm") */
+  suite?: SuiteName;
   locked?: boolean;
 }
 
@@ -94,6 +108,8 @@ export interface AppletOptions {
 export interface AppletNvm {
   tid: Uint8Array | null;
   psk: Uint8Array | null;
+  /** the identity's suite ("sm" while blank) */
+  suite: SuiteName;
   locked: boolean;
   /** SK.SE, the link's static private key (32 bytes), or null while the SE has none */
   linkKey: Uint8Array | null;
@@ -137,12 +153,8 @@ function toBig(b: Uint8Array): bigint {
   return BigInt("0x" + Buffer.from(b).toString("hex"));
 }
 
-function sm4Ecb(key: Uint8Array, data: Uint8Array, encrypt: boolean): Uint8Array {
-  const c = encrypt ? createCipheriv("sm4-ecb", key, null) : createDecipheriv("sm4-ecb", key, null);
-  c.setAutoPadding(false);
-  const out = Buffer.concat([c.update(data), c.final()]);
-  return new Uint8Array(out.buffer, out.byteOffset, out.length);
-}
+/** The order n of the suite's curve: ephemeral scalars are drawn in [1, n-2]. */
+const CURVE_ORDER: Readonly<Record<SuiteName, bigint>> = { sm: SM2_N, intl: P256_N };
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const n = parts.reduce((s, p) => s + p.length, 0);
@@ -177,7 +189,7 @@ export class TidApplet {
   readonly slotCount: number;
   private readonly random: (n: number) => Uint8Array;
   /** NVM: survives reset(). */
-  private nvm: Omit<AppletNvm, "linkKey"> = { tid: null, psk: null, locked: false };
+  private nvm: Omit<AppletNvm, "linkKey"> = { tid: null, psk: null, suite: "sm", locked: false };
   /** link key (NVM) and secure session (RAM) */
   private readonly link: SimLinkState;
   // RAM: lost on reset()
@@ -205,7 +217,11 @@ export class TidApplet {
       const { tid, psk } = options.identity;
       if (!(tid instanceof Uint8Array) || tid.length !== TID_SIZE) throw new RangeError(`identity.tid must be ${TID_SIZE} bytes`);
       if (!(psk instanceof Uint8Array) || psk.length !== PSK_SIZE) throw new RangeError(`identity.psk must be ${PSK_SIZE} bytes`);
-      this.nvm = { tid: tid.slice(), psk: psk.slice(), locked: options.identity.locked ?? false };
+      const suite = options.identity.suite ?? "sm";
+      if (!(SUITE_NAMES as readonly unknown[]).includes(suite)) {
+        throw new TypeError(`identity.suite must be one of ${SUITE_NAMES.join(", ")}, got ${String(suite)}`);
+      }
+      this.nvm = { tid: tid.slice(), psk: psk.slice(), suite, locked: options.identity.locked ?? false };
     }
     this.link = new SimLinkState(options.linkKey);
   }
@@ -245,6 +261,7 @@ export class TidApplet {
   /** Read-only view for tests and the CLI (copies). */
   inspect(): {
     tid: Uint8Array | null;
+    suite: SuiteName;
     locked: boolean;
     provisioned: boolean;
     pending: boolean;
@@ -254,6 +271,7 @@ export class TidApplet {
   } {
     return {
       tid: this.nvm.tid?.slice() ?? null,
+      suite: this.nvm.suite,
       locked: this.nvm.locked,
       provisioned: this.nvm.tid !== null,
       pending: this.pending !== null,
@@ -268,6 +286,7 @@ export class TidApplet {
     return {
       tid: this.nvm.tid?.slice() ?? null,
       psk: this.nvm.psk?.slice() ?? null,
+      suite: this.nvm.suite,
       locked: this.nvm.locked,
       linkKey: this.link.exportKey(),
     };
@@ -458,7 +477,7 @@ export class TidApplet {
       case INS.LOAD_SESSION_KEY:
         return this.loadSessionKey(p1, p2, data);
       case INS.SM4_CIPHER:
-        return this.sm4Cipher(p1, p2, data);
+        return this.cipher(p1, p2, data);
       case INS.GENERATE_LINK_KEY:
         return this.generateLinkKey(p1, p2, hasData);
       case INS.OPEN_SECURE_SESSION:
@@ -540,6 +559,9 @@ export class TidApplet {
         if (!pk) return fail(SW.DATA_NOT_FOUND);
         return this.respond(pk);
       }
+      case DATA_TAG.SUITE:
+        if (!this.nvm.tid) return fail(SW.DATA_NOT_FOUND);
+        return this.respond(Uint8Array.of(SUITE_BYTE[this.nvm.suite]));
       default:
         return fail(SW.WRONG_P1P2);
     }
@@ -547,10 +569,13 @@ export class TidApplet {
 
   private provision(p1: number, p2: number, data: Uint8Array): Uint8Array {
     if (p1 !== 0 || p2 !== 0) return fail(SW.WRONG_P1P2);
-    if (data.length !== TID_SIZE + PSK_SIZE) return fail(SW.WRONG_LENGTH);
+    if (data.length !== PROVISION_SIZE && data.length !== PROVISION_SUITE_SIZE) return fail(SW.WRONG_LENGTH);
+    // Lc 18: suite SM (the profile's first form); Lc 19: the suite byte last.
+    const suite = data.length === PROVISION_SIZE ? "sm" : suiteOfByte(data[PROVISION_SIZE]!);
+    if (suite === null) return fail(SW.WRONG_DATA);
     if (this.nvm.locked) return fail(SW.SECURITY_STATUS);
     this.nvm.psk?.fill(0);
-    this.nvm = { tid: data.slice(0, TID_SIZE), psk: data.slice(TID_SIZE), locked: false };
+    this.nvm = { tid: data.slice(0, TID_SIZE), psk: data.slice(TID_SIZE, TID_SIZE + PSK_SIZE), suite, locked: false };
     data.fill(0);
     this.work.nvmWrites += 1;
     this.eraseAll();
@@ -581,9 +606,10 @@ export class TidApplet {
     const inj = this.injected;
     this.injected = null;
     const nd = inj?.nd ?? this.random(16);
-    const qd = inj?.ephemeralPrivate ?? this.drawScalar();
+    const suite = this.nvm.suite;
+    const qd = inj?.ephemeralPrivate ?? this.drawScalar(CURVE_ORDER[suite]);
     this.dropPending();
-    const built = buildAuthcode({ tid: this.nvm.tid, psk: this.nvm.psk, time, nd, ephemeralPrivate: qd, extra, flags });
+    const built = buildAuthcode({ suite, tid: this.nvm.tid, psk: this.nvm.psk, time, nd, ephemeralPrivate: qd, extra, flags });
     qd.fill(0);
     this.pending = built.pending;
     this.work.randomBytes += 16 + 32;
@@ -604,7 +630,7 @@ export class TidApplet {
       this.work.sm3Bytes += data.length + 4 + 16 + 32 + 64;
       let result;
       try {
-        result = finishDevice({ tid: this.nvm.tid, psk: this.nvm.psk, pending, serverData: data });
+        result = finishDevice({ suite: this.nvm.suite, tid: this.nvm.tid, psk: this.nvm.psk, pending, serverData: data });
       } catch (e) {
         if (isProtocolError(e)) return fail(SW_OF_PROTOCOL[e.code] ?? SW.WRONG_DATA);
         throw e;
@@ -633,13 +659,15 @@ export class TidApplet {
     return withSw(new Uint8Array(0), SW.OK);
   }
 
-  private sm4Cipher(p1: number, p2: number, data: Uint8Array): Uint8Array {
+  /** CIPHER: raw ECB of the identity's suite (SM4, or AES-128 in INTL) with the slot's key. */
+  private cipher(p1: number, p2: number, data: Uint8Array): Uint8Array {
     if ((p1 !== SM4_ENCRYPT && p1 !== SM4_DECRYPT) || p2 >= this.slotCount) return fail(SW.WRONG_P1P2);
     if (data.length === 0 || data.length % 16 !== 0 || data.length > MAX_SM4_DATA) return fail(SW.WRONG_LENGTH);
     const key = this.slots[p2];
     if (!key) return fail(SW.DATA_NOT_FOUND);
     this.work.sm4Blocks += data.length / 16;
-    return this.respond(sm4Ecb(key, data, p1 === SM4_ENCRYPT));
+    const suite = suiteOf(this.nvm.suite);
+    return this.respond(p1 === SM4_ENCRYPT ? suite.ecbEncrypt(key, data) : suite.ecbDecrypt(key, data));
   }
 
   private eraseSlot(p1: number, p2: number, hasData: boolean): Uint8Array {
@@ -689,12 +717,12 @@ export class TidApplet {
     this.pending = null;
   }
 
-  /** A private scalar in [1, n-2] from the TRNG. */
-  private drawScalar(): Uint8Array {
+  /** A private scalar in [1, n-2] from the TRNG (n: SM2's order unless given). */
+  private drawScalar(n: bigint = SM2_N): Uint8Array {
     for (;;) {
       const d = this.random(32);
       const v = toBig(d);
-      if (v >= 1n && v <= SM2_N - 2n) return d;
+      if (v >= 1n && v <= n - 2n) return d;
     }
   }
 }

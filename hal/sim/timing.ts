@@ -7,7 +7,8 @@
 //   busy time  — how long the chip works on a command before it answers, from the work the
 //                applet reports (applet.ts AppletWork) and per-operation costs.
 // All figures are assumptions for a hardware-accelerated SM2/SM3/SM4 secure element, not
-// measurements of a Fudan Micro part (none are public); every one is configurable.
+// measurements of a Fudan Micro part (none are public); every one is configurable. Suite INTL's
+// P-256 / SHA-256 / AES-128 work is charged the SM2 / SM3 / SM4 costs (work.ts).
 import type { AppletWork } from "./applet.js";
 
 export interface BusTiming {

@@ -184,3 +184,56 @@ describe("SeClient: concurrent async calls on one simulated SE", () => {
     expect(toHex(r2)).toBe(toHex(Buffer.concat([answers[2]!, answers[3]!])));
   });
 });
+
+describe('suites: PROVISION\'s suite byte and GET DATA 00 05 (docs/se-profile.md "Algorithm suites")', () => {
+  const TID = fromHex("0102030405060708");
+  const PSK = new Uint8Array(16).fill(0x3c);
+  const over = (applet: TidApplet): SeClient =>
+    new SeClient({ transceiveSync: (a) => applet.process(a).rapdu, transceive: async (a) => applet.process(a).rapdu });
+  /** A scripted link: the answer to each APDU (hex), 6D00 to any other. */
+  const link = (answers: Record<string, string>): Transceiver => {
+    const reply = (a: Uint8Array): Uint8Array => fromHex(answers[toHex(a)] ?? "6d00");
+    return { transceiveSync: reply, transceive: async (a) => reply(a) };
+  };
+
+  test("bytes: SM keeps Lc 18 (older applets accept it), INTL sends Lc 19 with 01; GET DATA 00 05", () => {
+    const sm = "80d8000018" + "0102030405060708" + "3c".repeat(16);
+    expect(bytesOf(c.provision(TID, PSK))).toBe(sm);
+    expect(bytesOf(c.provision(TID, PSK, "sm"))).toBe(sm);
+    expect(bytesOf(c.provision(TID, PSK, "intl"))).toBe("80d8000019" + "0102030405060708" + "3c".repeat(16) + "01");
+    expect(() => c.provision(TID, PSK, "aes" as never)).toThrow(/suite must be one of "sm", "intl", got aes/);
+    expect(bytesOf(c.getSuite())).toBe("80ca000500");
+    expect(c.getSuite().parse(Uint8Array.of(0))).toBe("sm");
+    expect(c.getSuite().parse(Uint8Array.of(1))).toBe("intl");
+    expect(() => c.getSuite().parse(Uint8Array.of(2))).toThrow(/unknown suite byte 0x02/);
+    expect(() => c.getSuite().parse(Uint8Array.of(1, 0))).toThrow(c.SeFormatError);
+    expect(bytesOf(c.cipher(2, true, new Uint8Array(16)))).toBe(bytesOf(c.sm4Cipher(2, true, new Uint8Array(16))));
+  });
+
+  test("provision(…, 'intl') then getSuite, sync and async; CIPHER is then AES-128-ECB", async () => {
+    const applet = new TidApplet({ seed: 2 });
+    const client = over(applet);
+    client.provisionSync(TID, PSK, "intl");
+    expect(client.getSuiteSync()).toBe("intl");
+    expect(applet.inspect().suite).toBe("intl");
+    await client.provision(TID, PSK);
+    expect(await client.getSuite()).toBe("sm");
+    await client.provision(TID, PSK, "intl");
+    expect(await client.getSuite()).toBe("intl");
+    const key = new Uint8Array(16).fill(0x42);
+    client.loadSessionKeySync(0, key);
+    const aes = createCipheriv("aes-128-ecb", key, null).setAutoPadding(false);
+    expect(toHex(await client.cipher(0, true, new Uint8Array(32)))).toBe(toHex(aes.update(new Uint8Array(32))));
+  });
+
+  test("6A86 (an applet older than suites) reads as sm; 6A88 (blank) is thrown", async () => {
+    const old = link({ "80ca000500": "6a86" });
+    expect(new SeClient(old).getSuiteSync()).toBe("sm");
+    expect(await new SeClient(old).getSuite()).toBe("sm");
+    const blank = over(new TidApplet({ seed: 3 }));
+    expect(() => blank.getSuiteSync()).toThrow(expect.objectContaining({ sw: 0x6a88, status: "ERR_NOT_INITIALISED" }));
+    await expect(blank.getSuite()).rejects.toMatchObject({ sw: 0x6a88 });
+    const other = link({ "80ca000500": "6985" });
+    expect(() => new SeClient(other).getSuiteSync()).toThrow(SeStatusError);
+  });
+});

@@ -1,13 +1,14 @@
 // The simulated "TID applet v1" command by command (docs/se-profile.md): every status-word path,
-// the worked example (test/vectors/tid-v1-example.json) byte for byte, NVM vs RAM on reset,
-// chaining and 61xx / GET RESPONSE. APDUs go straight into the applet here; the bus-level tests
+// the worked examples (test/vectors/tid-v1-example.json, tid-v1-intl-example.json) byte for byte,
+// both algorithm suites (PROVISION's suite byte, GET DATA 00 05), NVM vs RAM on reset, chaining
+// and 61xx / GET RESPONSE. APDUs go straight into the applet here; the bus-level tests
 // are sim-link.test.ts and sim-faults.test.ts.
 import { describe, expect, test } from "vitest";
 import { createCipheriv } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { TidApplet } from "../../hal/sim/applet.js";
 import { SIM_ATR, TID_APPLET_AID } from "../../hal/se/profile.js";
-import { buildServerData, computeTagS, parseAuthcode, verifyAuthcode } from "../../reference/index.js";
+import { buildServerData, computeTagS, p256Keygen, parseAuthcode, sm2Keygen, symEncrypt, verifyAuthcode } from "../../reference/index.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 import { apdu, run, sw } from "../support/applet.js";
 
@@ -144,7 +145,7 @@ describe("GET DATA", () => {
   test("SW paths", () => {
     expect(sw(fresh({ provisioned: false }), "80 CA 00 01 00")).toBe("6a88");
     expect(sw(fresh(), "80 CA 00 04 00")).toBe("6a88"); // PK.SE: this SE has no link key
-    expect(sw(fresh(), "80 CA 00 05 00")).toBe("6a86");
+    expect(sw(fresh(), "80 CA 00 06 00")).toBe("6a86");
     expect(sw(fresh(), "80 CA 01 01 00")).toBe("6a86");
     expect(sw(fresh(), "80 CA 00 01 01 00")).toBe("6700");
     expect(sw(fresh(), "00 CA 00 01 00")).toBe("6e00");
@@ -496,5 +497,160 @@ describe("reset: identity kept, sessions lost", () => {
   test("ATR constant is a T=1 ATR with historical bytes FMSE-TID and a valid TCK", () => {
     expect(toHex(SIM_ATR)).toBe("3b888001464d53452d544944" + "60");
     expect(SIM_ATR.subarray(1).reduce((p, b) => p ^ b, 0)).toBe(0);
+  });
+});
+
+describe("suite INTL (tid-v1-intl-example.json)", () => {
+  const ix = JSON.parse(readFileSync(new URL("../vectors/tid-v1-intl-example.json", import.meta.url), "utf8")) as Record<
+    string,
+    string | number
+  >;
+  const provisionData = (suiteByte?: number): Uint8Array =>
+    Uint8Array.from([...TID, ...PSK, ...(suiteByte === undefined ? [] : [suiteByte])]);
+  /** A blank applet PROVISIONed through the APDU with suite byte 01. */
+  function intl(): TidApplet {
+    const a = fresh({ provisioned: false });
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData(0x01)))).toBe("9000");
+    return a;
+  }
+  const authBegin = (t: number): Uint8Array => apdu(0x80, 0xdc, 1, 0, beginData(0, t), 0);
+
+  test("the worked example through APDUs: authcode, token, CIPHER block (AES-128-ECB)", () => {
+    expect(toHex(TID)).toBe(ix.TID);
+    expect(toHex(PSK)).toBe(ix.PSK);
+    const a = intl();
+    a.injectNextAuth({ nd: fromHex(ix.Nd as string), ephemeralPrivate: fromHex(ix.deviceEphemeralPrivate as string) });
+    expect(run(a, authBegin(ix.deviceTime as number))).toEqual([ix.authcode, "9000"]);
+    expect(run(a, apdu(0x80, 0xdc, 2, 0x80 | 4, fromHex(ix.serverData as string), 0))).toEqual([ix.sessionToken, "9000"]);
+    expect(toHex(a.peekSlot(4)!)).toBe(ix.sessionToken);
+    expect(run(a, apdu(0x80, 0xda, 1, 4, new Uint8Array(16), 0))).toEqual([ix.symCryptoEncryptZeroBlock, "9000"]);
+    expect(run(a, apdu(0x80, 0xda, 0, 4, fromHex(ix.symCryptoEncryptZeroBlock as string), 0))).toEqual(["00".repeat(16), "9000"]);
+  });
+
+  test("a random authentication is accepted by the reference server in INTL; CIPHER is AES-128-ECB", () => {
+    const a = intl();
+    const authcode = readLong(a, apdu(0x80, 0xdc, 1, 0, beginData(0, TIME, [1, 2, 3]), 0));
+    expect(toHex(authcode.subarray(0, 3))).toBe("012003");
+    const v = verifyAuthcode(authcode, { lookupPsk: () => ({ psk: PSK, suite: "intl" }), now: TIME });
+    expect(v.suite).toBe("intl");
+    const s = buildServerData({ suite: "intl", tid: TID, psk: PSK, nd: v.nd, tagD: v.tagD, Qd: v.Qd, time: TIME, issueToken: true });
+    expect(run(a, apdu(0x80, 0xdc, 2, 0x80, s.serverData, 0))).toEqual([toHex(s.token!), "9000"]);
+    const pt = Uint8Array.from({ length: 48 }, (_, i) => i);
+    expect(run(a, apdu(0x80, 0xda, 1, 0, pt, 0))).toEqual([toHex(symEncrypt(s.token!, pt, "intl")), "9000"]);
+    const c = createCipheriv("aes-128-ecb", s.token!, null).setAutoPadding(false);
+    expect(run(a, apdu(0x80, 0xda, 1, 0, pt, 0))[0]).toBe(Buffer.concat([c.update(pt), c.final()]).toString("hex"));
+  });
+
+  test("PROVISION: Lc 18 = SM, Lc 19 with suite byte 00 / 01; GET DATA 00 05 reads it", () => {
+    const a = fresh({ provisioned: false });
+    expect(sw(a, "80 CA 00 05 00")).toBe("6a88"); // blank: no identity, no suite
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData()))).toBe("9000");
+    expect(run(a, "80 CA 00 05 00")).toEqual(["00", "9000"]);
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData(0x01)))).toBe("9000");
+    expect(run(a, "80 CA 00 05 00")).toEqual(["01", "9000"]);
+    expect(a.inspect().suite).toBe("intl");
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData(0x00)))).toBe("9000");
+    expect(run(a, "80 CA 00 05 00")).toEqual(["00", "9000"]);
+    expect(run(a, authBegin(TIME))[0].slice(0, 6)).toBe("011002");
+    expect(run(a, "80 CA 00 02 00")[0]).toBe("0100010802000101"); // info unchanged: 8 bytes
+  });
+
+  test("PROVISION SW paths: bad suite byte 6A80, Lc 1A 6700, nothing changed", () => {
+    const a = intl();
+    run(a, apdu(0x80, 0x5a, 0, 2, new Uint8Array(16).fill(3)));
+    const other = Uint8Array.from([...new Uint8Array(8).fill(0xaa), ...PSK]);
+    for (const b of [0x02, 0x10, 0x20, 0xff]) {
+      expect(sw(a, apdu(0x80, 0xd8, 0, 0, Uint8Array.from([...other, b])))).toBe("6a80");
+    }
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, Uint8Array.from([...other, 0x01, 0x00])))).toBe("6700");
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, other.subarray(0, 23)))).toBe("6700"); // Lc 17
+    expect(run(a, "80 CA 00 01 00")[0]).toBe(ex.TID);
+    expect(run(a, "80 CA 00 05 00")[0]).toBe("01");
+    expect(a.inspect().slots[2]).toBe(1); // a refused PROVISION empties nothing
+    expect(sw(a, "80 CA 00 05 01 00")).toBe("6700");
+  });
+
+  test("server data of the other suite → 9484, both ways, and the pending request is gone", () => {
+    const a = intl();
+    const authcode = readLong(a, authBegin(TIME));
+    const f = parseAuthcode(authcode);
+    const smData = buildServerData({
+      suite: "sm",
+      tid: TID,
+      psk: PSK,
+      nd: f.nd,
+      tagD: f.tagD,
+      Qd: sm2Keygen().publicKey,
+      time: TIME,
+      issueToken: true,
+    });
+    expect(sw(a, apdu(0x80, 0xdc, 2, 0x80, smData.serverData, 0))).toBe("9484");
+    expect(a.inspect().slots[0]).toBe(0);
+    expect(a.inspect().pending).toBe(false);
+
+    const b = fresh();
+    const g = parseAuthcode(readLong(b, authBegin(TIME)));
+    const intlData = buildServerData({
+      suite: "intl",
+      tid: TID,
+      psk: PSK,
+      nd: g.nd,
+      tagD: g.tagD,
+      Qd: p256Keygen().publicKey,
+      time: TIME,
+      issueToken: true,
+    });
+    expect(sw(b, apdu(0x80, 0xdc, 2, 0x80, intlData.serverData, 0))).toBe("9484");
+    expect(b.inspect().slots[0]).toBe(0);
+  });
+
+  test("LOCK keeps the suite; reset keeps it; a locked identity's suite cannot change", () => {
+    const a = intl();
+    expect(sw(a, "80 EA 00 00")).toBe("9000");
+    expect(run(a, "80 CA 00 05 00")).toEqual(["01", "9000"]);
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData(0x00)))).toBe("6982");
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData()))).toBe("6982");
+    a.reset();
+    expect(run(a, "80 CA 00 05 00")).toEqual(["01", "9000"]);
+    expect(run(a, "80 CA 00 02 00")[0]).toBe("0100010802000200");
+    expect(run(a, authBegin(TIME))[0].slice(0, 6)).toBe("012003");
+    expect(a.exportNvm().suite).toBe("intl");
+  });
+
+  test("re-PROVISION to another suite empties the slots and drops the pending request", () => {
+    const a = intl();
+    run(a, apdu(0x80, 0x5a, 0, 1, new Uint8Array(16).fill(9)));
+    run(a, authBegin(TIME));
+    expect(a.inspect().pending).toBe(true);
+    expect(sw(a, apdu(0x80, 0xd8, 0, 0, provisionData()))).toBe("9000");
+    expect(a.inspect()).toMatchObject({ suite: "sm", pending: false, slots: [0, 0, 0, 0, 0, 0, 0, 0] });
+  });
+
+  test("LOAD SESSION KEY installs a key of the identity's suite; before PROVISION slots are SM", () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+    const pt = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
+    const blank = fresh({ provisioned: false });
+    run(blank, apdu(0x80, 0x5a, 0, 0, key));
+    expect(run(blank, apdu(0x80, 0xda, 1, 0, pt, 0))[0]).toBe(sm4Ecb(key, pt));
+    const a = intl();
+    run(a, apdu(0x80, 0x5a, 0, 0, key));
+    expect(run(a, apdu(0x80, 0xda, 1, 0, pt, 0))[0]).toBe(toHex(symEncrypt(key, pt, "intl")));
+    // 1024 bytes: chained in, 61xx out
+    const long = Uint8Array.from({ length: 1024 }, (_, i) => i & 0xff);
+    let r = chained(a, 0x80, 0xda, 1, 0, long, 0);
+    const parts: number[] = [];
+    while (r[r.length - 2] === 0x61) {
+      parts.push(...r.subarray(0, r.length - 2));
+      r = a.process(Uint8Array.of(0x00, 0xc0, 0, 0, r[r.length - 1]!)).rapdu;
+    }
+    expect(toHex(r.subarray(r.length - 2))).toBe("9000");
+    parts.push(...r.subarray(0, r.length - 2));
+    expect(toHex(Uint8Array.from(parts))).toBe(toHex(symEncrypt(key, long, "intl")));
+  });
+
+  test("the constructor's identity takes a suite; anything else is a TypeError", () => {
+    const a = new TidApplet({ identity: { tid: TID, psk: PSK, suite: "intl" } });
+    expect(run(a, "80 CA 00 05 00")).toEqual(["01", "9000"]);
+    expect(() => new TidApplet({ identity: { tid: TID, psk: PSK, suite: "aes" as never } })).toThrow(TypeError);
   });
 });
