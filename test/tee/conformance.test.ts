@@ -724,6 +724,10 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   expect(await smOk("protected: lock", s, [0x80, 0xea, 0, 0])).toBe("");
   expect(await smOk("protected: lock again", s, [0x80, 0xea, 0, 0])).toBe("");
   expect(await sm("protected: provision after lock", s, [0x80, 0xd8, 0, 0], identity)).toEqual({ data: empty, sw: "6982" });
+  // the suite byte is checked before the lock; the suite is fixed by LOCK like TID and PSK
+  expect((await sm("protected: provision after lock, suite byte 02", s, [0x80, 0xd8, 0, 0], [...identity, 2])).sw).toBe("6a80");
+  expect((await sm("protected: provision after lock, suite INTL", s, [0x80, 0xd8, 0, 0], [...identity, 1])).sw).toBe("6982");
+  expect(await smOk("protected: get suite, locked", s, [0x80, 0xca, 0, 5])).toBe("00");
   expect(await sm("protected: generate link key after lock", s, [0x80, 0x46, 0, 0])).toEqual({ data: empty, sw: "6982" });
   expect(await smOk("protected: info, locked", s, INFO)).toBe("0100010802000206");
   expect(await smOk("protected: the link key is still the new one", s, [0x80, 0xca, 0, 4])).toBe(pk2);
