@@ -8,8 +8,8 @@
  * algorithm suite (docs/protocol.md "Algorithm suites": SM, or INTL from a PROVISION with suite
  * byte 01), and the module's key handles 0..7 of the suite's cipher (SM4, or AES-128 in INTL) are
  * the session slots; the shielded link is SM2/SM3/SM4 in both suites. NVM is storage.c;
- * everything else is RAM and is lost on reset. Every buffer that held a key, the PSK or a token is wiped with TEE_MemFill (GP TEE
- * Internal Core API 1.3.1 §4.11). */
+ * everything else is RAM and is lost on reset. Every buffer that held a key, the PSK or a token
+ * is wiped with TEE_MemFill (GP TEE Internal Core API 1.3.1 §4.11). */
 #include <string.h>
 #include <tee_internal_api.h>
 #include <tee_internal_api_extensions.h>
