@@ -223,7 +223,8 @@ export class TidClient {
 
   /**
    * The identity's algorithm suite: "sm" or "intl" (soft backend: the identity's; SE backend:
-   * "sm", the applet's).
+   * the applet's identity's, read by init() with the TID — "sm" before init(), and for an applet
+   * older than suites; docs/se-profile.md "Algorithm suites").
    */
   get suite(): SuiteName {
     this.open_();

@@ -17,7 +17,8 @@ export type { HostImports } from "./host-imports.js";
  * embeds), "debug" (the same exports, with names and a source map), "portable" (the release
  * exports, optimised, without wasm SIMD: for hosts that lack it), "test" (release plus the TEST
  * HOOKS; tests and the benchmark only, not in the package), "release-sm" / "release-intl" (release
- * with one algorithm suite: SM2/SM3/SM4, or P-256/SHA-256/AES-128 with the soft backend only;
+ * with one algorithm suite: SM2/SM3/SM4, or P-256/SHA-256/AES-128 with the soft backend only, the
+ * SE's shielded link being SM2/SM3/SM4 — an INTL device behind an SE runs "release";
  * docs/abi.md "Build targets").
  */
 export type WasmBuild = "release" | "debug" | "portable" | "test" | "release-sm" | "release-intl";

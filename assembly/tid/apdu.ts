@@ -14,7 +14,7 @@ const MAX_BLOCK: u32 = 255;          // data bytes per short APDU
 const RAPDU_MAX: u32 = 256 + 2;      // data + SW
 const MAX_PARTS: u32 = 8;            // GET RESPONSE rounds per command (1024 bytes need 4)
 /**
- * Largest response data this layer assembles: a protected SM4 CIPHER answer over 1024 bytes
+ * Largest response data this layer assembles: a protected CIPHER answer over 1024 bytes
  * (its padded ciphertext, 1040 bytes, and the 8-byte R-MAC).
  */
 export const SE_RSP_MAX: u32 = 1048;

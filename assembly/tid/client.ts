@@ -54,8 +54,9 @@ let seReturnToken: bool = true;
 let busy: bool = false;
 
 /**
- * The SE backend is in use. The applet speaks suite SM and its shielded link runs on SM2 and SM4,
- * so a build without suite SM (suites.ts) has no SE backend: this is then false at compile time.
+ * The SE backend is in use. The applet's identity may be of either suite, but its shielded link
+ * runs on SM2, SM3 and SM4 whatever the suite, so a build without suite SM (suites.ts) has no SE
+ * backend: this is then false at compile time.
  */
 // @ts-ignore: decorator
 @inline
@@ -89,7 +90,7 @@ function cell(ptr: usize): bool {
 export function setBackendKind(kind: i32): i32 {
   if (busy) return ERR_BUSY;
   if (kind != BACKEND_SOFT && kind != BACKEND_SE) return ERR_BAD_PARAM;
-  if (kind == BACKEND_SE && !HAS_SM) return ERR_UNSUPPORTED_ALGORITHM;  // the applet speaks suite SM
+  if (kind == BACKEND_SE && !HAS_SM) return ERR_UNSUPPORTED_ALGORITHM;  // the shielded link is SM2/SM3/SM4
   closeLocal();
   setBackend(kind);
   return OK;

@@ -2,6 +2,9 @@
 // pending request and the session slots live in the secure element; the wasm builds the APDUs
 // and sends them through `transceive`. The wire bytes of authcode and server data are those of
 // the soft backend. Status words map to the statuses the soft backend reports (profile table).
+// The identity's suite is the applet's (docs/se-profile.md "Algorithm suites"): seInit reads it
+// with the TID (GET DATA 00 05; an applet older than suites answers 6A86 and is suite SM), and the
+// client's authcode and server-data checks follow it; the shielded link is SM2/SM3/SM4 in both.
 // With a pinned link key every command after SELECT goes through the shielded link (se-link.ts);
 // a lost session is reopened once and the command repeated only when that is safe (`run`).
 import {
@@ -16,10 +19,10 @@ import {
   TID_SIZE, TOKEN_SIZE, MAX_EXTRA, TID_VERSION,
   TID_NONCE_LEN_CODE, OFF_TID, OFF_FLAGS, authcodeSize, storeBe16, storeBe32, loadBe16,
 } from "./wire";
-import { suiteAlgSym, suiteAlgKa } from "./suite";
+import { suiteAlgSym, suiteAlgKa, suiteValid, SUITE_SM } from "./suite";
 import { seCommand, seRsp, seRspLen, seLastSw, seWipeResponse } from "./apdu";
 import { linkPinned, linkOpen, linkOpenSession, linkCommand, linkEnd } from "./se-link";
-import { identity, IDENTITY_TID, setHasIdentity, authFlags, extraLen, extraData, suite } from "./state";
+import { identity, IDENTITY_TID, setHasIdentity, authFlags, extraLen, extraData, suite, setSuite } from "./state";
 
 const CLA_ISO: u8 = 0x00;
 const CLA_PROP: u8 = 0x80;
@@ -33,7 +36,10 @@ const AUTH_BEGIN: u8 = 0x01;
 const AUTH_FINISH: u8 = 0x02;
 const FINISH_RETURN_TOKEN: u8 = 0x80;
 const TAG_TID: u8 = 0x01;
-/** SM4 CIPHER data per command: 15 blocks fit one short APDU and its response (14 when shielded). */
+const TAG_SUITE: u8 = 0x05;
+/** GET DATA's answer to a tag the applet does not know: an applet older than suites (suite SM). */
+const SW_UNKNOWN_TAG: u32 = 0x6a86;
+/** CIPHER data per command: 15 blocks fit one short APDU and its response (14 when shielded). */
 const SM4_CHUNK: u32 = 240;
 const SM4_CHUNK_SHIELDED: u32 = 224;
 
@@ -90,7 +96,11 @@ function swStatus(st: i32, slotField: bool, finish: bool): i32 {
   return ERR_SE_STATUS_WORD;
 }
 
-/** SELECT the applet and read the TID (GET DATA 00 01) into the identity. */
+/**
+ * SELECT the applet, read the TID (GET DATA 00 01) into the identity and its suite (GET DATA 00 05)
+ * into the client's suite. 6A86 for the suite (an applet older than suites) is suite SM; a suite
+ * byte this build does not contain (suites.ts) is ERR_UNSUPPORTED_ALGORITHM, and nothing is set.
+ */
 export function seInit(): i32 {
   // SELECT is never protected; it ends the SE's secure session, so the host forgets its own
   linkEnd();
@@ -99,12 +109,30 @@ export function seInit(): i32 {
   if (st != OK) return swStatus(st, false, false);
   st = run(CLA_PROP, INS_GET_DATA, 0x00, TAG_TID, 0, 0, true, REPEAT_SAFE);
   if (st == OK && seRspLen != TID_SIZE) st = ERR_SE_IO;
+  if (st != OK) {
+    seWipeResponse();
+    return swStatus(st, false, false);
+  }
+  memory.copy(identity + IDENTITY_TID, seRsp, TID_SIZE);
+  seWipeResponse();
+  let s: u32 = SUITE_SM;
+  st = run(CLA_PROP, INS_GET_DATA, 0x00, TAG_SUITE, 0, 0, true, REPEAT_SAFE);
   if (st == OK) {
-    memory.copy(identity + IDENTITY_TID, seRsp, TID_SIZE);
-    setHasIdentity(true);
+    if (seRspLen != 1) st = ERR_SE_IO;
+    else s = <u32>load<u8>(seRsp);
+  } else if (st == ERR_SE_STATUS_WORD && seLastSw() == SW_UNKNOWN_TAG) {
+    st = OK;
   }
   seWipeResponse();
-  return swStatus(st, false, false);
+  if (st == OK && !suiteValid(s)) st = ERR_UNSUPPORTED_ALGORITHM;
+  if (st != OK) {
+    wipe(identity + IDENTITY_TID, TID_SIZE);
+    setHasIdentity(false);
+    return swStatus(st, false, false);
+  }
+  setSuite(s);
+  setHasIdentity(true);
+  return OK;
 }
 
 /**
@@ -191,7 +219,7 @@ export function seImportKey(slot: i32, key: usize): i32 {
 }
 
 /**
- * SM4 CIPHER: raw SM4-ECB of `len` bytes (a positive multiple of 16) with SE slot `slot`.
+ * CIPHER: raw ECB of the identity's suite (SM4, or AES-128 in suite INTL) of `len` bytes (a positive multiple of 16) with SE slot `slot`.
  * Long data takes several commands; if a later one fails, the output already written is zeroed,
  * so a failed call never releases part of a result.
  */

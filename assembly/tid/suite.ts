@@ -1,7 +1,8 @@
 // The algorithm suites of TID protocol v1 (docs/protocol.md "Algorithm suites"): the same wire
 // layout, messages and rules in both; bytes 1–2 of every message name the suite, and these are its
 // primitives. A device's suite comes with its identity (soft backend: set by the host with the
-// identity; SE backend: suite SM, the applet's).
+// identity; SE backend: the applet's, read at init with GET DATA 00 05, docs/se-profile.md
+// "Algorithm suites" — SM for an applet older than suites).
 //   SM    0x10 SM4-128, 0x02 ECDH on SM2 (GB/T 32918), HMAC-SM3, the GB/T 32918.4 KDF with SM3,
 //         token cipher SM4 (ECB for sym_crypto, GCM for the AEAD messages)
 //   INTL  0x20 AES-128, 0x03 ECDH on P-256 (SEC 1 §3.3.1), HMAC-SHA-256, the ANSI X9.63 KDF with

@@ -6,8 +6,8 @@
 //                --user-key DIR as --user
 // Steps: init → get authcode → authDevice → validate on the device → the device's token must equal
 // the user server's → one AEAD message each way (seal/open) with the new token, in the device's
-// algorithm suite (docs/protocol.md "Algorithm suites": the key file's; an SE's is sm), which must
-// be the one the auth server answered in.
+// algorithm suite (docs/protocol.md "Algorithm suites": the key file's; an SE's, which the wasm
+// reads from it at init), which must be the one the auth server answered in.
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { statSync } from "node:fs";
 import { join } from "node:path";

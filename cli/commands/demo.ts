@@ -9,8 +9,9 @@
 // With --tls the device then talks TID-TLS (docs/tls.md) to an echo user server, mode auth and
 // then mode resume (cli/demo/tls-steps.ts).
 // --suite intl runs it all in suite INTL (P-256, SHA-256, AES-128; docs/protocol.md "Algorithm
-// suites") on the soft backend — the default backend then — since the SE applet speaks SM only;
-// with --tls, TID-TLS runs in the device's suite (TLS_AES_128_GCM_SHA256 for INTL).
+// suites"), on either backend: the SE is provisioned with an INTL identity (docs/se-profile.md
+// "Algorithm suites"; its shielded link stays SM2/SM3/SM4); with --tls, TID-TLS runs in the
+// device's suite (TLS_AES_128_GCM_SHA256 for INTL).
 // The steps are in cli/demo/steps.ts, the run and its clean-up in cli/demo/run.ts.
 // Exit 0 only if every step held; 1 with the failed step named otherwise; 2 for a usage error.
 import { EXIT_FAILED, EXIT_OK, UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
@@ -29,9 +30,9 @@ device — the wasm client with a simulated Fudan Micro SE on a simulated bus (d
 soft backend and a sealed key file (--backend soft). Shows every step; exits 0 only if all held.
 The auth server comes from @tid-wasm/server (in a clone of the repository it is there).
 
-  --backend se|soft   where the device keys live (default se; with --suite intl, soft)
+  --backend se|soft   where the device keys live (default se)
   --suite sm|intl     the device's algorithm suite (default sm): sm = SM2/SM3/SM4, intl =
-                      P-256/SHA-256/AES-128, soft backend only (the SE applet speaks sm)
+                      P-256/SHA-256/AES-128 (in the SE: an INTL identity behind the SM2/SM3/SM4 link)
   --bus i2c|spi       the simulated bus for the SE backend: board sim-i2c or sim-spi (default i2c)
   --unshielded        SE backend: do not pair the SE, so every APDU (the PSK and the token too)
                       crosses the simulated bus in clear — to compare with the shielded default
@@ -64,16 +65,11 @@ function optionsFromArgs(argv: string[]): { options: DemoOptions; json: boolean 
   );
   const suite = values.suite ?? "sm";
   if (suite !== "sm" && suite !== "intl") throw new UsageError(`--suite must be sm or intl, got ${JSON.stringify(suite)}`);
-  // the SE applet speaks suite SM only: suite INTL runs on the soft backend, the default then
-  const backend = values.backend ?? (suite === "intl" ? "soft" : "se");
+  const backend = values.backend ?? "se";
   const bus = values.bus ?? "i2c";
   const build = values.build ?? "release";
   if (backend !== "se" && backend !== "soft") throw new UsageError(`--backend must be se or soft, got ${JSON.stringify(backend)}`);
   if (bus !== "i2c" && bus !== "spi") throw new UsageError(`--bus must be i2c or spi, got ${JSON.stringify(bus)}`);
-  if (suite === "intl" && backend === "se")
-    throw new UsageError(
-      "--suite intl: the SE applet speaks suite SM only; run suite INTL on the soft backend (--backend soft, the default with --suite intl)",
-    );
   if (values.bus !== undefined && backend === "soft") throw new UsageError("--bus goes with the SE backend (the soft backend has no bus)");
   if (values.unshielded && backend === "soft") throw new UsageError("--unshielded goes with the SE backend (the soft backend has no bus)");
   if (build !== "release" && build !== "debug") throw new UsageError(`--build must be release or debug, got ${JSON.stringify(build)}`);

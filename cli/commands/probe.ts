@@ -1,6 +1,6 @@
 // `tid probe --board NAME`: open a board (boards/*.json, hal/open-board.ts), read the SE's ATR
 // (FM I2C GET ATR; FM SPI has none), SELECT the TID applet and read its identity with GET DATA
-// (docs/se-profile.md), and print them — with the simulated bus time on sim boards.
+// — TID, lifecycle and the identity's suite (docs/se-profile.md "Algorithm suites") — and print them — with the simulated bus time on sim boards.
 // On sim-i2c / sim-spi the simulated SE starts with the worked-example identity (TID
 // 671007e10029b0a2), paired with the link key of the shielded-link worked example, whose public
 // half the simulated board pins, so there is something to show; --blank starts it empty and
@@ -19,6 +19,7 @@ import type { SelectInfo } from "../../hal/se/commands.js";
 import { UsageError, parseCommandArgs, type CliCommand, type CliIo } from "../command.js";
 import type { TeeLink } from "../../hal/tee/tee-link.js";
 import { toHex } from "../../reference/bytes.js";
+import type { SuiteName } from "../../reference/constants.js";
 import { linkKeyFingerprint, readLinkPin } from "../link-pin.js";
 
 const USAGE = `usage: tid probe --board NAME [--link-key FILE] [--json] [--blank] [--trace]
@@ -85,6 +86,8 @@ export interface ProbeReport {
   atrHistorical: string | null;
   applet: { aid: string; version: string } | null;
   tid: string | null;
+  /** the identity's algorithm suite (GET DATA 00 05; "sm" from an applet older than suites); null while blank */
+  suite: SuiteName | null;
   lifecycle: string | null;
   slots: { total: number; inUse: number } | null;
   /** the SE's public link key (GET DATA 00 04), as a fingerprint; null when it has none */
@@ -158,6 +161,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     atrHistorical: null,
     applet: null,
     tid: null,
+    suite: null,
     lifecycle: null,
     slots: null,
     linkKey: null,
@@ -205,6 +209,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     report.applet = { aid: toHex(sel.aid), version: `${sel.version.major}.${sel.version.minor}` };
     const id: SeIdentity = await client.identity();
     report.tid = id.tid ? toHex(id.tid) : null;
+    report.suite = id.tid ? await client.getSuite() : null;
     report.lifecycle = id.info.lifecycle;
     const slots = await client.getSlots();
     report.slots = { total: slots.length, inUse: slots.filter((s) => s !== "empty").length };
@@ -290,7 +295,7 @@ function text(r: ProbeReport): string {
   if (r.applet) lines.push(`applet    TID applet v${r.applet.version}, AID ${spaced(r.applet.aid)}`);
   if (r.lifecycle) {
     lines.push(
-      `identity  ${r.tid ? `TID ${r.tid}` : `none (blank ${r.link === "op-tee" ? "TA" : "SE"}: provision it first)`}, ${r.lifecycle}`,
+      `identity  ${r.tid ? `TID ${r.tid}, suite ${r.suite}` : `none (blank ${r.link === "op-tee" ? "TA" : "SE"}: provision it first)`}, ${r.lifecycle}`,
     );
   }
   if (r.slots) lines.push(`sessions  ${r.slots.inUse} of ${r.slots.total} slots in use`);

@@ -1,6 +1,6 @@
 // `tid provision`: create a device identity — a TID (8 bytes) and a PSK (16 bytes) in an algorithm
-// suite (--suite sm|intl, docs/protocol.md "Algorithm suites"; the SE applet speaks SM only) —
-// store it in a secure element (PROVISION TID+PSK, then LOCK; docs/se-profile.md) or in a soft key
+// suite (--suite sm|intl, docs/protocol.md "Algorithm suites") — store it in a secure element
+// (PROVISION TID+PSK+suite, then LOCK; docs/se-profile.md "Algorithm suites") or in a soft key
 // file (bindings/keyfile.ts, docs/keyfile.md; it records the suite), and register it, with its
 // suite, with a TID auth server through its admin API (server/sdk/admin-client.ts,
 // docs/server.md). The PSK never appears on the command line or in the output.
@@ -13,7 +13,7 @@
 //   3. register the identity with the auth server;
 //   4. store it: put the key file in place, or pair the SE (GENERATE LINK KEY: the SE's public
 //      link key is pinned, docs/se-profile.md "The shielded link"), PROVISION (+ LOCK) it through
-//      the shielded link, and save the pin (--link-key FILE) or the simulated SE's state (which
+//      the shielded link, check the TID and suite it reports (GET DATA), and save the pin (--link-key FILE) or the simulated SE's state (which
 //      holds the pin). If this fails, the registration is rolled back: the TID is deactivated on the
 //      server (the admin API has no delete; a deactivated TID cannot authenticate, and can be
 //      reactivated if the SE did get the identity).
@@ -61,7 +61,8 @@ of the identity; if storing it fails after all, the registration is rolled back 
   --key-file FILE         soft backend: write the identity to this key file instead (its directory
                           must exist)
   --suite sm|intl         the identity's algorithm suite (default sm): sm = SM2/SM3/SM4, intl =
-                          P-256/SHA-256/AES-128. intl needs --key-file: the SE applet speaks sm only
+                          P-256/SHA-256/AES-128; written into the SE with the identity, or recorded
+                          in the key file
   --passphrase-env VAR    key file passphrase from $VAR (default: $TID_KEY_PASSPHRASE)
   --passphrase-file FILE  key file passphrase from the first line of FILE
   --machine-bound         seal the key file with this machine's id instead (weaker; docs/keyfile.md)
@@ -144,11 +145,6 @@ function planFromArgs(argv: string[], env: Record<string, string | undefined>): 
   if (keyFile !== undefined && simState !== undefined) throw new UsageError("--sim-state goes with --board, not with --key-file");
   const suite = values.suite ?? "sm";
   if (!(SUITE_NAMES as readonly string[]).includes(suite)) throw new UsageError(`--suite must be sm or intl, got ${JSON.stringify(suite)}`);
-  if (boardName !== undefined && suite !== "sm") {
-    throw new UsageError(
-      `--suite ${suite}: the SE applet speaks suite SM only; a suite INTL identity goes into a soft key file (--key-file FILE)`,
-    );
-  }
   if (boardName !== undefined && (values["machine-bound"] || values["passphrase-env"] || values["passphrase-file"])) {
     throw new UsageError("--machine-bound / --passphrase-env / --passphrase-file go with --key-file");
   }
@@ -239,7 +235,8 @@ async function checkSeBlank(opened: OpenedBoard, force: boolean): Promise<void> 
 
 /**
  * Pair the SE unless told not to (GENERATE LINK KEY; the client pins the key it answers), then
- * PROVISION (+ LOCK) it — through the shielded link when paired — and check it reports the TID.
+ * PROVISION (+ LOCK) it in the plan's suite — through the shielded link when paired — and check it
+ * reports the TID and the suite (an applet older than suites refuses an INTL PROVISION, 6700).
  */
 async function writeSe(
   opened: OpenedBoard,
@@ -250,11 +247,13 @@ async function writeSe(
   const { tid, lock } = plan;
   const se = new SeClient(opened.channel);
   const linkKey = plan.unshielded ? null : await se.pair();
-  await se.provision(tid, psk);
+  await se.provision(tid, psk, plan.suite);
   written();
   if (lock) await se.lock();
   const { tid: got, info } = await se.identity();
   if (!got || toHex(got) !== toHex(tid)) throw new Error(`the SE reports TID ${got ? toHex(got) : "none"} after PROVISION`);
+  const suite = await se.getSuite();
+  if (suite !== plan.suite) throw new Error(`the SE reports suite ${suite} after PROVISION in suite ${plan.suite}`);
   return { locked: info.lifecycle === "locked", linkKey };
 }
 

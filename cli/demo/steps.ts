@@ -26,7 +26,7 @@ import { shortHex, type BusFrame, type DemoReport, type StepRunner } from "./rep
 
 export interface DemoOptions {
   backend: "se" | "soft";
-  /** the device's algorithm suite; "intl" only with the soft backend (the SE applet speaks sm) */
+  /** the device's algorithm suite (either backend: the SE holds it with the identity) */
   suite: SuiteName;
   bus: "i2c" | "spi";
   build: WasmBuild;
@@ -163,11 +163,13 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
           const se = new SeClient(opened.channel);
           await se.select();
           ctx.linkKey = shielded ? await se.pair() : null;
-          await se.provision(tid, psk);
+          await se.provision(tid, psk, ctx.options.suite);
           await se.lock();
           const id = await se.identity();
           if (!id.tid || toHex(id.tid) !== toHex(tid) || id.info.lifecycle !== "locked")
             throw new Error("the SE does not report the provisioned TID, locked");
+          const suite = await se.getSuite();
+          if (suite !== ctx.options.suite) throw new Error(`the SE reports suite ${suite}, provisioned in ${ctx.options.suite}`);
         } else {
           await writeKeyFile(keyFile!.path, { tid, psk, suite: ctx.options.suite }, { passphrase: keyFile!.passphrase });
         }
@@ -181,8 +183,8 @@ export async function provisionDevice(ctx: DemoContext, server: AuthServer, user
           `fresh TID ${toHex(tid)}, PSK 16 random bytes (never shown), suite ${ctx.options.suite}`,
           opened
             ? ctx.linkKey
-              ? `the SE made its link key pair and the host pinned the public half, ${linkKeyFingerprint(ctx.linkKey)}; then, inside a secure session, PROVISION, LOCK, GET DATA over ${bus.toUpperCase()}; registered with the auth server, owned by "${user.uin}"`
-              : `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION, LOCK, GET DATA) IN CLEAR — the PSK crossed the bus readable (--unshielded); registered with the auth server, owned by "${user.uin}"`
+              ? `the SE made its link key pair and the host pinned the public half, ${linkKeyFingerprint(ctx.linkKey)}; then, inside a secure session, PROVISION (suite ${ctx.options.suite}), LOCK, GET DATA over ${bus.toUpperCase()}; registered with the auth server, owned by "${user.uin}"`
+              : `written into the simulated SE over ${bus.toUpperCase()} (SELECT, PROVISION in suite ${ctx.options.suite}, LOCK, GET DATA) IN CLEAR — the PSK crossed the bus readable (--unshielded); registered with the auth server, owned by "${user.uin}"`
             : `sealed into ${keyFile!.path} (scrypt + AES-256-GCM, 0600; the suite in the authenticated header) and registered with the auth server in suite ${ctx.options.suite}, owned by "${user.uin}"`,
         ],
       }),
@@ -222,8 +224,8 @@ export async function loadClient(ctx: DemoContext, device: ProvisionedDevice): P
       detail: [
         opened
           ? ctx.linkKey
-            ? `wasm SE backend, shielded: SELECT, OPEN SECURE SESSION (the SE's receipt proves the pinned key), protected GET DATA → TID ${tidHex}`
-            : `wasm SE backend, UNSHIELDED: SELECT the TID applet, GET DATA → TID ${tidHex}`
+            ? `wasm SE backend, shielded: SELECT, OPEN SECURE SESSION (the SE's receipt proves the pinned key), protected GET DATA → TID ${tidHex}, suite ${client.suite}`
+            : `wasm SE backend, UNSHIELDED: SELECT the TID applet, GET DATA → TID ${tidHex}, suite ${client.suite}`
           : `wasm soft backend: key file unsealed, TID ${tidHex}, PSK and suite ${client.suite} loaded into the wasm`,
       ],
     }),
@@ -375,7 +377,7 @@ export async function symCryptoUp(ctx: DemoContext, client: TidClient, token: Ui
     (ct) => ({
       bytes: ct.length,
       detail: [
-        `raw ${SUITE_TERMS[ctx.options.suite].ecb} over 2 blocks with the slot 0 key${inSe ? " (inside the SE: SM4 CIPHER)" : ""}: ${toHex(ct)}`,
+        `raw ${SUITE_TERMS[ctx.options.suite].ecb} over 2 blocks with the slot 0 key${inSe ? " (inside the SE: CIPHER)" : ""}: ${toHex(ct)}`,
       ],
     }),
   );

@@ -3,8 +3,8 @@
 // JSON checked against the protocol's layouts and independently with the server's own AEAD and SM4
 // code; the text mode; a forced failure (--tamper: exit 1, the failing step named); usage errors
 // (exit 2); --tls (TID-TLS to an echo user server, modes auth and resume); --suite intl (the whole
-// flow in suite INTL on the soft backend, checked with the server's AES code; refused with the SE
-// backend and with --tls). The compiled bin/tid.js runs it once too, as `npm run demo` does.
+// flow in suite INTL on the SE backend — an INTL identity in the simulated SE — and on the soft
+// backend, checked with the server's AES code, with and without --tls). The compiled bin/tid.js runs it once too, as `npm run demo` does.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { tid } from "../support/cli.js";
@@ -135,8 +135,7 @@ describe("tid demo", () => {
       ["extra"],
       ["--build", "fast"],
       ["--suite", "aes"],
-      ["--suite", "intl", "--backend", "se"],
-      ["--suite", "intl", "--bus", "spi"],
+      ["--suite", "intl", "--backend", "soft", "--bus", "spi"],
     ]) {
       const { code, err } = await demo(args);
       expect([args.join(" "), code]).toEqual([args.join(" "), 2]);
@@ -147,37 +146,36 @@ describe("tid demo", () => {
 });
 
 describe("tid demo --suite intl", () => {
-  it.each([[[]], [["--backend", "soft"]]] as const)(
-    "--json %j: the whole flow in suite INTL on the soft backend, checked with the server's AES code",
-    async (extra) => {
-      const { code, out, err } = await demo(["--json", "--suite", "intl", ...extra]);
-      expect(err).toBe("");
-      expect(code).toBe(0);
-      const r = JSON.parse(out) as DemoReport;
-      checkReport(r, "soft", "intl");
-      expect(r.busCapture).toBeUndefined();
-      // the same token does not open the messages in the other suite: the report is really INTL
-      expect(() => new AeadSession(fromHex(r.serverToken!), "server", "sm").open(fromHex(r.uplink!.message))).toThrow();
-    },
-  );
+  it.each([
+    [[], "se"],
+    [["--backend", "se", "--bus", "spi"], "se"],
+    [["--backend", "soft"], "soft"],
+  ] as const)("--json %j: the whole flow in suite INTL on the %s backend, checked with the server's AES code", async (extra, backend) => {
+    const { code, out, err } = await demo(["--json", "--suite", "intl", ...extra]);
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as DemoReport;
+    checkReport(r, backend, "intl");
+    if (backend === "soft") expect(r.busCapture).toBeUndefined();
+    else expect(r.busCapture!.length).toBeGreaterThan(0);
+    // the same token does not open the messages in the other suite: the report is really INTL
+    expect(() => new AeadSession(fromHex(r.serverToken!), "server", "sm").open(fromHex(r.uplink!.message))).toThrow();
+  });
 
-  it("text mode says the suite, at the start, in the steps and in the summary", async () => {
+  it("text mode says the suite, at the start, in the steps and in the summary (SE backend, the default)", async () => {
     const { code, out } = await demo(["--suite", "intl"]);
     expect(code).toBe(0);
     const lines = out.split("\n");
-    expect(lines[0]).toMatch(/^tid-wasm demo — TID protocol v1, soft backend/);
+    expect(lines[0]).toMatch(/^tid-wasm demo — TID protocol v1, SE backend/);
+    expect(out).toMatch(/PROVISION \(suite intl\)/);
+    expect(out).toMatch(/protected GET DATA → TID [0-9a-f]{16}, suite intl/);
+    expect(out).toMatch(/inside the SE: CIPHER/);
     expect(lines[1]).toBe("algorithm suite intl (P-256, SHA-256, AES-128)");
     expect(out).toMatch(/version 01, AES-128 20, P-256 ECDH 03, time \d+, .* tag_d = HMAC-SHA-256\(PSK, …\)/);
     expect(out).toMatch(/counter 8 ‖ AES-128-GCM ciphertext ‖ tag 16/);
     expect(out).toMatch(/raw AES-128-ECB over 2 blocks/);
     expect(out).toMatch(/^all 12 steps held: TID [0-9a-f]{16} authenticated in suite intl, /m);
     expect(out).not.toMatch(/SM4|SM2|SM3/);
-  });
-
-  it("the refusal names the reason: the SE applet speaks SM only", async () => {
-    const se = await demo(["--suite", "intl", "--backend", "se"]);
-    expect(se.code).toBe(2);
-    expect(se.err).toMatch(/^tid demo: --suite intl: the SE applet speaks suite SM only; run suite INTL on the soft backend/);
   });
 
   it("--tls --json: mode auth then resume in TLS_AES_128_GCM_SHA256, every byte echoed", async () => {

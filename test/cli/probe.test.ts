@@ -47,7 +47,7 @@ describe("tid probe", () => {
     expect(await main(["probe", "--board", "sim-i2c"], c)).toBe(0);
     expect(c.stdout).toMatch(/ATR\s+3B 88 80 01 46 4D 53 45 2D 54 49 44 60 {2}\(historical bytes "FMSE-TID"\)/);
     expect(c.stdout).toMatch(/TID applet v1\.0, AID F0 54 49 44 41 50 50 76 31/);
-    expect(c.stdout).toMatch(/identity {2}TID 671007e10029b0a2, personalised/);
+    expect(c.stdout).toMatch(/identity {2}TID 671007e10029b0a2, suite sm, personalised/);
     expect(c.stdout).toMatch(/simulated bus time \d+(\.\d+)? ms/);
     // the simulated board is paired with the shielded link's worked-example key, and pins it
     expect(c.stdout).toMatch(/^link {6}shielded: secure session opened with the pinned link key sm3:[0-9a-f]{16}$/m);
@@ -62,6 +62,7 @@ describe("tid probe", () => {
       link: "fm-spi",
       atr: null,
       tid: "671007e10029b0a2",
+      suite: "sm",
       lifecycle: "personalised",
     });
     expect(r.slots).toEqual({ total: 8, inUse: 0 });
@@ -75,6 +76,9 @@ describe("tid probe", () => {
     const c = io();
     expect(await main(["probe", "--board", "sim-i2c", "--blank"], c)).toBe(0);
     expect(c.stdout).toMatch(/identity {2}none \(blank SE: provision it first\), blank/);
+    const j = io();
+    expect(await main(["probe", "--board", "sim-i2c", "--blank", "--json"], j)).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ tid: null, suite: null, lifecycle: "blank" });
     expect(c.stdout).toMatch(/^link {6}UNSHIELDED: the SE has no link key/m);
   });
   test("--trace logs the bus on stderr", async () => {

@@ -2,9 +2,11 @@
 // `tid server` (the compiled bin/tid.js, as it runs in production): `tid provision --suite intl
 // --key-file` writes a version 2 key file holding suite INTL (docs/keyfile.md) and registers the
 // device in suite INTL; `tid auth` with that key file authenticates end to end in INTL and says so
-// (JSON and text); the default stays suite SM and a version 1 key file; `--suite intl` with a board
-// (the SE applet speaks SM only) and a suite that is none are usage errors that touch nothing.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// (JSON and text); `--suite intl` with a (simulated) board provisions the SE with an INTL identity
+// (docs/se-profile.md "Algorithm suites") and `tid auth` on it runs in INTL, the suite read from
+// the SE; the default stays suite SM and a version 1 key file; a suite that is none is a usage error
+// that touches nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,28 +98,76 @@ describe("tid provision --suite and tid auth against tid server", () => {
     expect((a.json().authcode as string).slice(2, 6)).toBe("1002");
   });
 
-  it("--suite intl with a board is a usage error (the SE applet speaks SM only): exit 2, nothing written or registered", async () => {
-    const state = join(dir, "se.json");
-    const before = readdirSync(dir).sort();
-    for (const board of ["sim-i2c", "sim-spi"]) {
-      const tidHex = "5417e000000000" + (board === "sim-i2c" ? "01" : "02");
-      const r = await tid(
-        ["provision", "--server", server.url, "--board", board, "--sim-state", state, "--suite", "intl", "--tid", tidHex],
-        server.adminEnv,
-      );
-      expect([board, r.code]).toEqual([board, 2]);
-      expect(r.err).toMatch(/^tid provision: --suite intl: the SE applet speaks suite SM only; .*--key-file FILE/);
-      expect(r.err).toMatch(/usage: tid provision/);
-      await expect(getDevice(server.admin, fromHex(tidHex))).rejects.toMatchObject({ code: "UNKNOWN_DEVICE" });
-    }
-    expect(existsSync(state)).toBe(false);
-    expect(readdirSync(dir).sort()).toEqual(before);
-    // --suite sm with a board is what it always was
+  it.each(["sim-i2c", "sim-spi"])(
+    "--suite intl --board %s: the SE holds an INTL identity (state file suite intl), registered in INTL; tid auth reads the suite from the SE",
+    async (board) => {
+      const state = join(dir, `se-intl-${board}.json`);
+      const p = await tid(["provision", "--server", server.url, "--board", board, "--sim-state", state, "--suite", "intl", "--json"], {
+        ...server.adminEnv,
+      });
+      expect(p.err).toBe("");
+      expect(p.code).toBe(0);
+      const report = p.json();
+      expect(report).toMatchObject({ ok: true, suite: "intl", backend: "se", registered: true, stored: true, locked: true });
+      const tidHex = report.tid as string;
+      expect(JSON.parse(readFileSync(state, "utf8"))).toMatchObject({ tid: tidHex, suite: "intl", locked: true });
+      expect(await getDevice(server.admin, fromHex(tidHex))).toMatchObject({ suite: "intl", active: true });
+
+      const a = await tid([
+        "auth",
+        "--server",
+        server.url,
+        "--user",
+        USER,
+        "--user-key",
+        keys,
+        "--board",
+        board,
+        "--sim-state",
+        state,
+        "--json",
+      ]);
+      expect(a.err).toBe("");
+      expect(a.code).toBe(0);
+      const j = a.json();
+      expect(j).toMatchObject({
+        ok: true,
+        backend: "se",
+        tid: tidHex,
+        suite: "intl",
+        tokensMatch: true,
+        aead: { uplink: true, downlink: true },
+      });
+      expect((j.authcode as string).slice(2, 6)).toBe("2003");
+      expect((j.serverData as string).slice(2, 6)).toBe("2003");
+    },
+  );
+
+  it("--suite sm with a board is what it always was: the state file says sm, tid auth runs in SM", async () => {
+    const state = join(dir, "se-sm.json");
     const sm = await tid(
       ["provision", "--server", server.url, "--board", "sim-i2c", "--sim-state", state, "--suite", "sm", "--json"],
       server.adminEnv,
     );
     expect(sm.json()).toMatchObject({ ok: true, suite: "sm", backend: "se" });
+    expect(JSON.parse(readFileSync(state, "utf8")).suite).toBe("sm");
+    const a = await tid([
+      "auth",
+      "--server",
+      server.url,
+      "--user",
+      USER,
+      "--user-key",
+      keys,
+      "--board",
+      "sim-i2c",
+      "--sim-state",
+      state,
+      "--json",
+    ]);
+    expect(a.code).toBe(0);
+    expect(a.json()).toMatchObject({ ok: true, suite: "sm" });
+    expect((a.json().authcode as string).slice(2, 6)).toBe("1002");
   });
 
   it("a suite that is none is a usage error naming --suite", async () => {

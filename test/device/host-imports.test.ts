@@ -142,10 +142,16 @@ describe("a host import that throws or returns a bad value becomes a status; the
     const x = wasm.exports;
     expect(x.tid_set_backend!(2)).toBe(Status.OK);
     expect(x.tid_client_init!()).toBe(want);
-    // A well-behaved SE now: SELECT → 9000, GET DATA → TID ‖ 9000.
+    // A well-behaved SE now: SELECT → 9000, GET DATA (TID) → TID ‖ 9000, GET DATA (suite) → 01 ‖ 9000.
     let n = 0;
-    reply = () => (n++ === 0 ? new Uint8Array([0x90, 0x00]) : new Uint8Array([...tid, 0x90, 0x00]));
+    const answers = [
+      [0x90, 0x00],
+      [...tid, 0x90, 0x00],
+      [0x01, 0x90, 0x00],
+    ];
+    reply = () => new Uint8Array(answers[n++]!);
     expect(x.tid_client_init!()).toBe(Status.OK);
+    expect(x.tid_suite!()).toBe(1);
     reply = () => new Uint8Array([0x90, 0x00]);
     expect(x.tid_close!()).toBe(Status.OK);
   });

@@ -224,14 +224,16 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
       expect(st).toBe(0);
       expect(new DataView(authcode.buffer).getUint32(6, false)).toBe(Number(good));
     }
-    // SE backend: refused before AUTH BEGIN goes out. A minimal SE answers SELECT and GET DATA.
+    // SE backend: refused before AUTH BEGIN goes out. A minimal SE answers SELECT and GET DATA
+    // (the TID; the suite tag 00 05 it does not know, 6A86, like an applet older than suites: SM).
     const inses: number[] = [];
     const se: Awaited<ReturnType<typeof instantiate>> = await instantiate({
       now: () => 2n ** 32n,
       transceive: (cmd, _len, rsp, _cap, rspLen) => {
         const ins = se.u8()[cmd + 1]!;
         inses.push(ins);
-        const answer = ins === 0xca ? [...TID, 0x90, 0x00] : ins === 0xa4 ? [0x90, 0x00] : [0x6d, 0x00];
+        const getData = se.u8()[cmd + 3] === 0x01 ? [...TID, 0x90, 0x00] : [0x6a, 0x86];
+        const answer = ins === 0xca ? getData : ins === 0xa4 ? [0x90, 0x00] : [0x6d, 0x00];
         se.u8().set(answer, rsp);
         se.dv().setUint32(rspLen, answer.length, true);
         return 0;
@@ -239,9 +241,9 @@ describe("plain WebAssembly host (build/release.wasm, no loader)", () => {
     });
     expect(se.x.tid_set_backend!(2)).toBe(0);
     expect(se.x.tid_client_init!()).toBe(0);
-    expect(inses).toEqual([0xa4, 0xca]);
+    expect(inses).toEqual([0xa4, 0xca, 0xca]);
     expect(getAuthcode(se)[0]).toBe(S.ERR_CLOCK_FAILED);
-    expect(inses).toEqual([0xa4, 0xca]);
+    expect(inses).toEqual([0xa4, 0xca, 0xca]);
     expect(se.x.tid_close!()).toBe(S.ERR_SE_STATUS_WORD); // ERASE SLOT FF: this SE knows no such command
   });
 

@@ -2,14 +2,23 @@
 // link drivers, on I2C and on SPI (hal createSimulatedStack): the worked example byte for byte,
 // handshakes with chained commands and long responses, the token kept in the SE, slots, every
 // server-data byte flipped (same statuses as the soft backend, the SW kept on the error), the
-// SE's pending request erased by every validate, link faults as SE statuses.
+// SE's pending request erased by every validate, link faults as SE statuses; suite INTL on an
+// INTL-provisioned SE (the INTL worked example, the suite read at init, on each build with INTL).
 import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createSimulatedStack, type SimulatedStackOptions } from "../../hal/index.js";
 import { AeadSession } from "../../reference/aead.js";
 import { TidClient } from "../../bindings/client.js";
 import { TidError } from "../../bindings/errors.js";
-import { EXAMPLE, EXAMPLE_IDENTITY, answer, randomIdentity, type WorkedExample } from "../support/tid.js";
+import {
+  EXAMPLE,
+  EXAMPLE_IDENTITY,
+  INTL_EXAMPLE,
+  INTL_EXAMPLE_IDENTITY,
+  answer,
+  randomIdentity,
+  type WorkedExample,
+} from "../support/tid.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
 
 const BUSES = ["i2c", "spi"] as const;
@@ -290,6 +299,116 @@ describe.each(BUSES)("SE backend over simulated FM %s", (bus) => {
       link: { transceiveSync: () => new Uint8Array([0x61, 0x10]) },
     });
     expect(errorOf(() => looping.init()).status).toBe("ERR_SE_IO");
+    client.close();
+  });
+});
+
+// Suite INTL on the SE (docs/se-profile.md "Algorithm suites"): the applet's identity is INTL, so
+// init() reads suite 1 and the wasm's checks follow it, on the builds with both suites.
+describe.each(["release", "portable", "debug"] as const)("SE backend, suite INTL (%s build)", (build) => {
+  it.each(BUSES)("over %s: tid_suite() is 1 after init; a full authentication, sym_crypto and AEAD in INTL", async (bus) => {
+    const identity = { ...randomIdentity(), suite: "intl" as const };
+    const stack = createSimulatedStack({ bus, identity });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, build });
+    expect(client.suite).toBe("sm"); // nothing read yet
+    client.init();
+    expect(client.suite).toBe("intl");
+    expect(client.wasm.exports.tid_suite!()).toBe(1);
+    for (let round = 0; round < 2; round++) {
+      const authcode = client.getAuthcode(new Uint8Array(round * 300));
+      expect(toHex(authcode.subarray(0, 4))).toBe("01200310");
+      const { serverData, token } = answer(authcode, identity, { issueToken: true });
+      expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
+      const data = new Uint8Array(randomBytes(496)); // 3 CIPHER commands
+      const aes = createCipheriv("aes-128-ecb", token!, null).setAutoPadding(false);
+      const want = toHex(Buffer.concat([aes.update(data), aes.final()]));
+      expect(toHex(client.symCrypto(0, data, true))).toBe(want);
+      expect(toHex(client.symCrypto(0, fromHex(want), false))).toBe(toHex(data));
+      const server = new AeadSession(token!, "server", "intl");
+      expect(toHex(server.open(client.seal(0, data)))).toBe(toHex(data));
+      expect(toHex(client.open(0, server.seal(data)))).toBe(toHex(data));
+    }
+    client.close();
+  });
+
+  it("the INTL worked example through the SE byte for byte; SM server data refused with the SE's 9484", async () => {
+    const ix = INTL_EXAMPLE;
+    const stack = createSimulatedStack({ bus: "i2c", identity: INTL_EXAMPLE_IDENTITY });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, build, now: () => ix.deviceTime });
+    client.init();
+    expect(toHex(client.tid)).toBe(ix.TID);
+    stack.sim.applet.injectNextAuth({ nd: fromHex(ix.Nd), ephemeralPrivate: fromHex(ix.deviceEphemeralPrivate) });
+    expect(toHex(client.getAuthcode())).toBe(ix.authcode);
+    expect(toHex(client.validate(fromHex(ix.serverData))!)).toBe(ix.sessionToken);
+    expect(toHex(stack.sim.applet.peekSlot(0)!)).toBe(ix.sessionToken);
+    expect(toHex(client.symCrypto(0, new Uint8Array(16), true))).toBe(ix.symCryptoEncryptZeroBlock);
+    expect(toHex(client.seal(0, new TextEncoder().encode("hello")))).toBe(ix.sealUplinkCounter0Hello);
+    // the wasm refuses SM server data itself (algorithm bytes), and the SE erases its request too
+    client.getAuthcode();
+    expect(errorOf(() => client.validate(fromHex(EXAMPLE.serverData))).status).toBe("ERR_UNSUPPORTED_ALGORITHM");
+    expect(stack.sim.applet.inspect().pending).toBe(false);
+    client.close();
+  });
+});
+
+describe("SE backend: the suite read at init", () => {
+  it("an applet older than suites (GET DATA 00 05 → 6A86) is suite SM", async () => {
+    const stack = createSimulatedStack({ bus: "i2c", identity: EXAMPLE_IDENTITY });
+    const link = {
+      transceiveSync(apdu: Uint8Array): Uint8Array {
+        if (toHex(apdu) === "80ca000500") return Uint8Array.of(0x6a, 0x86);
+        return stack.link.transceiveSync(apdu);
+      },
+    };
+    const client = await TidClient.create({ backend: "se", unshielded: true, link });
+    client.init();
+    expect(client.suite).toBe("sm");
+    const { serverData, token } = answer(client.getAuthcode(), EXAMPLE_IDENTITY);
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
+    client.close();
+  });
+
+  it("a suite byte the build does not contain: ERR_UNSUPPORTED_ALGORITHM, not initialised; a malformed answer ERR_SE_IO", async () => {
+    for (const [answerHex, status] of [
+      ["029000", "ERR_UNSUPPORTED_ALGORITHM"],
+      ["ff9000", "ERR_UNSUPPORTED_ALGORITHM"],
+      ["01009000", "ERR_SE_IO"],
+      ["9000", "ERR_SE_IO"],
+      ["6f00", "ERR_SE_STATUS_WORD"],
+    ] as const) {
+      const stack = createSimulatedStack({ bus: "i2c", identity: EXAMPLE_IDENTITY });
+      const link = {
+        transceiveSync(apdu: Uint8Array): Uint8Array {
+          if (toHex(apdu) === "80ca000500") return fromHex(answerHex);
+          return stack.link.transceiveSync(apdu);
+        },
+      };
+      const client = await TidClient.create({ backend: "se", unshielded: true, link });
+      expect(errorOf(() => client.init()).status).toBe(status);
+      expect(client.suite).toBe("sm");
+      expect(errorOf(() => client.getAuthcode()).status).toBe("ERR_NOT_INITIALISED");
+      client.close();
+    }
+  });
+
+  it("an INTL SE on the SM-only build (release-sm): ERR_UNSUPPORTED_ALGORITHM at init", async () => {
+    const stack = createSimulatedStack({ bus: "spi", identity: { ...randomIdentity(), suite: "intl" } });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link, build: "release-sm" });
+    expect(errorOf(() => client.init()).status).toBe("ERR_UNSUPPORTED_ALGORITHM");
+    client.close();
+  });
+
+  it("init() again after the SE was re-provisioned in another suite follows it", async () => {
+    const id = randomIdentity();
+    const stack = createSimulatedStack({ bus: "i2c", identity: id });
+    const client = await TidClient.create({ backend: "se", unshielded: true, link: stack.link });
+    client.init();
+    expect(client.suite).toBe("sm");
+    stack.client.provisionSync(id.tid, id.psk, "intl");
+    client.init();
+    expect(client.suite).toBe("intl");
+    const { serverData, token } = answer(client.getAuthcode(), { ...id, suite: "intl" });
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
     client.close();
   });
 });

@@ -2,13 +2,13 @@
 // shielded link") checked against independent truth: the worked example of
 // test/vectors/se-link-example.json (made with node:crypto alone) byte for byte on every build,
 // and the node:crypto SE half of reference/secure-link.ts answering as an SE with another static
-// key (an impostor: refused before any command is sent).
-import { randomBytes } from "node:crypto";
+// key (an impostor: refused before any command is sent); an INTL identity behind the same link.
+import { createCipheriv, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { TidClient } from "../../bindings/client.js";
 import type { WasmBuild } from "../../bindings/wasm.js";
 import { fromHex, toHex } from "../../reference/bytes.js";
-import { seOpen, sm2Keygen } from "../../reference/index.js";
+import { protectCommand, protectResponse, seOpen, sm2Keygen } from "../../reference/index.js";
 import { createSimulatedStack } from "../../hal/index.js";
 import { BUILDS, answer, randomIdentity } from "../support/tid.js";
 import { LINK_EXAMPLE } from "../support/se-link.js";
@@ -57,23 +57,34 @@ async function exampleClient(build: WasmBuild, link: { transceiveSync(apdu: Uint
 }
 
 describe.each(BUILDS)("shielded link, wasm host (%s build)", (build) => {
-  it("reproduces the worked example byte for byte: SELECT, OPEN SECURE SESSION, protected GET DATA and LOAD SESSION KEY", async () => {
+  it("reproduces the worked example byte for byte: SELECT, OPEN SECURE SESSION, protected GET DATA (TID); then the suite and LOAD SESSION KEY as the reference protects them", async () => {
     const [getTid, loadKey] = EX.commands;
     expect(getTid!.name).toBe("GET DATA (TID)");
     expect(loadKey!.name).toMatch(/^LOAD SESSION KEY/);
+    // init() reads the suite (GET DATA 00 05) after the TID, so LOAD SESSION KEY is command 3 here,
+    // not the example's command 2: both are protected by the node:crypto reference with the
+    // example's session keys and MAC chain.
+    const keys = { sEnc: fromHex(EX.S_ENC), sMac: fromHex(EX.S_MAC), sRmac: fromHex(EX.S_RMAC) };
+    const suiteCmd = protectCommand(keys, fromHex(getTid!.cmac), 2, { cla: 0x80, ins: 0xca, p1: 0, p2: 5 }, new Uint8Array(0));
+    const suiteRsp = protectResponse(keys, suiteCmd.chain, 2, Uint8Array.of(0x00), 0x9000);
+    const keyCmd = protectCommand(keys, suiteCmd.chain, 3, { cla: 0x80, ins: 0x5a, p1: 0, p2: 0 }, fromHex(loadKey!.D));
+    const keyRsp = protectResponse(keys, keyCmd.chain, 3, new Uint8Array(0), 0x9000);
+    const apduHex = (ins: string, data: Uint8Array) => `84${ins}${toHex(Uint8Array.of(data.length))}${toHex(data)}00`;
     const link = scriptedLink([
       [SELECT, FCI],
       [EX.openCommand, EX.openResponse],
       [getTid!.protectedApdu, getTid!.protectedResponse],
-      [loadKey!.protectedApdu, loadKey!.protectedResponse],
+      [apduHex("ca0005", suiteCmd.data), toHex(suiteRsp.data) + "9000"],
+      [apduHex("5a0000", keyCmd.data), toHex(keyRsp.data) + "9000"],
     ]);
     const client = await exampleClient(build, link);
     expect(client.linkState).toBe("shielded");
     client.init();
     expect(client.linkState).toBe("session-open");
     expect(toHex(client.tid)).toBe(EX.TID);
+    expect(client.suite).toBe("sm");
     client.importSessionKey(0, fromHex(loadKey!.D));
-    expect(link.sent).toHaveLength(4);
+    expect(link.sent).toHaveLength(5);
   });
 
   it("an SE that answers with another static key is refused (ERR_SE_NOT_AUTHENTIC) and hears nothing after OPEN", async () => {
@@ -179,8 +190,8 @@ describe("shielded link options", () => {
 const BUSES = ["i2c", "spi"] as const;
 
 /** A paired simulated SE behind a link the test can tamper with, and a shielded wasm client on it. */
-async function shieldedPair(bus: "i2c" | "spi", options: { returnToken?: boolean } = {}) {
-  const identity = randomIdentity();
+async function shieldedPair(bus: "i2c" | "spi", options: { returnToken?: boolean; suite?: "sm" | "intl" } = {}) {
+  const identity = { ...randomIdentity(), suite: options.suite ?? "sm" };
   const linkPrivate = sm2Keygen().privateKey;
   const stack = createSimulatedStack({ bus, identity, linkKey: linkPrivate });
   const pk = stack.sim.applet.linkPublicKey()!;
@@ -212,7 +223,7 @@ async function shieldedPair(bus: "i2c" | "spi", options: { returnToken?: boolean
 
 const opens = (log: { apdu: string }[]): number => log.filter((e) => e.apdu.startsWith("8088")).length;
 
-function authenticate(client: TidClient, identity: { tid: Uint8Array; psk: Uint8Array }) {
+function authenticate(client: TidClient, identity: { tid: Uint8Array; psk: Uint8Array; suite?: "sm" | "intl" }) {
   const authcode = client.getAuthcode();
   const { serverData, token } = answer(authcode, identity);
   return { serverData, token: token! };
@@ -239,6 +250,24 @@ describe.each(BUSES)("shielded link, wasm host on the simulated SE (%s)", (bus) 
     expect(all).not.toContain(toHex(identity.tid) + toHex(identity.psk));
     expect(opens(mitm.log)).toBe(1);
     expect(client.linkState).toBe("session-open");
+  });
+
+  it("suite INTL over the SM2/SM3/SM4 link: tid_suite() 1, an INTL authentication, AES-128 CIPHER inside the SE", async () => {
+    const { identity, stack, client, mitm } = await shieldedPair(bus, { suite: "intl" });
+    client.init();
+    expect(client.suite).toBe("intl");
+    const authcode = client.getAuthcode();
+    expect(toHex(authcode.subarray(1, 3))).toBe("2003");
+    const { serverData, token } = answer(authcode, identity);
+    expect(toHex(client.validate(serverData)!)).toBe(toHex(token!));
+    expect(toHex(stack.sim.applet.peekSlot(0)!)).toBe(toHex(token!));
+    const pt = new Uint8Array(randomBytes(480));
+    const aes = createCipheriv("aes-128-ecb", token!, null).setAutoPadding(false);
+    expect(toHex(client.symCrypto(0, pt, true))).toBe(toHex(Buffer.concat([aes.update(pt), aes.final()])));
+    // every command after SELECT and OPEN was protected, the token in none of them
+    expect(mitm.log.slice(2).every((e) => e.apdu.startsWith("84") || e.apdu.startsWith("94"))).toBe(true);
+    expect(mitm.log.map((e) => e.apdu + e.rsp).join("")).not.toContain(toHex(token!));
+    expect(opens(mitm.log)).toBe(1);
   });
 
   it("a reset of the SE ends its session: the next command opens a new one and runs (GET DATA, SM4 CIPHER)", async () => {
