@@ -14,7 +14,8 @@
  *     !reset             close the session and open a new one (a power cycle: RAM state lost)
  *     !inject HEX        TEST ONLY: the next TEE_GenerateRandom bytes (e.g. Nd ‖ qd of AUTH BEGIN)
  *   ta_host --kat [--storage DIR]   the worked example (test/vectors/tid-v1-example.json), the
- *                        GB/T 32907 SM4 example and the shielded link's worked example
+ *                        GB/T 32907 SM4 example, suite INTL's worked example
+ *                        (test/vectors/tid-v1-intl-example.json) and the shielded link's worked example
  *                        (test/vectors/se-link-example.json) through TRANSMIT; prints one line per
  *                        check and exits 0 only when all pass. */
 #include <stdio.h>
@@ -173,6 +174,8 @@ struct step {
 
 /* test/vectors/tid-v1-example.json through the profile's examples (docs/se-profile.md), with the
  * example's Nd ‖ qd injected into TEE_GenerateRandom; then GB/T 32907-2016 example 1 (SM4); then
+ * test/vectors/tid-v1-intl-example.json: PROVISION with suite byte 01, GET DATA 00 05, AUTH BEGIN
+ * / FINISH with its Nd ‖ qd injected, CIPHER (AES-128-ECB) of a zero block with its token; then
  * test/vectors/se-link-example.json: GENERATE LINK KEY draws SK.SE and OPEN SECURE SESSION eSK.SE
  * (both injected), the two protected commands and their responses byte for byte, and the second
  * command replayed, which must end the session with a bare 6982. */
@@ -194,6 +197,19 @@ static const struct step KAT[] = {
     {"slots", "80ca000300", "02000000000000009000", NULL},
     {"sm4-load", "805a0001100123456789abcdeffedcba9876543210", "9000", NULL},
     {"sm4-ecb", "80da0101100123456789abcdeffedcba987654321000", "681edf34d206965e86b3e94f536e42469000", NULL},
+    {"intl-provision", "80d8000019671007e10029b0a200112233445566778899aabbccddeeff01", "9000", NULL},
+    {"intl-suite", "80ca000500", "019000", NULL},
+    {"intl-auth-begin", "80dc01000600005d19e2af00",
+     "0120031000005d19e2af671007e10029b0a2ec8f9eabc6fbab64689bef2cf4efec9c000029ccff9b0bf4432c10dd4372faab5b3a2d821a6b"
+     "99928abd3a21abd1339b8dbc4003b4ef2554b332baa48532298d2cad079a116c1803367d449d46b5d7b96668abeb60d8787673b813a2563c"
+     "0f699d724fd9ec06bbe7ca56bd9d87b0cb9f087d9000",
+     "ec8f9eabc6fbab64689bef2cf4efec9c80f12f752de7f7a5183ca9f415d62c925f3d672c6c1a0c1596ac88c57d3a4d01"},
+    {"intl-auth-finish",
+     "80dc0280840120031000015d19e2b0671007e10029b0a20f1e2d3c4b5a69788796a5b4c3d2e1f00000894dab719cd2215172094cc3d8c655"
+     "377c4cf74eae77dd45f63d5f7e4f9398924f8638dc177faca4d3d5b873b4ee23f93ce0ebef20281ea3c4257957a39931c190a412ec6da3b5"
+     "863709132f5cd476525e470b2e3d386665b88e8af7b8143db100",
+     "dd24b8743cb3d587da3115af9e8fcf5a9000", NULL},
+    {"intl-aes-ecb", "80da01001000000000000000000000000000000000", "608fef55b3d26dee4977ff7be5bf1fdf9000", NULL},
     {"link-generate", "8046000000", "2a8b8780ed9d7f5020744738b6d22973837a8ecf3582534ba1d1f34e221dbaf1b8b38670af94ee815d449db34a7f4e6d7410b2796372305d37a818c9f558d4779000", "8c1fe519bf088046e4b9b634d730908f0712be1eb797bf951c803875b8270626"},
     {"link-pk", "80ca000400", "2a8b8780ed9d7f5020744738b6d22973837a8ecf3582534ba1d1f34e221dbaf1b8b38670af94ee815d449db34a7f4e6d7410b2796372305d37a818c9f558d4779000", NULL},
     {"link-open", "80880000500153f31a686dc1dbb837ba30d964676d89129528795a129a4ed861a705c67e6d218d71c3df223702a23f373f0a7befb31094520894d2eae72223d98900829e600075ae6d43af3f94c742d187448f7c0900",

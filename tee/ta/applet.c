@@ -4,10 +4,12 @@
  * a secure session, a bare 6982 and the session ended on every failure) is here, the session and
  * secure messaging in secure_session.c. Crypto is the wasm core (core.c): the soft
  * backend builds the authcode and checks the server data (tid_client_get_authcode /
- * tid_client_validate_authcode, with the check order of docs/protocol.md), the module's SM4 key
- * handles 0..7 are the session slots. NVM is storage.c; everything else is RAM and is lost on
- * reset. Every buffer that held a key, the PSK or a token is wiped with TEE_MemFill (GP TEE
- * Internal Core API 1.3.1 §4.11). */
+ * tid_client_validate_authcode, with the check order of docs/protocol.md) in the identity's
+ * algorithm suite (docs/protocol.md "Algorithm suites": SM, or INTL from a PROVISION with suite
+ * byte 01), and the module's key handles 0..7 of the suite's cipher (SM4, or AES-128 in INTL) are
+ * the session slots; the shielded link is SM2/SM3/SM4 in both suites. NVM is storage.c;
+ * everything else is RAM and is lost on reset. Every buffer that held a key, the PSK or a token
+ * is wiped with TEE_MemFill (GP TEE Internal Core API 1.3.1 §4.11). */
 #include <string.h>
 #include <tee_internal_api.h>
 #include <tee_internal_api_extensions.h>
@@ -48,7 +50,7 @@
 #define INS_LOCK 0xEA
 #define INS_AUTH 0xDC
 #define INS_LOAD_SESSION_KEY 0x5A
-#define INS_SM4_CIPHER 0xDA
+#define INS_CIPHER 0xDA
 #define INS_ERASE_SLOT 0xEC
 #define INS_GENERATE_LINK_KEY 0x46
 #define INS_OPEN_SECURE_SESSION 0x88
@@ -59,7 +61,7 @@
 #define SLOT_TOKEN 2
 #define MAX_CHAINED_DATA 1024
 #define MAX_PROTECTED_DATA 1048
-#define MAX_SM4_DATA 1024
+#define MAX_CIPHER_DATA 1024
 #define MAX_CHUNK 256
 #define AUTH_BEGIN_HEADER 6
 #define INFO_PENDING 0x01
@@ -80,9 +82,9 @@ static struct {
   /* an unread long response and the SW that ends it (a protected response carries its command's) */
   size_t long_len, long_pos;
   uint16_t long_sw;
-  uint8_t long_buf[MAX_SM4_DATA];
+  uint8_t long_buf[MAX_CIPHER_DATA];
   /* scratch for whole responses before they are split */
-  uint8_t work[MAX_SM4_DATA];
+  uint8_t work[MAX_CIPHER_DATA];
   /* secure messaging: respond() gives the whole response (no 61xx) while a protected command runs */
   int whole;
   uint8_t plain[LINK_MAX_PLAIN];           /* D of the protected command */
@@ -154,9 +156,14 @@ static void erase_all(void) {
   for (i = 0; i < SLOT_COUNT; i++) erase_slot(i);
 }
 
+/* the cipher of the slots: the identity's suite (SM before PROVISION) */
+static uint8_t slot_suite(void) {
+  return g.id.present ? g.id.suite : IDENTITY_SUITE_SM;
+}
+
 static int install(uint32_t i, const uint8_t key[16], uint8_t state) {
   erase_slot(i);
-  if (core_slot_set(i, key) != CORE_OK) return 0;
+  if (core_slot_set(slot_suite(), i, key) != CORE_OK) return 0;
   g.slot_state[i] = state;
   return 1;
 }
@@ -224,19 +231,30 @@ static size_t cmd_get_data(const struct cmd *c, uint8_t *r) {
     case 0x0004:
       if (!link_has_key()) return sw_only(r, SW_DATA_NOT_FOUND);
       return respond(r, link_public_key(), LINK_PUBLIC_KEY_SIZE);
+    case 0x0005:
+      if (!g.id.present) return sw_only(r, SW_DATA_NOT_FOUND);
+      return respond(r, &g.id.suite, 1);
     default:
       return sw_only(r, SW_WRONG_P1P2);
   }
 }
 
+/* TID(8) ‖ PSK(16) [‖ suite(1)]: Lc 24 is suite SM, Lc 25 carries the suite byte (00 SM, 01 INTL) */
 static size_t cmd_provision(const struct cmd *c, uint8_t *r) {
   struct identity next;
+  uint8_t suite = IDENTITY_SUITE_SM;
   if (c->p1 != 0 || c->p2 != 0) return sw_only(r, SW_WRONG_P1P2);
-  if (c->len != IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE) return sw_only(r, SW_WRONG_LENGTH);
+  if (c->len != IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE && c->len != IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE + 1)
+    return sw_only(r, SW_WRONG_LENGTH);
+  if (c->len == IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE + 1) {
+    suite = c->data[IDENTITY_TID_SIZE + IDENTITY_PSK_SIZE];
+    if (suite != IDENTITY_SUITE_SM && suite != IDENTITY_SUITE_INTL) return sw_only(r, SW_WRONG_DATA);
+  }
   if (g.id.locked) return sw_only(r, SW_SECURITY_STATUS);
   next = g.id; /* the link key stays */
   next.present = 1;
   next.locked = 0;
+  next.suite = suite;
   TEE_MemMove(next.tid, c->data, IDENTITY_TID_SIZE);
   TEE_MemMove(next.psk, c->data + IDENTITY_TID_SIZE, IDENTITY_PSK_SIZE);
   if (storage_save(&next) != TEE_SUCCESS) {
@@ -247,8 +265,8 @@ static size_t cmd_provision(const struct cmd *c, uint8_t *r) {
   g.id = next;
   storage_wipe(&next);
   g.pending = 0; /* core_load_identity drops the module's request and keys */
-  erase_all();
-  if (core_load_identity(g.id.tid, g.id.psk) != CORE_OK) return sw_only(r, SW_NO_PRECISE_DIAGNOSIS);
+  erase_all();     /* both ciphers' handles: the suite may have changed */
+  if (core_load_identity(g.id.tid, g.id.psk, g.id.suite) != CORE_OK) return sw_only(r, SW_NO_PRECISE_DIAGNOSIS);
   return sw_only(r, SW_OK);
 }
 
@@ -343,12 +361,13 @@ static size_t cmd_load_session_key(const struct cmd *c, uint8_t *r) {
   return sw_only(r, SW_OK);
 }
 
-static size_t cmd_sm4_cipher(const struct cmd *c, uint8_t *r) {
+/* CIPHER: raw ECB with the slot's key, SM4 in suite SM, AES-128 in suite INTL */
+static size_t cmd_cipher(const struct cmd *c, uint8_t *r) {
   size_t n;
   if ((c->p1 != 0x00 && c->p1 != 0x01) || c->p2 >= SLOT_COUNT) return sw_only(r, SW_WRONG_P1P2);
-  if (c->len == 0 || c->len % 16 != 0 || c->len > MAX_SM4_DATA) return sw_only(r, SW_WRONG_LENGTH);
+  if (c->len == 0 || c->len % 16 != 0 || c->len > MAX_CIPHER_DATA) return sw_only(r, SW_WRONG_LENGTH);
   if (g.slot_state[c->p2] == SLOT_EMPTY) return sw_only(r, SW_DATA_NOT_FOUND);
-  if (core_slot_ecb(c->p2, c->p1 == 0x01, c->data, g.work, c->len) != CORE_OK)
+  if (core_slot_ecb(slot_suite(), c->p2, c->p1 == 0x01, c->data, g.work, c->len) != CORE_OK)
     return sw_only(r, SW_NO_PRECISE_DIAGNOSIS);
   n = respond(r, g.work, c->len);
   TEE_MemFill(g.work, 0, c->len);
@@ -411,7 +430,7 @@ static size_t command(const struct cmd *c, uint8_t *r) {
     case INS_LOCK:
     case INS_AUTH:
     case INS_LOAD_SESSION_KEY:
-    case INS_SM4_CIPHER:
+    case INS_CIPHER:
     case INS_ERASE_SLOT:
     case INS_GENERATE_LINK_KEY:
     case INS_OPEN_SECURE_SESSION:
@@ -429,7 +448,7 @@ static size_t command(const struct cmd *c, uint8_t *r) {
       if (c->p1 == 0x02) return cmd_auth_finish(c, r);
       return sw_only(r, SW_WRONG_P1P2);
     case INS_LOAD_SESSION_KEY: return cmd_load_session_key(c, r);
-    case INS_SM4_CIPHER: return cmd_sm4_cipher(c, r);
+    case INS_CIPHER: return cmd_cipher(c, r);
     case INS_GENERATE_LINK_KEY: return cmd_generate_link_key(c, r);
     case INS_OPEN_SECURE_SESSION: return cmd_open_secure_session(c, r);
     default: return cmd_erase_slot(c, r);
@@ -575,7 +594,7 @@ static size_t dispatch(const uint8_t *a, size_t len, uint8_t *r) {
     }
   }
   if (chained) {
-    int chainable = plain_cla == CLA_PROPRIETARY && (c.ins == INS_AUTH || c.ins == INS_SM4_CIPHER);
+    int chainable = plain_cla == CLA_PROPRIETARY && (c.ins == INS_AUTH || c.ins == INS_CIPHER);
     if (!sm && link_session_open()) return end_session(r); /* unprotected in a session: nothing runs */
     if (!chainable) return refuse(c.cla, SW_CHAINING_NOT_SUPPORTED, r);
     if (!c.has_data) return refuse(c.cla, SW_WRONG_LENGTH, r);
@@ -621,7 +640,7 @@ TEE_Result applet_open(void) {
     EMSG("TID identity object unreadable: 0x%x", (unsigned)res);
     return res;
   }
-  if (g.id.present && core_load_identity(g.id.tid, g.id.psk) != CORE_OK) return TEE_ERROR_GENERIC;
+  if (g.id.present && core_load_identity(g.id.tid, g.id.psk, g.id.suite) != CORE_OK) return TEE_ERROR_GENERIC;
   /* a stored link key that is not an SM2 private key: the object is not this TA's */
   if (g.id.has_link && link_key_load(g.id.link_sk) != CORE_OK) {
     EMSG("TID link key in the object is not a private key");

@@ -68,13 +68,14 @@ void core_close(void) {
   g_open = 0;
 }
 
-int32_t core_load_identity(const uint8_t tid[CORE_TID_SIZE], const uint8_t psk[CORE_PSK_SIZE]) {
+int32_t core_load_identity(const uint8_t tid[CORE_TID_SIZE], const uint8_t psk[CORE_PSK_SIZE], uint8_t suite) {
   int32_t st = (int32_t)Z_tidZ_tid_set_backend(&g_module, 1); /* soft: zeroes every key first */
   if (st != CORE_OK) return st;
   TEE_MemMove(mem() + io(), tid, CORE_TID_SIZE);
   TEE_MemMove(mem() + io() + CORE_TID_SIZE, psk, CORE_PSK_SIZE);
-  st = (int32_t)Z_tidZ_tid_soft_load_identity(&g_module, io(), CORE_TID_SIZE + CORE_PSK_SIZE);
-  TEE_MemFill(mem() + io(), 0, CORE_TID_SIZE + CORE_PSK_SIZE);
+  mem()[io() + CORE_TID_SIZE + CORE_PSK_SIZE] = suite;
+  st = (int32_t)Z_tidZ_tid_soft_load_identity(&g_module, io(), CORE_TID_SIZE + CORE_PSK_SIZE + 1);
+  TEE_MemFill(mem() + io(), 0, CORE_TID_SIZE + CORE_PSK_SIZE + 1);
   if (st != CORE_OK) return st;
   return (int32_t)Z_tidZ_tid_client_init(&g_module);
 }
@@ -136,10 +137,11 @@ int32_t core_validate(const uint8_t *data, size_t len, uint8_t token[CORE_TOKEN_
   return st;
 }
 
-int32_t core_slot_set(uint32_t slot, const uint8_t key[16]) {
+int32_t core_slot_set(uint8_t suite, uint32_t slot, const uint8_t key[16]) {
   int32_t st;
   TEE_MemMove(mem() + io(), key, 16);
-  st = (int32_t)Z_tidZ_sm4_key_set(&g_module, slot, io());
+  st = (int32_t)(suite == CORE_SUITE_INTL ? Z_tidZ_aes_key_set(&g_module, slot, io())
+                                          : Z_tidZ_sm4_key_set(&g_module, slot, io()));
   TEE_MemFill(mem() + io(), 0, 16);
   return st;
 }
@@ -147,15 +149,20 @@ int32_t core_slot_set(uint32_t slot, const uint8_t key[16]) {
 void core_slot_clear(uint32_t slot) {
   if (!g_open) return;
   (void)Z_tidZ_sm4_key_clear(&g_module, slot);
+  (void)Z_tidZ_aes_key_clear(&g_module, slot);
 }
 
-int32_t core_slot_ecb(uint32_t slot, int encrypt, const uint8_t *in, uint8_t *out, size_t len) {
+int32_t core_slot_ecb(uint8_t suite, uint32_t slot, int encrypt, const uint8_t *in, uint8_t *out, size_t len) {
   u32 src = io(), dst = src + (u32)len;
   int32_t st;
   if (len > 2048) return CORE_ERR_BAD_LENGTH;
   TEE_MemMove(mem() + src, in, len);
-  st = (int32_t)(encrypt ? Z_tidZ_sm4_ecb_encrypt(&g_module, slot, src, dst, (u32)len)
-                         : Z_tidZ_sm4_ecb_decrypt(&g_module, slot, src, dst, (u32)len));
+  if (suite == CORE_SUITE_INTL)
+    st = (int32_t)(encrypt ? Z_tidZ_aes_ecb_encrypt(&g_module, slot, src, dst, (u32)len)
+                           : Z_tidZ_aes_ecb_decrypt(&g_module, slot, src, dst, (u32)len));
+  else
+    st = (int32_t)(encrypt ? Z_tidZ_sm4_ecb_encrypt(&g_module, slot, src, dst, (u32)len)
+                           : Z_tidZ_sm4_ecb_decrypt(&g_module, slot, src, dst, (u32)len));
   if (st == CORE_OK) TEE_MemMove(out, mem() + dst, len);
   TEE_MemFill(mem() + src, 0, 2 * len);
   return st;

@@ -25,6 +25,9 @@
 
 #define CORE_TID_SIZE 8
 #define CORE_PSK_SIZE 16
+/* the suite byte of tid_soft_load_identity (docs/abi.md): the identity's algorithm suite */
+#define CORE_SUITE_SM 0
+#define CORE_SUITE_INTL 1
 #define CORE_TOKEN_SIZE 16
 #define CORE_MAX_EXTRA 512
 #define CORE_AUTHCODE_MAX (132 + CORE_MAX_EXTRA)
@@ -36,8 +39,11 @@ TEE_Result core_open(void);
 /* Free it; its linear memory (keys, PSK, pending request) is wiped first. */
 void core_close(void);
 
-/* Soft backend with this identity (wiping every slot and the pending request), or with none. */
-int32_t core_load_identity(const uint8_t tid[CORE_TID_SIZE], const uint8_t psk[CORE_PSK_SIZE]);
+/* Soft backend with this identity in this suite (tid_soft_load_identity of TID ‖ PSK ‖ suite, 25
+ * bytes; wiping every slot and the pending request), or with none. AUTH BEGIN / FINISH then run
+ * in the suite: its algorithm bytes, curve, MAC and KDF; server data of the other suite →
+ * CORE_ERR_UNSUPPORTED_ALGORITHM. */
+int32_t core_load_identity(const uint8_t tid[CORE_TID_SIZE], const uint8_t psk[CORE_PSK_SIZE], uint8_t suite);
 void core_forget_identity(void);
 
 /* tid_set_authcode_options + tid_client_get_authcode with the device time `time` served to the
@@ -50,10 +56,12 @@ void core_drop_pending(void);
  * token in its slot 0 is erased: the applet keeps its own slots. */
 int32_t core_validate(const uint8_t *data, size_t len, uint8_t token[CORE_TOKEN_SIZE], int *issued);
 
-/* SM4 key handles of the module (sm4_key_set / sm4_ecb_*) used as the applet's session slots. */
-int32_t core_slot_set(uint32_t slot, const uint8_t key[16]);
+/* The applet's session slots: the module's key handles of the suite's cipher — SM4 (sm4_key_set /
+ * sm4_ecb_*) in suite SM, AES-128 (aes_key_set / aes_ecb_*) in suite INTL — handle = slot. A
+ * clear empties the slot's handle of both ciphers, so no key outlives a change of suite. */
+int32_t core_slot_set(uint8_t suite, uint32_t slot, const uint8_t key[16]);
 void core_slot_clear(uint32_t slot);
-int32_t core_slot_ecb(uint32_t slot, int encrypt, const uint8_t *in, uint8_t *out, size_t len);
+int32_t core_slot_ecb(uint8_t suite, uint32_t slot, int encrypt, const uint8_t *in, uint8_t *out, size_t len);
 
 /* ---- what the SE half of the shielded link needs (secure_session.c), each one export of the
  * module (docs/abi.md "SM2", "SM3, HMAC-SM3, SM3-KDF", "SM4"); every input and output crosses the

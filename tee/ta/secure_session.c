@@ -122,12 +122,12 @@ int32_t link_open(const uint8_t sk[32], const uint8_t data[LINK_OPEN_SIZE], uint
     st = core_sm3_kdf(z, sizeof z, km, sizeof km);
   }
   TEE_MemFill(z, 0, 64); /* Zee, Zes */
-  if (st == CORE_OK) st = core_slot_set(H_RECEIPT, km);
+  if (st == CORE_OK) st = core_slot_set(CORE_SUITE_SM, H_RECEIPT, km);
   if (st == CORE_OK) st = core_cmac(H_RECEIPT, exchanged, 2 * LINK_PUBLIC_KEY_SIZE + CHALLENGE_SIZE, receipt);
   core_slot_clear(H_RECEIPT);
-  if (st == CORE_OK) st = core_slot_set(H_ENC, km + 16);
-  if (st == CORE_OK) st = core_slot_set(H_MAC, km + 32);
-  if (st == CORE_OK) st = core_slot_set(H_RMAC, km + 48);
+  if (st == CORE_OK) st = core_slot_set(CORE_SUITE_SM, H_ENC, km + 16);
+  if (st == CORE_OK) st = core_slot_set(CORE_SUITE_SM, H_MAC, km + 32);
+  if (st == CORE_OK) st = core_slot_set(CORE_SUITE_SM, H_RMAC, km + 48);
   TEE_MemFill(km, 0, sizeof km);
   if (st != CORE_OK) {
     link_end();
@@ -154,7 +154,7 @@ static int32_t icv_of(uint8_t first, uint32_t counter, uint8_t icv[16]) {
   block[13] = (uint8_t)(counter >> 16);
   block[14] = (uint8_t)(counter >> 8);
   block[15] = (uint8_t)counter;
-  st = core_slot_ecb(H_ENC, 1, block, icv, sizeof block);
+  st = core_slot_ecb(CORE_SUITE_SM, H_ENC, 1, block, icv, sizeof block);
   TEE_MemFill(block, 0, sizeof block);
   return st;
 }

@@ -4,11 +4,13 @@
 // the wasm core translated by wasm2c all take part. Checked: `npm run fakedev -- … probe --board
 // tee` (the script itself) reporting "tee (insecure development platform)"; `tid provision`
 // pairing the TA's link key and provisioning through the shielded link, then `tid auth` against a
-// real auth server, the TA's storage carried between the processes; and the errors a user meets
+// real auth server, the TA's storage carried between the processes; the same in suite INTL
+// (`--suite intl`: the TA's object in format 03, `tid probe` showing the suite, `tid auth` in
+// INTL with the suite read from the TA); and the errors a user meets
 // first (no /dev/tee0, no tee-supplicant) as one-line messages. Skipped, saying what to install,
 // without wasm2c, a C compiler or make, or when the addon is not built.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -130,6 +132,41 @@ suite(missing ? `tid on --board tee: skipped, ${missing}` : "tid on --board tee,
       expect(auth.code, auth.stdout + auth.stderr).toBe(0);
       expect(JSON.parse(auth.stdout)).toMatchObject({
         ok: true,
+        shielded: true,
+        tokenIssued: true,
+        tokensMatch: true,
+        aead: { uplink: true, downlink: true },
+      });
+    });
+    it("--suite intl: the TA holds an INTL identity (storage format 03), probe shows the suite, tid auth runs in INTL with it", async () => {
+      const storage = join(dir, "ta-storage-intl");
+      mkdirSync(storage, { mode: 0o700 });
+      const pin = join(dir, "tee-link-intl.json");
+      const prov = await tidUnderTee(
+        ["provision", "--board", "tee", "--suite", "intl", "--server", fx.url, "--owner", fx.userUin, "--link-key", pin, "--json"],
+        storage,
+        fx.adminEnv,
+      );
+      expect(prov.code, prov.stdout + prov.stderr).toBe(0);
+      expect(JSON.parse(prov.stdout)).toMatchObject({ ok: true, suite: "intl", backend: "se", shielded: true, locked: true });
+      // the TA's object: format 03 (docs/tee.md "Storage"), locked, with the link key, suite 01
+      const object = readFileSync(join(storage, readdirSync(storage)[0]!));
+      expect([object.length, ...object.subarray(0, 4)]).toEqual([61, 3, 1, 1, 1]);
+
+      const probe = await tidUnderTee(["probe", "--board", "tee", "--link-key", pin, "--json"], storage);
+      expect(probe.code, probe.stderr).toBe(0);
+      expect(JSON.parse(probe.stdout)).toMatchObject({ suite: "intl", lifecycle: "locked", shielded: true });
+      const probeText = await tidUnderTee(["probe", "--board", "tee", "--link-key", pin], storage);
+      expect(probeText.stdout).toMatch(/^identity +TID [0-9a-f]{16}, suite intl, locked$/m);
+
+      const auth = await tidUnderTee(
+        ["auth", "--board", "tee", "--server", fx.url, "--user", fx.userUin, "--user-key", keyDir, "--link-key", pin, "--json"],
+        storage,
+      );
+      expect(auth.code, auth.stdout + auth.stderr).toBe(0);
+      expect(JSON.parse(auth.stdout)).toMatchObject({
+        ok: true,
+        suite: "intl",
         shielded: true,
         tokenIssued: true,
         tokensMatch: true,

@@ -5,10 +5,15 @@
 // slots and SM4 CIPHER (chaining, 61xx / GET RESPONSE), the worked example
 // (test/vectors/tid-v1-example.json) byte for byte, every AUTH FINISH failure in the profile's
 // check order, a long chained extra, a fresh authentication the reference server half accepts,
-// ERASE SLOT, a reset, then the shielded link (docs/se-profile.md "The shielded link"): pairing
+// ERASE SLOT, a reset, then suite INTL (docs/se-profile.md PROVISION with the suite byte, GET DATA
+// 00 05: refused suite bytes and lengths, the INTL worked example test/vectors/tid-v1-intl-example.json
+// byte for byte, server data of the other suite → 9484, CIPHER in AES-128, a fresh INTL
+// authentication the reference server half accepts in suite "intl", a reset that keeps the suite,
+// re-PROVISION back to SM), then the shielded link (docs/se-profile.md "The shielded link"): pairing
 // (GENERATE LINK KEY, GET DATA 00 04), what a shielded SE refuses in clear, OPEN SECURE SESSION
 // (test/vectors/se-link-example.json byte for byte), protected commands (PROVISION, AUTH BEGIN /
-// FINISH, SM4 CIPHER chained and through 61xx, GET CHALLENGE), every rule that ends a session
+// FINISH, SM4 CIPHER chained and through 61xx, GET CHALLENGE, an INTL identity's authentication
+// under the SM link), every rule that ends a session
 // (bare 6982), a reset, a new link key inside a session, and LOCK inside a session (GENERATE LINK
 // KEY refused after it) — runs against both through a `transmit(apdu) → response` target, and
 // the transcripts must be identical — the simulated SE's, the native driver's (ta_host) and the
@@ -46,6 +51,18 @@ const ND = fromHex(EX.Nd as string);
 const QD = fromHex(EX.deviceEphemeralPrivate as string);
 const SM4_KEY = fromHex("0123456789abcdeffedcba9876543210"); // GB/T 32907-2016 example 1
 const AID = fromHex("f05449444150507631");
+
+const EXI = JSON.parse(readFileSync(new URL("../vectors/tid-v1-intl-example.json", import.meta.url), "utf8")) as Record<
+  string,
+  string | number
+>;
+const TID_I = fromHex(EXI.TID as string);
+const PSK_I = fromHex(EXI.PSK as string);
+const TIME_I = EXI.deviceTime as number;
+const ND_I = fromHex(EXI.Nd as string);
+const QD_I = fromHex(EXI.deviceEphemeralPrivate as string);
+const AES_KEY = fromHex("000102030405060708090a0b0c0d0e0f"); // FIPS-197 appendix C.1
+const AES_PLAIN = fromHex("00112233445566778899aabbccddeeff");
 
 const LINK = JSON.parse(readFileSync(new URL("../vectors/se-link-example.json", import.meta.url), "utf8")) as {
   SK_SE: string;
@@ -131,6 +148,12 @@ const sm4Ecb = (key: Uint8Array, data: Uint8Array): string => {
   return Buffer.concat([c.update(data), c.final()]).toString("hex");
 };
 
+const aesEcb = (key: Uint8Array, data: Uint8Array): string => {
+  const c = createCipheriv("aes-128-ecb", key, null);
+  c.setAutoPadding(false);
+  return Buffer.concat([c.update(data), c.final()]).toString("hex");
+};
+
 interface Entry {
   step: string;
   capdu: string;
@@ -174,6 +197,7 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
 
   // ---- blank SE
   await expectSw("get tid, blank", apdu(0x80, 0xca, 0, 1, undefined, 0), "6a88");
+  await expectSw("get suite, blank", apdu(0x80, 0xca, 0, 5, undefined, 0), "6a88");
   expect(toHex(await send("info, blank", apdu(0x80, 0xca, 0, 2, undefined, 0)))).toBe("0100010802000000" + "9000");
   await expectSw("auth begin, blank", apdu(0x80, 0xdc, 1, 0, beginData(), 0), "6985");
   await expectSw("lock, blank", apdu(0x80, 0xea, 0, 0), "6985");
@@ -329,6 +353,122 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   expect(toHex(await send("slots after reset", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("00000000000000009000");
   await expectSw("auth finish after reset", apdu(0x80, 0xdc, 2, 0x80, sd, 0), "6985");
 
+  // ---- suite INTL (docs/se-profile.md PROVISION, GET DATA 00 05): the identity's suite, its worked example
+  const intlIdentity = (suite: number) => Uint8Array.from([...TID_I, ...PSK_I, suite]);
+  expect(toHex(await send("get suite (SM)", apdu(0x80, 0xca, 0, 5, undefined, 0)))).toBe("009000");
+  await expectSw("load key, before the INTL provision", apdu(0x80, 0x5a, 0, 1, SM4_KEY), "9000");
+  await expectSw("provision, suite byte 02", apdu(0x80, 0xd8, 0, 0, intlIdentity(2)), "6a80");
+  await expectSw("provision, suite byte ff", apdu(0x80, 0xd8, 0, 0, intlIdentity(0xff)), "6a80");
+  await expectSw("provision, Lc 1A", apdu(0x80, 0xd8, 0, 0, [...intlIdentity(1), 0]), "6700");
+  expect(toHex(await send("refused provisions changed nothing", apdu(0x80, 0xca, 0, 5, undefined, 0)))).toBe("009000");
+  expect(toHex(await send("slots: the refused provisions kept them", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("00010000000000009000");
+  await expectSw("provision, suite INTL", apdu(0x80, 0xd8, 0, 0, intlIdentity(1)), "9000");
+  expect(toHex(await send("get suite (INTL)", apdu(0x80, 0xca, 0, 5, undefined, 0)))).toBe("019000");
+  expect(toHex(await send("get tid (INTL)", apdu(0x80, 0xca, 0, 1, undefined, 0)))).toBe(`${EXI.TID as string}9000`);
+  expect(toHex(await send("info (INTL): unchanged, 8 bytes", apdu(0x80, 0xca, 0, 2, undefined, 0)))).toBe("01000108020001009000");
+  expect(toHex(await send("slots: the INTL provision emptied them", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("00000000000000009000");
+  // the INTL worked example, byte for byte: Nd and the P-256 ephemeral key queued as the SM example's are
+  await t.injectNextAuth(ND_I, QD_I);
+  const intlCode = await long("auth begin (INTL worked example)", apdu(0x80, 0xdc, 1, 0, beginData(0, TIME_I), 0));
+  expect(toHex(intlCode)).toBe(`${EXI.authcode as string}9000`);
+  const sdI = fromHex(EXI.serverData as string);
+  const intlToken = await send("auth finish (INTL worked example)", apdu(0x80, 0xdc, 2, 0x80, sdI, 0));
+  expect(toHex(intlToken)).toBe(`${EXI.sessionToken as string}9000`);
+  expect(toHex(await send("slots (INTL token)", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("02000000000000009000");
+  expect(toHex(await send("cipher with the INTL token: AES-128-ECB", apdu(0x80, 0xda, 1, 0, new Uint8Array(16), 0)))).toBe(
+    `${EXI.symCryptoEncryptZeroBlock as string}9000`,
+  );
+  expect(
+    toHex(await send("cipher decrypt with the INTL token", apdu(0x80, 0xda, 0, 0, fromHex(EXI.symCryptoEncryptZeroBlock as string), 0))),
+  ).toBe(`${"00".repeat(16)}9000`);
+  // server data of the other suite: 9484, after the version check and before every later one
+  const finishFailsIntl = async (step: string, data: Uint8Array, swWanted: string) => {
+    await t.injectNextAuth(ND_I, QD_I);
+    expect(toHex(await long(`${step}: auth begin`, apdu(0x80, 0xdc, 1, 0, beginData(0, TIME_I), 0)))).toBe(`${EXI.authcode as string}9000`);
+    await expectSw(step, apdu(0x80, 0xdc, 2, 0x80, data, 0), swWanted);
+    await expectSw(`${step}: the request is gone`, apdu(0x80, 0xdc, 2, 0x80, sdI, 0), "6985");
+  };
+  await finishFailsIntl("INTL auth finish, SM server data (worked example)", sd, "9484");
+  await finishFailsIntl(
+    "INTL auth finish, SM algorithm bytes",
+    Uint8Array.from(sdI, (b, j) => (j === 1 ? 0x10 : j === 2 ? 0x02 : b)),
+    "9484",
+  );
+  await finishFailsIntl(
+    "INTL auth finish, version 2 before the algorithm",
+    Uint8Array.from(sd, (b, j) => (j === 0 ? 2 : b)),
+    "6a81",
+  );
+  await finishFailsIntl(
+    "INTL auth finish, tag_s",
+    Uint8Array.from(sdI, (b, j) => (j === sdI.length - 1 ? b ^ 1 : b)),
+    "6300",
+  );
+  expect(toHex(await send("slots kept (INTL)", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("02000000000000009000");
+  // LOAD SESSION KEY installs an AES-128 key: FIPS-197 appendix C.1, chained through 61xx as SM4 is
+  await expectSw("load key (AES-128)", apdu(0x80, 0x5a, 0, 1, AES_KEY), "9000");
+  expect(toHex(await send("cipher encrypt (FIPS-197 C.1)", apdu(0x80, 0xda, 1, 1, AES_PLAIN, 0)))).toBe(
+    "69c4e0d86a7b0430d8cdb78070b4c55a9000",
+  );
+  expect(toHex(await send("cipher decrypt (FIPS-197 C.1)", apdu(0x80, 0xda, 0, 1, fromHex("69c4e0d86a7b0430d8cdb78070b4c55a"), 0)))).toBe(
+    `${toHex(AES_PLAIN)}9000`,
+  );
+  await expectSw("cipher (INTL), 15 bytes", apdu(0x80, 0xda, 1, 1, new Uint8Array(15)), "6700");
+  await expectSw("cipher (INTL), empty slot", apdu(0x80, 0xda, 1, 3, new Uint8Array(16)), "6a88");
+  const bigI = Uint8Array.from({ length: 608 }, (_, i) => (i * 11) & 255);
+  expect(toHex(await chained("cipher (INTL) encrypt 608 bytes, chained, 61xx", 0xda, 1, 1, bigI))).toBe(`${aesEcb(AES_KEY, bigI)}9000`);
+  // a fresh INTL authentication the reference server half accepts in suite "intl"
+  const lookupIntl = () => ({ psk: PSK_I, suite: "intl" as const });
+  const freshI = await long("auth begin (INTL, fresh)", apdu(0x80, 0xdc, 1, 0, beginData(0, 1_700_000_010), 0), { random: true });
+  expect(swOf(freshI)).toBe("9000");
+  const vi = verifyAuthcode(freshI.subarray(0, freshI.length - 2), { now: 1_700_000_011, lookupPsk: lookupIntl });
+  const bi = buildServerData({
+    suite: "intl",
+    tid: TID_I,
+    psk: PSK_I,
+    nd: vi.nd,
+    tagD: vi.tagD,
+    Qd: vi.Qd,
+    time: 1_700_000_011,
+    issueToken: true,
+  });
+  const tokI = await send("auth finish (INTL, fresh) into slot 5", apdu(0x80, 0xdc, 2, 0x85, bi.serverData, 0), { random: true });
+  expect(toHex(tokI)).toBe(`${toHex(bi.token!)}9000`);
+  const probeI = await send("cipher with the fresh INTL token", apdu(0x80, 0xda, 1, 5, AES_PLAIN, 0), { random: true });
+  expect(toHex(probeI)).toBe(`${aesEcb(bi.token!, AES_PLAIN)}9000`);
+  // the reference SM server half refuses the INTL authcode: the suite is the identity's
+  const smCheck = await long("auth begin (INTL, for an SM server)", apdu(0x80, 0xdc, 1, 0, beginData(0, 1_700_000_012), 0), {
+    random: true,
+  });
+  expect(() => verifyAuthcode(smCheck.subarray(0, smCheck.length - 2), { now: 1_700_000_012, lookupPsk: () => PSK_I })).toThrow(/suite/);
+  // a reset keeps the suite (NVM); the slots and the pending request go
+  await t.reset();
+  log.push({ step: "reset", capdu: "", rapdu: "" });
+  expect(toHex(await send("get suite after reset", apdu(0x80, 0xca, 0, 5, undefined, 0)))).toBe("019000");
+  expect(toHex(await send("slots after reset (INTL)", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("00000000000000009000");
+  await t.injectNextAuth(ND_I, QD_I);
+  expect(toHex(await long("auth begin after reset (INTL worked example)", apdu(0x80, 0xdc, 1, 0, beginData(0, TIME_I), 0)))).toBe(
+    `${EXI.authcode as string}9000`,
+  );
+  expect(toHex(await send("auth finish after reset (INTL worked example)", apdu(0x80, 0xdc, 2, 0x80, sdI, 0)))).toBe(
+    `${EXI.sessionToken as string}9000`,
+  );
+  // re-PROVISION back to SM (Lc 24: suite SM, as before the suite existed); slots emptied
+  await expectSw("provision, back to SM (Lc 18)", apdu(0x80, 0xd8, 0, 0, identity), "9000");
+  expect(toHex(await send("get suite, back to SM", apdu(0x80, 0xca, 0, 5, undefined, 0)))).toBe("009000");
+  expect(toHex(await send("slots: back to SM emptied them", apdu(0x80, 0xca, 0, 3, undefined, 0)))).toBe("00000000000000009000");
+  await expectSw("provision, suite byte 00 (SM)", apdu(0x80, 0xd8, 0, 0, [...identity, 0]), "9000");
+  expect(toHex(await send("get suite, suite byte 00", apdu(0x80, 0xca, 0, 5, undefined, 0)))).toBe("009000");
+  await t.injectNextAuth(ND, QD);
+  const smAgain = await long("SM auth finish, INTL server data: auth begin", apdu(0x80, 0xdc, 1, 0, beginData(), 0));
+  expect(toHex(smAgain)).toBe(`${EX.authcode as string}9000`);
+  await expectSw("SM auth finish, INTL server data", apdu(0x80, 0xdc, 2, 0x80, sdI, 0), "9484");
+  await expectSw("load key (SM again)", apdu(0x80, 0x5a, 0, 1, SM4_KEY), "9000");
+  expect(toHex(await send("cipher is SM4 again (GB/T 32907)", apdu(0x80, 0xda, 1, 1, SM4_KEY, 0)))).toBe(
+    "681edf34d206965e86b3e94f536e42469000",
+  );
+  await expectSw("erase all (SM again)", apdu(0x80, 0xec, 0, 0xff), "9000");
+
   // ---- the shielded link: pairing (docs/se-profile.md "Pairing: the link key")
   const bare = async (step: string, c: Uint8Array, opts: { random?: boolean } = {}) =>
     expect(toHex(await send(step, c, opts)), `${step}: a bare 6982`).toBe("6982");
@@ -433,6 +573,21 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   expect((await sm("protected: auth begin, reserved flag", s, [0x80, 0xdc, 1, 0], beginData(2))).sw).toBe("6a80");
   expect(await smOk("protected: provision (the PSK encrypted)", s, [0x80, 0xd8, 0, 0], identity)).toBe("");
   expect(await smOk("protected: provisioning emptied the slots", s, SLOTS)).toBe("0000000000000000");
+  // an INTL identity behind the shielded link: the link stays SM2/SM3/SM4, the identity's work is INTL
+  expect(await smOk("protected: get suite", s, [0x80, 0xca, 0, 5])).toBe("00");
+  expect(await smOk("protected: provision, suite INTL", s, [0x80, 0xd8, 0, 0], [...TID_I, ...PSK_I, 1])).toBe("");
+  expect(await smOk("protected: get suite (INTL)", s, [0x80, 0xca, 0, 5])).toBe("01");
+  await t.injectNextAuth(ND_I, QD_I);
+  expect(await smOk("protected: auth begin (INTL worked example)", s, [0x80, 0xdc, 1, 0], beginData(0, TIME_I))).toBe(EXI.authcode);
+  expect(await smOk("protected: auth finish (INTL worked example)", s, [0x80, 0xdc, 2, 0x80], fromHex(EXI.serverData as string))).toBe(
+    EXI.sessionToken,
+  );
+  expect(await smOk("protected: cipher with the INTL token", s, [0x80, 0xda, 1, 0], new Uint8Array(16))).toBe(
+    EXI.symCryptoEncryptZeroBlock,
+  );
+  expect((await sm("protected: provision, suite byte 02", s, [0x80, 0xd8, 0, 0], [...TID_I, ...PSK_I, 2])).sw).toBe("6a80");
+  expect(await smOk("protected: provision, back to SM", s, [0x80, 0xd8, 0, 0], identity)).toBe("");
+  expect(await smOk("protected: get suite (SM again)", s, [0x80, 0xca, 0, 5])).toBe("00");
   // GET CHALLENGE keeps its Le under secure messaging; 256 random bytes are 280 protected, through 61xx
   const c16 = await sm("protected: get challenge 16", s, [0x00, 0x84, 0, 0], [], { random: true, le: 16 });
   expect([c16.data.length, c16.sw]).toEqual([16, "9000"]);
@@ -569,6 +724,10 @@ async function runSequence(t: ApduTarget): Promise<Entry[]> {
   expect(await smOk("protected: lock", s, [0x80, 0xea, 0, 0])).toBe("");
   expect(await smOk("protected: lock again", s, [0x80, 0xea, 0, 0])).toBe("");
   expect(await sm("protected: provision after lock", s, [0x80, 0xd8, 0, 0], identity)).toEqual({ data: empty, sw: "6982" });
+  // the suite byte is checked before the lock; the suite is fixed by LOCK like TID and PSK
+  expect((await sm("protected: provision after lock, suite byte 02", s, [0x80, 0xd8, 0, 0], [...identity, 2])).sw).toBe("6a80");
+  expect((await sm("protected: provision after lock, suite INTL", s, [0x80, 0xd8, 0, 0], [...identity, 1])).sw).toBe("6982");
+  expect(await smOk("protected: get suite, locked", s, [0x80, 0xca, 0, 5])).toBe("00");
   expect(await sm("protected: generate link key after lock", s, [0x80, 0x46, 0, 0])).toEqual({ data: empty, sw: "6982" });
   expect(await smOk("protected: info, locked", s, INFO)).toBe("0100010802000206");
   expect(await smOk("protected: the link key is still the new one", s, [0x80, 0xca, 0, 4])).toBe(pk2);

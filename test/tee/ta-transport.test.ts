@@ -2,8 +2,9 @@
 // parameter-type checks (TEE_ERROR_BAD_PARAMETERS), an output memref too small
 // (TEE_ERROR_SHORT_BUFFER with the size needed, the command not run), an oversized input memref,
 // an unknown command, INFO, the identity and the link key SK.SE in persistent storage across
-// sessions and processes (both object formats; damaged objects refused; a failed write answered
-// 6F00 with the old object kept), and the built-in known-answer run (`ta_host --kat`).
+// sessions and processes (the three object formats: 03 for an identity of suite INTL, 01 / 02
+// for suite SM as the TAs before the suite wrote them, which read as SM; damaged objects refused; a
+// failed write answered 6F00 with the old object kept), and the built-in known-answer run (`ta_host --kat`).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,9 @@ if (missing) console.warn(`test/tee/ta-transport.test.ts skipped: ${missing}`);
 const PROVISION = "80d8000018671007e10029b0a200112233445566778899aabbccddeeff";
 const GET_TID = "80ca000100";
 const GET_LINK_KEY = "80ca000400";
+const GET_SUITE = "80ca000500";
+/** PROVISION Lc 25: the same TID and PSK, suite byte 01 (INTL) */
+const PROVISION_INTL = "80d8000019671007e10029b0a200112233445566778899aabbccddeeff01";
 const GENERATE_LINK_KEY = "8046000000";
 /** the persistent object's file in a --storage directory: hex of the object ID "tid-identity" */
 const OBJECT_FILE = Buffer.from("tid-identity").toString("hex");
@@ -42,6 +46,18 @@ async function protectedCommand(h: TaHost, s: SecureSession, cla: number, ins: n
 /** an object of format 02 (docs/tee.md "Storage") with its check byte, for the damaged-object cases */
 function format02(locked: number, identity: number, tidPsk: Uint8Array, sk: Uint8Array): Buffer {
   const r = Buffer.from([2, locked, identity, ...tidPsk, ...sk, 0]);
+  r[r.length - 1] = r.subarray(0, r.length - 1).reduce((x, b) => x ^ b, 0x5a);
+  return r;
+}
+/** an object of format 01 (no link key, suite SM) with its check byte: what the TAs before the suite wrote */
+function format01(locked: number, tidPsk: Uint8Array): Buffer {
+  const r = Buffer.from([1, locked, ...tidPsk, 0]);
+  r[r.length - 1] = r.subarray(0, r.length - 1).reduce((x, b) => x ^ b, 0x5a);
+  return r;
+}
+/** an object of format 03 (an identity of suite INTL; link 1 with SK.SE, 0 with SK.SE zero) with its check byte */
+function format03(locked: number, link: number, suite: number, tidPsk: Uint8Array, sk: Uint8Array): Buffer {
+  const r = Buffer.from([3, locked, link, suite, ...tidPsk, ...sk, 0]);
   r[r.length - 1] = r.subarray(0, r.length - 1).reduce((x, b) => x ^ b, 0x5a);
   return r;
 }
@@ -234,12 +250,135 @@ describe.skipIf(!!missing)("TID TA interface (native build)", () => {
     }
   });
 
-  it("--kat: the worked example, GB/T 32907 and the shielded link's worked example through TRANSMIT", () => {
+  it("an INTL identity is format 03 and survives processes; SM identities stay formats 01 / 02, which an older TA reads", async () => {
+    const store = join(dir, "intl");
+    rmSync(store, { recursive: true, force: true });
+    mkdirSync(store);
+    const object = () => readFileSync(join(store, OBJECT_FILE));
+    const first = start(["--storage", store]);
+    expect(await first.request(PROVISION_INTL)).toBe("9000");
+    expect(await first.close()).toBe(0);
+    expect([object().length, ...object().subarray(0, 4)]).toEqual([61, 3, 0, 0, 1]); // format 03, unlocked, no link key, INTL
+    expect(toHex(object().subarray(4, 28))).toBe("671007e10029b0a200112233445566778899aabbccddeeff");
+    expect(toHex(object().subarray(28, 60))).toBe("00".repeat(32)); // no SK.SE
+    const second = start(["--storage", store]);
+    expect(await second.request(GET_SUITE)).toBe("019000");
+    expect(await second.request(GET_TID)).toBe("671007e10029b0a29000");
+    const generated = await second.request(GENERATE_LINK_KEY);
+    expect(generated).toMatch(/^[0-9a-f]{128}9000$/);
+    const pk = generated.slice(0, 128);
+    expect(await second.close()).toBe(0);
+    expect([object().length, ...object().subarray(0, 4)]).toEqual([61, 3, 0, 1, 1]); // the link key joins the INTL identity
+    const third = start(["--storage", store]);
+    expect(await third.request(GET_SUITE)).toBe("019000"); // GET DATA runs in clear on a shielded TA
+    expect(await third.request(GET_LINK_KEY)).toBe(`${pk}9000`);
+    const s = await openLink(third, pk);
+    expect(await protectedCommand(third, s, 0x80, 0xca, 0, 5)).toEqual({ data: "01", sw: "9000" });
+    expect(await protectedCommand(third, s, 0x80, 0xea, 0, 0)).toEqual({ data: "", sw: "9000" }); // LOCK fixes the suite too
+    expect(await third.close()).toBe(0);
+    expect([...object().subarray(0, 4)]).toEqual([3, 1, 1, 1]);
+    const fourth = start(["--storage", store]);
+    expect(await fourth.request(GET_SUITE)).toBe("019000");
+    expect(await fourth.request("!info")).toBe("info version=0100 flags=1 lifecycle=2 slots=8");
+    expect(await fourth.close()).toBe(0);
+
+    // re-PROVISION to SM (Lc 24) writes the old formats again: 01 without a link key
+    const sm = join(dir, "intl-to-sm");
+    rmSync(sm, { recursive: true, force: true });
+    mkdirSync(sm);
+    const h = start(["--storage", sm]);
+    expect(await h.request(PROVISION_INTL)).toBe("9000");
+    expect(readFileSync(join(sm, OBJECT_FILE))[0]).toBe(3);
+    expect(await h.request(PROVISION)).toBe("9000");
+    expect(await h.request(GET_SUITE)).toBe("009000");
+    expect([...readFileSync(join(sm, OBJECT_FILE))]).toEqual([...format01(0, fromHex("671007e10029b0a200112233445566778899aabbccddeeff"))]);
+    expect(await h.request(`${PROVISION.replace("80d8000018", "80d8000019")}00`)).toBe("9000"); // suite byte 00: SM, format 01 too
+    expect(readFileSync(join(sm, OBJECT_FILE))).toHaveLength(27);
+    expect(await h.request(PROVISION_INTL)).toBe("9000");
+    expect(await h.request(GENERATE_LINK_KEY)).toMatch(/^[0-9a-f]{128}9000$/);
+    expect(await h.close()).toBe(0);
+    const paired = start(["--storage", sm]);
+    const ps = await openLink(paired, (await paired.request(GET_LINK_KEY)).slice(0, 128));
+    const back = ps.wrapCommand({ cla: 0x80, ins: 0xd8, p1: 0, p2: 0 }, fromHex(PROVISION.slice(10)));
+    const r = fromHex(await paired.request(toHex(Uint8Array.of(0x84, 0xd8, 0, 0, back.length, ...back))));
+    expect(toHex(ps.unwrapResponse(r.subarray(0, r.length - 2), 0x9000))).toBe("");
+    expect(await paired.close()).toBe(0);
+    const sm02 = readFileSync(join(sm, OBJECT_FILE));
+    expect([sm02.length, ...sm02.subarray(0, 3)]).toEqual([60, 2, 0, 1]); // SM with a link key: format 02, as before the suite
+  });
+
+  it("objects of the formats before the suite read as suite SM", () => {
+    const tidPsk = fromHex("671007e10029b0a200112233445566778899aabbccddeeff");
+    const sk = fromHex("8c1fe519bf088046e4b9b634d730908f0712be1eb797bf951c803875b8270626");
+    const store = join(dir, "old-formats");
+    rmSync(store, { recursive: true, force: true });
+    mkdirSync(store);
+    for (const [what, bytes, lifecycle] of [
+      ["format 01", format01(0, tidPsk), "1"],
+      ["format 01, locked", format01(1, tidPsk), "2"],
+      ["format 02", format02(0, 1, tidPsk, sk), "1"],
+      ["format 02, locked", format02(1, 1, tidPsk, sk), "2"],
+    ] as const) {
+      writeFileSync(join(store, OBJECT_FILE), bytes);
+      const r = spawnSync(exe, ["--storage", store], { input: `${GET_SUITE}\n${GET_TID}\n!info\n`, encoding: "utf8" });
+      expect([r.status, r.stdout.trim().split("\n")], what).toEqual([
+        0,
+        ["009000", "671007e10029b0a29000", `info version=0100 flags=1 lifecycle=${lifecycle} slots=8`],
+      ]);
+    }
+    // and an SM identity from an old object authenticates in SM: the worked example's authcode
+    writeFileSync(join(store, OBJECT_FILE), format01(0, tidPsk));
+    const kat = spawnSync(exe, ["--storage", store], {
+      input: `!inject ec8f9eabc6fbab64689bef2cf4efec9c8f965f5e166f97efe5028ccbdb56c565b9604bd75bd4c15b2587bc2b7faf4757\n80dc01000600005d19e2af00\n`,
+      encoding: "utf8",
+    });
+    expect(kat.stdout.trim().split("\n")[1]).toMatch(/^0110021000005d19e2af671007e10029b0a2ec8f9eabc6.*9000$/);
+  });
+
+  it("a damaged format-03 object is refused: the session does not open", () => {
+    const tidPsk = fromHex("671007e10029b0a200112233445566778899aabbccddeeff");
+    const sk = fromHex("8c1fe519bf088046e4b9b634d730908f0712be1eb797bf951c803875b8270626");
+    const good = format03(0, 1, 1, tidPsk, sk);
+    const badCheck = Buffer.from(good);
+    badCheck[12]! ^= 1;
+    const cases: [string, Buffer][] = [
+      ["a wrong check byte", badCheck],
+      ["one byte short", good.subarray(0, 60)],
+      ["one byte long", Buffer.concat([good, Buffer.of(0)])],
+      ["suite byte 00 (SM is written as format 01 / 02)", format03(0, 1, 0, tidPsk, sk)],
+      ["suite byte 02", format03(0, 1, 2, tidPsk, sk)],
+      ["locked flag 2", format03(2, 1, 1, tidPsk, sk)],
+      ["link flag 2", format03(0, 2, 1, tidPsk, sk)],
+      ["no link key but SK.SE not zero", format03(0, 0, 1, tidPsk, sk)],
+      ["SK.SE zero", format03(0, 1, 1, tidPsk, new Uint8Array(32))],
+      ["format 02 of format 03's length", Buffer.from([2, ...good.subarray(1)])],
+    ];
+    const store = join(dir, "damaged-03");
+    rmSync(store, { recursive: true, force: true });
+    mkdirSync(store);
+    for (const [what, bytes] of [
+      ["with a link key", good],
+      ["without", format03(0, 0, 1, tidPsk, new Uint8Array(32))],
+    ] as const) {
+      writeFileSync(join(store, OBJECT_FILE), bytes);
+      const ok = spawnSync(exe, ["--storage", store], { input: `${GET_SUITE}\n${GET_TID}\n`, encoding: "utf8" });
+      expect([ok.status, ok.stdout.trim()], what).toEqual([0, "019000\n671007e10029b0a29000"]);
+    }
+    for (const [what, bytes] of cases) {
+      writeFileSync(join(store, OBJECT_FILE), bytes);
+      const r = spawnSync(exe, ["--storage", store], { input: "", encoding: "utf8" });
+      expect(r.status, what).toBe(1);
+      expect(r.stderr, what).toMatch(/TEE_ERROR_CORRUPT_OBJECT/);
+    }
+  });
+
+  it("--kat: the worked example, GB/T 32907, suite INTL's worked example and the shielded link's worked example through TRANSMIT", () => {
     const r = spawnSync(exe, ["--kat"], { encoding: "utf8" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.trim().split("\n")).toEqual(
       [
         ...["select", "provision", "get-tid", "auth-begin", "auth-finish", "slots", "sm4-load", "sm4-ecb"],
+        ...["intl-provision", "intl-suite", "intl-auth-begin", "intl-auth-finish", "intl-aes-ecb"],
         ...["link-generate", "link-pk", "link-open", "link-get-tid", "link-load-key", "link-replay", "link-info", "link-clear-refused"],
       ].map((s) => `kat ${s} ok`),
     );
