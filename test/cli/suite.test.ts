@@ -43,6 +43,13 @@ afterAll(async () => {
 const auth = (keyFile: string, extra: string[] = []) =>
   tid(["auth", "--server", server.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, ...extra], PW);
 
+/** A `tid auth --json` report in suite INTL: authenticated, both tokens and the AEAD checks agree, bytes 1–2 of both messages are AES-128 (20) and ECDH on P-256 (03). */
+function expectIntlAuth(j: Record<string, unknown>, backend: "soft" | "se", tid: string): void {
+  expect(j).toMatchObject({ ok: true, backend, tid, suite: "intl", tokensMatch: true, aead: { uplink: true, downlink: true } });
+  expect((j.authcode as string).slice(2, 6)).toBe("2003");
+  expect((j.serverData as string).slice(2, 6)).toBe("2003");
+}
+
 describe("tid provision --suite and tid auth against tid server", () => {
   it("--suite intl: a version 2 key file in suite INTL, registered in INTL; tid auth runs in INTL end to end", async () => {
     const keyFile = join(dir, "intl.key");
@@ -62,17 +69,7 @@ describe("tid provision --suite and tid auth against tid server", () => {
     expect(a.err).toBe("");
     expect(a.code).toBe(0);
     const j = a.json();
-    expect(j).toMatchObject({
-      ok: true,
-      backend: "soft",
-      tid: tidHex,
-      suite: "intl",
-      tokensMatch: true,
-      aead: { uplink: true, downlink: true },
-    });
-    // bytes 1–2 of both messages: AES-128 (20), ECDH on P-256 (03)
-    expect((j.authcode as string).slice(2, 6)).toBe("2003");
-    expect((j.serverData as string).slice(2, 6)).toBe("2003");
+    expectIntlAuth(j, "soft", tidHex);
     expect(j.token).toMatch(/^[0-9a-f]{32}$/);
 
     const text = await auth(keyFile);
@@ -129,17 +126,7 @@ describe("tid provision --suite and tid auth against tid server", () => {
       ]);
       expect(a.err).toBe("");
       expect(a.code).toBe(0);
-      const j = a.json();
-      expect(j).toMatchObject({
-        ok: true,
-        backend: "se",
-        tid: tidHex,
-        suite: "intl",
-        tokensMatch: true,
-        aead: { uplink: true, downlink: true },
-      });
-      expect((j.authcode as string).slice(2, 6)).toBe("2003");
-      expect((j.serverData as string).slice(2, 6)).toBe("2003");
+      expectIntlAuth(a.json(), "se", tidHex);
     },
   );
 
