@@ -58,6 +58,32 @@ export function jacDouble(r: usize, p: usize): void {
 }
 
 /**
+ * The end both additions share (add-1998-cmo-2, madd-2004-hmv): from H and R (2 limbs each) and
+ * U1, S1 (tight; X1 and Y1 in the mixed form), X3 = R² − H³ − 2V and Y3 = R (V − X3) − S1 H³ with
+ * V = U1 H², into r (Z3 is the caller's). Scratch: T3 … T7, written in that order, each after
+ * the reads before it — so u1 may be T5 and s1 T6; h and rr lie outside T3 … T7. u1 and s1 are
+ * read before r is written, so they may lie in r. Inlined: it is the hot end of every addition.
+ */
+// @ts-ignore: decorator
+@inline
+function addFinish(r: usize, h: usize, rr: usize, u1: usize, s1: usize): void {
+  const hh = T3, hhh = T4, v = T5, shhh = T6;
+  fpSqr(hh, h);                      // H² (2 × 2)
+  fpMul(hhh, h, hh);                 // H³
+  fpMul(v, u1, hh);                  // V = U1 H²
+  fpMul(shhh, s1, hhh);              // S1 H³
+  fpSqr(T7, rr);
+  fpSub(T7, T7, hhh);
+  fpSub(T7, T7, v);
+  fpSub(T7, T7, v);
+  fpReduce(r, T7);                   // X3 = R² − H³ − 2V
+  fpSub(v, v, r);
+  fpMul(v, v, rr);                   // (V − X3) · R (2 × 2)
+  fpSub(v, v, shhh);
+  fpReduce(r + Y, v);                // Y3 = R (V − X3) − S1 H³
+}
+
+/**
  * r = p + q (Jacobian + Jacobian). r may alias p or q. Wrong when p or q is at infinity or
  * p = ±q (then Z3 = 0).
  */
@@ -75,20 +101,7 @@ export function jacAdd(r: usize, p: usize, q: usize): void {
   fpSub(rr, rr, s1);                 // R = S2 − S1 (2 limbs)
   fpMul(T7, p + Z, q + Z);
   fpMul(r + Z, T7, h);               // Z3 = Z1 Z2 H (1 × 2): tight; Z1, Z2 are not read again
-  const hh = z1z1, hhh = z2z2, v = T7;
-  fpSqr(hh, h);                      // H² (2 × 2)
-  fpMul(hhh, h, hh);                 // H³
-  fpMul(v, u1, hh);                  // V = U1 H²
-  fpSqr(u1, rr);
-  fpSub(u1, u1, hhh);
-  fpSub(u1, u1, v);
-  fpSub(u1, u1, v);
-  fpReduce(r, u1);                   // X3 = R² − H³ − 2V
-  fpSub(v, v, r);
-  fpMul(v, v, rr);                   // (V − X3) · R (2 × 2)
-  fpMul(s1, s1, hhh);
-  fpSub(v, v, s1);
-  fpReduce(r + Y, v);                // Y3 = R (V − X3) − S1 H³
+  addFinish(r, h, rr, u1, s1);
 }
 
 /**
@@ -96,7 +109,7 @@ export function jacAdd(r: usize, p: usize, q: usize): void {
  * or p = ±q.
  */
 export function jacAddAffine(r: usize, p: usize, q: usize): void {
-  const z1z1 = T1, h = T2, rr = T3, hh = T4, hhh = T5, v = T6, y1hhh = T1;
+  const h = T1, rr = T2, z1z1 = T3;
   fpSqr(z1z1, p + Z);
   fpMul(h, q, z1z1);
   fpSub(h, h, p);                    // H = U2 − X1 (2 limbs)
@@ -104,19 +117,7 @@ export function jacAddAffine(r: usize, p: usize, q: usize): void {
   fpMul(rr, rr, z1z1);
   fpSub(rr, rr, p + Y);              // R = S2 − Y1 (2 limbs)
   fpMul(r + Z, p + Z, h);            // Z3 = Z1 H (1 × 2): tight; Z1 is not read again
-  fpSqr(hh, h);                      // H² (2 × 2)
-  fpMul(hhh, h, hh);                 // H³
-  fpMul(v, p, hh);                   // V = X1 H²
-  fpMul(y1hhh, p + Y, hhh);          // Y1 H³ (p's Y is still intact)
-  fpSqr(T7, rr);
-  fpSub(T7, T7, hhh);
-  fpSub(T7, T7, v);
-  fpSub(T7, T7, v);
-  fpReduce(r, T7);                   // X3 = R² − H³ − 2V
-  fpSub(v, v, r);
-  fpMul(v, v, rr);                   // (V − X3) · R (2 × 2)
-  fpSub(v, v, y1hhh);
-  fpReduce(r + Y, v);                // Y3 = R (V − X3) − Y1 H³
+  addFinish(r, h, rr, p, p + Y);     // U1 = X1, S1 = Y1 (p's X and Y are still intact)
 }
 
 /** All ones when the Jacobian point at p is the point at infinity (Z ≡ 0), else 0. */
