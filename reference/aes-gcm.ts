@@ -1,8 +1,9 @@
 // AES-128-GCM (NIST SP 800-38D, FIPS 197) with one key on node:crypto, 16-byte tags: the suite INTL
-// counterpart of sm4-gcm.ts with the same interface, so aead.ts seals and opens either suite's
-// messages (docs/protocol.md "Algorithm suites").
+// counterpart of sm4-gcm.ts with the same interface (and the same one-shot calls), so aead.ts
+// seals and opens either suite's messages (docs/protocol.md "Algorithm suites").
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { requireBytes } from "./codec.js";
+import { gcmDecryptOnce, gcmEncryptOnce } from "./gcm-once.js";
 
 export const AES_GCM_TAG_SIZE = 16;
 export const AES_GCM_KEY_SIZE = 16;
@@ -65,4 +66,25 @@ export class AesGcm {
     this.key.fill(0);
     this.destroyed = true;
   }
+}
+
+/** One-shot AES-128-GCM encryption (gcm-once.ts): the ciphertext and the 16-byte tag. */
+export function aesGcmEncrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+): { ciphertext: Uint8Array; tag: Uint8Array } {
+  return gcmEncryptOnce(new AesGcm(key), iv, plaintext, aad);
+}
+
+/** One-shot AES-128-GCM decryption; null when the tag does not verify. */
+export function aesGcmDecrypt(
+  key: Uint8Array,
+  iv: Uint8Array,
+  ciphertext: Uint8Array,
+  tag: Uint8Array,
+  aad?: Uint8Array,
+): Uint8Array | null {
+  return gcmDecryptOnce(new AesGcm(key), iv, ciphertext, tag, aad);
 }

@@ -4,6 +4,7 @@
 // four 32-bit limbs (the same tables as mbed TLS's gcm.c), big-endian, GCM bit order.
 // Tags are 16 bytes. Any IV length ≥ 1 is accepted (12 bytes is the fast, recommended path).
 import { createCipheriv, timingSafeEqual, type Cipher } from "node:crypto";
+import { gcmDecryptOnce, gcmEncryptOnce } from "./gcm-once.js";
 
 export const SM4_GCM_TAG_SIZE = 16;
 export const SM4_GCM_KEY_SIZE = 16;
@@ -226,19 +227,14 @@ export class Sm4Gcm {
   }
 }
 
-/** One-shot SM4-GCM encryption. */
+/** One-shot SM4-GCM encryption (gcm-once.ts): the ciphertext and the 16-byte tag. */
 export function sm4GcmEncrypt(
   key: Uint8Array,
   iv: Uint8Array,
   plaintext: Uint8Array,
   aad?: Uint8Array,
 ): { ciphertext: Uint8Array; tag: Uint8Array } {
-  const g = new Sm4Gcm(key);
-  try {
-    return g.encrypt(iv, plaintext, aad);
-  } finally {
-    g.destroy();
-  }
+  return gcmEncryptOnce(new Sm4Gcm(key), iv, plaintext, aad);
 }
 
 /** One-shot SM4-GCM decryption; null when the tag does not verify. */
@@ -249,10 +245,5 @@ export function sm4GcmDecrypt(
   tag: Uint8Array,
   aad?: Uint8Array,
 ): Uint8Array | null {
-  const g = new Sm4Gcm(key);
-  try {
-    return g.decrypt(iv, ciphertext, tag, aad);
-  } finally {
-    g.destroy();
-  }
+  return gcmDecryptOnce(new Sm4Gcm(key), iv, ciphertext, tag, aad);
 }

@@ -9,6 +9,7 @@
 import { SUITE_ALGORITHM_BYTES, SUITE_NAMES, type SuiteName } from "./constants.js";
 import { aesDecrypt, aesEncrypt } from "./aes-ecb.js";
 import { AesGcm } from "./aes-gcm.js";
+import type { KeyedGcm } from "./gcm-once.js";
 import {
   hmacSha256,
   p256CheckPublicKey,
@@ -25,12 +26,8 @@ import { Sm4Gcm } from "./sm4-gcm.js";
 
 export type { SuiteName } from "./constants.js";
 
-/** A block-cipher GCM instance with one key (Sm4Gcm or AesGcm). */
-export interface SuiteGcm {
-  encrypt(iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): { ciphertext: Uint8Array; tag: Uint8Array };
-  decrypt(iv: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, aad?: Uint8Array): Uint8Array | null;
-  destroy(): void;
-}
+/** A block-cipher GCM instance with one key (Sm4Gcm or AesGcm; gcm-once.ts). */
+export type SuiteGcm = KeyedGcm;
 
 /** One algorithm suite: its wire bytes and its primitives. Public keys are 64 bytes X ‖ Y. */
 export interface Suite {

@@ -37,7 +37,7 @@ export {
   type SuiteName,
 } from "./auth-device.js";
 export { Sm4Gcm, sm4GcmEncrypt, sm4GcmDecrypt } from "../../reference/sm4-gcm.js";
-export { AesGcm, aesGcmEncrypt, aesGcmDecrypt } from "./aes-gcm.js";
+export { AesGcm, aesGcmEncrypt, aesGcmDecrypt } from "../../reference/aes-gcm.js";
 export {
   canonicalString,
   audienceOf,
