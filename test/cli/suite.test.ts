@@ -42,6 +42,9 @@ afterAll(async () => {
 
 const auth = (keyFile: string, extra: string[] = []) =>
   tid(["auth", "--server", server.url, "--user", USER, "--user-key", keys, "--key-file", keyFile, ...extra], PW);
+/** `tid auth --json` against a simulated board whose SE state is the file `state`. */
+const authOnBoard = (board: string, state: string) =>
+  tid(["auth", "--server", server.url, "--user", USER, "--user-key", keys, "--board", board, "--sim-state", state, "--json"]);
 
 /** A `tid auth --json` report in suite INTL: authenticated, both tokens and the AEAD checks agree, bytes 1–2 of both messages are AES-128 (20) and ECDH on P-256 (03). */
 function expectIntlAuth(j: Record<string, unknown>, backend: "soft" | "se", tid: string): void {
@@ -110,20 +113,7 @@ describe("tid provision --suite and tid auth against tid server", () => {
       expect(JSON.parse(readFileSync(state, "utf8"))).toMatchObject({ tid: tidHex, suite: "intl", locked: true });
       expect(await getDevice(server.admin, fromHex(tidHex))).toMatchObject({ suite: "intl", active: true });
 
-      const a = await tid([
-        "auth",
-        "--server",
-        server.url,
-        "--user",
-        USER,
-        "--user-key",
-        keys,
-        "--board",
-        board,
-        "--sim-state",
-        state,
-        "--json",
-      ]);
+      const a = await authOnBoard(board, state);
       expect(a.err).toBe("");
       expect(a.code).toBe(0);
       expectIntlAuth(a.json(), "se", tidHex);
@@ -138,20 +128,7 @@ describe("tid provision --suite and tid auth against tid server", () => {
     );
     expect(sm.json()).toMatchObject({ ok: true, suite: "sm", backend: "se" });
     expect(JSON.parse(readFileSync(state, "utf8")).suite).toBe("sm");
-    const a = await tid([
-      "auth",
-      "--server",
-      server.url,
-      "--user",
-      USER,
-      "--user-key",
-      keys,
-      "--board",
-      "sim-i2c",
-      "--sim-state",
-      state,
-      "--json",
-    ]);
+    const a = await authOnBoard("sim-i2c", state);
     expect(a.code).toBe(0);
     expect(a.json()).toMatchObject({ ok: true, suite: "sm" });
     expect((a.json().authcode as string).slice(2, 6)).toBe("1002");
